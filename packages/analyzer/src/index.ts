@@ -1,0 +1,10 @@
+/**
+ * @heapscope/analyzer — pure analyses from the model to plain,
+ * JSON-serializable reports. Nothing here prints.
+ */
+export * from './frames.js';
+export * from './allocator-frames.js';
+export * from './sample-type.js';
+export * from './sites.js';
+export * from './top.js';
+export * from './info.js';

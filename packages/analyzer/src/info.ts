@@ -1,0 +1,65 @@
+/**
+ * `info`: what an input is — format, sample types, totals, sampling,
+ * threads, mappings, warnings.
+ */
+import type { HeapProfile, Warning } from '@heapscope/parser';
+
+/** The `info` report of one input (JSON contract in DESIGN.md). */
+export interface InputInfo {
+  file: string;
+  format: string;
+  variant: string;
+  sampleTypes: string[];
+  defaultSampleType: string;
+  /** Bytes of the sampling period (0 when every allocation was recorded). */
+  samplingPeriod: number;
+  samplingModel: string;
+  sizeKind: string;
+  totals: Record<string, number>;
+  /** Peak live bytes (event traces only). */
+  peak: { bytes: number } | null;
+  samples: number;
+  stacks: number;
+  locations: number;
+  symbolizedLocations: number;
+  mappings: number;
+  threads: number;
+  pid: number | null;
+  dumpSeq: number | null;
+  dumpKind: string | null;
+  warnings: Warning[];
+}
+
+/** Summarizes one profile. */
+export function profileInfo(profile: HeapProfile): InputInfo {
+  const totals: Record<string, number> = {};
+  profile.sampleTypes.forEach((t, i) => {
+    totals[t.type] = profile.total(i);
+  });
+  const { lineStart } = profile.locations;
+  let symbolized = 0;
+  for (let l = 0; l < profile.locations.length; l++) if (lineStart[l + 1] > lineStart[l]) symbolized++;
+  const m = profile.meta;
+  return {
+    file: m.file,
+    format: m.format,
+    variant: m.variant,
+    sampleTypes: profile.sampleTypes.map((t) => t.type),
+    defaultSampleType: profile.defaultSampleType,
+    samplingPeriod: m.sampling.periodBytes,
+    samplingModel: m.sampling.model,
+    sizeKind: m.sizeKind,
+    totals,
+    peak: null,
+    samples: profile.samples.length,
+    stacks: profile.stacks.length - 1,
+    locations: profile.locations.length,
+    symbolizedLocations: symbolized,
+    mappings: profile.mappings.length,
+    threads: profile.threads.length,
+    pid: m.pid ?? null,
+    dumpSeq: m.dumpSeq ?? null,
+    dumpKind: m.dumpKind ?? null,
+    warnings: m.warnings,
+  };
+}

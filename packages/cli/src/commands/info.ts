@@ -1,0 +1,73 @@
+/**
+ * `heapscope info`: what each input is.
+ */
+import type { Command } from 'commander';
+import { formatWarning } from '@heapscope/parser';
+import { profileInfo, type InputInfo } from '@heapscope/analyzer';
+import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { ReportOutput, type CliIo } from '../io.js';
+import { formatBytes, formatCount, formatValue } from '../render/units.js';
+
+export function registerInfo(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('info')
+    .description('per input: format, sample types, totals, sampling period, warnings')
+    .argument('<input...>', 'heap dumps or traces (plain, gzip or zip; - for stdin)');
+  addInputOptions(cmd)
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ heapscope info fixtures/jemalloc/all/jeprof.*.f.heap
+  $ heapscope info --format json dump.heap.gz`,
+    )
+    .action(async (inputs: string[], options: InputOptions) => {
+      const profiles = await loadInputs(inputs, options, io);
+      const report = { inputs: profiles.map(profileInfo) };
+      const out = new ReportOutput(io, options.output);
+      out.write(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.inputs.map(renderInfo).join('\n'));
+      await out.close();
+    });
+}
+
+function describeSampling(info: InputInfo): string {
+  const variant = info.variant ? ` (${info.variant})` : '';
+  switch (info.samplingModel) {
+    case 'none':
+      return `every allocation recorded${variant}`;
+    case 'poisson':
+      return info.samplingPeriod <= 1
+        ? `every allocation recorded${variant}`
+        : `Poisson, on average 1 sample per ${formatBytes(info.samplingPeriod)} allocated; values unsampled${variant}`;
+    default:
+      return `uniform, 1 in ${formatBytes(info.samplingPeriod)}; values unsampled${variant}`;
+  }
+}
+
+const SIZE_KINDS: Record<string, string> = {
+  exact: 'exact requested sizes',
+  'average-requested': 'average requested size per stack',
+  'average-usable': 'average size per stack, in allocator size classes (usable size, not requested)',
+};
+
+function renderInfo(info: InputInfo): string {
+  const totals = info.sampleTypes
+    .map((t) => `${t} ${formatValue(info.totals[t], t.endsWith('space') ? 'bytes' : 'count')}`)
+    .join(', ');
+  const process = [info.pid !== null ? `pid ${info.pid}` : '', info.dumpSeq !== null ? `dump #${info.dumpSeq}` : '', info.dumpKind ? `kind ${info.dumpKind}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const rows: [string, string][] = [
+    ['format', info.format],
+    ['sampling', describeSampling(info)],
+    ['sizes', SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+    ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
+    ['totals', totals],
+    ['peak', info.peak ? formatBytes(info.peak.bytes) : '-'],
+    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} samples, ${formatCount(info.threads)} threads`],
+    ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
+    ['process', process || '-'],
+    ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],
+  ];
+  return `${info.file}\n${rows.map(([k, v]) => `  ${k.padEnd(13)}  ${v}\n`).join('')}`;
+}

@@ -1,0 +1,5 @@
+/**
+ * @heapscope/cli — the `heapscope` command line, usable in process.
+ */
+export { main, buildProgram, VERSION } from './main.js';
+export * from './io.js';

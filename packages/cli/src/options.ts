@@ -1,0 +1,111 @@
+/**
+ * Options shared by commands, and turning them into loaded, symbolized
+ * profiles. Only the CLI decides where output goes.
+ */
+import { Option, type Command } from 'commander';
+import { formatWarning, loadSnapshot, type HeapProfile, type Warning } from '@heapscope/parser';
+import { GROUP_BY, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
+import { UsageError, type CliIo } from './io.js';
+import { symbolizeAll } from './symbols.js';
+
+/** Options every command that reads inputs has. */
+export interface InputOptions {
+  format: 'text' | 'json';
+  output?: string;
+  inputFormat?: string;
+  symbols: string[];
+  symbolize: boolean;
+  lenient: boolean;
+  maxStacks?: number;
+  debug: boolean;
+}
+
+/** Filter and grouping options. */
+export interface FilterOptions {
+  focus?: string;
+  ignore?: string;
+  hide?: string;
+  thread?: string;
+  by: GroupBy;
+  keepAllocatorFrames?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function positiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** Adds the options of commands that read inputs. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE (written whole or not at all)')
+    .option('--input-format <id>', 'skip detection and read inputs as this format (jemalloc, gperftools)')
+    .option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)', collect, [])
+    .option('--no-symbolize', 'do not symbolize addresses')
+    .option('--lenient', 'turn malformed records into counted warnings instead of failing', false)
+    .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--debug', 'print stack traces for internal errors', false);
+}
+
+/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--by`. */
+export function addFilterOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function'))
+    .option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX')
+    .option('--ignore <regex>', 'drop samples with a frame matching REGEX')
+    .option('--hide <regex>', 'remove frames matching REGEX from stacks')
+    .option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX')
+    .option('--keep-allocator-frames', 'do not drop the allocator\'s own frames at the leaf');
+}
+
+function regex(flag: string, source: string | undefined): RegExp | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new UsageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
+  }
+}
+
+/** The analyzer's site options from the command line's. */
+export function siteOptions(o: FilterOptions): SiteOptions {
+  return {
+    by: o.by,
+    focus: regex('--focus', o.focus),
+    ignore: regex('--ignore', o.ignore),
+    hide: regex('--hide', o.hide),
+    thread: regex('--thread', o.thread),
+    keepAllocatorFrames: o.keepAllocatorFrames === true,
+  };
+}
+
+/** Reads, parses and (unless `--no-symbolize`) symbolizes every input. */
+export async function loadInputs(paths: readonly string[], o: InputOptions, io: CliIo): Promise<HeapProfile[]> {
+  if (paths.length === 0) throw new UsageError('no input given');
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+  const profiles: HeapProfile[] = [];
+  for (const path of paths) {
+    profiles.push(
+      await loadSnapshot(path, {
+        inputFormat: o.inputFormat,
+        lenient: o.lenient,
+        maxStacks: o.maxStacks,
+        stdin: io.stdin,
+      }),
+    );
+  }
+  const symbolized = o.symbolize ? await symbolizeAll(profiles, o.symbols, io) : profiles;
+  for (const p of symbolized) printWarnings(io, p.meta.warnings);
+  return symbolized;
+}
+
+/** Prints warnings to stderr, one line each. */
+export function printWarnings(io: CliIo, warnings: readonly Warning[]): void {
+  for (const w of warnings) io.stderr.write(`heapscope: warning: ${formatWarning(w)}\n`);
+}

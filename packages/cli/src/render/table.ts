@@ -1,0 +1,24 @@
+/**
+ * Aligned text tables: numbers right-aligned, the last (name) column left
+ * aligned and never truncated.
+ */
+
+export interface Column {
+  header: string;
+  align: 'left' | 'right';
+}
+
+/** Renders rows of cells as aligned lines (each ending in a newline). */
+export function renderTable(columns: readonly Column[], rows: readonly string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => {
+        const last = i === cells.length - 1;
+        if (columns[i].align === 'right') return cell.padStart(widths[i]);
+        return last ? cell : cell.padEnd(widths[i]);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...rows.map(line)].map((l) => `${l}\n`).join('');
+}

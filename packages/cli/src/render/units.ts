@@ -1,0 +1,35 @@
+/**
+ * Human units for terminal output. JSON output never goes through these.
+ */
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** `1.5 MiB`, `812 B`, `-3.0 KiB`. */
+export function formatBytes(value: number): string {
+  const sign = value < 0 ? '-' : '';
+  let v = Math.abs(value);
+  let u = 0;
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u === 0) return `${sign}${Math.round(v)} B`;
+  return `${sign}${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${BYTE_UNITS[u]}`;
+}
+
+/** Counts with thousands separators; fractional (unsampled) values rounded. */
+export function formatCount(value: number): string {
+  const rounded = Math.round(value);
+  return rounded.toLocaleString('en-US');
+}
+
+/** A value in its unit (`bytes` or `count`, else plain). */
+export function formatValue(value: number, unit: string): string {
+  return unit === 'bytes' ? formatBytes(value) : formatCount(value);
+}
+
+/** `12.3%`; `-` when the whole is zero. */
+export function formatShare(part: number, whole: number): string {
+  if (whole === 0) return '-';
+  return `${((100 * part) / whole).toFixed(1)}%`;
+}

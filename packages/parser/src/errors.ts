@@ -1,0 +1,103 @@
+/**
+ * Errors and warnings raised while reading inputs.
+ *
+ * Detection says "not mine" by returning confidence 0; once an importer owns
+ * an input, malformed content is a {@link ParseError} (or, with `lenient`, a
+ * counted {@link Warning}) — never a silent drop. Messages state facts; the
+ * CLI adds advice.
+ */
+
+const EXCERPT_MAX = 80;
+
+/** Shortens a line for inclusion in an error message. */
+export function excerpt(text: string): string {
+  const oneLine = text.replace(/[\r\n\t]/g, ' ');
+  return oneLine.length > EXCERPT_MAX ? `${oneLine.slice(0, EXCERPT_MAX)}…` : oneLine;
+}
+
+/** A problem with an input, located at a file and a 1-based line. */
+export class ParseError extends Error {
+  override readonly name = 'ParseError';
+  constructor(
+    /** The input's display name (path, or `-` for stdin). */
+    readonly file: string,
+    /** 1-based line number (where reading stopped, for problems not tied to one line). */
+    readonly line: number,
+    /** What was wrong, without the location. */
+    readonly reason: string,
+    /** The importer that owned the input, when one did. */
+    readonly format?: string,
+    /** A short excerpt of the offending line. */
+    readonly text?: string,
+  ) {
+    super(ParseError.render(file, line, reason, text));
+  }
+
+  private static render(file: string, line: number, reason: string, text?: string): string {
+    const where = `${file}:${Math.max(1, line)}`;
+    return text !== undefined && text !== '' ? `${where}: ${reason}: "${excerpt(text)}"` : `${where}: ${reason}`;
+  }
+}
+
+/** Where a warning was seen. */
+export interface WarningLocation {
+  file: string;
+  line: number;
+}
+
+/** A counted warning: one entry per distinct message, with its first few locations. */
+export interface Warning {
+  message: string;
+  count: number;
+  locations: WarningLocation[];
+}
+
+/** How many locations a warning keeps. */
+export const WARNING_LOCATIONS_KEPT = 5;
+
+/** Collects warnings, merging repeats of the same message into one counted entry. */
+export class WarningCollector {
+  private readonly byMessage = new Map<string, Warning>();
+
+  /** Records one occurrence (or `count` occurrences) of `message`. */
+  add(message: string, location?: WarningLocation, count = 1): void {
+    let warning = this.byMessage.get(message);
+    if (!warning) {
+      warning = { message, count: 0, locations: [] };
+      this.byMessage.set(message, warning);
+    }
+    warning.count += count;
+    if (location && warning.locations.length < WARNING_LOCATIONS_KEPT) warning.locations.push(location);
+  }
+
+  /** Adds every warning of another list (for example a merged input's). */
+  addAll(warnings: readonly Warning[]): void {
+    for (const w of warnings) {
+      let mine = this.byMessage.get(w.message);
+      if (!mine) {
+        mine = { message: w.message, count: 0, locations: [] };
+        this.byMessage.set(w.message, mine);
+      }
+      mine.count += w.count;
+      for (const loc of w.locations) {
+        if (mine.locations.length < WARNING_LOCATIONS_KEPT) mine.locations.push(loc);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.byMessage.size;
+  }
+
+  list(): Warning[] {
+    return [...this.byMessage.values()].map((w) => ({ ...w, locations: [...w.locations] }));
+  }
+}
+
+/** Renders a warning as one line: `message (N times; first at file:line, …)`. */
+export function formatWarning(w: Warning): string {
+  const where = w.locations.map((l) => (l.line > 0 ? `${l.file}:${l.line}` : l.file)).join(', ');
+  const times = w.count === 1 ? '' : `${w.count} times`;
+  const parts = [times, where ? `${w.count === 1 ? 'at' : 'first at'} ${where}` : ''].filter(Boolean);
+  return parts.length ? `${w.message} (${parts.join('; ')})` : w.message;
+}

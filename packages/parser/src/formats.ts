@@ -1,0 +1,76 @@
+/**
+ * The importer registry and content-based format detection. Detection never
+ * looks at the file name: every importer sniffs the first decompressed bytes
+ * and the most confident one wins.
+ */
+import { ParseError, excerpt } from './errors.js';
+import type { Input } from './input/source.js';
+import type { Head, Importer } from './importers/importer.js';
+import { jemallocImporter } from './importers/jemalloc.js';
+import { gperftoolsImporter } from './importers/gperftools.js';
+
+/** Every importer, by id. */
+export const importers: readonly Importer[] = [jemallocImporter, gperftoolsImporter];
+
+/** Formats heapscope recognises in order to reject them clearly. */
+const KNOWN_OTHERS: readonly { test: RegExp; what: string }[] = [
+  { test: /^--- (contentionz|contention|mutex)/, what: 'a lock contention profile, not a heap profile' },
+  { test: /^--- (heapz|heap|profile)/, what: 'a Google remote profile header, not supported' },
+];
+
+/** What detection sees of an input. */
+export function headOf(input: Input): Head {
+  const text = input.headText();
+  const nl = text.indexOf('\n');
+  let firstLine = nl < 0 ? text : text.slice(0, nl);
+  if (firstLine.endsWith('\r')) firstLine = firstLine.slice(0, -1);
+  return { bytes: input.head, text, firstLine };
+}
+
+/** The importer with this id, or undefined. */
+export function importerById(id: string): Importer | undefined {
+  return importers.find((i) => i.id === id);
+}
+
+/**
+ * Picks the importer for an input. With `forced`, that importer is used as
+ * is (its parser will reject content that is not its format). Throws a
+ * ParseError at line 1 when nothing recognises the input.
+ */
+export function detectImporter(input: Input, forced?: string): Importer {
+  if (forced !== undefined) {
+    const importer = importerById(forced);
+    if (!importer) {
+      throw new Error(`unknown input format "${forced}" (known: ${importers.map((i) => i.id).join(', ')})`);
+    }
+    return importer;
+  }
+  if (input.head.length === 0) throw new ParseError(input.name, 1, 'input is empty');
+  const head = headOf(input);
+  let best: Importer | undefined;
+  let bestScore = 0;
+  for (const importer of importers) {
+    const score = importer.sniff(head);
+    if (score > bestScore) {
+      best = importer;
+      bestScore = score;
+    }
+  }
+  if (best) return best;
+  for (const other of KNOWN_OTHERS) {
+    if (other.test.test(head.firstLine)) throw new ParseError(input.name, 1, `this is ${other.what}`);
+  }
+  if (looksBinary(head.bytes)) throw new ParseError(input.name, 1, 'unrecognized binary input (not a supported heap profile format)');
+  throw new ParseError(input.name, 1, `unrecognized input format: "${excerpt(head.firstLine)}"`);
+}
+
+function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 512);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32)) control++;
+  }
+  return control > n / 10;
+}

@@ -1,0 +1,247 @@
+/**
+ * Legacy text heap profiles: gperftools' HeapProfiler, tcmalloc's sampled
+ * heap (heapz), Go's runtime/pprof debug=1 output, and jemalloc 3.x.
+ *
+ * Producers: gperftools src/heap-profile-table.cc (`@ heapprofile`),
+ * tcmalloc src/malloc_extension.cc `GetHeapSample`/`GetHeapGrowthStacks`
+ * (`@ heap_v2/N`, `@ growth`), Go runtime/pprof `writeHeapInternal`
+ * (`@ heap/N`), jemalloc 3.x src/prof.c. Readers: jeprof/google-pprof
+ * `ReadHeapProfile`, google/pprof profile/legacy_profile.go. Facts in
+ * FORMATS.md §4. A real excerpt (gperftools 2.10):
+ *
+ *   heap profile:    500:  4112500 [  1002:  8225054] @ heapprofile
+ *      500:  4112500 [  1000:  8225000] @ 0x55cade3f8172 0x55cade3f8188 0x55cade3f81b2 ...
+ *        0:        0 [     1:       24] @ 0x7f219baa2fd1 0x7f219baa3635 ...
+ *
+ *   MAPPED_LIBRARIES:
+ *   55cade3f7000-55cade3f8000 r--p 00000000 00:00 2146458     /path/to/app
+ *
+ * The first pair is in use, the bracketed pair allocated since start. The
+ * token after `@` picks the sampling model (table in FORMATS.md §4):
+ * `heapprofile`, `growth[z]`, `fragmentation[z]`: unsampled; `heap_v2/N`,
+ * `heapz_v2/N`: Poisson, R = N; `heap/N` (Go, which doubles its rate):
+ * Poisson with R = N/2, as google/pprof reads it (jeprof's uniform reading
+ * divides by zero on Go's `0: 0` rows); `heapz/N`: uniform, A = N/2;
+ * no period: 128 KiB, as jeprof assumes.
+ *
+ * Quirks handled here: right-aligned numbers; negative in-use counts; a
+ * zero-frame row `1: 288 [2: 296] @` is kept on the empty stack (jeprof drops
+ * it, pprof keeps it); tcmalloc prints `(nil)` for a NULL frame (dropped, and
+ * counted in a warning); tcmalloc heapz prints the same pair twice, which
+ * means "no cumulative data"; Go follows rows with `# 0x… func+0x… file:line`
+ * comments, used here to name those frames; both map footers.
+ */
+import type { Head, ParseContext, SnapshotImporter } from './importer.js';
+import type { Input } from '../input/source.js';
+import { ProfileBuilder } from '../model/builder.js';
+import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, type Sampling, type SizeKind } from '../model/profile.js';
+import { MapsReader } from './maps.js';
+import { scaleFactor } from './unsample.js';
+import { parseDumpName } from './dump-name.js';
+import { dropEmptyAllocTypes } from './heap-types.js';
+import { withLocationLines, type FrameInfo } from '../model/symbols.js';
+import { formatHex } from '../model/address.js';
+import type { HeapProfile } from '../model/profile.js';
+
+const HEADER = /heap profile:\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*(?:@\s*([^\s/]*)(?:\/(\d+))?)?/;
+const ROW = /^\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*@(.*)$/;
+const GO_FRAME = /^#\s+0x([0-9a-f]+)\s+(\S.*?)\+0x[0-9a-f]+\s+(.*):(\d+)\s*$/;
+const DEFAULT_PERIOD = 128 * 1024;
+
+interface HeaderFacts {
+  variant: string;
+  sampling: Sampling;
+  sizeKind: SizeKind;
+  /** Whether the bracketed pair carries cumulative counts. */
+  hasAlloc: boolean;
+}
+
+/** Reads the header line's profile type (see the table at the top of this file). */
+function readHeader(m: RegExpExecArray): HeaderFacts | string {
+  const [inuse1, inuse2, alloc1, alloc2] = [m[1], m[2], m[3], m[4]];
+  const type = m[5];
+  const period = m[6] !== undefined ? Number(m[6]) : undefined;
+  // pprof: alloc data only when the header's pairs differ and alloc is not 0.
+  const hasAlloc = !(inuse1 === alloc1 && inuse2 === alloc2) && !(alloc1 === '0' && alloc2 === '0');
+  const facts = (variant: string, sampling: Sampling, sizeKind: SizeKind = 'average-requested'): HeaderFacts => ({
+    variant,
+    sampling,
+    sizeKind,
+    hasAlloc,
+  });
+  const none: Sampling = { model: 'none', periodBytes: 0 };
+  switch (type) {
+    case undefined:
+      // Very old remote heap: jeprof's v1 when the pairs are equal.
+      return facts('remote heap', inuse1 === alloc1 && inuse2 === alloc2 ? { model: 'uniform', periodBytes: DEFAULT_PERIOD } : none);
+    case 'heapprofile':
+      return facts('heapprofile', none);
+    case 'heap_v2':
+    case 'heapz_v2':
+      return facts(type, { model: 'poisson', periodBytes: period ?? DEFAULT_PERIOD });
+    case 'heap':
+      // Go writes twice its MemProfileRate (runtime/pprof writeHeapInternal).
+      return facts('go heap', { model: 'poisson', periodBytes: period !== undefined ? period / 2 : DEFAULT_PERIOD }, 'average-usable');
+    case 'heapz':
+      return facts('heapz', { model: 'uniform', periodBytes: period !== undefined ? period / 2 : DEFAULT_PERIOD });
+    case 'growth':
+    case 'growthz':
+    case 'fragmentation':
+    case 'fragmentationz':
+      return facts(type, none);
+    default:
+      return `unknown heap profile type "${type}"`;
+  }
+}
+
+export const gperftoolsImporter: SnapshotImporter = {
+  id: 'gperftools',
+  kind: 'snapshot',
+  description: 'legacy text heap profile: gperftools HeapProfiler, tcmalloc heapz/growthz, Go debug=1, jemalloc 3.x',
+
+  sniff(head: Head): number {
+    return /^\s*heap profile:/.test(head.firstLine) ? 1 : 0;
+  },
+
+  async parse(input: Input, ctx: ParseContext) {
+    const name = parseDumpName(input.name);
+    const meta = {
+      format: 'gperftools',
+      variant: '',
+      file: input.name,
+      pid: name.pid,
+      dumpSeq: name.seq,
+      dumpKind: name.kind,
+      sampling: { model: 'none', periodBytes: 0 } as Sampling,
+      sizeKind: 'average-requested' as SizeKind,
+      returnAddresses: true,
+      warnings: [],
+    };
+    const builder = new ProfileBuilder({
+      sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE],
+      defaultSampleType: INUSE_SPACE.type,
+      labels: [{ key: 'bytes', unit: 'bytes' }],
+      maxStacks: ctx.options.maxStacks,
+      meta,
+    });
+    const maps = new MapsReader(ctx);
+    const frames: number[] = [];
+    const values = new Float64Array(4);
+    const labels = new Float64Array(1);
+    const goFrames = new Map<string, FrameInfo[]>();
+    let facts: HeaderFacts | undefined;
+    let inMaps = false;
+    let nilFrames = 0;
+    let firstNilLine = 0;
+
+    const lines = input.lines();
+    for await (const { lines: batch, firstLine } of lines) {
+      for (let i = 0; i < batch.length; i++) {
+        const line = batch[i];
+        const lineNo = firstLine + i;
+        if (inMaps) {
+          maps.line(line, lineNo);
+          continue;
+        }
+        if (!facts) {
+          const m = HEADER.exec(line);
+          const read = m ? readHeader(m) : 'expected "heap profile: <count>: <bytes> [<count>: <bytes>] @ <type>"';
+          if (typeof read === 'string') {
+            ctx.malformed(lineNo, read, line);
+            return builder.finish(); // lenient: nothing can be read without the header
+          }
+          facts = read;
+          meta.variant = read.variant;
+          meta.sampling = read.sampling;
+          meta.sizeKind = read.sizeKind;
+          continue;
+        }
+        const m = ROW.exec(line);
+        if (m) {
+          const inuseCount = Number(m[1]);
+          const inuseBytes = Number(m[2]);
+          let allocCount = Number(m[3]);
+          let allocBytes = Number(m[4]);
+          if (![inuseCount, inuseBytes, allocCount, allocBytes].every(Number.isSafeInteger)) {
+            ctx.malformed(lineNo, 'count exceeds 2^53', line);
+            continue;
+          }
+          if (allocCount < 0 || allocBytes < 0) {
+            ctx.malformed(lineNo, 'negative cumulative count', line);
+            continue;
+          }
+          frames.length = 0;
+          let bad = '';
+          for (const token of m[5].split(/[ \t]+/)) {
+            if (token === '') continue;
+            if (token === '(nil)') {
+              if (nilFrames++ === 0) firstNilLine = lineNo;
+              continue;
+            }
+            const loc = builder.locationForHex(token, token.startsWith('0x') ? 2 : 0);
+            if (loc < 0) {
+              bad = token;
+              break;
+            }
+            frames.push(loc);
+          }
+          if (bad) {
+            ctx.malformed(lineNo, `"${bad}" is not a hexadecimal address`, line);
+            continue;
+          }
+          if (!facts.hasAlloc) {
+            allocCount = 0;
+            allocBytes = 0;
+          }
+          const scaleInuse = scaleFactor(facts.sampling, inuseCount, inuseBytes);
+          const scaleAlloc = scaleFactor(facts.sampling, allocCount, allocBytes);
+          values[0] = allocCount * scaleAlloc;
+          values[1] = allocBytes * scaleAlloc;
+          values[2] = inuseCount * scaleInuse;
+          values[3] = inuseBytes * scaleInuse;
+          labels[0] = inuseCount !== 0 ? inuseBytes / inuseCount : allocCount !== 0 ? allocBytes / allocCount : NaN;
+          builder.addSample(builder.internStack(frames), -1, values, labels);
+          continue;
+        }
+        const trimmed = line.trim();
+        if (trimmed === '') continue;
+        if (trimmed.startsWith('#')) {
+          const g = GO_FRAME.exec(trimmed);
+          if (g) {
+            // Go prints one line per frame of a pc, inlined frames first.
+            const list = goFrames.get(g[1]) ?? [];
+            list.push({ name: g[2], file: g[3], line: Number(g[4]) });
+            goFrames.set(g[1], list);
+          }
+          continue;
+        }
+        if (line.includes('MAPPED_LIBRARIES:') || line.includes('--- Memory map: ---')) {
+          inMaps = true;
+          continue;
+        }
+        ctx.malformed(lineNo, 'expected "<count>: <bytes> [<count>: <bytes>] @ <addresses>"', line);
+      }
+    }
+    if (!facts) ctx.malformed(1, 'input is empty');
+    if (nilFrames > 0) ctx.warn(`${nilFrames} "(nil)" frames dropped (NULL return addresses)`, firstNilLine);
+    for (const mapping of maps.mappings) builder.addMapping(mapping);
+    meta.warnings = ctx.warningList() as never[];
+    const profile = dropEmptyAllocTypes(builder.finish());
+    return goFrames.size > 0 ? applyGoFrames(profile, goFrames) : profile;
+  },
+};
+
+/**
+ * Names the frames that Go's `#` comment lines describe (function, file and
+ * line of a pc); other frames stay unsymbolized. Go prints the pc of the call
+ * (the row's return address − 1) or the row's address itself; both match.
+ */
+function applyGoFrames(profile: HeapProfile, goFrames: Map<string, FrameInfo[]>): HeapProfile {
+  const { addressHi, addressLo } = profile.locations;
+  return withLocationLines(profile, (l) => {
+    const hi = addressHi[l];
+    const lo = addressLo[l];
+    const before = lo === 0 ? formatHex(hi - 1, 0xffffffff) : formatHex(hi, lo - 1);
+    return goFrames.get(formatHex(hi, lo)) ?? goFrames.get(before);
+  });
+}

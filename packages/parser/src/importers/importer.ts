@@ -1,0 +1,79 @@
+/**
+ * The importer contract. One importer per producing tool: `sniff` looks at
+ * the first bytes and says how sure it is that the input is its format (0 =
+ * "not mine"); `parse` reads the whole input. Once an importer owns an input,
+ * malformed content is a ParseError — or, with `lenient`, a counted warning.
+ */
+import { ParseError, WarningCollector, type Warning } from '../errors.js';
+import type { Input } from '../input/source.js';
+import type { HeapProfile } from '../model/profile.js';
+
+/** What detection sees of an input. */
+export interface Head {
+  /** The first (up to 64 KiB) decompressed bytes. */
+  bytes: Uint8Array;
+  /** The same, decoded leniently. */
+  text: string;
+  /** The first line of `text`, without CR. */
+  firstLine: string;
+}
+
+/** Options every importer understands, plus importer-specific ones. */
+export interface ImportOptions {
+  /** Per-record errors become counted warnings instead of stopping the import. */
+  lenient?: boolean;
+  /** Distinct stacks allowed (memory guard against hostile inputs). */
+  maxStacks?: number;
+  /** Importer-specific options (for example perf's `sizeArg`). */
+  [key: string]: unknown;
+}
+
+/** Per-import state handed to an importer. */
+export class ParseContext {
+  readonly warnings = new WarningCollector();
+
+  constructor(
+    /** Display name of the input. */
+    readonly file: string,
+    /** The importer's id. */
+    readonly format: string,
+    readonly options: ImportOptions = {},
+  ) {}
+
+  get lenient(): boolean {
+    return this.options.lenient === true;
+  }
+
+  /**
+   * A record that does not follow the grammar: throws a ParseError, or under
+   * `lenient` counts a warning (the record is skipped, and said so).
+   */
+  malformed(line: number, reason: string, text?: string): void {
+    if (!this.lenient) throw new ParseError(this.file, line, reason, this.format, text);
+    this.warnings.add(`skipped malformed record: ${reason}`, { file: this.file, line });
+  }
+
+  /** A fact worth telling the user that does not stop the import. */
+  warn(message: string, line?: number, count = 1): void {
+    this.warnings.add(message, line === undefined ? undefined : { file: this.file, line }, count);
+  }
+
+  /** The warnings so far. */
+  warningList(): Warning[] {
+    return this.warnings.list();
+  }
+}
+
+/** An importer of snapshot formats (heap dumps): input in, profile out. */
+export interface SnapshotImporter {
+  readonly id: string;
+  readonly kind: 'snapshot';
+  /** One line naming the producer, for `--help` and errors. */
+  readonly description: string;
+  /** Confidence in [0, 1] that `head` is this format; 0 = not mine. */
+  sniff(head: Head): number;
+  parse(input: Input, ctx: ParseContext): Promise<HeapProfile>;
+}
+
+/** Any importer. Event-trace importers join this union when they exist. */
+export type Importer = SnapshotImporter;

@@ -1,0 +1,22 @@
+/**
+ * @heapscope/parser — the profile model, input layer (files, stdin, gzip,
+ * zip), format detection, importers and symbolization.
+ */
+export * from './errors.js';
+export * from './model/address.js';
+export * from './model/columns.js';
+export * from './model/pair-index.js';
+export * from './model/string-table.js';
+export * from './model/profile.js';
+export * from './model/builder.js';
+export * from './model/integrity.js';
+export * from './model/symbols.js';
+export * from './input/lines.js';
+export * from './input/source.js';
+export * from './importers/importer.js';
+export * from './importers/unsample.js';
+export * from './importers/dump-name.js';
+export { jemallocImporter } from './importers/jemalloc.js';
+export { gperftoolsImporter } from './importers/gperftools.js';
+export * from './formats.js';
+export * from './load.js';

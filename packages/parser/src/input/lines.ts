@@ -1,0 +1,153 @@
+/**
+ * Splits a stream of bytes into batches of lines.
+ *
+ * Importers read lines in batches (never an `await` per line) and never see
+ * the whole file as one string, so inputs larger than V8's maximum string
+ * length work. Each batch is decoded as strict UTF-8; CR before LF is
+ * dropped; a final line without a newline is still delivered.
+ */
+import { ParseError } from '../errors.js';
+
+/** A run of consecutive lines. */
+export interface LineBatch {
+  lines: string[];
+  /** 1-based line number of `lines[0]`. */
+  firstLine: number;
+}
+
+/** A failure of the byte stream under the lines (corrupt or truncated compression). */
+export class StreamError extends Error {
+  override readonly name = 'StreamError';
+}
+
+/** Default longest line accepted before the input is rejected. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Batches of lines from an input; iterate it once. */
+export class LineSource implements AsyncIterable<LineBatch> {
+  /** Lines delivered so far (the number of the last line read). */
+  linesRead = 0;
+  /** True once iteration ended on a line that had no terminating newline. */
+  missingFinalNewline = false;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    /** The input's display name, for errors. */
+    readonly file: string,
+    private readonly chunks: AsyncIterable<Uint8Array>,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<LineBatch> {
+    try {
+      yield* this.read();
+    } catch (error) {
+      // Locate stream failures at the line where reading stopped.
+      if (error instanceof StreamError) throw new ParseError(this.file, this.linesRead + 1, error.message);
+      throw error;
+    }
+  }
+
+  private async *read(): AsyncGenerator<LineBatch> {
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    for await (const chunk of this.chunks) {
+      const lastNewline = chunk.lastIndexOf(10);
+      if (lastNewline < 0) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        this.checkLength(pendingBytes);
+        continue;
+      }
+      const head = chunk.subarray(0, lastNewline);
+      this.checkLength(pendingBytes + chunk.indexOf(10)); // the line that continued into this chunk
+      const region = pendingBytes === 0 ? head : concat(pending, pendingBytes, head);
+      if (region.length > this.maxLineBytes) this.checkRegion(region);
+      yield this.batch(region);
+      const rest = chunk.subarray(lastNewline + 1);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+    }
+    if (pendingBytes > 0) {
+      this.checkLength(pendingBytes);
+      this.missingFinalNewline = true;
+      yield this.batch(concat(pending, pendingBytes, new Uint8Array(0)));
+    }
+  }
+
+  private checkLength(bytes: number): void {
+    if (bytes > this.maxLineBytes) {
+      throw new ParseError(this.file, this.linesRead + 1, `line longer than ${this.maxLineBytes} bytes`);
+    }
+  }
+
+  /** Rejects a region (longer than the limit, so rare) holding a line that is too long. */
+  private checkRegion(region: Uint8Array): void {
+    let start = 0;
+    for (;;) {
+      const nl = region.indexOf(10, start);
+      const end = nl < 0 ? region.length : nl;
+      if (end - start > this.maxLineBytes) {
+        this.linesRead += countNewlines(region, 0, start);
+        this.checkLength(end - start);
+      }
+      if (nl < 0) return;
+      start = nl + 1;
+    }
+  }
+
+  private batch(region: Uint8Array): LineBatch {
+    let text: string;
+    try {
+      text = this.decoder.decode(region);
+    } catch {
+      throw new ParseError(this.file, this.linesRead + 1 + firstInvalidLine(region), 'invalid UTF-8');
+    }
+    const lines = text.split('\n');
+    if (text.includes('\r')) {
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+      }
+    }
+    const firstLine = this.linesRead + 1;
+    this.linesRead += lines.length;
+    return { lines, firstLine };
+  }
+}
+
+function concat(parts: Uint8Array[], partsBytes: number, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(partsBytes + tail.length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  out.set(tail, offset);
+  return out;
+}
+
+function countNewlines(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (bytes[i] === 10) n++;
+  return n;
+}
+
+/** 0-based index of the first line in `region` that is not valid UTF-8. */
+function firstInvalidLine(region: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  let line = 0;
+  for (;;) {
+    const nl = region.indexOf(10, start);
+    const end = nl < 0 ? region.length : nl;
+    try {
+      decoder.decode(region.subarray(start, end));
+    } catch {
+      return line;
+    }
+    if (nl < 0) return line;
+    start = nl + 1;
+    line++;
+  }
+}

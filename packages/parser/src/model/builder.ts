@@ -1,0 +1,285 @@
+/**
+ * Builds a {@link HeapProfile}: importers intern strings, functions,
+ * locations and stacks, and append samples as columns; `finish()` freezes
+ * the result and attaches each location to the mapping that contains it.
+ */
+import { float64Column, int32Column, uint32Column, type GrowableColumn } from './columns.js';
+import { PairIndex } from './pair-index.js';
+import { StringTable } from './string-table.js';
+import { parseHex, type AddressParts } from './address.js';
+import {
+  EMPTY_STACK,
+  HeapProfile,
+  type LabelColumn,
+  type Mapping,
+  type ProfileMeta,
+  type Thread,
+  type ValueType,
+} from './profile.js';
+
+/** Thrown when a profile exceeds a configured size limit (see `maxStacks`). */
+export class LimitExceededError extends Error {
+  override readonly name = 'LimitExceededError';
+}
+
+/** Default cap on distinct stacks: far above real dumps, far below what exhausts memory. */
+export const DEFAULT_MAX_STACKS = 20_000_000;
+
+export interface ProfileBuilderOptions {
+  sampleTypes: readonly ValueType[];
+  defaultSampleType?: string;
+  /** Numeric label columns every sample carries (NaN = absent). */
+  labels?: readonly { key: string; unit: string }[];
+  meta: ProfileMeta;
+  /** Distinct stacks allowed before {@link LimitExceededError}. */
+  maxStacks?: number;
+}
+
+type Int32Col = GrowableColumn<Int32Array>;
+type Float64Col = GrowableColumn<Float64Array>;
+
+/** Mutable builder for one profile. Not reusable after `finish()`. */
+export class ProfileBuilder {
+  readonly strings = new StringTable();
+  readonly meta: ProfileMeta;
+  readonly sampleTypes: readonly ValueType[];
+  private readonly defaultSampleType: string;
+  private readonly maxStacks: number;
+
+  // functions
+  private readonly functionIndex = new PairIndex(256);
+  private readonly fnName: Int32Col = int32Column();
+  private readonly fnSystemName: Int32Col = int32Column();
+  private readonly fnFile: Int32Col = int32Column();
+  private readonly fnStartLine: Int32Col = int32Column();
+
+  // locations
+  private readonly locHi = uint32Column(1024);
+  private readonly locLo = uint32Column(1024);
+  private readonly locMapping: Int32Col = int32Column(1024);
+  private readonly locLineStart: Int32Col = int32Column(1024);
+  private readonly lineFunction: Int32Col = int32Column(1024);
+  private readonly lineNumber: Int32Col = int32Column(1024);
+  private readonly locationByToken = new Map<string, number>();
+  private readonly scratch: AddressParts = { hi: 0, lo: 0 };
+
+  // stacks
+  private readonly stackIndex = new PairIndex(4096);
+  private readonly stackParent: Int32Col = int32Column(4096);
+  private readonly stackLocation: Int32Col = int32Column(4096);
+
+  // samples
+  private readonly sampleStack: Int32Col = int32Column(4096);
+  private readonly sampleThread: Int32Col = int32Column(4096);
+  private readonly sampleValues: Float64Col[];
+  private readonly labelKeys: readonly { key: string; unit: string }[];
+  private readonly labelValues: Float64Col[];
+
+  private readonly mappings: Mapping[] = [];
+  private readonly threads: Thread[] = [];
+  private readonly threadByKey = new Map<string, number>();
+
+  constructor(options: ProfileBuilderOptions) {
+    this.meta = options.meta;
+    this.sampleTypes = options.sampleTypes;
+    this.defaultSampleType = options.defaultSampleType ?? options.sampleTypes[options.sampleTypes.length - 1]?.type ?? '';
+    this.maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
+    this.sampleValues = options.sampleTypes.map(() => float64Column(4096));
+    this.labelKeys = options.labels ?? [];
+    this.labelValues = this.labelKeys.map(() => float64Column(4096));
+    // Stack 0: the empty stack.
+    this.stackIndex.intern(-1, -1);
+    this.stackParent.push(-1);
+    this.stackLocation.push(-1);
+    this.locLineStart.push(0);
+  }
+
+  /** Number of samples appended so far. */
+  get sampleCount(): number {
+    return this.sampleStack.length;
+  }
+
+  /** Number of distinct stacks so far (including the empty stack). */
+  get stackCount(): number {
+    return this.stackParent.length;
+  }
+
+  /** Interns a function by (name, file); `systemName` defaults to `name`. */
+  internFunction(name: string, fileName = '', systemName = name, startLine = 0): number {
+    const nameId = this.strings.intern(name);
+    const fileId = this.strings.intern(fileName);
+    const before = this.functionIndex.size;
+    const index = this.functionIndex.intern(nameId, fileId);
+    if (index === before) {
+      this.fnName.push(nameId);
+      this.fnSystemName.push(this.strings.intern(systemName));
+      this.fnFile.push(fileId);
+      this.fnStartLine.push(startLine);
+    }
+    return index;
+  }
+
+  /**
+   * Adds a location. `lines` are (function, line) pairs, innermost first;
+   * `mapping` -1 lets `finish()` find the mapping by address.
+   */
+  addLocation(hi: number, lo: number, mapping = -1, lines: readonly (readonly [number, number])[] = []): number {
+    for (const [fn, line] of lines) {
+      this.lineFunction.push(fn);
+      this.lineNumber.push(line);
+    }
+    this.locHi.push(hi);
+    this.locLo.push(lo);
+    this.locMapping.push(mapping);
+    this.locLineStart.push(this.lineFunction.length);
+    return this.locHi.length - 1;
+  }
+
+  /**
+   * The location for a hex address token (`text[start, end)`, no `0x`),
+   * interned by value: `00400f00` and `400f00` are the same location.
+   * Returns -1 when the token is not hexadecimal.
+   */
+  locationForHex(text: string, start = 0, end = text.length): number {
+    const token = start === 0 && end === text.length ? text : text.slice(start, end);
+    const known = this.locationByToken.get(token);
+    if (known !== undefined) return known;
+    const parts = this.scratch;
+    if (!parseHex(token, 0, token.length, parts)) return -1;
+    const canonical = `${parts.hi.toString(16)}:${parts.lo.toString(16)}`;
+    let loc = this.locationByToken.get(canonical);
+    if (loc === undefined) {
+      loc = this.addLocation(parts.hi, parts.lo);
+      this.locationByToken.set(canonical, loc);
+    }
+    this.locationByToken.set(token, loc);
+    return loc;
+  }
+
+  /** Interns the stack (parent, location) and returns its id. */
+  internStackNode(parent: number, location: number): number {
+    const before = this.stackIndex.size;
+    const id = this.stackIndex.intern(parent, location);
+    if (id === before) {
+      if (id >= this.maxStacks) {
+        throw new LimitExceededError(
+          `more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`,
+        );
+      }
+      this.stackParent.push(parent);
+      this.stackLocation.push(location);
+    }
+    return id;
+  }
+
+  /** Interns a stack given its locations leaf first (`locations[0]` is the leaf). */
+  internStack(locations: ArrayLike<number>, count = locations.length): number {
+    let stack = EMPTY_STACK;
+    for (let i = count - 1; i >= 0; i--) stack = this.internStackNode(stack, locations[i]);
+    return stack;
+  }
+
+  /** The thread index for a producer's key, adding it when new; a later non-empty name wins. */
+  thread(key: string, name = ''): number {
+    let index = this.threadByKey.get(key);
+    if (index === undefined) {
+      index = this.threads.length;
+      this.threads.push({ key, name });
+      this.threadByKey.set(key, index);
+    } else if (name !== '' && this.threads[index].name === '') {
+      this.threads[index] = { key, name };
+    }
+    return index;
+  }
+
+  addMapping(mapping: Mapping): number {
+    this.mappings.push(mapping);
+    return this.mappings.length - 1;
+  }
+
+  /** Appends a sample; `values` in `sampleTypes` order, `labels` in label order. */
+  addSample(stack: number, thread: number, values: ArrayLike<number>, labels?: ArrayLike<number>): number {
+    this.sampleStack.push(stack);
+    this.sampleThread.push(thread);
+    for (let i = 0; i < this.sampleValues.length; i++) this.sampleValues[i].push(values[i]);
+    for (let i = 0; i < this.labelValues.length; i++) this.labelValues[i].push(labels ? labels[i] : NaN);
+    return this.sampleStack.length - 1;
+  }
+
+  /** Freezes the profile. */
+  finish(): HeapProfile {
+    const locations = {
+      length: this.locHi.length,
+      addressHi: this.locHi.finish(),
+      addressLo: this.locLo.finish(),
+      mapping: this.locMapping.finish(),
+      lineStart: this.locLineStart.finish(),
+      lineFunction: this.lineFunction.finish(),
+      lineNumber: this.lineNumber.finish(),
+    };
+    assignMappings(locations.addressHi, locations.addressLo, locations.mapping, this.mappings);
+    const labels: LabelColumn[] = this.labelKeys.map((k, i) => ({ ...k, values: this.labelValues[i].finish() }));
+    return new HeapProfile({
+      strings: this.strings.strings,
+      functions: {
+        length: this.fnName.length,
+        name: this.fnName.finish(),
+        systemName: this.fnSystemName.finish(),
+        fileName: this.fnFile.finish(),
+        startLine: this.fnStartLine.finish(),
+      },
+      locations,
+      mappings: this.mappings,
+      stacks: { length: this.stackParent.length, parent: this.stackParent.finish(), location: this.stackLocation.finish() },
+      threads: this.threads,
+      sampleTypes: this.sampleTypes,
+      defaultSampleType: this.defaultSampleType,
+      samples: {
+        length: this.sampleStack.length,
+        stack: this.sampleStack.finish(),
+        thread: this.sampleThread.finish(),
+        values: this.sampleValues.map((c) => c.finish()),
+        labels,
+      },
+      meta: this.meta,
+    });
+  }
+}
+
+/**
+ * Sets `mapping[l]` for every location left at -1 to the mapping whose
+ * [start, limit) contains its address. When mappings overlap (a raw /proc map
+ * never does, but merged inputs can), the one that starts last wins.
+ */
+function assignMappings(hi: Uint32Array, lo: Uint32Array, mapping: Int32Array, mappings: readonly Mapping[]): void {
+  if (mappings.length === 0) return;
+  // Compare in two float halves: exact, and avoids a BigInt per location.
+  const order = mappings.map((m, i) => ({
+    i,
+    startHi: Number(m.start >> 32n),
+    startLo: Number(m.start & 0xffffffffn),
+    limitHi: Number(m.limit >> 32n),
+    limitLo: Number(m.limit & 0xffffffffn),
+  }));
+  order.sort((a, b) => a.startHi - b.startHi || a.startLo - b.startLo);
+  for (let l = 0; l < mapping.length; l++) {
+    if (mapping[l] !== -1) continue;
+    const h = hi[l];
+    const w = lo[l];
+    // Binary search: last mapping with start <= address.
+    let low = 0;
+    let high = order.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const m = order[mid];
+      if (m.startHi < h || (m.startHi === h && m.startLo <= w)) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    if (found < 0) continue;
+    const m = order[found];
+    if (h < m.limitHi || (h === m.limitHi && w < m.limitLo)) mapping[l] = m.i;
+  }
+}

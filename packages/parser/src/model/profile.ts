@@ -1,0 +1,233 @@
+/**
+ * heapscope's snapshot model: a heap profile as tables of columns with
+ * integer indexes (DESIGN.md, "The model").
+ *
+ * Invariants, checked by {@link checkIntegrity}:
+ * - `strings[0] === ''`; every string id is in range.
+ * - Stack 0 is the empty stack (parent -1, location -1). Every other stack
+ *   has `0 <= parent < index` (parents before children) and a valid location.
+ *   A stack id names a leaf; walking `parent` goes toward the root.
+ * - Each location's lines are `lineStart[l] .. lineStart[l + 1]`, innermost
+ *   (inlined) function first, as in pprof; zero lines = not symbolized.
+ * - Samples are columns: `stack`, `thread` (-1 = not attributed to a thread)
+ *   and one Float64Array per sample type. Values may be fractional (after
+ *   unsampling) and negative (after a diff).
+ * - A profile is never mutated after `finish()`; transformations return new
+ *   profiles that may share tables.
+ */
+import { formatHex, toBigInt } from './address.js';
+import type { Warning } from '../errors.js';
+
+/** A sample type: what a value column counts, and in which unit. */
+export interface ValueType {
+  /** e.g. `inuse_space`, `alloc_objects`. */
+  type: string;
+  /** e.g. `bytes`, `count`. */
+  unit: string;
+}
+
+/** The four standard heap sample types, in pprof's order for heap profiles. */
+export const ALLOC_OBJECTS: ValueType = { type: 'alloc_objects', unit: 'count' };
+export const ALLOC_SPACE: ValueType = { type: 'alloc_space', unit: 'bytes' };
+export const INUSE_OBJECTS: ValueType = { type: 'inuse_objects', unit: 'count' };
+export const INUSE_SPACE: ValueType = { type: 'inuse_space', unit: 'bytes' };
+
+/** A memory mapping of the profiled process (from the dump's maps section). */
+export interface Mapping {
+  /** First address, inclusive. */
+  start: bigint;
+  /** Last address, exclusive. */
+  limit: bigint;
+  /** Offset in the file of `start`. */
+  fileOffset: bigint;
+  /** Path as the dump gives it (may be `[heap]`, empty for anonymous mappings). */
+  path: string;
+  /** GNU build id as lowercase hex, or '' when unknown. */
+  buildId: string;
+  /** Permission letters (`r-xp`), or '' when the dump does not say. */
+  perms: string;
+}
+
+/** A thread that samples can be attributed to. */
+export interface Thread {
+  /** Producer's thread key: jemalloc `t<uid>` uid, an OS tid, … */
+  key: string;
+  /** Thread name when the producer records one, else ''. */
+  name: string;
+}
+
+/** The functions table: one row per distinct (name, file). */
+export interface FunctionTable {
+  readonly length: number;
+  /** Display name (demangled) — string id. */
+  readonly name: Int32Array;
+  /** Raw (mangled) name — string id. */
+  readonly systemName: Int32Array;
+  /** Source file — string id (0 when unknown). */
+  readonly fileName: Int32Array;
+  /** First line of the function, 0 when unknown. */
+  readonly startLine: Int32Array;
+}
+
+/** The locations table: one row per distinct code address. */
+export interface LocationTable {
+  readonly length: number;
+  readonly addressHi: Uint32Array;
+  readonly addressLo: Uint32Array;
+  /** Index into `mappings`, or -1. */
+  readonly mapping: Int32Array;
+  /** Lines of location `l` are `lineStart[l] .. lineStart[l+1]` (length + 1 entries). */
+  readonly lineStart: Int32Array;
+  /** Function of each line, innermost (inlined) first. */
+  readonly lineFunction: Int32Array;
+  /** Source line of each line, 0 when unknown. */
+  readonly lineNumber: Int32Array;
+}
+
+/** Call stacks as a prefix tree; stack 0 is the empty stack. */
+export interface StackTable {
+  readonly length: number;
+  readonly parent: Int32Array;
+  readonly location: Int32Array;
+}
+
+/** A numeric label column on samples (`bytes` per object, zygote flag, …); NaN = absent. */
+export interface LabelColumn {
+  key: string;
+  /** Unit of the values, '' when they are plain numbers. */
+  unit: string;
+  values: Float64Array;
+}
+
+/** The samples table. */
+export interface SampleTable {
+  readonly length: number;
+  readonly stack: Int32Array;
+  /** Index into `threads`, or -1. */
+  readonly thread: Int32Array;
+  /** One column per entry of `sampleTypes`. */
+  readonly values: readonly Float64Array[];
+  readonly labels: readonly LabelColumn[];
+}
+
+/** How the producer sampled allocations, and so how values were unsampled. */
+export interface Sampling {
+  /**
+   * `poisson`: each allocation of S bytes sampled with probability 1 − exp(−S/R);
+   * `uniform`: jeprof's v1 model with adjustment R; `none`: every allocation recorded.
+   */
+  model: 'poisson' | 'uniform' | 'none';
+  /** R in bytes (0 when `model` is `none`). */
+  periodBytes: number;
+}
+
+/**
+ * What a sample's size means. A snapshot only knows the average size per stack
+ * (`average-*`); traces and probe records know `exact` requested sizes.
+ */
+export type SizeKind = 'exact' | 'average-requested' | 'average-usable';
+
+/** Facts about where a profile came from. */
+export interface ProfileMeta {
+  /** Importer id (`jemalloc`, `gperftools`, …). */
+  format: string;
+  /** Producer detail: `heap_v2`, `heapz_v2`, `heapprofile`, `jemalloc 3.x`, … */
+  variant: string;
+  /** Display name of the input file (`-` for stdin). */
+  file: string;
+  /** Process id from the file name or content, when known. */
+  pid?: number;
+  /** Producer's dump sequence number (jemalloc `seq`, gperftools `NNNN`), when known. */
+  dumpSeq?: number;
+  /** jemalloc dump kind: `f`, `i`, `m`, `u`. */
+  dumpKind?: string;
+  /** Dump time in ns since an arbitrary origin, when known. */
+  timeNs?: number;
+  sampling: Sampling;
+  sizeKind: SizeKind;
+  /** Frames are return addresses, so symbolizers look up caller frames at address − 1. */
+  returnAddresses: boolean;
+  warnings: Warning[];
+}
+
+/** Everything a {@link HeapProfile} is made of. */
+export interface HeapProfileTables {
+  strings: readonly string[];
+  functions: FunctionTable;
+  locations: LocationTable;
+  mappings: readonly Mapping[];
+  stacks: StackTable;
+  threads: readonly Thread[];
+  sampleTypes: readonly ValueType[];
+  /** The sample type shown when none is asked for. */
+  defaultSampleType: string;
+  samples: SampleTable;
+  meta: ProfileMeta;
+}
+
+/** The empty stack's id. */
+export const EMPTY_STACK = 0;
+
+/** A heap snapshot. Frozen: build one with `ProfileBuilder`. */
+export class HeapProfile implements HeapProfileTables {
+  readonly strings: readonly string[];
+  readonly functions: FunctionTable;
+  readonly locations: LocationTable;
+  readonly mappings: readonly Mapping[];
+  readonly stacks: StackTable;
+  readonly threads: readonly Thread[];
+  readonly sampleTypes: readonly ValueType[];
+  readonly defaultSampleType: string;
+  readonly samples: SampleTable;
+  readonly meta: ProfileMeta;
+
+  constructor(tables: HeapProfileTables) {
+    this.strings = tables.strings;
+    this.functions = tables.functions;
+    this.locations = tables.locations;
+    this.mappings = tables.mappings;
+    this.stacks = tables.stacks;
+    this.threads = tables.threads;
+    this.sampleTypes = tables.sampleTypes;
+    this.defaultSampleType = tables.defaultSampleType;
+    this.samples = tables.samples;
+    this.meta = tables.meta;
+    Object.freeze(this);
+  }
+
+  /** A copy with some tables replaced (the rest are shared). */
+  with(changes: Partial<HeapProfileTables>): HeapProfile {
+    return new HeapProfile({ ...this, ...changes });
+  }
+
+  /** Index of a sample type by name, or -1. */
+  sampleTypeIndex(type: string): number {
+    return this.sampleTypes.findIndex((t) => t.type === type);
+  }
+
+  /** Sum of one value column. */
+  total(typeIndex: number): number {
+    const column = this.samples.values[typeIndex];
+    let sum = 0;
+    for (let i = 0; i < column.length; i++) sum += column[i];
+    return sum;
+  }
+
+  /** Locations of a stack, leaf first. */
+  stackLocations(stack: number): number[] {
+    const out: number[] = [];
+    const { parent, location } = this.stacks;
+    for (let s = stack; s > EMPTY_STACK; s = parent[s]) out.push(location[s]);
+    return out;
+  }
+
+  /** A location's address as a BigInt. */
+  address(loc: number): bigint {
+    return toBigInt(this.locations.addressHi[loc], this.locations.addressLo[loc]);
+  }
+
+  /** A location's address as lowercase hex with `0x`. */
+  addressHex(loc: number): string {
+    return `0x${formatHex(this.locations.addressHi[loc], this.locations.addressLo[loc])}`;
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { checkIntegrity, scaleFactor } from '@heapscope/parser';
+import { parseText, valueOf } from './helpers/parse-text.js';
+
+// Headers of every variant (FORMATS.md §4), rows written by hand following the grammar.
+const row = '     2:     1000 [     5:     3000] @ 0x00400f00 0x00400a00\n';
+
+describe('gperftools / legacy heap importer', () => {
+  const variants: [string, string, string, number][] = [
+    ['heapprofile', 'heapprofile', 'none', 0],
+    ['heap_v2/524288', 'heap_v2', 'poisson', 524288],
+    ['heapz_v2/262144', 'heapz_v2', 'poisson', 262144],
+    ['heap/1048576', 'go heap', 'poisson', 524288],
+    ['heapz/1048576', 'heapz', 'uniform', 524288],
+    ['growthz', 'growthz', 'none', 0],
+    ['growth', 'growth', 'none', 0],
+    ['fragmentationz', 'fragmentationz', 'none', 0],
+  ];
+  for (const [type, variant, model, period] of variants) {
+    it(`reads "@ ${type}" headers (${model}${period ? `, R=${period}` : ''})`, async () => {
+      const p = await parseText(`heap profile:      2:     1000 [     5:     3000] @ ${type}\n${row}`);
+      expect(checkIntegrity(p)).toEqual([]);
+      expect(p.meta.variant).toBe(variant);
+      expect(p.meta.sampling).toEqual({ model, periodBytes: period });
+      const expectInuse = 1000 * scaleFactor(p.meta.sampling, 2, 1000);
+      expect(valueOf(p, 'inuse_space')).toBe(expectInuse);
+      expect(valueOf(p, 'alloc_space')).toBe(3000 * scaleFactor(p.meta.sampling, 5, 3000));
+    });
+  }
+
+  it('treats tcmalloc heapz (same pair twice) as having no cumulative counts', async () => {
+    const p = await parseText(`heap profile:    2:     1000 [     2:     1000] @ heapz_v2/524288\n     2:     1000 [     2:     1000] @ 0x400f00\n`);
+    expect(p.sampleTypes.map((t) => t.type)).toEqual(['inuse_objects', 'inuse_space']);
+  });
+
+  it('rejects an unknown profile type and a contention profile', async () => {
+    await expect(parseText('heap profile: 1: 2 [3: 4] @ bogus/5\n')).rejects.toThrow(/test\.heap:1: unknown heap profile type "bogus"/);
+    await expect(parseText('--- contentionz 1 ---\ncycles/second = 1\n')).rejects.toThrow(/contention profile, not a heap profile/);
+  });
+
+  it('keeps zero-frame rows, all-freed rows and negative in-use counts; drops (nil) frames with a warning', async () => {
+    const p = await parseText(`heap profile: 1: 288 [3: 1320] @ heapprofile
+1: 288 [2: 296] @
+0: 0 [1: 1024] @ 0x420cef 0x422151
+-1: -64 [0: 0] @ 0x420cef (nil)
+`);
+    expect(p.samples.length).toBe(3);
+    expect(p.samples.stack[0]).toBe(0);
+    expect(valueOf(p, 'inuse_space')).toBe(224);
+    expect(p.meta.warnings.map((w) => w.message)).toEqual(['1 "(nil)" frames dropped (NULL return addresses)']);
+  });
+
+  it('names frames from Go # comment lines, inlined frames first', async () => {
+    const p = await parseText(`heap profile: 1: 64 [1: 64] @ heap/1048576
+1: 64 [1: 64] @ 0x4a2f00 0x401000
+#	0x4a2eff	bytes.growSlice+0x6f	/usr/lib/go/src/bytes/buffer.go:229
+#	0x4a2eff	bytes.(*Buffer).grow+0x1f	/usr/lib/go/src/bytes/buffer.go:140
+
+# runtime.MemStats
+# Alloc = 1234
+`);
+    const loc = p.stackLocations(p.samples.stack[0])[0];
+    const { lineStart, lineFunction, lineNumber } = p.locations;
+    const lines = [];
+    for (let k = lineStart[loc]; k < lineStart[loc + 1]; k++) {
+      lines.push(`${p.strings[p.functions.name[lineFunction[k]]]}:${lineNumber[k]}`);
+    }
+    expect(lines).toEqual(['bytes.growSlice:229', 'bytes.(*Buffer).grow:140']);
+  });
+
+  it('expands $variables in cooked memory maps', async () => {
+    const p = await parseText(`heap profile: 1: 64 [1: 64] @ heapz_v2/524288
+1: 64 [1: 64] @ 0x400f00
+--- Memory map: ---
+\tsource=/home
+  00400000-00fcb000: $source/server_main
+`);
+    expect(p.mappings.map((m) => m.path)).toEqual(['/home/server_main']);
+  });
+
+  it('reports a malformed row with its line', async () => {
+    await expect(parseText(`heap profile: 1: 64 [1: 64] @ heapprofile\n1: 64 [1: 64] @ 0x400f00\n1: sixty [1: 64] @ 0x1\n`)).rejects.toThrow(
+      /test\.heap:3: expected "<count>: <bytes> \[<count>: <bytes>\] @ <addresses>"/,
+    );
+  });
+});

@@ -20,3 +20,4 @@ export { jemallocImporter } from './importers/jemalloc.js';
 export { gperftoolsImporter } from './importers/gperftools.js';
 export * from './formats.js';
 export * from './load.js';
+export * from './symbolize/index.js';

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils gcc g++ chromium)
+PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then
   missing=()

@@ -95,27 +95,28 @@ export class SiteIndex {
   siteFrames(stack: number): DisplayFrame[] {
     const { frameNames } = this;
     const locs = this.profile.stackLocations(stack);
-    // jeprof: drop everything up to and including the outermost allocator
-    // entry point; it checks each address's outermost (non-inlined) function.
+    let first = 0;
+    if (!this.options.keepAllocatorFrames) {
+      while (first < locs.length && isAllocatorModule(frameNames.module(locs[first]))) first++;
+    }
+    const frames: DisplayFrame[] = [];
+    for (let k = first; k < locs.length; k++) frames.push(...frameNames.frames(locs[k]));
+    // As jeprof: drop everything up to and including the outermost allocator
+    // entry point. jeprof sees one name per address; here inlined frames are
+    // frames too, so an allocator wrapper inlined into its caller (ld.so's
+    // `calloc` in `allocate_dtv`) is dropped and its caller is the site.
     let cut = 0;
     if (!this.options.keepAllocatorFrames) {
-      while (cut < locs.length && isAllocatorModule(frameNames.module(locs[cut]))) cut++;
-      for (let k = locs.length - 1; k >= cut; k--) {
-        const frames = frameNames.frames(locs[k]);
-        if (isAllocatorFunction(frames[frames.length - 1].name)) {
+      for (let k = frames.length - 1; k >= 0; k--) {
+        if (isAllocatorFunction(frames[k].name)) {
           cut = k + 1;
           break;
         }
       }
     }
-    const out: DisplayFrame[] = [];
-    for (let k = cut; k < locs.length; k++) {
-      for (const f of frameNames.frames(locs[k])) {
-        if (this.options.hide && matches(this.options.hide, f)) continue;
-        out.push(f);
-      }
-    }
-    return out;
+    const hide = this.options.hide;
+    const out = frames.slice(cut);
+    return hide ? out.filter((f) => !matches(hide, f)) : out;
   }
 
   private stackPath(stack: number): Int32Array | null {

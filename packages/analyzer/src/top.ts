@@ -65,7 +65,11 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
       if (accCum[id] !== undefined) cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
     });
   }
-  const rows: TopRow[] = [...cum.keys()].map((name) => ({ name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 }));
+  // Rows that are zero in this sample type (a site whose objects were all
+  // freed, in inuse_*) are left out, as jeprof and pprof do.
+  const rows: TopRow[] = [...cum.keys()]
+    .map((name) => ({ name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 }))
+    .filter((row) => row.flat !== 0 || row.cum !== 0);
   const key = options.sort === 'cum' ? 'cum' : 'flat';
   rows.sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b.cum) - Math.abs(a.cum) || (a.name < b.name ? -1 : 1));
   return {

@@ -4,6 +4,10 @@
  */
 import { main } from './main.js';
 
+// `pnpm heapscope …` runs this from the repository root; resolve relative
+// paths against the directory the user typed the command in.
+if (process.env.npm_lifecycle_event === 'heapscope' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,11 +1,36 @@
 /**
  * Symbolization step of the CLI: one symbolizer shared by all inputs, so a
- * series of dumps of one process parses each binary once.
+ * series of dumps of one process parses each binary once. What could not be
+ * symbolized becomes a warning on the profile (shown on stderr and in JSON).
  */
-import type { HeapProfile } from '@heapscope/parser';
+import { Symbolizer, WarningCollector, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
 import type { CliIo } from './io.js';
 
 /** Symbolizes every profile against the binaries in its maps and `--symbols`. */
-export async function symbolizeAll(profiles: HeapProfile[], _symbolPaths: string[], _io: CliIo): Promise<HeapProfile[]> {
-  return profiles;
+export async function symbolizeAll(profiles: HeapProfile[], symbolPaths: string[], _io: CliIo): Promise<HeapProfile[]> {
+  const symbolizer = new Symbolizer();
+  const out: HeapProfile[] = [];
+  for (const profile of profiles) {
+    const { profile: symbolized, report } = await symbolizer.symbolize(profile, { symbolPaths });
+    const warnings = new WarningCollector();
+    warnings.addAll(symbolized.meta.warnings);
+    for (const message of reportWarnings(report)) warnings.add(message);
+    out.push(symbolized.with({ meta: { ...symbolized.meta, warnings: warnings.list() } }));
+  }
+  return out;
+}
+
+/** One line per binary that could not be used, and per unusable `--symbols` path. */
+function reportWarnings(report: SymbolizeReport): string[] {
+  const lines: string[] = [];
+  for (const b of report.missing) {
+    const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
+    lines.push(`binary not found: ${b.path}: ${b.locations} locations shown as module+offset (give the file with --symbols)${rejected}`);
+  }
+  for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
+  for (const b of report.binaries) {
+    if (b.externalError) lines.push(`${b.path}: no file:line information (${b.externalError})`);
+  }
+  if (report.demanglerError) lines.push(`C++ names left mangled: ${report.demanglerError}`);
+  return lines;
 }

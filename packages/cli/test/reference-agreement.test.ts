@@ -1,0 +1,93 @@
+/**
+ * heapscope's numbers against the reference tools' on the same dumps:
+ * `jeprof --text --show_bytes` for jemalloc dumps and `google-pprof --text
+ * --show_bytes` for gperftools dumps, recorded by fixtures/generate.sh in
+ * `golden/` next to each dump.
+ *
+ * What must agree: the total of each sample type; flat and cum of every
+ * function of the workload binary; and the multiset of flat values of all
+ * call sites (every allocation is attributed to the same site, even where the
+ * two name a library function differently — jeprof names libraries from
+ * `nm` without inline information, heapscope also reads their separate
+ * debug files).
+ *
+ * The reference tools print values truncated to integers (Perl `%d`), so
+ * values may differ by less than 1.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+
+const WORKLOAD = join(FIXTURES, 'bin', 'workload');
+const TYPES = ['inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects'];
+/** Functions defined in fixtures/src/workload.c. */
+const WORKLOAD_FUNCTIONS = ['leak_site', 'steady_site', 'churn_site', 'odd_size_site', 'realloc_site', 'make_node', 'inlined_site', 'main', 'worker_main'];
+
+interface ReferenceRow {
+  name: string;
+  flat: number;
+  cum: number;
+}
+
+/** Reads `--text` output: "Total: N B|objects", then "flat flat% sum% cum cum% name" rows. */
+function readReferenceText(text: string): { total: number; rows: ReferenceRow[] } {
+  const lines = text.trimEnd().split('\n');
+  const total = /^Total: (-?\d+) /.exec(lines[0]);
+  if (!total) throw new Error(`no "Total:" line in ${lines[0]}`);
+  const rows = lines.slice(1).map((line) => {
+    const m = /^\s*(-?\d+)\s+\S+%\s+\S+%\s+(-?\d+)\s+\S+%\s+(.*)$/.exec(line);
+    if (!m) throw new Error(`unexpected reference line: ${line}`);
+    // jeprof marks inlined frames "(inline)"; nm -D names carry symbol versions.
+    const name = m[3].replace(/ \(inline\)$/, '').replace(/@@?[A-Z][A-Za-z0-9_.]*$/, '');
+    return { name, flat: Number(m[1]), cum: Number(m[2]) };
+  });
+  return { total: Number(total[1]), rows };
+}
+
+const close = (ours: number, theirs: number) => Math.abs(ours - theirs) < 1 + 1e-9 * Math.abs(theirs);
+
+const cases = [
+  ...findFiles(join(FIXTURES, 'jemalloc'), /\.heap$/).map((dump) => ({ dump, tool: 'jeprof' })),
+  ...findFiles(join(FIXTURES, 'gperftools'), /\.heap$/).map((dump) => ({ dump, tool: 'google-pprof' })),
+];
+
+describe('agreement with jeprof and google-pprof on the fixture dumps', () => {
+  it('has dumps and reference outputs', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(18);
+  });
+
+  for (const { dump, tool } of cases) {
+    for (const type of TYPES) {
+      const name = `${dump.slice(FIXTURES.length + 1)} ${type}`;
+      it(name, async () => {
+        const golden = join(dirname(dump), 'golden', `${basename(dump)}.${type}.${tool}.txt`);
+        const reference = readReferenceText(readFileSync(golden, 'utf8'));
+        const r = await runCli(['top', '--format', 'json', '-t', type, '--symbols', WORKLOAD, dump]);
+        expect(r.code, r.stderr).toBe(0);
+        const ours: { total: number; rows: ReferenceRow[] } = JSON.parse(r.stdout);
+        expect(close(ours.total, reference.total), `total ${ours.total} vs ${tool} ${reference.total}`).toBe(true);
+
+        for (const fn of WORKLOAD_FUNCTIONS) {
+          const theirs = reference.rows.find((row) => row.name === fn);
+          const mine = ours.rows.find((row) => row.name === fn);
+          if (!theirs) {
+            // The reference tools omit rows that are zero in this sample type.
+            expect(mine === undefined || (close(mine.flat, 0) && close(mine.cum, 0)), `${fn} only in heapscope`).toBe(true);
+            continue;
+          }
+          expect(mine, `${fn} missing`).toBeDefined();
+          expect(close(mine!.flat, theirs.flat), `${fn} flat ${mine!.flat} vs ${theirs.flat}`).toBe(true);
+          expect(close(mine!.cum, theirs.cum), `${fn} cum ${mine!.cum} vs ${theirs.cum}`).toBe(true);
+        }
+
+        const flats = (rows: ReferenceRow[]) => rows.map((row) => row.flat).filter((v) => Math.abs(v) >= 1).sort((a, b) => a - b);
+        const mineFlats = flats(ours.rows);
+        const theirFlats = flats(reference.rows);
+        expect(mineFlats.length, `sites: ${JSON.stringify(ours.rows)}`).toBe(theirFlats.length);
+        mineFlats.forEach((v, i) => expect(close(v, theirFlats[i]), `flat ${v} vs ${theirFlats[i]}`).toBe(true));
+      });
+    }
+  }
+});

@@ -15,9 +15,9 @@ export interface InputOptions {
   inputFormat?: string;
   symbols: string[];
   symbolize: boolean;
-  lenient: boolean;
+  lenient?: boolean;
   maxStacks?: number;
-  debug: boolean;
+  debug?: boolean;
 }
 
 /** Filter and grouping options. */
@@ -46,11 +46,11 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE (written whole or not at all)')
     .option('--input-format <id>', 'skip detection and read inputs as this format (jemalloc, gperftools)')
-    .option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)', collect, [])
+    .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')
-    .option('--lenient', 'turn malformed records into counted warnings instead of failing', false)
+    .option('--lenient', 'turn malformed records into counted warnings instead of failing')
     .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
-    .option('--debug', 'print stack traces for internal errors', false);
+    .option('--debug', 'print stack traces for internal errors');
 }
 
 /** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--by`. */

@@ -38,13 +38,13 @@ describe('jemalloc importer', () => {
   it('splits the t* row over threads in proportion to their raw counts, and names header threads', async () => {
     const p = await parseText(THREADED);
     expect(p.threads.map((t) => [t.key, t.name])).toEqual([
-      ['0', 'main thread'],
-      ['1', 'worker\twith tab'],
-      ['3', ''],
+      ['t0', 'main thread'],
+      ['t1', 'worker\twith tab'],
+      ['t3', ''],
     ]);
     const stack0 = p.samples.stack[0];
     const scale = scaleFactor({ model: 'poisson', periodBytes: 1048576 }, 1328, 87058379);
-    const t1 = p.threads.findIndex((t) => t.key === '1');
+    const t1 = p.threads.findIndex((t) => t.key === 't1');
     expect(valueOf(p, 'inuse_space', (i) => p.samples.stack[i] === stack0 && p.samples.thread[i] === t1)).toBe(65556000 * scale);
   });
 

@@ -1,7 +1,7 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { top, type TopReport } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
@@ -25,7 +25,7 @@ export function registerTop(program: Command, io: CliIo): void {
       if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`-n expects a positive integer, got "${v}"`);
       return n;
     })
-    .addOption(new Option('--cum', 'sort by cumulative value instead of flat').default(false));
+    .option('--cum', 'sort by cumulative value instead of flat');
   addFilterOptions(addInputOptions(cmd))
     .addHelpText(
       'after',

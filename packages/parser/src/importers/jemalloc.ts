@@ -185,7 +185,7 @@ export const jemallocImporter: SnapshotImporter = {
             }
             continue;
           }
-          row.thread = builder.thread(m[1], stack < 0 && stackLine === 0 ? (m[6] ?? '').trim() : '');
+          row.thread = builder.thread(`t${m[1]}`, stack < 0 && stackLine === 0 ? (m[6] ?? '').trim() : '');
           if (stack >= 0) threadRows.push(row);
           continue;
         }

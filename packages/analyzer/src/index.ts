@@ -8,3 +8,6 @@ export * from './sample-type.js';
 export * from './sites.js';
 export * from './top.js';
 export * from './info.js';
+export * from './replay/live-set.js';
+export * from './replay/replay.js';
+export * from './load.js';

@@ -3,6 +3,8 @@
  * threads, mappings, warnings.
  */
 import type { HeapProfile, Warning } from '@heapscope/parser';
+import type { LoadedInput } from './load.js';
+import type { TraceReport } from './replay/replay.js';
 
 /** The `info` report of one input (JSON contract in DESIGN.md). */
 export interface InputInfo {
@@ -17,7 +19,9 @@ export interface InputInfo {
   sizeKind: string;
   totals: Record<string, number>;
   /** Peak live bytes (event traces only). */
-  peak: { bytes: number } | null;
+  peak: { bytes: number; objects: number; event: number; timeNs: number | null } | null;
+  /** Event traces only: events, counts per operation, live at the end, lifetimes. */
+  trace: TraceReport | null;
   samples: number;
   stacks: number;
   locations: number;
@@ -28,6 +32,14 @@ export interface InputInfo {
   dumpSeq: number | null;
   dumpKind: string | null;
   warnings: Warning[];
+}
+
+/** Summarizes one loaded input (a snapshot, or a replayed trace). */
+export function inputInfo(input: LoadedInput): InputInfo {
+  const info = profileInfo(input.profile);
+  if (!input.trace) return info;
+  const report = input.trace.report;
+  return { ...info, peak: { ...report.peak }, trace: report };
 }
 
 /** Summarizes one profile. */
@@ -51,6 +63,7 @@ export function profileInfo(profile: HeapProfile): InputInfo {
     sizeKind: m.sizeKind,
     totals,
     peak: null,
+    trace: null,
     samples: profile.samples.length,
     stacks: profile.stacks.length - 1,
     locations: profile.locations.length,

@@ -3,8 +3,8 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, loadSnapshot, type HeapProfile, type Warning } from '@heapscope/parser';
-import { GROUP_BY, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
+import { formatWarning, type Warning } from '@heapscope/parser';
+import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
 
@@ -85,23 +85,24 @@ export function siteOptions(o: FilterOptions): SiteOptions {
   };
 }
 
-/** Reads, parses and (unless `--no-symbolize`) symbolizes every input. */
-export async function loadInputs(paths: readonly string[], o: InputOptions, io: CliIo): Promise<HeapProfile[]> {
+/** Reads, parses (or replays) and, unless `--no-symbolize`, symbolizes every input. */
+export async function loadInputs(paths: readonly string[], o: InputOptions, io: CliIo, extra: { windows?: number } = {}): Promise<LoadedInput[]> {
   if (paths.length === 0) throw new UsageError('no input given');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  const profiles: HeapProfile[] = [];
+  const loaded: LoadedInput[] = [];
   for (const path of paths) {
-    profiles.push(
-      await loadSnapshot(path, {
+    loaded.push(
+      await loadInput(path, {
         inputFormat: o.inputFormat,
         lenient: o.lenient,
         maxStacks: o.maxStacks,
         stdin: io.stdin,
+        windows: extra.windows,
       }),
     );
   }
-  const symbolized = o.symbolize ? await symbolizeAll(profiles, o.symbols, io) : profiles;
-  for (const p of symbolized) printWarnings(io, p.meta.warnings);
+  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, io) : loaded;
+  for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
   return symbolized;
 }
 

@@ -4,18 +4,28 @@
  * symbolized becomes a warning on the profile (shown on stderr and in JSON).
  */
 import { Symbolizer, WarningCollector, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
+import type { LoadedInput } from '@heapscope/analyzer';
 import type { CliIo } from './io.js';
 
-/** Symbolizes every profile against the binaries in its maps and `--symbols`. */
-export async function symbolizeAll(profiles: HeapProfile[], symbolPaths: string[], _io: CliIo): Promise<HeapProfile[]> {
+/** Symbolizes every input against the binaries in its maps and `--symbols`. */
+export async function symbolizeAll(inputs: LoadedInput[], symbolPaths: string[], _io: CliIo): Promise<LoadedInput[]> {
   const symbolizer = new Symbolizer();
-  const out: HeapProfile[] = [];
-  for (const profile of profiles) {
-    const { profile: symbolized, report } = await symbolizer.symbolize(profile, { symbolPaths });
+  const out: LoadedInput[] = [];
+  for (const input of inputs) {
+    const { profile: symbolized, report } = await symbolizer.symbolize(input.profile, { symbolPaths });
     const warnings = new WarningCollector();
     warnings.addAll(symbolized.meta.warnings);
     for (const message of reportWarnings(report)) warnings.add(message);
-    out.push(symbolized.with({ meta: { ...symbolized.meta, warnings: warnings.list() } }));
+    const profile = symbolized.with({ meta: { ...symbolized.meta, warnings: warnings.list() } });
+    // Peak and snapshot profiles share the trace profile's stacks: give them its symbols.
+    const adopt = (p: HeapProfile) => p.with({ strings: profile.strings, functions: profile.functions, locations: profile.locations, meta: profile.meta });
+    const trace = input.trace && {
+      ...input.trace,
+      profile,
+      peakProfile: adopt(input.trace.peakProfile),
+      snapshots: input.trace.snapshots.map((s) => ({ ...s, profile: adopt(s.profile) })),
+    };
+    out.push({ profile, trace });
   }
   return out;
 }

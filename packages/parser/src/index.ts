@@ -14,6 +14,7 @@ export * from './model/symbols.js';
 export * from './input/lines.js';
 export * from './input/source.js';
 export * from './importers/importer.js';
+export * from './trace/sink.js';
 export * from './importers/unsample.js';
 export * from './importers/dump-name.js';
 export { jemallocImporter } from './importers/jemalloc.js';

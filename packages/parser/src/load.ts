@@ -1,33 +1,80 @@
 /**
- * Reading a snapshot input end to end: open, detect, parse.
+ * Reading an input end to end: open, detect, parse. Snapshot inputs become
+ * a profile here; event traces are parsed into a sink (the analyzer's
+ * replay, see `loadInput` in @heapscope/analyzer).
  */
 import { ParseError } from './errors.js';
 import { detectImporter } from './formats.js';
 import { ParseContext, type ImportOptions, type SnapshotImporter } from './importers/importer.js';
 import { openInput, type Input, type OpenOptions } from './input/source.js';
-import { LimitExceededError } from './model/builder.js';
-import type { HeapProfile } from './model/profile.js';
+import { LimitExceededError, ProfileBuilder } from './model/builder.js';
+import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from './model/profile.js';
+import type { TraceFacts, TraceImporter, TraceSink } from './trace/sink.js';
 
-/** Options for {@link loadSnapshot}. */
+/** Options for loading inputs. */
 export interface LoadOptions extends OpenOptions, ImportOptions {
   /** Importer id that overrides detection (`--input-format`). */
   inputFormat?: string;
 }
 
-/** Parses an opened input with a snapshot importer, turning size limits into located errors. */
-export async function parseSnapshot(input: Input, importer: SnapshotImporter, options: ImportOptions = {}): Promise<HeapProfile> {
-  const ctx = new ParseContext(input.name, importer.id, options);
+/** Runs an importer, turning size limits into errors located in the input. */
+async function guarded<T>(input: Input, importer: { id: string }, run: () => Promise<T>): Promise<T> {
   try {
-    return await importer.parse(input, ctx);
+    return await run();
   } catch (error) {
     if (error instanceof LimitExceededError) throw new ParseError(input.name, 1, error.message, importer.id);
     throw error;
   }
 }
 
-/** Opens `path` (`-` = stdin), detects its format and parses it. */
+/** Parses an opened input with a snapshot importer. */
+export async function parseSnapshot(input: Input, importer: SnapshotImporter, options: ImportOptions = {}): Promise<HeapProfile> {
+  const ctx = new ParseContext(input.name, importer.id, options);
+  return guarded(input, importer, () => importer.parse(input, ctx));
+}
+
+/**
+ * A builder for a trace's profile: the importer interns stacks, threads and
+ * mappings in it, and the sink adds one sample per site with the four heap
+ * sample types.
+ */
+export function traceBuilder(input: Input, importer: TraceImporter, options: ImportOptions = {}): ProfileBuilder {
+  return new ProfileBuilder({
+    sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE],
+    defaultSampleType: INUSE_SPACE.type,
+    maxStacks: options.maxStacks,
+    meta: {
+      format: importer.id,
+      variant: '',
+      file: input.name,
+      sampling: { model: 'none', periodBytes: 0 },
+      sizeKind: 'exact',
+      returnAddresses: false,
+      warnings: [],
+    },
+  });
+}
+
+/** Parses an opened trace into `sink`; the importer's warnings land in `builder.meta.warnings`. */
+export async function parseTrace(
+  input: Input,
+  importer: TraceImporter,
+  builder: ProfileBuilder,
+  sink: TraceSink,
+  options: ImportOptions = {},
+): Promise<TraceFacts> {
+  const ctx = new ParseContext(input.name, importer.id, options);
+  const facts = await guarded(input, importer, () => importer.parse(input, ctx, builder, sink));
+  builder.meta.warnings = [...builder.meta.warnings, ...ctx.warningList()];
+  return facts;
+}
+
+/** Opens `path` (`-` = stdin), detects its format and parses it; snapshot formats only. */
 export async function loadSnapshot(path: string, options: LoadOptions = {}): Promise<HeapProfile> {
   const input = await openInput(path, options);
   const importer = detectImporter(input, options.inputFormat);
+  if (importer.kind !== 'snapshot') {
+    throw new ParseError(input.name, 1, `this is an event trace (${importer.id}); read it with loadInput from @heapscope/analyzer`, importer.id);
+  }
   return parseSnapshot(input, importer, options);
 }

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { formatWarning } from '@heapscope/parser';
-import { profileInfo, type InputInfo } from '@heapscope/analyzer';
+import { inputInfo, type InputInfo } from '@heapscope/analyzer';
 import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
 import { ReportOutput, type CliIo } from '../io.js';
 import { formatBytes, formatCount, formatValue } from '../render/units.js';
@@ -22,8 +22,8 @@ Example:
   $ heapscope info --format json dump.heap.gz`,
     )
     .action(async (inputs: string[], options: InputOptions) => {
-      const profiles = await loadInputs(inputs, options, io);
-      const report = { inputs: profiles.map(profileInfo) };
+      const loaded = await loadInputs(inputs, options, io);
+      const report = { inputs: loaded.map(inputInfo) };
       const out = new ReportOutput(io, options.output);
       out.write(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.inputs.map(renderInfo).join('\n'));
       await out.close();

@@ -39,8 +39,8 @@ Examples:
   $ heapscope top --format json --focus 'leak' dump.heap`,
     )
     .action(async (inputs: string[], options: TopCommandOptions) => {
-      const profiles = await loadInputs(inputs, options, io);
-      const report = top(profiles, {
+      const loaded = await loadInputs(inputs, options, io);
+      const report = top(loaded.map((l) => l.profile), {
         ...siteOptions(options),
         sampleType: options.sampleType,
         sort: options.cum ? 'cum' : 'flat',

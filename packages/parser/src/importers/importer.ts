@@ -7,6 +7,7 @@
 import { ParseError, WarningCollector, type Warning } from '../errors.js';
 import type { Input } from '../input/source.js';
 import type { HeapProfile } from '../model/profile.js';
+import type { TraceImporter } from '../trace/sink.js';
 
 /** What detection sees of an input. */
 export interface Head {
@@ -75,5 +76,5 @@ export interface SnapshotImporter {
   parse(input: Input, ctx: ParseContext): Promise<HeapProfile>;
 }
 
-/** Any importer. Event-trace importers join this union when they exist. */
-export type Importer = SnapshotImporter;
+/** Any importer: of snapshots (heap dumps) or of event traces. */
+export type Importer = SnapshotImporter | TraceImporter;

@@ -1,0 +1,72 @@
+/**
+ * Event traces (Android `record_allocs`, `perf script` malloc/free probes)
+ * are streamed, never held whole: an importer pushes each event into a
+ * {@link TraceSink} as it reads it. The analyzer's replay is the usual sink;
+ * it keeps only the live set and per-site aggregates.
+ *
+ * Pointers are passed as two unsigned 32-bit halves (see model/address.ts):
+ * tagged Android pointers exceed 2^53.
+ */
+import type { Input } from '../input/source.js';
+import type { ProfileBuilder } from '../model/builder.js';
+import type { Head, ParseContext } from '../importers/importer.js';
+
+/** The allocation functions a trace distinguishes. */
+export const AllocOp = {
+  malloc: 0,
+  calloc: 1,
+  memalign: 2,
+  realloc: 3,
+  /** An allocation function the producer does not name (perf probes with a custom `--alloc-event`). */
+  other: 4,
+} as const;
+export type AllocOp = (typeof AllocOp)[keyof typeof AllocOp];
+export const ALLOC_OP_NAMES = ['malloc', 'calloc', 'memalign', 'realloc', 'other'] as const;
+
+/** "No time": the trace has no timestamps. */
+export const NO_TIME = -1;
+
+/** Receives a trace's events in order. `stack` and `thread` are ids of the importer's ProfileBuilder. */
+export interface TraceSink {
+  /** A block of `sizeBytes` was allocated at `ptr` (non-NULL). */
+  alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void;
+  /** The block at `ptr` was freed. `ptr` NULL is free(NULL): counted, otherwise a no-op. */
+  free(ptrHi: number, ptrLo: number, stack: number, thread: number, timeNs: number): void;
+  /**
+   * `realloc(old, size)` returned `new`: old dies and new is born (they may be
+   * equal). Callers pass `realloc(NULL, n)` as `alloc` and `realloc(p, 0)` as
+   * `free`.
+   */
+  realloc(oldHi: number, oldLo: number, newHi: number, newLo: number, sizeBytes: number, stack: number, thread: number, timeNs: number): void;
+  /**
+   * An allocation whose pointer is unknown (perf entry probes recorded
+   * without return probes): it counts as allocated, never as live.
+   */
+  allocUntracked(sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void;
+  /** A thread exited (its tid may be reused afterwards). */
+  threadDone(thread: number, timeNs: number): void;
+}
+
+/** What an importer says about the trace it read. */
+export interface TraceFacts {
+  /** Events carry timestamps (ns). */
+  hasTimestamps: boolean;
+  /** Events carry call stacks. */
+  hasStacks: boolean;
+  /** Pointers were tracked, so live bytes are known (false for size-only probe records). */
+  tracksPointers: boolean;
+}
+
+/** An importer of event-trace formats: input in, events out. */
+export interface TraceImporter {
+  readonly id: string;
+  readonly kind: 'trace';
+  readonly description: string;
+  sniff(head: Head): number;
+  /**
+   * Reads the whole input, interning stacks, threads and mappings in
+   * `builder` (its samples are the sink's business) and sets `builder.meta`'s
+   * format facts.
+   */
+  parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<TraceFacts>;
+}

@@ -2,7 +2,8 @@
  * `heapscope top` against jeprof on a 20 MiB jemalloc dump with 32k stacks.
  *
  * jeprof is told the binary on its command line, so heapscope gets it too
- * (--symbols); the --no-symbolize row shows what symbolization costs.
+ * (--symbols); the --no-symbolize row shows what symbolization costs, the
+ * --no-symbol-cache row what it costs without heapscope's symbol cache.
  * jeprof is perl and takes seconds per run: three timed runs at most.
  */
 import { HEAPSCOPE_BIN } from '../lib/exec.mjs';
@@ -34,7 +35,10 @@ export default {
   },
   baseline: 'heapscope top',
   commands: [
+    // The symbol cache (~/.cache/heapscope) is warm after the warmup run; the
+    // --no-symbol-cache row runs llvm-symbolizer every time.
     { label: 'heapscope top', role: 'heapscope', argv: heapscope('top', '--symbols', binary, heap) },
+    { label: 'heapscope top --no-symbol-cache', role: 'heapscope', argv: heapscope('top', '--no-symbol-cache', '--symbols', binary, heap) },
     { label: 'heapscope top --no-symbolize', role: 'heapscope', argv: heapscope('top', '--no-symbolize', heap) },
     { label: 'jeprof --text', role: 'reference', argv: ['jeprof', '--text', binary, heap], maxRuns: 3 },
     { label: 'jeprof --collapsed', role: 'reference', argv: ['jeprof', '--collapsed', binary, heap], maxRuns: 3 },

@@ -3,6 +3,7 @@
  * JSON-serializable reports. Nothing here prints.
  */
 export * from './frames.js';
+export * from './frame-table.js';
 export * from './allocator-frames.js';
 export * from './sample-type.js';
 export * from './sites.js';
@@ -11,3 +12,4 @@ export * from './info.js';
 export * from './replay/live-set.js';
 export * from './replay/replay.js';
 export * from './load.js';
+export * from './merge.js';

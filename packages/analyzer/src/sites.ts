@@ -9,8 +9,8 @@
  * recursion is not double counted (jeprof and pprof do the same).
  */
 import type { HeapProfile } from '@heapscope/parser';
-import { FrameNames, type DisplayFrame } from './frames.js';
-import { isAllocatorFunction, isAllocatorModule } from './allocator-frames.js';
+import { EMPTY_STACK } from '@heapscope/parser';
+import { FrameTable } from './frame-table.js';
 
 /** What rows are made of. */
 export type GroupBy = 'function' | 'stack' | 'module' | 'file' | 'thread';
@@ -49,18 +49,42 @@ export class SiteIndex {
   /** Display name of each key. */
   readonly names: string[] = [];
   private readonly keyOf = new Map<string, number>();
-  private readonly byStack = new Map<number, Int32Array | null>();
+  private readonly byStack: (Int32Array | null | undefined)[];
   private readonly threadOk: boolean[];
-  readonly frameNames: FrameNames;
+  readonly frames: FrameTable;
   readonly by: GroupBy;
+  /** Per frame: its key under `by` (function/module/file). */
+  private readonly frameKey: Int32Array;
+  /** Per frame: 1 hidden (`--hide`), 2 matches `--focus`, 4 matches `--ignore`. */
+  private readonly frameFlags: Uint8Array;
+  // Scratch space for one stack walk, reused.
+  private cutAt = 0;
+  private scratchFrames: Int32Array = new Int32Array(256);
+  private seen = new Int32Array(1024);
+  private stamp = 0;
 
   constructor(
     readonly profile: HeapProfile,
     private readonly options: SiteOptions = {},
+    frames?: FrameTable,
   ) {
     this.by = options.by ?? 'function';
-    this.frameNames = new FrameNames(profile);
+    this.frames = frames ?? new FrameTable(profile);
+    this.byStack = new Array(profile.stacks.length);
     this.threadOk = profile.threads.map((t) => !options.thread || options.thread.test(t.key) || options.thread.test(t.name));
+    const f = this.frames;
+    this.frameKey = new Int32Array(f.length);
+    this.frameFlags = new Uint8Array(f.length);
+    const { hide, focus, ignore } = options;
+    for (let i = 0; i < f.length; i++) {
+      const frame = { name: f.name[i], file: f.file[i], module: f.module[i] };
+      if (hide && matches(hide, frame)) this.frameFlags[i] |= 1;
+      if (focus && matches(focus, frame)) this.frameFlags[i] |= 2;
+      if (ignore && matches(ignore, frame)) this.frameFlags[i] |= 4;
+      if (this.by === 'function') this.frameKey[i] = this.key(f.name[i]);
+      else if (this.by === 'module') this.frameKey[i] = this.key(f.module[i] || '(unknown module)');
+      else if (this.by === 'file') this.frameKey[i] = this.key(f.file[i] || `(unknown file${f.module[i] ? ` in ${f.module[i]}` : ''})`);
+    }
   }
 
   /** The key id of a name (shared ids across `key()` calls). */
@@ -82,70 +106,122 @@ export class SiteIndex {
     const { samples, threads } = this.profile;
     const thread = samples.thread[i];
     if (this.options.thread && (thread < 0 || !this.threadOk[thread])) return null;
-    if (this.by === 'thread') {
-      const path = this.stackPath(samples.stack[i]); // filters still apply
-      if (path === null) return null;
-      const t = thread >= 0 ? threads[thread] : undefined;
-      return Int32Array.of(this.key(t ? threadLabel(t.key, t.name) : NO_THREAD));
-    }
-    return this.stackPath(samples.stack[i]);
+    const path = this.stackPath(samples.stack[i]);
+    if (path === null || this.by !== 'thread') return path;
+    const t = thread >= 0 ? threads[thread] : undefined;
+    return Int32Array.of(this.key(t ? threadLabel(t.key, t.name) : NO_THREAD));
   }
 
-  /** The call-site frames of a stack (leaf first) after stripping and hiding. */
-  siteFrames(stack: number): DisplayFrame[] {
-    const { frameNames } = this;
-    const locs = this.profile.stackLocations(stack);
-    let first = 0;
-    if (!this.options.keepAllocatorFrames) {
-      while (first < locs.length && isAllocatorModule(frameNames.module(locs[first]))) first++;
+  /** The call-site frames of a stack (indexes into `frames`), leaf first, after stripping and hiding. */
+  siteFrameIds(stack: number): Int32Array {
+    const n = this.collect(stack);
+    const out: number[] = [];
+    for (let j = this.cutAt; j < n; j++) {
+      const f = this.scratchFrames[j];
+      if ((this.frameFlags[f] & 1) === 0) out.push(f);
     }
-    const frames: DisplayFrame[] = [];
-    for (let k = first; k < locs.length; k++) frames.push(...frameNames.frames(locs[k]));
-    // As jeprof: drop everything up to and including the outermost allocator
-    // entry point. jeprof sees one name per address; here inlined frames are
-    // frames too, so an allocator wrapper inlined into its caller (ld.so's
-    // `calloc` in `allocate_dtv`) is dropped and its caller is the site.
+    return Int32Array.from(out);
+  }
+
+  /** The call-site frames of a stack as display frames (names, files, modules). */
+  siteFrames(stack: number): { name: string; file: string; module: string; inlined: boolean }[] {
+    const f = this.frames;
+    return [...this.siteFrameIds(stack)].map((i) => ({ name: f.name[i], file: f.file[i], module: f.module[i], inlined: f.inlined[i] === 1 }));
+  }
+
+  /**
+   * Expands a stack's frames (leaf first) into `scratchFrames`, skipping leaf
+   * frames in the allocator's library; returns the count and sets
+   * `cutAt` to the index of the first call-site frame: as jeprof, everything
+   * up to and including the outermost allocator entry point is dropped.
+   * Inlined frames are frames too, so an allocator wrapper inlined into its
+   * caller (ld.so's `calloc` in `allocate_dtv`) is dropped and its caller is
+   * the site.
+   */
+  private collect(stack: number): number {
+    const { parent, location } = this.profile.stacks;
+    const f = this.frames;
+    const keepAllocator = this.options.keepAllocatorFrames === true;
+    let n = 0;
+    let leading = !keepAllocator; // still in the allocator's library at the leaf
     let cut = 0;
-    if (!this.options.keepAllocatorFrames) {
-      for (let k = frames.length - 1; k >= 0; k--) {
-        if (isAllocatorFunction(frames[k].name)) {
-          cut = k + 1;
-          break;
-        }
+    for (let s = stack; s > EMPTY_STACK; s = parent[s]) {
+      const l = location[s];
+      if (leading) {
+        if (f.inAllocatorModule[l] === 1) continue;
+        leading = false;
+      }
+      for (let i = f.frameStart[l]; i < f.frameStart[l + 1]; i++) {
+        if (n === this.scratchFrames.length) this.scratchFrames = grow(this.scratchFrames);
+        this.scratchFrames[n++] = i;
+        if (!keepAllocator && f.isAllocator[i] === 1) cut = n;
       }
     }
-    const hide = this.options.hide;
-    const out = frames.slice(cut);
-    return hide ? out.filter((f) => !matches(hide, f)) : out;
+    this.cutAt = cut;
+    return n;
   }
 
   private stackPath(stack: number): Int32Array | null {
-    const known = this.byStack.get(stack);
-    if (known !== undefined) return known;
-    const path = this.computePath(stack);
-    this.byStack.set(stack, path);
+    let path = this.byStack[stack];
+    if (path === undefined) {
+      path = this.computePath(stack);
+      this.byStack[stack] = path;
+    }
     return path;
   }
 
   private computePath(stack: number): Int32Array | null {
-    const frames = this.siteFrames(stack);
-    const { focus, ignore } = this.options;
-    if (focus && !frames.some((f) => matches(focus, f))) return null;
-    if (ignore && frames.some((f) => matches(ignore, f))) return null;
-    if (this.by === 'thread') return EMPTY;
-    if (frames.length === 0) return Int32Array.of(this.key(NO_STACK));
-    if (this.by === 'stack') return Int32Array.of(this.key(frames.map((f) => f.name).join(STACK_SEPARATOR)));
-    const keys: number[] = [];
-    for (const f of frames) {
-      const name = this.by === 'function' ? f.name : this.by === 'module' ? f.module || '(unknown module)' : f.file || `(unknown file${f.module ? ` in ${f.module}` : ''})`;
-      const id = this.key(name);
-      if (!keys.includes(id)) keys.push(id);
+    const n = this.collect(stack);
+    const cut = this.cutAt;
+    const { frameFlags, scratchFrames } = this;
+    const { focus, ignore, hide } = this.options;
+    let visible = n - cut;
+    if (focus || ignore || hide) {
+      let any = 0;
+      visible = 0;
+      for (let j = cut; j < n; j++) {
+        const flags = frameFlags[scratchFrames[j]];
+        if ((flags & 1) === 0) {
+          any |= flags;
+          visible++;
+        }
+      }
+      if (focus && (any & 2) === 0) return null;
+      if (ignore && (any & 4) !== 0) return null;
     }
-    return Int32Array.from(keys);
+    if (this.by === 'thread') return EMPTY;
+    if (visible === 0) return Int32Array.of(this.key(NO_STACK));
+    if (this.by === 'stack') {
+      const names: string[] = [];
+      for (let j = cut; j < n; j++) if ((frameFlags[scratchFrames[j]] & 1) === 0) names.push(this.frames.name[scratchFrames[j]]);
+      return Int32Array.of(this.key(names.join(STACK_SEPARATOR)));
+    }
+    // Unique keys, in order, with a generation stamp instead of a set.
+    if (this.seen.length < this.names.length) this.seen = new Int32Array(this.names.length * 2);
+    const stamp = ++this.stamp;
+    const { seen, frameKey } = this;
+    const keys = new Int32Array(visible);
+    let m = 0;
+    for (let j = cut; j < n; j++) {
+      const f = scratchFrames[j];
+      if ((frameFlags[f] & 1) !== 0) continue;
+      const key = frameKey[f];
+      if (seen[key] !== stamp) {
+        seen[key] = stamp;
+        keys[m++] = key;
+      }
+    }
+    return m === visible ? keys : keys.slice(0, m);
   }
 }
 
-function matches(re: RegExp, f: DisplayFrame): boolean {
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function matches(re: RegExp, f: { name: string; file: string; module: string }): boolean {
   return re.test(f.name) || (f.file !== '' && re.test(f.file)) || (f.module !== '' && re.test(f.module));
 }
 

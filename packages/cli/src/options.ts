@@ -15,6 +15,7 @@ export interface InputOptions {
   inputFormat?: string;
   symbols: string[];
   symbolize: boolean;
+  symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
   debug?: boolean;
@@ -48,6 +49,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('--input-format <id>', 'skip detection and read inputs as this format (jemalloc, gperftools)')
     .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')
+    .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
     .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
     .option('--debug', 'print stack traces for internal errors');
@@ -101,7 +103,7 @@ export async function loadInputs(paths: readonly string[], o: InputOptions, io: 
       }),
     );
   }
-  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, io) : loaded;
+  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache) : loaded;
   for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
   return symbolized;
 }

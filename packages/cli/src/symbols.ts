@@ -3,13 +3,12 @@
  * series of dumps of one process parses each binary once. What could not be
  * symbolized becomes a warning on the profile (shown on stderr and in JSON).
  */
-import { Symbolizer, WarningCollector, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
+import { Symbolizer, WarningCollector, defaultCacheDir, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
 import type { LoadedInput } from '@heapscope/analyzer';
-import type { CliIo } from './io.js';
 
 /** Symbolizes every input against the binaries in its maps and `--symbols`. */
-export async function symbolizeAll(inputs: LoadedInput[], symbolPaths: string[], _io: CliIo): Promise<LoadedInput[]> {
-  const symbolizer = new Symbolizer();
+export async function symbolizeAll(inputs: LoadedInput[], symbolPaths: string[], useCache: boolean): Promise<LoadedInput[]> {
+  const symbolizer = new Symbolizer({ cacheDir: useCache ? defaultCacheDir() : null });
   const out: LoadedInput[] = [];
   for (const input of inputs) {
     const { profile: symbolized, report } = await symbolizer.symbolize(input.profile, { symbolPaths });

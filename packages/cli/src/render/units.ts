@@ -19,8 +19,10 @@ export function formatBytes(value: number): string {
 
 /** Counts with thousands separators; fractional (unsampled) values rounded. */
 export function formatCount(value: number): string {
-  const rounded = Math.round(value);
-  return rounded.toLocaleString('en-US');
+  // Not toLocaleString: loading ICU's number formatting costs ~20 ms per run.
+  const digits = Math.abs(Math.round(value)).toString();
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return value < 0 && Math.round(value) !== 0 ? `-${grouped}` : grouped;
 }
 
 /** A value in its unit (`bytes` or `count`, else plain). */

@@ -39,6 +39,7 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
+import { StackLineReader } from './hex-frames.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { formatHex } from '../model/address.js';
 import type { HeapProfile } from '../model/profile.js';
@@ -125,7 +126,7 @@ export const gperftoolsImporter: SnapshotImporter = {
       meta,
     });
     const maps = new MapsReader(ctx);
-    const frames: number[] = [];
+    const stackLines = new StackLineReader(builder);
     const values = new Float64Array(4);
     const labels = new Float64Array(1);
     const goFrames = new Map<string, FrameInfo[]>();
@@ -170,22 +171,11 @@ export const gperftoolsImporter: SnapshotImporter = {
             ctx.malformed(lineNo, 'negative cumulative count', line);
             continue;
           }
-          frames.length = 0;
-          let bad = '';
-          for (const token of m[5].split(/[ \t]+/)) {
-            if (token === '') continue;
-            if (token === '(nil)') {
-              if (nilFrames++ === 0) firstNilLine = lineNo;
-              continue;
-            }
-            const loc = builder.locationForHex(token, token.startsWith('0x') ? 2 : 0);
-            if (loc < 0) {
-              bad = token;
-              break;
-            }
-            frames.push(loc);
-          }
-          if (bad) {
+          const stack = stackLines.read(m[5], 0);
+          const { nil, bad } = stackLines.problem;
+          if (nil > 0 && nilFrames === 0) firstNilLine = lineNo;
+          nilFrames += nil;
+          if (stack < 0) {
             ctx.malformed(lineNo, `"${bad}" is not a hexadecimal address`, line);
             continue;
           }
@@ -200,7 +190,7 @@ export const gperftoolsImporter: SnapshotImporter = {
           values[2] = inuseCount * scaleInuse;
           values[3] = inuseBytes * scaleInuse;
           labels[0] = inuseCount !== 0 ? inuseBytes / inuseCount : allocCount !== 0 ? allocBytes / allocCount : NaN;
-          builder.addSample(builder.internStack(frames), -1, values, labels);
+          builder.addSample(stack, -1, values, labels);
           continue;
         }
         const trimmed = line.trim();

@@ -40,9 +40,9 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
+import { StackLineReader } from './hex-frames.js';
 
 const HEADER = /^heap_v2\/(\d+)\s*$/;
-const COUNTS = /^\s*t(\*|\d+):\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\](?:[ \t](.*))?$/;
 
 /** Raw counts of one `t…:` line. */
 interface Row {
@@ -63,9 +63,43 @@ export const jemallocImporter: SnapshotImporter = {
   },
 
   async parse(input: Input, ctx: ParseContext) {
-    const name = parseDumpName(input.name);
-    const sampling: Sampling = { model: 'poisson', periodBytes: 0 };
-    const builder = new ProfileBuilder({
+    const reader = new JemallocReader(input.name, ctx);
+    const lines = input.lines();
+    for await (const { lines: batch, firstLine } of lines) {
+      for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
+    }
+    if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
+    return reader.finish();
+  },
+};
+
+/**
+ * The reader's state machine, one line at a time. (A method called per line
+ * is optimized by V8 after a few thousand lines; one long loop inside an
+ * async function waits for on-stack replacement and stays slow for longer.)
+ */
+class JemallocReader {
+  private readonly sampling: Sampling = { model: 'poisson', periodBytes: 0 };
+  private readonly builder: ProfileBuilder;
+  private readonly maps: MapsReader;
+  private readonly stackLines: StackLineReader;
+  private readonly counts: CountLine = { thread: '', n1: 0, s1: 0, n2: 0, s2: 0, nameStart: 0, pos: 0 };
+  private readonly values = new Float64Array(4);
+  private readonly labels = new Float64Array(1);
+  private inMaps = false;
+  /** The current stack, -1 before the first `@` (or after a malformed one). */
+  private stack = -1;
+  private stackLine = 0;
+  /** The current stack's t* row. */
+  private total: Row | undefined;
+  private threadRows: Row[] = [];
+
+  constructor(
+    file: string,
+    private readonly ctx: ParseContext,
+  ) {
+    const name = parseDumpName(file);
+    this.builder = new ProfileBuilder({
       sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE],
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
@@ -73,158 +107,204 @@ export const jemallocImporter: SnapshotImporter = {
       meta: {
         format: 'jemalloc',
         variant: 'heap_v2',
-        file: input.name,
+        file,
         pid: name.pid,
         dumpSeq: name.seq,
         dumpKind: name.kind,
-        sampling,
+        sampling: this.sampling,
         sizeKind: 'average-usable',
         returnAddresses: true,
         warnings: [],
       },
     });
-    const maps = new MapsReader(ctx);
-    const frames: number[] = [];
-    const values = new Float64Array(4);
-    const labels = new Float64Array(1);
+    this.maps = new MapsReader(ctx);
+    this.stackLines = new StackLineReader(this.builder);
+  }
 
-    let inMaps = false;
-    let stack = -1; // current stack, -1 before the first `@`
-    let stackLine = 0;
-    let total: Row | undefined; // the current stack's t* row
-    let threadRows: Row[] = [];
-
-    const emit = (row: Row, scaleInuse: number, scaleAlloc: number, avg: number) => {
-      values[0] = row.allocCount * scaleAlloc;
-      values[1] = row.allocBytes * scaleAlloc;
-      values[2] = row.inuseCount * scaleInuse;
-      values[3] = row.inuseBytes * scaleInuse;
-      labels[0] = avg;
-      builder.addSample(stack, row.thread, values, labels);
-    };
-
-    const flush = () => {
-      if (stack < 0) return;
-      if (!total) {
-        ctx.malformed(stackLine, 'stack has no "t*:" totals line');
-        threadRows = [];
+  line(line: string, lineNo: number): void {
+    if (this.inMaps) {
+      this.maps.line(line, lineNo);
+      return;
+    }
+    if (lineNo === 1) {
+      const m = HEADER.exec(line);
+      const period = m ? Number(m[1]) : 0;
+      if (!(period >= 1)) {
+        this.ctx.malformed(1, 'expected "heap_v2/<sampling period>" on the first line', line);
+        this.sampling.periodBytes = 1;
+      } else this.sampling.periodBytes = period;
+      return;
+    }
+    if (line.charCodeAt(0) === 64 /* @ */) {
+      this.flush();
+      this.stackLine = lineNo;
+      this.stack = this.stackLines.read(line, 1);
+      if (this.stack < 0 || this.stackLines.problem.nil > 0) {
+        this.ctx.malformed(lineNo, 'expected hexadecimal addresses after "@"', line);
+        this.stack = -1;
+      }
+      return;
+    }
+    const counts = this.counts;
+    if (scanCounts(line, counts)) {
+      const row = checkRow(counts, this.ctx, lineNo, line);
+      if (!row) return;
+      if (counts.thread === '*') {
+        // The header's t* is not checked against the stacks: real dumps
+        // (jemalloc ≥ 5.3 unbiases each row separately) do not add up.
+        if (this.stack >= 0) {
+          if (this.total) this.ctx.malformed(lineNo, 'second "t*:" line for one stack', line);
+          else this.total = row;
+        }
         return;
       }
-      const t = total;
-      const scaleInuse = scaleFactor(sampling, t.inuseCount, t.inuseBytes);
-      const scaleAlloc = scaleFactor(sampling, t.allocCount, t.allocBytes);
-      const avg = t.inuseCount !== 0 ? t.inuseBytes / t.inuseCount : t.allocCount !== 0 ? t.allocBytes / t.allocCount : NaN;
-      // What the thread rows do not account for stays unattributed.
-      const rest: Row = { ...t, thread: -1 };
-      for (const row of threadRows) {
-        emit(row, scaleInuse, scaleAlloc, avg);
-        rest.inuseCount -= row.inuseCount;
-        rest.inuseBytes -= row.inuseBytes;
-        rest.allocCount -= row.allocCount;
-        rest.allocBytes -= row.allocBytes;
-      }
-      if (threadRows.length === 0 || rest.inuseCount || rest.inuseBytes || rest.allocCount || rest.allocBytes) {
-        emit(rest, scaleInuse, scaleAlloc, avg);
-      }
-      total = undefined;
-      threadRows = [];
-    };
-
-    const lines = input.lines();
-    for await (const { lines: batch, firstLine } of lines) {
-      for (let i = 0; i < batch.length; i++) {
-        const line = batch[i];
-        const lineNo = firstLine + i;
-        if (inMaps) {
-          maps.line(line, lineNo);
-          continue;
-        }
-        if (lineNo === 1) {
-          const m = HEADER.exec(line);
-          const period = m ? Number(m[1]) : 0;
-          if (!(period >= 1)) {
-            ctx.malformed(1, 'expected "heap_v2/<sampling period>" on the first line', line);
-            sampling.periodBytes = 1;
-          } else sampling.periodBytes = period;
-          continue;
-        }
-        const first = line.charCodeAt(0);
-        if (first === 64 /* @ */) {
-          flush();
-          stackLine = lineNo;
-          frames.length = 0;
-          let ok = true;
-          for (const token of line.slice(1).split(' ')) {
-            if (token === '') continue;
-            const hex = token.startsWith('0x') ? 2 : 0;
-            const loc = builder.locationForHex(token, hex);
-            if (loc < 0) {
-              ok = false;
-              break;
-            }
-            frames.push(loc);
-          }
-          if (!ok) {
-            ctx.malformed(lineNo, 'expected hexadecimal addresses after "@"', line);
-            stack = -1;
-            continue;
-          }
-          stack = builder.internStack(frames);
-          continue;
-        }
-        const m = COUNTS.exec(line);
-        if (m) {
-          const row = readRow(m, ctx, lineNo, line);
-          if (!row) continue;
-          if (m[1] === '*') {
-            // The header's t* is not checked against the stacks: real dumps
-            // (jemalloc ≥ 5.3 unbiases each row separately) do not add up.
-            if (stack >= 0) {
-              if (total) ctx.malformed(lineNo, 'second "t*:" line for one stack', line);
-              else total = row;
-            }
-            continue;
-          }
-          row.thread = builder.thread(`t${m[1]}`, stack < 0 && stackLine === 0 ? (m[6] ?? '').trim() : '');
-          if (stack >= 0) threadRows.push(row);
-          continue;
-        }
-        if (line.trim() === '') continue;
-        if (line.startsWith('MAPPED_LIBRARIES:') || line.startsWith('--- Memory map:')) {
-          flush();
-          stack = -1;
-          inMaps = true;
-          continue;
-        }
-        ctx.malformed(lineNo, 'expected "@ <addresses>", "t<thread>: <count>: <bytes> [<count>: <bytes>]" or "MAPPED_LIBRARIES:"', line);
-      }
+      const header = this.stack < 0 && this.stackLine === 0;
+      row.thread = this.builder.thread(`t${counts.thread}`, header ? line.slice(counts.nameStart).trim() : '');
+      if (this.stack >= 0) this.threadRows.push(row);
+      return;
     }
-    if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
-    if (stack >= 0 && !total) {
-      ctx.warn('the dump ends inside a stack record (truncated dump?); its counts are missing', stackLine);
-      stack = -1;
+    if (line.trim() === '') return;
+    if (line.startsWith('MAPPED_LIBRARIES:') || line.startsWith('--- Memory map:')) {
+      this.flush();
+      this.stack = -1;
+      this.inMaps = true;
+      return;
     }
-    flush();
-    for (const mapping of maps.mappings) builder.addMapping(mapping);
-    builder.meta.warnings = ctx.warningList();
-    return dropEmptyAllocTypes(builder.finish());
-  },
-};
+    this.ctx.malformed(lineNo, 'expected "@ <addresses>", "t<thread>: <count>: <bytes> [<count>: <bytes>]" or "MAPPED_LIBRARIES:"', line);
+  }
 
-/** Reads the four counts of a `t…:` line; reports and returns undefined when one is unusable. */
-function readRow(m: RegExpExecArray, ctx: ParseContext, lineNo: number, line: string): Row | undefined {
-  const row: Row = {
-    thread: -1,
-    inuseCount: Number(m[2]),
-    inuseBytes: Number(m[3]),
-    allocCount: Number(m[4]),
-    allocBytes: Number(m[5]),
-  };
-  for (const v of [row.inuseCount, row.inuseBytes, row.allocCount, row.allocBytes]) {
+  private emit(row: Row, scaleInuse: number, scaleAlloc: number, avg: number): void {
+    const values = this.values;
+    values[0] = row.allocCount * scaleAlloc;
+    values[1] = row.allocBytes * scaleAlloc;
+    values[2] = row.inuseCount * scaleInuse;
+    values[3] = row.inuseBytes * scaleInuse;
+    this.labels[0] = avg;
+    this.builder.addSample(this.stack, row.thread, values, this.labels);
+  }
+
+  /** Emits the current stack's samples. */
+  private flush(): void {
+    if (this.stack < 0) return;
+    const t = this.total;
+    if (!t) {
+      this.ctx.malformed(this.stackLine, 'stack has no "t*:" totals line');
+      this.threadRows = [];
+      return;
+    }
+    const scaleInuse = scaleFactor(this.sampling, t.inuseCount, t.inuseBytes);
+    const scaleAlloc = scaleFactor(this.sampling, t.allocCount, t.allocBytes);
+    const avg = t.inuseCount !== 0 ? t.inuseBytes / t.inuseCount : t.allocCount !== 0 ? t.allocBytes / t.allocCount : NaN;
+    // What the thread rows do not account for stays unattributed.
+    const rest: Row = { ...t, thread: -1 };
+    for (const row of this.threadRows) {
+      this.emit(row, scaleInuse, scaleAlloc, avg);
+      rest.inuseCount -= row.inuseCount;
+      rest.inuseBytes -= row.inuseBytes;
+      rest.allocCount -= row.allocCount;
+      rest.allocBytes -= row.allocBytes;
+    }
+    if (this.threadRows.length === 0 || rest.inuseCount || rest.inuseBytes || rest.allocCount || rest.allocBytes) {
+      this.emit(rest, scaleInuse, scaleAlloc, avg);
+    }
+    this.total = undefined;
+    this.threadRows = [];
+  }
+
+  finish() {
+    if (this.stack >= 0 && !this.total) {
+      this.ctx.warn('the dump ends inside a stack record (truncated dump?); its counts are missing', this.stackLine);
+      this.stack = -1;
+    }
+    this.flush();
+    for (const mapping of this.maps.mappings) this.builder.addMapping(mapping);
+    this.builder.meta.warnings = this.ctx.warningList();
+    return dropEmptyAllocTypes(this.builder.finish());
+  }
+}
+
+/** A `t…:` line as scanned. */
+interface CountLine {
+  /** `*` or the thread uid. */
+  thread: string;
+  n1: number;
+  s1: number;
+  n2: number;
+  s2: number;
+  /** Where the thread name starts (header lines), else the line's length. */
+  nameStart: number;
+  /** Scanner position. */
+  pos: number;
+}
+
+/**
+ * Scans `[WS] "t" ("*" | uid) ":" WS int ":" WS int WS "[" WS int ":" WS int WS "]" [(SP|TAB) name]`
+ * (negative numbers are scanned, then rejected by {@link checkRow} with a
+ * clear message). A hand-written scanner: these lines are half a dump.
+ */
+function scanCounts(line: string, out: CountLine): boolean {
+  const n = line.length;
+  let i = 0;
+  while (i < n && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  if (line.charCodeAt(i) !== 116 /* t */) return false;
+  const idStart = ++i;
+  if (line.charCodeAt(i) === 42 /* * */) i++;
+  else while (i < n && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
+  if (i === idStart || line.charCodeAt(i) !== 58 /* : */) return false;
+  out.thread = line.slice(idStart, i);
+  out.pos = i + 1;
+  out.n1 = scanInt(line, out);
+  if (!scanChar(line, out, 58 /* : */)) return false;
+  out.s1 = scanInt(line, out);
+  if (!scanChar(line, out, 91 /* [ */)) return false;
+  out.n2 = scanInt(line, out);
+  if (!scanChar(line, out, 58)) return false;
+  out.s2 = scanInt(line, out);
+  if (!scanChar(line, out, 93 /* ] */)) return false;
+  if (Number.isNaN(out.n1 + out.s1 + out.n2 + out.s2)) return false;
+  const after = line.charCodeAt(out.pos);
+  if (out.pos < n && after !== 32 && after !== 9) return false;
+  out.nameStart = Math.min(n, out.pos + 1);
+  return true;
+}
+
+/** Skips blanks and reads an optionally negative integer at `out.pos`; NaN when there is none. */
+function scanInt(line: string, out: CountLine): number {
+  const n = line.length;
+  let j = out.pos;
+  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+  const neg = line.charCodeAt(j) === 45;
+  if (neg) j++;
+  const start = j;
+  let v = 0;
+  while (j < n) {
+    const c = line.charCodeAt(j) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    j++;
+  }
+  if (j === start) return NaN;
+  out.pos = j;
+  return neg ? -v : v;
+}
+
+/** Skips blanks and consumes the character `code` at `out.pos`. */
+function scanChar(line: string, out: CountLine, code: number): boolean {
+  const n = line.length;
+  let j = out.pos;
+  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+  if (line.charCodeAt(j) !== code) return false;
+  out.pos = j + 1;
+  return true;
+}
+
+/** The counts as a row; reports and returns undefined when one is unusable. */
+function checkRow(c: CountLine, ctx: ParseContext, lineNo: number, line: string): Row | undefined {
+  for (const v of [c.n1, c.s1, c.n2, c.s2]) {
     if (!Number.isSafeInteger(v) || v < 0) {
       ctx.malformed(lineNo, v < 0 ? 'negative count' : 'count exceeds 2^53', line);
       return undefined;
     }
   }
-  return row;
+  return { thread: -1, inuseCount: c.n1, inuseBytes: c.s1, allocCount: c.n2, allocBytes: c.s2 };
 }

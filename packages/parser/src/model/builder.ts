@@ -60,7 +60,8 @@ export class ProfileBuilder {
   private readonly locLineStart: Int32Col = int32Column(1024);
   private readonly lineFunction: Int32Col = int32Column(1024);
   private readonly lineNumber: Int32Col = int32Column(1024);
-  private readonly locationByToken = new Map<string, number>();
+  private readonly addressIndex = new PairIndex(4096);
+  private readonly locationOfAddress: Int32Col = int32Column(4096);
   private readonly scratch: AddressParts = { hi: 0, lo: 0 };
 
   // stacks
@@ -135,25 +136,24 @@ export class ProfileBuilder {
     return this.locHi.length - 1;
   }
 
+  /** The location for an address (interned by value); mapping found at `finish()`. */
+  locationForAddress(hi: number, lo: number): number {
+    const before = this.addressIndex.size;
+    // PairIndex keys are int32: `| 0` maps each uint32 half one to one.
+    const id = this.addressIndex.intern(hi | 0, lo | 0);
+    if (id === before) this.locationOfAddress.push(this.addLocation(hi, lo));
+    return this.locationOfAddress.data[id];
+  }
+
   /**
    * The location for a hex address token (`text[start, end)`, no `0x`),
    * interned by value: `00400f00` and `400f00` are the same location.
    * Returns -1 when the token is not hexadecimal.
    */
   locationForHex(text: string, start = 0, end = text.length): number {
-    const token = start === 0 && end === text.length ? text : text.slice(start, end);
-    const known = this.locationByToken.get(token);
-    if (known !== undefined) return known;
     const parts = this.scratch;
-    if (!parseHex(token, 0, token.length, parts)) return -1;
-    const canonical = `${parts.hi.toString(16)}:${parts.lo.toString(16)}`;
-    let loc = this.locationByToken.get(canonical);
-    if (loc === undefined) {
-      loc = this.addLocation(parts.hi, parts.lo);
-      this.locationByToken.set(canonical, loc);
-    }
-    this.locationByToken.set(token, loc);
-    return loc;
+    if (!parseHex(text, start, end, parts)) return -1;
+    return this.locationForAddress(parts.hi, parts.lo);
   }
 
   /** Interns the stack (parent, location) and returns its id. */

@@ -37,6 +37,7 @@ import {
   type ToolName,
 } from './external-tools.js';
 import { ElfSymbolTable, readElfSymbols } from './symbol-table.js';
+import { SymbolDiskCache } from './disk-cache.js';
 
 /**
  * Which external symbolizer gives file:line and inlined frames: `auto` uses
@@ -90,6 +91,11 @@ export interface SymbolizerOptions {
   tools?: Partial<Record<ToolName, string>>;
   /** Time limit for one external process. Default {@link DEFAULT_TOOL_TIMEOUT_MS}. */
   toolTimeoutMs?: number;
+  /**
+   * Directory of a persistent cache of external symbolizer answers (by build
+   * id), or null for none (the default). See disk-cache.ts.
+   */
+  cacheDir?: string | null;
 }
 
 /** What happened to one binary (one distinct mapping path and build id). */
@@ -179,8 +185,13 @@ class BinaryEntry {
   /** A tool that failed on this binary, and why (not retried on later calls). */
   readonly toolErrors = new Map<ExternalSymbolizerName, string>();
 
+  /** Tools whose persistent cache was already merged into `frames`. */
+  readonly loadedFromDisk = new Set<string>();
+
   constructor(
     readonly symbols: ElfSymbolTable,
+    /** Build id of the binary ('' when it has none). */
+    readonly buildId: string,
     readonly debugFile: string | null,
     /** Why the symbol tables could not be read, or null. */
     readonly symbolError: string | null,
@@ -221,6 +232,7 @@ export class Symbolizer {
   private readonly searchPath: string;
   private readonly toolOverrides: Partial<Record<ToolName, string>>;
   private readonly timeoutMs: number;
+  private readonly diskCache: SymbolDiskCache | null;
   private readonly tools = new Map<ToolName, Promise<string | null>>();
   private readonly infos = new Map<string, Promise<ElfInfo | { error: string }>>();
   private readonly identities = new WeakMap<ElfInfo, string>();
@@ -233,6 +245,7 @@ export class Symbolizer {
     this.searchPath = options.searchPath ?? process.env.PATH ?? '';
     this.toolOverrides = options.tools ?? {};
     this.timeoutMs = options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+    this.diskCache = options.cacheDir ? new SymbolDiskCache(options.cacheDir) : null;
   }
 
   /** The command for `tool`, or null when it is not available. Cached. */
@@ -289,8 +302,8 @@ export class Symbolizer {
       const debugFile = located.debug?.file ?? null;
       this.stats.symbolTablesRead++;
       entry = withFileSource(located.file, (source) => readElfSymbols(source, info)).then(
-        (symbols) => new BinaryEntry(symbols, debugFile, null),
-        (error: unknown) => new BinaryEntry(ElfSymbolTable.empty(), debugFile, (error as Error).message),
+        (symbols) => new BinaryEntry(symbols, info.buildId, debugFile, null),
+        (error: unknown) => new BinaryEntry(ElfSymbolTable.empty(), info.buildId, debugFile, (error as Error).message),
       );
       this.binaries.set(key, entry);
     }
@@ -568,6 +581,11 @@ export class Symbolizer {
         report.externalError = failed;
         continue;
       }
+      const disk = this.diskCache !== null && binary.buildId !== '' ? this.diskCache : null;
+      if (disk && !binary.loadedFromDisk.has(t)) {
+        binary.loadedFromDisk.add(t);
+        for (const [address, frames] of await disk.load(binary.buildId, t)) if (!cache.has(address)) cache.set(address, frames);
+      }
       const todo = addresses.filter((a) => !cache.has(a));
       if (todo.length > 0) {
         const command = (await this.tool(t)) as string;
@@ -576,6 +594,7 @@ export class Symbolizer {
           this.stats.externalRuns++;
           const answers = await run(command, binary.debugFile as string, todo, this.timeoutMs);
           for (let i = 0; i < todo.length; i++) cache.set(todo[i], merge(answers[i], binary.fromSymbols(todo[i])));
+          if (disk) await disk.store(binary.buildId, t, cache);
         } catch (error) {
           const message = (error as Error).message;
           binary.toolErrors.set(t, message);

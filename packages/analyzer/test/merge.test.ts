@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkIntegrity, loadSnapshot, symbolize } from '@heapscope/parser';
+import { diffProfiles, mergeProfiles, top } from '@heapscope/analyzer';
+import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { buildProfile } from './build-profile.js';
+
+const series = (dir: string) =>
+  readdirSync(join(FIXTURES, dir))
+    .filter((n) => n.endsWith('.heap'))
+    .sort()
+    .map((n) => join(FIXTURES, dir, n));
+
+const flatOf = (r: ReturnType<typeof top>) => Object.fromEntries(r.rows.map((row) => [row.name, row.flat]));
+
+describe('merge and diff', () => {
+  it('merging sums every sample type, keeps integrity, and is associative', async () => {
+    const dumps = await Promise.all(series('gperftools').slice(0, 3).map((f) => loadSnapshot(f)));
+    const all = mergeProfiles(dumps);
+    expect(checkIntegrity(all)).toEqual([]);
+    for (const t of all.sampleTypes) {
+      const sum = dumps.reduce((s, p) => s + p.total(p.sampleTypeIndex(t.type)), 0);
+      expect(all.total(all.sampleTypeIndex(t.type))).toBeCloseTo(sum, 6);
+    }
+    const left = mergeProfiles([mergeProfiles(dumps.slice(0, 2)), dumps[2]]);
+    const right = mergeProfiles([dumps[0], mergeProfiles(dumps.slice(1))]);
+    expect(flatOf(top([left], { by: 'stack' }))).toEqual(flatOf(top([right], { by: 'stack' })));
+    expect(left.stacks.length).toBe(right.stacks.length);
+    // Same stacks in each dump: merging compacts them into one sample per (stack, thread).
+    expect(all.samples.length).toBe(dumps[0].samples.length);
+  });
+
+  it('matches locations by offset in their mapping, not by raw address (ASLR)', () => {
+    const a = buildProfile([{ stack: ['f@app', 'main@app'], bytes: 10 }], { modules: ['/srv/app'] });
+    // The same code loaded elsewhere: shift every address and mapping by 1 MiB.
+    const shifted = a.with({
+      mappings: a.mappings.map((m) => ({ ...m, start: m.start + 0x100000n, limit: m.limit + 0x100000n })),
+      locations: { ...a.locations, addressLo: a.locations.addressLo.map((lo) => lo + 0x100000) },
+    });
+    const merged = mergeProfiles([a, shifted]);
+    expect(merged.locations.length).toBe(a.locations.length);
+    expect(merged.total(1)).toBe(20);
+  });
+
+  it('diff is input minus base, signed, per site: the leak grows by its per-phase amount', async () => {
+    const [first, second] = await Promise.all(series('gperftools').slice(0, 2).map((f) => loadSnapshot(f)));
+    const d = diffProfiles(first, second);
+    expect(checkIntegrity(d)).toEqual([]);
+    const t = d.sampleTypeIndex('inuse_space');
+    expect(d.total(t)).toBeCloseTo(second.total(second.sampleTypeIndex('inuse_space')) - first.total(first.sampleTypeIndex('inuse_space')), 6);
+    const { profile: named } = await symbolize(d, { symbolPaths: [join(FIXTURES, 'bin', 'workload')], external: 'none' });
+    const flat = flatOf(top([named]));
+    expect(flat.leak_site).toBe(1048576); // 256 blocks of 4096 bytes per phase
+    expect(flat.steady_site ?? 0).toBe(0);
+    const negative = buildProfile([{ stack: ['x'], bytes: 5 }]);
+    const emptyDiff = diffProfiles(negative, buildProfile([{ stack: ['x'], bytes: 2 }]));
+    expect(top([emptyDiff]).rows).toEqual([{ name: 'x', flat: -3, cum: -3 }]);
+  });
+});

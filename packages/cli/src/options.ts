@@ -18,6 +18,9 @@ export interface InputOptions {
   symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
+  sizeArg?: string;
+  allocEvent?: string;
+  freeEvent?: string;
   debug?: boolean;
 }
 
@@ -52,6 +55,9 @@ export function addInputOptions(cmd: Command): Command {
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
     .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
+    .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
+    .option('--free-event <regex>', 'perf records: events (group:name) that free')
     .option('--debug', 'print stack traces for internal errors');
 }
 
@@ -100,6 +106,10 @@ export async function loadInputs(paths: readonly string[], o: InputOptions, io: 
         maxStacks: o.maxStacks,
         stdin: io.stdin,
         windows: extra.windows,
+        // Importer-specific options (perf script).
+        sizeArg: o.sizeArg,
+        allocEvent: regex('--alloc-event', o.allocEvent),
+        freeEvent: regex('--free-event', o.freeEvent),
       }),
     );
   }

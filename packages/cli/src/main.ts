@@ -10,6 +10,11 @@ import { SampleTypeError } from '@heapscope/analyzer';
 import { ThresholdError, UsageError, type CliIo } from './io.js';
 import { registerInfo } from './commands/info.js';
 import { registerTop } from './commands/top.js';
+import { registerSizes } from './commands/sizes.js';
+import { registerGrowth } from './commands/growth.js';
+import { registerChurn } from './commands/churn.js';
+import { registerDiff } from './commands/diff.js';
+import { registerPeak } from './commands/peak.js';
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +41,11 @@ Run "heapscope <command> --help" for a command's options.`,
     );
   registerInfo(program, io);
   registerTop(program, io);
+  registerSizes(program, io);
+  registerGrowth(program, io);
+  registerChurn(program, io);
+  registerDiff(program, io);
+  registerPeak(program, io);
   return program;
 }
 

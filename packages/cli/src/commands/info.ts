@@ -6,7 +6,7 @@ import { formatWarning } from '@heapscope/parser';
 import { inputInfo, type InputInfo } from '@heapscope/analyzer';
 import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
 import { ReportOutput, type CliIo } from '../io.js';
-import { formatBytes, formatCount, formatValue } from '../render/units.js';
+import { formatBytes, formatCount, formatValue } from '@heapscope/analyzer';
 
 export function registerInfo(program: Command, io: CliIo): void {
   const cmd = program

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { top, type TopReport } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { formatShare, formatValue } from '../render/units.js';
+import { formatShare, formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
 
 interface TopCommandOptions extends InputOptions, FilterOptions {

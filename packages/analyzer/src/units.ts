@@ -1,11 +1,14 @@
 /**
- * Human units for terminal output. JSON output never goes through these.
+ * Human units for text: terminal reports and the analyses' one-line
+ * verdicts. JSON values never go through these.
  */
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 /** `1.5 MiB`, `812 B`, `-3.0 KiB`. */
 export function formatBytes(value: number): string {
+  // Values within a millionth of a byte of zero are zero (sums of unsampled values).
+  if (Math.abs(value) < 1e-6) return '0 B';
   const sign = value < 0 ? '-' : '';
   let v = Math.abs(value);
   let u = 0;

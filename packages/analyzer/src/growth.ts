@@ -1,0 +1,176 @@
+/**
+ * Growth per call site across a series of snapshots of one process: the
+ * value in every snapshot, the change from first to last, the least-squares
+ * slope and its fit (r²), monotonicity, and whether the change is within
+ * the sampling noise of Poisson-sampled dumps. Sites that grow steadily
+ * (leaks) rank first, before plateaus and noise.
+ */
+import type { HeapProfile } from '@heapscope/parser';
+import { SiteIndex, type SiteOptions } from './sites.js';
+import { commonSampleType } from './sample-type.js';
+import { formatValue } from './units.js';
+
+export interface GrowthOptions extends SiteOptions {
+  sampleType?: string;
+  limit?: number;
+}
+
+/** One site's growth. */
+export interface GrowthRow {
+  name: string;
+  /** Flat value in each snapshot, in series order. */
+  values: number[];
+  /** last − first. */
+  delta: number;
+  /** Least-squares slope, value units per point. */
+  slope: number;
+  /** Fit quality of the line, 0..1 (1 when the values are all equal). */
+  r2: number;
+  /** Share of the steps between consecutive points that go up (0..1). */
+  upSteps: number;
+  /** `growing`: every step up or flat and the last above the first; `shrinking`; `flat`; `mixed`. */
+  trend: 'growing' | 'shrinking' | 'flat' | 'mixed';
+  /** One standard deviation of sampling noise on `delta` (0 when every allocation was recorded). */
+  noise: number;
+  /** |delta| is within 2 standard deviations of sampling noise. */
+  withinNoise: boolean;
+  /** The ranking score: slope × r² for sites that grow, beyond noise; 0 otherwise. */
+  score: number;
+}
+
+/** The report (JSON contract: points, rows of {name, values, delta, slope, r2}, fastest growth first). */
+export interface GrowthReport {
+  sampleType: string;
+  unit: string;
+  points: number;
+  /** What a point is: each input's file name, or a trace window's end event. */
+  labels: string[];
+  /** Slope units: per point. */
+  slopeUnit: string;
+  rows: GrowthRow[];
+  rowCount: number;
+  /** One-line summary. */
+  verdict: string;
+}
+
+/** Least-squares fit of y over x = 0..n−1. */
+export function linearFit(values: readonly number[]): { slope: number; r2: number } {
+  const n = values.length;
+  if (n < 2) return { slope: 0, r2: 1 };
+  const meanX = (n - 1) / 2;
+  let meanY = 0;
+  for (const v of values) meanY += v / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  values.forEach((y, x) => {
+    sxx += (x - meanX) ** 2;
+    sxy += (x - meanX) * (y - meanY);
+    syy += (y - meanY) ** 2;
+  });
+  const slope = sxy / sxx;
+  // r² of a constant series is 1: a flat line fits it exactly.
+  const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
+  return { slope, r2 };
+}
+
+/**
+ * Per-key variance of the flat value in one profile due to sampling: a row
+ * estimated from n sampled objects as B bytes has variance B²/n (Poisson).
+ * Zero when every allocation was recorded.
+ */
+function samplingVariance(p: HeapProfile, sites: SiteIndex, typeIndex: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const { model, periodBytes } = p.meta.sampling;
+  if (model === 'none' || periodBytes <= 1) return out;
+  const isSpace = p.sampleTypes[typeIndex].unit === 'bytes';
+  const objectsType = p.sampleTypes[typeIndex].type.startsWith('alloc') ? 'alloc_objects' : 'inuse_objects';
+  const spaceType = objectsType.replace('objects', 'space');
+  const objects = p.samples.values[p.sampleTypeIndex(objectsType)];
+  const space = p.samples.values[p.sampleTypeIndex(spaceType)];
+  if (!objects || !space) return out;
+  for (let i = 0; i < p.samples.length; i++) {
+    const count = objects[i];
+    if (!(count > 0)) continue;
+    const keys = sites.sampleKeys(i);
+    if (keys === null || keys.length === 0) continue;
+    // Raw sampled objects behind the unsampled estimate.
+    const avg = space[i] / count;
+    const raw = model === 'poisson' ? count * (1 - Math.exp(-avg / periodBytes)) : Math.min(count, count * (avg / periodBytes));
+    const value = isSpace ? space[i] : count;
+    const variance = raw > 0 ? (value * value) / raw : 0;
+    out.set(keys[0], (out.get(keys[0]) ?? 0) + variance);
+  }
+  return out;
+}
+
+/** Growth of each site over `profiles`, in the order given. */
+export function growth(profiles: readonly HeapProfile[], options: GrowthOptions & { labels?: string[] } = {}): GrowthReport {
+  const type = commonSampleType(profiles, options.sampleType);
+  const n = profiles.length;
+  const byName = new Map<string, { values: number[]; variance: number[] }>();
+  profiles.forEach((p, point) => {
+    const sites = new SiteIndex(p, options);
+    const t = p.sampleTypeIndex(type.type);
+    const column = p.samples.values[t];
+    const flat = new Map<number, number>();
+    for (let i = 0; i < p.samples.length; i++) {
+      const keys = sites.sampleKeys(i);
+      if (keys === null || keys.length === 0) continue;
+      flat.set(keys[0], (flat.get(keys[0]) ?? 0) + column[i]);
+    }
+    const variance = samplingVariance(p, sites, t);
+    for (const [key, value] of flat) {
+      const name = sites.names[key];
+      let entry = byName.get(name);
+      if (!entry) {
+        entry = { values: new Array(n).fill(0), variance: new Array(n).fill(0) };
+        byName.set(name, entry);
+      }
+      entry.values[point] = value;
+      entry.variance[point] = variance.get(key) ?? 0;
+    }
+  });
+  const rows: GrowthRow[] = [];
+  for (const [name, { values, variance }] of byName) {
+    if (values.every((v) => v === 0)) continue; // never present in this sample type
+    const delta = values[n - 1] - values[0];
+    const { slope, r2 } = linearFit(values);
+    let up = 0;
+    let down = 0;
+    for (let i = 1; i < n; i++) {
+      if (values[i] > values[i - 1]) up++;
+      else if (values[i] < values[i - 1]) down++;
+    }
+    const noise = Math.sqrt(variance[0] + variance[n - 1]);
+    const withinNoise = noise > 0 && Math.abs(delta) <= 2 * noise;
+    const trend = up === 0 && down === 0 ? 'flat' : down === 0 ? 'growing' : up === 0 ? 'shrinking' : 'mixed';
+    const score = slope > 0 && !withinNoise ? slope * r2 : 0;
+    rows.push({ name, values, delta, slope, r2, upSteps: n > 1 ? up / (n - 1) : 0, trend, noise, withinNoise, score });
+  }
+  // Steady growth first (score), then by delta; plateaus and noise after.
+  rows.sort((a, b) => b.score - a.score || b.delta - a.delta || a.name.localeCompare(b.name));
+  const rowCount = rows.length;
+  const shown = options.limit !== undefined ? rows.slice(0, options.limit) : rows;
+  return {
+    sampleType: type.type,
+    unit: type.unit,
+    points: n,
+    labels: options.labels ?? profiles.map((p) => p.meta.file),
+    slopeUnit: `${type.unit} per point`,
+    rows: shown,
+    rowCount,
+    verdict: growthVerdict(rows, n, type.unit),
+  };
+}
+
+function growthVerdict(rows: GrowthRow[], points: number, unit: string): string {
+  if (points < 2) return 'one point: nothing to compare';
+  const leak = rows.find((r) => r.score > 0 && r.trend === 'growing' && r.r2 >= 0.8);
+  if (leak) {
+    return `${leak.name} grew ${formatValue(leak.slope, unit)} per point over ${points} points (${formatValue(leak.delta, unit)} in all), r²=${leak.r2.toFixed(2)}`;
+  }
+  const top = rows.find((r) => r.score > 0);
+  if (top) return `no steady growth; ${top.name} grew most (${formatValue(top.delta, unit)}, r²=${top.r2.toFixed(2)}, ${top.trend})`;
+  return `no site grew beyond sampling noise over ${points} points`;
+}

@@ -1,0 +1,170 @@
+/**
+ * Hot allocation sizes: a histogram of sizes — counts, bytes and shares —
+ * for the whole process, and per call site or thread.
+ *
+ * What a size means depends on the input, and the report says which:
+ * - event traces and perf probe records know each allocation's exact
+ *   requested size (`exact`);
+ * - a heap dump only knows, per stack, the average size of its objects
+ *   (`average`), and jemalloc records usable size classes, not requested
+ *   sizes (`average-usable`).
+ * Snapshots are counted by cumulative allocations when the dump has them,
+ * else by in-use objects (`counts` says which); traces by allocations.
+ */
+import type { HeapProfile } from '@heapscope/parser';
+import type { LoadedInput } from './load.js';
+import { SiteIndex, type SiteOptions } from './sites.js';
+import { glibcChunkSize, jemallocSizeClass, pow2Bucket } from './size-classes.js';
+
+export type SizeBuckets = 'exact' | 'pow2' | 'class';
+export type SizeClasses = 'jemalloc' | 'glibc';
+
+export interface SizesOptions extends SiteOptions {
+  buckets?: SizeBuckets;
+  /** Size classes for `buckets: 'class'`; default: jemalloc for jemalloc dumps, glibc otherwise. */
+  classes?: SizeClasses;
+  /** Per-site breakdown: how many sites, and sizes per site (default 10 and 5). */
+  sites?: number;
+  sizesPerSite?: number;
+}
+
+/** One bucket. */
+export interface SizeRow {
+  /** The bucket's size: the exact size, the power of two, or the size class (bytes). */
+  size: number;
+  count: number;
+  bytes: number;
+  /** Share of all allocations counted (0..1). */
+  countShare: number;
+  /** Share of all bytes counted (0..1). */
+  bytesShare: number;
+}
+
+/** A call site's (or thread's) sizes. */
+export interface SiteSizes {
+  name: string;
+  count: number;
+  bytes: number;
+  rows: SizeRow[];
+}
+
+/** The report (JSON contract: `rows` of `{size, count, bytes}`, largest count first). */
+export interface SizesReport {
+  /** `exact` sizes, or per-stack `average` / `average-usable` sizes. */
+  sizeKind: 'exact' | 'average' | 'average-usable';
+  /** What is counted: allocations over the run, or objects in use. */
+  counts: 'allocations' | 'in-use objects';
+  buckets: SizeBuckets;
+  classes: SizeClasses | null;
+  totalCount: number;
+  totalBytes: number;
+  rows: SizeRow[];
+  /** Breakdown by `by` (call site, thread, …), largest count first. */
+  by: string;
+  sites: SiteSizes[];
+}
+
+interface Tally {
+  count: Map<number, number>;
+  bytes: Map<number, number>;
+}
+
+function add(t: Tally, bucket: number, count: number, bytes: number): void {
+  t.count.set(bucket, (t.count.get(bucket) ?? 0) + count);
+  t.bytes.set(bucket, (t.bytes.get(bucket) ?? 0) + bytes);
+}
+
+function rowsOf(t: Tally, totalCount: number, totalBytes: number, limit?: number): SizeRow[] {
+  const rows = [...t.count.entries()].map(([size, count]) => {
+    const bytes = t.bytes.get(size) ?? 0;
+    return { size, count, bytes, countShare: totalCount ? count / totalCount : 0, bytesShare: totalBytes ? bytes / totalBytes : 0 };
+  });
+  rows.sort((a, b) => b.count - a.count || b.bytes - a.bytes || a.size - b.size);
+  return limit === undefined ? rows : rows.slice(0, limit);
+}
+
+/** Sizes over one or more inputs (their histograms add up). */
+export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}): SizesReport {
+  const buckets = options.buckets ?? 'exact';
+  const first = inputs[0].profile;
+  const classes: SizeClasses | null = buckets === 'class' ? (options.classes ?? (first.meta.format === 'jemalloc' ? 'jemalloc' : 'glibc')) : null;
+  const bucketOf = (size: number): number => {
+    const s = Math.round(size);
+    if (buckets === 'pow2') return pow2Bucket(s);
+    if (buckets === 'class') return classes === 'jemalloc' ? jemallocSizeClass(s) : glibcChunkSize(s);
+    return s;
+  };
+  const exact = inputs.every((i) => i.trace !== undefined);
+  const usable = inputs.some((i) => i.profile.meta.sizeKind === 'average-usable');
+  const snapshotsHaveAlloc = inputs.every((i) => i.trace !== undefined || i.profile.sampleTypeIndex('alloc_objects') >= 0);
+  const total: Tally = { count: new Map(), bytes: new Map() };
+  const perSite = new Map<string, Tally>();
+  let totalCount = 0;
+  let totalBytes = 0;
+  const record = (site: string | null, size: number, count: number) => {
+    if (count === 0 || !(size >= 0)) return;
+    const bucket = bucketOf(size);
+    add(total, bucket, count, count * size);
+    totalCount += count;
+    totalBytes += count * size;
+    if (site === null) return;
+    let t = perSite.get(site);
+    if (!t) {
+      t = { count: new Map(), bytes: new Map() };
+      perSite.set(site, t);
+    }
+    add(t, bucket, count, count * size);
+  };
+  for (const input of inputs) {
+    const sites = new SiteIndex(input.profile, { ...options, by: options.by ?? 'function' });
+    if (input.trace) {
+      // Replay samples are its sites, in site order: sample i is site i.
+      const { sizes: rows } = input.trace;
+      for (let r = 0; r < rows.length; r++) {
+        const keys = sites.sampleKeys(rows.site[r]);
+        if (keys === null) continue;
+        record(keys.length ? sites.names[keys[0]] : null, rows.sizeBytes[r], rows.count[r]);
+      }
+    } else {
+      snapshotSizes(input.profile, sites, snapshotsHaveAlloc, record);
+    }
+  }
+  const siteRows: SiteSizes[] = [...perSite.entries()].map(([name, t]) => {
+    let count = 0;
+    let bytes = 0;
+    for (const v of t.count.values()) count += v;
+    for (const v of t.bytes.values()) bytes += v;
+    return { name, count, bytes, rows: rowsOf(t, count, bytes, options.sizesPerSite ?? 5) };
+  });
+  siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
+  return {
+    sizeKind: exact ? 'exact' : usable ? 'average-usable' : 'average',
+    counts: exact || snapshotsHaveAlloc ? 'allocations' : 'in-use objects',
+    buckets,
+    classes,
+    totalCount,
+    totalBytes,
+    rows: rowsOf(total, totalCount, totalBytes),
+    by: options.by ?? 'function',
+    sites: siteRows.slice(0, options.sites ?? 10),
+  };
+}
+
+/** A snapshot's sizes: each sample's average object size, weighted by its object count. */
+function snapshotSizes(
+  p: HeapProfile,
+  sites: SiteIndex,
+  useAlloc: boolean,
+  record: (site: string | null, size: number, count: number) => void,
+): void {
+  const objects = p.samples.values[p.sampleTypeIndex(useAlloc ? 'alloc_objects' : 'inuse_objects')];
+  const space = p.samples.values[p.sampleTypeIndex(useAlloc ? 'alloc_space' : 'inuse_space')];
+  if (!objects || !space) return;
+  for (let i = 0; i < p.samples.length; i++) {
+    const count = objects[i];
+    if (count <= 0) continue;
+    const keys = sites.sampleKeys(i);
+    if (keys === null) continue;
+    record(keys.length ? sites.names[keys[0]] : null, space[i] / count, count);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * `heapscope growth`: growth per call site over a series of dumps, or over
+ * windows of one event trace.
+ */
+import { Option, type Command } from 'commander';
+import { growth, seriesOrder, seriesWarnings, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
+import type { HeapProfile } from '@heapscope/parser';
+import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { ReportOutput, ThresholdError, UsageError, type CliIo } from '../io.js';
+import { formatValue } from '@heapscope/analyzer';
+import { renderTable } from '../render/table.js';
+import { sparkline } from '../render/sparkline.js';
+import { parseBytes } from '../size-arg.js';
+
+interface GrowthCommandOptions extends InputOptions, FilterOptions {
+  sampleType?: string;
+  order: SeriesOrder;
+  windows?: number;
+  nodeCount?: number;
+  failOnGrowth?: number;
+}
+
+export function registerGrowth(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('growth')
+    .description('growth per call site over a series of dumps of one process (or windows of a trace)')
+    .argument('<input...>', 'dumps of one process (or one trace with --windows)')
+    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
+    .addOption(new Option('--order <order>', 'order of the series: by dump sequence numbers when every name has one (auto), or as given').choices(['auto', 'given', 'sequence']).default('auto'))
+    .option('--windows <n>', 'for one event trace: split it into N windows and compare the live set at their ends', (v) => positive('--windows', v))
+    .option('-n, --node-count <n>', 'show the first N sites', (v) => positive('-n', v))
+    .option('--fail-on-growth <bytes>', 'exit 3 when a site grows by more than BYTES from first to last point (beyond sampling noise)', (v) => parseBytes('--fail-on-growth', v));
+  addFilterOptions(addInputOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+Sites that grow steadily (a leak) rank first: by least-squares slope times
+its fit (r²), ignoring changes within the sampling noise of sampled dumps.
+
+Examples:
+  $ heapscope growth fixtures/jemalloc/all/jeprof.*.m*.heap
+  $ heapscope growth --fail-on-growth 10MiB before.heap after.heap
+  $ heapscope growth --windows 10 record_allocs.txt`,
+    )
+    .action(async (inputs: string[], options: GrowthCommandOptions) => {
+      const loaded = await loadInputs(inputs, options, io, { windows: options.windows });
+      let profiles: HeapProfile[];
+      let labels: string[];
+      let orderedBy = '';
+      let warnings: string[] = [];
+      if (options.windows) {
+        if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
+        const snapshots = loaded[0].trace.snapshots;
+        profiles = snapshots.map((s) => s.profile);
+        labels = snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`);
+        orderedBy = `${snapshots.length} windows of ${inputs[0]}`;
+      } else {
+        if (loaded.length < 2) throw new UsageError('growth needs at least two dumps (or one trace with --windows N)');
+        const all = loaded.map((l) => l.profile);
+        let order;
+        try {
+          order = seriesOrder(all, options.order);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        profiles = order.indexes.map((i) => all[i]);
+        labels = profiles.map((p) => p.meta.file);
+        orderedBy = order.by === 'sequence' ? 'ordered by dump sequence number' : 'in the order given';
+        warnings = seriesWarnings(profiles);
+        for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
+      }
+      const report = growth(profiles, { ...siteOptions(options), sampleType: options.sampleType, labels });
+      const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
+      const out = new ReportOutput(io, options.output);
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, orderedBy));
+      await out.close();
+      if (options.failOnGrowth !== undefined) {
+        const over = report.rows.filter((r) => r.delta > options.failOnGrowth! && !r.withinNoise);
+        if (over.length > 0) {
+          throw new ThresholdError(
+            `${over.length} site(s) grew more than ${formatValue(options.failOnGrowth, 'bytes')}: ${over
+              .slice(0, 3)
+              .map((r) => `${r.name} (+${formatValue(r.delta, report.unit)})`)
+              .join(', ')}`,
+          );
+        }
+      }
+    });
+}
+
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${v}"`);
+  return n;
+}
+
+function signed(value: number, unit: string): string {
+  return `${value > 0 ? '+' : ''}${formatValue(value, unit)}`;
+}
+
+export function renderGrowth(r: GrowthReport, orderedBy: string): string {
+  let out = `${r.verdict}\n`;
+  out += `${r.sampleType}, ${r.points} points ${orderedBy}: ${r.labels.map((l, i) => `${i + 1}=${l.replace(/.*\//, '')}`).join(' ')}\n\n`;
+  const inline = r.points <= 6;
+  const rows = r.rows.map((row) => [
+    signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),
+    signed(row.slope, r.unit),
+    row.r2.toFixed(2),
+    row.trend,
+    inline ? row.values.map((v) => formatValue(v, r.unit)).join(' → ') : `${formatValue(row.values[0], r.unit)} ${sparkline(row.values)} ${formatValue(row.values[row.values.length - 1], r.unit)}`,
+    row.name,
+  ]);
+  out += renderTable(
+    [
+      { header: 'delta', align: 'right' },
+      { header: 'slope/pt', align: 'right' },
+      { header: 'r²', align: 'right' },
+      { header: 'trend', align: 'left' },
+      { header: 'values', align: 'left' },
+      { header: 'name', align: 'left' },
+    ],
+    rows,
+  );
+  if (r.rows.some((row) => row.withinNoise)) out += '\n~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
+  return out;
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+
+const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
+const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);
+const gperf = findFiles(join(FIXTURES, 'gperftools'), /^workload\.000[1-5]\.heap$/);
+
+describe('analysis commands', () => {
+  it('growth: verdict on top, JSON per the contract', async () => {
+    const text = await runCli(['growth', ...S, ...manual]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe('leak_site grew 1.00 MiB per point over 5 points (4.00 MiB in all), r²=1.00');
+    const json = JSON.parse((await runCli(['growth', '--format', 'json', ...S, ...[...manual].reverse()])).stdout);
+    expect(json.points).toBe(5);
+    expect(json.rows[0]).toMatchObject({ name: 'leak_site', delta: 4 * 1048576, slope: 1048576, r2: 1 });
+    expect(json.rows[0].values).toEqual([1, 2, 3, 4, 5].map((k) => k * 1048576));
+    expect(json.warnings).toEqual([]);
+  });
+
+  it('growth --fail-on-growth exits 3 past the threshold, 0 below it', async () => {
+    const over = await runCli(['growth', '--fail-on-growth', '1MiB', ...S, ...gperf]);
+    expect(over.code).toBe(3);
+    expect(over.stderr).toMatch(/^heapscope: 2 site\(s\) grew more than 1.00 MiB: leak_site \(\+4.00 MiB\), odd_size_site/m);
+    const under = await runCli(['growth', '--fail-on-growth', '10MiB', ...S, ...gperf]);
+    expect(under.code).toBe(0);
+    expect((await runCli(['growth', '--fail-on-growth', 'lots', ...gperf])).code).toBe(2);
+    expect((await runCli(['growth', gperf[0]])).code).toBe(2);
+  });
+
+  it('churn: churn_site first, JSON per the contract', async () => {
+    const r = JSON.parse((await runCli(['churn', '--format', 'json', ...S, ...gperf])).stdout);
+    expect(r.rows[0]).toMatchObject({ name: 'churn_site', allocObjects: 100000, allocBytes: 13600000, liveObjects: 0, liveBytes: 0 });
+  });
+
+  it('sizes: JSON rows of size, count, bytes, largest count first; text names what the sizes are', async () => {
+    const r = JSON.parse((await runCli(['sizes', '--format', 'json', ...S, gperf[4]])).stdout);
+    for (let i = 1; i < r.rows.length; i++) expect(r.rows[i - 1].count).toBeGreaterThanOrEqual(r.rows[i].count);
+    expect(r.rows.find((row: { size: number }) => row.size === 8225)).toMatchObject({ count: 1000, bytes: 8225000 });
+    const text = await runCli(['sizes', '--by', 'function', '--sites', '2', ...S, gperf[4]]);
+    expect(text.stdout).toMatch(/sizes: average object size per stack/);
+    expect(text.stdout).toMatch(/\nchurn_site: 100,000 allocations/);
+  });
+
+  it('diff: signed rows, input minus base', async () => {
+    const r = JSON.parse((await runCli(['diff', '--format', 'json', ...S, gperf[4], gperf[0]])).stdout);
+    expect(r.rows[0]).toMatchObject({ name: 'leak_site', flat: -4 * 1048576 });
+    expect(r.total).toBeLessThan(0);
+  });
+
+  it('peak refuses a heap dump', async () => {
+    const r = await runCli(['peak', gperf[0]]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a heap dump, not an event trace/);
+  });
+});

@@ -16,7 +16,7 @@ export function formatBytes(value: number): string {
     v /= 1024;
     u++;
   }
-  if (u === 0) return `${sign}${Math.round(v)} B`;
+  if (u === 0) return Math.round(v) === 0 ? '0 B' : `${sign}${Math.round(v)} B`;
   return `${sign}${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${BYTE_UNITS[u]}`;
 }
 

@@ -50,6 +50,24 @@ const SIZE_KINDS: Record<string, string> = {
   'average-usable': 'average size per stack, in allocator size classes (usable size, not requested)',
 };
 
+/** Rows that only event traces have. */
+function traceRows(info: InputInfo): [string, string][] {
+  const t = info.trace;
+  if (!t || !info.peak) return [];
+  const ops = Object.entries(t.ops)
+    .filter(([, n]) => n > 0)
+    .map(([op, n]) => `${op} ${formatCount(n)}`)
+    .join(', ');
+  const when = `event ${formatCount(info.peak.event)}${info.peak.timeNs !== null ? `, ${(info.peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
+  const span = t.firstTimeNs !== null && t.lastTimeNs !== null ? `, ${((t.lastTimeNs - t.firstTimeNs) / 1e9).toFixed(3)} s` : ', no timestamps';
+  return [
+    ['events', `${formatCount(t.events)}${span} (${ops})`],
+    ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} blocks`],
+    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} blocks at ${when}`],
+    ['temporary', `${formatCount(t.temporary)} allocations freed by the very next allocation event`],
+  ];
+}
+
 function renderInfo(info: InputInfo): string {
   const totals = info.sampleTypes
     .map((t) => `${t} ${formatValue(info.totals[t], t.endsWith('space') ? 'bytes' : 'count')}`)
@@ -63,7 +81,7 @@ function renderInfo(info: InputInfo): string {
     ['sizes', SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
     ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
     ['totals', totals],
-    ['peak', info.peak ? formatBytes(info.peak.bytes) : '-'],
+    ...traceRows(info),
     ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} samples, ${formatCount(info.threads)} threads`],
     ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
     ['process', process || '-'],

@@ -59,7 +59,8 @@ const KIND: Record<SizesReport['sizeKind'], string> = {
 function sizeLabel(r: SizesReport, size: number): string {
   if (r.buckets === 'pow2') return `≤ ${formatBytes(size)}`;
   if (r.buckets === 'class') return `${r.classes} ${formatBytes(size)}`;
-  return formatBytes(size);
+  // Exact sizes read best in bytes: 8,225 B, not 8.03 KiB.
+  return `${formatCount(size)} B`;
 }
 
 function table(r: SizesReport, rows: SizesReport['rows']): string {
@@ -84,7 +85,7 @@ function renderSizes(r: SizesReport): string {
   out += table(r, r.rows);
   for (const site of r.sites) {
     out += `\n${site.name}: ${formatCount(site.count)} ${r.counts}, ${formatBytes(site.bytes)}\n`;
-    out += table(r, site.rows).replace(/^/gm, '  ');
+    out += table(r, site.rows).replace(/^(?=.)/gm, '  ');
   }
   return out;
 }

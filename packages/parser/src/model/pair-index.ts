@@ -1,29 +1,27 @@
 /**
- * Interns pairs of non-negative int32 values (a, b) into dense indexes
- * 0, 1, 2, ... with an open-addressing hash table over Int32Arrays.
+ * Interns pairs of int32 values (a, b) into dense indexes 0, 1, 2, ... with
+ * an open-addressing hash table over one Int32Array.
  *
  * Why not a Map with string or numeric keys: STYLE.md measured interning 10M
  * (parent, frame) pairs at 7.4 s with template-string keys, 3.3 s with
- * numeric Map keys and 0.5 s with this layout. Stacks (parent, location) and
- * functions (name, file) are both interned through it.
- *
- * `a` may be -1 (the root's parent); `b` may be -1.
+ * numeric Map keys and 0.5 s with typed arrays. Each slot holds its key and
+ * value side by side (a, b, index + 1), so a lookup reads one cache line:
+ * large tables (a dump's hundreds of thousands of stack nodes) are bound by
+ * memory latency, not arithmetic. Stacks (parent, location), functions
+ * (name, file), addresses (hi, lo) and sites are all interned through it.
  */
 export class PairIndex {
-  private slots: Int32Array; // index + 1, 0 = empty
-  private mask: number;
-  private keysA: Int32Array;
-  private keysB: Int32Array;
+  /** Slots of three ints: a, b, index + 1 (0 = empty). */
+  private table: Int32Array;
+  private mask: number; // slot count − 1
   /** Number of distinct pairs interned. */
   size = 0;
 
   constructor(initialCapacity = 1024) {
-    let capacity = 16;
-    while (capacity < initialCapacity * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity);
-    this.mask = capacity - 1;
-    this.keysA = new Int32Array(initialCapacity);
-    this.keysB = new Int32Array(initialCapacity);
+    let slots = 16;
+    while (slots < initialCapacity * 2) slots *= 2;
+    this.table = new Int32Array(slots * 3);
+    this.mask = slots - 1;
   }
 
   private static hash(a: number, b: number): number {
@@ -37,55 +35,53 @@ export class PairIndex {
 
   /** The index of (a, b), or -1 when it was never interned. */
   get(a: number, b: number): number {
-    const { slots, mask, keysA, keysB } = this;
+    const { table, mask } = this;
     let slot = PairIndex.hash(a, b) & mask;
     for (;;) {
-      const entry = slots[slot];
+      const o = slot * 3;
+      const entry = table[o + 2];
       if (entry === 0) return -1;
-      const index = entry - 1;
-      if (keysA[index] === a && keysB[index] === b) return index;
+      if (table[o] === a && table[o + 1] === b) return entry - 1;
       slot = (slot + 1) & mask;
     }
   }
 
   /** The index of (a, b); a new pair gets the next index. */
   intern(a: number, b: number): number {
-    const { slots, mask } = this;
+    const { table, mask } = this;
     let slot = PairIndex.hash(a, b) & mask;
     for (;;) {
-      const entry = slots[slot];
-      if (entry === 0) break;
-      const index = entry - 1;
-      if (this.keysA[index] === a && this.keysB[index] === b) return index;
+      const o = slot * 3;
+      const entry = table[o + 2];
+      if (entry === 0) {
+        table[o] = a;
+        table[o + 1] = b;
+        const index = this.size++;
+        table[o + 2] = index + 1;
+        // Keep the load factor at or below one half.
+        if (this.size * 2 > mask + 1) this.grow();
+        return index;
+      }
+      if (table[o] === a && table[o + 1] === b) return entry - 1;
       slot = (slot + 1) & mask;
     }
-    const index = this.size++;
-    if (index === this.keysA.length) {
-      const grownA = new Int32Array(index * 2);
-      grownA.set(this.keysA);
-      this.keysA = grownA;
-      const grownB = new Int32Array(index * 2);
-      grownB.set(this.keysB);
-      this.keysB = grownB;
-    }
-    this.keysA[index] = a;
-    this.keysB[index] = b;
-    slots[slot] = index + 1;
-    // Keep the load factor at or below one half.
-    if (this.size * 2 > slots.length) this.rehash();
-    return index;
   }
 
-  private rehash(): void {
-    const capacity = this.slots.length * 2;
-    const slots = new Int32Array(capacity);
-    const mask = capacity - 1;
-    for (let index = 0; index < this.size; index++) {
-      let slot = PairIndex.hash(this.keysA[index], this.keysB[index]) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = index + 1;
+  private grow(): void {
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 3);
+    const mask = slots - 1;
+    for (let o = 0; o < old.length; o += 3) {
+      if (old[o + 2] === 0) continue;
+      let slot = PairIndex.hash(old[o], old[o + 1]) & mask;
+      while (table[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
+      const t = slot * 3;
+      table[t] = old[o];
+      table[t + 1] = old[o + 1];
+      table[t + 2] = old[o + 2];
     }
-    this.slots = slots;
+    this.table = table;
     this.mask = mask;
   }
 }

@@ -3,6 +3,16 @@
  * The `heapscope` executable: the real process streams around `main()`.
  */
 import { main } from './main.js';
+import { removeTemporaryFiles } from './io.js';
+
+// Ctrl-C (or a kill) leaves no partial output file: temporary files are
+// removed, and an existing output is never replaced by a partial one.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    removeTemporaryFiles();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 // `pnpm heapscope …` runs this from the repository root; resolve relative
 // paths against the directory the user typed the command in.

@@ -3,6 +3,7 @@
  * process and read what it wrote; `bin.ts` passes the real process streams.
  */
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
@@ -34,18 +35,39 @@ export class ThresholdError extends Error {
 }
 
 /**
+ * Temporary files being written. Signals are process-wide, so this registry
+ * is too: on Ctrl-C, `removeTemporaryFiles()` deletes them before exiting.
+ */
+const temporaryFiles = new Set<string>();
+
+/** Deletes every temporary output file still being written (synchronously: for signal handlers). */
+export function removeTemporaryFiles(): void {
+  for (const temp of temporaryFiles) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+  }
+  temporaryFiles.clear();
+}
+
+/**
  * Writes a file whole or not at all: the data goes to a temporary file in
  * the same directory, which is then renamed over the target. A failure
  * leaves any existing file untouched and no partial file behind.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  temporaryFiles.add(temp);
   try {
     await writeFile(temp, data);
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
+  } finally {
+    temporaryFiles.delete(temp);
   }
 }
 

@@ -7,6 +7,7 @@ import { formatWarning, type Warning } from '@heapscope/parser';
 import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
+import { Progress } from './progress.js';
 
 /** Options every command that reads inputs has. */
 export interface InputOptions {
@@ -98,20 +99,26 @@ export async function loadInputs(paths: readonly string[], o: InputOptions, io: 
   if (paths.length === 0) throw new UsageError('no input given');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
   const loaded: LoadedInput[] = [];
-  for (const path of paths) {
-    loaded.push(
-      await loadInput(path, {
-        inputFormat: o.inputFormat,
-        lenient: o.lenient,
-        maxStacks: o.maxStacks,
-        stdin: io.stdin,
-        windows: extra.windows,
-        // Importer-specific options (perf script).
-        sizeArg: o.sizeArg,
-        allocEvent: regex('--alloc-event', o.allocEvent),
-        freeEvent: regex('--free-event', o.freeEvent),
-      }),
-    );
+  const progress = new Progress(io.stderr, io.stderr.isTTY === true && o.format !== 'json');
+  try {
+    for (const path of paths) {
+      loaded.push(
+        await loadInput(path, {
+          onProgress: progress.reporter(path),
+          inputFormat: o.inputFormat,
+          lenient: o.lenient,
+          maxStacks: o.maxStacks,
+          stdin: io.stdin,
+          windows: extra.windows,
+          // Importer-specific options (perf script).
+          sizeArg: o.sizeArg,
+          allocEvent: regex('--alloc-event', o.allocEvent),
+          freeEvent: regex('--free-event', o.freeEvent),
+        }),
+      );
+    }
+  } finally {
+    progress.done();
   }
   const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache) : loaded;
   for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);

@@ -7,6 +7,7 @@
  * and then the whole decompressed content once, as chunks or as lines.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Gunzip, Unzip, UnzipInflate } from 'fflate';
 import { ParseError } from '../errors.js';
 import { LineSource, DEFAULT_MAX_LINE_BYTES, StreamError } from './lines.js';
@@ -25,6 +26,11 @@ export interface OpenOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Longest line accepted. */
   maxLineBytes?: number;
+  /**
+   * Called after each chunk read from the file or stdin (compressed bytes),
+   * with the total size when known (files).
+   */
+  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
 }
 
 /** An opened input, positioned at its start. Its content can be consumed once. */
@@ -98,6 +104,10 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
   } else {
     raw = readFileChunks(path, chunkBytes);
   }
+  if (options.onProgress) {
+    const total = path === '-' ? undefined : await stat(path).then((st) => st.size, () => undefined);
+    raw = counted(raw, total, options.onProgress);
+  }
   return openStream(path, raw, options);
 }
 
@@ -108,6 +118,19 @@ export async function openBytes(name: string, bytes: Uint8Array, options: OpenOp
     for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
   }
   return openStream(name, chunks(), options);
+}
+
+async function* counted(
+  source: AsyncIterable<Uint8Array>,
+  total: number | undefined,
+  report: (bytesRead: number, totalBytes: number | undefined) => void,
+): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  for await (const chunk of source) {
+    read += chunk.length;
+    report(read, total);
+    yield chunk;
+  }
 }
 
 async function* readFileChunks(path: string, chunkBytes: number): AsyncGenerator<Uint8Array> {

@@ -1,0 +1,42 @@
+/**
+ * A progress line on stderr for inputs that take more than a second to
+ * read — only when stderr is a terminal and the report is not JSON, so
+ * pipes, logs and scripts never see it. The line is erased when done.
+ */
+import type { Sink } from './io.js';
+
+const DELAY_MS = 1000;
+const INTERVAL_MS = 200;
+
+/** Reports reading progress of one input at a time. */
+export class Progress {
+  private started = 0;
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly stderr: Sink,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** A callback for `OpenOptions.onProgress` for the input `name`. */
+  reporter(name: string): ((bytesRead: number, totalBytes: number | undefined) => void) | undefined {
+    if (!this.enabled) return undefined;
+    this.started = Date.now();
+    return (read, total) => {
+      const now = Date.now();
+      if (now - this.started < DELAY_MS || now - this.lastDraw < INTERVAL_MS) return;
+      this.lastDraw = now;
+      const mib = (read / 1048576).toFixed(0);
+      const share = total ? ` of ${(total / 1048576).toFixed(0)} MiB (${Math.floor((100 * read) / total)}%)` : ' MiB';
+      this.stderr.write(`\r\u001b[2Kheapscope: reading ${name}: ${mib}${total ? ' MiB' : ''}${share}`);
+      this.drawn = true;
+    };
+  }
+
+  /** Erases the progress line, if one was drawn. */
+  done(): void {
+    if (this.drawn) this.stderr.write('\r\u001b[2K');
+    this.drawn = false;
+  }
+}

@@ -29,7 +29,7 @@ async function guarded<T>(input: Input, importer: { id: string }, run: () => Pro
 
 /** Parses an opened input with a snapshot importer. */
 export async function parseSnapshot(input: Input, importer: SnapshotImporter, options: ImportOptions = {}): Promise<HeapProfile> {
-  const ctx = new ParseContext(input.name, importer.id, options);
+  const ctx = new ParseContext(input.name, importer.id, options, input);
   return guarded(input, importer, () => importer.parse(input, ctx));
 }
 
@@ -63,7 +63,7 @@ export async function parseTrace(
   sink: TraceSink,
   options: ImportOptions = {},
 ): Promise<TraceFacts> {
-  const ctx = new ParseContext(input.name, importer.id, options);
+  const ctx = new ParseContext(input.name, importer.id, options, input);
   const facts = await guarded(input, importer, () => importer.parse(input, ctx, builder, sink));
   builder.meta.warnings = [...builder.meta.warnings, ...ctx.warningList()];
   return facts;
@@ -74,7 +74,8 @@ export async function loadSnapshot(path: string, options: LoadOptions = {}): Pro
   const input = await openInput(path, options);
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind !== 'snapshot') {
-    throw new ParseError(input.name, 1, `this is an event trace (${importer.id}); read it with loadInput from @heapscope/analyzer`, importer.id);
+    const what = importer.kind === 'stats' ? 'allocator statistics' : 'an event trace';
+    throw new ParseError(input.name, 1, `this is ${what} (${importer.id}); read it with loadInput from @heapscope/analyzer`, importer.id);
   }
   return parseSnapshot(input, importer, options);
 }

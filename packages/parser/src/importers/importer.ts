@@ -8,6 +8,7 @@ import { ParseError, WarningCollector, type Warning } from '../errors.js';
 import type { Input } from '../input/source.js';
 import type { HeapProfile } from '../model/profile.js';
 import type { TraceImporter } from '../trace/sink.js';
+import type { StatsImporter } from '../stats/model.js';
 
 /** What detection sees of an input. */
 export interface Head {
@@ -39,6 +40,8 @@ export class ParseContext {
     /** The importer's id. */
     readonly format: string,
     readonly options: ImportOptions = {},
+    /** The input being read (lets `malformed` recognize a final line cut short). */
+    private readonly input?: Input,
   ) {}
 
   get lenient(): boolean {
@@ -50,6 +53,12 @@ export class ParseContext {
    * `lenient` counts a warning (the record is skipped, and said so).
    */
   malformed(line: number, reason: string, text?: string): void {
+    // A dump whose writer was killed ends in the middle of a line: that last
+    // line is a truncation, reported as a warning, not a malformed record.
+    if (this.input?.lineSource?.isUnterminated(line)) {
+      this.warnings.add(`the input ends in the middle of a line (truncated?); its last record was dropped: ${reason}`, { file: this.file, line });
+      return;
+    }
     if (!this.lenient) throw new ParseError(this.file, line, reason, this.format, text);
     this.warnings.add(`skipped malformed record: ${reason}`, { file: this.file, line });
   }
@@ -76,5 +85,5 @@ export interface SnapshotImporter {
   parse(input: Input, ctx: ParseContext): Promise<HeapProfile>;
 }
 
-/** Any importer: of snapshots (heap dumps) or of event traces. */
-export type Importer = SnapshotImporter | TraceImporter;
+/** Any importer: of snapshots (heap dumps), of event traces, or of allocator statistics. */
+export type Importer = SnapshotImporter | TraceImporter | StatsImporter;

@@ -31,6 +31,11 @@ export class LineSource implements AsyncIterable<LineBatch> {
   missingFinalNewline = false;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
+  /** Whether `lineNo` is the input's last line and it has no newline: a record cut short. */
+  isUnterminated(lineNo: number): boolean {
+    return this.missingFinalNewline && lineNo === this.linesRead;
+  }
+
   constructor(
     /** The input's display name, for errors. */
     readonly file: string,

@@ -67,9 +67,13 @@ export class Input {
     }
   }
 
+  /** The line source handed out by `lines()`, once it was called. */
+  lineSource: LineSource | undefined;
+
   /** The decompressed content as batches of lines, from the start. */
   lines(): LineSource {
-    return new LineSource(this.name, this.chunks(), this.maxLineBytes);
+    this.lineSource = new LineSource(this.name, this.chunks(), this.maxLineBytes);
+    return this.lineSource;
   }
 
   /** The whole decompressed content in one buffer (binary formats such as pprof). */

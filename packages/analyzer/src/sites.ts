@@ -59,6 +59,9 @@ export class SiteIndex {
   private readonly frameFlags: Uint8Array;
   // Scratch space for one stack walk, reused.
   private cutAt = 0;
+  // Per model stack, computed once along the prefix tree (see siteFrameCount).
+  private depthOf: Int32Array | undefined;
+  private firstAllocatorOf: Int32Array | undefined;
   private scratchFrames: Int32Array = new Int32Array(256);
   private seen = new Int32Array(1024);
   private stamp = 0;
@@ -121,6 +124,60 @@ export class SiteIndex {
       if ((this.frameFlags[f] & 1) === 0) out.push(f);
     }
     return Int32Array.from(out);
+  }
+
+  /** Number of frames (inlined frames included) from the root to a stack, inclusive. */
+  frameDepth(stack: number): number {
+    this.prepareDepths();
+    return (this.depthOf as Int32Array)[stack];
+  }
+
+  /**
+   * How many of a stack's frames, counted from the root, are call-site frames
+   * (before `--hide`): without hiding, a stack's call-site frames are a
+   * root-side prefix of its frames, since only leaf-side frames are cut.
+   * Computed along the prefix tree, so each stack costs its own location's
+   * frames once — for outputs that build trees over millions of stacks.
+   * Equal to what `siteFrameIds` keeps when nothing is hidden.
+   */
+  siteFrameCount(stack: number): number {
+    this.prepareDepths();
+    const depth = this.depthOf as Int32Array;
+    if (this.options.keepAllocatorFrames) return depth[stack];
+    const { parent, location } = this.profile.stacks;
+    let a = stack;
+    while (a > EMPTY_STACK && this.frames.inAllocatorModule[location[a]] === 1) a = parent[a];
+    const first = (this.firstAllocatorOf as Int32Array)[a];
+    return first >= 0 ? first : depth[a];
+  }
+
+  /** Depth and root-most allocator frame position of every stack, parents first. */
+  private prepareDepths(): void {
+    if (this.depthOf) return;
+    const n = this.profile.stacks.length;
+    const depth = new Int32Array(n);
+    const firstAllocator = new Int32Array(n).fill(-1);
+    const { parent, location } = this.profile.stacks;
+    const { frameStart, isAllocator } = this.frames;
+    for (let st = 1; st < n; st++) {
+      const l = location[st];
+      const p = parent[st];
+      const base = depth[p];
+      depth[st] = base + frameStart[l + 1] - frameStart[l];
+      let first = firstAllocator[p];
+      if (first < 0) {
+        // Root first, a location's frames are its lines outermost first.
+        for (let f = frameStart[l + 1] - 1, k = base; f >= frameStart[l]; f--, k++) {
+          if (isAllocator[f] === 1) {
+            first = k;
+            break;
+          }
+        }
+      }
+      firstAllocator[st] = first;
+    }
+    this.depthOf = depth;
+    this.firstAllocatorOf = firstAllocator;
   }
 
   /** The call-site frames of a stack as display frames (names, files, modules). */

@@ -1,0 +1,206 @@
+/**
+ * `heapscope flamegraph -o x.svg|x.html <input...>`: a self-contained
+ * flamegraph — static SVG, or interactive HTML (zoom, search, tooltips) —
+ * of one sample type; with `--base` a diff flamegraph (growth red,
+ * shrinkage blue), with `--growth` a growth flamegraph of a series.
+ */
+import { extname } from 'node:path';
+import { Option, type Command } from 'commander';
+import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
+import type { HeapProfile, ValueType } from '@heapscope/parser';
+import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
+import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
+import { renderFlameHtml } from '../render/flamegraph-html.js';
+import { describeSampleType } from '../render/speedscope.js';
+
+/** Options of the stack-shaped outputs (flamegraph, convert, view). */
+export interface StackFilterOptions {
+  focus?: string;
+  ignore?: string;
+  hide?: string;
+  thread?: string;
+  keepAllocatorFrames?: boolean;
+}
+
+interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
+  to?: 'svg' | 'html';
+  sampleType?: string;
+  orientation: Orientation;
+  title?: string;
+  width?: number;
+  base?: string;
+  growth?: boolean;
+  order: SeriesOrder;
+  windows?: number;
+}
+
+/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--keep-allocator-frames`. */
+export function addStackFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX')
+    .option('--ignore <regex>', 'drop samples with a frame matching REGEX')
+    .option('--hide <regex>', 'remove frames matching REGEX from stacks')
+    .option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX')
+    .option('--keep-allocator-frames', "keep the allocator's own frames at the leaf");
+}
+
+function regex(flag: string, source: string | undefined): RegExp | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new UsageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
+  }
+}
+
+/** The analyzer's filters from the command line's. */
+export function stackFilters(o: StackFilterOptions): SiteFilters {
+  return {
+    focus: regex('--focus', o.focus),
+    ignore: regex('--ignore', o.ignore),
+    hide: regex('--hide', o.hide),
+    thread: regex('--thread', o.thread),
+    keepAllocatorFrames: o.keepAllocatorFrames === true,
+  };
+}
+
+/** Whether any stack filter was given. */
+export function hasStackFilters(o: StackFilterOptions): boolean {
+  return o.focus !== undefined || o.ignore !== undefined || o.hide !== undefined || o.thread !== undefined || o.keepAllocatorFrames === true;
+}
+
+/** A positive integer option value. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** `svg` or `html` from an explicit choice or the output file's extension. */
+export function flameKind(to: string | undefined, output: string | undefined): 'svg' | 'html' {
+  if (to === 'svg' || to === 'html') return to;
+  const ext = output ? extname(output).toLowerCase() : '';
+  if (ext === '.svg') return 'svg';
+  if (ext === '.html' || ext === '.htm') return 'html';
+  throw new UsageError(output ? `cannot tell the flamegraph kind from "${output}": name it .svg or .html, or give --to svg|html` : 'give -o FILE.svg or FILE.html (or --to svg|html)');
+}
+
+/** One profile from several inputs (their sum), as the analyses do. */
+export function sumProfiles(profiles: readonly HeapProfile[]): HeapProfile {
+  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
+}
+
+/** Display name of a list of inputs. */
+export function inputsLabel(inputs: readonly string[]): string {
+  const short = inputs.map((i) => i.replace(/.*\//, ''));
+  return short.length <= 3 ? short.join(', ') : `${short[0]} … ${short[short.length - 1]} (${short.length} inputs)`;
+}
+
+/** Renders flame data as SVG or HTML text. */
+export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: Orientation, width?: number): string {
+  return kind === 'svg' ? renderFlameSvg(data, { orientation, width }) : renderFlameHtml(data, orientation);
+}
+
+/** A plain flamegraph's data for inputs summed, in one sample type. */
+export function plainFlameFor(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
+  const label = inputsLabel(inputs);
+  const total = profile.total(profile.sampleTypeIndex(type.type));
+  return plainFlame(profile, type, filters, title ?? `heapscope: ${label}`, `${describeSampleType(type)}, total ${formatValue(total, type.unit)}`);
+}
+
+/** Warns about call paths a flamegraph could not draw. */
+export function warnNegative(io: CliIo, data: FlameData): void {
+  if (data.negative > 0) {
+    io.stderr.write(`heapscope: warning: ${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph\n`);
+  }
+}
+
+export function registerFlamegraph(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('flamegraph')
+    .description('a self-contained SVG or interactive HTML flamegraph (diff with --base, growth with --growth)')
+    .argument('<input...>', 'heap dumps or traces (summed), or a series with --growth')
+    .addOption(new Option('--to <kind>', 'svg or html (default: from the -o extension)').choices(['svg', 'html']))
+    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
+    .addOption(new Option('--orientation <o>', 'flame: root at the bottom; icicle: root at the top').choices(['flame', 'icicle']).default('flame'))
+    .option('--title <text>', 'title shown above the graph')
+    .option('--width <px>', 'SVG width in pixels (default 1200)', positiveInt('--width'))
+    .option('--base <file>', 'diff flamegraph: the inputs minus this base (red grew, blue shrank)')
+    .option('--growth', 'growth flamegraph: the inputs are a series of dumps of one process; colour by growth')
+    .addOption(new Option('--order <order>', 'with --growth: series order').choices(['auto', 'given', 'sequence']).default('auto'))
+    .option('--windows <n>', 'with --growth and one event trace: compare N windows of it', positiveInt('--windows'));
+  addStackFilterOptions(addInputOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+The HTML page is one file with no external resources: click a frame to zoom,
+Escape to reset, search with a regular expression, hover for values.
+
+Examples:
+  $ heapscope flamegraph -o heap.html jeprof.1234.5.f.heap
+  $ heapscope flamegraph -o heap.svg --orientation icicle -t alloc_space dump.heap
+  $ heapscope flamegraph -o diff.html --base before.heap after.heap
+  $ heapscope flamegraph -o growth.html --growth jeprof.1234.*.heap`,
+    )
+    .action(async (inputs: string[], options: FlamegraphCommandOptions) => {
+      const kind = flameKind(options.to, options.output);
+      if (options.base !== undefined && options.growth) throw new UsageError('--base and --growth cannot be combined');
+      if (options.windows !== undefined && !options.growth) throw new UsageError('--windows needs --growth');
+      const filters = stackFilters(options);
+      let data: FlameData;
+      if (options.base !== undefined) {
+        const [base, ...rest] = await loadInputs([options.base, ...inputs], options, io);
+        const input = sumProfiles(rest.map((l) => l.profile));
+        const type = commonSampleType([input, base.profile], options.sampleType);
+        for (const w of seriesWarnings([base.profile, input])) io.stderr.write(`heapscope: warning: ${w}\n`);
+        const label = inputsLabel(inputs);
+        data = diffFlame(
+          base.profile,
+          input,
+          type,
+          filters,
+          options.title ?? `heapscope diff: ${label} − ${inputsLabel([options.base])}`,
+          `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(input.total(input.sampleTypeIndex(type.type)), type.unit)}`,
+        );
+      } else if (options.growth) {
+        const loaded = await loadInputs(inputs, options, io, { windows: options.windows });
+        let series: HeapProfile[];
+        let how: string;
+        if (options.windows !== undefined) {
+          if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
+          series = loaded[0].trace.snapshots.map((s) => s.profile);
+          how = `${series.length} windows of ${inputsLabel(inputs)}`;
+        } else {
+          if (loaded.length < 2) throw new UsageError('--growth needs at least two dumps (or one trace with --windows N)');
+          const all = loaded.map((l) => l.profile);
+          let order;
+          try {
+            order = seriesOrder(all, options.order);
+          } catch (error) {
+            throw new UsageError((error as Error).message);
+          }
+          series = order.indexes.map((i) => all[i]);
+          how = `${series.length} dumps ${order.by === 'sequence' ? 'by sequence number' : 'in the order given'}`;
+          for (const w of seriesWarnings(series)) io.stderr.write(`heapscope: warning: ${w}\n`);
+        }
+        if (series.length < 2) throw new UsageError('--growth needs at least two points');
+        const type = commonSampleType(series, options.sampleType);
+        data = growthFlame(series, type, filters, options.title ?? `heapscope growth: ${inputsLabel(inputs)}`, `${describeSampleType(type)} over ${how}`);
+      } else {
+        const loaded = await loadInputs(inputs, options, io);
+        const profile = sumProfiles(loaded.map((l) => l.profile));
+        const type = commonSampleType([profile], options.sampleType);
+        data = plainFlameFor(profile, inputs, type, filters, options.title);
+      }
+      warnNegative(io, data);
+      const out = new ReportOutput(io, options.output);
+      if (out.isTerminal && kind === 'html') throw new UsageError('an HTML flamegraph would go to the terminal: give -o FILE.html');
+      out.write(renderFlame(data, kind, options.orientation, options.width));
+      await out.close();
+    });
+}
+

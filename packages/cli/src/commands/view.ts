@@ -1,0 +1,170 @@
+/**
+ * `heapscope view <input...>`: converts to speedscope's format and opens it
+ * in the speedscope viewer that the `speedscope` npm package ships
+ * (dist/release), offline. A small HTTP server on 127.0.0.1 (a random port
+ * unless `--port`) serves the viewer's files and the profile; the viewer
+ * loads the profile from its `#profileURL=` hash parameter. The browser is
+ * opened the way speedscope's own command line does it (the platform's URL
+ * opener); `--no-open` only prints the URL. The server runs until Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { commonSampleType } from '@heapscope/analyzer';
+import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { UsageError, type CliIo } from '../io.js';
+import { toSpeedscope } from '../render/speedscope.js';
+// main.ts imports this module; VERSION is only read when a command runs.
+import { VERSION } from '../main.js';
+import { addStackFilterOptions, inputsLabel, stackFilters, sumProfiles, type StackFilterOptions } from './flamegraph.js';
+
+interface ViewCommandOptions extends InputOptions, StackFilterOptions {
+  sampleType?: string;
+  open: boolean;
+  port?: number;
+  title?: string;
+}
+
+/** The directory of speedscope's bundled viewer (`index.html`, its script and assets). */
+export function speedscopeReleaseDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('speedscope/package.json')), 'dist', 'release');
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+};
+
+/** Path of the profile on the server. */
+const PROFILE_PATH = '/profile.speedscope.json';
+
+/** A running viewer server. */
+export interface ViewerServer {
+  /** The URL that opens the profile in the viewer. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves speedscope's viewer and one profile (speedscope JSON text) on
+ * 127.0.0.1. Only the viewer's own files and the profile are served.
+ */
+export async function serveSpeedscope(profileJson: string, port = 0): Promise<ViewerServer> {
+  const dir = speedscopeReleaseDir();
+  const files = new Set(readdirSync(dir));
+  const cache = new Map<string, Buffer>();
+  const profile = Buffer.from(profileJson);
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const send = (status: number, type: string, body: Buffer | string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
+    if (path === '/') {
+      res.writeHead(302, { location: viewerPath() });
+      return res.end();
+    }
+    if (path === PROFILE_PATH) return send(200, CONTENT_TYPES['.json'], profile);
+    const name = path.slice(1);
+    if (!files.has(name)) return send(404, 'text/plain', 'not found\n');
+    let body = cache.get(name);
+    if (!body) {
+      body = readFileSync(join(dir, name));
+      cache.set(name, body);
+    }
+    return send(200, CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}${viewerPath()}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function viewerPath(): string {
+  // No `title` parameter: speedscope would give it to every profile, hiding
+  // the sample type in each profile's own name. The file's name is the title.
+  // Left Heavy: the order of a heap profile's samples means nothing, so the
+  // merged view (widest call paths first) is the useful one.
+  return `/index.html#profileURL=${encodeURIComponent(PROFILE_PATH)}&view=left-heavy`;
+}
+
+/** Opens a URL in the desktop's browser, as speedscope's CLI does (the platform's opener). */
+function openBrowser(url: string, io: CliIo): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
+    child.on('error', (error) => io.stderr.write(`heapscope: could not open a browser (${command}: ${error.message}); open the URL above yourself\n`));
+    child.unref();
+  } catch (error) {
+    io.stderr.write(`heapscope: could not open a browser (${(error as Error).message}); open the URL above yourself\n`);
+  }
+}
+
+export function registerView(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('view')
+    .description('open the inputs in the speedscope viewer bundled with heapscope (offline, from a local server)')
+    .argument('<input...>', 'heap dumps or traces (several are summed)')
+    .option('-t, --sample-type <type>', 'the sample type shown first (every one is in the file)')
+    .option('--title <text>', 'name of the profile in the viewer')
+    .option('--no-open', 'do not open a browser; print the URL and keep serving')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port expects 0-65535, got "${v}"`);
+      return n;
+    });
+  addStackFilterOptions(addInputOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+The viewer and the profile are served from 127.0.0.1 only; nothing goes to
+the network. Stop the server with Ctrl-C.
+
+Examples:
+  $ heapscope view jeprof.1234.5.f.heap
+  $ heapscope view --no-open --port 8123 -t alloc_space dump.heap`,
+    )
+    .action(async (inputs: string[], options: ViewCommandOptions) => {
+      const loaded = await loadInputs(inputs, options, io);
+      const profile = sumProfiles(loaded.map((l) => l.profile));
+      const type = commonSampleType([profile], options.sampleType);
+      const title = options.title ?? inputsLabel(inputs);
+      const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(options), activeType: type.type });
+      for (const [t, n] of Object.entries(negative)) io.stderr.write(`heapscope: warning: ${n} call paths with a negative ${t} were left out\n`);
+      const server = await serveSpeedscope(JSON.stringify(file), options.port ?? 0);
+      io.stdout.write(`${server.url}\n`);
+      io.stderr.write(`heapscope: serving ${title} in speedscope on 127.0.0.1:${server.port}; press Ctrl-C to stop\n`);
+      if (options.open) openBrowser(server.url, io);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,342 @@
+/**
+ * `heapscope flamegraph` (and `convert --to svg|html`): self-contained SVG
+ * and HTML, orientation, diff and growth colouring, and the HTML page in a
+ * real headless Chromium — frames drawn, search highlights, click zooms —
+ * including a 32k-stack profile that must stay responsive.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '@heapscope/cli';
+import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, ProfileBuilder, Symbolizer, loadSnapshot, withLocationLines, type HeapProfile } from '@heapscope/parser';
+import { runCli } from './run-cli.js';
+import { HAVE_CHROMIUM, chromiumSkipNote, nonBackgroundPixels, withPage } from './browser.js';
+import { buildProfile } from '../../analyzer/test/build-profile.js';
+import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { snapshotInputs } from '../../parser/test/helpers/inputs.js';
+import { encodePprof } from '../src/render/pprof.js';
+import { plainFlame } from '../src/render/flamegraph-data.js';
+import { renderFlameHtml } from '../src/render/flamegraph-html.js';
+import { FrameTreeBuilder, cumulative, layoutTree, roundPreservingTotal } from '../src/render/flamegraph-tree.js';
+
+chromiumSkipNote();
+
+const scratch = mkdtempSync(join(tmpdir(), 'heapscope-flamegraph-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const WORKLOAD = join(FIXTURES, 'bin', 'workload');
+const JEMALLOC = join(FIXTURES, 'jemalloc', 'all', 'jeprof.25365.5.f.heap');
+const SERIES = [0, 1, 2, 3, 4].map((i) => join(FIXTURES, 'jemalloc', 'all', `jeprof.25365.${i}.m${i}.heap`));
+
+/** The JSON data embedded in an HTML flamegraph. */
+function flameData(html: string): {
+  names: string[];
+  d: number[];
+  n: number[];
+  w: number[];
+  c?: number[];
+  base?: number[];
+  input?: number[];
+  slope?: number[];
+  mode: string;
+} {
+  const m = /<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html);
+  if (!m) throw new Error('no flame data');
+  return JSON.parse(m[1]);
+}
+
+/** No way for the page to reach anything outside itself. */
+function expectSelfContained(text: string): void {
+  expect(text).not.toMatch(/<script[^>]+src=/i);
+  expect(text).not.toMatch(/<link[^>]+href=/i);
+  expect(text).not.toMatch(/url\(\s*['"]?(https?:|\/\/)/i);
+  expect(text).not.toMatch(/@import/i);
+  expect(text.replace('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\//);
+}
+
+describe('heapscope flamegraph', () => {
+  it('writes a self-contained SVG with a tooltip per frame, flame or icicle', async () => {
+    const out = join(scratch, 'heap.svg');
+    const r = await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, JEMALLOC]);
+    expect(r.code, r.stderr).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expectSelfContained(svg);
+    expect(svg).toMatch(/^<\?xml version="1.0" standalone="no"\?>\n<svg /);
+    expect(svg).toContain('<title>leak_site (');
+    expect(svg).toMatch(/<title>leak_site \([^)]*workload\.c\): 5\.00 MiB, 57\.8%<\/title>/);
+    const rootY = (text: string) => Number(/<title>all: [^<]*<\/title><rect x="[\d.]+" y="(\d+)"/.exec(text)![1]);
+    const icicle = join(scratch, 'icicle.svg');
+    expect((await runCli(['flamegraph', '--orientation', 'icicle', '-o', icicle, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    expect(rootY(readFileSync(icicle, 'utf8'))).toBeLessThan(rootY(svg));
+    expect([...svg.matchAll(/<rect /g)].length).toBeGreaterThan(15);
+  });
+
+  it('writes a self-contained HTML page with the data in it', async () => {
+    const out = join(scratch, 'heap.html');
+    const r = await runCli(['flamegraph', '-o', out, '-t', 'alloc_space', '--title', 'my <heap>', '--symbols', WORKLOAD, JEMALLOC]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expectSelfContained(html);
+    expect(html).toContain('<title>my &lt;heap&gt;</title>');
+    const data = flameData(html);
+    expect(data.mode).toBe('plain');
+    expect(data.w[0]).toBe(35778240); // alloc_space total
+    expect(data.names).toContain('churn_site');
+  });
+
+  it('picks SVG or HTML from the name, and says what to do otherwise', async () => {
+    expect((await runCli(['flamegraph', '--no-symbolize', JEMALLOC])).stderr).toMatch(/give -o FILE.svg or FILE.html/);
+    const r = await runCli(['flamegraph', '--no-symbolize', '-o', join(scratch, 'x.png'), JEMALLOC]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot tell the flamegraph kind from ".*x.png"/);
+    expect((await runCli(['flamegraph', '--no-symbolize', '--to', 'svg', JEMALLOC])).stdout).toMatch(/^<\?xml/);
+    let stderr = '';
+    const code = await main(['flamegraph', '--no-symbolize', '--to', 'html', JEMALLOC], {
+      stdout: { write: () => undefined, isTTY: true },
+      stderr: { write: (c) => (stderr += String(c)) },
+      stdin: Readable.from([]),
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/HTML flamegraph would go to the terminal/);
+    expect((await runCli(['flamegraph', '--base', JEMALLOC, '--growth', '-o', join(scratch, 'x.html'), JEMALLOC])).code).toBe(2);
+  });
+
+  it('--base: a diff flamegraph, growth red and shrinkage blue, widths the larger of base and input', async () => {
+    // site_grow grows 1 → 4 MiB; site_shrink shrinks 3 → 1 MiB; site_same stays.
+    const stacks = [['site_grow', 'main'], ['site_shrink', 'main'], ['site_same', 'main']];
+    const write = (bytes: number[], name: string) => {
+      const p = buildProfile(stacks.map((stack, i) => ({ stack, bytes: bytes[i] * 1048576 })));
+      const path = join(scratch, name);
+      writeFileSync(path, encodePprof(p));
+      return path;
+    };
+    const base = write([1, 3, 2], 'base.pb.gz');
+    const input = write([4, 1, 2], 'input.pb.gz');
+    const out = join(scratch, 'diff.html');
+    const r = await runCli(['flamegraph', '--no-symbolize', '--base', base, '-o', out, input]);
+    expect(r.code, r.stderr).toBe(0);
+    const data = flameData(readFileSync(out, 'utf8'));
+    expect(data.mode).toBe('diff');
+    const at = (name: string) => data.n.indexOf(data.names.indexOf(name));
+    const [grow, shrink, same] = [at('site_grow'), at('site_shrink'), at('site_same')];
+    expect(data.c![grow]).toBe(40); // deepest red: the largest change
+    expect(data.c![shrink]).toBeLessThan(20); // blue
+    expect(data.c![shrink]).toBeGreaterThan(0);
+    expect(data.c![same]).toBe(20); // neutral
+    expect(data.w[grow]).toBe(4 * 1048576);
+    expect(data.w[shrink]).toBe(3 * 1048576);
+    expect([data.base![grow], data.input![grow]]).toEqual([1048576, 4 * 1048576]);
+    const svg = join(scratch, 'diff.svg');
+    expect((await runCli(['flamegraph', '--no-symbolize', '--base', base, '-o', svg, input])).code).toBe(0);
+    expect(readFileSync(svg, 'utf8')).toMatch(/<title>site_shrink: 1\.00 MiB, [\d.]+%; base 3\.00 MiB → 1\.00 MiB \(-2\.00 MiB, -66\.7%\)<\/title>/);
+  });
+
+  it('--growth: a growth flamegraph over a series, coloured by slope', async () => {
+    const out = join(scratch, 'growth.html');
+    const r = await runCli(['flamegraph', '--growth', '--symbols', WORKLOAD, '-o', out, ...[...SERIES].reverse()]);
+    expect(r.code, r.stderr).toBe(0);
+    const data = flameData(readFileSync(out, 'utf8'));
+    expect(data.mode).toBe('growth');
+    const at = (name: string) => data.n.indexOf(data.names.indexOf(name));
+    expect(data.slope![at('leak_site')]).toBeGreaterThan(0);
+    expect(data.c![at('leak_site')]).toBeGreaterThan(30); // red
+    expect(data.c![at('steady_site')]).toBe(20); // flat: neutral
+    expect((await runCli(['flamegraph', '--growth', '--no-symbolize', '-o', out, SERIES[0]])).code).toBe(2);
+  });
+});
+
+describe('frame tree', () => {
+  it('shares nodes through the prefix tree exactly as a frame-by-frame walk does', () => {
+    const p = buildProfile([
+      { stack: ['malloc', 'a', 'main'], bytes: 10 },
+      { stack: ['malloc', 'b', 'a', 'main'], bytes: 20 },
+      { stack: ['calloc', 'x|b', 'a', 'main'], bytes: 5 }, // x inlined into b
+      { stack: ['b', 'a', 'main'], bytes: 7 },
+      { stack: ['malloc'], bytes: 1 },
+    ]);
+    const paths = (slow = false) => {
+      const builder = new FrameTreeBuilder(1, {}, slow);
+      builder.add(p, [{ typeIndex: 1, channel: 0 }]);
+      const tree = builder.finish();
+      const out: string[] = [];
+      for (let n = 1; n < tree.length; n++) {
+        if (tree.self[0][n] === 0) continue;
+        const names: string[] = [];
+        for (let k = n; k > 0; k = tree.parent[k]) names.unshift(tree.names[tree.name[k]]);
+        out.push(`${names.join(';')} ${tree.self[0][n]}`);
+      }
+      return out.sort();
+    };
+    expect(paths()).toEqual(paths(true));
+    expect(paths()).toEqual(['(no stack) 1', 'main;a 10', 'main;a;b 27', 'main;a;b;x 5']);
+  });
+
+  it('finds the same call-site paths as SiteIndex on every snapshot input, symbolized', async () => {
+    const symbolizer = new Symbolizer({ cacheDir: null });
+    for (const path of snapshotInputs()) {
+      const { profile } = await symbolizer.symbolize(await loadSnapshot(path), { symbolPaths: [WORKLOAD] });
+      for (const filters of [{}, { keepAllocatorFrames: true }]) {
+        const collapsed = (slow: boolean) => {
+          const builder = new FrameTreeBuilder(profile.sampleTypes.length, filters, slow);
+          builder.add(profile, profile.sampleTypes.map((_, i) => ({ typeIndex: i, channel: i })));
+          const tree = builder.finish();
+          const out: string[] = [];
+          for (let n = 1; n < tree.length; n++) {
+            if (tree.self.every((c) => c[n] === 0)) continue;
+            const names: string[] = [];
+            for (let k = n; k > 0; k = tree.parent[k]) names.unshift(tree.names[tree.name[k]]);
+            out.push(`${names.join(';')} ${tree.self.map((c) => c[n]).join(' ')}`);
+          }
+          return out.sort();
+        };
+        expect(collapsed(false), `${path} ${JSON.stringify(filters)}`).toEqual(collapsed(true));
+      }
+    }
+  });
+
+  it('lays out children widest first, each starting where the previous ended', () => {
+    const p = buildProfile([
+      { stack: ['small', 'main'], bytes: 1 },
+      { stack: ['big', 'main'], bytes: 5 },
+      { stack: ['main'], bytes: 2 },
+    ]);
+    const builder = new FrameTreeBuilder(1);
+    builder.add(p, [{ typeIndex: 1, channel: 0 }]);
+    const tree = builder.finish();
+    const layout = layoutTree(tree, cumulative(tree, tree.self[0]));
+    const names = Array.from(layout.order, (n) => (n === 0 ? 'all' : tree.names[tree.name[n]]));
+    expect(names).toEqual(['all', 'main', 'big', 'small']);
+    expect(Array.from(layout.start)).toEqual([0, 0, 0, 5]);
+    expect(Array.from(layout.depth)).toEqual([0, 1, 2, 2]);
+  });
+
+  it('rounds values keeping the total', () => {
+    expect(Array.from(roundPreservingTotal([0.4, 0.4, 0.4, 1.5]))).toEqual([1, 0, 0, 2]); // 2.7 → 3; ties go to the first
+    expect(Array.from(roundPreservingTotal([2, -1.5, 0.25]))).toEqual([2, -1, 0]);
+  });
+});
+
+/** A profile of 2^15 distinct stacks, 18 frames deep: a recursion that takes one of two paths per level. */
+function largeProfile(): HeapProfile {
+  const b = new ProfileBuilder({
+    sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE],
+    meta: { format: 'test', variant: '', file: 'large', sampling: { model: 'none', periodBytes: 0 }, sizeKind: 'exact', returnAddresses: false, warnings: [] },
+  });
+  const names: string[] = [];
+  const loc = new Map<string, number>();
+  const location = (name: string) => {
+    let l = loc.get(name);
+    if (l === undefined) {
+      l = b.addLocation(0, 0x1000 + 16 * loc.size);
+      loc.set(name, l);
+      names[l] = name;
+    }
+    return l;
+  };
+  for (let path = 0; path < 1 << 15; path++) {
+    const frames = [`leaf_${path % 4}`];
+    for (let level = 14; level >= 0; level--) frames.push((path >> level) & 1 ? `step_b_${level}` : `step_a_${level}`);
+    frames.push('run', 'main');
+    const bytes = 64 * (1 + (path % 7));
+    b.addSample(b.internStack(frames.map(location)), -1, [1, bytes, 1, bytes]);
+  }
+  return withLocationLines(b.finish(), (l) => [{ name: names[l], file: 'large.c' }]);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () => {
+  it('draws frames, highlights search matches, zooms on click and resets', async () => {
+    const out = join(scratch, 'browser.html');
+    expect((await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    await withPage(async (page, errors) => {
+      await page.goto(`file://${out}`);
+      await page.waitForFunction(() => (window as unknown as { heapscopeFlame?: unknown }).heapscopeFlame !== undefined);
+      const state = () => page.evaluate(() => (window as unknown as { heapscopeFlame: { state(): Record<string, number | string> } }).heapscopeFlame.state());
+      const initial = await state();
+      expect(initial.drawn).toBeGreaterThan(10);
+      expect(initial.zoom).toBe('all');
+      expect(await nonBackgroundPixels(page, '#flame', [248, 248, 248])).toBeGreaterThan(20000);
+      const shot = join(scratch, 'flame.png');
+      await page.screenshot({ path: shot });
+      expect(readFileSync(shot).length).toBeGreaterThan(5000);
+
+      // Search: matched frames turn magenta, the status line gives their share.
+      const magenta = () =>
+        page.evaluate(() => {
+          const c = document.querySelector('#flame') as HTMLCanvasElement;
+          const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+          let n = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i] === 230 && data[i + 1] === 0 && data[i + 2] === 230) n++;
+          return n;
+        });
+      expect(await magenta()).toBe(0);
+      await page.fill('#search', 'leak_');
+      const searched = await state();
+      expect(searched.matchedCount).toBe(1);
+      expect(searched.matchedValue).toBe(5242880);
+      expect(await magenta()).toBeGreaterThan(500);
+      expect(await page.textContent('#status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
+
+      // Hover shows value and share; click zooms to the frame.
+      const box = await page.evaluate(() => {
+        const c = document.querySelector('#flame') as HTMLCanvasElement;
+        const r = c.getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      });
+      // leak_site is the widest frame at depth 5 (all, _start, __libc_start_main, __libc_start_call_main, main, leak_site), flame orientation.
+      const rowY = box.y + box.height - (5 + 0.5) * 18;
+      await page.mouse.move(box.x + 20, rowY);
+      expect(await page.textContent('#tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);
+      await page.mouse.click(box.x + 20, rowY);
+      const zoomed = await state();
+      expect(zoomed.zoom).toBe('leak_site');
+      await page.keyboard.press('Escape'); // clears the search box first
+      await page.locator('#flame').click({ position: { x: 5, y: 2 } }).catch(() => undefined);
+      await page.click('#reset');
+      expect((await state()).zoom).toBe('all');
+      await page.click('#flip');
+      expect((await state()).orientation).toBe('icicle');
+      expect(errors).toEqual([]);
+    });
+  });
+
+  it('stays responsive on a 32k-stack profile: draws only what is visible', async () => {
+    const p = largeProfile();
+    const data = plainFlame(p, INUSE_SPACE, {}, 'large', '32768 stacks');
+    const out = join(scratch, 'large.html');
+    writeFileSync(out, renderFlameHtml(data, 'icicle'));
+    await withPage(async (page, errors) => {
+      const start = Date.now();
+      await page.goto(`file://${out}`);
+      await page.waitForFunction(() => (window as unknown as { heapscopeFlame?: unknown }).heapscopeFlame !== undefined);
+      const loadMs = Date.now() - start;
+      const timings = await page.evaluate(() => {
+        const f = (window as unknown as { heapscopeFlame: { state(): { frames: number; drawn: number }; search(q: string): void; zoomTo(i: number): void; reset(): void } }).heapscopeFlame;
+        const time = (fn: () => void) => {
+          const t = performance.now();
+          fn();
+          return performance.now() - t;
+        };
+        const frames = f.state().frames;
+        const drawnAll = f.state().drawn;
+        const search = time(() => f.search('step_b_3'));
+        const zoom = time(() => f.zoomTo(5));
+        const drawnZoomed = f.state().drawn;
+        const reset = time(() => f.reset());
+        return { frames, drawnAll, drawnZoomed, search, zoom, reset };
+      });
+      expect(timings.frames).toBeGreaterThan(90_000);
+      // Culling: far fewer frames drawn than exist.
+      expect(timings.drawnAll).toBeLessThan(timings.frames / 10);
+      expect(timings.drawnZoomed).toBeGreaterThan(0);
+      // Interactions redraw within a frame budget generous enough for a busy CI machine.
+      expect(timings.search, JSON.stringify(timings)).toBeLessThan(250);
+      expect(timings.zoom, JSON.stringify(timings)).toBeLessThan(100);
+      expect(timings.reset, JSON.stringify(timings)).toBeLessThan(100);
+      expect(loadMs).toBeLessThan(10_000);
+      expect(errors).toEqual([]);
+      console.log(`[flamegraph] 32k stacks: ${JSON.stringify({ ...timings, loadMs })}`);
+    });
+  });
+});

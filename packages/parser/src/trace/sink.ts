@@ -45,6 +45,12 @@ export interface TraceSink {
   allocUntracked(sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void;
   /** A thread exited (its tid may be reused afterwards). */
   threadDone(thread: number, timeNs: number): void;
+  /**
+   * A profiler sample that is not an allocation (perf CPU samples: cycles,
+   * cpu-clock, page faults): `weight` (the event's period, or 1) is counted
+   * on the stack, in a `samples` sample type.
+   */
+  sample(stack: number, thread: number, weight: number, timeNs: number): void;
 }
 
 /** What an importer says about the trace it read. */

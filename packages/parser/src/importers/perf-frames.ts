@@ -1,0 +1,330 @@
+/**
+ * Callchain frames of `perf script` output, turned into locations.
+ *
+ * A frame line (Linux tools/perf/util/evsel_fprintf.c; FORMATS.md §5):
+ *
+ *   frame = [WS] ip WS symbol [ "+0x" hex ] SP "(" dso ")" [ SP "(inlined)" ]
+ *
+ * perf has already symbolized the frame, so a location is keyed by what perf
+ * printed — its symbol (with the `+0x` offset: two call sites in one
+ * function stay two locations, as they would be two addresses in pprof) and
+ * its dso — never by the ip: user-space ips are sometimes DSO-relative and
+ * sometimes absolute, and the same code has another absolute address in
+ * every process. The location keeps the ip of its first sighting as its
+ * address, one function line named by the symbol (without the offset;
+ * `cfree@GLIBC_2.2.5` shows as `cfree`, its system name keeps the version),
+ * and a mapping per dso path. perf gives no mapping ranges, so those
+ * mappings have start = limit = 0 and locations point at them explicitly.
+ * Unresolved frames (`[unknown]` symbol) are keyed by their ip and get no
+ * lines, so they show as `module+0xip` (or the bare ip without a dso) and
+ * an ELF symbolizer may still name them.
+ *
+ * Inlined functions are printed as frames of their own, ending in
+ * ` (inlined)`, before the frame they were inlined into. When that frame
+ * has the same ip they become one location with several lines, innermost
+ * first (pprof's representation). perf also prints an inlined frame whose
+ * ip differs from the next frame's (`__GI___libc_malloc+0x0 (inlined)` as
+ * the leaf of a `--call-graph dwarf` uprobe record), usually with no dso:
+ * such a frame is a location of its own, without a mapping.
+ *
+ * Speed: frame lines repeat verbatim (same ip, symbol and dso), so each
+ * distinct line is parsed once and later looked up by its text (one string
+ * hash per line; no slicing, no regular expression).
+ */
+import { int32Column, uint32Column } from '../model/columns.js';
+import { parseHex, type AddressParts } from '../model/address.js';
+import type { ProfileBuilder } from '../model/builder.js';
+
+/** Returned by {@link PerfFrames.frame} when the line is not a frame. */
+export const NOT_A_FRAME = -1;
+
+/** Frame codes: a location (>= 0), or an inlined frame `-2 - index` to be resolved with the record. */
+export function isInlinedCode(code: number): boolean {
+  return code <= -2;
+}
+
+const UNKNOWN = '[unknown]';
+/** Lines remembered before the line cache starts over (memory bound for inputs with endless distinct ips). */
+const LINE_CACHE_MAX = 1 << 20;
+/** A symbol's version suffix (`@GLIBC_2.2.5`, `@@GLIBC_2.34`), dropped from display names. */
+const SYMBOL_VERSION = /@@?[A-Z][A-Za-z0-9_.]*$/;
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The pieces of a frame, as offsets into its line. */
+interface FrameParts {
+  ipStart: number;
+  ipEnd: number;
+  symStart: number;
+  symEnd: number;
+  /** -1 when the frame names no dso. */
+  dsoStart: number;
+  dsoEnd: number;
+  inlined: boolean;
+}
+
+/**
+ * Scans a frame starting at `start` (its ip's first character) in place.
+ * Returns false when the text is not a frame. A frame whose second token is
+ * a decimal tid (`dd 29776 …`, a comm that happens to be hex) is a sample
+ * line, not a frame: real symbols never are plain decimal numbers.
+ */
+function scanFrame(text: string, start: number, out: FrameParts): boolean {
+  const n = text.length;
+  let i = start;
+  while (i < n && isHexDigit(text.charCodeAt(i))) i++;
+  if (i === start || i - start > 16 || i >= n || !isBlank(text.charCodeAt(i))) return false;
+  out.ipStart = start;
+  out.ipEnd = i;
+  while (i < n && isBlank(text.charCodeAt(i))) i++;
+  const symStart = i;
+  let end = n;
+  while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
+  if (end <= symStart || text.charCodeAt(end - 1) !== 41 /* ) */) return false;
+  // The sample-line guard: "<tid>" or "<pid>/<tid>" as the second token.
+  let j = symStart;
+  while (j < end && isDigit(text.charCodeAt(j))) j++;
+  if (j > symStart && text.charCodeAt(j) === 47 /* / */) {
+    j++;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+  }
+  if (j > symStart && j < end && isBlank(text.charCodeAt(j))) return false;
+
+  out.inlined = false;
+  if (end - symStart >= 9 && text.startsWith('(inlined)', end - 9)) {
+    out.inlined = true;
+    end -= 9;
+    while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
+  }
+  out.dsoStart = -1;
+  out.dsoEnd = -1;
+  out.symStart = symStart;
+  out.symEnd = end;
+  if (end > symStart && text.charCodeAt(end - 1) === 41) {
+    // The dso is the last parenthesized group, preceded by a blank (a
+    // symbol such as `foo(int)` ends in a group too, but not after a blank).
+    let depth = 0;
+    let k = end - 1;
+    for (; k >= symStart; k--) {
+      const c = text.charCodeAt(k);
+      if (c === 41) depth++;
+      else if (c === 40 /* ( */ && --depth === 0) break;
+    }
+    if (k > symStart && isBlank(text.charCodeAt(k - 1))) {
+      out.dsoStart = k + 1;
+      out.dsoEnd = end - 1;
+      let s = k;
+      while (s > symStart && isBlank(text.charCodeAt(s - 1))) s--;
+      out.symEnd = s;
+    } else if (k === symStart) {
+      // Only "(dso)": no symbol at all.
+      out.dsoStart = k + 1;
+      out.dsoEnd = end - 1;
+      out.symEnd = symStart;
+    }
+  }
+  // A frame of its own must name its dso; an inlined one may not.
+  return out.dsoStart >= 0 || out.inlined;
+}
+
+/** The offset of a trailing `+0x<hex>` (perf's symoff) in `symbol`, or its length. */
+function symoffStart(symbol: string): number {
+  const plus = symbol.lastIndexOf('+0x');
+  if (plus <= 0 || plus + 3 === symbol.length) return symbol.length;
+  for (let i = plus + 3; i < symbol.length; i++) if (!isHexDigit(symbol.charCodeAt(i))) return symbol.length;
+  return plus;
+}
+
+/** Turns frame lines into locations of one builder. */
+export class PerfFrames {
+  private readonly byLine = new Map<string, number>();
+  /** `dso \n symbol` (or `dso \n @ip` for unresolved frames) → location. */
+  private readonly byKey = new Map<string, number>();
+  private readonly mappingByPath = new Map<string, number>();
+  private readonly functionBySymbol = new Map<string, number>();
+  // What each location was made of (locations are all made here, so their ids are dense).
+  private readonly locIpHi = uint32Column(1024);
+  private readonly locIpLo = uint32Column(1024);
+  private readonly locFunction = int32Column(1024);
+  private readonly locMapping = int32Column(1024);
+  // Inlined frames, by index.
+  private readonly inlinedByKey = new Map<string, number>();
+  private readonly inlIpHi = uint32Column(64);
+  private readonly inlIpLo = uint32Column(64);
+  private readonly inlFunction = int32Column(64);
+  private readonly inlMapping = int32Column(64);
+  /** The location of an inlined frame on its own (-1 until needed). */
+  private readonly inlAlone = int32Column(64);
+  /** Inlined frames plus the frame they are inlined into → one location. */
+  private readonly mergedByKey = new Map<string, number>();
+  private readonly parts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
+  private readonly address: AddressParts = { hi: 0, lo: 0 };
+
+  constructor(private readonly builder: ProfileBuilder) {}
+
+  /**
+   * The code of the frame line `text`: a location, an inlined frame (see
+   * {@link isInlinedCode}), or {@link NOT_A_FRAME}.
+   */
+  frame(text: string): number {
+    const known = this.byLine.get(text);
+    if (known !== undefined) return known;
+    let start = 0;
+    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
+    const code = this.frameAt(text, start);
+    if (code !== NOT_A_FRAME) {
+      if (this.byLine.size >= LINE_CACHE_MAX) this.byLine.clear();
+      this.byLine.set(text, code);
+    }
+    return code;
+  }
+
+  /** Like {@link frame}, for a frame that is only part of a line (not cached). */
+  frameAt(text: string, start: number): number {
+    const p = this.parts;
+    if (!scanFrame(text, start, p)) return NOT_A_FRAME;
+    if (!parseHex(text, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
+    const symbol = text.slice(p.symStart, p.symEnd);
+    const dso = p.dsoStart >= 0 ? text.slice(p.dsoStart, p.dsoEnd) : '';
+    const unresolved = symbol === '' || symbol === UNKNOWN;
+    const key = unresolved ? `${dso}\n@${text.slice(p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
+    if (p.inlined) return -2 - this.inlinedFrame(key, symbol, dso, unresolved);
+    let loc = this.byKey.get(key);
+    if (loc === undefined) {
+      const fn = unresolved ? -1 : this.functionOf(symbol);
+      loc = this.location(this.address.hi, this.address.lo, this.mappingOf(dso), fn);
+      this.byKey.set(key, loc);
+    }
+    return loc;
+  }
+
+  /**
+   * Resolves a record's frame codes (leaf first) into locations, in place:
+   * inlined frames merge into the next frame when it has the same ip.
+   * Returns the number of locations.
+   */
+  resolve(codes: Int32Array, count: number): number {
+    let out = 0;
+    for (let i = 0; i < count; ) {
+      const code = codes[i];
+      if (!isInlinedCode(code)) {
+        codes[out++] = code;
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < count && isInlinedCode(codes[j])) j++;
+      const outer = j < count ? codes[j] : -1;
+      if (outer >= 0 && this.sameIp(codes, i, j, outer)) {
+        codes[out++] = this.merged(codes, i, j, outer);
+        i = j + 1;
+      } else {
+        for (let k = i; k < j; k++) codes[out++] = this.alone(-2 - codes[k]);
+        i = j;
+      }
+    }
+    return out;
+  }
+
+  private sameIp(codes: Int32Array, from: number, to: number, outer: number): boolean {
+    const hi = this.locIpHi.data[outer];
+    const lo = this.locIpLo.data[outer];
+    for (let k = from; k < to; k++) {
+      const f = -2 - codes[k];
+      if (this.inlIpHi.data[f] !== hi || this.inlIpLo.data[f] !== lo) return false;
+    }
+    return true;
+  }
+
+  /** One location for inlined frames `codes[from, to)` and the frame `outer` they are inlined into. */
+  private merged(codes: Int32Array, from: number, to: number, outer: number): number {
+    // Rare (only files recorded with inline information): a string key is fine here.
+    let key = `${outer}`;
+    for (let k = from; k < to; k++) key += `,${codes[k]}`;
+    let loc = this.mergedByKey.get(key);
+    if (loc === undefined) {
+      const lines: [number, number][] = [];
+      for (let k = from; k < to; k++) {
+        const fn = this.inlFunction.data[-2 - codes[k]];
+        if (fn >= 0) lines.push([fn, 0]);
+      }
+      const fn = this.locFunction.data[outer];
+      if (fn >= 0) lines.push([fn, 0]);
+      loc = this.builder.addLocation(this.locIpHi.data[outer], this.locIpLo.data[outer], this.locMapping.data[outer], lines);
+      this.record(loc, this.locIpHi.data[outer], this.locIpLo.data[outer], fn, this.locMapping.data[outer]);
+      this.mergedByKey.set(key, loc);
+    }
+    return loc;
+  }
+
+  /** The location of inlined frame `f` on its own. */
+  private alone(f: number): number {
+    let loc = this.inlAlone.data[f];
+    if (loc < 0) {
+      loc = this.location(this.inlIpHi.data[f], this.inlIpLo.data[f], this.inlMapping.data[f], this.inlFunction.data[f]);
+      this.inlAlone.data[f] = loc;
+    }
+    return loc;
+  }
+
+  private inlinedFrame(key: string, symbol: string, dso: string, unresolved: boolean): number {
+    let f = this.inlinedByKey.get(key);
+    if (f === undefined) {
+      f = this.inlIpHi.push(this.address.hi);
+      this.inlIpLo.push(this.address.lo);
+      this.inlFunction.push(unresolved ? -1 : this.functionOf(symbol));
+      this.inlMapping.push(this.mappingOf(dso));
+      this.inlAlone.push(-1);
+      this.inlinedByKey.set(key, f);
+    }
+    return f;
+  }
+
+  private location(hi: number, lo: number, mapping: number, fn: number): number {
+    const loc = this.builder.addLocation(hi, lo, mapping, fn >= 0 ? [[fn, 0]] : []);
+    this.record(loc, hi, lo, fn, mapping);
+    return loc;
+  }
+
+  private record(loc: number, hi: number, lo: number, fn: number, mapping: number): void {
+    // Every location of the builder is made here, in order: ids are dense.
+    this.locIpHi.push(hi);
+    this.locIpLo.push(lo);
+    this.locFunction.push(fn);
+    this.locMapping.push(mapping);
+    if (this.locIpHi.length !== loc + 1) throw new Error('perf frames: locations were added to the builder elsewhere');
+  }
+
+  /** The function of a symbol as perf printed it (with its `+0x` offset, if any). */
+  private functionOf(symbol: string): number {
+    const bare = symbol.slice(0, symoffStart(symbol));
+    let fn = this.functionBySymbol.get(bare);
+    if (fn === undefined) {
+      const name = bare.replace(SYMBOL_VERSION, '') || bare;
+      fn = this.builder.internFunction(name, '', bare);
+      this.functionBySymbol.set(bare, fn);
+    }
+    return fn;
+  }
+
+  /** The mapping of a dso path, -1 for none (`[unknown]`). */
+  private mappingOf(dso: string): number {
+    if (dso === '' || dso === UNKNOWN) return -1;
+    let m = this.mappingByPath.get(dso);
+    if (m === undefined) {
+      m = this.builder.addMapping({ start: 0n, limit: 0n, fileOffset: 0n, path: dso, buildId: '', perms: '' });
+      this.mappingByPath.set(dso, m);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,604 @@
+/**
+ * The perf script importer on small inputs written here by hand after the
+ * grammar of FORMATS.md §5 (sample-line variants copied from the corpus
+ * lines quoted there, uprobe records from the §10 capture and from
+ * fixtures/perf): which sink events each record becomes, how stacks and
+ * threads are read, and how malformed and truncated inputs are reported.
+ * The real captures and the replay are tested in perf-fixtures.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'fflate';
+import {
+  AllocOp,
+  NO_TIME,
+  ParseError,
+  detectImporter,
+  headOf,
+  openBytes,
+  parseTrace,
+  perfScriptImporter,
+  traceBuilder,
+  type HeapProfile,
+  type PerfScriptFacts,
+  type TraceSink,
+  type Warning,
+} from '@heapscope/parser';
+
+const hex = (hi: number, lo: number) => (hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0'));
+
+type Event = (string | number)[];
+
+interface Imported {
+  events: Event[];
+  samples: { stack: string; thread: string; weight: number; timeNs: number }[];
+  facts: PerfScriptFacts;
+  warnings: Warning[];
+  profile: HeapProfile;
+}
+
+/** A stack as `leaf < … < root` of function names (`@0x…` for a location without lines, `{mapping}` appended when asked). */
+function stackText(p: HeapProfile, stack: number, withModules = false): string {
+  return p
+    .stackLocations(stack)
+    .map((l) => {
+      const { lineStart, lineFunction, mapping } = p.locations;
+      const names: string[] = [];
+      for (let k = lineStart[l]; k < lineStart[l + 1]; k++) names.push(p.strings[p.functions.name[lineFunction[k]]]);
+      const name = names.length > 0 ? names.join('|') : `@${p.addressHex(l)}`;
+      const m = mapping[l];
+      return withModules ? `${name}{${m >= 0 ? p.mappings[m].path : ''}}` : name;
+    })
+    .join(' < ');
+}
+
+async function importPerf(
+  content: string | Uint8Array,
+  options: { chunkBytes?: number; lenient?: boolean; detect?: boolean; modules?: boolean; sizeArg?: string; allocEvent?: RegExp; freeEvent?: RegExp } = {},
+): Promise<Imported> {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  const input = await openBytes('records.txt', bytes, { chunkBytes: options.chunkBytes });
+  const importer = options.detect ? detectImporter(input) : perfScriptImporter;
+  if (importer.kind !== 'trace') throw new Error(`detected ${importer.id}`);
+  const builder = traceBuilder(input, importer);
+  const raw: (string | number)[][] = [];
+  const rawSamples: [number, number, number, number][] = [];
+  const sink: TraceSink & { sample(stack: number, thread: number, weight: number, timeNs: number): void } = {
+    alloc: (hi, lo, size, op, stack, thread, t) => raw.push(['alloc', hex(hi, lo), size, op, stack, thread, t]),
+    free: (hi, lo, stack, thread, t) => raw.push(['free', hex(hi, lo), stack, thread, t]),
+    realloc: (oh, ol, nh, nl, size, stack, thread, t) => raw.push(['realloc', hex(oh, ol), hex(nh, nl), size, stack, thread, t]),
+    allocUntracked: (size, op, stack, thread, t) => raw.push(['untracked', size, op, stack, thread, t]),
+    threadDone: (thread, t) => raw.push(['threadDone', thread, t]),
+    sample: (stack, thread, weight, t) => rawSamples.push([stack, thread, weight, t]),
+  };
+  const facts = (await parseTrace(input, importer, builder, sink, {
+    lenient: options.lenient,
+    sizeArg: options.sizeArg,
+    allocEvent: options.allocEvent,
+    freeEvent: options.freeEvent,
+  })) as PerfScriptFacts;
+  const profile = builder.finish();
+  const thread = (t: number) => `${profile.threads[t].key}/${profile.threads[t].name}`;
+  const stack = (s: number) => stackText(profile, s, options.modules);
+  const events = raw.map((e) => {
+    const out = [...e];
+    const stackAt = e[0] === 'realloc' ? 4 : e[0] === 'free' ? 2 : e[0] === 'untracked' ? 3 : 4;
+    out[stackAt] = stack(e[stackAt] as number);
+    out[stackAt + 1] = thread(e[stackAt + 1] as number);
+    return out;
+  });
+  const samples = rawSamples.map(([s, t, weight, timeNs]) => ({ stack: stack(s), thread: thread(t), weight, timeNs }));
+  return { events, samples, facts, warnings: profile.meta.warnings, profile };
+}
+
+async function importError(content: string, options: { chunkBytes?: number } = {}): Promise<ParseError> {
+  try {
+    await importPerf(content, options);
+  } catch (error) {
+    if (error instanceof ParseError) return error;
+    throw error;
+  }
+  throw new Error('expected a ParseError');
+}
+
+const messages = (w: Warning[]) => w.map((x) => `${x.message} ×${x.count}`);
+
+const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+const APP = '/path/to/app';
+
+/** FORMATS.md §5's real records: main → mid → leaf_alloc → malloc(8225), then free from main. */
+const SECTION_5 = `t 23700 [001]  1280.785321:         probe_libc:malloc: (7fe7f34d0930) size=8225
+\t           98930 malloc+0x0 (${LIBC})
+\t            1188 mid+0x9 (${APP})
+\t            11b2 main+0x28 (${APP})
+\t           2724a __libc_start_call_main+0x7a (${LIBC})
+
+t 23700 [001]  1280.785364: probe_libc:malloc__return: (7fe7f34d0930 <- 5627ce88c172) ptr=0x5628008242a0
+\t            1172 leaf_alloc+0x9 (${APP})
+\t            1188 mid+0x9 (${APP})
+\t            11b2 main+0x28 (${APP})
+\t           2724a __libc_start_call_main+0x7a (${LIBC})
+
+t 23700 [001]  1280.794253:           probe_libc:free: (7fe7f34d0ef0) ptr=94729807217312
+\t           98ef0 cfree@GLIBC_2.2.5+0x0 (${LIBC})
+\t           2724a __libc_start_call_main+0x7a (${LIBC})
+
+`;
+
+describe('perf script: uprobe records', () => {
+  it('pairs entry and return per thread: size from the entry, pointer and stack from the return', async () => {
+    const { events, facts, warnings, profile } = await importPerf(SECTION_5);
+    expect(events).toEqual([
+      ['alloc', '5628008242a0', 8225, AllocOp.malloc, 'leaf_alloc < mid < main < __libc_start_call_main', '23700/t', 1280785364000],
+      // The decimal pointer (`:u64`) is the same block as the hex one.
+      ['free', '5628008242a0', 'cfree < __libc_start_call_main', '23700/t', 1280794253000],
+    ]);
+    expect(facts).toMatchObject({ hasTimestamps: true, hasStacks: true, tracksPointers: true });
+    expect(facts.events).toEqual([
+      { name: 'probe_libc:malloc', role: 'alloc', records: 1 },
+      { name: 'probe_libc:malloc__return', role: 'alloc', records: 1 },
+      { name: 'probe_libc:free', role: 'free', records: 1 },
+    ]);
+    expect(warnings).toEqual([]);
+    expect(profile.meta.variant).toBe('malloc probes with return probes');
+    // Functions keep the raw symbol as their system name; mappings are the dso paths.
+    const cfree = profile.functions.name.findIndex((n) => profile.strings[n] === 'cfree');
+    expect(profile.strings[profile.functions.systemName[cfree]]).toBe('cfree@GLIBC_2.2.5');
+    expect(profile.mappings.map((m) => [m.path, m.start, m.limit])).toEqual([
+      [LIBC, 0n, 0n],
+      [APP, 0n, 0n],
+    ]);
+  });
+
+  it('takes entry records alone as sizes (allocUntracked) on the entry stack, and says what is missing', async () => {
+    const text = `app 10 [000] 1.000001: probe_libc:malloc: (7f0000001000) size=24
+\t  98930 malloc+0x0 (${LIBC})
+\t   1188 mid+0x9 (${APP})
+
+app 10 [000] 1.000002: probe_libc:malloc: (7f0000001000) size=32
+\t  98930 malloc+0x0 (${LIBC})
+\t   1188 mid+0x9 (${APP})
+
+app 10 [000] 1.000003: probe_libc:calloc: (7f0000002000) nmemb=3 size=16
+\t  996e0 __libc_calloc+0x0 (${LIBC})
+
+app 10 [000] 1.000004: probe_libc:realloc: (7f0000003000) ptr=0 size=100
+\t  99130 realloc+0x0 (${LIBC})
+
+app 10 [000] 1.000005: probe_libc:malloc: (7f0000001000) size=100
+\t  98930 malloc+0x0 (${LIBC})
+
+app 10 [000] 1.000006: probe_libc:realloc: (7f0000003000) ptr=140737219964000 size=200
+\t  99130 realloc+0x0 (${LIBC})
+`;
+    const { events, facts, warnings, profile } = await importPerf(text);
+    expect(events).toEqual([
+      ['untracked', 24, AllocOp.malloc, 'malloc < mid', '10/app', 1000001000],
+      ['untracked', 32, AllocOp.malloc, 'malloc < mid', '10/app', 1000002000],
+      ['untracked', 48, AllocOp.calloc, '__libc_calloc', '10/app', 1000003000],
+      // Without return records nothing says that glibc's realloc(NULL, n) called malloc: both count (as perf report does).
+      ['untracked', 100, AllocOp.realloc, 'realloc', '10/app', 1000004000],
+      ['untracked', 100, AllocOp.malloc, 'malloc', '10/app', 1000005000],
+      ['untracked', 200, AllocOp.realloc, 'realloc', '10/app', 1000006000],
+    ]);
+    expect(facts.tracksPointers).toBe(false);
+    expect(profile.meta.variant).toBe('malloc probes (entry records only: sizes)');
+    expect(messages(warnings)).toEqual([
+      "allocations come from entry records without return records: their pointers are unknown (never live), and with frame-pointer callchains (perf record -g) their stacks lack the allocating function's caller ×6",
+    ]);
+  });
+
+  it('reads calloc, realloc, memalign, aligned_alloc and posix_memalign arguments by name or position', async () => {
+    // `1.5:` is 1 s + 5 µs: fractions of up to 6 digits are microseconds (see perf-script.ts).
+    const rec = (event: string, payload: string) => `app 7 1.5: probe_libc:${event}: (7f00000010) ${payload}\n`;
+    const text = [
+      rec('calloc', 'nmemb=4 size=0x10'),
+      rec('calloc__return', 'ptr=0x1000'),
+      // glibc's debug-info names: calloc(n, elem_size), realloc(oldmem, bytes)
+      rec('calloc', 'n=3 elem_size=5'),
+      rec('calloc__return', 'arg1=0x2000'),
+      rec('realloc', 'oldmem=0x1000 bytes=64'),
+      rec('realloc__return', 'ptr=0x3000'),
+      rec('realloc', 'ptr=0 size=8'), // realloc(NULL, 8): an allocation
+      rec('realloc__return', 'ptr=0x4000'),
+      rec('realloc', 'ptr=0x4000 size=0'), // realloc(p, 0) returning NULL: a free
+      rec('realloc__return', 'ptr=0x0'),
+      rec('realloc', 'ptr=0x3000 size=99999999'), // failed: the old block stays
+      rec('realloc__return', 'ptr=0x0'),
+      rec('memalign', 'alignment=64 bytes=100'),
+      rec('memalign__return', 'ptr=0x5000'),
+      rec('aligned_alloc', 'arg1=4096 arg2=8192'),
+      rec('aligned_alloc__return', 'arg1=0x6000'),
+      rec('posix_memalign', 'memptr=0x7ffc0000 alignment=16 size=48'),
+      rec('posix_memalign__return', 'arg1=0'), // an error code, not the block
+      rec('reallocarray', 'ptr=0x2000 nmemb=10 size=7'),
+      rec('reallocarray__return', 'ptr=0x8000'),
+      rec('malloc', 'size=16'),
+      rec('malloc__return', 'ptr=0x0'), // failed
+    ].join('');
+    const { events, warnings } = await importPerf(text);
+    expect(events).toEqual([
+      ['alloc', '1000', 64, AllocOp.calloc, '', '7/app', 1000005000],
+      ['alloc', '2000', 15, AllocOp.calloc, '', '7/app', 1000005000],
+      ['realloc', '1000', '3000', 64, '', '7/app', 1000005000],
+      ['alloc', '4000', 8, AllocOp.realloc, '', '7/app', 1000005000],
+      ['free', '4000', '', '7/app', 1000005000],
+      ['alloc', '5000', 100, AllocOp.memalign, '', '7/app', 1000005000],
+      ['alloc', '6000', 8192, AllocOp.memalign, '', '7/app', 1000005000],
+      ['untracked', 48, AllocOp.memalign, '', '7/app', 1000005000],
+      ['realloc', '2000', '8000', 70, '', '7/app', 1000005000],
+    ]);
+    expect(messages(warnings)).toEqual(['allocations that returned NULL (failed) were not counted ×2']);
+  });
+
+  it('folds allocator calls made inside an open call into it (glibc realloc(NULL, n) → malloc)', async () => {
+    // Real records of fixtures/perf (hs worker, realloc_site's first call).
+    const text = `hs worker  6167 [000]  4336.000268:         probe_libc:realloc: (7ffff7e6d130) ptr=0 size=1024
+\t           99130 realloc+0x0 (${LIBC})
+\t            18f9 worker_main+0x89 (/work/main/fixtures/bin/workload)
+
+hs worker  6167 [000]  4336.000275:          probe_libc:malloc: (7ffff7e6c930) size=1024
+\t           98930 malloc+0x0 (${LIBC})
+\t            18f9 worker_main+0x89 (/work/main/fixtures/bin/workload)
+
+hs worker  6167 [000]  4336.000291:  probe_libc:malloc__return: (7ffff7e6c930 <- 55555555582b) ptr=0x7ffff000ac60
+\t            182b realloc_site+0x3b (/work/main/fixtures/bin/workload)
+\t            18f9 worker_main+0x89 (/work/main/fixtures/bin/workload)
+
+hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <- 55555555582b) ptr=0x7ffff000ac60
+\t            182b realloc_site+0x3b (/work/main/fixtures/bin/workload)
+\t            18f9 worker_main+0x89 (/work/main/fixtures/bin/workload)
+`;
+    const { events, warnings } = await importPerf(text);
+    expect(events).toEqual([['alloc', '7ffff000ac60', 1024, AllocOp.realloc, 'realloc_site < worker_main', '6167/hs worker', 4336000294000]]);
+    expect(messages(warnings)).toEqual([
+      "allocator calls made inside another allocator call on the same thread (glibc's realloc(NULL, n) calls malloc) were counted as part of the outer call ×1",
+    ]);
+  });
+
+  it('pairs per thread when threads interleave, and handles 64-bit pointers above 2^53', async () => {
+    const text = [
+      'a 1 2.000001: probe_libc:malloc: (7f10) size=10',
+      'b 2 2.000002: probe_libc:malloc: (7f10) size=20',
+      'b 2 2.000003: probe_libc:malloc__return: (7f10 <- 5510) ptr=0xb400007a12345670',
+      'a 1 2.000004: probe_libc:malloc__return: (7f10 <- 5510) ptr=0x5000',
+      'a 1 2.000005: probe_libc:free: (7f20) ptr=12970367451118458480', // 0xb400007a12345670 in decimal
+      'a 1 2.000006: probe_libc:free: (7f20) ptr=0', // free(NULL)
+      '',
+    ].join('\n');
+    const { events, warnings } = await importPerf(text);
+    expect(events).toEqual([
+      ['alloc', 'b400007a12345670', 20, AllocOp.malloc, '', '2/b', 2000003000],
+      ['alloc', '5000', 10, AllocOp.malloc, '', '1/a', 2000004000],
+      ['free', 'b400007a12345670', '', '1/a', 2000005000],
+      ['free', '0', '', '1/a', 2000006000],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('recognizes probe_ld, musl default_malloc (n, n_u32), glibc internal names, operator new/delete and perf _1 suffixes', async () => {
+    const text = [
+      'ld 5 3.0: probe_ld:default_malloc: (7f10) n=8225',
+      'ld 5 3.0: probe_ld:default_malloc: (7f10) n_u32=8225',
+      'ld 5 3.0: probe_ld:__libc_malloc: (7f10) bytes=12',
+      'ld 5 3.0: probe_libc:__GI___libc_malloc_1: (7f10) size=13',
+      'ld 5 3.0: probe_libstdcxx:_Znwm: (7f10) arg1=14',
+      'ld 5 3.0: probe_ld:__minimal_malloc: (7f10) n=15',
+      'ld 5 3.0: probe_libc:pvalloc: (7f10) size=16',
+      '',
+    ].join('\n');
+    const { events, warnings } = await importPerf(text);
+    expect(events.map((e) => [e[0], e[1], e[2]])).toEqual([
+      ['untracked', 8225, AllocOp.malloc],
+      ['untracked', 8225, AllocOp.malloc],
+      ['untracked', 12, AllocOp.malloc],
+      ['untracked', 13, AllocOp.malloc],
+      ['untracked', 14, AllocOp.other],
+      ['untracked', 15, AllocOp.malloc],
+      ['untracked', 16, AllocOp.memalign],
+    ]);
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('entry records without return records')]);
+  });
+
+  it('takes --size-arg, --alloc-event and --free-event', async () => {
+    const text = [
+      'app 9 4.0: probe_app:my_alloc: (7f10) flags=3 nbytes=40',
+      'app 9 4.0: probe_app:my_alloc__return: (7f10 <- 5510) arg1=0x7000',
+      'app 9 4.0: probe_app:my_release: (7f20) obj=0x7000',
+      'app 9 4.0: probe_libc:malloc: (7f30) nbytes=5 size=6', // --size-arg picks `nbytes` over `size`
+      'app 9 4.0: probe_libc:malloc__return: (7f30 <- 5510) ptr=0x7100',
+      '',
+    ].join('\n');
+    const { events, warnings } = await importPerf(text, { sizeArg: 'nbytes', allocEvent: /^probe_app:my_alloc$/, freeEvent: /:my_release$/ });
+    expect(events).toEqual([
+      ['alloc', '7000', 40, AllocOp.other, '', '9/app', 4e9],
+      ['free', '7000', '', '9/app', 4e9],
+      ['alloc', '7100', 5, AllocOp.malloc, '', '9/app', 4e9],
+    ]);
+    expect(warnings).toEqual([]);
+    // Without the options, my_alloc is an event of unknown meaning: said, never dropped silently.
+    const plain = await importPerf(text);
+    expect(messages(plain.warnings)).toEqual([
+      'records of event "probe_app:my_alloc" are neither allocations nor frees; they were skipped ×1',
+      'records of event "probe_app:my_alloc__return" are neither allocations nor frees; they were skipped ×1',
+      'records of event "probe_app:my_release" are neither allocations nor frees; they were skipped ×1',
+    ]);
+  });
+
+  it('warns about lost return records, returns without an entry, and frees before any pointer is known', async () => {
+    const text = [
+      'x 1 5.000001: probe_libc:free: (7f20) ptr=0x9000', // nothing tracked yet
+      'x 1 5.000002: probe_libc:malloc__return: (7f10 <- 5510) ptr=0x1000', // recording started inside malloc
+      'x 1 5.000003: probe_libc:malloc: (7f10) size=1',
+      'x 1 5.000004: probe_libc:malloc__return: (7f10 <- 5510) ptr=0x2000',
+      'x 1 5.000005: probe_libc:malloc: (7f10) size=2', // its return was lost
+      'x 1 5.000006: probe_libc:malloc: (7f10) size=3',
+      'x 1 5.000007: probe_libc:malloc__return: (7f10 <- 5510) ptr=0x3000',
+      'x 1 5.000008: probe_libc:malloc: (7f10) size=4', // the trace ends inside this call
+      '',
+    ].join('\n');
+    const { events, warnings } = await importPerf(text);
+    expect(events.map((e) => e.slice(0, 3))).toEqual([
+      ['alloc', '2000', 1],
+      ['untracked', 2, AllocOp.malloc],
+      ['alloc', '3000', 3],
+      ['untracked', 4, AllocOp.malloc],
+    ]);
+    expect(messages(warnings)).toEqual([
+      'return records without an entry record (recording started inside the call?) were skipped ×1',
+      'allocation entry records without their return record (lost events or a truncated trace) count as allocated, never as live ×2',
+      'free records came before the first allocation with a returned pointer; they were skipped ×1',
+    ]);
+  });
+
+  it('learns which functions return from a --header event list', async () => {
+    const text = `# ========
+# captured on    : Sat Nov 22 04:30:00 2026
+# event : name = probe_libc:malloc, , id = { 1 }, type = 2 (tracepoint), size = 136
+# event : name = probe_libc:calloc, , id = { 2 }, type = 2 (tracepoint), size = 136
+# event : name = probe_libc:calloc__return, , id = { 3 }, type = 2 (tracepoint), size = 136
+# ========
+#
+x 1 6.0: probe_libc:malloc: (7f10) size=7
+x 1 6.0: probe_libc:calloc: (7f20) nmemb=1 size=8
+x 1 6.0: probe_libc:calloc__return: (7f20 <- 5510) ptr=0x1000
+`;
+    const { events } = await importPerf(text, { detect: true });
+    // malloc has no return event: its entry is sizes-only at once, and does not swallow the calloc.
+    expect(events.map((e) => e.slice(0, 3))).toEqual([
+      ['untracked', 7, AllocOp.malloc],
+      ['alloc', '1000', 8],
+    ]);
+  });
+});
+
+describe('perf script: sample lines', () => {
+  /** One CPU-sample record with a one-frame callchain. */
+  const one = (line: string) => `${line}\n\tffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])\n\n`;
+  const variants: [string, string, number, number][] = [
+    // line, thread key/name, time ns, weight (period, 1 when absent)
+    ['dd 29776 666709.771979:   10101010 cpu-clock:', '29776/dd', 666709771979000, 10101010],
+    ['iperf 27409/28744 [000] 441995.133575: cpu-clock:', '28744/iperf', 441995133575000, 1],
+    ['perf   977/977   [000] 7628263.042515: cycles:', '977/perf', 7628263042515000, 1],
+    ['perf 47118 [011] 51499.088689:          1 page-faults:', '47118/perf', 51499088689000, 1],
+    ['java 19983 cycles:', '19983/java', NO_TIME, 1],
+    ['func_ab 15294 cpu-clock:', '15294/func_ab', NO_TIME, 1],
+    ['simple-terminat     9/9     198791.127353: cpu-clock:', '9/simple-terminat', 198791127353000, 1],
+    ['         swapper     0 [001] 202513.231817:    1001001 cpu-clock:', '0/swapper', 202513231817000, 1001001],
+    ['trace    6061 150520.991529:   16949152 task-clock:ppp:', '6061/trace', 150520991529000, 16949152],
+    ['FS Broker 5906  7564/7598  2574592.949428:          1 cycles:ppp:', '7598/FS Broker 5906', 2574592949428000, 1],
+    ['Gecko\t25122 [007] 115539.936601:\t\t1000000 task-clock:u:', '25122/Gecko', 115539936601000, 1000000],
+    // simpleperf's unpadded microseconds: 115540 s + 9540 µs
+    ['Espresso Remote\t25176 [007] 115540.9540:\t\t1000000 task-clock:u:', '25176/Espresso Remote', 115540009540000, 1000000],
+    // --ns
+    ['t 23700 [001]  1280.785321123: 5 cycles: ', '23700/t', 1280785321123, 5],
+    ['comm 2 with 3 digits  44 [002] 9.000001: cycles:', '44/comm 2 with 3 digits', 9000001000, 1],
+  ];
+  for (const [line, thread, timeNs, weight] of variants) {
+    it(`reads ${JSON.stringify(line)}`, async () => {
+      const { samples, facts, warnings } = await importPerf(one(line), { detect: true });
+      expect(samples).toEqual([{ stack: 'native_write_msr_safe', thread, weight, timeNs }]);
+      expect(facts.tracksPointers).toBe(false);
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^no malloc\/free probe events: samples of ".+" carry no sizes/)]);
+    });
+  }
+
+  it('keeps event modifiers in the name and never takes a payload colon as the event', async () => {
+    const text = [
+      'a 1 1.000001: cycles:ppp:  ffffffff81000000 do_syscall_64+0x38 ([kernel.kallsyms])',
+      'a 1 1.000002: sched:sched_switch: prev_comm=a prev_pid=1 ==> next_comm=b next_pid=2',
+      '',
+    ].join('\n');
+    const { facts, samples } = await importPerf(text);
+    expect(facts.events.map((e) => e.name)).toEqual(['cycles:ppp', 'sched:sched_switch']);
+    // A hardware event without -g prints its one frame as the payload.
+    expect(samples.map((s) => s.stack)).toEqual(['do_syscall_64', '']);
+  });
+
+  it('reads right-aligned comms of records without callchains, ended by the next sample line, with a trailing frame', async () => {
+    // Real lines (fixtures capture with free recorded without a callchain in a -g session).
+    const text = `        workload  7077 [000]  4381.103310:            probe_libc:free: (7ffff7e6cef0) ptr=0     7ffff7e6cef0 cfree@GLIBC_2.2.5+0x0 (${LIBC})
+workload  7077 [000]  4381.103352:          probe_libc:malloc: (7ffff7e6c930) size=68
+\t           98930 malloc+0x0 (${LIBC})
+\t               0 [unknown] ([unknown])
+
+workload  7077 [000]  4381.103354:  probe_libc:malloc__return: (7ffff7e6c930 <- 7ffff7fcd382) ptr=0x5555555592a0
+\t            3382 _dl_exception_create_format+0x102 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+\t               0 [unknown] ([unknown])
+
+               t 23700/23700  1280.785321:         probe_libc:free: (7fe7f34d0930) ptr=0x5555555592a0
+               t 23700/23700  1280.785322:         probe_libc:free: (7fe7f34d0930) ptr=0
+`;
+    const { events } = await importPerf(text, { detect: true, modules: true });
+    expect(events).toEqual([
+      ['free', '0', `cfree{${LIBC}}`, '7077/workload', 4381103310000],
+      ['alloc', '5555555592a0', 68, AllocOp.malloc, '_dl_exception_create_format{/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2} < @0x0{}', '7077/workload', 4381103354000],
+      ['free', '5555555592a0', '', '23700/t', 1280785321000],
+      ['free', '0', '', '23700/t', 1280785322000],
+    ]);
+  });
+});
+
+describe('perf script: side-band records', () => {
+  it('counts --show-mmap-events / --show-task-events lines and reads the records around them', async () => {
+    // Real lines (perf script --show-task-events --show-mmap-events on a fixtures capture).
+    const text = `swapper     0 [000]     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1209988) @ 0xffffffff81000000]: x [kernel.kallsyms]_text
+perf-exec     0 [000]     0.000000: PERF_RECORD_COMM: perf-exec:15410/15410
+workload 15410 [000]  5003.777893: PERF_RECORD_COMM exec: workload:15410/15410
+workload 15410 [000]  5003.777922: PERF_RECORD_MMAP2 15410/15410: [0x555555555000(0x1000) @ 0x1000 fe:00 5309476 4241567897]: r-xp /work/main/fixtures/bin/workload
+workload 15410 [000]  5003.780108:          probe_libc:malloc: (7ffff7e6b930) size=59
+	           98930 malloc+0x0 (${LIBC})
+
+workload 15410 [000]  5003.779504: PERF_RECORD_FORK(15410:15412):(15410:15410)
+workload 15410 [000]  5003.781000: PERF_RECORD_EXIT(15410:15412):(15410:15410)
+`;
+    const { events, warnings, profile } = await importPerf(text, { detect: true });
+    expect(events).toEqual([['untracked', 59, AllocOp.malloc, 'malloc', '15410/workload', 5003780108000]]);
+    expect(messages(warnings).filter((w) => w.startsWith('side-band'))).toEqual([
+      'side-band records "PERF_RECORD_MMAP" were skipped ×1',
+      'side-band records "PERF_RECORD_COMM" were skipped ×2',
+      'side-band records "PERF_RECORD_MMAP2" were skipped ×1',
+      'side-band records "PERF_RECORD_FORK" were skipped ×1',
+      'side-band records "PERF_RECORD_EXIT" were skipped ×1',
+    ]);
+    expect(profile.threads.map((t) => t.key)).toEqual(['15410']);
+  });
+});
+
+describe('perf script: frames', () => {
+  it('reads TAB, space and unindented frames, [unknown], offsets, symbols with spaces and parentheses, and the dso as the last group', async () => {
+    const text = `java 19983 cycles:
+ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])
+7f7241fbe6d8 arrayOopDesc::base(BasicType) const (/opt/jdk/lib/server/libjvm.so)
+7f722d119786 Ljava/io/FileOutputStream;::writeBytes (/tmp/perf-19982.map)
+
+node 31912 cpu-clock: 
+            13a80b608e0a RegExp:[&<>\\"\\'] (/tmp/perf-7539.map)
+             c6d7895aac9 LazyCompile:~body_0 evalmachine.<anonymous>:1 (/tmp/perf-31912.map)
+                   dd777 v8::internal::Execution::Call(v8::internal::Isolate*, bool) (/tmp/node (deleted))
+
+x 1 1.0: cycles: 
+\t             d70 _start+0xffff018fd5dce000 (/usr/lib/ld-2.24.so)
+\t 6ce258d4c544155 [unknown] ([unknown])
+\t     7f45470d000 [unknown] (/usr/lib/libz.so.1)
+\t     7f45470d010 [unknown] (/usr/lib/libz.so.1)
+`;
+    const { samples, profile } = await importPerf(text, { modules: true });
+    expect(samples.map((s) => s.stack)).toEqual([
+      'native_write_msr_safe{[kernel.kallsyms]} < arrayOopDesc::base(BasicType) const{/opt/jdk/lib/server/libjvm.so} < Ljava/io/FileOutputStream;::writeBytes{/tmp/perf-19982.map}',
+      'RegExp:[&<>\\"\\\']{/tmp/perf-7539.map} < LazyCompile:~body_0 evalmachine.<anonymous>:1{/tmp/perf-31912.map} < v8::internal::Execution::Call(v8::internal::Isolate*, bool){/tmp/node (deleted)}',
+      // Unresolved frames keep their ip (one location each) and their dso.
+      '_start{/usr/lib/ld-2.24.so} < @0x6ce258d4c544155{} < @0x7f45470d000{/usr/lib/libz.so.1} < @0x7f45470d010{/usr/lib/libz.so.1}',
+    ]);
+    expect(profile.stacks.length).toBe(1 + 3 + 3 + 4);
+  });
+
+  it('passes over -F +srcline lines (real perf 6.1 output), with a warning', async () => {
+    const text = `workload 20829  6193.504261:  probe_libc:malloc: (7ffff7e6b930) size=59
+	           98930 malloc (${LIBC})
+  malloc.c:3281
+	               0 [unknown] ([unknown])
+  ??:0
+`;
+    const { events, warnings } = await importPerf(text);
+    expect(events).toEqual([['untracked', 59, AllocOp.malloc, 'malloc < @0x0', '20829/workload', 6193504261000]]);
+    expect(messages(warnings)).toContain('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols ×2');
+  });
+
+  it('keys locations by symbol+offset and dso, not by ip', async () => {
+    const text = `a 1 1.0: cycles: 
+\t 7f0000001188 mid+0x9 (${APP})
+\t 7f00000011b2 main+0x28 (${APP})
+
+a 1 1.1: cycles: 
+\t 1188 mid+0x9 (${APP})
+\t 11b2 main+0x28 (${APP})
+
+a 1 1.2: cycles: 
+\t 1190 mid+0x11 (${APP})
+\t 11b2 main+0x28 (${APP})
+`;
+    const { profile, samples } = await importPerf(text);
+    expect(samples.map((s) => s.stack)).toEqual(['mid < main', 'mid < main', 'mid < main']);
+    // Two call sites in mid, one in main; absolute and DSO-relative ips of the same frame are one location.
+    expect(profile.locations.length).toBe(3);
+    expect(profile.functions.length).toBe(2);
+  });
+
+  it('merges inlined frames into the frame they are inlined into when the ip is the same', async () => {
+    // Real frames (firefox-profiler/gzip.perf.gz and the fixtures' --call-graph dwarf capture).
+    const text = `gzip 83220/83220 36556.171340:     148275 cycles: 
+\t    7f4547e4b304 elf_machine_rela_relative+0x924 (inlined)
+\t    7f4547e4b304 elf_dynamic_do_Rela+0x924 (inlined)
+\t    7f4547e4b304 _dl_relocate_object+0x924 (/usr/lib/x86_64-linux-gnu/ld-2.31.so)
+\t    7f4547e453f9 open_verify+0x79 (inlined)
+\t    7f4547e479cc _dl_map_object+0x56c (/usr/lib/x86_64-linux-gnu/ld-2.31.so)
+
+hs worker 6650 [001]  4357.512907:          cycles: 
+\t           98930 __GI___libc_malloc+0x0 (inlined)
+\t            1771 odd_size_site+0x31 (/work/main/fixtures/bin/workload)
+`;
+    const { samples, profile } = await importPerf(text, { modules: true });
+    expect(samples.map((s) => s.stack)).toEqual([
+      'elf_machine_rela_relative|elf_dynamic_do_Rela|_dl_relocate_object{/usr/lib/x86_64-linux-gnu/ld-2.31.so} < open_verify{} < _dl_map_object{/usr/lib/x86_64-linux-gnu/ld-2.31.so}',
+      '__GI___libc_malloc{} < odd_size_site{/work/main/fixtures/bin/workload}',
+    ]);
+    const merged = profile.stackLocations(1)[0] ?? 0;
+    expect(profile.address(merged)).toBeGreaterThan(0n);
+  });
+});
+
+describe('perf script: detection, errors and truncation', () => {
+  it('is detected from content only, also gzipped, and does not claim other formats', async () => {
+    const gz = gzipSync(new TextEncoder().encode(SECTION_5));
+    const { events } = await importPerf(gz, { detect: true });
+    expect(events).toHaveLength(2);
+    const sniff = async (text: string) => perfScriptImporter.sniff(headOf(await openBytes('x', new TextEncoder().encode(text))));
+    expect(await sniff(SECTION_5)).toBeGreaterThan(0.5);
+    expect(await sniff('# ========\n# captured on: x\n')).toBeGreaterThan(0.5);
+    expect(await sniff('heap_v2/524288\n  t*: 1: 2 [0: 0]\n')).toBe(0);
+    expect(await sniff('heap profile:    1:  2 [ 3:  4] @ heapprofile\n')).toBe(0);
+    expect(await sniff('186: malloc 0xb6027400 1024\n')).toBe(0);
+    expect(await sniff('Android Native Heap Dump v1.2\n')).toBe(0);
+    expect(await sniff('java 19983 cycles:\nnot a frame\n')).toBe(0);
+  });
+
+  it('fails with the line number on a malformed sample line or frame', async () => {
+    const bad = await importError(`${SECTION_5}this is not a record\n`);
+    expect(bad.line).toBe(17);
+    expect(bad.message).toMatch(/records\.txt:17: expected a sample line/);
+    const badFrame = await importError(`t 1 1.0: probe_libc:malloc: (7f10) size=1\n\t98930 malloc+0x0 (${LIBC})\n\tgarbage\n`);
+    expect(badFrame.line).toBe(3);
+    expect(badFrame.reason).toMatch(/expected a callchain frame/);
+    const badPayload = await importError('t 1 1.0: probe_libc:malloc: (7f10 size=1\n');
+    expect(badPayload.line).toBe(1);
+    expect(badPayload.reason).toMatch(/unexpected payload for "probe_libc:malloc"/);
+    const empty = await importError('');
+    expect(empty.line).toBe(1);
+  });
+
+  it('skips malformed records under --lenient and counts them', async () => {
+    const { events, warnings } = await importPerf(`garbage line\n\tgarbage frame\n\n${SECTION_5}`, { lenient: true });
+    expect(events).toHaveLength(2);
+    expect(messages(warnings)).toEqual([expect.stringMatching(/^skipped malformed record: expected a sample line .* ×1$/)]);
+  });
+
+  it('warns (and drops the record) when the input ends inside a record', async () => {
+    for (const cut of [`\t            11b2 main+0x28 (${APP}`, '\t            11b', 't 23700 [001]  1280.79']) {
+      const text = `${SECTION_5}t 23700 [001]  1280.794300:           probe_libc:free: (7fe7f34d0ef0) ptr=0\n${cut}`;
+      for (const chunkBytes of [undefined, 7]) {
+        const { events, warnings } = await importPerf(text, { chunkBytes });
+        expect(events).toHaveLength(2);
+        expect(messages(warnings)).toEqual([expect.stringMatching(/^the input ends in the middle of a line \(truncated\?\); its last record was dropped: expected .* ×1$/)]);
+      }
+    }
+    // A last line without its newline that is complete is just the end.
+    const complete = await importPerf(SECTION_5.trimEnd());
+    expect(complete.events).toHaveLength(2);
+    expect(complete.warnings).toEqual([]);
+  });
+
+  it('gives the same events in 1-byte and 7-byte chunks', async () => {
+    const whole = await importPerf(SECTION_5);
+    for (const chunkBytes of [1, 7]) expect((await importPerf(SECTION_5, { chunkBytes })).events).toEqual(whole.events);
+  });
+});

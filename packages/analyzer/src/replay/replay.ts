@@ -25,7 +25,7 @@ import {
   WarningCollector,
   float64Column,
   int32Column,
-  type AllocOp,
+  AllocOp,
   type HeapProfile,
   type ProfileBuilder,
   type TraceFacts,
@@ -38,6 +38,9 @@ export interface ReplayOptions {
   /** Number of evenly spaced live-set snapshots wanted (0: none). */
   windows?: number;
 }
+
+/** Sizes below this get their id from a table instead of a Map. */
+const SMALL_SIZES = 1 << 16;
 
 /** Lifetime histograms use log2 buckets: bucket 0 holds 0, bucket b holds [2^(b-1), 2^b). */
 export const LIFETIME_BUCKETS = 64;
@@ -116,15 +119,19 @@ export interface ReplayResult {
   sizes: SiteSizeRows;
 }
 
+/** Weight of profiler samples that are not allocations (perf CPU samples). */
+export const SAMPLES = { type: 'samples', unit: 'count' } as const;
+
 function log2Bucket(v: number): number {
   if (v < 1) return 0;
-  const b = Math.floor(Math.log2(v)) + 1;
+  // floor(log2(v)) + 1 = the bit length of floor(v); clz32 is exact below 2^32.
+  const b = v < 0x100000000 ? 32 - Math.clz32(v) : Math.floor(Math.log2(v)) + 1;
   return b < LIFETIME_BUCKETS ? b : LIFETIME_BUCKETS - 1;
 }
 
 function log4Bucket(v: number): number {
   if (v < 1) return 0;
-  const b = Math.floor(Math.log2(v) / 2) + 1;
+  const b = ((v < 0x100000000 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) >> 1) + 1;
   return b < SITE_LIFETIME_BUCKETS ? b : SITE_LIFETIME_BUCKETS - 1;
 }
 
@@ -144,10 +151,14 @@ export class Replay implements TraceSink {
   private readonly freedObjects = float64Column(4096);
   private readonly lifetimeSum = float64Column(4096);
   private readonly temporaryCol = float64Column(4096);
+  private readonly samplesCol = float64Column(4096);
+  private sampleWeight = 0;
   private siteHistogram = new Uint32Array(4096 * SITE_LIFETIME_BUCKETS);
 
   // sizes
   private readonly sizeIds = new Map<number, number>();
+  /** Size id + 1 of sizes below SMALL_SIZES (0: not seen). */
+  private readonly smallSizeIds = new Int32Array(SMALL_SIZES);
   private readonly sizeValues: number[] = [];
   private readonly siteSizeIndex = new PairIndex(4096);
   private readonly siteSizeSite = int32Column(4096);
@@ -172,6 +183,8 @@ export class Replay implements TraceSink {
   private peakTime = NO_TIME;
   private temporary = 0;
   private unknownFrees = 0;
+  /** Allocations per AllocOp (a typed array: a string-keyed increment per event is slow). */
+  private readonly opCounts = new Float64Array(ALLOC_OP_NAMES.length);
   private readonly ops = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, other: 0, free: 0, freeNull: 0, untracked: 0, threadDone: 0 };
   private firstTime = NO_TIME;
   private lastTime = NO_TIME;
@@ -194,13 +207,27 @@ export class Replay implements TraceSink {
     this.snapshotEvery = 1;
   }
 
+  private lastSiteStack = -2;
+  private lastSiteThread = -2;
+  private lastSite = -1;
+
   private siteOf(stack: number, thread: number): number {
+    // Consecutive events usually come from the same site (one thread's run).
+    if (stack === this.lastSiteStack && thread === this.lastSiteThread) return this.lastSite;
+    const site = this.internSite(stack, thread);
+    this.lastSiteStack = stack;
+    this.lastSiteThread = thread;
+    this.lastSite = site;
+    return site;
+  }
+
+  private internSite(stack: number, thread: number): number {
     const before = this.siteIndex.size;
     const site = this.siteIndex.intern(stack, thread + 1);
     if (site === before) {
       this.siteStack.push(stack);
       this.siteThread.push(thread);
-      for (const c of [this.allocObjects, this.allocBytes, this.liveObjects, this.liveBytesCol, this.freedObjects, this.lifetimeSum, this.temporaryCol, this.peakBytesCol, this.peakObjectsCol, this.deltaBytes, this.deltaObjects]) c.push(0);
+      for (const c of [this.allocObjects, this.allocBytes, this.liveObjects, this.liveBytesCol, this.freedObjects, this.lifetimeSum, this.temporaryCol, this.samplesCol, this.peakBytesCol, this.peakObjectsCol, this.deltaBytes, this.deltaObjects]) c.push(0);
       if ((site + 1) * SITE_LIFETIME_BUCKETS > this.siteHistogram.length) {
         const grown = new Uint32Array(this.siteHistogram.length * 2);
         grown.set(this.siteHistogram);
@@ -217,8 +244,11 @@ export class Replay implements TraceSink {
   }
 
   private countSize(site: number, sizeBytes: number): void {
-    let id = this.sizeIds.get(sizeBytes);
-    if (id === undefined) {
+    // Most sizes are small integers: a direct table before the Map.
+    const small = sizeBytes < SMALL_SIZES && sizeBytes === (sizeBytes | 0);
+    let id = small ? this.smallSizeIds[sizeBytes] - 1 : (this.sizeIds.get(sizeBytes) ?? -1);
+    if (id < 0) {
+      if (small) this.smallSizeIds[sizeBytes] = this.sizeValues.length + 1;
       id = this.sizeValues.length;
       this.sizeIds.set(sizeBytes, id);
       this.sizeValues.push(sizeBytes);
@@ -337,7 +367,7 @@ export class Replay implements TraceSink {
 
   alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
-    this.ops[ALLOC_OP_NAMES[op]]++;
+    this.opCounts[op]++;
     this.born(ptrHi, ptrLo, sizeBytes, this.siteOf(stack, thread), timeNs);
     this.tick();
   }
@@ -355,7 +385,7 @@ export class Replay implements TraceSink {
 
   realloc(oldHi: number, oldLo: number, newHi: number, newLo: number, sizeBytes: number, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
-    this.ops.realloc++;
+    this.opCounts[AllocOp.realloc]++;
     this.died(oldHi, oldLo, timeNs);
     this.born(newHi, newLo, sizeBytes, this.siteOf(stack, thread), timeNs);
     this.tick();
@@ -363,7 +393,7 @@ export class Replay implements TraceSink {
 
   allocUntracked(sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
-    this.ops[ALLOC_OP_NAMES[op]]++;
+    this.opCounts[op]++;
     this.ops.untracked++;
     const site = this.siteOf(stack, thread);
     this.allocObjects.data[site]++;
@@ -374,6 +404,12 @@ export class Replay implements TraceSink {
     this.tick();
   }
 
+  sample(stack: number, thread: number, weight: number, timeNs: number): void {
+    this.time(timeNs);
+    this.samplesCol.data[this.siteOf(stack, thread)] += weight;
+    this.sampleWeight += weight;
+  }
+
   threadDone(_thread: number, timeNs: number): void {
     this.time(timeNs);
     this.ops.threadDone++;
@@ -381,6 +417,7 @@ export class Replay implements TraceSink {
 
   /** Ends the replay: writes the samples into the builder and builds the reports. */
   finish(facts: TraceFacts): ReplayResult {
+    ALLOC_OP_NAMES.forEach((name, op) => (this.ops[name] = this.opCounts[op]));
     if (this.unknownFrees > 0) {
       this.warnings.add(`${this.unknownFrees} frees of pointers not allocated in the trace (allocated before recording started?)`);
     }
@@ -405,6 +442,16 @@ export class Replay implements TraceSink {
         sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE],
         defaultSampleType: ALLOC_SPACE.type,
         samples: { ...profile.samples, values: profile.samples.values.slice(0, 2) },
+      });
+    }
+    if (this.sampleWeight > 0) {
+      // Profiler samples that are not allocations (perf CPU samples).
+      const samples = this.samplesCol.finish();
+      const allocs = this.ops.untracked + this.ops.malloc + this.ops.calloc + this.ops.memalign + this.ops.realloc + this.ops.other;
+      profile = profile.with({
+        sampleTypes: allocs > 0 ? [...profile.sampleTypes, SAMPLES] : [SAMPLES],
+        defaultSampleType: allocs > 0 ? profile.defaultSampleType : SAMPLES.type,
+        samples: { ...profile.samples, values: allocs > 0 ? [...profile.samples.values, samples] : [samples] },
       });
     }
     // Fold the remaining deltas only into a copy: the peak vector is exact as it is.

@@ -1,0 +1,40 @@
+/**
+ * Memory against trace length: `heapscope info` on record_allocs traces of
+ * 2.5 M, 6.5 M and 13 M operations (13 M: the size of Android's
+ * system_server trace), synthesized from the real surfaceflinger trace
+ * (bench/generate/android-record-allocs-13m.mjs says how). The replay keeps
+ * only the live blocks and per-site aggregates, so peak RSS should follow the
+ * live set, not the number of operations; the notes give the live set of
+ * each trace beside it.
+ */
+import { HEAPSCOPE_BIN } from '../lib/exec.mjs';
+import { outputs } from '../generate/android-record-allocs-13m.mjs';
+
+const heapscope = (...args) => ['node', HEAPSCOPE_BIN, ...args];
+const fmt = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const TRACES = [
+  ['2.5 M operations', outputs.ops2_5m],
+  ['6.5 M operations', outputs.ops6_5m],
+  ['13 M operations', outputs.ops13m],
+];
+
+export default {
+  name: 'android-record-allocs-rss',
+  title: 'heapscope info: peak RSS against record_allocs trace length (2.5 M, 6.5 M, 13 M operations)',
+  inputs: ['android-record-allocs-13m'],
+  baseline: 'heapscope info, 2.5 M operations',
+  commands: TRACES.map(([what, file]) => ({ label: `heapscope info, ${what}`, role: 'heapscope', argv: heapscope('info', file), warmup: 0, maxRuns: 3 })),
+
+  async verify({ run }) {
+    const rows = [];
+    for (const [what, file] of TRACES) {
+      const t = JSON.parse((await run(heapscope('info', '--format', 'json', file))).stdout).inputs[0].trace;
+      if (t.unknownFrees !== 0) throw new Error(`${file}: ${t.unknownFrees} frees of unknown pointers (the repetitions' pointer ranges overlap?)`);
+      rows.push(
+        `${what}: ${fmt(t.events)} events, ${fmt(t.liveObjects)} blocks (${(t.liveBytes / 2 ** 20).toFixed(2)} MiB) live at the end, ` +
+          `peak ${(t.peak.bytes / 2 ** 20).toFixed(2)} MiB in ${fmt(t.peak.objects)} blocks`,
+      );
+    }
+    return [`Live sets (\`heapscope info --format json\`): ${rows.join('; ')}.`];
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * record_allocs traces through the streaming replay: a small hand-written
+ * trace with timestamps, and the real corpus traces
+ * (../shared/corpus/android-record-allocs, skipped when absent) checked
+ * against FORMATS.md §6's counts and against an independent replay written
+ * here as simply as possible (a Map over BigInt pointers).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
+import { Replay, churn, loadInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
+
+const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const CORPUS = process.env.HEAPSCOPE_CORPUS ?? resolve(REPO, '..', 'shared', 'corpus');
+const TRACES = resolve(CORPUS, 'android-record-allocs');
+const HAVE_TRACES = existsSync(TRACES);
+if (!HAVE_TRACES) console.warn(`[heapscope tests] ${TRACES} not found: record_allocs corpus tests are skipped`);
+
+/** Replays text held in the test, as `loadInput` does for a file. */
+async function replayText(text: string, windows = 0): Promise<LoadedInput> {
+  const input = await openBytes('trace.txt', new TextEncoder().encode(text));
+  const importer = detectImporter(input) as TraceImporter;
+  const builder = traceBuilder(input, importer);
+  const replay = new Replay(builder, { windows });
+  const trace = replay.finish(await parseTrace(input, importer, builder, replay));
+  return { profile: trace.profile, trace };
+}
+
+// A timestamped trace (the 2023+ writer): two threads, tid 11 reused after thread_done.
+const TIMED = `10: malloc 0x7b00001000 100 1000 1010
+10: calloc 0x7b00002000 4 50 1100 1110
+11: memalign 0x7b00003000 64 1000 1200 1210
+11: free 0x7b00002000 1300 1320 200
+10: realloc 0x7b00004000 0x7b00001000 300 1400 1410 100
+10: free 0x0 1500 1501
+11: thread_done 0x0 1600
+11: malloc 0xb400007b00005000 7 1700 1710
+11: free 0xb400007b00005000 1800 1810 4096
+10: realloc 0x0 0x7b00004000 0 1900 1910
+`;
+
+describe('record_allocs replay', () => {
+  it('gives live bytes, the peak, counts per operation, lifetimes in ns and a per-thread breakdown', async () => {
+    const { profile, trace } = await replayText(TIMED, 2);
+    const r = trace!.report;
+    expect(checkIntegrity(profile)).toEqual([]);
+    expect(r.facts).toEqual({ hasTimestamps: true, hasStacks: false, tracksPointers: true, presentBytes: { events: 3, bytes: 4396 } });
+    expect(r.ops).toMatchObject({ malloc: 2, calloc: 1, memalign: 1, realloc: 1, free: 3, freeNull: 1, threadDone: 1 });
+    // Live: 100, 300, 1300, 1100, 1300, (free(NULL) and thread_done are not events) 1307 = the peak at
+    // event 6, 1300, 1000.
+    expect(r.peak).toEqual({ bytes: 1307, objects: 3, event: 6, timeNs: 1710 });
+    expect([r.liveBytes, r.liveObjects]).toEqual([1000, 1]);
+    expect([r.firstTimeNs, r.lastTimeNs]).toEqual([1010, 1910]);
+    expect(r.lifetimeNs).not.toBeNull();
+    expect(r.lifetimeNs!.reduce((a, b) => a + b, 0)).toBe(4); // every freed block had both times
+    // Per thread: the tid 11 after thread_done is another thread.
+    expect(profile.threads.map((t) => t.key)).toEqual(['10', '11', '11#2']);
+    const byThread = top([profile], { by: 'thread', sampleType: 'alloc_space' });
+    expect(byThread.rows.map((row) => [row.name, row.flat])).toEqual([
+      ['11', 1000],
+      ['10', 600],
+      ['11#2', 7],
+    ]);
+    expect(top([profile], { by: 'thread' }).rows.map((row) => [row.name, row.flat])).toEqual([['11', 1000]]);
+    // Exact sizes.
+    expect(sizes([{ profile, trace }]).rows.map((row) => [row.size, row.count])).toEqual([
+      [1000, 1],
+      [300, 1],
+      [200, 1],
+      [100, 1],
+      [7, 1],
+    ]);
+    expect(churn([{ profile, trace }], { by: 'thread' }).rows.length).toBe(3);
+    expect(trace!.snapshots.map((s) => [s.event, s.profile.total(1)])).toEqual([
+      [4, 1100],
+      [8, 1000],
+    ]);
+  });
+});
+
+/** The first member of a zip file (what memory_replay reads), inflated. */
+function firstMember(path: string): string {
+  const zip = readFileSync(path);
+  const method = zip.readUInt16LE(8);
+  const start = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28);
+  const size = zip.readUInt32LE(18);
+  const data = method === 0 ? zip.subarray(start, start + size) : inflateRawSync(zip.subarray(start));
+  return data.toString('latin1');
+}
+
+/** An independent replay: one Map from BigInt pointer to size, nothing shared with heapscope. */
+function naiveReplay(text: string) {
+  const live = new Map<bigint, number>();
+  const tids = new Set<string>();
+  const ops: Record<string, number> = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, free: 0, thread_done: 0 };
+  let lines = 0;
+  let liveBytes = 0;
+  let peakBytes = 0;
+  let freeNull = 0;
+  let reallocFromNull = 0;
+  let unknownFrees = 0;
+  const free = (p: bigint) => {
+    const size = live.get(p);
+    if (size === undefined) unknownFrees++;
+    else {
+      liveBytes -= size;
+      live.delete(p);
+    }
+  };
+  const alloc = (p: bigint, size: number) => {
+    live.set(p, size);
+    liveBytes += size;
+  };
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    lines++;
+    const [tid, type, ...args] = line.split(' ');
+    tids.add(tid);
+    ops[type]++;
+    if (type === 'malloc') alloc(BigInt(args[0]), Number(args[1]));
+    else if (type === 'calloc') alloc(BigInt(args[0]), Number(args[1]) * Number(args[2]));
+    else if (type === 'memalign') alloc(BigInt(args[0]), Number(args[2]));
+    else if (type === 'free') {
+      if (BigInt(args[0]) === 0n) freeNull++;
+      else free(BigInt(args[0]));
+    } else if (type === 'realloc') {
+      if (BigInt(args[1]) === 0n) reallocFromNull++;
+      else free(BigInt(args[1]));
+      if (BigInt(args[0]) !== 0n) alloc(BigInt(args[0]), Number(args[2]));
+    }
+    peakBytes = Math.max(peakBytes, liveBytes);
+  }
+  return { lines, ops, tids: tids.size, freeNull, reallocFromNull, unknownFrees, liveBytes, liveObjects: live.size, peakBytes };
+}
+
+// FORMATS.md §6, the table of the corpus traces.
+const TABLE = {
+  'surfaceflinger.zip': { lines: 2_455_240, malloc: 1_142_990, calloc: 44_229, realloc: 73_781, memalign: 0, free: 1_194_239, thread_done: 1, tids: 15, freeNull: 2_514, reallocFromNull: 8_073, liveObjects: 3_567 },
+  'systemui.zip': { lines: 786_454, malloc: 383_154, calloc: 7_847, realloc: 29_167, memalign: 1_066, free: 364_863, thread_done: 357, tids: 393, freeNull: 15_818, reallocFromNull: 10_623, liveObjects: 53_645 },
+};
+
+describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
+  for (const [name, expected] of Object.entries(TABLE)) {
+    it(`${name}: the FORMATS.md counts, and the live and peak bytes of an independent replay`, async () => {
+      const path = resolve(TRACES, name);
+      const naive = naiveReplay(firstMember(path));
+      // The independent replay agrees with the table first.
+      expect({
+        lines: naive.lines,
+        ...naive.ops,
+        tids: naive.tids,
+        freeNull: naive.freeNull,
+        reallocFromNull: naive.reallocFromNull,
+        liveObjects: naive.liveObjects,
+      }).toEqual(expected);
+      expect(naive.unknownFrees).toBe(0);
+
+      const { profile, trace } = await loadInput(path, { windows: 8 });
+      const r = trace!.report;
+      expect(profile.meta.format).toBe('android-record-allocs');
+      expect(profile.meta.variant).toBe('record_allocs, 32-bit pointers');
+      expect(r.liveBytes).toBe(naive.liveBytes);
+      expect(r.liveObjects).toBe(naive.liveObjects);
+      expect(r.peak.bytes).toBe(naive.peakBytes);
+      expect(r.ops).toMatchObject({
+        malloc: expected.malloc,
+        calloc: expected.calloc,
+        memalign: expected.memalign,
+        realloc: expected.realloc,
+        free: expected.free - expected.freeNull,
+        freeNull: expected.freeNull,
+        threadDone: expected.thread_done,
+      });
+      expect(r.unknownFrees).toBe(0);
+      expect(profile.meta.warnings).toEqual([]);
+      // Threads: one per tid, unless a tid came back after its thread_done.
+      expect(new Set(profile.threads.map((t) => t.key.split('#')[0])).size).toBe(expected.tids);
+      expect(profile.total(profile.sampleTypeIndex('inuse_space'))).toBe(naive.liveBytes);
+      expect(trace!.peakProfile.total(1)).toBe(naive.peakBytes);
+      expect(trace!.snapshots.length).toBe(8);
+    });
+  }
+});

@@ -1,0 +1,244 @@
+/**
+ * `diagnose` on the real runs in fixtures/stats (one workload that leaks,
+ * one that fragments, one steady control and one that frees bursts, under
+ * glibc, jemalloc, tcmalloc and mimalloc), and on small made-up series for
+ * the edges of the method.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { symbolize, type AllocatorStats, type StatsSnapshot } from '@heapscope/parser';
+import { DiagnoseError, diagnose, loadInput, type DiagnoseReport, type Verdict } from '@heapscope/analyzer';
+import { FIXTURES } from '../../parser/test/helpers/paths.js';
+
+const STATS = join(FIXTURES, 'stats');
+const BINARY = join(STATS, 'bin', 'stats-workload');
+const MiB = 1024 * 1024;
+
+/** The statistics files of each allocator's runs. */
+const FILES: Record<string, string[]> = {
+  glibc: ['malloc-info.xml', 'malloc-stats.txt'],
+  jemalloc: ['jemalloc-stats.txt.gz', 'jemalloc-stats.json.gz'],
+  tcmalloc: ['tcmalloc-stats.txt'],
+  mimalloc: ['mimalloc-stats.txt'],
+  'mimalloc-stat': ['mimalloc-stats.txt'],
+};
+
+/**
+ * What each run is: the leak and fragment workloads are told apart on every
+ * allocator that counts its allocations. `retain` frees bursts: jemalloc,
+ * tcmalloc and mimalloc keep the pages (decay, release rate, purge delay),
+ * glibc trims them at once. Debian's mimalloc counts no allocations
+ * (MI_STAT=0), so when its footprint grows nothing can tell why.
+ */
+const EXPECTED: Record<string, Record<string, Verdict | 'cannot tell'>> = {
+  glibc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'healthy' },
+  jemalloc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'retained' },
+  tcmalloc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'retained' },
+  mimalloc: { leak: 'cannot tell', fragment: 'cannot tell', steady: 'healthy', retain: 'cannot tell' },
+  'mimalloc-stat': { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'retained' },
+};
+
+async function statsOf(...paths: string[]): Promise<AllocatorStats[]> {
+  return Promise.all(paths.map(async (p) => (await loadInput(p)).stats as AllocatorStats));
+}
+
+async function run(paths: string[]): Promise<DiagnoseReport | DiagnoseError> {
+  try {
+    return diagnose({ stats: await statsOf(...paths), profiles: [] });
+  } catch (error) {
+    if (error instanceof DiagnoseError) return error;
+    throw error;
+  }
+}
+
+describe('diagnose on the fixture runs', () => {
+  for (const [allocator, byMode] of Object.entries(EXPECTED)) {
+    for (const [mode, expected] of Object.entries(byMode)) {
+      for (const file of FILES[allocator]) {
+        const dir = join(STATS, allocator, mode);
+        it(`${allocator}/${mode} (${file} + proc.txt): ${expected}`, async () => {
+          const result = await run([join(dir, file), join(dir, 'proc.txt')]);
+          if (expected === 'cannot tell') {
+            expect(result).toBeInstanceOf(DiagnoseError);
+            expect((result as DiagnoseError).message).toMatch(/cannot be told from fragmentation; mimalloc release builds count no allocations \(MI_STAT=0\)/);
+            return;
+          }
+          const r = result as DiagnoseReport;
+          expect(r.verdict).toBe(expected);
+          expect(r.summary.startsWith(`${expected}:`)).toBe(true);
+          expect(r.allocator).toBe(allocator === 'mimalloc-stat' ? 'mimalloc' : allocator);
+          expect(r.points).toBe(7);
+          expect(r.warnings).toEqual([]);
+          for (const p of r.series) {
+            if (allocator === 'mimalloc') expect(p.allocated).toBeNull(); // MI_STAT=0: not counted
+            else expect(p.allocated).toBeGreaterThan(0);
+            expect(p.rss).toBeGreaterThan(0);
+          }
+        });
+      }
+    }
+  }
+
+  it('the verdicts hold without the /proc samples, from the allocator figures alone', async () => {
+    for (const [allocator, byMode] of Object.entries(EXPECTED)) {
+      for (const [mode, expected] of Object.entries(byMode)) {
+        const result = await run([join(STATS, allocator, mode, FILES[allocator][0])]);
+        const verdict = result instanceof DiagnoseError ? 'cannot tell' : result.verdict;
+        expect(`${allocator}/${mode}: ${verdict}`).toBe(`${allocator}/${mode}: ${expected}`);
+      }
+    }
+  });
+
+  it('leak: the numbers behind it (jemalloc)', async () => {
+    const dir = join(STATS, 'jemalloc', 'leak');
+    const r = (await run([join(dir, 'jemalloc-stats.txt.gz'), join(dir, 'proc.txt')])) as DiagnoseReport;
+    // 2 MiB leaked per step, 6 steps (and the profiler's own bookkeeping).
+    expect(r.trends.allocated?.slope).toBeGreaterThan(1.9 * MiB);
+    expect(r.trends.allocated?.slope).toBeLessThan(2.4 * MiB);
+    expect(r.trends.allocated?.r2).toBeGreaterThan(0.99);
+    expect(r.sources).toMatchObject({ footprintKind: 'resident', profiles: 0 });
+    expect(r.evidence.join('\n')).toMatch(/allocated accounts for \d+% of the resident growth/);
+    expect(r.knobs.map((k) => k.name)).toEqual(['MALLOC_CONF=prof:true,prof_final:true,lg_prof_interval:30']);
+  });
+
+  it('fragmentation: where the waste sits (jemalloc: the worker\'s arena, the burst\'s size classes)', async () => {
+    const dir = join(STATS, 'jemalloc', 'fragment');
+    const r = (await run([join(dir, 'jemalloc-stats.txt.gz'), join(dir, 'proc.txt')])) as DiagnoseReport;
+    expect(r.waste.arenas[0].name).toBe('1');
+    expect(r.waste.arenas[0].lastBytes).toBeGreaterThan(30 * MiB);
+    // The burst sizes 48 + 16·s requested, s = 1..6: classes 64 … 160 (jemalloc rounds 144 up to 160).
+    const top = r.waste.sizeClasses.slice(0, 5).map((c) => c.name);
+    for (const name of top) expect(['64 B', '80 B', '96 B', '112 B', '128 B', '160 B']).toContain(name);
+    for (const c of r.waste.sizeClasses.slice(0, 5)) expect(c.utilization).toBeLessThan(0.05);
+    const evidence = r.evidence.join('\n');
+    expect(evidence).toMatch(/arena 1 holds/);
+    expect(evidence).toMatch(/free space by size class: /);
+    expect(r.knobs.map((k) => k.name)).toContain('MALLOC_CONF=narenas:<n>');
+    expect(r.knobs.find((k) => k.name === 'MALLOC_CONF=narenas:<n>')?.current).toBe('8');
+  });
+
+  it('retained: the dirty pages explain the growth (jemalloc), the page heap free list (tcmalloc)', async () => {
+    const je = (await run([join(STATS, 'jemalloc', 'retain', 'jemalloc-stats.txt.gz')])) as DiagnoseReport;
+    expect(je.trends.unpurged!.rise).toBeGreaterThan(0.9 * je.trends.waste!.rise);
+    expect(je.knobs.map((k) => k.name)).toContain('MALLOC_CONF=background_thread:true');
+    const tc = (await run([join(STATS, 'tcmalloc', 'retain', 'tcmalloc-stats.txt')])) as DiagnoseReport;
+    expect(tc.evidence.join('\n')).toMatch(/page heap free list/);
+    expect(tc.knobs.map((k) => k.name)).toContain('TCMALLOC_RELEASE_RATE=<0..10>');
+  });
+
+  it('glibc fragmentation names the free-chunk sizes and MALLOC_ARENA_MAX / malloc_trim', async () => {
+    const dir = join(STATS, 'glibc', 'fragment');
+    const r = (await run([join(dir, 'malloc-info.xml'), join(dir, 'proc.txt')])) as DiagnoseReport;
+    expect(r.sources.footprintKind).toBe('rss');
+    expect(r.evidence.join('\n')).toMatch(/free chunks by size: /);
+    expect(r.knobs.map((k) => k.name)).toEqual(expect.arrayContaining(['malloc_trim(0)', 'MALLOC_ARENA_MAX=<n>']));
+  });
+
+  describe('with heap profiles of the same run', () => {
+    const profilesOf = async (mode: string) => {
+      const dir = join(STATS, 'jemalloc', mode, 'heap');
+      const paths = readdirSync(dir)
+        .filter((n) => n.endsWith('.heap'))
+        .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
+        .map((n) => join(dir, n));
+      return Promise.all(
+        paths.map(async (p) => (await symbolize((await loadInput(p)).profile, { symbolPaths: [BINARY], external: 'none' })).profile),
+      );
+    };
+
+    it('leak: names leak_site', async () => {
+      const dir = join(STATS, 'jemalloc', 'leak');
+      const r = diagnose({ stats: await statsOf(join(dir, 'jemalloc-stats.txt.gz')), profiles: await profilesOf('leak') });
+      expect(r.verdict).toBe('leak');
+      expect(r.sites[0].name).toBe('leak_site');
+      // Sampled every 128 KiB on average: 12 MiB leaked, give or take the sampling.
+      expect(r.sites[0].delta).toBeGreaterThan(8 * MiB);
+      expect(r.sites[0].delta).toBeLessThan(16 * MiB);
+      expect(r.evidence.join('\n')).toMatch(/growing call sites: leak_site \+/);
+      expect(r.knobs).toEqual([]); // profiles given: nothing more to collect
+    });
+
+    it('heap profiles and RSS alone tell the two apart too (allocated from the profiles)', async () => {
+      for (const [mode, expected] of [
+        ['leak', 'leak'],
+        ['fragment', 'fragmentation'],
+      ] as const) {
+        const r = diagnose({ stats: await statsOf(join(STATS, 'jemalloc', mode, 'proc.txt')), profiles: await profilesOf(mode) });
+        expect(r.verdict).toBe(expected);
+        expect(r.sources.allocated).toBe('7 heap profiles (in-use bytes)');
+        expect(r.sources.footprintKind).toBe('rss');
+      }
+    });
+  });
+});
+
+/** A made-up dump. */
+function snap(index: number, f: Partial<StatsSnapshot>): StatsSnapshot {
+  return { index, line: index + 1, arenas: [], sizeClasses: [], raw: {}, settings: {}, ...f };
+}
+
+function series(allocator: AllocatorStats['allocator'], points: Partial<StatsSnapshot>[], format = `${allocator}-stats`, file = 'stats.txt'): AllocatorStats {
+  return { format, allocator, file, snapshots: points.map((p, i) => snap(i, p)), warnings: [] };
+}
+
+describe('diagnose: the edges of the method', () => {
+  it('a one-off step (warm-up) is not a leak: growth must be steady', () => {
+    const a = [4, 6, 6, 6, 6, 6, 6].map((m) => m * MiB);
+    const r = diagnose({ stats: [series('jemalloc', a.map((x) => ({ allocatedBytes: x, residentBytes: x + 2 * MiB })))], profiles: [] });
+    expect(r.verdict).toBe('healthy');
+    expect(r.trends.allocated!.r2).toBeLessThan(0.5);
+    expect(r.summary).toMatch(/as a step rather than steady growth/);
+  });
+
+  it('growth below the threshold is flat; --min-growth moves the threshold', () => {
+    const a = [100, 101, 102, 103].map((m) => m * MiB);
+    const stats = [series('tcmalloc', a.map((x) => ({ allocatedBytes: x, residentBytes: x + MiB })))];
+    expect(diagnose({ stats, profiles: [] }).verdict).toBe('healthy'); // 3 MiB < 10% of 101 MiB
+    expect(diagnose({ stats, profiles: [] }, { minGrowthShare: 0, minGrowthBytes: MiB }).verdict).toBe('leak');
+  });
+
+  it('one dump: no trend; judged on the waste share of the allocator\'s resident bytes', () => {
+    const frag = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 10 * MiB, residentBytes: 50 * MiB, dirtyBytes: MiB, muzzyBytes: 0 }])], profiles: [] });
+    expect(frag.verdict).toBe('fragmentation');
+    expect(frag.summary).toMatch(/one dump: no trend/);
+    const retained = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 10 * MiB, residentBytes: 50 * MiB, dirtyBytes: 35 * MiB, muzzyBytes: 0 }])], profiles: [] });
+    expect(retained.verdict).toBe('retained');
+    const fine = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 40 * MiB, residentBytes: 50 * MiB }])], profiles: [] });
+    expect(fine.verdict).toBe('healthy');
+    expect(fine.evidence).toContain('one dump: no trend to judge');
+  });
+
+  it('no allocated bytes: a flat footprint is still healthy; a growing one cannot be judged', () => {
+    const proc = (rss: number[]) => series('proc', rss.map((m) => ({ rssBytes: m * MiB })), 'proc', 'proc.txt');
+    expect(diagnose({ stats: [proc([10, 10, 10, 10])], profiles: [] }).verdict).toBe('healthy');
+    expect(() => diagnose({ stats: [proc([10, 20, 30, 40])], profiles: [] })).toThrow(DiagnoseError);
+  });
+
+  it('statistics of two allocators are refused; two formats of one are two views of the same dumps', () => {
+    const je = series('jemalloc', [{ allocatedBytes: MiB, residentBytes: 2 * MiB }]);
+    const tc = series('tcmalloc', [{ allocatedBytes: MiB, residentBytes: 2 * MiB }]);
+    expect(() => diagnose({ stats: [je, tc], profiles: [] })).toThrow(/different allocators \(jemalloc, tcmalloc\)/);
+    const info = series('glibc', [{ allocatedBytes: MiB, mappedBytes: 2 * MiB }], 'glibc-malloc-info', 'malloc-info.xml');
+    const text = series('glibc', [{ allocatedBytes: MiB, mappedBytes: 2 * MiB }], 'glibc-malloc-stats', 'malloc-stats.txt');
+    const r = diagnose({ stats: [text, info], profiles: [] });
+    expect(r.points).toBe(1);
+    expect(r.warnings).toEqual(['glibc-malloc-stats and glibc-malloc-info are two views of the same dumps; using glibc-malloc-info (malloc-info.xml)']);
+  });
+
+  it('series of different lengths are aligned (by time when both have "###" times), with a warning', () => {
+    const stats = series('tcmalloc', [0, 1, 2, 3].map((i) => ({ allocatedBytes: MiB, residentBytes: 2 * MiB, timeSec: 10 * i, timeSource: 'marker' as const })));
+    const proc = series('proc', [0, 1, 2, 3, 4, 5, 6].map((i) => ({ rssBytes: (i + 1) * MiB, timeSec: 5 * i, timeSource: 'marker' as const })), 'proc', 'proc.txt');
+    const r = diagnose({ stats: [stats, proc], profiles: [] });
+    expect(r.series.map((p) => p.rss)).toEqual([1, 3, 5, 7].map((m) => m * MiB));
+    expect(r.warnings).toEqual(['the /proc series has 7 points and the allocator statistics 4: aligned by time']);
+  });
+
+  it('JSON contract: verdict, evidence, series of {allocated, resident, rss} (null when unknown)', () => {
+    const r = diagnose({ stats: [series('glibc', [{ allocatedBytes: MiB, mappedBytes: 2 * MiB }], 'glibc-malloc-stats')], profiles: [] });
+    const json = JSON.parse(JSON.stringify(r));
+    expect(json.verdict).toBe('healthy');
+    expect(Array.isArray(json.evidence)).toBe(true);
+    expect(json.series[0]).toMatchObject({ allocated: MiB, resident: null, rss: null });
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * gperftools tcmalloc `MallocExtension::GetStats` text.
+ *
+ * Producer: gperftools' tcmalloc (src/tcmalloc.cc, `DumpStats`), through
+ * `MallocExtension::instance()->GetStats(buf, len)` or the C
+ * `MallocExtension_GetStats(buf, len)` (a program calls it, e.g. found with
+ * dlsym), and at exit on stderr with `MALLOCSTATS=1` (summary only) or
+ * `MALLOCSTATS=2` (with the size-class and page-heap tables, as GetStats
+ * gives them). Defined only by the code. Seen here: gperftools 2.10
+ * (Debian libgoogle-perftools4 2.10-1, libtcmalloc.so.4). A real excerpt
+ * (one GetStats dump, shortened; `…` marks cuts):
+ *
+ *   ------------------------------------------------
+ *   MALLOC:       13640152 (   13.0 MiB) Bytes in use by application
+ *   MALLOC: +      3743744 (    3.6 MiB) Bytes in page heap freelist
+ *   MALLOC: +     54125272 (   51.6 MiB) Bytes in central cache freelist
+ *   MALLOC: +      1882112 (    1.8 MiB) Bytes in transfer cache freelist
+ *   MALLOC: +         9040 (    0.0 MiB) Bytes in thread cache freelists
+ *   MALLOC: +      2621440 (    2.5 MiB) Bytes in malloc metadata
+ *   MALLOC:   ------------
+ *   MALLOC: =     76021760 (   72.5 MiB) Actual memory used (physical + swap)
+ *   MALLOC: +            0 (    0.0 MiB) Bytes released to OS (aka unmapped)
+ *   MALLOC:   ------------
+ *   MALLOC: =     76021760 (   72.5 MiB) Virtual address space used
+ *   MALLOC:
+ *   MALLOC:           8011              Spans in use
+ *   MALLOC:              2              Thread heaps in use
+ *   MALLOC:           8192              Tcmalloc page size
+ *   ------------------------------------------------
+ *   Call ReleaseFreeMemory() to release freelist memory to the OS (via madvise()).
+ *   Bytes released to the OS take up virtual address space but no physical memory.
+ *   ------------------------------------------------
+ *   Total size of freelists for per-thread caches,
+ *   transfer cache, and central cache, by size class
+ *   ------------------------------------------------
+ *   class   5 [       64 bytes ] :    64512 objs;   3.9 MiB;   4.0 cum MiB;    0.000 overhead MiB;    0.000 cum overhead MiB
+ *   …
+ *   ------------------------------------------------
+ *   PageHeap: 4 sizes;    0.9 MiB free;    0.0 MiB unmapped
+ *   ------------------------------------------------
+ *        1 pages *      2 spans ~    0.0 MiB;    0.0 MiB cum; unmapped:    0.0 MiB;    0.0 MiB cum
+ *   …
+ *   >128   large *      0 spans ~    0.0 MiB;    0.9 MiB cum; unmapped:    0.0 MiB;    0.0 MiB cum
+ *
+ * Quirks handled here:
+ * - A dump starts at its "Bytes in use by application" line; dashes lines
+ *   and the two fixed paragraphs are decoration.
+ * - The bytes are exact in the first column; the `( x MiB)` column is
+ *   rounded, and so are the MiB columns of the class and page-heap tables:
+ *   a class's free bytes are computed as objects × class size instead.
+ * - The class table lists *free* objects held in thread caches, transfer
+ *   caches and central free lists, per class: memory only that class can
+ *   reuse (fragmentation and caching), not live objects.
+ * - "Bytes in page heap freelist" are free pages tcmalloc has not returned
+ *   yet (its release rate decides when); "released to OS" are unmapped and
+ *   no longer resident.
+ * - The `overhead MiB` columns of the class table are newer than some
+ *   releases; they are optional.
+ */
+import type { Head, ParseContext } from '../importers/importer.js';
+import type { Input } from '../input/source.js';
+import type { MemoryFigures, StatsImporter, StatsSnapshot } from './model.js';
+import { SeriesBuilder, contentLines, eachLine, parseMarker } from './series.js';
+
+const FIRST = 'Bytes in use by application';
+const AMOUNT = /^MALLOC:\s*([+=]?)\s*(\d+)\s+\(\s*\d+(?:\.\d+)?\s*MiB\)\s+(.+?)\s*$/;
+const COUNT = /^MALLOC:\s+(\d+)\s+(.+?)\s*$/;
+const RULE = /^(?:MALLOC:\s*-*|-+)\s*$/;
+const CLASS = /^class\s+(\d+)\s+\[\s*(\d+) bytes \]\s*:\s*(\d+) objs;\s*\d+(?:\.\d+)? MiB;\s*\d+(?:\.\d+)? cum MiB(?:;\s*\d+(?:\.\d+)? overhead MiB;\s*\d+(?:\.\d+)? cum overhead MiB)?\s*$/;
+const PAGE_HEAP = /^PageHeap:\s*(\d+) sizes;\s*(\d+(?:\.\d+)?) MiB free;\s*(\d+(?:\.\d+)?) MiB unmapped\s*$/;
+const SPANS = /^\s*(?:\d+ pages|>\d+\s+large) \*\s*\d+ spans ~\s*\d+(?:\.\d+)? MiB;\s*\d+(?:\.\d+)? MiB cum; unmapped:\s*\d+(?:\.\d+)? MiB;\s*\d+(?:\.\d+)? MiB cum\s*$/;
+const PROSE = /^(?:Call ReleaseFreeMemory\(\)|Bytes released to the OS take up|Total size of freelists for per-thread caches,|transfer cache, and central cache, by size class)/;
+
+/** Summary labels and the normalized figure each one is. */
+const FIGURES: Record<string, keyof MemoryFigures> = {
+  [FIRST]: 'allocatedBytes',
+  'Bytes in page heap freelist': 'dirtyBytes',
+  'Actual memory used (physical + swap)': 'residentBytes',
+  'Bytes released to OS (aka unmapped)': 'retainedBytes',
+  'Virtual address space used': 'mappedBytes',
+};
+
+export const tcmallocStatsImporter: StatsImporter = {
+  id: 'tcmalloc-stats',
+  kind: 'stats',
+  description: 'gperftools tcmalloc MallocExtension::GetStats text (MALLOCSTATS=1|2 at exit)',
+
+  sniff(head: Head): number {
+    return contentLines(head, 3).some((l) => AMOUNT.test(l) && l.includes(FIRST)) ? 1 : 0;
+  },
+
+  async parse(input: Input, ctx: ParseContext) {
+    const series = new SeriesBuilder(ctx, 'tcmalloc', 'tcmalloc statistics');
+    let snap: StatsSnapshot | undefined;
+    const count = await eachLine(input, ctx, (line, lineNo) => {
+      // Dumps have no end line: a separator line ends the open one.
+      if (snap && parseMarker(line)) {
+        series.end();
+        snap = undefined;
+      }
+      const amount = AMOUNT.exec(line);
+      if (amount && amount[3] === FIRST) snap = series.begin(lineNo);
+      if (!snap) {
+        if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
+        return;
+      }
+      if (amount) {
+        const [, , value, label] = amount;
+        const n = Number(value);
+        snap.raw[label] = n;
+        const figure = FIGURES[label];
+        if (figure) snap[figure] = n;
+        return;
+      }
+      if (RULE.test(line) || line.trim() === '' || PROSE.test(line) || SPANS.test(line)) return;
+      const cls = CLASS.exec(line);
+      if (cls) {
+        const size = Number(cls[2]);
+        const objects = Number(cls[3]);
+        snap.sizeClasses.push({ sizeBytes: size, minSizeBytes: size, table: 'class', freeBlocks: objects, freeBytes: objects * size });
+        return;
+      }
+      const heap = PAGE_HEAP.exec(line);
+      if (heap) {
+        snap.raw['PageHeap sizes'] = Number(heap[1]);
+        snap.raw['PageHeap MiB free'] = Number(heap[2]);
+        snap.raw['PageHeap MiB unmapped'] = Number(heap[3]);
+        return;
+      }
+      const c = COUNT.exec(line);
+      if (c) {
+        snap.raw[c[2]] = Number(c[1]);
+        return;
+      }
+      ctx.malformed(lineNo, 'not a tcmalloc statistics line', line);
+    });
+    return series.finish(count);
+  },
+};

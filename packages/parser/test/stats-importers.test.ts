@@ -1,0 +1,382 @@
+/**
+ * The allocator-statistics importers, on the real dumps in fixtures/stats
+ * (see fixtures/README.md, "Allocator statistics"), and on a corpus of
+ * broken inputs.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  ParseError,
+  detectImporter,
+  importerById,
+  openBytes,
+  openInput,
+  parseStats,
+  type AllocatorStats,
+  type StatsImporter,
+} from '@heapscope/parser';
+import { FIXTURES, displayName, findFiles } from './helpers/paths.js';
+
+const STATS = join(FIXTURES, 'stats');
+const MODES = ['leak', 'fragment', 'steady', 'retain'];
+/** The baseline and one dump per step (fixtures/scripts/stats.sh). */
+const POINTS = 7;
+
+/** Which importer each fixture file name is, and which allocator wrote it. */
+const BY_NAME: Record<string, { id: string; allocator: string }> = {
+  'jemalloc-stats.txt.gz': { id: 'jemalloc-stats', allocator: 'jemalloc' },
+  'jemalloc-stats.json.gz': { id: 'jemalloc-stats-json', allocator: 'jemalloc' },
+  'malloc-info.xml': { id: 'glibc-malloc-info', allocator: 'glibc' },
+  'malloc-stats.txt': { id: 'glibc-malloc-stats', allocator: 'glibc' },
+  'tcmalloc-stats.txt': { id: 'tcmalloc-stats', allocator: 'tcmalloc' },
+  'mimalloc-stats.txt': { id: 'mimalloc-stats', allocator: 'mimalloc' },
+  'proc.txt': { id: 'proc', allocator: 'proc' },
+};
+
+const files = findFiles(STATS, /^(jemalloc-stats\.(txt|json)\.gz|malloc-info\.xml|malloc-stats\.txt|tcmalloc-stats\.txt|mimalloc-stats\.txt|proc\.txt)$/);
+
+async function load(path: string, chunkBytes?: number): Promise<AllocatorStats> {
+  const input = await openInput(path, { chunkBytes });
+  const importer = detectImporter(input);
+  if (importer.kind !== 'stats') throw new Error(`${path}: detected as ${importer.id}`);
+  return parseStats(input, importer);
+}
+
+async function parse(text: string, id: string, options: { lenient?: boolean; chunkBytes?: number } = {}): Promise<AllocatorStats> {
+  const input = await openBytes('bad.txt', new TextEncoder().encode(text), { chunkBytes: options.chunkBytes });
+  return parseStats(input, importerById(id) as StatsImporter, { lenient: options.lenient });
+}
+
+function text(path: string): string {
+  const bytes = readFileSync(path);
+  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+/** The numbers of every line matching `re` (its first group), in file order. */
+function grepNumbers(path: string, re: RegExp): number[] {
+  return [...text(path).matchAll(new RegExp(re, 'gm'))].map((m) => Number(m[1]));
+}
+
+describe('statistics fixtures', () => {
+  it('are all there', () => {
+    // 5 allocators × 4 modes, proc.txt in each, plus the at-exit dumps.
+    expect(files.length).toBeGreaterThanOrEqual(5 * 4 * 2 + 5);
+  });
+
+  for (const path of files) {
+    const name = path.replace(/.*\//, '');
+    const expected = BY_NAME[name];
+    const atExit = path.includes('/exit/');
+    it(`${displayName(path)}: detected from content, ${atExit ? 'one dump' : `${POINTS} dumps`}, the same in 7-byte chunks`, async () => {
+      const stats = await load(path);
+      expect(stats.format).toBe(expected.id);
+      expect(stats.allocator).toBe(expected.allocator);
+      expect(stats.warnings).toEqual([]);
+      expect(stats.snapshots).toHaveLength(atExit ? 1 : POINTS);
+      stats.snapshots.forEach((s, i) => expect(s.index).toBe(i));
+      const chunked = await load(path, 7);
+      expect(chunked).toEqual(stats);
+    });
+  }
+});
+
+describe('statistics importers read the numbers the allocators printed', () => {
+  const dir = (allocator: string, mode: string) => join(STATS, allocator, mode);
+
+  it('jemalloc text: the "Allocated:" line, dirty pages, arenas and bins', async () => {
+    const path = join(dir('jemalloc', 'fragment'), 'jemalloc-stats.txt.gz');
+    const stats = await load(path);
+    expect(stats.version).toMatch(/^5\.3\.0-/);
+    const allocated = grepNumbers(path, /^Allocated: (\d+),/);
+    const resident = grepNumbers(path, /^Allocated: .*, resident: (\d+),/);
+    expect(stats.snapshots.map((s) => s.allocatedBytes)).toEqual(allocated);
+    expect(stats.snapshots.map((s) => s.residentBytes)).toEqual(resident);
+    const last = stats.snapshots[POINTS - 1];
+    // Two arenas in use: a merged section and arenas[0], arenas[1].
+    expect(last.arenas.map((a) => a.name)).toEqual(['0', '1']);
+    expect(last.raw['merged.assigned threads']).toBe(2);
+    expect(last.dirtyBytes).toBe(last.raw['merged.decaying.dirty.npages'] * 4096);
+    expect(last.settings['opt.dirty_decay_ms']).toBeUndefined(); // a number: in raw
+    expect(last.raw['opt.dirty_decay_ms']).toBe(10000);
+    expect(last.settings['opt.background_thread']).toBe('false');
+    // The burst's size classes: one survivor per 64 blocks, so about 1/64 of their slabs is used.
+    const small = last.sizeClasses.filter((c) => c.table === 'small' && c.sizeBytes >= 64 && c.sizeBytes <= 160);
+    expect(small.length).toBeGreaterThan(4);
+    for (const c of small) {
+      expect(c.freeBytes).toBe((c.freeBlocks as number) * c.sizeBytes);
+      expect(c.utilization).toBeLessThan(0.05);
+    }
+    expect(last.timeSource).toBe('producer');
+  });
+
+  it('jemalloc JSON agrees with the text output of the same run', async () => {
+    const d = dir('jemalloc', 'leak');
+    const json = await load(join(d, 'jemalloc-stats.json.gz'));
+    const txt = await load(join(d, 'jemalloc-stats.txt.gz'));
+    expect(json.version).toBe(txt.version);
+    json.snapshots.forEach((s, i) => {
+      const t = txt.snapshots[i];
+      // Two separate calls right after each other: the printing itself allocates a little.
+      expect(Math.abs((s.allocatedBytes as number) - (t.allocatedBytes as number))).toBeLessThan(64 * 1024);
+      expect(Math.abs((s.residentBytes as number) - (t.residentBytes as number))).toBeLessThan(256 * 1024);
+      expect(s.mappedBytes).toBeDefined();
+      expect(s.arenas.map((a) => a.name)).toEqual(t.arenas.map((a) => a.name));
+    });
+    const allocated = grepNumbers(join(d, 'jemalloc-stats.json.gz'), /"stats":\{"allocated":(\d+)/);
+    expect(json.snapshots.map((s) => s.allocatedBytes)).toEqual(allocated);
+  });
+
+  it('jemalloc at exit (stats_print:true, text and JSON)', async () => {
+    const txt = await load(join(STATS, 'jemalloc', 'exit', 'jemalloc-stats.txt.gz'));
+    const json = await load(join(STATS, 'jemalloc', 'exit', 'jemalloc-stats.json.gz'));
+    expect(txt.snapshots[0].allocatedBytes).toBeGreaterThan(4 * 1048576);
+    expect(json.snapshots[0].allocatedBytes).toBeGreaterThan(4 * 1048576);
+  });
+
+  it('glibc malloc_info: in use = system − fast − rest per heap, plus mmapped chunks; the free-chunk histogram', async () => {
+    const path = join(dir('glibc', 'fragment'), 'malloc-info.xml');
+    const stats = await load(path);
+    const last = stats.snapshots[POINTS - 1];
+    expect(last.arenas.map((a) => a.name)).toEqual(['0', '1']);
+    for (const a of last.arenas) {
+      const raw = (k: string) => last.raw[`heap[${a.name}].${k}`];
+      expect(a.allocatedBytes).toBe(raw('system.current.size') - raw('total.fast.size') - raw('total.rest.size'));
+    }
+    expect(last.allocatedBytes).toBe(last.arenas.reduce((s, a) => s + (a.allocatedBytes as number), 0) + last.raw['malloc.total.mmap.size']);
+    const histogram = last.sizeClasses.filter((c) => c.table === 'free-chunks');
+    expect(histogram.length).toBeGreaterThan(50);
+    const listed = grepNumbers(path, /^\s*<(?:size|unsorted) from="\d+" to="\d+" total="(\d+)"/);
+    const lastDump = text(path).split('<malloc version').pop() as string;
+    const lastListed = [...lastDump.matchAll(/<(?:size|unsorted) from="\d+" to="\d+" total="(\d+)"/g)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(histogram.reduce((s, c) => s + (c.freeBytes as number), 0)).toBe(lastListed);
+    expect(listed.length).toBeGreaterThan(histogram.length);
+  });
+
+  it('glibc malloc_stats agrees with malloc_info of the same run', async () => {
+    for (const mode of MODES) {
+      const info = await load(join(dir('glibc', mode), 'malloc-info.xml'));
+      const text = await load(join(dir('glibc', mode), 'malloc-stats.txt'));
+      const totals = grepNumbers(join(dir('glibc', mode), 'malloc-stats.txt'), /^Total \(incl\. mmap\):\nsystem bytes\s*=\s*\d+\nin use bytes\s*=\s*(\d+)$/);
+      expect(text.snapshots.map((s) => s.allocatedBytes)).toEqual(totals);
+      info.snapshots.forEach((s, i) => {
+        expect(Math.abs((s.allocatedBytes as number) - (text.snapshots[i].allocatedBytes as number))).toBeLessThan(16 * 1024);
+      });
+    }
+  });
+
+  it('tcmalloc: the summary lines, exact bytes; the class table as objects × size', async () => {
+    const path = join(dir('tcmalloc', 'fragment'), 'tcmalloc-stats.txt');
+    const stats = await load(path);
+    expect(stats.snapshots.map((s) => s.allocatedBytes)).toEqual(grepNumbers(path, /^MALLOC:\s+(\d+) \(.*\) Bytes in use by application$/));
+    expect(stats.snapshots.map((s) => s.residentBytes)).toEqual(grepNumbers(path, /^MALLOC: =\s+(\d+) \(.*\) Actual memory used/));
+    expect(stats.snapshots.map((s) => s.dirtyBytes)).toEqual(grepNumbers(path, /^MALLOC: \+\s+(\d+) \(.*\) Bytes in page heap freelist$/));
+    const last = stats.snapshots[POINTS - 1];
+    const c64 = last.sizeClasses.find((c) => c.sizeBytes === 64);
+    expect(c64).toMatchObject({ table: 'class', freeBytes: (c64?.freeBlocks as number) * 64 });
+    expect(last.raw['Tcmalloc page size']).toBe(8192);
+    const exit = await load(join(STATS, 'tcmalloc', 'exit', 'tcmalloc-stats.txt'));
+    expect(exit.snapshots[0].sizeClasses.length).toBeGreaterThan(0); // MALLOCSTATS=2 prints the class table
+  });
+
+  it('mimalloc release build: no allocation counters; MI_STAT=2 build: totals, bins and touched', async () => {
+    const release = await load(join(dir('mimalloc', 'leak'), 'mimalloc-stats.txt'));
+    for (const s of release.snapshots) {
+      expect(s.allocatedBytes).toBeUndefined();
+      expect(s.activeBytes).toBeUndefined();
+      expect(s.mappedBytes).toBe(s.raw['committed.current']);
+      expect(s.raw['process.peak_rss']).toBeGreaterThan(0);
+    }
+    const stat = await load(join(dir('mimalloc-stat', 'leak'), 'mimalloc-stats.txt'));
+    // 4 MiB working set + 2 MiB leaked per step, printed to 0.1 MiB.
+    expect(stat.snapshots.map((s) => Math.round((s.allocatedBytes as number) / 1048576))).toEqual([4, 6, 8, 10, 12, 14, 16]);
+    const last = stat.snapshots[POINTS - 1];
+    expect(last.activeBytes).toBe(last.raw['touched.current']);
+    expect(last.sizeClasses.find((c) => c.sizeBytes === 4096)?.allocatedBytes).toBe(12 * 1048576);
+    expect(last.raw['segments-abandoned.current']).toBeDefined();
+    expect(last.raw['pages-abandoned.current']).toBeDefined();
+    expect(last.timeSource).toBe('producer');
+  });
+
+  it('proc: VmRSS per snapshot, times from the "###" lines, smaps_rollup too', async () => {
+    const path = join(dir('glibc', 'leak'), 'proc.txt');
+    const stats = await load(path);
+    expect(stats.snapshots.map((s) => s.rssBytes)).toEqual(grepNumbers(path, /^VmRSS:\s+(\d+) kB$/).map((k) => k * 1024));
+    expect(stats.snapshots.map((s) => s.label)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `step ${i}`));
+    expect(stats.snapshots.every((s) => s.timeSource === 'marker')).toBe(true);
+    const rollup = grepNumbers(path, /^Rss:\s+(\d+) kB$/).map((k) => k * 1024);
+    expect(stats.snapshots.map((s) => s.raw['smaps_rollup.Rss'])).toEqual(rollup);
+    expect(stats.snapshots[0].pid).toBeGreaterThan(0);
+    expect(stats.snapshots[0].settings['status.Name']).toBe('stats-workload');
+  });
+});
+
+describe('statistics importers: separators, text around dumps', () => {
+  const dump = text(join(STATS, 'tcmalloc', 'steady', 'tcmalloc-stats.txt')).split(/(?=^-+\nMALLOC:\s+\d+ \(.*\) Bytes in use by application)/m);
+
+  it('"### <seconds> [label]" lines give dumps their time', async () => {
+    const withMarkers = `### 100.5 first\n${dump[0]}### 101.5\n${dump[1]}`;
+    const stats = await parse(withMarkers, 'tcmalloc-stats');
+    expect(stats.snapshots.map((s) => [s.timeSec, s.timeSource, s.label])).toEqual([
+      [100.5, 'marker', 'first'],
+      [101.5, 'marker', undefined],
+    ]);
+  });
+
+  it('jemalloc JSON split by braces, not lines: indented documents (older versions) and one-line ones read alike', async () => {
+    const path = join(STATS, 'jemalloc', 'exit', 'jemalloc-stats.json.gz');
+    const doc = JSON.parse(text(path));
+    const indented = `${JSON.stringify(doc, null, 2)}\n### 5 second\n${JSON.stringify(doc, null, '\t')}`;
+    const stats = await parse(indented, 'jemalloc-stats-json', { chunkBytes: 64 });
+    const one = await load(path);
+    expect(stats.snapshots).toHaveLength(2);
+    expect(stats.snapshots[1]).toMatchObject({ timeSec: 5, timeSource: 'marker', label: 'second', allocatedBytes: one.snapshots[0].allocatedBytes });
+    expect(stats.snapshots[0].sizeClasses).toEqual(one.snapshots[0].sizeClasses);
+  });
+
+  it('the same in 1-byte chunks (a small dump)', async () => {
+    const path = join(STATS, 'mimalloc-stat', 'exit', 'mimalloc-stats.txt');
+    expect(await load(path, 1)).toEqual(await load(path));
+  });
+
+  it('text outside the dumps is one counted warning', async () => {
+    const stats = await parse(`program output\nmore output\n${dump[0]}`, 'tcmalloc-stats');
+    expect(stats.snapshots).toHaveLength(1);
+    expect(stats.warnings).toHaveLength(1);
+    expect(stats.warnings[0].message).toMatch(/^2 line\(s\) outside the tcmalloc statistics ignored/);
+    expect(stats.warnings[0].locations[0].line).toBe(1);
+  });
+
+  it('/proc status files without separators split at their "Name:" line', async () => {
+    const status = 'Name:\tx\nPid:\t7\nVmRSS:\t    100 kB\n';
+    const stats = await parse(`${status}${status.replace('100', '200')}`, 'proc');
+    expect(stats.snapshots.map((s) => s.rssBytes)).toEqual([102400, 204800]);
+  });
+});
+
+/** Broken inputs: each is an error at the line that is wrong (or a counted warning with --lenient). */
+const BAD: { name: string; id: string; text: string; line: number; message: RegExp }[] = [
+  {
+    name: 'jemalloc text: a bins row with a missing column',
+    id: 'jemalloc-stats',
+    text: '___ Begin jemalloc statistics ___\nPage size: 4096\nbins:           size ind    allocated      nmalloc\n                  16   1            0\n--- End jemalloc statistics ---\n',
+    line: 4,
+    message: /3 values where the "bins" table has 4 columns/,
+  },
+  {
+    name: 'jemalloc text: no End line',
+    id: 'jemalloc-stats',
+    text: '___ Begin jemalloc statistics ___\nAllocated: 1, active: 2, metadata: 3 (n_thp 0), resident: 4, mapped: 5, retained: 6\n',
+    line: 1,
+    message: /no "--- End jemalloc statistics ---" line/,
+  },
+  {
+    name: 'jemalloc text: a line of nothing it knows',
+    id: 'jemalloc-stats',
+    text: '___ Begin jemalloc statistics ___\n%%% 12 &&\n--- End jemalloc statistics ---\n',
+    line: 2,
+    message: /not a jemalloc statistics line/,
+  },
+  {
+    name: 'jemalloc JSON: truncated',
+    id: 'jemalloc-stats-json',
+    text: '{"jemalloc":{"version":"5.3.0","stats":{"allocated":1}}}\n{"jemalloc":{"version":"5.3.0","stats":{"alloc',
+    line: 2,
+    message: /JSON document not finished/,
+  },
+  {
+    name: 'jemalloc JSON: not JSON',
+    id: 'jemalloc-stats-json',
+    text: '{"jemalloc":{"version":5.3.0}}\n',
+    line: 1,
+    message: /invalid JSON/,
+  },
+  {
+    name: 'malloc_info: a non-numeric size',
+    id: 'glibc-malloc-info',
+    text: '<malloc version="1">\n<heap nr="0">\n<system type="current" size="lots"/>\n</heap>\n</malloc>\n',
+    line: 3,
+    message: /needs a type and a numeric size/,
+  },
+  {
+    name: 'malloc_info: no </malloc>',
+    id: 'glibc-malloc-info',
+    text: '<malloc version="1">\n<heap nr="0">\n</heap>\n',
+    line: 1,
+    message: /no closing <\/malloc>/,
+  },
+  {
+    name: 'malloc_stats: a garbled value',
+    id: 'glibc-malloc-stats',
+    text: 'Arena 0:\nsystem bytes     =    135168\nin use bytes     =    12x\nTotal (incl. mmap):\n',
+    line: 3,
+    message: /not a malloc_stats line/,
+  },
+  {
+    name: 'tcmalloc: a garbled line inside a dump',
+    id: 'tcmalloc-stats',
+    text: 'MALLOC:        4268504 (    4.1 MiB) Bytes in use by application\nMALLOC: + lots\n',
+    line: 2,
+    message: /not a tcmalloc statistics line/,
+  },
+  {
+    name: 'mimalloc: text after the amounts',
+    id: 'mimalloc-stats',
+    text: 'heap stats:    peak      total      freed    current       unit      count\n  reserved:   32.0 MiB   32.0 MiB      0       32.0 MiB   bogus\n',
+    line: 2,
+    message: /unexpected text after the amounts: "bogus"/,
+  },
+  {
+    name: 'mimalloc: no process line (truncated)',
+    id: 'mimalloc-stats',
+    text: 'heap stats:    peak      total      freed    current       unit      count\n  reserved:   32.0 MiB   32.0 MiB      0       32.0 MiB\n',
+    line: 1,
+    message: /no "process:" line/,
+  },
+  {
+    name: 'proc: an smaps_rollup value that is not kB',
+    id: 'proc',
+    text: '559d74bcf000-7fffe6e4b000 ---p 00000000 00:00 0                          [rollup]\nRss:                5572 MB\n',
+    line: 2,
+    message: /smaps_rollup values are "<n> kB"/,
+  },
+];
+
+describe('statistics importers: broken inputs', () => {
+  for (const bad of BAD) {
+    it(`${bad.name}: error at line ${bad.line}; --lenient makes it a counted warning`, async () => {
+      const error = await parse(bad.text, bad.id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ParseError);
+      expect((error as ParseError).line).toBe(bad.line);
+      expect((error as ParseError).reason).toMatch(bad.message);
+      expect((error as ParseError).format).toBe(bad.id);
+      const lenient = await parse(bad.text, bad.id, { lenient: true }).then(
+        (s) => s,
+        (e: unknown) => e,
+      );
+      if (lenient instanceof ParseError) {
+        // Nothing left to read after skipping: still an error, never a silent empty result.
+        expect(lenient.reason).toMatch(/no .* found|malformed/);
+      } else {
+        const w = (lenient as AllocatorStats).warnings.find((x) => x.locations.some((l) => l.line === bad.line));
+        expect(w?.message).toMatch(/^skipped malformed record: /);
+      }
+    });
+  }
+
+  it('an input with no dump at all is an error, not an empty series', async () => {
+    for (const id of ['jemalloc-stats', 'glibc-malloc-info', 'tcmalloc-stats', 'mimalloc-stats', 'proc']) {
+      await expect(parse('just some text\n', id)).rejects.toThrow(/no .* found/);
+    }
+  });
+
+  it('invalid UTF-8 is an error at its line', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('Name:\tx\nVmRSS:\t 1 kB\n'), 0xff, 0xfe, 10]);
+    const input = await openBytes('bad', bytes);
+    await expect(parseStats(input, importerById('proc') as StatsImporter)).rejects.toMatchObject({ line: 3 });
+  });
+});

@@ -27,7 +27,12 @@ const ENTRY_POINTS = [
 ];
 
 const SKIP = new Set<string>(ENTRY_POINTS.flatMap((n) => [n, `_${n}`]));
-const SKIP_PATTERN = /TCMalloc|^tcmalloc::/;
+/**
+ * jeprof's pattern, plus glibc's internal names for its entry points
+ * (`__libc_malloc`, `__libc_calloc`, `__GI___libc_free`, `__libc_memalign`),
+ * which perf and unstripped libcs show instead of the public aliases.
+ */
+const SKIP_PATTERN = /TCMalloc|^tcmalloc::|^(__GI_)?__libc_(malloc|calloc|realloc|free|memalign|valloc|pvalloc|reallocarray)$/;
 /** Libraries whose leaf frames are the allocator's own. */
 const ALLOCATOR_MODULE = /^lib(jemalloc|tcmalloc|tcmalloc_minimal|tcmalloc_and_profiler)[.-]/;
 

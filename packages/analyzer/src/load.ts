@@ -3,7 +3,19 @@
  * replayed as they stream in, and their profile (allocated and live per
  * site) comes with the replay's report.
  */
-import { detectImporter, openInput, parseSnapshot, parseTrace, traceBuilder, type HeapProfile, type LoadOptions } from '@heapscope/parser';
+import {
+  INUSE_SPACE,
+  ProfileBuilder,
+  detectImporter,
+  openInput,
+  parseSnapshot,
+  parseStats,
+  parseTrace,
+  traceBuilder,
+  type AllocatorStats,
+  type HeapProfile,
+  type LoadOptions,
+} from '@heapscope/parser';
 import { Replay, type ReplayOptions, type ReplayResult } from './replay/replay.js';
 
 /** A loaded input. */
@@ -12,6 +24,8 @@ export interface LoadedInput {
   profile: HeapProfile;
   /** For event traces: what the replay learned. */
   trace?: ReplayResult;
+  /** For allocator statistics: the series of dumps (`profile` is then empty, its format the importer's id). */
+  stats?: AllocatorStats;
 }
 
 /** Opens `path` (`-` = stdin), detects its format, and parses (or replays) it. */
@@ -19,9 +33,32 @@ export async function loadInput(path: string, options: LoadOptions & ReplayOptio
   const input = await openInput(path, options);
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
+  if (importer.kind === 'stats') {
+    const stats = await parseStats(input, importer, options);
+    return { profile: emptyProfile(input.name, importer.id, stats), stats };
+  }
   const builder = traceBuilder(input, importer, options);
   const replay = new Replay(builder, options);
   const facts = await parseTrace(input, importer, builder, replay, options);
   const trace = replay.finish(facts);
   return { profile: trace.profile, trace };
+}
+
+/** The empty profile that stands for a statistics input (no stacks, no samples); it carries the warnings. */
+function emptyProfile(file: string, format: string, stats: AllocatorStats): HeapProfile {
+  const pid = stats.snapshots.find((s) => s.pid !== undefined)?.pid;
+  const builder = new ProfileBuilder({
+    sampleTypes: [INUSE_SPACE],
+    meta: {
+      format,
+      variant: stats.allocator,
+      file,
+      ...(pid !== undefined ? { pid } : {}),
+      sampling: { model: 'none', periodBytes: 0 },
+      sizeKind: 'exact',
+      returnAddresses: false,
+      warnings: stats.warnings,
+    },
+  });
+  return builder.finish();
 }

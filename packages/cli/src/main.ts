@@ -15,6 +15,11 @@ import { registerGrowth } from './commands/growth.js';
 import { registerChurn } from './commands/churn.js';
 import { registerDiff } from './commands/diff.js';
 import { registerPeak } from './commands/peak.js';
+import { registerDiagnose } from './commands/diagnose.js';
+import { registerMerge } from './commands/merge.js';
+import { registerConvert } from './commands/convert.js';
+import { registerFlamegraph } from './commands/flamegraph.js';
+import { registerView } from './commands/view.js';
 
 export const VERSION = '0.1.0';
 
@@ -46,6 +51,11 @@ Run "heapscope <command> --help" for a command's options.`,
   registerChurn(program, io);
   registerDiff(program, io);
   registerPeak(program, io);
+  registerDiagnose(program, io);
+  registerMerge(program, io);
+  registerConvert(program, io);
+  registerFlamegraph(program, io);
+  registerView(program, io);
   return program;
 }
 

@@ -3,7 +3,7 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, type Warning } from '@heapscope/parser';
+import { formatWarning, type Symbolizer, type Warning } from '@heapscope/parser';
 import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
@@ -95,32 +95,37 @@ export function siteOptions(o: FilterOptions): SiteOptions {
 }
 
 /** Reads, parses (or replays) and, unless `--no-symbolize`, symbolizes every input. */
-export async function loadInputs(paths: readonly string[], o: InputOptions, io: CliIo, extra: { windows?: number } = {}): Promise<LoadedInput[]> {
+export async function loadInputs(
+  paths: readonly string[],
+  o: InputOptions,
+  io: CliIo,
+  extra: { windows?: number; symbolizer?: Symbolizer; /** Accept allocator statistics (only `diagnose` reads them). */ allowStats?: boolean } = {},
+): Promise<LoadedInput[]> {
   if (paths.length === 0) throw new UsageError('no input given');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
   const loaded: LoadedInput[] = [];
   const progress = new Progress(io.stderr, io.stderr.isTTY === true && o.format !== 'json');
   try {
     for (const path of paths) {
-      loaded.push(
-        await loadInput(path, {
-          onProgress: progress.reporter(path),
-          inputFormat: o.inputFormat,
-          lenient: o.lenient,
-          maxStacks: o.maxStacks,
-          stdin: io.stdin,
-          windows: extra.windows,
-          // Importer-specific options (perf script).
-          sizeArg: o.sizeArg,
-          allocEvent: regex('--alloc-event', o.allocEvent),
-          freeEvent: regex('--free-event', o.freeEvent),
-        }),
-      );
+      const input = await loadInput(path, {
+        onProgress: progress.reporter(path),
+        inputFormat: o.inputFormat,
+        lenient: o.lenient,
+        maxStacks: o.maxStacks,
+        stdin: io.stdin,
+        windows: extra.windows,
+        // Importer-specific options (perf script).
+        sizeArg: o.sizeArg,
+        allocEvent: regex('--alloc-event', o.allocEvent),
+        freeEvent: regex('--free-event', o.freeEvent),
+      });
+      if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
+      loaded.push(input);
     }
   } finally {
     progress.done();
   }
-  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache) : loaded;
+  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache, extra.symbolizer) : loaded;
   for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
   return symbolized;
 }

@@ -6,11 +6,24 @@
 import { Symbolizer, WarningCollector, defaultCacheDir, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
 import type { LoadedInput } from '@heapscope/analyzer';
 
+/** The CLI's symbolizer, with or without the persistent symbol cache. */
+export function cliSymbolizer(useCache: boolean): Symbolizer {
+  return new Symbolizer({ cacheDir: useCache ? defaultCacheDir() : null });
+}
+
 /** Symbolizes every input against the binaries in its maps and `--symbols`. */
-export async function symbolizeAll(inputs: LoadedInput[], symbolPaths: string[], useCache: boolean): Promise<LoadedInput[]> {
-  const symbolizer = new Symbolizer({ cacheDir: useCache ? defaultCacheDir() : null });
+export async function symbolizeAll(
+  inputs: LoadedInput[],
+  symbolPaths: string[],
+  useCache: boolean,
+  symbolizer: Symbolizer = cliSymbolizer(useCache),
+): Promise<LoadedInput[]> {
   const out: LoadedInput[] = [];
   for (const input of inputs) {
+    if (input.stats) {
+      out.push(input); // allocator statistics: no stacks to symbolize
+      continue;
+    }
     const { profile: symbolized, report } = await symbolizer.symbolize(input.profile, { symbolPaths });
     const warnings = new WarningCollector();
     warnings.addAll(symbolized.meta.warnings);

@@ -6,11 +6,24 @@
 import { ParseError, excerpt } from './errors.js';
 import type { Input } from './input/source.js';
 import type { Head, Importer } from './importers/importer.js';
+import { statsImporters } from './stats/index.js';
 import { jemallocImporter } from './importers/jemalloc.js';
 import { gperftoolsImporter } from './importers/gperftools.js';
+import { pprofImporter } from './importers/pprof.js';
+import { androidRecordAllocsImporter } from './importers/android-record-allocs.js';
+import { androidHeapDumpImporter } from './importers/android-heap-dump.js';
+import { perfScriptImporter } from './importers/perf-script.js';
 
 /** Every importer, by id. */
-export const importers: readonly Importer[] = [jemallocImporter, gperftoolsImporter];
+export const importers: readonly Importer[] = [
+  jemallocImporter,
+  gperftoolsImporter,
+  pprofImporter,
+  androidRecordAllocsImporter,
+  androidHeapDumpImporter,
+  perfScriptImporter,
+  ...statsImporters,
+];
 
 /** Formats heapscope recognises in order to reject them clearly. */
 const KNOWN_OTHERS: readonly { test: RegExp; what: string }[] = [

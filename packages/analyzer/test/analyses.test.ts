@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { churn, glibcChunkSize, growth, jemallocSizeClass, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
+import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '../../parser/test/helpers/workload.js';
 
 const MiB = 1048576;
 
@@ -68,7 +69,7 @@ describe('churn on the fixtures', () => {
     expect(r.rows[0]).toMatchObject({ name: 'churn_site', allocObjects: 100000, liveObjects: 0, churnShare: 1, temporary: null });
     expect(r.rows[0].allocBytes).toBe(5 * 2720000);
     const odd = r.rows.find((row) => row.name === 'odd_size_site')!;
-    expect(odd).toMatchObject({ allocObjects: 1000, liveObjects: 250 });
+    expect(odd).toMatchObject({ allocObjects: 5 * ODD_PER_PHASE, liveObjects: 250 });
     const leak = r.rows.find((row) => row.name === 'leak_site')!;
     expect(leak.churnObjects).toBe(0);
   });
@@ -105,10 +106,10 @@ describe('sizes', () => {
     const r = sizes(loaded, { by: 'function' });
     expect(r).toMatchObject({ sizeKind: 'average-usable', counts: 'allocations', buckets: 'exact' });
     const odd = r.sites.find((s) => s.name === 'odd_size_site')!;
-    expect(odd.rows[0]).toMatchObject({ size: 10240, count: 1000 });
+    expect(odd.rows[0]).toMatchObject({ size: ODD_SIZE_CLASS, count: 5 * ODD_PER_PHASE });
     const classes = sizes(loaded, { buckets: 'class' });
     expect(classes.classes).toBe('jemalloc');
-    expect(classes.rows.find((row) => row.size === 10240)?.count).toBeCloseTo(1000, 6);
+    expect(classes.rows.find((row) => row.size === ODD_SIZE_CLASS)?.count).toBeCloseTo(5 * ODD_PER_PHASE, 6);
     const total = r.rows.reduce((s, row) => s + row.count, 0);
     expect(total).toBeCloseTo(r.totalCount, 6);
   });
@@ -117,6 +118,6 @@ describe('sizes', () => {
     const loaded = await loadSymbolized(fixtureDumps('gperftools', /0005\.heap$/));
     const r = sizes(loaded, { by: 'function' });
     expect(r.sizeKind).toBe('average');
-    expect(r.sites.find((s) => s.name === 'odd_size_site')!.rows[0]).toMatchObject({ size: 8225, count: 1000 });
+    expect(r.sites.find((s) => s.name === 'odd_size_site')!.rows[0]).toMatchObject({ size: ODD_SIZE, count: 5 * ODD_PER_PHASE });
   });
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { ODD_PER_PHASE, ODD_SIZE } from '../../parser/test/helpers/workload.js';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);
@@ -37,7 +38,7 @@ describe('analysis commands', () => {
   it('sizes: JSON rows of size, count, bytes, largest count first; text names what the sizes are', async () => {
     const r = JSON.parse((await runCli(['sizes', '--format', 'json', ...S, gperf[4]])).stdout);
     for (let i = 1; i < r.rows.length; i++) expect(r.rows[i - 1].count).toBeGreaterThanOrEqual(r.rows[i].count);
-    expect(r.rows.find((row: { size: number }) => row.size === 8225)).toMatchObject({ count: 1000, bytes: 8225000 });
+    expect(r.rows.find((row: { size: number }) => row.size === ODD_SIZE)).toMatchObject({ count: 5 * ODD_PER_PHASE, bytes: 5 * ODD_PER_PHASE * ODD_SIZE });
     const text = await runCli(['sizes', '--by', 'function', '--sites', '2', ...S, gperf[4]]);
     expect(text.stdout).toMatch(/sizes: average object size per stack/);
     expect(text.stdout).toMatch(/\nchurn_site: 100,000 allocations/);

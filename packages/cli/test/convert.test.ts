@@ -14,12 +14,13 @@ import { loadSnapshot } from '@heapscope/parser';
 import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-convert-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
-const JEMALLOC = join(FIXTURES, 'jemalloc', 'all', 'jeprof.25365.5.f.heap');
+const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
 const GPERFTOOLS = join(FIXTURES, 'gperftools', 'workload.0005.heap');
 
 /** Runs the CLI with a stdout that says it is a terminal. */
@@ -106,7 +107,7 @@ describe('heapscope convert', () => {
   });
 
   it('rounds fractional (unsampled) values so that the collapsed total is the total rounded', async () => {
-    const path = join(FIXTURES, 'jemalloc', 'sampled', 'jeprof.30638.5.f.heap');
+    const path = fixtureFile('jemalloc/sampled', /\.f\.heap$/);
     const r = await runCli(['convert', '--to', 'collapsed', '--no-symbolize', path]);
     expect(r.code, r.stderr).toBe(0);
     const sum = r.stdout

@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '@heapscope/cli';
@@ -20,6 +20,7 @@ import { encodePprof } from '../src/render/pprof.js';
 import { plainFlame } from '../src/render/flamegraph-data.js';
 import { renderFlameHtml } from '../src/render/flamegraph-html.js';
 import { FrameTreeBuilder, cumulative, layoutTree, roundPreservingTotal } from '../src/render/flamegraph-tree.js';
+import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
 
 chromiumSkipNote();
 
@@ -27,8 +28,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'heapscope-flamegraph-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
-const JEMALLOC = join(FIXTURES, 'jemalloc', 'all', 'jeprof.25365.5.f.heap');
-const SERIES = [0, 1, 2, 3, 4].map((i) => join(FIXTURES, 'jemalloc', 'all', `jeprof.25365.${i}.m${i}.heap`));
+const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
+const SERIES = fixtureFiles('jemalloc/all', /\.m\d+\.heap$/);
 
 /** The JSON data embedded in an HTML flamegraph. */
 function flameData(html: string): {
@@ -82,7 +83,9 @@ describe('heapscope flamegraph', () => {
     expect(html).toContain('<title>my &lt;heap&gt;</title>');
     const data = flameData(html);
     expect(data.mode).toBe('plain');
-    expect(data.w[0]).toBe(35778240); // alloc_space total
+    // The root is the whole alloc_space: jeprof's total on the same dump.
+    const golden = readFileSync(join(dirname(JEMALLOC), 'golden', `${basename(JEMALLOC)}.alloc_space.jeprof.txt`), 'utf8');
+    expect(data.w[0]).toBe(Number(/^Total: (\d+) B/.exec(golden)![1]));
     expect(data.names).toContain('churn_site');
   });
 

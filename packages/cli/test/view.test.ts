@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@heapscope/parser';
@@ -16,17 +16,19 @@ import { toSpeedscope } from '../src/render/speedscope.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, withPage } from './browser.js';
 import { validateSpeedscope } from './speedscope-schema.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { fixtureFile } from '../../parser/test/helpers/inputs.js';
 
 chromiumSkipNote();
 
-const JEMALLOC = join(FIXTURES, 'jemalloc', 'all', 'jeprof.25365.5.f.heap');
+const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
+const JEMALLOC_NAME = basename(JEMALLOC);
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-view-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function speedscopeJson(): Promise<string> {
   const p = await loadSnapshot(JEMALLOC);
-  return JSON.stringify(toSpeedscope(p, { title: 'jeprof.25365.5.f.heap', exporter: 'heapscope test' }).file);
+  return JSON.stringify(toSpeedscope(p, { title: JEMALLOC_NAME, exporter: 'heapscope test' }).file);
 }
 
 describe('the speedscope viewer server', () => {
@@ -67,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)('speedscope in headless Chromium', () => {
         await page.waitForFunction(() => document.body.innerText.includes('inuse_space (bytes in use)'), null, { timeout: 20_000 });
         await page.waitForTimeout(500);
         // The toolbar names the profile shown first (the default sample type) and its input.
-        expect(await page.evaluate(() => document.body.innerText)).toContain('inuse_space (bytes in use) — jeprof.25365.5.f.heap');
+        expect(await page.evaluate(() => document.body.innerText)).toContain(`inuse_space (bytes in use) — ${JEMALLOC_NAME}`);
         // Count coloured pixels of a screenshot (speedscope draws frames in WebGL, in pastel colours).
         const png = await page.screenshot();
         const coloured = await page.evaluate(async (b64) => {
@@ -119,7 +121,7 @@ describe.skipIf(!existsSync(BIN))('heapscope view --no-open', () => {
       });
       const base = url.slice(0, url.indexOf('/index.html'));
       const profile = await (await fetch(`${base}/profile.speedscope.json`)).json();
-      expect(profile.profiles.map((p: { name: string }) => p.name)).toContain('inuse_space (bytes in use) — jeprof.25365.5.f.heap');
+      expect(profile.profiles.map((p: { name: string }) => p.name)).toContain(`inuse_space (bytes in use) — ${JEMALLOC_NAME}`);
       expect((await fetch(url)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');

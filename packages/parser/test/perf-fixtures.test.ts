@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type HeapProfile } from '@heapscope/parser';
 import { Replay, churn, loadInput, top, type LoadedInput, type ReplayResult } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from './helpers/paths.js';
+import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from './helpers/workload.js';
 
 corpusSkipNote();
 
@@ -19,17 +20,7 @@ const PERF = join(FIXTURES, 'perf');
 const fixture = (capture: string) => join(PERF, `workload.${capture}.perf.txt.gz`);
 const golden = (capture: string) => join(PERF, 'golden', `workload.${capture}.perf-report.txt`);
 
-/** The workload's sites after phase p (fixtures/src/workload.c, "req" columns). */
-function expected(p: number) {
-  return {
-    leak_site: { liveObjects: 256 * p, liveBytes: 1048576 * p, allocObjects: 256 * p, allocBytes: 1048576 * p },
-    steady_site: { liveObjects: 128, liveBytes: 1048576, allocObjects: 128 * p, allocBytes: 1048576 * p },
-    churn_site: { liveObjects: 0, liveBytes: 0, allocObjects: 20000 * p, allocBytes: 2720000 * p },
-    inlined_site: { liveObjects: 1000, liveBytes: 64000, allocObjects: 1000 * p, allocBytes: 64000 * p },
-    odd_size_site: { liveObjects: 50 * p, liveBytes: 411250 * p, allocObjects: 200 * p, allocBytes: 1645000 * p },
-    realloc_site: { liveObjects: 1, liveBytes: 65536, allocObjects: 7 * p, allocBytes: 130048 * p },
-  };
-}
+const expected = workloadSites;
 
 /** Per call site (function, allocator frames stripped) the four values. */
 function sites(profile: HeapProfile) {
@@ -126,9 +117,15 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
     const otherLive = others.reduce((s, n) => s + got[n].liveBytes, 0);
     expect(report.liveBytes).toBe(sixLive + otherLive);
     expect(otherLive).toBeLessThan(512);
-    // Nothing is freed at the end of the phase: the end is the peak.
-    expect(report.peak.bytes).toBe(report.liveBytes);
-    expect(report.peak.event).toBe(report.events);
+    // The peak is when odd_size_site holds all its blocks at once (they
+    // outweigh everything else the workload keeps): that site held exactly
+    // ODD_PER_PHASE × ODD_SIZE bytes then.
+    const atPeak = top([trace!.peakProfile], { sampleType: 'inuse_space' }).rows;
+    expect(atPeak.find((r) => r.name === 'odd_size_site')?.flat).toBe(ODD_PER_PHASE * ODD_SIZE);
+    expect(report.peak.bytes).toBe(trace!.peakProfile.total(trace!.peakProfile.sampleTypeIndex('inuse_space')));
+    expect(report.peak.bytes).toBeGreaterThanOrEqual(ODD_PER_PHASE * ODD_SIZE);
+    expect(report.peak.bytes).toBeGreaterThan(report.liveBytes);
+    expect(report.peak.event).toBeLessThan(report.events);
     // free(NULL)s are counted, not replayed; one free is of glibc's tcache (allocated without malloc).
     expect(report.unknownFrees).toBe(1);
     expect(report.ops.freeNull).toBeGreaterThanOrEqual(128 + 64 + 1); // steady_site's and churn_site's first frees, realloc_site's
@@ -156,7 +153,7 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
     expect(sorted(replaySizes(trace!))).toEqual(sorted(new Map([...want].filter(([, c]) => c > 0))));
     expect(profile.meta.warnings.find((w) => w.message === nestedWarning)?.count).toBe(nested);
     // The odd size, with its count.
-    expect(replaySizes(trace!).get(8225)).toBe(200);
+    expect(replaySizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
   });
 
   it("shows churn_site's allocations in churn: 20,000 allocated, none kept, 10,000 freed before the next allocation", async () => {
@@ -196,13 +193,13 @@ describe('perf fixtures: entry probes only (workload.sizes)', () => {
     expect(profile.sampleTypes.map((t) => t.type)).toEqual(['alloc_objects', 'alloc_space']);
     // Without return records nothing is folded: every entry counts, as in perf report.
     expect(sorted(replaySizes(trace!))).toEqual(sorted(reportSizes(golden('sizes'))));
-    expect(replaySizes(trace!).get(8225)).toBe(200);
+    expect(replaySizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
     expect(trace!.report.ops.untracked).toBe(trace!.report.events);
     expect(profile.meta.warnings.map((w) => w.message)).toEqual([expect.stringContaining('entry records without return records')]);
     // Entry stacks of frame-pointer callchains lack malloc's caller: odd_size_site's blocks land on worker_main.
     const rows = top([profile], { sampleType: 'alloc_objects', by: 'function' }).rows;
-    // (200 mallocs, 7 reallocs, and the malloc inside realloc(NULL, 1024), counted too without return records.)
-    expect(rows.find((r) => r.name === 'worker_main')?.flat).toBe(200 + 7 + 1);
+    // (the odd-size mallocs, 7 reallocs, and the malloc inside realloc(NULL, 1024), counted too without return records.)
+    expect(rows.find((r) => r.name === 'worker_main')?.flat).toBe(ODD_PER_PHASE + 7 + 1);
   });
 
   it('gives the same result detected without a file name and in 7-byte chunks', async () => {

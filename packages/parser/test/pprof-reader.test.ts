@@ -14,6 +14,7 @@ import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample,
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity, detectImporter, loadSnapshot, openBytes, parseSnapshot, type HeapProfile } from '@heapscope/parser';
 import { CORPUS, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
+import { fixtureFile } from './helpers/inputs.js';
 
 corpusSkipNote();
 
@@ -302,10 +303,8 @@ func main() {
 
 describe('sniffing does not claim other inputs', () => {
   it('leaves the fixtures to their importers', async () => {
-    const dumps = ['fixtures/jemalloc/all/jeprof.25365.0.m0.heap', 'fixtures/gperftools/workload.0001.heap'];
-    for (const d of dumps) {
-      const path = join(__dirname, '..', '..', '..', d);
-      if (!existsSync(path)) continue;
+    const dumps = [fixtureFile('jemalloc/all', /\.0\.m0\.heap$/), fixtureFile('gperftools', /^workload\.0001\.heap$/)];
+    for (const path of dumps) {
       const input = await openBytes(path, new Uint8Array(readFileSync(path)));
       expect(detectImporter(input).id).not.toBe('pprof');
     }

@@ -14,3 +14,15 @@ export function snapshotInputs(): string[] {
     ...findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/),
   ];
 }
+
+/** The one fixture file in `dir` (under fixtures/) whose name matches; its pid changes on every regeneration. */
+export function fixtureFile(dir: string, pattern: RegExp): string {
+  const found = findFiles(join(FIXTURES, dir), pattern);
+  if (found.length !== 1) throw new Error(`expected one fixture matching ${pattern} in fixtures/${dir}, found ${found.length}`);
+  return found[0];
+}
+
+/** Fixture files in `dir` whose names match, in name order. */
+export function fixtureFiles(dir: string, pattern: RegExp): string[] {
+  return findFiles(join(FIXTURES, dir), pattern);
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Repository-relative path of the heapscope CLI entry point (built by `pnpm build`). */
-export const HEAPSCOPE_BIN = 'packages/cli/dist/bin.js';
+export const HEAPSCOPE_BIN = 'packages/cli/dist/heapscope.mjs';
 
 /**
  * The executable to spawn for argv[0]: `node` means the Node running the

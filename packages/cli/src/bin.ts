@@ -18,6 +18,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 // paths against the directory the user typed the command in.
 if (process.env.npm_lifecycle_event === 'heapscope' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
+// A reader that stops early (`heapscope top … | head`) closes the pipe:
+// that ends the report, it is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

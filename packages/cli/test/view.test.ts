@@ -22,7 +22,7 @@ chromiumSkipNote();
 
 const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
 const JEMALLOC_NAME = basename(JEMALLOC);
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-view-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -63,7 +63,7 @@ export const jemallocImporter: SnapshotImporter = {
   },
 
   async parse(input: Input, ctx: ParseContext) {
-    const reader = new JemallocReader(input.name, ctx);
+    const reader = new JemallocReader(input.name, ctx, input.sizeBytes);
     const lines = input.lines();
     for await (const { lines: batch, firstLine } of lines) {
       for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
@@ -97,6 +97,7 @@ class JemallocReader {
   constructor(
     file: string,
     private readonly ctx: ParseContext,
+    sizeBytes: number | undefined,
   ) {
     const name = parseDumpName(file);
     this.builder = new ProfileBuilder({
@@ -104,6 +105,9 @@ class JemallocReader {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
       maxStacks: ctx.options.maxStacks,
+      // About one stack node per 64 bytes of dump (frames are ~15 bytes,
+      // most shared with other stacks); compressed inputs just grow later.
+      expectedStacks: sizeBytes !== undefined ? sizeBytes / 64 : undefined,
       meta: {
         format: 'jemalloc',
         variant: 'heap_v2',

@@ -50,6 +50,8 @@ export class Input {
     readonly head: Uint8Array,
     private readonly rest: AsyncIterator<Uint8Array>,
     private readonly maxLineBytes: number,
+    /** Size of the file as stored (compressed bytes), when known: a hint for sizing tables. */
+    readonly sizeBytes?: number,
   ) {}
 
   /** The head decoded leniently, for sniffing. */
@@ -110,20 +112,19 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
   } else {
     raw = readFileChunks(path, chunkBytes);
   }
-  if (options.onProgress) {
-    const total = path === '-' ? undefined : await stat(path).then((st) => st.size, () => undefined);
-    raw = counted(raw, total, options.onProgress);
-  }
-  return openStream(path, raw, options);
+  const size = path === '-' ? undefined : await stat(path).then((st) => st.size, () => undefined);
+  if (options.onProgress) raw = counted(raw, size, options.onProgress);
+  return openStream(path, raw, options, size);
 }
 
 /** Opens bytes held in memory, fed in chunks of `chunkBytes`. */
 export async function openBytes(name: string, bytes: Uint8Array, options: OpenOptions = {}): Promise<Input> {
+  const size = bytes.length;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
   }
-  return openStream(name, chunks(), options);
+  return openStream(name, chunks(), options, size);
 }
 
 async function* counted(
@@ -191,16 +192,16 @@ const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8
 // Local file header, or the end-of-central-directory record of an empty archive.
 const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
 
-async function openStream(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions): Promise<Input> {
+async function openStream(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions, sizeBytes?: number): Promise<Input> {
   try {
-    return await openDecompressed(name, raw, options);
+    return await openDecompressed(name, raw, options, sizeBytes);
   } catch (error) {
     if (error instanceof StreamError) throw new ParseError(name, 1, error.message);
     throw error;
   }
 }
 
-async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions): Promise<Input> {
+async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions, sizeBytes?: number): Promise<Input> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Four bytes are enough to recognise gzip and zip.
   const sniffed = await takeHead(raw, 4);
@@ -217,10 +218,10 @@ async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, op
     content = unzipped.data;
     const { head, rest } = await takeHead(content, HEAD_BYTES);
     member = unzipped.member();
-    return new Input(name, compression, member, head, rest, maxLineBytes);
+    return new Input(name, compression, member, head, rest, maxLineBytes, sizeBytes);
   }
   const { head, rest } = await takeHead(content, HEAD_BYTES);
-  return new Input(name, compression, member, head, rest, maxLineBytes);
+  return new Input(name, compression, member, head, rest, maxLineBytes, sizeBytes);
 }
 
 /**

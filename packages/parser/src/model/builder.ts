@@ -33,6 +33,12 @@ export interface ProfileBuilderOptions {
   meta: ProfileMeta;
   /** Distinct stacks allowed before {@link LimitExceededError}. */
   maxStacks?: number;
+  /**
+   * Expected number of distinct stack nodes, when the importer can estimate
+   * it (from the input's size): the stack tables are sized once instead of
+   * doubling and rehashing as they fill.
+   */
+  expectedStacks?: number;
 }
 
 type Int32Col = GrowableColumn<Int32Array>;
@@ -65,9 +71,12 @@ export class ProfileBuilder {
   private readonly scratch: AddressParts = { hi: 0, lo: 0 };
 
   // stacks
-  private readonly stackIndex = new PairIndex(4096);
-  private readonly stackParent: Int32Col = int32Column(4096);
-  private readonly stackLocation: Int32Col = int32Column(4096);
+  private readonly stackIndex: PairIndex;
+  private readonly stackParent: Int32Col;
+  private readonly stackLocation: Int32Col;
+  /** Per stack node: the location and id of the child last interned under it (-1: none). */
+  private readonly lastChildLocation: Int32Col;
+  private readonly lastChild: Int32Col;
 
   // samples
   private readonly sampleStack: Int32Col = int32Column(4096);
@@ -85,6 +94,12 @@ export class ProfileBuilder {
     this.sampleTypes = options.sampleTypes;
     this.defaultSampleType = options.defaultSampleType ?? options.sampleTypes[options.sampleTypes.length - 1]?.type ?? '';
     this.maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
+    const stacks = Math.min(Math.max(4096, Math.ceil(options.expectedStacks ?? 0)), 1 << 24);
+    this.stackIndex = new PairIndex(stacks);
+    this.stackParent = int32Column(stacks);
+    this.stackLocation = int32Column(stacks);
+    this.lastChildLocation = int32Column(stacks);
+    this.lastChild = int32Column(stacks);
     this.sampleValues = options.sampleTypes.map(() => float64Column(4096));
     this.labelKeys = options.labels ?? [];
     this.labelValues = this.labelKeys.map(() => float64Column(4096));
@@ -92,6 +107,8 @@ export class ProfileBuilder {
     this.stackIndex.intern(-1, -1);
     this.stackParent.push(-1);
     this.stackLocation.push(-1);
+    this.lastChildLocation.push(-1);
+    this.lastChild.push(-1);
     this.locLineStart.push(0);
   }
 
@@ -158,6 +175,10 @@ export class ProfileBuilder {
 
   /** Interns the stack (parent, location) and returns its id. */
   internStackNode(parent: number, location: number): number {
+    // Walks from the root revisit the child they took last time far more
+    // often than not; remembering it per node skips the hash lookup, whose
+    // cache misses dominate interning on large dumps.
+    if (this.lastChildLocation.data[parent] === location) return this.lastChild.data[parent];
     const before = this.stackIndex.size;
     const id = this.stackIndex.intern(parent, location);
     if (id === before) {
@@ -168,7 +189,11 @@ export class ProfileBuilder {
       }
       this.stackParent.push(parent);
       this.stackLocation.push(location);
+      this.lastChildLocation.push(-1);
+      this.lastChild.push(-1);
     }
+    this.lastChildLocation.data[parent] = location;
+    this.lastChild.data[parent] = id;
     return id;
   }
 

@@ -1,0 +1,78 @@
+/**
+ * The real `heapscope` executable (the bundle `pnpm build` writes) as a
+ * process: a reader that stops early, Ctrl-C, and the progress line.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Progress } from '../src/progress.js';
+import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+
+const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
+const built = existsSync(BIN);
+if (!built) console.warn(`[heapscope tests] ${BIN} is missing (run pnpm build): process tests are skipped`);
+
+function run(args: string[], options: { closeStdoutAfter?: number; signalAfterMs?: number } = {}) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let seen = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      seen += d.length;
+      if (options.closeStdoutAfter !== undefined && seen >= options.closeStdoutAfter) child.stdout.destroy();
+    });
+    if (options.signalAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+describe.skipIf(!built)('the heapscope process', () => {
+  const dump = fixtureFile('jemalloc/all', /\.f\.heap$/);
+
+  it('exits quietly when the reader closes the pipe early', async () => {
+    const r = await run(['info', '--no-symbolize', dump, dump, dump], { closeStdoutAfter: 1 });
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.code).toBe(0);
+  });
+
+  it('Ctrl-C leaves no output file and no temporary file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heapscope-sigint-'));
+    // A large enough input that the run is still going when the signal comes.
+    const big = join(dir, 'big.heap');
+    const text = readFileSync(dump, 'utf8');
+    const body = text.slice(text.indexOf('\n@') + 1, text.indexOf('\nMAPPED_LIBRARIES'));
+    writeFileSync(big, text.slice(0, text.indexOf('\n@') + 1) + `${body}\n`.repeat(4000));
+    const out = join(dir, 'out.json');
+    const r = await run(['top', '--no-symbolize', '--format', 'json', '-o', out, big], { signalAfterMs: 300 });
+    expect(r.code === 130 || r.signal === 'SIGINT').toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['big.heap']);
+  });
+});
+
+describe('progress line', () => {
+  it('appears on a terminal only after a second, and is erased at the end', () => {
+    let written = '';
+    const sink = { write: (s: string | Uint8Array) => (written += String(s)), isTTY: true };
+    const progress = new Progress(sink, true);
+    const now = Date.now;
+    let t = 1_000_000;
+    Date.now = () => t;
+    try {
+      const report = progress.reporter('big.heap')!;
+      report(1 << 20, 10 << 20);
+      expect(written).toBe(''); // under a second: nothing
+      t += 1500;
+      report(5 << 20, 10 << 20);
+      expect(written).toMatch(/heapscope: reading big\.heap: 5 MiB of 10 MiB \(50%\)$/);
+      progress.done();
+      expect(written.endsWith('\r\u001b[2K')).toBe(true);
+    } finally {
+      Date.now = now;
+    }
+    expect(new Progress(sink, false).reporter('x')).toBeUndefined();
+  });
+});

@@ -74,9 +74,9 @@ export class ProfileBuilder {
   private readonly stackIndex: PairIndex;
   private readonly stackParent: Int32Col;
   private readonly stackLocation: Int32Col;
-  /** Per stack node: the location and id of the child last interned under it (-1: none). */
-  private readonly lastChildLocation: Int32Col;
-  private readonly lastChild: Int32Col;
+  /** Per stack node, two slots: the locations and ids of its most recent children (-1: none). */
+  private readonly recentLocation: Int32Col;
+  private readonly recentChild: Int32Col;
 
   // samples
   private readonly sampleStack: Int32Col = int32Column(4096);
@@ -98,8 +98,8 @@ export class ProfileBuilder {
     this.stackIndex = new PairIndex(stacks);
     this.stackParent = int32Column(stacks);
     this.stackLocation = int32Column(stacks);
-    this.lastChildLocation = int32Column(stacks);
-    this.lastChild = int32Column(stacks);
+    this.recentLocation = int32Column(stacks * 2);
+    this.recentChild = int32Column(stacks * 2);
     this.sampleValues = options.sampleTypes.map(() => float64Column(4096));
     this.labelKeys = options.labels ?? [];
     this.labelValues = this.labelKeys.map(() => float64Column(4096));
@@ -107,8 +107,7 @@ export class ProfileBuilder {
     this.stackIndex.intern(-1, -1);
     this.stackParent.push(-1);
     this.stackLocation.push(-1);
-    this.lastChildLocation.push(-1);
-    this.lastChild.push(-1);
+    this.noRecentChildren();
     this.locLineStart.push(0);
   }
 
@@ -175,10 +174,22 @@ export class ProfileBuilder {
 
   /** Interns the stack (parent, location) and returns its id. */
   internStackNode(parent: number, location: number): number {
-    // Walks from the root revisit the child they took last time far more
-    // often than not; remembering it per node skips the hash lookup, whose
-    // cache misses dominate interning on large dumps.
-    if (this.lastChildLocation.data[parent] === location) return this.lastChild.data[parent];
+    // Walks from the root mostly revisit a child they took recently: each
+    // node remembers its last two children (most recent first), which skips
+    // the hash lookup — whose cache misses dominate interning large dumps —
+    // for most frames.
+    const recentLocation = this.recentLocation.data;
+    const recentChild = this.recentChild.data;
+    const r = parent * 2;
+    if (recentLocation[r] === location) return recentChild[r];
+    if (recentLocation[r + 1] === location) {
+      const id = recentChild[r + 1];
+      recentLocation[r + 1] = recentLocation[r];
+      recentChild[r + 1] = recentChild[r];
+      recentLocation[r] = location;
+      recentChild[r] = id;
+      return id;
+    }
     const before = this.stackIndex.size;
     const id = this.stackIndex.intern(parent, location);
     if (id === before) {
@@ -189,12 +200,23 @@ export class ProfileBuilder {
       }
       this.stackParent.push(parent);
       this.stackLocation.push(location);
-      this.lastChildLocation.push(-1);
-      this.lastChild.push(-1);
+      this.noRecentChildren();
     }
-    this.lastChildLocation.data[parent] = location;
-    this.lastChild.data[parent] = id;
+    const recent = this.recentLocation.data;
+    const children = this.recentChild.data;
+    recent[r + 1] = recent[r];
+    children[r + 1] = children[r];
+    recent[r] = location;
+    children[r] = id;
     return id;
+  }
+
+  /** Two empty "recent child" slots for a new stack node. */
+  private noRecentChildren(): void {
+    this.recentLocation.push(-1);
+    this.recentLocation.push(-1);
+    this.recentChild.push(-1);
+    this.recentChild.push(-1);
   }
 
   /** Interns a stack given its locations leaf first (`locations[0]` is the leaf). */

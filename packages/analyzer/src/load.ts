@@ -14,6 +14,7 @@ import {
   traceBuilder,
   type AllocatorStats,
   type HeapProfile,
+  type Input,
   type LoadOptions,
 } from '@heapscope/parser';
 import { Replay, type ReplayOptions, type ReplayResult } from './replay/replay.js';
@@ -30,7 +31,11 @@ export interface LoadedInput {
 
 /** Opens `path` (`-` = stdin), detects its format, and parses (or replays) it. */
 export async function loadInput(path: string, options: LoadOptions & ReplayOptions = {}): Promise<LoadedInput> {
-  const input = await openInput(path, options);
+  return loadOpened(await openInput(path, options), options);
+}
+
+/** Detects the format of an opened input (or uses `inputFormat`) and parses or replays it. */
+export async function loadOpened(input: Input, options: LoadOptions & ReplayOptions = {}): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
   if (importer.kind === 'stats') {

@@ -10,6 +10,7 @@ import { openInput, type Input, type OpenOptions } from './input/source.js';
 import { LimitExceededError, ProfileBuilder } from './model/builder.js';
 import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from './model/profile.js';
 import type { TraceFacts, TraceImporter, TraceSink } from './trace/sink.js';
+import type { AllocatorStats, StatsImporter } from './stats/model.js';
 
 /** Options for loading inputs. */
 export interface LoadOptions extends OpenOptions, ImportOptions {
@@ -67,6 +68,14 @@ export async function parseTrace(
   const facts = await guarded(input, importer, () => importer.parse(input, ctx, builder, sink));
   builder.meta.warnings = [...builder.meta.warnings, ...ctx.warningList()];
   return facts;
+}
+
+/** Parses an opened input with a statistics importer; its warnings land in the result. */
+export async function parseStats(input: Input, importer: StatsImporter, options: ImportOptions = {}): Promise<AllocatorStats> {
+  const ctx = new ParseContext(input.name, importer.id, options, input);
+  const stats = await guarded(input, importer, () => importer.parse(input, ctx));
+  stats.warnings = ctx.warningList();
+  return stats;
 }
 
 /** Opens `path` (`-` = stdin), detects its format and parses it; snapshot formats only. */

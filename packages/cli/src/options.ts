@@ -3,7 +3,7 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, type Symbolizer, type Warning } from '@heapscope/parser';
+import { formatWarning, importers, type Symbolizer, type Warning } from '@heapscope/parser';
 import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
@@ -50,7 +50,7 @@ export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE (written whole or not at all)')
-    .option('--input-format <id>', 'skip detection and read inputs as this format (jemalloc, gperftools)')
+    .option('--input-format <id>', `skip detection and read inputs as this format (${importers.map((i) => i.id).join(', ')})`)
     .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')

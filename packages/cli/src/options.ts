@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { formatWarning, importers, type Symbolizer, type Warning } from '@heapscope/parser';
-import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteOptions } from '@heapscope/analyzer';
+import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
@@ -25,20 +25,25 @@ export interface InputOptions {
   debug?: boolean;
 }
 
-/** Filter and grouping options. */
-export interface FilterOptions {
+/** Stack filters: what every stack-shaped report and output takes. */
+export interface StackFilterOptions {
   focus?: string;
   ignore?: string;
   hide?: string;
   thread?: string;
-  by: GroupBy;
   keepAllocatorFrames?: boolean;
+}
+
+/** Filter and grouping options of the ranked reports (top, sizes, growth, …). */
+export interface FilterOptions extends StackFilterOptions {
+  by: GroupBy;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function positiveInt(flag: string) {
-  return (value: string) => {
+/** A parser of positive integer option values, naming the flag when one is not. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${value}"`);
     return n;
@@ -62,15 +67,19 @@ export function addInputOptions(cmd: Command): Command {
     .option('--debug', 'print stack traces for internal errors');
 }
 
-/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--by`. */
-export function addFilterOptions(cmd: Command): Command {
+/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--keep-allocator-frames`. */
+export function addStackFilterOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function'))
     .option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX')
     .option('--ignore <regex>', 'drop samples with a frame matching REGEX')
     .option('--hide <regex>', 'remove frames matching REGEX from stacks')
     .option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX')
-    .option('--keep-allocator-frames', 'do not drop the allocator\'s own frames at the leaf');
+    .option('--keep-allocator-frames', "do not drop the allocator's own frames at the leaf");
+}
+
+/** Adds `--by` and the stack filters. */
+export function addFilterOptions(cmd: Command): Command {
+  return addStackFilterOptions(cmd.addOption(new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function')));
 }
 
 function regex(flag: string, source: string | undefined): RegExp | undefined {
@@ -82,16 +91,25 @@ function regex(flag: string, source: string | undefined): RegExp | undefined {
   }
 }
 
-/** The analyzer's site options from the command line's. */
-export function siteOptions(o: FilterOptions): SiteOptions {
+/** The analyzer's filters from the command line's stack filter options. */
+export function stackFilters(o: StackFilterOptions): SiteFilters {
   return {
-    by: o.by,
     focus: regex('--focus', o.focus),
     ignore: regex('--ignore', o.ignore),
     hide: regex('--hide', o.hide),
     thread: regex('--thread', o.thread),
     keepAllocatorFrames: o.keepAllocatorFrames === true,
   };
+}
+
+/** Whether any stack filter was given. */
+export function hasStackFilters(o: StackFilterOptions): boolean {
+  return o.focus !== undefined || o.ignore !== undefined || o.hide !== undefined || o.thread !== undefined || o.keepAllocatorFrames === true;
+}
+
+/** The analyzer's site options (grouping and filters) from the command line's. */
+export function siteOptions(o: FilterOptions): SiteOptions {
+  return { by: o.by, ...stackFilters(o) };
 }
 
 /** Reads, parses (or replays) and, unless `--no-symbolize`, symbolizes every input. */

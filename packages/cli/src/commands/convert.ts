@@ -7,7 +7,7 @@
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { commonSampleType } from '@heapscope/analyzer';
-import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
@@ -15,18 +15,7 @@ import { toCollapsed } from '../render/collapsed.js';
 import type { Orientation } from '../render/flamegraph-svg.js';
 // main.ts imports this module; VERSION is only read when a command runs.
 import { VERSION } from '../main.js';
-import {
-  addStackFilterOptions,
-  hasStackFilters,
-  inputsLabel,
-  plainFlameFor,
-  positiveInt,
-  renderFlame,
-  stackFilters,
-  sumProfiles,
-  warnNegative,
-  type StackFilterOptions,
-} from './flamegraph.js';
+import { inputsLabel, plainFlameFor, renderFlame, sumProfiles, warnNegative } from './flamegraph.js';
 
 type Target = 'pprof' | 'speedscope' | 'collapsed' | 'svg' | 'html';
 const TARGETS: readonly Target[] = ['pprof', 'speedscope', 'collapsed', 'svg', 'html'];

@@ -8,21 +8,13 @@ import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { loadSeries } from '../series.js';
+import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
 import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
 import { renderFlameHtml } from '../render/flamegraph-html.js';
 import { describeSampleType } from '../render/speedscope.js';
-
-/** Options of the stack-shaped outputs (flamegraph, convert, view). */
-export interface StackFilterOptions {
-  focus?: string;
-  ignore?: string;
-  hide?: string;
-  thread?: string;
-  keepAllocatorFrames?: boolean;
-}
 
 interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
   to?: 'svg' | 'html';
@@ -34,50 +26,6 @@ interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
   growth?: boolean;
   order: SeriesOrder;
   windows?: number;
-}
-
-/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--keep-allocator-frames`. */
-export function addStackFilterOptions(cmd: Command): Command {
-  return cmd
-    .option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX')
-    .option('--ignore <regex>', 'drop samples with a frame matching REGEX')
-    .option('--hide <regex>', 'remove frames matching REGEX from stacks')
-    .option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX')
-    .option('--keep-allocator-frames', "keep the allocator's own frames at the leaf");
-}
-
-function regex(flag: string, source: string | undefined): RegExp | undefined {
-  if (source === undefined) return undefined;
-  try {
-    return new RegExp(source);
-  } catch (error) {
-    throw new UsageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
-  }
-}
-
-/** The analyzer's filters from the command line's. */
-export function stackFilters(o: StackFilterOptions): SiteFilters {
-  return {
-    focus: regex('--focus', o.focus),
-    ignore: regex('--ignore', o.ignore),
-    hide: regex('--hide', o.hide),
-    thread: regex('--thread', o.thread),
-    keepAllocatorFrames: o.keepAllocatorFrames === true,
-  };
-}
-
-/** Whether any stack filter was given. */
-export function hasStackFilters(o: StackFilterOptions): boolean {
-  return o.focus !== undefined || o.ignore !== undefined || o.hide !== undefined || o.thread !== undefined || o.keepAllocatorFrames === true;
-}
-
-/** A positive integer option value. */
-export function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${value}"`);
-    return n;
-  };
 }
 
 /** `svg` or `html` from an explicit choice or the output file's extension. */
@@ -167,26 +115,7 @@ Examples:
           `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(input.total(input.sampleTypeIndex(type.type)), type.unit)}`,
         );
       } else if (options.growth) {
-        const loaded = await loadInputs(inputs, options, io, { windows: options.windows });
-        let series: HeapProfile[];
-        let how: string;
-        if (options.windows !== undefined) {
-          if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
-          series = loaded[0].trace.snapshots.map((s) => s.profile);
-          how = `${series.length} windows of ${inputsLabel(inputs)}`;
-        } else {
-          if (loaded.length < 2) throw new UsageError('--growth needs at least two dumps (or one trace with --windows N)');
-          const all = loaded.map((l) => l.profile);
-          let order;
-          try {
-            order = seriesOrder(all, options.order);
-          } catch (error) {
-            throw new UsageError((error as Error).message);
-          }
-          series = order.indexes.map((i) => all[i]);
-          how = `${series.length} dumps ${order.by === 'sequence' ? 'by sequence number' : 'in the order given'}`;
-          for (const w of seriesWarnings(series)) io.stderr.write(`heapscope: warning: ${w}\n`);
-        }
+        const { profiles: series, how } = await loadSeries(inputs, options, io, 'flamegraph --growth');
         if (series.length < 2) throw new UsageError('--growth needs at least two points');
         const type = commonSampleType(series, options.sampleType);
         data = growthFlame(series, type, filters, options.title ?? `heapscope growth: ${inputsLabel(inputs)}`, `${describeSampleType(type)} over ${how}`);

@@ -3,9 +3,9 @@
  * windows of one event trace.
  */
 import { Option, type Command } from 'commander';
-import { growth, seriesOrder, seriesWarnings, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
-import type { HeapProfile } from '@heapscope/parser';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { growth, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
+import { addFilterOptions, addInputOptions, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { loadSeries } from '../series.js';
 import { ReportOutput, ThresholdError, UsageError, type CliIo } from '../io.js';
 import { formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -27,8 +27,8 @@ export function registerGrowth(program: Command, io: CliIo): void {
     .argument('<input...>', 'dumps of one process (or one trace with --windows)')
     .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
     .addOption(new Option('--order <order>', 'order of the series: by dump sequence numbers when every name has one (auto), or as given').choices(['auto', 'given', 'sequence']).default('auto'))
-    .option('--windows <n>', 'for one event trace: split it into N windows and compare the live set at their ends', (v) => positive('--windows', v))
-    .option('-n, --node-count <n>', 'show the first N sites', (v) => positive('-n', v))
+    .option('--windows <n>', 'for one event trace: split it into N windows and compare the live set at their ends', positiveInt('--windows'))
+    .option('-n, --node-count <n>', 'show the first N sites', positiveInt('-n'))
     .option('--fail-on-growth <bytes>', 'exit 3 when a site grows by more than BYTES from first to last point (beyond sampling noise)', (v) => parseBytes('--fail-on-growth', v));
   addFilterOptions(addInputOptions(cmd))
     .addHelpText(
@@ -43,36 +43,11 @@ Examples:
   $ heapscope growth --windows 10 record_allocs.txt`,
     )
     .action(async (inputs: string[], options: GrowthCommandOptions) => {
-      const loaded = await loadInputs(inputs, options, io, { windows: options.windows });
-      let profiles: HeapProfile[];
-      let labels: string[];
-      let orderedBy = '';
-      let warnings: string[] = [];
-      if (options.windows) {
-        if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
-        const snapshots = loaded[0].trace.snapshots;
-        profiles = snapshots.map((s) => s.profile);
-        labels = snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`);
-        orderedBy = `${snapshots.length} windows of ${inputs[0]}`;
-      } else {
-        if (loaded.length < 2) throw new UsageError('growth needs at least two dumps (or one trace with --windows N)');
-        const all = loaded.map((l) => l.profile);
-        let order;
-        try {
-          order = seriesOrder(all, options.order);
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-        profiles = order.indexes.map((i) => all[i]);
-        labels = profiles.map((p) => p.meta.file);
-        orderedBy = order.by === 'sequence' ? 'ordered by dump sequence number' : 'in the order given';
-        warnings = seriesWarnings(profiles);
-        for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      }
+      const { profiles, labels, how, warnings } = await loadSeries(inputs, options, io, 'growth');
       const report = growth(profiles, { ...siteOptions(options), sampleType: options.sampleType, labels });
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, orderedBy));
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, how));
       await out.close();
       if (options.failOnGrowth !== undefined) {
         const over = report.rows.filter((r) => r.delta > options.failOnGrowth! && !r.withinNoise);
@@ -88,19 +63,14 @@ Examples:
     });
 }
 
-function positive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${v}"`);
-  return n;
-}
 
 function signed(value: number, unit: string): string {
   return `${value > 0 ? '+' : ''}${formatValue(value, unit)}`;
 }
 
-export function renderGrowth(r: GrowthReport, orderedBy: string): string {
+export function renderGrowth(r: GrowthReport, how: string): string {
   let out = `${r.verdict}\n`;
-  out += `${r.sampleType}, ${r.points} points ${orderedBy}: ${r.labels.map((l, i) => `${i + 1}=${l.replace(/.*\//, '')}`).join(' ')}\n\n`;
+  out += `${r.sampleType}, ${how}: ${r.labels.map((l, i) => `${i + 1}=${l.replace(/.*\//, '')}`).join(' ')}\n\n`;
   const inline = r.points <= 6;
   const rows = r.rows.map((row) => [
     signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),

@@ -15,12 +15,12 @@ import { dirname, extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { commonSampleType } from '@heapscope/analyzer';
-import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { toSpeedscope } from '../render/speedscope.js';
 // main.ts imports this module; VERSION is only read when a command runs.
 import { VERSION } from '../main.js';
-import { addStackFilterOptions, inputsLabel, stackFilters, sumProfiles, type StackFilterOptions } from './flamegraph.js';
+import { inputsLabel, sumProfiles } from './flamegraph.js';
 
 interface ViewCommandOptions extends InputOptions, StackFilterOptions {
   sampleType?: string;

@@ -21,35 +21,19 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { HAVE_GO, HEAP_TYPES, WORKLOAD_FUNCTIONS, goEnv, readReferenceText, type ReferenceRow } from '../../parser/test/helpers/reference-tools.js';
 
-const HAVE_GO = (() => {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!HAVE_GO) console.warn('[heapscope tests] `go` not found (apt-get install golang-go): the go tool pprof agreement tests are skipped');
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
-const TYPES = ['inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects'];
-const WORKLOAD_FUNCTIONS = ['leak_site', 'steady_site', 'churn_site', 'odd_size_site', 'realloc_site', 'make_node', 'inlined_site', 'main', 'worker_main'];
+const TYPES = HEAP_TYPES;
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-gopprof-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function goEnv(): NodeJS.ProcessEnv {
-  const home = join(scratch, 'home');
-  mkdirSync(join(home, 'tmp'), { recursive: true });
-  return { PATH: process.env.PATH, HOME: home, GOCACHE: join(home, 'gocache'), GOPROXY: 'off', GOTOOLCHAIN: 'local', PPROF_TMPDIR: join(home, 'tmp'), PPROF_BINARY_PATH: join(home, 'none') };
-}
+const env = () => goEnv(scratch);
 
-interface Row {
-  name: string;
-  flat: number;
-  cum: number;
-}
+type Row = ReferenceRow;
 
 /** `go tool pprof -top -unit=B` output: "Showing nodes accounting for …, …% of TOTAL total", then rows. */
 function readGoTop(text: string): { total: number; rows: Row[] } {
@@ -64,18 +48,6 @@ function readGoTop(text: string): { total: number; rows: Row[] } {
   return { total: Number(total[1]), rows };
 }
 
-/** The reference tools' `--text` output (as reference-agreement.test.ts reads it). */
-function readReferenceText(text: string): { total: number; rows: Row[] } {
-  const lines = text.trimEnd().split('\n');
-  const total = /^Total: (-?\d+) /.exec(lines[0]);
-  if (!total) throw new Error(`no "Total:" line in ${lines[0]}`);
-  const rows = lines.slice(1).map((line) => {
-    const m = /^\s*(-?\d+)\s+\S+%\s+\S+%\s+(-?\d+)\s+\S+%\s+(.*)$/.exec(line);
-    if (!m) throw new Error(`unexpected reference line: ${line}`);
-    return { name: m[3].replace(/ \(inline\)$/, '').replace(/@@?[A-Z][A-Za-z0-9_.]*$/, ''), flat: Number(m[1]), cum: Number(m[2]) };
-  });
-  return { total: Number(total[1]), rows };
-}
 
 const cases = [
   ...findFiles(join(FIXTURES, 'jemalloc'), /\.heap$/).map((dump) => ({ dump, tool: 'jeprof' })),
@@ -96,7 +68,7 @@ describe.skipIf(!HAVE_GO)('go tool pprof on heapscope pprof output agrees with j
         let text: string;
         try {
           text = execFileSync('go', ['tool', 'pprof', '-symbolize=none', '-top', '-unit=B', '-nodefraction=0', '-nodecount=1000000', `-sample_index=${type}`, out], {
-            env: goEnv(),
+            env: env(),
             stdio: ['ignore', 'pipe', 'pipe'],
           }).toString();
         } catch (error) {

@@ -19,34 +19,11 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { HEAP_TYPES, WORKLOAD_FUNCTIONS, agrees, readReferenceText, type ReferenceRow } from '../../parser/test/helpers/reference-tools.js';
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
-const TYPES = ['inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects'];
-/** Functions defined in fixtures/src/workload.c. */
-const WORKLOAD_FUNCTIONS = ['leak_site', 'steady_site', 'churn_site', 'odd_size_site', 'realloc_site', 'make_node', 'inlined_site', 'main', 'worker_main'];
-
-interface ReferenceRow {
-  name: string;
-  flat: number;
-  cum: number;
-}
-
-/** Reads `--text` output: "Total: N B|objects", then "flat flat% sum% cum cum% name" rows. */
-function readReferenceText(text: string): { total: number; rows: ReferenceRow[] } {
-  const lines = text.trimEnd().split('\n');
-  const total = /^Total: (-?\d+) /.exec(lines[0]);
-  if (!total) throw new Error(`no "Total:" line in ${lines[0]}`);
-  const rows = lines.slice(1).map((line) => {
-    const m = /^\s*(-?\d+)\s+\S+%\s+\S+%\s+(-?\d+)\s+\S+%\s+(.*)$/.exec(line);
-    if (!m) throw new Error(`unexpected reference line: ${line}`);
-    // jeprof marks inlined frames "(inline)"; nm -D names carry symbol versions.
-    const name = m[3].replace(/ \(inline\)$/, '').replace(/@@?[A-Z][A-Za-z0-9_.]*$/, '');
-    return { name, flat: Number(m[1]), cum: Number(m[2]) };
-  });
-  return { total: Number(total[1]), rows };
-}
-
-const close = (ours: number, theirs: number) => Math.abs(ours - theirs) < 1 + 1e-9 * Math.abs(theirs);
+const TYPES = HEAP_TYPES;
+const close = agrees;
 
 const cases = [
   ...findFiles(join(FIXTURES, 'jemalloc'), /\.heap$/).map((dump) => ({ dump, tool: 'jeprof' })),

@@ -15,38 +15,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity, detectImporter, loadSnapshot, openBytes, parseSnapshot, type HeapProfile } from '@heapscope/parser';
 import { CORPUS, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
 import { fixtureFile } from './helpers/inputs.js';
+import { HAVE_GO, goEnv } from './helpers/reference-tools.js';
 
 corpusSkipNote();
 
-const HAVE_GO = (() => {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!HAVE_GO) console.warn('[heapscope tests] `go` not found (apt-get install golang-go): tests against go tool pprof and Go heap profiles are skipped');
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-pprof-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Environment for the go tool that never reaches the network or the user's caches. */
-function goEnv(): NodeJS.ProcessEnv {
-  const home = join(scratch, 'home');
-  mkdirSync(join(home, 'tmp'), { recursive: true });
-  return {
-    PATH: process.env.PATH,
-    HOME: home,
-    GOCACHE: join(home, 'gocache'),
-    GOPATH: join(home, 'gopath'),
-    GOFLAGS: '-mod=mod',
-    GO111MODULE: 'off',
-    GOPROXY: 'off',
-    GOTOOLCHAIN: 'local',
-    PPROF_TMPDIR: join(home, 'tmp'),
-  };
-}
+/** Environment for the go tool that never reaches the network or the user's caches; builds without modules. */
+const buildEnv = () => goEnv(scratch, { GOPATH: join(scratch, 'home', 'gopath'), GOFLAGS: '-mod=mod', GO111MODULE: 'off' });
 
 async function fromBytes(bytes: Uint8Array, name = 'unnamed', chunkBytes?: number): Promise<HeapProfile> {
   const input = await openBytes(name, bytes, { chunkBytes });
@@ -250,7 +229,7 @@ func main() {
 `,
     );
     const out = join(dir, 'heap.pb.gz');
-    execFileSync('go', ['run', 'main.go', out], { cwd: dir, env: goEnv(), stdio: 'pipe' });
+    execFileSync('go', ['run', 'main.go', out], { cwd: dir, env: buildEnv(), stdio: 'pipe' });
     const p = await loadSnapshot(out);
     expect(checkIntegrity(p)).toEqual([]);
     expect(p.sampleTypes.map((t) => `${t.type}/${t.unit}`)).toEqual(['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
@@ -282,11 +261,11 @@ func main() {
     for (const name of ['cppbench.heap', 'cppbench.growth', 'gobench.heap']) {
       it(`${name}: every sample's values and addresses are those go tool pprof -raw reads`, async () => {
         const out = join(scratch, `${name}.pb.gz`);
-        const proto = execFileSync('go', ['tool', 'pprof', '-symbolize=none', '-proto', join(CORPUS, 'pprof-legacy', name)], { env: goEnv(), maxBuffer: 1 << 26 });
+        const proto = execFileSync('go', ['tool', 'pprof', '-symbolize=none', '-proto', join(CORPUS, 'pprof-legacy', name)], { env: buildEnv(), maxBuffer: 1 << 26 });
         writeFileSync(out, proto);
         const p = await loadSnapshot(out);
         expect(checkIntegrity(p)).toEqual([]);
-        const raw = execFileSync('go', ['tool', 'pprof', '-symbolize=none', '-raw', out], { env: goEnv(), maxBuffer: 1 << 26 }).toString();
+        const raw = execFileSync('go', ['tool', 'pprof', '-symbolize=none', '-raw', out], { env: buildEnv(), maxBuffer: 1 << 26 }).toString();
         const samples = raw.slice(raw.indexOf('Samples:'), raw.indexOf('Locations'));
         const rows = [...samples.matchAll(/^\s*(-?\d+(?:\s+-?\d+)*):((?:\s+\d+)*)\s*$/gm)].map((m) => m[1].trim().split(/\s+/).map(Number));
         expect(rows.length).toBeGreaterThan(0);

@@ -109,6 +109,13 @@ describe('heapscope CLI', () => {
     expect(existsSync(failed)).toBe(false);
   });
 
+  it('demangles C++ names an input gives mangled (perf samples), keeping the mangled name as the system name', async () => {
+    const perf = join(dir, 'cpu.perf.txt');
+    writeFileSync(perf, 'prog 123 1.000000:          1 cycles: \n\t          401000 _Z4betav+0x10 (/bin/prog)\n\t          401100 main+0x20 (/bin/prog)\n\n');
+    const report = JSON.parse((await runCli(['top', '--format', 'json', perf])).stdout);
+    expect(report.rows.map((r: { name: string }) => r.name)).toEqual(['beta()', 'main']);
+  });
+
   it('--help of each command shows an example; --version prints the version', async () => {
     for (const command of ['info', 'top']) {
       const r = await runCli([command, '--help']);

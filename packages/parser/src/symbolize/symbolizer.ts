@@ -15,6 +15,7 @@ import { stat } from 'node:fs/promises';
 import { toNumber } from '../model/address.js';
 import type { HeapProfile, Mapping } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
+import { StringTable } from '../model/string-table.js';
 import { IDENTITY, translationFor, type AddressTranslation, type TranslationRule } from './address-translation.js';
 import {
   isPseudoPath,
@@ -411,7 +412,26 @@ export class Symbolizer {
       }
       return frames;
     });
-    return { profile: symbolized, report };
+    return { profile: await this.demangleKept(symbolized, options.demangle ?? 'auto', report), report };
+  }
+
+  /**
+   * Demangles names the input itself gave (perf prints C++ symbols mangled,
+   * `_Z4betav`): functions whose name looks mangled and was never demangled
+   * get the demangled name; the mangled one stays their system name.
+   */
+  private async demangleKept(profile: HeapProfile, mode: DemangleMode, report: SymbolizeReport): Promise<HeapProfile> {
+    const { functions: f, strings } = profile;
+    const mangled: RawFrame[] = [];
+    for (let i = 0; i < f.length; i++) {
+      const name = strings[f.name[i]];
+      if (f.name[i] === f.systemName[i] && looksMangled(name)) mangled.push({ name, file: '', line: 0 });
+    }
+    if (mangled.length === 0 || mode === 'none') return profile;
+    const demangle = await this.demangleAll([mangled], mode, report);
+    const table = StringTable.from(strings);
+    const names = Int32Array.from(f.name, (id, i) => (f.name[i] === f.systemName[i] && looksMangled(strings[id]) ? table.intern(demangle(strings[id])) : id));
+    return profile.with({ strings: table.strings, functions: { ...f, name: names } });
   }
 
   /**

@@ -279,9 +279,10 @@ const BAD: { name: string; id: string; text: string; line: number; message: RegE
     message: /not a jemalloc statistics line/,
   },
   {
-    name: 'jemalloc JSON: truncated',
+    // Older jemalloc indents its JSON over many lines: a dump cut at a line end.
+    name: 'jemalloc JSON: a document never closed',
     id: 'jemalloc-stats-json',
-    text: '{"jemalloc":{"version":"5.3.0","stats":{"allocated":1}}}\n{"jemalloc":{"version":"5.3.0","stats":{"alloc',
+    text: '{"jemalloc":{"version":"5.3.0","stats":{"allocated":1}}}\n{"jemalloc":{"version":"5.3.0",\n"stats":{"allocated":2}\n',
     line: 2,
     message: /JSON document not finished/,
   },
@@ -367,6 +368,17 @@ describe('statistics importers: broken inputs', () => {
       }
     });
   }
+
+  it('jemalloc JSON cut in the middle of its last line: the dumps before it, and a truncation warning', async () => {
+    // 5.3 writes a dump as one line with no newline: a writer killed mid-dump leaves a line cut short.
+    const cut = '{"jemalloc":{"version":"5.3.0","stats":{"allocated":1}}}\n{"jemalloc":{"version":"5.3.0","stats":{"alloc';
+    const stats = await parse(cut, 'jemalloc-stats-json');
+    expect(stats.snapshots.map((s) => s.allocatedBytes)).toEqual([1]);
+    const w = stats.warnings.find((x) => x.locations.some((l) => l.line === 2));
+    expect(w?.message).toMatch(/ends in the middle of a line \(truncated\?\).*JSON document not finished/);
+    // Alone, the cut dump leaves nothing to report: an error, never an empty series.
+    await expect(parse(cut.slice(cut.indexOf('\n') + 1), 'jemalloc-stats-json')).rejects.toThrow(/no .* found/);
+  });
 
   it('an input with no dump at all is an error, not an empty series', async () => {
     for (const id of ['jemalloc-stats', 'glibc-malloc-info', 'tcmalloc-stats', 'mimalloc-stats', 'proc']) {

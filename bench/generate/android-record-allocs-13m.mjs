@@ -60,21 +60,28 @@ function templates(text) {
   });
 }
 
-export async function generate({ root, log }) {
+/**
+ * Writes prefixes of the repeated surfaceflinger stream described above:
+ * `files` maps a name to { path (repo-relative), lines }, and each file gets
+ * the stream's first `lines` lines (so a shorter file is a prefix of a
+ * longer one). Checks the line counts it wrote; resolves to
+ * { sourceLines, [name]: { bytes, lines, malloc, calloc, … } }.
+ */
+export async function writeRepeatedTraces(root, files, log) {
   const source = corpusZip(root);
   if (!existsSync(source)) throw new Error(`${source} not found: the shared corpus is needed (set HEAPSCOPE_CORPUS to its directory)`);
   const { data } = firstMember(readFileSync(source));
   const lines = templates(data.toString('latin1'));
   if (lines.some((l) => l.ptrs.some((p) => p.length > 8))) throw new Error('the source trace has 64-bit pointers; this generator expects the 32-bit surfaceflinger trace');
-  log(`${source}: ${lines.length} lines; writing ${Object.values(LENGTHS).join(', ')} lines`);
+  log(`${source}: ${lines.length} lines; writing ${Object.values(files).map((f) => f.lines).join(', ')} lines`);
 
-  const files = Object.entries(LENGTHS).map(([name, n]) => ({ name, n, fd: openSync(path.join(root, outputs[name]), 'w') }));
-  const total = Math.max(...files.map((f) => f.n));
+  const outs = Object.entries(files).map(([name, f]) => ({ name, rel: f.path, n: f.lines, fd: openSync(path.join(root, f.path), 'w') }));
+  const total = Math.max(...outs.map((f) => f.n));
   let written = 0;
   let chunk = '';
   let chunkLines = 0;
   const flush = () => {
-    for (const f of files) {
+    for (const f of outs) {
       // Each file gets the prefix of the stream up to its own length.
       const before = written - chunkLines;
       if (before >= f.n) continue;
@@ -101,21 +108,25 @@ export async function generate({ root, log }) {
     }
   }
   flush();
-  for (const f of files) closeSync(f.fd);
+  for (const f of outs) closeSync(f.fd);
 
-  // Check what was written: the line counts, and the first repetition's mix.
-  const result = {};
-  for (const f of files) {
-    const file = path.join(root, outputs[f.name]);
+  // Check what was written: the line counts, and the mix of operations.
+  const result = { sourceLines: lines.length };
+  for (const f of outs) {
+    const file = path.join(root, f.rel);
     const counts = countOps(readFileSync(file));
     if (counts.lines !== f.n) throw new Error(`${file}: ${counts.lines} lines, expected ${f.n}`);
     result[f.name] = { bytes: statSync(file).size, ...counts };
-    log(`${outputs[f.name]}: ${counts.lines} lines, ${statSync(file).size} bytes`);
+    log(`${f.rel}: ${counts.lines} lines, ${statSync(file).size} bytes`);
   }
+  return result;
+}
+
+export async function generate({ root, log }) {
+  const result = await writeRepeatedTraces(root, Object.fromEntries(Object.entries(LENGTHS).map(([name, n]) => [name, { path: outputs[name], lines: n }])), log);
   const mib = (n) => (result[n].bytes / 2 ** 20).toFixed(0);
   return {
     summary: `2.5 M / 6.5 M / 13 M operations (${mib('ops2_5m')} / ${mib('ops6_5m')} / ${mib('ops13m')} MiB), the surfaceflinger trace repeated with each repetition's pointers in their own range`,
-    sourceLines: lines.length,
     ...result,
   };
 }

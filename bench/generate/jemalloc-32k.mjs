@@ -28,20 +28,31 @@ export const tools = {
 };
 
 /** Workload parameters: 2^LEVELS paths; PREFIX extra frames on every stack. */
-const LEVELS = 15;
+export const LEVELS = 15;
 const PREFIX = 0;
-const CFLAGS = ['-O1', '-g', '-fno-omit-frame-pointer', '-Wall', '-Wextra'];
+/** How the benchmark workloads (bench/src/*.c) are compiled. */
+export const CFLAGS = ['-O1', '-g', '-fno-omit-frame-pointer', '-Wall', '-Wextra'];
 
-const LIBJEMALLOC_CANDIDATES = [
-  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
-  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
-  '/usr/lib64/libjemalloc.so.2',
-  '/usr/lib/libjemalloc.so.2',
-  '/usr/local/lib/libjemalloc.so.2',
-];
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+
+/** Absolute path of an installed shared library (libjemalloc.so.2, libtcmalloc.so.4), or throws saying which package has it. */
+export function findLibrary(name, pkg) {
+  const found = LIB_DIRS.map((d) => path.join(d, name)).find((p) => existsSync(p));
+  if (!found) throw new Error(`${name} not found (looked in ${LIB_DIRS.join(', ')}); apt-get install ${pkg}`);
+  return found;
+}
+
+/** Compiles one workload source (repo-relative) to `output` (repo-relative) with CFLAGS; returns the command line. */
+export async function compileWorkload(root, source, output, log, extra = []) {
+  if (!which('gcc')) throw new Error('gcc not found; apt-get install gcc');
+  const compile = ['gcc', ...CFLAGS, '-o', output, source, ...extra];
+  log(commandLine(compile));
+  await run(compile, { cwd: root });
+  return commandLine(compile);
+}
 
 /** Counts what a heap_v2 dump holds: stacks, distinct stacks, frames, totals. */
-function inspectDump(file) {
+export function inspectDump(file) {
   const text = readFileSync(file, 'latin1');
   const lines = text.split('\n');
   const header = lines[0];
@@ -72,14 +83,9 @@ function inspectDump(file) {
 }
 
 export async function generate({ root, inputsDir, log }) {
-  const lib = LIBJEMALLOC_CANDIDATES.find((p) => existsSync(p));
-  if (!lib) throw new Error(`libjemalloc.so.2 not found (looked in ${LIBJEMALLOC_CANDIDATES.join(', ')}); apt-get install libjemalloc-dev`);
-  if (!which('gcc')) throw new Error('gcc not found; apt-get install gcc');
-
+  const lib = findLibrary('libjemalloc.so.2', 'libjemalloc-dev');
   const binary = path.join(root, outputs.binary);
-  const compile = ['gcc', ...CFLAGS, '-o', outputs.binary, 'bench/src/recursive.c'];
-  log(commandLine(compile));
-  await run(compile, { cwd: root });
+  const compile = await compileWorkload(root, 'bench/src/recursive.c', outputs.binary, log);
 
   // jemalloc writes <prefix>.<pid>.<seq>.f.heap at exit; give it a fresh directory.
   const tmp = path.join(inputsDir, `${id}.tmp`);
@@ -124,7 +130,7 @@ export async function generate({ root, inputsDir, log }) {
     levels: LEVELS,
     prefixFrames: PREFIX,
     originalName: dumps[0],
-    compile: commandLine(compile),
+    compile,
     command: commandLine(argv.map((a) => (a === binary ? outputs.binary : a)), { ...env, MALLOC_CONF: env.MALLOC_CONF.replace(tmp, '<tmpdir>') }),
     aslr: setarch ? 'off (setarch -R)' : 'on',
   };

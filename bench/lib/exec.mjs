@@ -59,10 +59,11 @@ export function commandLine(argv, env) {
 
 /**
  * Runs argv to completion (cwd: repository root unless given) and returns
- * { stdout, stderr }.  A non-zero exit status or a signal rejects with an
- * error that names the command and quotes the end of its stderr.
+ * { stdout, stderr, status }.  An exit status not in `statuses` (default:
+ * only 0) or a signal rejects with an error that names the command and
+ * quotes the end of its stderr.
  */
-export function run(argv, { cwd = ROOT, env, input } = {}) {
+export function run(argv, { cwd = ROOT, env, input, statuses = [0] } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(executable(argv[0]), argv.slice(1), {
       cwd,
@@ -78,7 +79,7 @@ export function run(argv, { cwd = ROOT, env, input } = {}) {
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (code === 0) resolve({ stdout, stderr });
+      if (code !== null && statuses.includes(code)) resolve({ stdout, stderr, status: code });
       else {
         const why = signal ? `was killed by ${signal}` : `exited with status ${code}`;
         reject(new Error(`${commandLine(argv, env)} ${why}${tail(stderr)}`));

@@ -66,7 +66,7 @@ export async function ensureInput(gen, { force = false, log }) {
   }
   let why = null;
   if (force) why = '--regenerate';
-  else if (missing.length > 0) why = `missing ${missing.join(', ')}`;
+  else if (missing.length > 0) why = `missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`;
   else if (!stamp || stamp.hash !== hash) why = 'generator or sources changed';
   if (!why) {
     log(`input ${gen.id}: up to date`);

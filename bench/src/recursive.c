@@ -1,9 +1,10 @@
 /*
- * Benchmark workload for bench/generate/jemalloc-32k.mjs: allocates on
- * 2^LEVELS distinct call paths, so a heap profiler that samples every
- * allocation records 2^LEVELS distinct stacks.
+ * Benchmark workload for bench/generate/jemalloc-32k.mjs and
+ * bench/generate/gperftools-32k.mjs: allocates on 2^LEVELS distinct call
+ * paths, so a heap profiler that samples every allocation records 2^LEVELS
+ * distinct stacks.
  *
- *   recursive [LEVELS [PREFIX]]      (defaults: 15 levels, no prefix)
+ *   recursive [LEVELS [PREFIX [forget]]]   (defaults: 15 levels, no prefix)
  *
  * Path p (0 <= p < 2^LEVELS) goes through main -> pad (PREFIX times) ->
  * descend(level 0) -> ... -> descend(level LEVELS) -> one of four leaf_*
@@ -16,9 +17,15 @@
  * and does some work after its call (a store to a volatile), so the compiler
  * can neither inline, tail-call nor merge the two branches.  Nothing is
  * freed: every block is live when jemalloc writes its final dump.
+ *
+ * With `forget`, the program frees its array of block pointers before it
+ * returns, so no block is reachable any more: gperftools' heap
+ * checker (HEAPCHECK=normal) then reports every block as leaked and writes
+ * them all to its end-of-program heap profile.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
 
@@ -102,8 +109,9 @@ NOINLINE static void pad(unsigned long path, int depth, int levels) {
 int main(int argc, char **argv) {
   int levels = argc > 1 ? atoi(argv[1]) : 15;
   int prefix = argc > 2 ? atoi(argv[2]) : 0;
-  if (levels < 1 || levels > 24 || prefix < 0 || prefix > 200) {
-    fprintf(stderr, "usage: recursive [LEVELS (1-24) [PREFIX (0-200)]]\n");
+  int forget = argc > 3 && strcmp(argv[3], "forget") == 0;
+  if (levels < 1 || levels > 24 || prefix < 0 || prefix > 200 || argc > 4 || (argc > 3 && !forget)) {
+    fprintf(stderr, "usage: recursive [LEVELS (1-24) [PREFIX (0-200) [forget]]]\n");
     return 2;
   }
   unsigned long paths = 1UL << levels;
@@ -119,5 +127,11 @@ int main(int argc, char **argv) {
     pad(p | (leafBits << levels), prefix, levels);
   }
   printf("%lu paths, %lu blocks\n", paths, nblocks);
+  /* The heap checker ends a leaking program with _exit(1): flush first. */
+  fflush(stdout);
+  if (forget) {
+    free(blocks);
+    blocks = NULL;
+  }
   return 0;
 }

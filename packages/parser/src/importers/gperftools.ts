@@ -39,13 +39,13 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
-import { StackLineReader } from './hex-frames.js';
+import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
+import { countPair, scanChar, scanCountPair } from './count-pair.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { formatHex } from '../model/address.js';
 import type { HeapProfile } from '../model/profile.js';
 
 const HEADER = /heap profile:\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*(?:@\s*([^\s/]*)(?:\/(\d+))?)?/;
-const ROW = /^\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*@(.*)$/;
 const GO_FRAME = /^#\s+0x([0-9a-f]+)\s+(\S.*?)\+0x[0-9a-f]+\s+(.*):(\d+)\s*$/;
 const DEFAULT_PERIOD = 128 * 1024;
 
@@ -123,12 +123,14 @@ export const gperftoolsImporter: SnapshotImporter = {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
       maxStacks: ctx.options.maxStacks,
+      expectedStacks: expectedStacksOfDump(input.sizeBytes),
       meta,
     });
     const maps = new MapsReader(ctx);
     const stackLines = new StackLineReader(builder);
     const values = new Float64Array(4);
     const labels = new Float64Array(1);
+    const counts = countPair();
     const goFrames = new Map<string, FrameInfo[]>();
     let facts: HeaderFacts | undefined;
     let inMaps = false;
@@ -157,12 +159,13 @@ export const gperftoolsImporter: SnapshotImporter = {
           meta.sizeKind = read.sizeKind;
           continue;
         }
-        const m = ROW.exec(line);
-        if (m) {
-          const inuseCount = Number(m[1]);
-          const inuseBytes = Number(m[2]);
-          let allocCount = Number(m[3]);
-          let allocBytes = Number(m[4]);
+        // A row: `<count>: <bytes> [<count>: <bytes>] @ <addresses>`.
+        counts.pos = 0;
+        if (scanCountPair(line, counts) && scanChar(line, counts, 64 /* @ */)) {
+          const inuseCount = counts.n1;
+          const inuseBytes = counts.s1;
+          let allocCount = counts.n2;
+          let allocBytes = counts.s2;
           if (![inuseCount, inuseBytes, allocCount, allocBytes].every(Number.isSafeInteger)) {
             ctx.malformed(lineNo, 'count exceeds 2^53', line);
             continue;
@@ -171,7 +174,9 @@ export const gperftoolsImporter: SnapshotImporter = {
             ctx.malformed(lineNo, 'negative cumulative count', line);
             continue;
           }
-          const stack = stackLines.read(m[5], 0);
+          // The reader compares each line with the previous one from its
+          // start, so it gets the addresses alone (the counts differ).
+          const stack = stackLines.read(line.slice(counts.pos), 0);
           const { nil, bad } = stackLines.problem;
           if (nil > 0 && nilFrames === 0) firstNilLine = lineNo;
           nilFrames += nil;

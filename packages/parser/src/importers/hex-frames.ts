@@ -14,6 +14,16 @@ import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { parseHex, type AddressParts } from '../model/address.js';
 
+/**
+ * How many stack nodes to presize a builder for, from a dump's size in
+ * bytes: about one per 64 bytes (frames are ~15 bytes, most shared with
+ * other stacks). Undefined (the builder's default) when the size is not
+ * known; compressed inputs just grow later.
+ */
+export function expectedStacksOfDump(sizeBytes: number | undefined): number | undefined {
+  return sizeBytes !== undefined ? sizeBytes / 64 : undefined;
+}
+
 /** Why a line was not a stack. */
 export interface StackLineProblem {
   /** The first token that is not an address, or ''. */

@@ -40,7 +40,8 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
-import { StackLineReader } from './hex-frames.js';
+import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
+import { scanCountPair, type CountPair } from './count-pair.js';
 
 const HEADER = /^heap_v2\/(\d+)\s*$/;
 
@@ -105,9 +106,7 @@ class JemallocReader {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
       maxStacks: ctx.options.maxStacks,
-      // About one stack node per 64 bytes of dump (frames are ~15 bytes,
-      // most shared with other stacks); compressed inputs just grow later.
-      expectedStacks: sizeBytes !== undefined ? sizeBytes / 64 : undefined,
+      expectedStacks: expectedStacksOfDump(sizeBytes),
       meta: {
         format: 'jemalloc',
         variant: 'heap_v2',
@@ -228,23 +227,17 @@ class JemallocReader {
 }
 
 /** A `t…:` line as scanned. */
-interface CountLine {
+interface CountLine extends CountPair {
   /** `*` or the thread uid. */
   thread: string;
-  n1: number;
-  s1: number;
-  n2: number;
-  s2: number;
   /** Where the thread name starts (header lines), else the line's length. */
   nameStart: number;
-  /** Scanner position. */
-  pos: number;
 }
 
 /**
- * Scans `[WS] "t" ("*" | uid) ":" WS int ":" WS int WS "[" WS int ":" WS int WS "]" [(SP|TAB) name]`
- * (negative numbers are scanned, then rejected by {@link checkRow} with a
- * clear message). A hand-written scanner: these lines are half a dump.
+ * Scans `[WS] "t" ("*" | uid) ":" <count pair> [(SP|TAB) name]` (negative
+ * numbers are scanned, then rejected by {@link checkRow} with a clear
+ * message).
  */
 function scanCounts(line: string, out: CountLine): boolean {
   const n = line.length;
@@ -257,48 +250,10 @@ function scanCounts(line: string, out: CountLine): boolean {
   if (i === idStart || line.charCodeAt(i) !== 58 /* : */) return false;
   out.thread = line.slice(idStart, i);
   out.pos = i + 1;
-  out.n1 = scanInt(line, out);
-  if (!scanChar(line, out, 58 /* : */)) return false;
-  out.s1 = scanInt(line, out);
-  if (!scanChar(line, out, 91 /* [ */)) return false;
-  out.n2 = scanInt(line, out);
-  if (!scanChar(line, out, 58)) return false;
-  out.s2 = scanInt(line, out);
-  if (!scanChar(line, out, 93 /* ] */)) return false;
-  if (Number.isNaN(out.n1 + out.s1 + out.n2 + out.s2)) return false;
+  if (!scanCountPair(line, out)) return false;
   const after = line.charCodeAt(out.pos);
   if (out.pos < n && after !== 32 && after !== 9) return false;
   out.nameStart = Math.min(n, out.pos + 1);
-  return true;
-}
-
-/** Skips blanks and reads an optionally negative integer at `out.pos`; NaN when there is none. */
-function scanInt(line: string, out: CountLine): number {
-  const n = line.length;
-  let j = out.pos;
-  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
-  const neg = line.charCodeAt(j) === 45;
-  if (neg) j++;
-  const start = j;
-  let v = 0;
-  while (j < n) {
-    const c = line.charCodeAt(j) - 48;
-    if (c < 0 || c > 9) break;
-    v = v * 10 + c;
-    j++;
-  }
-  if (j === start) return NaN;
-  out.pos = j;
-  return neg ? -v : v;
-}
-
-/** Skips blanks and consumes the character `code` at `out.pos`. */
-function scanChar(line: string, out: CountLine, code: number): boolean {
-  const n = line.length;
-  let j = out.pos;
-  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
-  if (line.charCodeAt(j) !== code) return false;
-  out.pos = j + 1;
   return true;
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The `<count>: <bytes> [<count>: <bytes>]` pair that starts every row of a
+ * legacy heap profile and every `t…:` line of a jemalloc heap_v2 dump, read
+ * by a hand-written scanner: these lines are half of a dump's bytes, and a
+ * regular expression with capture groups (plus the substring of the rest of
+ * the line) costs several times as much.
+ *
+ * Numbers may be right-aligned with blanks and may be negative (scanned
+ * here, rejected or kept by the importer with its own message).
+ */
+
+/** The scanned pair; `pos` is the scanner's position (in and out). */
+export interface CountPair {
+  n1: number;
+  s1: number;
+  n2: number;
+  s2: number;
+  pos: number;
+}
+
+/** An empty pair to scan into. */
+export function countPair(): CountPair {
+  return { n1: 0, s1: 0, n2: 0, s2: 0, pos: 0 };
+}
+
+/**
+ * Scans `WS int ":" WS int WS "[" WS int ":" WS int WS "]"` from `out.pos`;
+ * on success `out.pos` is just after the `]`. False when the text there is
+ * not such a pair.
+ */
+export function scanCountPair(line: string, out: CountPair): boolean {
+  out.n1 = scanInt(line, out);
+  if (!scanChar(line, out, 58 /* : */)) return false;
+  out.s1 = scanInt(line, out);
+  if (!scanChar(line, out, 91 /* [ */)) return false;
+  out.n2 = scanInt(line, out);
+  if (!scanChar(line, out, 58)) return false;
+  out.s2 = scanInt(line, out);
+  if (!scanChar(line, out, 93 /* ] */)) return false;
+  return !Number.isNaN(out.n1 + out.s1 + out.n2 + out.s2);
+}
+
+/** Skips blanks and consumes the character `code` at `out.pos`. */
+export function scanChar(line: string, out: { pos: number }, code: number): boolean {
+  const n = line.length;
+  let j = out.pos;
+  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+  if (line.charCodeAt(j) !== code) return false;
+  out.pos = j + 1;
+  return true;
+}
+
+/** Skips blanks and reads an optionally negative integer at `out.pos`; NaN when there is none. */
+function scanInt(line: string, out: { pos: number }): number {
+  const n = line.length;
+  let j = out.pos;
+  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+  const neg = line.charCodeAt(j) === 45;
+  if (neg) j++;
+  const start = j;
+  let v = 0;
+  while (j < n) {
+    const c = line.charCodeAt(j) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    j++;
+  }
+  if (j === start) return NaN;
+  out.pos = j;
+  return neg ? -v : v;
+}

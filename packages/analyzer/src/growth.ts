@@ -28,13 +28,17 @@ export interface GrowthRow {
   r2: number;
   /** Share of the steps between consecutive points that go up (0..1). */
   upSteps: number;
-  /** `growing`: every step up or flat and the last above the first; `shrinking`; `flat`; `mixed`. */
-  trend: 'growing' | 'shrinking' | 'flat' | 'mixed';
+  /**
+   * `growing`: every step up or flat and the last above the first;
+   * `plateau`: grew so, then stayed flat for the last quarter of the steps
+   * (at least two); `shrinking`; `flat`; `mixed`.
+   */
+  trend: 'growing' | 'plateau' | 'shrinking' | 'flat' | 'mixed';
   /** One standard deviation of sampling noise on `delta` (0 when every allocation was recorded). */
   noise: number;
   /** |delta| is within 2 standard deviations of sampling noise. */
   withinNoise: boolean;
-  /** The ranking score: slope × r² for sites that grow, beyond noise; 0 otherwise. */
+  /** The ranking score: slope × r² for sites that grow (not plateaus), beyond noise; 0 otherwise. */
   score: number;
 }
 
@@ -144,8 +148,9 @@ export function growth(profiles: readonly HeapProfile[], options: GrowthOptions 
     }
     const noise = Math.sqrt(variance[0] + variance[n - 1]);
     const withinNoise = noise > 0 && Math.abs(delta) <= 2 * noise;
-    const trend = up === 0 && down === 0 ? 'flat' : down === 0 ? 'growing' : up === 0 ? 'shrinking' : 'mixed';
-    const score = slope > 0 && !withinNoise ? slope * r2 : 0;
+    const trend = up === 0 && down === 0 ? 'flat' : down === 0 ? (stoppedGrowing(values) ? 'plateau' : 'growing') : up === 0 ? 'shrinking' : 'mixed';
+    // A plateau grew and stopped: it ranks after every site still growing.
+    const score = slope > 0 && !withinNoise && trend !== 'plateau' ? slope * r2 : 0;
     rows.push({ name, values, delta, slope, r2, upSteps: n > 1 ? up / (n - 1) : 0, trend, noise, withinNoise, score });
   }
   // Steady growth first (score), then by delta; plateaus and noise after.
@@ -164,6 +169,15 @@ export function growth(profiles: readonly HeapProfile[], options: GrowthOptions 
   };
 }
 
+/** Whether the last quarter of the steps (at least two) are all flat. */
+function stoppedGrowing(values: readonly number[]): boolean {
+  const steps = values.length - 1;
+  const tail = Math.max(2, Math.ceil(steps / 4));
+  if (steps < tail + 1) return false;
+  for (let i = values.length - tail; i < values.length; i++) if (values[i] !== values[i - 1]) return false;
+  return true;
+}
+
 function growthVerdict(rows: GrowthRow[], points: number, unit: string): string {
   if (points < 2) return 'one point: nothing to compare';
   const leak = rows.find((r) => r.score > 0 && r.trend === 'growing' && r.r2 >= 0.8);
@@ -172,5 +186,7 @@ function growthVerdict(rows: GrowthRow[], points: number, unit: string): string 
   }
   const top = rows.find((r) => r.score > 0);
   if (top) return `no steady growth; ${top.name} grew most (${formatValue(top.delta, unit)}, r²=${top.r2.toFixed(2)}, ${top.trend})`;
+  const plateau = rows.find((r) => r.trend === 'plateau' && !r.withinNoise);
+  if (plateau) return `no steady growth; ${plateau.name} grew ${formatValue(plateau.delta, unit)}, then stopped`;
   return `no site grew beyond sampling noise over ${points} points`;
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { churn, glibcChunkSize, growth, jemallocSizeClass, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
+import { buildProfile } from './build-profile.js';
 import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '../../parser/test/helpers/workload.js';
 
 const MiB = 1048576;
@@ -32,6 +33,31 @@ describe('growth on the fixture series', () => {
       expect(r.verdict).toBe('leak_site grew 1.00 MiB per point over 5 points (4.00 MiB in all), r²=1.00');
     });
   }
+
+  it('a site that grew and stopped is a plateau: it ranks after a smaller steady leak', () => {
+    // 12 points: cache_site jumps by 10,000 for 4 points and then holds; leak_site gains 1,000 every point.
+    const series = Array.from({ length: 12 }, (_, i) =>
+      buildProfile([
+        { stack: ['cache_site', 'main'], bytes: 1 + 10_000 * Math.min(i, 4) },
+        { stack: ['leak_site', 'main'], bytes: 1 + 1_000 * i },
+        { stack: ['flat_site', 'main'], bytes: 500 },
+      ]),
+    );
+    const r = growth(series);
+    expect(r.rows.map((row) => [row.name, row.trend])).toEqual([
+      ['leak_site', 'growing'],
+      ['cache_site', 'plateau'],
+      ['flat_site', 'flat'],
+    ]);
+    expect(r.rows[1].score).toBe(0);
+    expect(r.verdict).toMatch(/^leak_site grew/);
+    // Alone, the plateau is not called a leak.
+    const alone = growth(series.map((p, i) => buildProfile([{ stack: ['cache_site', 'main'], bytes: 1 + 10_000 * Math.min(i, 4) }])));
+    expect(alone.verdict).toBe('no steady growth; cache_site grew 39.1 KiB, then stopped');
+    // Flat for too short a tail (one step of 11) is still growing.
+    const late = growth(series.map((p, i) => buildProfile([{ stack: ['late_site', 'main'], bytes: 1 + 100 * Math.min(i, 10) }])));
+    expect(late.rows[0].trend).toBe('growing');
+  });
 
   it('sampled jemalloc dumps: the leak still ranks first; flat sites are within noise', async () => {
     const loaded = await loadSymbolized(fixtureDumps('jemalloc/sampled', /\.m\d+\.heap$/));

@@ -5,9 +5,10 @@
  * the sampling noise of Poisson-sampled dumps. Sites that grow steadily
  * (leaks) rank first, before plateaus and noise.
  */
-import type { HeapProfile } from '@heapscope/parser';
+import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type SiteOptions } from './sites.js';
-import { commonSampleType } from './sample-type.js';
+import { SampleTypeError, commonSampleType, sampleTypeIndex } from './sample-type.js';
+import { seriesFacts, type SeriesFacts } from './series.js';
 import { formatValue } from './units.js';
 
 export interface GrowthOptions extends SiteOptions {
@@ -60,7 +61,9 @@ export interface GrowthReport {
 /** Least-squares fit of y over x = 0..n−1. */
 export function linearFit(values: readonly number[]): { slope: number; r2: number } {
   const n = values.length;
-  if (n < 2) return { slope: 0, r2: 1 };
+  // A constant series is a flat line, fitted exactly (summing it in floating
+  // point would leave a residue that reads as r² = 0).
+  if (n < 2 || values.every((v) => v === values[0])) return { slope: 0, r2: 1 };
   const meanX = (n - 1) / 2;
   let meanY = 0;
   for (const v of values) meanY += v / n;
@@ -108,31 +111,70 @@ function samplingVariance(p: HeapProfile, sites: SiteIndex, typeIndex: number): 
   return out;
 }
 
+/**
+ * One snapshot reduced to what growth needs: each site's flat value and its
+ * sampling variance, and the series facts. A long series is analyzed point
+ * by point, so its profiles need not be held at once: memory is sites ×
+ * points numbers.
+ */
+export interface GrowthPoint {
+  label: string;
+  type: ValueType;
+  facts: SeriesFacts;
+  sites: Map<string, { value: number; variance: number }>;
+}
+
+/** Reduces `profile` to a {@link GrowthPoint} (sample type: `options.sampleType`, else the profile's default). */
+export function growthPoint(profile: HeapProfile, options: GrowthOptions = {}, label = profile.meta.file): GrowthPoint {
+  const t = sampleTypeIndex(profile, options.sampleType);
+  const sites = new SiteIndex(profile, options);
+  const column = profile.samples.values[t];
+  const flat = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const keys = sites.sampleKeys(i);
+    if (keys === null || keys.length === 0) continue;
+    flat.set(keys[0], (flat.get(keys[0]) ?? 0) + column[i]);
+  }
+  const variance = samplingVariance(profile, sites, t);
+  const out = new Map<string, { value: number; variance: number }>();
+  for (const [key, value] of flat) {
+    const name = sites.names[key];
+    const entry = out.get(name);
+    // Distinct keys may share a name (filters that merge frames): add them up.
+    if (entry) {
+      entry.value += value;
+      entry.variance += variance.get(key) ?? 0;
+    } else out.set(name, { value, variance: variance.get(key) ?? 0 });
+  }
+  return { label, type: profile.sampleTypes[t], facts: seriesFacts(profile), sites: out };
+}
+
 /** Growth of each site over `profiles`, in the order given. */
 export function growth(profiles: readonly HeapProfile[], options: GrowthOptions & { labels?: string[] } = {}): GrowthReport {
   const type = commonSampleType(profiles, options.sampleType);
-  const n = profiles.length;
+  return growthOfPoints(
+    profiles.map((p, i) => growthPoint(p, { ...options, sampleType: type.type }, options.labels?.[i])),
+    options,
+  );
+}
+
+/** Growth of each site over `points` (from {@link growthPoint}), in the order given; they must share a sample type. */
+export function growthOfPoints(points: readonly GrowthPoint[], options: GrowthOptions = {}): GrowthReport {
+  const n = points.length;
+  if (n === 0) throw new Error('growth needs at least one point');
+  const type = points[0].type;
+  const other = points.find((p) => p.type.type !== type.type);
+  if (other) throw new SampleTypeError(`${other.facts.file}: its values are ${other.type.type}, the series' are ${type.type}; choose one with --sample-type`);
   const byName = new Map<string, { values: number[]; variance: number[] }>();
-  profiles.forEach((p, point) => {
-    const sites = new SiteIndex(p, options);
-    const t = p.sampleTypeIndex(type.type);
-    const column = p.samples.values[t];
-    const flat = new Map<number, number>();
-    for (let i = 0; i < p.samples.length; i++) {
-      const keys = sites.sampleKeys(i);
-      if (keys === null || keys.length === 0) continue;
-      flat.set(keys[0], (flat.get(keys[0]) ?? 0) + column[i]);
-    }
-    const variance = samplingVariance(p, sites, t);
-    for (const [key, value] of flat) {
-      const name = sites.names[key];
+  points.forEach((p, point) => {
+    for (const [name, site] of p.sites) {
       let entry = byName.get(name);
       if (!entry) {
         entry = { values: new Array(n).fill(0), variance: new Array(n).fill(0) };
         byName.set(name, entry);
       }
-      entry.values[point] = value;
-      entry.variance[point] = variance.get(key) ?? 0;
+      entry.values[point] = site.value;
+      entry.variance[point] = site.variance;
     }
   });
   const rows: GrowthRow[] = [];
@@ -161,7 +203,7 @@ export function growth(profiles: readonly HeapProfile[], options: GrowthOptions 
     sampleType: type.type,
     unit: type.unit,
     points: n,
-    labels: options.labels ?? profiles.map((p) => p.meta.file),
+    labels: points.map((p) => p.label),
     slopeUnit: `${type.unit} per point`,
     rows: shown,
     rowCount,

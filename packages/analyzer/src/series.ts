@@ -9,53 +9,100 @@ import type { HeapProfile } from '@heapscope/parser';
 export type SeriesOrder = 'auto' | 'given' | 'sequence';
 
 /**
- * The order of `profiles` (indexes into it). jemalloc names dumps
+ * What the series checks need of one snapshot, so that a long series can be
+ * checked without holding its profiles (see `growthPoint`).
+ */
+export interface SeriesFacts {
+  file: string;
+  pid?: number;
+  dumpSeq?: number;
+  /** Format and variant, as shown in messages (`jemalloc heap_v2`). */
+  format: string;
+  /** Sampling model and period (`poisson/524288`). */
+  sampling: string;
+  /** Whether the dump was sampled (its values are estimates). */
+  sampled: boolean;
+  /** The executable's file name, or ''. */
+  binary: string;
+  /** Totals of the cumulative sample types the profile has. */
+  cumulative: { alloc_objects?: number; alloc_space?: number };
+  /** The importer said the dump looks truncated. */
+  truncated: boolean;
+}
+
+/** A series member: a profile, or the facts taken from one. */
+export type SeriesMember = HeapProfile | SeriesFacts;
+
+/** The facts of `profile` that the series checks use. */
+export function seriesFacts(profile: HeapProfile): SeriesFacts {
+  const { meta } = profile;
+  const cumulative: SeriesFacts['cumulative'] = {};
+  for (const type of ['alloc_objects', 'alloc_space'] as const) {
+    const i = profile.sampleTypeIndex(type);
+    if (i >= 0) cumulative[type] = profile.total(i);
+  }
+  return {
+    file: meta.file,
+    pid: meta.pid,
+    dumpSeq: meta.dumpSeq,
+    format: `${meta.format}${meta.variant ? ` ${meta.variant}` : ''}`,
+    sampling: `${meta.sampling.model}/${meta.sampling.periodBytes}`,
+    sampled: meta.sampling.periodBytes > 1,
+    binary: mainBinary(profile),
+    cumulative,
+    truncated: meta.warnings.some((w) => /truncated/.test(w.message)),
+  };
+}
+
+function factsOf(member: SeriesMember): SeriesFacts {
+  return 'samples' in member ? seriesFacts(member) : member;
+}
+
+/**
+ * The order of `members` (indexes into it). jemalloc names dumps
  * `prefix.<pid>.<seq>.<kind><n>.heap` with one counter per process;
  * gperftools `prefix.<NNNN>.heap`.
  */
-export function seriesOrder(profiles: readonly HeapProfile[], order: SeriesOrder = 'auto'): { indexes: number[]; by: 'sequence' | 'given' } {
-  const given = profiles.map((_, i) => i);
+export function seriesOrder(members: readonly SeriesMember[], order: SeriesOrder = 'auto'): { indexes: number[]; by: 'sequence' | 'given' } {
+  const seqs = members.map((m) => ('samples' in m ? m.meta.dumpSeq : m.dumpSeq));
+  const given = members.map((_, i) => i);
   if (order === 'given') return { indexes: given, by: 'given' };
-  const haveSeq = profiles.every((p) => p.meta.dumpSeq !== undefined);
-  if (!haveSeq) {
+  if (!seqs.every((s) => s !== undefined)) {
     if (order === 'sequence') throw new Error('not every input has a dump sequence number in its name; use the order given');
     return { indexes: given, by: 'given' };
   }
-  const sorted = [...given].sort((a, b) => (profiles[a].meta.dumpSeq as number) - (profiles[b].meta.dumpSeq as number) || a - b);
+  const sorted = [...given].sort((a, b) => (seqs[a] as number) - (seqs[b] as number) || a - b);
   return { indexes: sorted, by: 'sequence' };
 }
 
 /** Warnings about a series that may not be one. Messages state facts. */
-export function seriesWarnings(profiles: readonly HeapProfile[]): string[] {
+export function seriesWarnings(members: readonly SeriesMember[]): string[] {
+  const facts = members.map(factsOf);
   const out: string[] = [];
   const distinct = <T>(values: T[]) => [...new Set(values)];
-  const pids = distinct(profiles.map((p) => p.meta.pid).filter((p) => p !== undefined));
+  const pids = distinct(facts.map((f) => f.pid).filter((p) => p !== undefined));
   if (pids.length > 1) out.push(`inputs come from ${pids.length} different processes (pids ${pids.join(', ')})`);
-  const formats = distinct(profiles.map((p) => `${p.meta.format}${p.meta.variant ? ` ${p.meta.variant}` : ''}`));
+  const formats = distinct(facts.map((f) => f.format));
   if (formats.length > 1) out.push(`inputs have different formats (${formats.join(', ')})`);
-  const sampling = distinct(profiles.map((p) => `${p.meta.sampling.model}/${p.meta.sampling.periodBytes}`));
+  const sampling = distinct(facts.map((f) => f.sampling));
   if (sampling.length > 1) out.push(`inputs were sampled differently (${sampling.join(', ')})`);
-  const binaries = distinct(profiles.map((p) => mainBinary(p)).filter((b) => b !== ''));
+  const binaries = distinct(facts.map((f) => f.binary).filter((b) => b !== ''));
   if (binaries.length > 1) out.push(`inputs come from different binaries (${binaries.join(', ')})`);
-  for (const type of ['alloc_objects', 'alloc_space']) {
-    for (let i = 1; i < profiles.length; i++) {
-      const a = profiles[i - 1];
-      const b = profiles[i];
-      const ia = a.sampleTypeIndex(type);
-      const ib = b.sampleTypeIndex(type);
-      if (ia < 0 || ib < 0 || (a.meta.pid !== undefined && a.meta.pid !== b.meta.pid)) continue;
-      const before = a.total(ia);
-      const after = b.total(ib);
+  for (const type of ['alloc_objects', 'alloc_space'] as const) {
+    for (let i = 1; i < facts.length; i++) {
+      const a = facts[i - 1];
+      const b = facts[i];
+      const before = a.cumulative[type];
+      const after = b.cumulative[type];
+      if (before === undefined || after === undefined || (a.pid !== undefined && a.pid !== b.pid)) continue;
       // Sampled dumps wobble; only a clear step back is a reset or a mix-up.
-      if (after < before * (a.meta.sampling.periodBytes > 1 ? 0.9 : 1) - 1e-6) {
-        out.push(`cumulative ${type} goes backwards from ${a.meta.file} to ${b.meta.file} (${Math.round(before)} → ${Math.round(after)}): a restarted process or a different one?`);
+      if (after < before * (a.sampled ? 0.9 : 1) - 1e-6) {
+        out.push(`cumulative ${type} goes backwards from ${a.file} to ${b.file} (${Math.round(before)} → ${Math.round(after)}): a restarted process or a different one?`);
         break;
       }
     }
   }
-  for (const p of profiles) {
-    if (p.meta.warnings.some((w) => /truncated/.test(w.message))) out.push(`${p.meta.file} looks truncated`);
-  }
+  for (const f of facts) if (f.truncated) out.push(`${f.file} looks truncated`);
   return out;
 }
 

@@ -4,7 +4,7 @@
  * phase, the churning and odd-size sites lead churn, size classes are right.
  */
 import { describe, expect, it } from 'vitest';
-import { churn, glibcChunkSize, growth, jemallocSizeClass, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
+import { churn, glibcChunkSize, growth, growthOfPoints, growthPoint, jemallocSizeClass, linearFit, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
 import { buildProfile } from './build-profile.js';
 import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '../../parser/test/helpers/workload.js';
@@ -33,6 +33,19 @@ describe('growth on the fixture series', () => {
       expect(r.verdict).toBe('leak_site grew 1.00 MiB per point over 5 points (4.00 MiB in all), r²=1.00');
     });
   }
+
+  it('a constant series fits its flat line exactly, whatever floating-point sums leave behind', () => {
+    expect(linearFit(new Array(100).fill(81920.1))).toEqual({ slope: 0, r2: 1 });
+    expect(linearFit([1, 2, 3, 4]).r2).toBeCloseTo(1, 12);
+  });
+
+  it('point by point (as the CLI reads a long series) gives the same report as from the profiles', async () => {
+    const loaded = await loadSymbolized(fixtureDumps('jemalloc/all', /\.m\d+\.heap$/));
+    const profiles = loaded.map((l) => l.profile);
+    const points = profiles.map((p) => growthPoint(p));
+    expect(growthOfPoints(points)).toEqual(growth(profiles));
+    expect(() => growthOfPoints([points[0], growthPoint(profiles[1], { sampleType: 'alloc_space' })])).toThrow(/its values are alloc_space, the series' are inuse_space/);
+  });
 
   it('a site that grew and stopped is a plateau: it ranks after a smaller steady leak', () => {
     // 12 points: cache_site jumps by 10,000 for 4 points and then holds; leak_site gains 1,000 every point.

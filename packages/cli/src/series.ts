@@ -5,9 +5,10 @@
  * of one event trace. Warnings about a series that may not be one go to
  * stderr and are returned for JSON output.
  */
-import { seriesOrder, seriesWarnings, type SeriesOrder } from '@heapscope/analyzer';
+import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { loadInputs, type InputOptions } from './options.js';
+import { cliSymbolizer } from './symbols.js';
 import { UsageError, type CliIo } from './io.js';
 
 /** A loaded series. */
@@ -38,21 +39,70 @@ export async function loadSeries(
       warnings: [],
     };
   }
-  if (loaded.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
-  const all = loaded.map((l) => l.profile);
-  let order;
+  const { ordered, how, warnings } = orderSeries(loaded.map((l) => l.profile), options.order, io, command);
+  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings };
+}
+
+/** A series reduced point by point (growth): see {@link loadSeries}. */
+export interface LoadedGrowthPoints {
+  points: GrowthPoint[];
+  how: string;
+  warnings: string[];
+}
+
+/**
+ * Loads `inputs` as a series for `growth`, one dump at a time: each is
+ * reduced to its per-site values ({@link growthPoint}) before the next is
+ * read, so a long series never holds more than one profile.
+ */
+export async function loadGrowthPoints(
+  inputs: readonly string[],
+  options: InputOptions & { order: SeriesOrder; windows?: number },
+  growthOptions: GrowthOptions,
+  io: CliIo,
+  command: string,
+): Promise<LoadedGrowthPoints> {
+  if (options.windows !== undefined) {
+    const series = await loadSeries(inputs, options, io, command);
+    const type = growthOptions.sampleType ?? series.profiles[0]?.defaultSampleType;
+    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how, warnings: series.warnings };
+  }
+  if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
+  if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+  // One symbolizer for the whole series: its caches hold across dumps.
+  const symbolizer = cliSymbolizer(options.symbolCache);
+  const points: GrowthPoint[] = [];
+  let type = growthOptions.sampleType;
+  for (const path of inputs) {
+    const [input] = await loadInputs([path], options, io, { symbolizer });
+    // The first dump's default sample type, unless asked: every dump must have it.
+    type ??= input.profile.defaultSampleType;
+    points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));
+  }
+  const { ordered, how, warnings } = orderSeries(points.map((p) => p.facts), options.order, io, command, points);
+  return { points: ordered, how, warnings };
+}
+
+/** Orders a series (as `order` says), prints and returns its warnings. `items` defaults to `members`. */
+function orderSeries<T extends SeriesMember, U = T>(
+  members: readonly T[],
+  order: SeriesOrder,
+  io: CliIo,
+  command: string,
+  items: readonly U[] = members as unknown as U[],
+): { ordered: U[]; how: string; warnings: string[] } {
+  if (members.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
+  let result;
   try {
-    order = seriesOrder(all, options.order);
+    result = seriesOrder(members, order);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const profiles = order.indexes.map((i) => all[i]);
-  const warnings = seriesWarnings(profiles);
+  const warnings = seriesWarnings(result.indexes.map((i) => members[i]));
   for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
   return {
-    profiles,
-    labels: profiles.map((p) => p.meta.file),
-    how: `${profiles.length} dumps ${order.by === 'sequence' ? 'ordered by dump sequence number' : 'in the order given'}`,
+    ordered: result.indexes.map((i) => items[i]),
+    how: `${members.length} dumps ${result.by === 'sequence' ? 'ordered by dump sequence number' : 'in the order given'}`,
     warnings,
   };
 }

@@ -3,9 +3,9 @@
  * windows of one event trace.
  */
 import { Option, type Command } from 'commander';
-import { growth, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
+import { growthOfPoints, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { loadSeries } from '../series.js';
+import { loadGrowthPoints } from '../series.js';
 import { ReportOutput, ThresholdError, UsageError, type CliIo } from '../io.js';
 import { formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -43,8 +43,9 @@ Examples:
   $ heapscope growth --windows 10 record_allocs.txt`,
     )
     .action(async (inputs: string[], options: GrowthCommandOptions) => {
-      const { profiles, labels, how, warnings } = await loadSeries(inputs, options, io, 'growth');
-      const report = growth(profiles, { ...siteOptions(options), sampleType: options.sampleType, labels });
+      const growthOptions = { ...siteOptions(options), sampleType: options.sampleType };
+      const { points, how, warnings } = await loadGrowthPoints(inputs, options, growthOptions, io, 'growth');
+      const report = growthOfPoints(points, growthOptions);
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
       out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, how));
@@ -70,7 +71,10 @@ function signed(value: number, unit: string): string {
 
 export function renderGrowth(r: GrowthReport, how: string): string {
   let out = `${r.verdict}\n`;
-  out += `${r.sampleType}, ${how}: ${r.labels.map((l, i) => `${i + 1}=${l.replace(/.*\//, '')}`).join(' ')}\n\n`;
+  const point = (i: number) => `${i + 1}=${r.labels[i].replace(/.*\//, '')}`;
+  // A long series names its first and last points only.
+  const points = r.points <= 6 ? r.labels.map((_, i) => point(i)).join(' ') : `${point(0)} … ${point(r.points - 1)}`;
+  out += `${r.sampleType}, ${how}: ${points}\n\n`;
   const inline = r.points <= 6;
   const rows = r.rows.map((row) => [
     signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),

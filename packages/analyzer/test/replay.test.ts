@@ -102,6 +102,21 @@ describe('replay', () => {
     }
   });
 
+  it('--windows: window ends are evenly spaced by event count, within 1/8 of a window, whatever the length', () => {
+    for (const [events, windows] of [[2_452_725, 4], [786_454, 5], [1_000, 7], [100_003, 20], [12, 5]]) {
+      const b = builder();
+      const stack = b.internStack([b.addLocation(0, 0x10)]);
+      const r = new Replay(b, { windows });
+      for (let i = 1; i <= events; i++) r.allocUntracked(16, AllocOp.malloc, stack, -1, NO_TIME);
+      const ends = r.finish({ ...facts, hasTimestamps: false, tracksPointers: false }).snapshots.map((s) => s.event);
+      expect(ends.length).toBe(Math.min(windows, events));
+      expect(ends[ends.length - 1]).toBe(events);
+      const width = events / windows;
+      ends.forEach((end, i) => expect(Math.abs(end - (i + 1) * width)).toBeLessThanOrEqual(Math.max(1, width / 8)));
+      expect(new Set(ends).size).toBe(ends.length);
+    }
+  });
+
   it('a size-only trace has no in-use sample types', () => {
     const b = builder();
     const s = b.internStack([b.addLocation(0, 0x10)]);

@@ -47,6 +47,9 @@ export const LIFETIME_BUCKETS = 64;
 /** Per-site lifetime histograms use log4 buckets of events: 0, [1,4), [4,16), … */
 export const SITE_LIFETIME_BUCKETS = 16;
 
+/** Live-set snapshots kept per window wanted, at most (see `snapshot`). */
+const SNAPSHOTS_PER_WINDOW = 8;
+
 /** A live-set snapshot. */
 export interface TraceSnapshot {
   /** Events replayed when it was taken. */
@@ -356,8 +359,10 @@ export class Replay implements TraceSink {
       bytes: this.liveBytesCol.finish(),
       objects: this.liveObjects.finish(),
     });
-    // Keep between `windows` and 2 × `windows` evenly spaced snapshots.
-    if (this.snapshots.length >= 2 * this.windows) {
+    // Keep between 4 × and 8 × `windows` evenly spaced snapshots: the
+    // trace's length is not known until its end, and then the snapshot
+    // nearest each window's end is at most 1/8 of a window away from it.
+    if (this.snapshots.length >= SNAPSHOTS_PER_WINDOW * this.windows) {
       const kept = this.snapshots.filter((_, i) => i % 2 === 1);
       this.snapshots.length = 0;
       this.snapshots.push(...kept);
@@ -509,7 +514,11 @@ export class Replay implements TraceSink {
     };
   }
 
-  /** `windows` snapshots evenly spaced over the trace, the last one at its end. */
+  /**
+   * `windows` snapshots at the ends of evenly spaced windows (by event
+   * count): for window i, the kept snapshot nearest event i × events /
+   * windows; the last one at the trace's end.
+   */
   private evenSnapshots() {
     if (this.windows <= 0) return [];
     const all = [...this.snapshots];
@@ -517,8 +526,17 @@ export class Replay implements TraceSink {
       all.push({ event: this.events, timeNs: this.lastTime, bytes: this.liveBytesCol.finish(), objects: this.liveObjects.finish() });
     }
     if (all.length <= this.windows) return all;
-    const picked = [];
-    for (let i = 1; i <= this.windows; i++) picked.push(all[Math.round((i * all.length) / this.windows) - 1]);
+    const picked: typeof all = [];
+    let from = 0;
+    for (let i = 1; i <= this.windows; i++) {
+      const target = (i * this.events) / this.windows;
+      // Snapshots are in event order: walk forward to the nearest one, never reusing one.
+      let j = from;
+      while (j + 1 < all.length && Math.abs(all[j + 1].event - target) <= Math.abs(all[j].event - target)) j++;
+      if (all.length - j < this.windows - i + 1) j = all.length - (this.windows - i + 1);
+      picked.push(all[j]);
+      from = j + 1;
+    }
     return picked;
   }
 }

@@ -81,6 +81,13 @@ function medianLifetime(hist: number[]): number | null {
   return null;
 }
 
+/** How to get cumulative counts from each producer, for the error that says they are missing. */
+const CUMULATIVE_HINT: Record<string, string> = {
+  jemalloc: ' (jemalloc: MALLOC_CONF=prof_accum:true)',
+  'android-heap-dump': ' (a native heap dump lists live allocations only: record a malloc_debug record_allocs trace for churn)',
+  pprof: ' (this pprof profile has no alloc_objects sample type)',
+};
+
 /** Churn from one trace or snapshot, or from a series of snapshots (in order). */
 export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}): ChurnReport {
   const bySite = new Map<string, Acc>();
@@ -115,7 +122,7 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
     const profiles = inputs.map((i) => i.profile);
     for (const p of profiles) {
       if (p.sampleTypeIndex('alloc_objects') < 0) {
-        throw new Error(`${p.meta.file}: churn needs cumulative allocation counts, which this dump does not have (jemalloc: prof_accum:true)`);
+        throw new Error(`${p.meta.file}: churn needs cumulative allocation counts, which this dump does not have${CUMULATIVE_HINT[p.meta.format] ?? ''}`);
       }
     }
     source = profiles.length > 1 ? 'series' : 'snapshot';

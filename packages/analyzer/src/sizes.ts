@@ -94,7 +94,9 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
     if (buckets === 'class') return classes === 'jemalloc' ? jemallocSizeClass(s) : glibcChunkSize(s);
     return s;
   };
-  const exact = inputs.every((i) => i.trace !== undefined);
+  // Traces and perf records carry each allocation's size; so do snapshots
+  // whose samples are one size each (Android native heap dumps).
+  const exact = inputs.every((i) => i.trace !== undefined || i.profile.meta.sizeKind === 'exact');
   const usable = inputs.some((i) => i.profile.meta.sizeKind === 'average-usable');
   const snapshotsHaveAlloc = inputs.every((i) => i.trace !== undefined || i.profile.sampleTypeIndex('alloc_objects') >= 0);
   const total: Tally = { count: new Map(), bytes: new Map() };
@@ -139,7 +141,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
   return {
     sizeKind: exact ? 'exact' : usable ? 'average-usable' : 'average',
-    counts: exact || snapshotsHaveAlloc ? 'allocations' : 'in-use objects',
+    counts: snapshotsHaveAlloc ? 'allocations' : 'in-use objects',
     buckets,
     classes,
     totalCount,

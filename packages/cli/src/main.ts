@@ -26,7 +26,7 @@ export const VERSION = '0.1.0';
 /** Builds the commander program bound to `io`. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('heapscope')
-    .description('Analyze native heap profiles: jemalloc and gperftools dumps (more formats to come).')
+    .description('Analyze native heap profiles: jemalloc, gperftools/tcmalloc, pprof, perf malloc probes, Android malloc_debug — and allocator statistics.')
     .version(VERSION)
     .exitOverride()
     .configureOutput({

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
@@ -42,6 +44,34 @@ describe('analysis commands', () => {
     const text = await runCli(['sizes', '--by', 'function', '--sites', '2', ...S, gperf[4]]);
     expect(text.stdout).toMatch(/sizes: average object size per stack/);
     expect(text.stdout).toMatch(/\nchurn_site: 100,000 allocations/);
+  });
+
+  it('sizes on an Android native heap dump: exact sizes of in-use objects, and -n limits each site too; churn says what to record instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-sizes-'));
+    try {
+      const dump = join(dir, 'native.txt');
+      writeFileSync(
+        dump,
+        [
+          'Android Native Heap Dump v1.2', '', 'Total memory: 2900', 'Allocation records: 4', 'Backtrace size: 16', '',
+          'z 0  sz      400  num    1  bt a2a0 b510',
+          'z 1  sz      500  num    4  bt a2a0 c000',
+          'z 1  sz      100  num    2  bt a2a0 c000',
+          'z 1  sz       24  num    1  bt a2a0 c000',
+          'MAPS', 'a000-b000 r-xp 00000000 00:00 0        /system/libc.so', 'b000-d000 r-xp 00000000 00:00 0        /system/libutils.so', 'END', '',
+        ].join('\n'),
+      );
+      const r = JSON.parse((await runCli(['sizes', '--format', 'json', '--no-symbolize', dump])).stdout);
+      expect(r).toMatchObject({ sizeKind: 'exact', counts: 'in-use objects', totalCount: 8 });
+      expect(r.rows.map((row: { size: number; count: number }) => [row.size, row.count])).toEqual([[500, 4], [100, 2], [400, 1], [24, 1]]);
+      const bySite = JSON.parse((await runCli(['sizes', '--format', 'json', '--no-symbolize', '--by', 'stack', '-n', '2', dump])).stdout);
+      expect(Math.max(...bySite.sites.map((site: { rows: unknown[] }) => site.rows.length))).toBe(2);
+      const churn = await runCli(['churn', '--no-symbolize', dump]);
+      expect(churn.code).toBe(2);
+      expect(churn.stderr).toMatch(/lists live allocations only: record a malloc_debug record_allocs trace/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('diff: signed rows, input minus base', async () => {

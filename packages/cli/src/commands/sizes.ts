@@ -41,7 +41,7 @@ Examples:
     .action(async (inputs: string[], options: SizesCommandOptions) => {
       const loaded = await loadInputs(inputs, options, io);
       const breakdown = cmd.getOptionValueSource('by') === 'cli';
-      const report = sizes(loaded, { ...siteOptions(options), buckets: options.buckets, classes: options.classes, sites: options.sites });
+      const report = sizes(loaded, { ...siteOptions(options), buckets: options.buckets, classes: options.classes, sites: options.sites, sizesPerSite: options.nodeCount });
       if (!breakdown) report.sites = [];
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);

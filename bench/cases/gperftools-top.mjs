@@ -9,6 +9,7 @@
  * reference tools take seconds per run: three timed runs at most.
  */
 import path from 'node:path';
+import { SYMBOLIZING_TOOLS } from '../lib/tools.mjs';
 import { HEAPSCOPE_BIN, ROOT } from '../lib/exec.mjs';
 import { outputs } from '../generate/gperftools-32k.mjs';
 
@@ -43,9 +44,7 @@ export default {
   tools: {
     'google-pprof': ['google-pprof', '--version'],
     go: ['go', 'version'],
-    perl: ['perl', '-e', 'print "perl $^V\\n"'],
-    binutils: ['addr2line', '--version'],
-    'llvm-symbolizer': ['llvm-symbolizer', '--version'],
+    ...SYMBOLIZING_TOOLS,
   },
   baseline: 'heapscope top',
   commands: [

@@ -6,6 +6,7 @@
  * --no-symbol-cache row what it costs without heapscope's symbol cache.
  * jeprof is perl and takes seconds per run: three timed runs at most.
  */
+import { SYMBOLIZING_TOOLS } from '../lib/tools.mjs';
 import { HEAPSCOPE_BIN } from '../lib/exec.mjs';
 import { outputs } from '../generate/jemalloc-32k.mjs';
 
@@ -28,10 +29,7 @@ export default {
   inputs: ['jemalloc-32k'],
   tools: {
     jeprof: ['jeprof', '--version'],
-    perl: ['perl', '-e', 'print "perl $^V\\n"'],
-    binutils: ['addr2line', '--version'],
-    // heapscope's symbolizer runs one of these per binary.
-    'llvm-symbolizer': ['llvm-symbolizer', '--version'],
+    ...SYMBOLIZING_TOOLS,
   },
   baseline: 'heapscope top',
   commands: [

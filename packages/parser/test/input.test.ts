@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +58,25 @@ describe('input layer', () => {
       const error = await collect(full.subarray(0, cut), 64).catch((e) => e);
       expect(error, `cut at ${cut}`).toBeInstanceOf(ParseError);
       expect(error.message).toMatch(/^in\.txt:\d+: (corrupt or )?truncated gzip data/);
+    }
+  });
+
+  it('reads a deflated zip from a file, whether the archive ends in the same read as the member or later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-zip-'));
+    try {
+      for (const [lines, chunkBytes] of [[10, undefined], [20_000, undefined], [20_000, 4096], [20_000, 7]] as const) {
+        const body = Array.from({ length: lines }, (_, i) => `line ${i} ${'x'.repeat(i % 17)}`).join('\n') + '\n';
+        const path = join(dir, `t${lines}.zip`);
+        writeFileSync(path, zipSync({ 'member.txt': enc(body), 'other.txt': enc('not read\n') }));
+        const input = await openInput(path, { chunkBytes });
+        const got: string[] = [];
+        for await (const batch of input.lines() as AsyncIterable<LineBatch>) got.push(...batch.lines);
+        expect(input.compression).toBe('zip');
+        expect(got.length).toBe(lines);
+        expect(got[lines - 1]).toBe(`line ${lines - 1} ${'x'.repeat((lines - 1) % 17)}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -270,11 +270,15 @@ async function* inflateThrough(
     }
   })();
   try {
-    for await (const chunk of inflater) yield chunk as Uint8Array;
+    // Not `for await (… of inflater)`: that destroys the stream when its
+    // output ends, and a zip member's output ends while its input side is
+    // still open (the archive goes on), which reads as an abort.
+    for await (const chunk of inflater.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
   } catch (error) {
     failure ??= error as Error;
   }
   await feed;
+  inflater.destroy();
   if (failure) {
     if (failure instanceof StreamError || failure instanceof ParseError) throw failure;
     throw new StreamError(describe(failure));

@@ -148,6 +148,14 @@ export async function loadInputs(
   return symbolized;
 }
 
+/**
+ * The warnings of loaded inputs as JSON reports carry them (`warnings`): the
+ * lines printed to stderr, without the `heapscope: warning: ` prefix.
+ */
+export function inputWarnings(loaded: readonly LoadedInput[]): string[] {
+  return loaded.flatMap((l) => l.profile.meta.warnings.map(formatWarning));
+}
+
 /** Prints warnings to stderr, one line each. */
 export function printWarnings(io: CliIo, warnings: readonly Warning[]): void {
   for (const w of warnings) io.stderr.write(`heapscope: warning: ${formatWarning(w)}\n`);

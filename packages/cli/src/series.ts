@@ -7,7 +7,7 @@
  */
 import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
-import { loadInputs, type InputOptions } from './options.js';
+import { inputWarnings, loadInputs, type InputOptions } from './options.js';
 import { cliSymbolizer } from './symbols.js';
 import { UsageError, type CliIo } from './io.js';
 
@@ -36,11 +36,11 @@ export async function loadSeries(
       profiles: snapshots.map((s) => s.profile),
       labels: snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`),
       how: `${snapshots.length} windows of ${inputs[0]}`,
-      warnings: [],
+      warnings: inputWarnings(loaded),
     };
   }
   const { ordered, how, warnings } = orderSeries(loaded.map((l) => l.profile), options.order, io, command);
-  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings };
+  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings: [...inputWarnings(loaded), ...warnings] };
 }
 
 /** A series reduced point by point (growth): see {@link loadSeries}. */
@@ -72,15 +72,17 @@ export async function loadGrowthPoints(
   // One symbolizer for the whole series: its caches hold across dumps.
   const symbolizer = cliSymbolizer(options.symbolCache);
   const points: GrowthPoint[] = [];
+  const readWarnings: string[] = [];
   let type = growthOptions.sampleType;
   for (const path of inputs) {
     const [input] = await loadInputs([path], options, io, { symbolizer });
+    readWarnings.push(...inputWarnings([input]));
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));
   }
   const { ordered, how, warnings } = orderSeries(points.map((p) => p.facts), options.order, io, command, points);
-  return { points: ordered, how, warnings };
+  return { points: ordered, how, warnings: [...readWarnings, ...warnings] };
 }
 
 /** Orders a series (as `order` says), prints and returns its warnings. `items` defaults to `members`. */

@@ -4,7 +4,7 @@
  * `heapscope: FILE:LINE: message` with exit 1 — never an uncaught exception,
  * a stack trace (without --debug), a hang, or a partial output file.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zipSync } from 'fflate';
@@ -109,12 +109,42 @@ describe('bad inputs give a result or one located error line', () => {
     expect(r.stderr).toMatch(/^heapscope: [^\n]+jeprof[^\n]+\.heap:1: expected "heap profile:/);
   });
 
-  it('every command stays calm on every bad input', async () => {
-    const commands = [['info'], ['top'], ['sizes'], ['churn'], ['peak'], ['growth', gperfDump], ['diff', gperfDump]];
+  it('every command stays calm on every bad input, and a failed run leaves no output file', async () => {
+    const out = join(dir, 'out');
+    const commands = [
+      ['info'], ['top'], ['sizes'], ['churn'], ['peak'], ['growth', gperfDump], ['diff', gperfDump],
+      ['convert', '--to', 'pprof', '-o', `${out}.pb.gz`], ['convert', '--to', 'speedscope', '-o', `${out}.json`],
+      ['flamegraph', '-o', `${out}.html`], ['merge', '-o', `${out}.merged.pb.gz`], ['diagnose'],
+    ];
     for (const { name, path } of files) {
       for (const command of commands) {
-        expectCalm(await runCli([...command, '--no-symbolize', path]), `${command[0]} ${name}`);
+        const r = await runCli([...command, '--no-symbolize', path]);
+        expectCalm(r, `${command[0]} ${name}`);
+        if (r.code !== 0) expect(readdirSync(dir).filter((f) => f.startsWith('out')), `${command.join(' ')} ${name}`).toEqual([]);
+        rmSync(`${out}.pb.gz`, { force: true });
+        rmSync(`${out}.json`, { force: true });
+        rmSync(`${out}.html`, { force: true });
+        rmSync(`${out}.merged.pb.gz`, { force: true });
       }
+      // view serves a valid input until stopped: on the inputs that fail to read, it fails the same way.
+      const info = await runCli(['info', '--no-symbolize', path]);
+      if (info.code !== 0) {
+        const view = await runCli(['view', '--no-open', '--no-symbolize', path]);
+        expectCalm(view, `view ${name}`);
+        expect(view.code, `view ${name}`).toBe(info.code);
+      }
+    }
+  });
+
+  it('--lenient: the counted warning is in the JSON of every command that writes JSON', async () => {
+    const bad = join(dir, 'lenient-json.heap');
+    writeFileSync(bad, jemallocText.replace(/(@[^\n]*\n  t\*: )(\d+):/g, (m, a, b, offset: number) => (offset % 3 === 0 ? `${a}x${b}:` : m)));
+    const skipped = /^skipped malformed record: .*\(\d+ times; first at .*lenient-json\.heap:\d+/;
+    for (const command of [['top'], ['sizes'], ['diff', jemallocDump], ['growth', jemallocDump]]) {
+      const r = await runCli([command[0], '--format', 'json', '--no-symbolize', '--lenient', ...command.slice(1), bad]);
+      expect(r.code, command[0]).toBe(0);
+      const warnings: string[] = JSON.parse(r.stdout).warnings;
+      expect(warnings.some((w) => skipped.test(w)), `${command[0]}: ${JSON.stringify(warnings)}`).toBe(true);
     }
   });
 

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { renderTop } from './top.js';
 
@@ -44,7 +44,7 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, base, input, warnings }, null, 2)}\n` : renderTop(report, [`${input} − ${base}`]));
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, null, 2)}\n` : renderTop(report, [`${input} − ${base}`]));
       await out.close();
     });
 }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { top } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTop } from './top.js';
@@ -34,7 +34,7 @@ Example:
       const { peak } = loaded.trace.report;
       const report = top([loaded.trace.peakProfile], { ...siteOptions(options), sampleType: options.sampleType, limit: options.nodeCount });
       const out = new ReportOutput(io, options.output);
-      if (options.format === 'json') out.write(`${JSON.stringify({ peak, ...report }, null, 2)}\n`);
+      if (options.format === 'json') out.write(`${JSON.stringify({ peak, ...report, warnings: inputWarnings([loaded]) }, null, 2)}\n`);
       else {
         const when = `event ${formatCount(peak.event)} of ${formatCount(loaded.trace.report.events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
         out.write(`peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n`);

@@ -3,7 +3,7 @@
  */
 import { Option, type Command } from 'commander';
 import { sizes, type SizesReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, type CliIo } from '../io.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -45,7 +45,7 @@ Examples:
       if (!breakdown) report.sites = [];
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : renderSizes(shown));
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderSizes(shown));
       await out.close();
     });
 }

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { top, type TopReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { formatShare, formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -47,7 +47,7 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTop(report, inputs));
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderTop(report, inputs));
       await out.close();
     });
 }

@@ -136,6 +136,23 @@ describe('bad inputs give a result or one located error line', () => {
     }
   });
 
+  it('a dump cut in its memory map section says so, and growth calls it truncated', async () => {
+    for (const dump of [jemallocDump, gperfDump]) {
+      const text = readFileSync(dump, 'latin1');
+      const maps = text.indexOf('MAPPED_LIBRARIES:');
+      expect(maps, dump).toBeGreaterThan(0);
+      const cut = join(dir, `maps-cut-${dump.endsWith('f.heap') ? 'jemalloc' : 'gperftools'}.heap`);
+      // Cut in the middle of the third map line.
+      const third = text.indexOf('\n', text.indexOf('\n', text.indexOf('\n', maps) + 1) + 1);
+      writeFileSync(cut, text.slice(0, third + 20), 'latin1');
+      const top = await runCli(['top', '--no-symbolize', cut]);
+      expect(top.code, cut).toBe(0);
+      expect(top.stderr, cut).toMatch(/warning: the input ends in the middle of a line of its memory map section \(truncated\?\); that line was dropped \(at .*:\d+\)/);
+      const growth = await runCli(['growth', '--no-symbolize', '--order', 'given', dump, cut]);
+      expect(growth.stderr, cut).toMatch(/warning: .*maps-cut-.*\.heap looks truncated/);
+    }
+  });
+
   it('--lenient: the counted warning is in the JSON of every command that writes JSON', async () => {
     const bad = join(dir, 'lenient-json.heap');
     writeFileSync(bad, jemallocText.replace(/(@[^\n]*\n  t\*: )(\d+):/g, (m, a, b, offset: number) => (offset % 3 === 0 ? `${a}x${b}:` : m)));

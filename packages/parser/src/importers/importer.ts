@@ -55,12 +55,17 @@ export class ParseContext {
   malformed(line: number, reason: string, text?: string): void {
     // A dump whose writer was killed ends in the middle of a line: that last
     // line is a truncation, reported as a warning, not a malformed record.
-    if (this.input?.lineSource?.isUnterminated(line)) {
+    if (this.isCutShort(line)) {
       this.warnings.add(`the input ends in the middle of a line (truncated?); its last record was dropped: ${reason}`, { file: this.file, line });
       return;
     }
     if (!this.lenient) throw new ParseError(this.file, line, reason, this.format, text);
     this.warnings.add(`skipped malformed record: ${reason}`, { file: this.file, line });
+  }
+
+  /** Whether `line` is the input's last line and has no newline: a line cut short (a truncated input). */
+  isCutShort(line: number): boolean {
+    return this.input?.lineSource?.isUnterminated(line) === true;
   }
 
   /** A fact worth telling the user that does not stop the import. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
+import { renderTable } from '../src/render/table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-cli-'));
 const dump = join(dir, 'jeprof.4242.7.m3.heap');
@@ -123,5 +124,14 @@ describe('heapscope CLI', () => {
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ heapscope /);
     }
     expect((await runCli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('renders a table of a million rows (a dump with a million sites), aligned', () => {
+    const rows = Array.from({ length: 1_000_000 }, (_, i) => [String(i), `site_${i}`]);
+    const text = renderTable([{ header: 'n', align: 'right' }, { header: 'name', align: 'left' }], rows);
+    const lines = text.split('\n');
+    expect(lines.length).toBe(1_000_002);
+    expect(lines[1]).toBe('     0  site_0');
+    expect(lines[1_000_000]).toBe('999999  site_999999');
   });
 });

@@ -10,7 +10,9 @@ export interface Column {
 
 /** Renders rows of cells as aligned lines (each ending in a newline). */
 export function renderTable(columns: readonly Column[], rows: readonly string[][]): string {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].length)));
+  // A loop, not Math.max(...cells): a table may have millions of rows.
+  const widths = columns.map((c) => c.header.length);
+  for (const row of rows) for (let i = 0; i < widths.length; i++) if (row[i].length > widths[i]) widths[i] = row[i].length;
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => {

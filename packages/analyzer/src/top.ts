@@ -48,21 +48,34 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
   for (const profile of profiles) {
     const sites = new SiteIndex(profile, { ...options, by });
     const values = profile.samples.values[profile.sampleTypeIndex(type.type)];
-    // Accumulate per key id first, then by name across profiles.
-    const accFlat: number[] = [];
-    const accCum: number[] = [];
+    // Accumulate per key id first (typed arrays: key ids are dense, and a
+    // sparse JS array indexed out of order turns into a slow dictionary on
+    // dumps with a million sites), then by name across profiles.
+    let accFlat = new Float64Array(1024);
+    let accCum = new Float64Array(1024);
+    let touched = new Uint8Array(1024);
     for (let i = 0; i < profile.samples.length; i++) {
       const v = values[i];
       total += v;
       const keys = sites.sampleKeys(i);
       if (keys === null || keys.length === 0) continue;
       shown += v;
-      accFlat[keys[0]] = (accFlat[keys[0]] ?? 0) + v;
-      for (let k = 0; k < keys.length; k++) accCum[keys[k]] = (accCum[keys[k]] ?? 0) + v;
+      if (sites.names.length > touched.length) {
+        const size = Math.max(sites.names.length, touched.length * 2);
+        accFlat = grown(accFlat, size);
+        accCum = grown(accCum, size);
+        touched = grown(touched, size);
+      }
+      accFlat[keys[0]] += v;
+      for (let k = 0; k < keys.length; k++) {
+        accCum[keys[k]] += v;
+        touched[keys[k]] = 1;
+      }
     }
     sites.names.forEach((name, id) => {
-      if (accFlat[id] !== undefined) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
-      if (accCum[id] !== undefined) cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
+      if (touched[id] !== 1) return;
+      if (accFlat[id] !== 0) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
+      cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
     });
   }
   // Rows that are zero in this sample type (a site whose objects were all
@@ -81,4 +94,11 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
     rowCount: rows.length,
     rows: options.limit !== undefined ? rows.slice(0, options.limit) : rows,
   };
+}
+
+/** A copy of `a` with room for `size` elements (zero-filled). */
+function grown<T extends Float64Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }

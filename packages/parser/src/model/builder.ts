@@ -22,8 +22,13 @@ export class LimitExceededError extends Error {
   override readonly name = 'LimitExceededError';
 }
 
-/** Default cap on distinct stacks: far above real dumps, far below what exhausts memory. */
-export const DEFAULT_MAX_STACKS = 20_000_000;
+/**
+ * Default cap on distinct stack nodes: far above real dumps (the 32k-stack
+ * benchmark dump has 328k), and low enough that the worst case — every
+ * node its own call site, about 220 bytes per node to read a dump and 770 to
+ * rank its sites (docs/reliability.md) — stays within a few GiB.
+ */
+export const DEFAULT_MAX_STACKS = 5_000_000;
 
 export interface ProfileBuilderOptions {
   sampleTypes: readonly ValueType[];

@@ -28,6 +28,17 @@ describe('gperftools / legacy heap importer', () => {
     });
   }
 
+  it('rejects a sampling period that is not a positive integer; Go\'s heap/0 (profiling off) is unsampled', async () => {
+    for (const bad of ['heap_v2/abc', 'heap_v2/-5', 'heap_v2/0', 'heapz/1.5']) {
+      await expect(parseText(`heap profile:      2:     1000 [     5:     3000] @ ${bad}\n${row}`), bad).rejects.toThrow(
+        /test\.heap:1: the sampling period after "\w+\/" must be a positive integer, not "/,
+      );
+    }
+    const go = await parseText(`heap profile: 2: 1000 [5: 3000] @ heap/0\n${row}`);
+    expect(go.meta.sampling).toEqual({ model: 'none', periodBytes: 0 });
+    expect(valueOf(go, 'inuse_space')).toBe(1000);
+  });
+
   it('treats tcmalloc heapz (same pair twice) as having no cumulative counts', async () => {
     const p = await parseText(`heap profile:    2:     1000 [     2:     1000] @ heapz_v2/524288\n     2:     1000 [     2:     1000] @ 0x400f00\n`);
     expect(p.sampleTypes.map((t) => t.type)).toEqual(['inuse_objects', 'inuse_space']);

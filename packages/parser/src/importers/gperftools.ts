@@ -45,7 +45,7 @@ import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { formatHex } from '../model/address.js';
 import type { HeapProfile } from '../model/profile.js';
 
-const HEADER = /heap profile:\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*(?:@\s*([^\s/]*)(?:\/(\d+))?)?/;
+const HEADER = /heap profile:\s*(-?\d+):\s*(-?\d+)\s*\[\s*(-?\d+):\s*(-?\d+)\s*\]\s*(?:@\s*([^\s/]*)(?:\/(\S*))?)?/;
 const GO_FRAME = /^#\s+0x([0-9a-f]+)\s+(\S.*?)\+0x[0-9a-f]+\s+(.*):(\d+)\s*$/;
 const DEFAULT_PERIOD = 128 * 1024;
 
@@ -61,6 +61,7 @@ interface HeaderFacts {
 function readHeader(m: RegExpExecArray): HeaderFacts | string {
   const [inuse1, inuse2, alloc1, alloc2] = [m[1], m[2], m[3], m[4]];
   const type = m[5];
+  if (m[6] !== undefined && !/^[1-9]\d*$/.test(m[6]) && !(type === 'heap' && m[6] === '0')) return `the sampling period after "${type}/" must be a positive integer, not "${m[6]}"`;
   const period = m[6] !== undefined ? Number(m[6]) : undefined;
   // pprof: alloc data only when the header's pairs differ and alloc is not 0.
   const hasAlloc = !(inuse1 === alloc1 && inuse2 === alloc2) && !(alloc1 === '0' && alloc2 === '0');
@@ -71,6 +72,8 @@ function readHeader(m: RegExpExecArray): HeaderFacts | string {
     hasAlloc,
   });
   const none: Sampling = { model: 'none', periodBytes: 0 };
+  // Go writes heap/0 when MemProfileRate is 0 (profiling off: nothing sampled).
+  if (type === 'heap' && period === 0) return facts('go heap', none, 'average-usable');
   switch (type) {
     case undefined:
       // Very old remote heap: jeprof's v1 when the pairs are equal.

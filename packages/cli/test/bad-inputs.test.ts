@@ -136,6 +136,15 @@ describe('bad inputs give a result or one located error line', () => {
     }
   });
 
+  it('a 100 MB line without a newline stops at the 64 MiB line limit with a located error', async () => {
+    const huge = join(dir, 'huge-line.heap');
+    writeFileSync(huge, Buffer.concat([Buffer.from('heap_v2/1\n@ '), Buffer.alloc(100 * 2 ** 20, '0x1234 ')]));
+    const r = await runCli(['info', '--no-symbolize', huge]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/huge-line\.heap:2: line longer than 67108864 bytes/);
+    rmSync(huge);
+  });
+
   it('a dump cut in its memory map section says so, and growth calls it truncated', async () => {
     for (const dump of [jemallocDump, gperfDump]) {
       const text = readFileSync(dump, 'latin1');

@@ -45,7 +45,7 @@ describe.skipIf(!built)('the heapscope process', () => {
     const big = join(dir, 'big.heap');
     const text = readFileSync(dump, 'utf8');
     const body = text.slice(text.indexOf('\n@') + 1, text.indexOf('\nMAPPED_LIBRARIES'));
-    writeFileSync(big, text.slice(0, text.indexOf('\n@') + 1) + `${body}\n`.repeat(4000));
+    writeFileSync(big, text.slice(0, text.indexOf('\n@') + 1) + `${body}\n`.repeat(30000));
     const out = join(dir, 'out.json');
     const r = await run(['top', '--no-symbolize', '--format', 'json', '-o', out, big], { signalAfterMs: 300 });
     expect(r.code === 130 || r.signal === 'SIGINT').toBe(true);

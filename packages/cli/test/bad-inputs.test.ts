@@ -166,7 +166,7 @@ describe('bad inputs give a result or one located error line', () => {
     const bad = join(dir, 'lenient-json.heap');
     writeFileSync(bad, jemallocText.replace(/(@[^\n]*\n  t\*: )(\d+):/g, (m, a, b, offset: number) => (offset % 3 === 0 ? `${a}x${b}:` : m)));
     const skipped = /^skipped malformed record: .*\(\d+ times; first at .*lenient-json\.heap:\d+/;
-    for (const command of [['top'], ['sizes'], ['diff', jemallocDump], ['growth', jemallocDump]]) {
+    for (const command of [['top'], ['sizes'], ['churn'], ['diff', jemallocDump], ['growth', jemallocDump]]) {
       const r = await runCli([command[0], '--format', 'json', '--no-symbolize', '--lenient', ...command.slice(1), bad]);
       expect(r.code, command[0]).toBe(0);
       const warnings: string[] = JSON.parse(r.stdout).warnings;

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { churn, seriesOrder, type ChurnReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -42,7 +42,7 @@ Examples:
         throw new UsageError((error as Error).message);
       }
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderChurn(report));
+      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderChurn(report));
       await out.close();
     });
 }

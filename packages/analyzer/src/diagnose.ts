@@ -24,8 +24,12 @@
  *   is **fragmentation**: free space scattered inside pages that still hold
  *   live blocks, which only different allocation patterns (or allocator
  *   settings that segregate them) cure.
- * - **healthy**: neither rises (and, from the allocator's own figures, the
- *   waste is not most of its footprint).
+ * - **healthy**: neither rises over two or more points (and, from the
+ *   allocator's own figures, the waste is not most of its footprint).
+ * - **inconclusive**: one point (a single dump shows no trend), or no figure
+ *   to judge at all. A single dump still gets fragmentation / retained when
+ *   the allocator's own resident bytes are mostly waste
+ *   ({@link HIGH_WASTE_SHARE}): that much is decisive without a trend.
  *
  * The report names where the waste sits (arenas, size classes) when the
  * statistics say, and the knobs of the allocator in use. Nothing here
@@ -37,7 +41,7 @@ import type { SiteOptions } from './sites.js';
 import { formatBytes } from './units.js';
 
 /** The verdicts (JSON contract). */
-export type Verdict = 'leak' | 'fragmentation' | 'retained' | 'healthy';
+export type Verdict = 'leak' | 'fragmentation' | 'retained' | 'healthy' | 'inconclusive';
 
 /** Below this, a rise is noise (bytes). */
 export const DEFAULT_MIN_GROWTH_BYTES = 1024 * 1024;
@@ -49,6 +53,9 @@ export const STEADY_R2 = 0.5;
 export const EXPLAINED_SHARE = 0.5;
 /** From a single dump (no trend), waste above this share of the footprint is worth a verdict. */
 export const HIGH_WASTE_SHARE = 0.5;
+/** Why mimalloc release builds cannot answer (the same words for one dump and for a growing series). */
+const MIMALLOC_NO_STAT = 'mimalloc release builds count no allocations (MI_STAT=0)';
+const MIMALLOC_NO_STAT_HINT = `${MIMALLOC_NO_STAT}: use a build with MI_STAT=1 or give heap profiles`;
 /** Page size for glibc's trimmable estimate (glibc reports no page size). */
 const GLIBC_PAGE = 4096;
 
@@ -274,13 +281,13 @@ export function diagnose(inputs: DiagnoseInputs, options: DiagnoseOptions = {}):
   const fpName = footprintKind === 'rss' ? 'RSS' : footprintKind === 'mapped' ? (allocator === 'mimalloc' ? 'committed' : 'mapped') : 'resident';
   const evidence: string[] = [];
   if (A) evidence.push(`allocated: ${describe(A, n)}`);
-  else evidence.push('allocated: not known (no allocation counters in these inputs)');
+  else evidence.push(allocator === 'mimalloc' ? `allocated: not known; ${MIMALLOC_NO_STAT}` : 'allocated: not known (no allocation counters in these inputs)');
   if (F) evidence.push(`${fpName}: ${describe(F, n)}`);
   else evidence.push('footprint: not known (no resident, RSS or mapped figures in these inputs)');
   if (R && footprintKind !== 'rss') evidence.push(`RSS: ${describe(R, n)}`);
   const firstRatio = series[0]?.ratio;
   const lastRatio = series[n - 1]?.ratio;
-  if (firstRatio != null && lastRatio != null) evidence.push(`allocated/${fpName}: ${pct(firstRatio)} → ${pct(lastRatio)}`);
+  if (firstRatio != null && lastRatio != null) evidence.push(`allocated/${fpName}: ${n < 2 ? pct(firstRatio) : `${pct(firstRatio)} → ${pct(lastRatio)}`}`);
   if (n === 2) evidence.push('two points: any change fits a line (r²=1); more dumps tell steady growth from a step');
 
   let verdict: Verdict = 'healthy';
@@ -296,10 +303,7 @@ export function diagnose(inputs: DiagnoseInputs, options: DiagnoseOptions = {}):
     if (W && rising(W)) evidence.push(`the waste (${fpName} − allocated) grew too: ${formatBytes(W.rise)}`);
   } else if (F && rising(F)) {
     if (!A) {
-      const hint =
-        allocator === 'mimalloc'
-          ? 'mimalloc release builds count no allocations (MI_STAT=0): use a build with MI_STAT=1 or give heap profiles'
-          : 'give the allocator statistics or heap profiles of the same run';
+      const hint = allocator === 'mimalloc' ? MIMALLOC_NO_STAT_HINT : 'give the allocator statistics or heap profiles of the same run';
       throw new DiagnoseError(`${fpName} grew ${formatBytes(F.rise)} over ${n} points, but these inputs do not say how much the program itself holds, so a leak cannot be told from fragmentation; ${hint}`, chosen[0]?.file ?? procStats[0]?.file);
     }
     if (W && rising(W)) {
@@ -316,15 +320,50 @@ export function diagnose(inputs: DiagnoseInputs, options: DiagnoseOptions = {}):
       evidence.push(step ? `allocated rose ${formatBytes(A.rise)} but not steadily (r²=${A.r2.toFixed(2)}): a step, not a leak` : `allocated rose ${formatBytes(A.rise)}, below the ${formatBytes(threshold)} threshold`);
     }
   } else if (A && F && ownFootprint && lastWaste(series) > Math.max(threshold, HIGH_WASTE_SHARE * (F.last || 1))) {
-    // No trend (or one dump), but the allocator holds mostly memory the program does not use.
+    // No trend (or one dump), but the allocator holds mostly memory the program does not use: decisive without a trend.
     const w = lastWaste(series);
     const u = series[n - 1].unpurged;
     verdict = u !== null && u >= EXPLAINED_SHARE * w ? 'retained' : 'fragmentation';
-    summary = `${verdict}: the allocator holds ${formatBytes(w)} (${pct(w / F.last)} of ${fpName}) that the program does not use${n < 2 ? ' (one dump: no trend)' : ', without growing'}`;
+    const what = verdict === 'retained' ? `, ${formatBytes(u as number)} of it free pages not yet returned` : '';
+    summary = `${verdict}: the allocator holds ${formatBytes(w)} (${pct(w / F.last)} of ${fpName}) that the program does not use${what}${n < 2 ? ' (one dump: no trend)' : ', without growing'}`;
+    if (n < 2) evidence.push(`one dump: no trend to judge, but the waste (${fpName} − allocated) is ${pct(w / F.last)} of ${fpName}, over the ${pct(HIGH_WASTE_SHARE)} a single dump is judged on`);
+  } else if (n < 2 || (!A && !F)) {
+    // One point cannot show a trend, and nothing in it is decisive on its own (or there is no figure at all).
+    verdict = 'inconclusive';
+    if (!A && !F) {
+      summary = 'inconclusive: nothing to judge (no allocated, resident, RSS or mapped figures in these inputs)';
+    } else if (!A) {
+      const why = allocator === 'mimalloc' ? MIMALLOC_NO_STAT : 'these inputs do not say how much the program holds';
+      summary = `inconclusive: one dump shows no trend, and ${why}: ${fpName} ${formatBytes((F as Trend).last)}`;
+    } else if (!F) {
+      summary = `inconclusive: one dump shows no trend (allocated ${formatBytes(A.last)}, footprint not known)`;
+    } else {
+      summary = `inconclusive: one dump shows no trend (allocated ${formatBytes(A.last)} of ${formatBytes(F.last)} ${fpName}, ${pct(A.last / (F.last || 1))})`;
+    }
+    if (n < 2) {
+      evidence.push('one dump: no trend to judge');
+      if (A && F && ownFootprint) {
+        const w = Math.max(0, lastWaste(series));
+        evidence.push(`the waste (${fpName} − allocated) is ${formatBytes(w)}, ${pct(w / (F.last || 1))} of ${fpName}: a single dump is judged only when it is over ${pct(HIGH_WASTE_SHARE)} (and ${formatBytes(threshold)})`);
+        const u = series[0].unpurged;
+        if (u !== null) evidence.push(`${unpurgedLabel(allocator)}: ${formatBytes(u)} (${pct(u / (F.last || 1))} of ${fpName})`);
+      } else if (A && F) {
+        evidence.push(
+          footprintKind === 'rss'
+            ? "a single dump is judged on the allocator's own resident bytes only: RSS holds the binary, libraries and thread stacks too"
+            : `a single dump is judged on the allocator's own resident bytes only: ${fpName} memory need not be resident`,
+        );
+      } else if (!A) {
+        evidence.push(
+          `even a series of such dumps tells only whether ${fpName} grows, not whether a leak or fragmentation makes it grow; ${allocator === 'mimalloc' ? 'use a build with MI_STAT=1 or give heap profiles' : 'give the allocator statistics or heap profiles of the same run'}`,
+        );
+      }
+      evidence.push('give several dumps of the same run (a periodic dump appended to one file, or one file per dump, in order) for a verdict');
+    }
   } else {
-    summary = A || F ? `healthy: no growth beyond ${formatBytes(threshold)} over ${n} point${n === 1 ? '' : 's'}` : 'healthy: nothing to judge';
-    if (n < 2) evidence.push('one dump: no trend to judge');
-    else if (A && rising(A)) {
+    summary = `healthy: no growth beyond ${formatBytes(threshold)} over ${n} points`;
+    if (!A) evidence.push(`${fpName} does not grow; without allocated bytes that is all these inputs tell (a growing ${fpName} could not be told apart)`);
+    if (A && rising(A)) {
       summary = `healthy: allocated rose ${formatBytes(A.rise)}, as a step rather than steady growth`;
       evidence.push(`allocated rose ${formatBytes(A.rise)} but not steadily (r²=${A.r2.toFixed(2)}): a step, not a leak`);
     }
@@ -530,6 +569,8 @@ function knobsFor(allocator: StatsAllocator | 'unknown', verdict: Verdict, snap:
     case 'jemalloc':
       if (verdict === 'leak') {
         if (!haveProfiles) out.push(knob('MALLOC_CONF=prof:true,prof_final:true,lg_prof_interval:30', 'heap profiles of the same run (jeprof.*.heap); heapscope growth (or diagnose with them) names the growing call sites'));
+      } else if (verdict === 'inconclusive') {
+        out.push(knob('MALLOC_CONF=stats_interval:<bytes>', 'prints the statistics every time that many bytes were allocated: a series of dumps diagnose can judge'));
       } else if (verdict === 'retained') {
         out.push(knob('MALLOC_CONF=dirty_decay_ms:<ms>', 'how long freed pages stay dirty before purging; lower returns them sooner (0 = at once, more madvise calls)', setting('opt.dirty_decay_ms')));
         out.push(knob('MALLOC_CONF=muzzy_decay_ms:<ms>', 'the same for pages already lazily purged (MADV_FREE)', setting('opt.muzzy_decay_ms')));
@@ -544,7 +585,7 @@ function knobsFor(allocator: StatsAllocator | 'unknown', verdict: Verdict, snap:
     case 'glibc':
       if (verdict === 'leak') {
         if (!haveProfiles) out.push(knob('LD_PRELOAD=libtcmalloc.so.4 HEAPPROFILE=/tmp/prof', 'gperftools heap profiles of the same program (or jemalloc with prof:true); heapscope names the growing call sites'));
-      } else if (verdict !== 'healthy') {
+      } else if (verdict === 'retained' || verdict === 'fragmentation') {
         out.push(knob('malloc_trim(0)', 'returns every free whole page inside the heaps, not only at their top (call it from the program, e.g. after a burst)'));
         out.push(knob('MALLOC_ARENA_MAX=<n>', 'caps the number of arenas (default 8 × CPUs on 64-bit): fewer arenas, less memory stranded in each'));
         out.push(knob('MALLOC_TRIM_THRESHOLD_=<bytes> (mallopt M_TRIM_THRESHOLD)', 'free memory at the top of a heap above this is returned at once (default 128 KiB, raised automatically by mmap-threshold adjustments)'));

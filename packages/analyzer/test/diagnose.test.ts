@@ -135,6 +135,53 @@ describe('diagnose on the fixture runs', () => {
     expect(r.knobs.map((k) => k.name)).toEqual(expect.arrayContaining(['malloc_trim(0)', 'MALLOC_ARENA_MAX=<n>']));
   });
 
+  it('one at-exit dump is inconclusive on every allocator (a single dump shows no trend)', async () => {
+    const cases: [string, string][] = [
+      ['jemalloc', 'jemalloc-stats.txt.gz'],
+      ['jemalloc', 'jemalloc-stats.json.gz'],
+      ['tcmalloc', 'tcmalloc-stats.txt'],
+      ['mimalloc', 'mimalloc-stats.txt'],
+      ['mimalloc-stat', 'mimalloc-stats.txt'],
+    ];
+    for (const [allocator, file] of cases) {
+      const r = (await run([join(STATS, allocator, 'exit', file)])) as DiagnoseReport;
+      expect(`${allocator}/exit/${file}: ${r.verdict}`).toBe(`${allocator}/exit/${file}: inconclusive`);
+      expect(r.points).toBe(1);
+      expect(r.summary).toMatch(/^inconclusive: one dump shows no trend/);
+      expect(r.evidence).toContain('one dump: no trend to judge');
+    }
+  });
+
+  it('the first dump of every run, alone, is never healthy: inconclusive, or decisive and saying there is no trend', async () => {
+    for (const [allocator, byMode] of Object.entries(EXPECTED)) {
+      for (const mode of Object.keys(byMode)) {
+        for (const file of FILES[allocator]) {
+          const [whole] = await statsOf(join(STATS, allocator, mode, file));
+          const first: AllocatorStats = { ...whole, snapshots: whole.snapshots.slice(0, 1) };
+          const r = diagnose({ stats: [first], profiles: [] });
+          expect(r.points).toBe(1);
+          if (r.verdict === 'fragmentation' || r.verdict === 'retained') expect(r.summary).toMatch(/\(one dump: no trend\)$/);
+          else expect(`${allocator}/${mode}/${file}#1: ${r.verdict}`).toBe(`${allocator}/${mode}/${file}#1: inconclusive`);
+        }
+      }
+    }
+  });
+
+  it('Debian mimalloc (MI_STAT=0): the series and its first dump alone give the same reason', async () => {
+    const path = join(STATS, 'mimalloc', 'fragment', 'mimalloc-stats.txt');
+    const series = await run([path]);
+    expect(series).toBeInstanceOf(DiagnoseError);
+    const reason = 'mimalloc release builds count no allocations (MI_STAT=0)';
+    expect((series as DiagnoseError).message).toContain(reason);
+    const [whole] = await statsOf(path);
+    const one = diagnose({ stats: [{ ...whole, snapshots: whole.snapshots.slice(0, 1) }], profiles: [] });
+    expect(one.verdict).toBe('inconclusive');
+    expect(one.summary).toBe(`inconclusive: one dump shows no trend, and ${reason}: committed 41.0 MiB`);
+    expect(one.evidence[0]).toBe(`allocated: not known; ${reason}`);
+    expect(one.evidence.join('\n')).toMatch(/use a build with MI_STAT=1 or give heap profiles/);
+    expect(one.knobs.map((k) => k.name)).toEqual(['a mimalloc built with MI_STAT=1 (or a debug build)']);
+  });
+
   describe('with heap profiles of the same run', () => {
     const profilesOf = async (mode: string) => {
       const dir = join(STATS, 'jemalloc', mode, 'heap');
@@ -204,9 +251,39 @@ describe('diagnose: the edges of the method', () => {
     expect(frag.summary).toMatch(/one dump: no trend/);
     const retained = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 10 * MiB, residentBytes: 50 * MiB, dirtyBytes: 35 * MiB, muzzyBytes: 0 }])], profiles: [] });
     expect(retained.verdict).toBe('retained');
-    const fine = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 40 * MiB, residentBytes: 50 * MiB }])], profiles: [] });
-    expect(fine.verdict).toBe('healthy');
+    expect(retained.summary).toMatch(/^retained: .*35\.0 MiB of it free pages not yet returned \(one dump: no trend\)$/);
+    // Nothing decisive in it: not healthy (one point shows no trend), inconclusive.
+    const fine = diagnose({ stats: [series('jemalloc', [{ allocatedBytes: 40 * MiB, residentBytes: 50 * MiB, dirtyBytes: MiB, muzzyBytes: 0 }])], profiles: [] });
+    expect(fine.verdict).toBe('inconclusive');
+    expect(fine.summary).toBe('inconclusive: one dump shows no trend (allocated 40.0 MiB of 50.0 MiB resident, 80%)');
     expect(fine.evidence).toContain('one dump: no trend to judge');
+    expect(fine.evidence).toContain('allocated/resident: 80%'); // not "80% → 80%"
+    expect(fine.evidence.join('\n')).toMatch(/the waste \(resident − allocated\) is 10\.0 MiB, 20% of resident: a single dump is judged only when it is over 50%/);
+    expect(fine.evidence.join('\n')).toMatch(/dirty \+ muzzy pages \(freed, not yet purged\): 1\.00 MiB/);
+    expect(fine.knobs.map((k) => k.name)).toEqual(['MALLOC_CONF=stats_interval:<bytes>']);
+  });
+
+  it('one dump whose footprint is not the allocator\'s resident bytes (mapped, committed, RSS) is not judged: inconclusive', () => {
+    const glibc = diagnose({ stats: [series('glibc', [{ allocatedBytes: 10 * MiB, mappedBytes: 80 * MiB }], 'glibc-malloc-stats')], profiles: [] });
+    expect(glibc.verdict).toBe('inconclusive');
+    expect(glibc.evidence).toContain("a single dump is judged on the allocator's own resident bytes only: mapped memory need not be resident");
+    expect(glibc.knobs).toEqual([]); // no malloc_trim advice for a verdict that is not fragmentation or retained
+    const proc = diagnose({ stats: [series('proc', [{ rssBytes: 30 * MiB }], 'proc', 'proc.txt')], profiles: [] });
+    expect(proc.verdict).toBe('inconclusive');
+    expect(proc.summary).toBe('inconclusive: one dump shows no trend, and these inputs do not say how much the program holds: RSS 30.0 MiB');
+  });
+
+  it('nothing to judge at all is inconclusive, not healthy', () => {
+    const r = diagnose({ stats: [series('tcmalloc', [{}, {}, {}])], profiles: [] });
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.summary).toMatch(/^inconclusive: nothing to judge/);
+  });
+
+  it('a flat series of a release mimalloc (no allocated bytes) is healthy, and says what it cannot tell', () => {
+    const r = diagnose({ stats: [series('mimalloc', [1, 2, 3].map(() => ({ mappedBytes: 35 * MiB })), 'mimalloc-stats')], profiles: [] });
+    expect(r.verdict).toBe('healthy');
+    expect(r.evidence[0]).toBe('allocated: not known; mimalloc release builds count no allocations (MI_STAT=0)');
+    expect(r.evidence).toContain('committed does not grow; without allocated bytes that is all these inputs tell (a growing committed could not be told apart)');
   });
 
   it('no allocated bytes: a flat footprint is still healthy; a growing one cannot be judged', () => {
@@ -237,7 +314,8 @@ describe('diagnose: the edges of the method', () => {
   it('JSON contract: verdict, evidence, series of {allocated, resident, rss} (null when unknown)', () => {
     const r = diagnose({ stats: [series('glibc', [{ allocatedBytes: MiB, mappedBytes: 2 * MiB }], 'glibc-malloc-stats')], profiles: [] });
     const json = JSON.parse(JSON.stringify(r));
-    expect(json.verdict).toBe('healthy');
+    expect(json.verdict).toBe('inconclusive'); // one dump
+    expect(typeof json.summary).toBe('string');
     expect(Array.isArray(json.evidence)).toBe(true);
     expect(json.series[0]).toMatchObject({ allocated: MiB, resident: null, rss: null });
   });

@@ -3,12 +3,30 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
+import { niceStep, renderDiagnosePlot, xTicks } from '../src/commands/diagnose-plot.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 
 const STATS = join(FIXTURES, 'stats');
 const run = (allocator: string, mode: string, ...files: string[]) => files.map((f) => join(STATS, allocator, mode, f));
 const tmp = () => mkdtempSync(join(tmpdir(), 'heapscope-diagnose-'));
+
+/** The x-axis tick labels of a diagnose SVG (the labels under the axis, not its title). */
+const xLabels = (svg: string) => [...svg.matchAll(/<text [^>]*text-anchor="middle" fill="#57606a">([^<]*)<\/text>/g)].map((m) => m[1]).filter((l) => !/^(time since the first point|point)$/.test(l));
+
+/** A made-up report with points at the given times (seconds). */
+function reportAt(times: (number | null)[]): DiagnoseReport {
+  const series: DiagnosePoint[] = times.map((t, i) => ({
+    label: `p${i + 1}`, timeSec: t, allocated: (10 + i) * 2 ** 20, resident: (12 + i) * 2 ** 20, rss: null, mapped: null, footprint: (12 + i) * 2 ** 20, unpurged: null, ratio: null,
+  }));
+  return {
+    verdict: 'healthy', summary: 'healthy: made up', evidence: [], allocator: 'jemalloc', allocatorVersion: null,
+    sources: { allocated: null, footprint: null, footprintKind: 'resident', rss: null, profiles: 0 }, points: series.length, series,
+    trends: { allocated: null, footprint: null, waste: null, unpurged: null, rss: null }, thresholdBytes: 2 ** 20,
+    waste: { arenas: [], sizeClasses: [] }, sites: [], knobs: [], warnings: [],
+  };
+}
 
 describe('heapscope diagnose', () => {
   it('text: the verdict first, the series, the evidence and the knobs', async () => {
@@ -73,6 +91,93 @@ describe('heapscope diagnose', () => {
     for (const name of ['allocated', 'resident (allocator)', 'RSS']) expect(text).toContain(`>${name}</text>`);
     expect(text).not.toMatch(/<script|href=|url\(/);
     expect(readdirSync(dir).sort()).toEqual(['memory.svg', 'report.txt']); // no temporary files left
+  });
+
+  it('one at-exit dump: inconclusive, not healthy (text and JSON agree; exit 0)', async () => {
+    const text = await runCli(['diagnose', ...run('jemalloc', 'exit', 'jemalloc-stats.txt.gz')]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout.split('\n')[0]).toBe('inconclusive: one dump shows no trend (allocated 6.21 MiB of 10.1 MiB resident, 61%)');
+    expect(text.stdout).toMatch(/\n {2}- one dump: no trend to judge\n/);
+    expect(text.stdout).not.toMatch(/healthy/);
+    const json = JSON.parse((await runCli(['diagnose', '--format', 'json', ...run('jemalloc', 'exit', 'jemalloc-stats.json.gz')])).stdout);
+    expect(json.verdict).toBe('inconclusive');
+    expect(json.points).toBe(1);
+    expect(json.evidence).toContain('one dump: no trend to judge');
+    for (const [allocator, file] of [
+      ['tcmalloc', 'tcmalloc-stats.txt'],
+      ['mimalloc', 'mimalloc-stats.txt'],
+      ['mimalloc-stat', 'mimalloc-stats.txt'],
+    ]) {
+      const r = await runCli(['diagnose', '--format', 'json', ...run(allocator, 'exit', file)]);
+      expect(`${allocator}: ${r.code} ${JSON.parse(r.stdout).verdict}`).toBe(`${allocator}: 0 inconclusive`);
+    }
+  });
+
+  it('Debian mimalloc: a growing series exits 1 and its first dump alone is inconclusive, for the same reason (MI_STAT=0)', async () => {
+    const [stats] = run('mimalloc', 'fragment', 'mimalloc-stats.txt');
+    const reason = 'mimalloc release builds count no allocations (MI_STAT=0)';
+    const whole = await runCli(['diagnose', stats]);
+    expect(whole.code).toBe(1);
+    expect(whole.stderr).toContain(reason);
+    // The series cut down to its first dump (each dump starts with "heap stats:").
+    const text = readFileSync(stats, 'utf8');
+    const second = text.indexOf('heap stats:', 1);
+    expect(second).toBeGreaterThan(0);
+    const one = join(tmp(), 'mimalloc-first.txt');
+    writeFileSync(one, text.slice(0, second));
+    const r = await runCli(['diagnose', one]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`inconclusive: one dump shows no trend, and ${reason}: committed 41.0 MiB`);
+    expect(r.stdout).toContain(`  - allocated: not known; ${reason}\n`);
+    expect(r.stdout).toMatch(/What moves it \(mimalloc\):\n {2}- a mimalloc built with MI_STAT=1/);
+  });
+
+  it('--plot: x-axis labels of a short run are distinct, at nice steps, in ms', async () => {
+    const dir = tmp();
+    const svg = join(dir, 'memory.svg');
+    const r = await runCli(['diagnose', '--plot', svg, ...run('jemalloc', 'fragment', 'jemalloc-stats.txt.gz', 'proc.txt')]);
+    expect(r.code).toBe(0);
+    const labels = xLabels(readFileSync(svg, 'utf8'));
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels[0]).toBe('0 ms');
+    for (const l of labels) expect(l).toMatch(/^\d+ ms$/);
+    const values = labels.map((l) => Number.parseFloat(l));
+    const step = values[1] - values[0];
+    expect([1, 2, 5, 10, 20, 50]).toContain(step);
+    values.forEach((v, i) => expect(v).toBe(i * step));
+  });
+
+  it('plot ticks: no two labels equal, whatever the span (µs … hours), and nice 1/2/5 steps', () => {
+    // The issue's case: seven points 1.5 ms apart (labels used to read "0.00 s, 0.00 s, 0.01 s, 0.01 s…").
+    const spans = [0.009, 0.0004, 0.0031, 0.06, 0.75, 1, 2.5, 9.99, 37, 600, 7200, 86400];
+    for (const span of spans) {
+      const times = [0, 1, 2, 3, 4, 5, 6].map((i) => 1000 + (span * i) / 6);
+      const labels = xLabels(renderDiagnosePlot(reportAt(times)));
+      expect(labels.length, `span ${span}`).toBeGreaterThanOrEqual(2);
+      expect(labels.length, `span ${span}`).toBeLessThanOrEqual(9);
+      expect(new Set(labels).size, `span ${span}: ${labels.join(', ')}`).toBe(labels.length);
+      const unit = labels[0].split(' ')[1];
+      expect(unit).toBe(span < 1e-3 ? 'µs' : span < 1 ? 'ms' : 's');
+    }
+    expect(xTicks(0.009, true).map((t) => t.label)).toEqual(['0 ms', '1 ms', '2 ms', '3 ms', '4 ms', '5 ms', '6 ms', '7 ms', '8 ms', '9 ms'].filter((_, i) => i % 2 === 0));
+    expect(xTicks(0.0031, true).map((t) => t.label)).toEqual(['0.0 ms', '0.5 ms', '1.0 ms', '1.5 ms', '2.0 ms', '2.5 ms', '3.0 ms']);
+    expect(xTicks(7200, true).map((t) => t.label)).toEqual(['0 s', '1000 s', '2000 s', '3000 s', '4000 s', '5000 s', '6000 s', '7000 s']);
+    for (const [range, max, step] of [
+      [9, 8, 2],
+      [0.3, 8, 0.05],
+      [100, 10, 10],
+      [7, 8, 1],
+      [1e-5, 8, 2e-6],
+    ] as const) {
+      expect(niceStep(range, max).step).toBeCloseTo(step, 12);
+    }
+    // Without times: point numbers, each once.
+    expect(xTicks(6, false).map((t) => t.label)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(xTicks(29, false).map((t) => t.label)).toEqual(['1', '5', '10', '15', '20', '25', '30']);
+    expect(xLabels(renderDiagnosePlot(reportAt([null, null, null])))).toEqual(['1', '2', '3']);
+    expect(xLabels(renderDiagnosePlot(reportAt([5])))).toEqual(['1']);
   });
 
   it('names the growing call sites when heap profiles of the same run are given', async () => {

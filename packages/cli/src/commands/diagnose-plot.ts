@@ -54,15 +54,12 @@ export function renderDiagnosePlot(report: DiagnoseReport): string {
     out.push(`<line x1="${MARGIN.left}" y1="${y}" x2="${WIDTH - MARGIN.right}" y2="${y}" stroke="#d0d7de" stroke-width="1"/>`);
     out.push(`<text x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#57606a">${esc(formatBytes(v))}</text>`);
   }
-  // x axis: up to ~12 labels.
-  const every = Math.max(1, Math.ceil(s.length / 12));
-  s.forEach((p, i) => {
-    if (i % every !== 0 && i !== s.length - 1) return;
-    const x = xAt(xs[i]).toFixed(1);
-    const label = useTime ? `${(xs[i] - x0).toFixed(xs[s.length - 1] - x0 < 10 ? 2 : 0)} s` : String(i + 1);
+  // x axis: ticks at nice 1/2/5 steps of the range, labelled with the precision the step needs.
+  for (const tick of xTicks(useTime ? x1 - x0 : s.length - 1, useTime)) {
+    const x = xAt(useTime ? x0 + tick.value : tick.value).toFixed(1);
     out.push(`<line x1="${x}" y1="${MARGIN.top + plotH}" x2="${x}" y2="${MARGIN.top + plotH + 4}" stroke="#57606a"/>`);
-    out.push(`<text x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" fill="#57606a">${esc(label)}</text>`);
-  });
+    out.push(`<text x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" fill="#57606a">${esc(tick.label)}</text>`);
+  }
   out.push(`<text x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH + 38}" text-anchor="middle" fill="#57606a">${useTime ? 'time since the first point' : 'point'}</text>`);
   out.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${WIDTH - MARGIN.right}" y2="${MARGIN.top + plotH}" stroke="#57606a"/>`);
   // Lines, broken where a value is unknown.
@@ -106,6 +103,48 @@ function niceScale(max: number): { step: number; top: number } {
   const mult = [1, 2, 5, 10].find((m) => m * pow >= raw) ?? 10;
   const step = mult * pow * unit;
   return { step, top: Math.ceil(max / step) * step };
+}
+
+/** At most this many x-axis intervals (labels of ~8 characters fit about 100 px apart). */
+const MAX_X_TICKS = 8;
+
+/** The smallest 1, 2 or 5 × 10^exponent step that cuts `range` into at most `maxTicks` intervals. */
+export function niceStep(range: number, maxTicks: number): { step: number; exponent: number } {
+  if (!(range > 0)) return { step: 1, exponent: 0 };
+  const raw = range / maxTicks;
+  let exponent = Math.floor(Math.log10(raw));
+  let mult = [1, 2, 5, 10].find((m) => m * 10 ** exponent >= raw * (1 - 1e-12)) ?? 10;
+  if (mult === 10) {
+    mult = 1;
+    exponent += 1;
+  }
+  return { step: mult * 10 ** exponent, exponent };
+}
+
+/**
+ * The x-axis ticks. By time: offsets from the first point (seconds) at a
+ * nice step of the run's span, labelled in µs, ms or s as the span asks,
+ * with as many decimals as the step has, so no two labels are equal. By
+ * point: `range` is the last position (points − 1); ticks at point numbers
+ * (1 is the first) at a nice whole step.
+ */
+export function xTicks(range: number, byTime: boolean): { value: number; label: string }[] {
+  if (!byTime) {
+    const count = Math.round(range) + 1;
+    const whole = Math.max(1, Math.round(niceStep(Math.max(1, count - 1), MAX_X_TICKS).step));
+    const points = [1];
+    for (let k = whole; k <= count; k += whole) if (k > 1) points.push(k);
+    return points.map((k) => ({ value: k - 1, label: String(k) }));
+  }
+  if (!(range > 0)) return [{ value: 0, label: '0 s' }];
+  const unit = range < 1e-3 ? { name: 'µs', scale: 1e6 } : range < 1 ? { name: 'ms', scale: 1e3 } : { name: 's', scale: 1 };
+  const { step, exponent } = niceStep(range * unit.scale, MAX_X_TICKS);
+  const decimals = Math.max(0, -exponent);
+  const ticks: { value: number; label: string }[] = [];
+  for (let k = 0; k * step <= range * unit.scale * (1 + 1e-9); k++) {
+    ticks.push({ value: (k * step) / unit.scale, label: `${(k * step).toFixed(decimals)} ${unit.name}` });
+  }
+  return ticks;
 }
 
 function esc(text: string): string {

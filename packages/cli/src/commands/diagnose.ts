@@ -1,6 +1,6 @@
 /**
- * `heapscope diagnose`: leak, fragmentation, retained pages or healthy —
- * from allocator statistics, /proc samples and heap profiles of one run.
+ * `heapscope diagnose`: leak, fragmentation, retained pages or healthy (or
+ * inconclusive: one dump shows no trend) — from allocator statistics, /proc samples and heap profiles of one run.
  */
 import { Option, type Command } from 'commander';
 import { DiagnoseError, diagnose, formatBytes, seriesOrder, type DiagnoseReport, type SeriesOrder } from '@heapscope/analyzer';

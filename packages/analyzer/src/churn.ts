@@ -4,20 +4,99 @@
  * - From an event trace: allocations, what is still live at the end, frees,
  *   heaptrack's "temporary" allocations (freed by the very next allocation
  *   event of the process, no other malloc or free in between), the median
- *   lifetime in events, and allocations per second when timestamps exist.
- * - From a series of snapshots with cumulative counts: per interval, what
- *   was allocated minus what was retained, summed over the intervals.
- * - From one snapshot with cumulative counts: allocated versus in use.
+ *   lifetime in events, allocations per second when timestamps exist, and
+ *   lifetime histograms: for the whole trace in events and (with
+ *   timestamps) in ns, per site in events.
+ * - From a series of snapshots with cumulative counts: per interval (dump
+ *   i−1 → i, the first from the process start), what was allocated (Δ
+ *   cumulative) and what was retained (Δ in use); churned = allocated −
+ *   retained. The totals are the sums over the intervals.
+ * - From one snapshot with cumulative counts: allocated versus in use (one
+ *   interval, from the process start).
  * Sites with the most freed (churned) objects come first.
  */
 import type { HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
-import { SITE_LIFETIME_BUCKETS } from './replay/replay.js';
+import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './replay/replay.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';
 
 export interface ChurnOptions extends SiteOptions {
   limit?: number;
+}
+
+/**
+ * One bucket of a lifetime histogram in allocation events: freed blocks
+ * whose lifetime (allocation events from their allocation to their free) is
+ * at least `fromEvents` and below `toEvents` (null: no upper bound, the
+ * last bucket catches everything above). Buckets are powers of 2 (whole
+ * trace) or of 4 (per site); a block freed by the very next event lives 1.
+ */
+export interface LifetimeEventsBucket {
+  fromEvents: number;
+  toEvents: number | null;
+  count: number;
+  /** count / the histogram's freed blocks (0..1). */
+  share: number;
+}
+
+/** One bucket of a lifetime histogram in time: `fromNs` ≤ lifetime < `toNs` (powers of 2 of ns). */
+export interface LifetimeNsBucket {
+  fromNs: number;
+  toNs: number | null;
+  count: number;
+  /** count / the histogram's timed blocks (0..1). */
+  share: number;
+}
+
+/**
+ * Lifetime histograms of a whole trace (every site: `--focus`, `--ignore`
+ * and `--thread` do not narrow them). Buckets run from the first non-empty
+ * one to the last, empty ones between included.
+ */
+export interface ProcessLifetimes {
+  /** Blocks freed in the trace (lifetime known): the sum of `events`' counts. */
+  freedObjects: number;
+  /** Power-of-2 buckets of events: [0,1), [1,2), [2,4), [4,8), … */
+  events: LifetimeEventsBucket[];
+  /** Freed blocks whose allocation and free both carry a timestamp: the sum of `ns`' counts; null without timestamps. */
+  timedObjects: number | null;
+  /** Power-of-2 buckets of ns: [0,1), [1,2), [2,4), …; null without timestamps. */
+  ns: LifetimeNsBucket[] | null;
+}
+
+/** Lifetime histogram of one site's freed blocks, in power-of-4 buckets of events: [0,1), [1,4), [4,16), … */
+export interface SiteLifetimes {
+  /** Blocks of this site freed in the trace: the sum of `events`' counts. */
+  freedObjects: number;
+  events: LifetimeEventsBucket[];
+}
+
+/**
+ * One site's values over one interval of a series (dump i−1 → i, the first
+ * from the process start, when cumulative counts were zero).
+ */
+export interface ChurnIntervalValues {
+  /** Allocated in the interval: the change of the cumulative counts. */
+  allocObjects: number;
+  allocBytes: number;
+  /** Retained: the change of the in-use values (negative when earlier blocks were freed). */
+  retainedObjects: number;
+  retainedBytes: number;
+  /** allocObjects − retainedObjects: blocks allocated and freed again (plus earlier blocks freed). */
+  churnObjects: number;
+  churnBytes: number;
+}
+
+/** The whole process over one interval of a series: which dumps bound it, and what was in use at its end. */
+export interface ChurnInterval extends ChurnIntervalValues {
+  /** The dump the interval starts at (its file), or null for the first interval, from the process start. */
+  from: string | null;
+  /** The dump the interval ends at. */
+  to: string;
+  /** In use at `to`. */
+  liveObjects: number;
+  liveBytes: number;
 }
 
 /** One site's churn (JSON contract: name, allocObjects, allocBytes, liveObjects, liveBytes). */
@@ -39,6 +118,10 @@ export interface ChurnRow {
   medianLifetimeEvents: number | null;
   /** Traces with timestamps: allocations per second over the trace. */
   allocsPerSecond: number | null;
+  /** Traces that record pointers: the lifetime histogram of this site's freed blocks; else null. */
+  lifetimes: SiteLifetimes | null;
+  /** Dumps: this site's values per interval (as the report's `intervals`); null for traces. Their sums are the totals above. */
+  intervals: ChurnIntervalValues[] | null;
 }
 
 export interface ChurnReport {
@@ -49,6 +132,10 @@ export interface ChurnReport {
   rows: ChurnRow[];
   rowCount: number;
   verdict: string;
+  /** Traces that record pointers: the whole trace's lifetime histograms; else null. */
+  lifetimes: ProcessLifetimes | null;
+  /** Dumps: the process (every site the filters keep) per interval, in order; null for traces. */
+  intervals: ChurnInterval[] | null;
 }
 
 interface Acc {
@@ -57,13 +144,16 @@ interface Acc {
   liveObjects: number;
   liveBytes: number;
   temporary: number;
+  freedObjects: number;
   lifetime: number[];
+  /** Dumps: per interval, allocObjects, allocBytes, retainedObjects, retainedBytes. */
+  intervals: number[] | null;
 }
 
 function acc(map: Map<string, Acc>, name: string): Acc {
   let a = map.get(name);
   if (!a) {
-    a = { allocObjects: 0, allocBytes: 0, liveObjects: 0, liveBytes: 0, temporary: 0, lifetime: new Array(SITE_LIFETIME_BUCKETS).fill(0) };
+    a = { allocObjects: 0, allocBytes: 0, liveObjects: 0, liveBytes: 0, temporary: 0, freedObjects: 0, lifetime: new Array(SITE_LIFETIME_BUCKETS).fill(0), intervals: null };
     map.set(name, a);
   }
   return a;
@@ -81,6 +171,32 @@ function medianLifetime(hist: number[]): number | null {
   return null;
 }
 
+/**
+ * The buckets of a histogram of `base`-power buckets (bucket 0 holds
+ * [0, 1), bucket b holds [base^(b−1), base^b), the last of `size` is open),
+ * from the first non-empty one to the last.
+ */
+function bucketsOf(hist: readonly number[], base: number, size: number): { from: number; to: number | null; count: number; share: number }[] {
+  const total = hist.reduce((s, v) => s + v, 0);
+  let first = 0;
+  while (first < hist.length && hist[first] === 0) first++;
+  let last = hist.length - 1;
+  while (last >= first && hist[last] === 0) last--;
+  const out = [];
+  for (let b = first; b <= last; b++) {
+    out.push({ from: b === 0 ? 0 : base ** (b - 1), to: b === size - 1 ? null : base ** b, count: hist[b], share: total > 0 ? hist[b] / total : 0 });
+  }
+  return out;
+}
+
+const eventBuckets = (hist: readonly number[], base: number, size: number): LifetimeEventsBucket[] =>
+  bucketsOf(hist, base, size).map((b) => ({ fromEvents: b.from, toEvents: b.to, count: b.count, share: b.share }));
+
+/** Adds `from` into `into`, index by index (the replay trims trailing empty buckets). */
+function addInto(into: number[], from: readonly number[]): void {
+  for (let b = 0; b < from.length; b++) into[b] = (into[b] ?? 0) + from[b];
+}
+
 /** How to get cumulative counts from each producer, for the error that says they are missing. */
 const CUMULATIVE_HINT: Record<string, string> = {
   jemalloc: ' (jemalloc: MALLOC_CONF=prof_accum:true)',
@@ -94,13 +210,22 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
   const traces = inputs.filter((i) => i.trace);
   let source: ChurnReport['source'];
   let durationSeconds: number | null = null;
+  let lifetimes: ProcessLifetimes | null = null;
+  let intervals: ChurnInterval[] | null = null;
   if (traces.length === inputs.length) {
     source = 'trace';
     let duration = 0;
+    const events: number[] = [];
+    let ns: number[] | null = null;
+    let tracksPointers = false;
     for (const input of inputs) {
       const trace = input.trace!;
       const { firstTimeNs, lastTimeNs } = trace.report;
       if (firstTimeNs !== null && lastTimeNs !== null) duration += (lastTimeNs - firstTimeNs) / 1e9;
+      // Size-only records (perf entry probes) never see a free: lifetimes are unknown, not zero.
+      if (trace.report.facts.tracksPointers) tracksPointers = true;
+      addInto(events, trace.report.lifetimeEvents);
+      if (trace.report.lifetimeNs) addInto((ns ??= []), trace.report.lifetimeNs);
       const sites = new SiteIndex(input.profile, options);
       const s = trace.sites;
       for (let i = 0; i < s.length; i++) {
@@ -112,10 +237,20 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
         a.liveObjects += s.liveObjects[i];
         a.liveBytes += s.liveBytes[i];
         a.temporary += s.temporary[i];
+        a.freedObjects += s.freedObjects[i];
         for (let b = 0; b < SITE_LIFETIME_BUCKETS; b++) a.lifetime[b] += s.lifetimeHistogram[i * SITE_LIFETIME_BUCKETS + b];
       }
     }
     durationSeconds = duration > 0 ? duration : null;
+    if (tracksPointers) {
+      const timed = ns === null ? null : ns.reduce((t, v) => t + v, 0);
+      lifetimes = {
+        freedObjects: events.reduce((t, v) => t + v, 0),
+        events: eventBuckets(events, 2, LIFETIME_BUCKETS),
+        timedObjects: timed,
+        ns: ns === null ? null : bucketsOf(ns, 2, LIFETIME_BUCKETS).map((b) => ({ fromNs: b.from, toNs: b.to, count: b.count, share: b.share })),
+      };
+    }
   } else if (traces.length > 0) {
     throw new Error('churn: give either event traces or snapshots, not both');
   } else {
@@ -126,8 +261,9 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
       }
     }
     source = profiles.length > 1 ? 'series' : 'snapshot';
-    snapshotChurn(profiles, options, bySite);
+    intervals = snapshotChurn(profiles, options, bySite);
   }
+  const traceLifetimes = source === 'trace' && lifetimes !== null;
   const rows: ChurnRow[] = [...bySite.entries()].map(([name, a]) => ({
     name,
     allocObjects: a.allocObjects,
@@ -140,56 +276,109 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
     temporary: source === 'trace' ? a.temporary : null,
     medianLifetimeEvents: source === 'trace' ? medianLifetime(a.lifetime) : null,
     allocsPerSecond: durationSeconds ? a.allocObjects / durationSeconds : null,
+    lifetimes: traceLifetimes ? { freedObjects: a.freedObjects, events: eventBuckets(a.lifetime, 4, SITE_LIFETIME_BUCKETS) } : null,
+    intervals: null,
   }));
   rows.sort((a, b) => b.churnObjects - a.churnObjects || b.churnBytes - a.churnBytes || a.name.localeCompare(b.name));
   const rowCount = rows.length;
+  const shown = options.limit !== undefined ? rows.slice(0, options.limit) : rows;
+  // Per-interval values only for the rows kept: sites × dumps objects add up on long series.
+  for (const row of shown) {
+    const flat = bySite.get(row.name)!.intervals;
+    if (flat !== null) row.intervals = intervalValues(flat);
+  }
   return {
     source,
     durationSeconds,
-    rows: options.limit !== undefined ? rows.slice(0, options.limit) : rows,
+    rows: shown,
     rowCount,
     verdict: churnVerdict(rows, source),
+    lifetimes,
+    intervals,
   };
 }
 
+/** Per-interval values from the flat accumulator (4 numbers per interval). */
+function intervalValues(flat: readonly number[]): ChurnIntervalValues[] {
+  const out: ChurnIntervalValues[] = [];
+  for (let k = 0; k + 3 < flat.length; k += 4) {
+    const [allocObjects, allocBytes, retainedObjects, retainedBytes] = [flat[k], flat[k + 1], flat[k + 2], flat[k + 3]];
+    out.push({ allocObjects, allocBytes, retainedObjects, retainedBytes, churnObjects: allocObjects - retainedObjects, churnBytes: allocBytes - retainedBytes });
+  }
+  return out;
+}
+
 /**
- * Series: per interval, allocated (Δ alloc) minus retained (Δ in use),
- * summed; the first snapshot contributes its own alloc − in-use. This equals
- * last alloc − last in use for sites present throughout, and stays right for
- * sites that appear or vanish between snapshots.
+ * Series: per interval, allocated (Δ cumulative) and retained (Δ in use),
+ * per site and for the process; the first interval runs from the process
+ * start (counts zero) to the first dump. A site's totals are the sums over
+ * its intervals: allocated = its last cumulative count, live = its last
+ * in-use values, so churned = allocated − retained summed.
+ *
+ * A site missing from a dump (a sampled dump may miss a site none of whose
+ * allocations was sampled; a dump without prof_accum drops freed stacks)
+ * has nothing in use there and its cumulative counts are taken as unchanged
+ * since it was last seen — so a site that comes back is not counted twice.
  */
-function snapshotChurn(profiles: HeapProfile[], options: ChurnOptions, bySite: Map<string, Acc>): void {
-  const previous = new Map<string, Acc>();
-  for (const p of profiles) {
+function snapshotChurn(profiles: HeapProfile[], options: ChurnOptions, bySite: Map<string, Acc>): ChurnInterval[] {
+  // Per site: cumulative allocations when last seen.
+  const lastAlloc = new Map<string, [number, number]>();
+  const intervals: ChurnInterval[] = [];
+  profiles.forEach((p, k) => {
     const sites = new SiteIndex(p, options);
     const [ao, as, io, is] = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((t) => p.samples.values[p.sampleTypeIndex(t)]);
-    const now = new Map<string, Acc>();
+    const now = new Map<string, [number, number, number, number]>();
     for (let i = 0; i < p.samples.length; i++) {
       const keys = sites.sampleKeys(i);
       if (keys === null) continue;
-      const a = acc(now, keys.length ? sites.names[keys[0]] : '(no stack)');
-      a.allocObjects += ao[i];
-      a.allocBytes += as[i];
-      a.liveObjects += io ? io[i] : 0;
-      a.liveBytes += is ? is[i] : 0;
+      const name = keys.length ? sites.names[keys[0]] : '(no stack)';
+      let v = now.get(name);
+      if (!v) now.set(name, (v = [0, 0, 0, 0]));
+      v[0] += ao[i];
+      v[1] += as[i];
+      v[2] += io ? io[i] : 0;
+      v[3] += is ? is[i] : 0;
     }
-    for (const [name, a] of now) {
-      const before = previous.get(name);
-      const total = acc(bySite, name);
-      // Allocated in this interval, retained as the last snapshot says.
-      total.allocObjects += a.allocObjects - (before?.allocObjects ?? 0);
-      total.allocBytes += a.allocBytes - (before?.allocBytes ?? 0);
-      total.liveObjects = a.liveObjects;
-      total.liveBytes = a.liveBytes;
+    const interval: ChurnInterval = {
+      from: k === 0 ? null : profiles[k - 1].meta.file,
+      to: p.meta.file,
+      allocObjects: 0,
+      allocBytes: 0,
+      retainedObjects: 0,
+      retainedBytes: 0,
+      churnObjects: 0,
+      churnBytes: 0,
+      liveObjects: 0,
+      liveBytes: 0,
+    };
+    for (const name of now.keys()) acc(bySite, name); // every site seen so far gets this interval
+    for (const [name, a] of bySite) {
+      const v = now.get(name);
+      const before = lastAlloc.get(name) ?? [0, 0];
+      const allocObjects = v ? v[0] - before[0] : 0;
+      const allocBytes = v ? v[1] - before[1] : 0;
+      const [liveObjects, liveBytes] = v ? [v[2], v[3]] : [0, 0];
+      const retainedObjects = liveObjects - a.liveObjects;
+      const retainedBytes = liveBytes - a.liveBytes;
+      if (v) lastAlloc.set(name, [v[0], v[1]]);
+      a.intervals ??= new Array<number>(4 * k).fill(0); // a site first seen now: nothing before
+      a.intervals.push(allocObjects, allocBytes, retainedObjects, retainedBytes);
+      a.allocObjects += allocObjects;
+      a.allocBytes += allocBytes;
+      a.liveObjects = liveObjects;
+      a.liveBytes = liveBytes;
+      interval.allocObjects += allocObjects;
+      interval.allocBytes += allocBytes;
+      interval.retainedObjects += retainedObjects;
+      interval.retainedBytes += retainedBytes;
+      interval.liveObjects += liveObjects;
+      interval.liveBytes += liveBytes;
     }
-    for (const [name] of previous) if (!now.has(name)) {
-      const total = acc(bySite, name);
-      total.liveObjects = 0;
-      total.liveBytes = 0;
-    }
-    previous.clear();
-    for (const [name, a] of now) previous.set(name, a);
-  }
+    interval.churnObjects = interval.allocObjects - interval.retainedObjects;
+    interval.churnBytes = interval.allocBytes - interval.retainedBytes;
+    intervals.push(interval);
+  });
+  return intervals;
 }
 
 function churnVerdict(rows: ChurnRow[], source: ChurnReport['source']): string {

@@ -12,6 +12,7 @@ import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
 import { Replay, churn, loadInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
+import { RECORD_ALLOCS_TIMED as TIMED } from '../../parser/test/helpers/hand-written.js';
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const CORPUS = process.env.HEAPSCOPE_CORPUS ?? resolve(REPO, '..', 'shared', 'corpus');
@@ -28,19 +29,6 @@ async function replayText(text: string, windows = 0): Promise<LoadedInput> {
   const trace = replay.finish(await parseTrace(input, importer, builder, replay));
   return { profile: trace.profile, trace };
 }
-
-// A timestamped trace (the 2023+ writer): two threads, tid 11 reused after thread_done.
-const TIMED = `10: malloc 0x7b00001000 100 1000 1010
-10: calloc 0x7b00002000 4 50 1100 1110
-11: memalign 0x7b00003000 64 1000 1200 1210
-11: free 0x7b00002000 1300 1320 200
-10: realloc 0x7b00004000 0x7b00001000 300 1400 1410 100
-10: free 0x0 1500 1501
-11: thread_done 0x0 1600
-11: malloc 0xb400007b00005000 7 1700 1710
-11: free 0xb400007b00005000 1800 1810 4096
-10: realloc 0x0 0x7b00004000 0 1900 1910
-`;
 
 describe('record_allocs replay', () => {
   it('gives live bytes, the peak, counts per operation, lifetimes in ns and a per-thread breakdown', async () => {

@@ -12,31 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { ParseError, androidHeapDumpImporter, checkIntegrity, symbolize, type HeapProfile } from '@heapscope/parser';
 import { parseText, valueOf } from './helpers/parse-text.js';
+import { ANDROID_HEAP_DUMP_V12 as V12 } from './helpers/hand-written.js';
 
 const which = (command: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
 const HAVE_TOOLS = which('gcc') && which('nm') && which('readelf');
-
-const V12 = `Android Native Heap Dump v1.2
-
-Build fingerprint: 'google/taimen/taimen:10/QP1A.191005.007.A3/5972272:user/release-keys'
-
-Total memory: 2900
-Allocation records: 5
-Backtrace size: 16
-
-z 0  sz      400  num    1  bt 7fe9183a2c 7fe9200510 5590001000
-  bt_info {"/system/lib64/libc.so" 2a2c "abort" 24} {"/system/lib64/libutils.so" 4f510 "android::RefBase::incStrong(void const*) const" 1c} {"/system/bin/app_process64" 1000 "" 0}
-z 1  sz      500  num    3  bt 7fe9183a2c 7fe9200600
-z 1  sz      500  num    1  bt 7fe9183a2c 7fe9200600
-z 0  sz       16  num    2  bt
-z 1  sz      100  num    2  bt 7fe9200600
-MAPS
-5590000000-5590002000 r-xp 00000000 fd:00 1234                           /system/bin/app_process64
-7fe9181000-7fe91a2000 r-xp 00000000 fd:00 2345                           /system/lib64/libc.so
-7fe91b1000-7fe9260000 r-xp 00000000 fd:00 3456                           /system/lib64/libutils.so
-7fe9300000-7fe9301000 rw-p 00000000 00:00 0                              [anon:libc_malloc]
-END
-`;
 
 /** Values summed per stack (leaf address → [objects, bytes]), and labels per sample. */
 function rows(p: HeapProfile) {

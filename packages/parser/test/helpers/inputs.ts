@@ -2,8 +2,11 @@
  * The list of real dumps every snapshot check runs over: the project's
  * fixtures (always) and the shared corpus (when present).
  */
-import { join } from 'node:path';
-import { CORPUS, FIXTURES, findFiles } from './paths.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { gzipSync, zipSync } from 'fflate';
+import { ANDROID_HEAP_DUMP_V12, RECORD_ALLOCS_TIMED } from './hand-written.js';
+import { CORPUS, FIXTURES, displayName, findFiles } from './paths.js';
 
 /** Heap dumps written by real allocators: project fixtures then corpus files. */
 export function snapshotInputs(): string[] {
@@ -25,4 +28,65 @@ export function fixtureFile(dir: string, pattern: RegExp): string {
 /** Fixture files in `dir` whose names match, in name order. */
 export function fixtureFiles(dir: string, pattern: RegExp): string[] {
   return findFiles(join(FIXTURES, dir), pattern);
+}
+
+/**
+ * One input of the checks that run over every importer's files (the round
+ * trips through pprof and speedscope, and `go tool pprof`'s reading of
+ * heapscope's pprof).
+ */
+export interface ImporterInput {
+  /** The file heapscope reads. */
+  path: string;
+  /** A stable name for test titles. */
+  name: string;
+  /** The importer detection must choose. */
+  format: string;
+  /** Where the file comes from: a fixture the project generated, the shared corpus, or a hand-written sample (formats with no real file). */
+  origin: 'fixture' | 'corpus' | 'hand-written';
+  /** The symbolization options that give this input its function names: `--symbols BINARY` or `--no-symbolize`. */
+  symbolArgs: string[];
+  /** Recorded `--text` output of jeprof or google-pprof on this dump, per sample type (fixtures with a golden/ folder). */
+  reference?: { tool: 'jeprof' | 'google-pprof'; golden: (type: string) => string };
+}
+
+const WORKLOAD = join(FIXTURES, 'bin', 'workload');
+const STATS_WORKLOAD = join(FIXTURES, 'stats', 'bin', 'stats-workload');
+
+/**
+ * Every importer's inputs: the fixtures (heap dumps of jemalloc, gperftools
+ * and the stats workload's jemalloc profiles; perf script malloc probe
+ * records), the shared corpus when present (jemalloc, legacy pprof text,
+ * perf script CPU samples, record_allocs zips), and hand-written Android
+ * samples written into `scratch` (no real native heap dump exists; the
+ * record_allocs sample covers that importer without the corpus), plain and
+ * in the compressed forms the tools produce.
+ */
+export function importerInputs(scratch: string): ImporterInput[] {
+  const out: ImporterInput[] = [];
+  const add = (path: string, format: string, origin: ImporterInput['origin'], symbolArgs: string[], reference?: ImporterInput['reference']) =>
+    out.push({ path, name: origin === 'hand-written' ? `hand-written/${basename(path)}` : displayName(path), format, origin, symbolArgs, reference });
+  const golden = (tool: 'jeprof' | 'google-pprof', dump: string) => ({ tool, golden: (type: string) => join(dirname(dump), 'golden', `${basename(dump)}.${type}.${tool}.txt`) });
+  for (const dump of findFiles(join(FIXTURES, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', WORKLOAD], golden('jeprof', dump));
+  for (const dump of findFiles(join(FIXTURES, 'gperftools'), /\.heap$/)) add(dump, 'gperftools', 'fixture', ['--symbols', WORKLOAD], golden('google-pprof', dump));
+  for (const dump of findFiles(join(FIXTURES, 'stats', 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', STATS_WORKLOAD]);
+  for (const capture of findFiles(join(FIXTURES, 'perf'), /\.perf\.txt\.gz$/)) add(capture, 'perf-script', 'fixture', ['--symbols', WORKLOAD]);
+  const none = ['--no-symbolize'];
+  for (const dump of findFiles(join(CORPUS, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'corpus', none);
+  for (const dump of findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/)) add(dump, 'gperftools', 'corpus', none);
+  for (const capture of findFiles(join(CORPUS, 'perf-script'), /./)) add(capture, 'perf-script', 'corpus', none);
+  for (const trace of findFiles(join(CORPUS, 'android-record-allocs'), /\.zip$/)) add(trace, 'android-record-allocs', 'corpus', none);
+  mkdirSync(scratch, { recursive: true });
+  const write = (name: string, bytes: Uint8Array | string, format: string) => {
+    const path = join(scratch, name);
+    writeFileSync(path, bytes);
+    add(path, format, 'hand-written', none);
+  };
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  write('backtrace_heap.1234.txt', ANDROID_HEAP_DUMP_V12, 'android-heap-dump');
+  // As pulled off a device and zipped; the member name is what adb wrote.
+  write('backtrace_heap.1234.zip', zipSync({ 'backtrace_heap.1234.txt': utf8(ANDROID_HEAP_DUMP_V12) }), 'android-heap-dump');
+  write('record_allocs.txt', RECORD_ALLOCS_TIMED, 'android-record-allocs');
+  write('record_allocs.txt.gz', gzipSync(utf8(RECORD_ALLOCS_TIMED)), 'android-record-allocs');
+  return out;
 }

@@ -61,3 +61,49 @@ export function readReferenceText(text: string): { total: number; rows: Referenc
 
 /** The reference tools print integers (Perl `%d`): values agree when they differ by less than 1. */
 export const agrees = (ours: number, theirs: number) => Math.abs(ours - theirs) < 1 + 1e-9 * Math.abs(theirs);
+
+/** A `go tool pprof -top` report: the total and one row per function. */
+export interface GoTop {
+  /** "of TOTAL total": the sum of the samples' absolute values. */
+  total: number;
+  /** "accounting for SHOWN": the sum of the rows' flat values (every row, with nodefraction=0). */
+  shown: number;
+  rows: ReferenceRow[];
+  /** The report as printed, for failure messages. */
+  text: string;
+}
+
+/**
+ * `go tool pprof -top` of `file` for each sample type, from one run of
+ * pprof's interactive shell (commands on stdin) instead of one process per
+ * type: exact values (`unit=B`: no kB/MB rounding; counts get a `B` suffix,
+ * stripped here), every node (`nodefraction=0`, no node limit), addresses
+ * left unsymbolized. A type the file does not have makes the run fail.
+ */
+export function goPprofTops(file: string, types: readonly string[], env: NodeJS.ProcessEnv): Map<string, GoTop> {
+  const commands = ['nodecount=1000000000', 'nodefraction=0', 'edgefraction=0', 'unit=B', ...types.flatMap((t) => [`sample_index=${t}`, 'top']), 'quit'];
+  let out: string;
+  try {
+    out = execFileSync('go', ['tool', 'pprof', '-symbolize=none', file], { env, input: commands.join('\n') + '\n', stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+  } catch (error) {
+    const e = error as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`go tool pprof failed on ${file}: ${e.stderr?.toString()}${e.stdout?.toString()}`);
+  }
+  // Each `top` prints "Showing nodes accounting for …, …% of TOTAL total", then the table.
+  const reports = out.split(/(?=Showing nodes accounting for )/).slice(1);
+  if (reports.length !== types.length) throw new Error(`go tool pprof printed ${reports.length} reports for ${types.length} sample types on ${file}:\n${out}`);
+  const tops = new Map<string, GoTop>();
+  reports.forEach((text, i) => {
+    const head = /^Showing nodes accounting for (-?[\d.]+)B?, .* of (-?[\d.]+)B? total/.exec(text);
+    if (!head) throw new Error(`no total in go tool pprof output:\n${text}`);
+    const rows: ReferenceRow[] = [];
+    for (const line of text.split('\n')) {
+      // Shares may be printed as 9e-05%.
+      const m = /^\s*(-?[\d.]+)B?\s+\S+%\s+\S+%\s+(-?[\d.]+)B?\s+\S+%\s+(.*)$/.exec(line);
+      // A function both inlined and not is marked "(partial-inline)".
+      if (m) rows.push({ name: m[3].replace(/ \((partial-)?inline\)$/, ''), flat: Number(m[1]), cum: Number(m[2]) });
+    }
+    tops.set(types[i], { total: Number(head[2]), shown: Number(head[1]), rows, text });
+  });
+  return tops;
+}

@@ -25,6 +25,8 @@
  */
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity, importers, loadSnapshot, type HeapProfile } from '@heapscope/parser';
@@ -214,6 +216,11 @@ describe.each(inputs.map((input, n) => [input.name, input, n] as const))('%s', (
     expect(back.meta.sizeKind).toBe(original.meta.sizeKind);
     expect(back.meta.pid).toBe(original.meta.pid);
     expect(back.meta.dumpSeq).toBe(original.meta.dumpSeq);
+    // The period is bytes for heap profiles, the samples themselves for others (perf CPU samples).
+    const pb = Profile.decode(gunzipSync(readFileSync(pprof)));
+    const heap = original.sampleTypes.some((t) => /^(inuse|alloc)_/.test(t.type));
+    const periodType = [pb.stringTable.strings[Number(pb.periodType!.type)], pb.stringTable.strings[Number(pb.periodType!.unit)]];
+    expect(periodType).toEqual(heap ? ['space', 'bytes'] : [original.defaultSampleType, original.sampleTypes.find((t) => t.type === original.defaultSampleType)!.unit]);
     // Each sample keeps its stack depth.
     for (let i = 0; i < original.samples.length; i++) {
       expect(back.stackLocations(back.samples.stack[i]).length).toBe(original.stackLocations(original.samples.stack[i]).length);

@@ -6,7 +6,8 @@
  * What goes in, and why:
  * - every sample type with its unit, the default sample type, and the
  *   period (`space`/`bytes`, the sampling period in bytes; 1 when every
- *   allocation was recorded);
+ *   allocation was recorded; for a profile with no heap sample type, such
+ *   as perf CPU samples, the default sample type with period 1);
  * - values as integers: pprof has no fractions, so unsampled values are
  *   rounded with the largest-remainder method — every value moves by less
  *   than 1 and each sample type's total is the exact total rounded;
@@ -447,6 +448,10 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
       }),
   ].map(s);
 
+  // The period is in bytes allocated between samples for heap profiles; a
+  // profile of other samples only (perf CPU samples) says it counts those.
+  const heap = p.sampleTypes.length === 0 || p.sampleTypes.some((t) => /^(inuse|alloc)_/.test(t.type));
+  const periodOf = heap ? undefined : p.sampleTypes.find((t) => t.type === p.defaultSampleType) ?? p.sampleTypes[0];
   const defaultType = p.defaultSampleType !== '' ? p.defaultSampleType : p.sampleTypes[p.sampleTypes.length - 1]?.type ?? '';
   const pprof = new Profile({
     sampleType: sampleTypes,
@@ -456,8 +461,8 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
     function: pFunctions,
     stringTable: strings,
     dropFrames: dropNames.size > 0 ? s([...dropNames].sort().join('|')) : 0,
-    periodType: new ValueType({ type: s('space'), unit: s('bytes') }),
-    period: m.sampling.model === 'none' || m.sampling.periodBytes <= 0 ? 1 : Math.round(m.sampling.periodBytes),
+    periodType: new ValueType(heap ? { type: s('space'), unit: s('bytes') } : { type: s(periodOf!.type), unit: s(periodOf!.unit) }),
+    period: !heap || m.sampling.model === 'none' || m.sampling.periodBytes <= 0 ? 1 : Math.round(m.sampling.periodBytes),
     comment: comments,
     defaultSampleType: defaultType !== '' ? s(defaultType) : 0,
   });

@@ -1,7 +1,10 @@
 /**
- * A persistent cache of external symbolizer answers, keyed by build id and
- * tool: analyzing a series of dumps of one service (or the same dump again)
- * runs llvm-symbolizer/addr2line only for addresses not seen before.
+ * A persistent cache of symbolizer answers, keyed by build id and tool
+ * (`llvm-symbolizer`, `addr2line`, or `symtab`/`dynsym` for the answers of
+ * the ELF symbol tables themselves): analyzing a series of dumps of one
+ * service (or the same dump again) runs llvm-symbolizer/addr2line only for
+ * addresses not seen before, and reads no symbol table when every address
+ * is known.
  *
  * One JSON file per (build id, tool) under the cache directory, written
  * whole through a temporary file and a rename; an unreadable or corrupt file

@@ -113,7 +113,7 @@ export interface BinaryReport {
   debugFile: string | null;
   /** How runtime addresses became file addresses, or null when no file was found. */
   translation: TranslationRule | null;
-  /** Symbol tables read: `symtab`, `dynsym` (empty for a fully stripped file). */
+  /** Symbol tables read: `symtab`, `dynsym` (empty for a fully stripped file, and when every address was answered from the cache, which needs no table). */
   symbolTables: readonly string[];
   /** Locations in this binary that were looked up. */
   locations: number;
@@ -179,7 +179,11 @@ export interface SymbolizerStats {
 /** How many binaries are located and resolved at once. */
 const CONCURRENCY = 4;
 
-/** Per-binary state kept across calls: the symbol table and every address already resolved. */
+/**
+ * Per-binary state kept across calls: the symbol table and every address
+ * already resolved. The symbol tables are read on first need: when the
+ * persistent cache answers every address, they are never read.
+ */
 class BinaryEntry {
   /** Resolved frames by file address, per external mode (`none` or the tool that was asked). */
   readonly frames = new Map<string, Map<number, RawFrame[]>>();
@@ -189,14 +193,35 @@ class BinaryEntry {
   /** Tools whose persistent cache was already merged into `frames`. */
   readonly loadedFromDisk = new Set<string>();
 
+  private table: Promise<ElfSymbolTable> | null = null;
+  /** The symbol tables, once read (null before). */
+  symbols: ElfSymbolTable | null = null;
+  /** Why the symbol tables could not be read, or null. */
+  symbolError: string | null = null;
+
   constructor(
-    readonly symbols: ElfSymbolTable,
+    private readonly readSymbols: () => Promise<ElfSymbolTable>,
     /** Build id of the binary ('' when it has none). */
     readonly buildId: string,
     readonly debugFile: string | null,
-    /** Why the symbol tables could not be read, or null. */
-    readonly symbolError: string | null,
+    /**
+     * Disk cache key of the symbol tables' answers: a stripped and an
+     * unstripped copy of one build id answer differently.
+     */
+    readonly tablesKey: 'symtab' | 'dynsym',
   ) {}
+
+  /** Reads the symbol tables once; a file whose tables cannot be read gets an empty table and `symbolError`. */
+  loadSymbols(): Promise<ElfSymbolTable> {
+    this.table ??= this.readSymbols().then(
+      (symbols) => (this.symbols = symbols),
+      (error: unknown) => {
+        this.symbolError = (error as Error).message;
+        return (this.symbols = ElfSymbolTable.empty());
+      },
+    );
+    return this.table;
+  }
 
   framesFor(mode: string): Map<number, RawFrame[]> {
     let map = this.frames.get(mode);
@@ -207,10 +232,11 @@ class BinaryEntry {
     return map;
   }
 
-  /** In-process answer: the covering symbol's name, or no frame. */
+  /** In-process answer: the covering symbol's name, or no frame (after {@link loadSymbols}). */
   fromSymbols(address: number): RawFrame[] {
-    const i = this.symbols.lookup(address);
-    return i < 0 ? [] : [{ name: this.symbols.name(i), file: '', line: 0 }];
+    const symbols = this.symbols as ElfSymbolTable;
+    const i = symbols.lookup(address);
+    return i < 0 ? [] : [{ name: symbols.name(i), file: '', line: 0 }];
   }
 }
 
@@ -237,7 +263,7 @@ export class Symbolizer {
   private readonly tools = new Map<ToolName, Promise<string | null>>();
   private readonly infos = new Map<string, Promise<ElfInfo | { error: string }>>();
   private readonly identities = new WeakMap<ElfInfo, string>();
-  private readonly binaries = new Map<string, Promise<BinaryEntry>>();
+  private readonly binaries = new Map<string, BinaryEntry>();
   private readonly demangled = new Map<string, string>();
   /** Counters of the work done so far; read-only for callers. */
   readonly stats: SymbolizerStats = { elfHeadersRead: 0, symbolTablesRead: 0, externalRuns: 0, demanglerRuns: 0 };
@@ -291,7 +317,7 @@ export class Symbolizer {
     return result;
   }
 
-  private binary(located: LocatedBinary): Promise<BinaryEntry> {
+  private binary(located: LocatedBinary): BinaryEntry {
     const { info } = located;
     // The same build id in a stripped and an unstripped copy holds different
     // symbols: the key says which kind of file it is.
@@ -300,12 +326,11 @@ export class Symbolizer {
       : `file:${this.identities.get(info) ?? located.file}`;
     let entry = this.binaries.get(key);
     if (!entry) {
-      const debugFile = located.debug?.file ?? null;
-      this.stats.symbolTablesRead++;
-      entry = withFileSource(located.file, (source) => readElfSymbols(source, info)).then(
-        (symbols) => new BinaryEntry(symbols, info.buildId, debugFile, null),
-        (error: unknown) => new BinaryEntry(ElfSymbolTable.empty(), info.buildId, debugFile, (error as Error).message),
-      );
+      const read = () => {
+        this.stats.symbolTablesRead++;
+        return withFileSource(located.file, (source) => readElfSymbols(source, info));
+      };
+      entry = new BinaryEntry(read, info.buildId, located.debug?.file ?? null, info.hasSymtab ? 'symtab' : 'dynsym');
       this.binaries.set(key, entry);
     }
     return entry;
@@ -374,6 +399,7 @@ export class Symbolizer {
     const external = options.external ?? 'auto';
     const debugDirs = options.debugDirs ?? ['/usr/lib/debug'];
     const reports = new Array<BinaryReport>(work.length);
+    const buildIdOfMapping = new Map<number, string>();
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
@@ -385,6 +411,7 @@ export class Symbolizer {
           minusOne,
           framesOfLocation,
           single: single !== null,
+          buildIdOfMapping,
         });
       }
     };
@@ -412,7 +439,12 @@ export class Symbolizer {
       }
       return frames;
     });
-    return { profile: await this.demangleKept(symbolized, options.demangle ?? 'auto', report), report };
+    // Mappings whose dump gave no build id get the one of the binary they were symbolized
+    // against (pprof output carries it, and later lookups can go by it).
+    const withIds = buildIdOfMapping.size === 0
+      ? symbolized
+      : symbolized.with({ mappings: mappings.map((m, i) => (m.buildId === '' && buildIdOfMapping.has(i) ? { ...m, buildId: buildIdOfMapping.get(i) as string } : m)) });
+    return { profile: await this.demangleKept(withIds, options.demangle ?? 'auto', report), report };
   }
 
   /**
@@ -498,6 +530,8 @@ export class Symbolizer {
       minusOne: Uint8Array;
       framesOfLocation: (RawFrame[] | undefined)[];
       single: boolean;
+      /** Filled in: the build id of the binary found for a mapping. */
+      buildIdOfMapping: Map<number, string>;
     },
   ): Promise<BinaryReport> {
     const rejected: RejectedFile[] = [];
@@ -521,11 +555,10 @@ export class Symbolizer {
       ? await this.locateSingle(ctx.entries, ctx.debugDirs)
       : await locateBinary(group.path, group.buildId, ctx.entries, ctx.debugDirs, (p) => this.elfInfo(p), rejected);
     if (!located) return report;
-    const binary = await this.binary(located);
+    const binary = this.binary(located);
+    if (binary.buildId !== '') for (const m of group.mappings) ctx.buildIdOfMapping.set(m, binary.buildId);
     report.status = 'symbolized';
     report.file = located.file;
-    report.symbolTables = binary.symbols.tables;
-    report.symbolError = binary.symbolError;
 
     // Runtime addresses → file addresses, one translation per mapping.
     const translations = new Map<number, AddressTranslation>();
@@ -555,6 +588,8 @@ export class Symbolizer {
     report.translation = rules.values().next().value ?? null;
 
     const frames = await this.resolve(binary, [...wanted], ctx.external, report);
+    report.symbolTables = binary.symbols?.tables ?? [];
+    report.symbolError = binary.symbolError;
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);
@@ -609,6 +644,7 @@ export class Symbolizer {
       const todo = addresses.filter((a) => !cache.has(a));
       if (todo.length > 0) {
         const command = (await this.tool(t)) as string;
+        await binary.loadSymbols();
         try {
           const run = t === 'addr2line' ? runAddr2line : runLlvmSymbolizer;
           this.stats.externalRuns++;
@@ -627,8 +663,20 @@ export class Symbolizer {
       return cache;
     }
 
+    // No external tool: the symbol tables answer, and their answers are kept
+    // on disk too, so that a warm cache reads no table at all.
     const cache = binary.framesFor('none');
-    for (const a of addresses) if (!cache.has(a)) cache.set(a, binary.fromSymbols(a));
+    const disk = this.diskCache !== null && binary.buildId !== '' ? this.diskCache : null;
+    if (disk && !binary.loadedFromDisk.has(binary.tablesKey)) {
+      binary.loadedFromDisk.add(binary.tablesKey);
+      for (const [address, frames] of await disk.load(binary.buildId, binary.tablesKey)) if (!cache.has(address)) cache.set(address, frames);
+    }
+    const todo = addresses.filter((a) => !cache.has(a));
+    if (todo.length > 0) {
+      await binary.loadSymbols();
+      for (const a of todo) cache.set(a, binary.fromSymbols(a));
+      if (disk) await disk.store(binary.buildId, binary.tablesKey, cache);
+    }
     return cache;
   }
 

@@ -534,6 +534,17 @@ describe.skipIf(!canBuild)(canBuild ? 'symbolize binaries built with gcc' : `sym
     expect(symbolizer.stats.symbolTablesRead).toBe(1);
   });
 
+  it("gives a mapping without a build id the one of the binary found for it, and keeps a dump's own", async () => {
+    const address = APP_BIAS + BigInt(symbol(app, 'main').address + 1);
+    const bare = await symbolize(profileOf([execMapping(app, APP_BIAS)], [[address]]), none);
+    expect(appId).not.toBe('');
+    expect(bare.profile.mappings[0].buildId).toBe(appId);
+    const missing = await symbolize(profileOf([execMapping(app, APP_BIAS, '/no/such/binary')], [[address]]), none);
+    expect(missing.profile.mappings[0].buildId).toBe('');
+    const own = await symbolize(profileOf([execMapping(app, APP_BIAS, app, appId)], [[address]]), none);
+    expect(own.profile.mappings[0].buildId).toBe(appId);
+  });
+
   it('keeps lines a location already has, unless asked to resymbolize', async () => {
     const address = APP_BIAS + BigInt(symbol(app, 'main').address + 1);
     const once = await symbolize(profileOf([execMapping(app, APP_BIAS)], [[address]]), none);

@@ -7,7 +7,7 @@
  * for a series of dumps, the process per interval.
  */
 import type { Command } from 'commander';
-import { churn, seriesOrder, seriesWarnings, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
+import { SITE_LIFETIME_BUCKETS, churn, seriesOrder, seriesWarnings, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, hasStackFilters, inputWarnings, loadInputs, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
@@ -260,7 +260,7 @@ function siteLifetimes(rows: readonly ChurnRow[]): string {
   let out = "\nlifetimes per site: share of each site's freed blocks per bucket of events (<4: 1–3, <16: 4–15, …; Ki = 1,024):\n";
   if (last < 0) return `${out}  no shown site freed a block\n`;
   const buckets: Bucket[] = [];
-  for (let k = first; k <= last; k++) buckets.push({ from: k === 0 ? 0 : 4 ** (k - 1), to: k === 0 ? 1 : 4 ** k, count: 0 });
+  for (let k = first; k <= last; k++) buckets.push({ from: k === 0 ? 0 : 4 ** (k - 1), to: k === SITE_LIFETIME_BUCKETS - 1 ? null : k === 0 ? 1 : 4 ** k, count: 0 });
   const cells = rows.map((row) => {
     const freed = row.lifetimes?.freedObjects ?? 0;
     const shares = buckets.map((bucket) => {

@@ -76,8 +76,11 @@ export class ProfileBuilder {
   private readonly scratch: AddressParts = { hi: 0, lo: 0 };
 
   // stacks
-  private readonly stackIndex: PairIndex;
+  /** (parent, location) → node, for the children of nodes with three or more. */
+  private readonly stackIndex = new PairIndex(4096);
   private readonly stackParent: Int32Col;
+  /** Per stack node, its number of children. */
+  private readonly childCount: Int32Col;
   private readonly stackLocation: Int32Col;
   /** Per stack node, two slots: the locations and ids of its most recent children (-1: none). */
   private readonly recentLocation: Int32Col;
@@ -100,8 +103,8 @@ export class ProfileBuilder {
     this.defaultSampleType = options.defaultSampleType ?? options.sampleTypes[options.sampleTypes.length - 1]?.type ?? '';
     this.maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
     const stacks = Math.min(Math.max(4096, Math.ceil(options.expectedStacks ?? 0)), 1 << 24);
-    this.stackIndex = new PairIndex(stacks);
     this.stackParent = int32Column(stacks);
+    this.childCount = int32Column(stacks);
     this.stackLocation = int32Column(stacks);
     this.recentLocation = int32Column(stacks * 2);
     this.recentChild = int32Column(stacks * 2);
@@ -109,9 +112,9 @@ export class ProfileBuilder {
     this.labelKeys = options.labels ?? [];
     this.labelValues = this.labelKeys.map(() => float64Column(4096));
     // Stack 0: the empty stack.
-    this.stackIndex.intern(-1, -1);
     this.stackParent.push(-1);
     this.stackLocation.push(-1);
+    this.childCount.push(0);
     this.noRecentChildren();
     this.locLineStart.push(0);
   }
@@ -181,8 +184,11 @@ export class ProfileBuilder {
   internStackNode(parent: number, location: number): number {
     // Walks from the root mostly revisit a child they took recently: each
     // node remembers its last two children (most recent first), which skips
-    // the hash lookup — whose cache misses dominate interning large dumps —
-    // for most frames.
+    // the hash lookup for most frames. A node with at most two children has
+    // them all in those two slots, so only the children of nodes with three
+    // or more are hashed: a dump whose stacks branch in two (recursion, most
+    // of a call tree's depth) builds its tree without touching the hash
+    // table, whose cache misses dominate interning otherwise.
     const recentLocation = this.recentLocation.data;
     const recentChild = this.recentChild.data;
     const r = parent * 2;
@@ -195,24 +201,37 @@ export class ProfileBuilder {
       recentChild[r] = id;
       return id;
     }
-    const before = this.stackIndex.size;
-    const id = this.stackIndex.intern(parent, location);
-    if (id === before) {
-      if (id >= this.maxStacks) {
-        throw new LimitExceededError(
-          `more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`,
-        );
+    const children = this.childCount.data[parent];
+    let id = children > 2 ? this.stackIndex.get(parent, location) : -1;
+    if (id < 0) {
+      if (children === 2) {
+        // A third child: the two in the recent slots go into the hash too.
+        this.stackIndex.put(parent, recentLocation[r], recentChild[r]);
+        this.stackIndex.put(parent, recentLocation[r + 1], recentChild[r + 1]);
       }
-      this.stackParent.push(parent);
-      this.stackLocation.push(location);
-      this.noRecentChildren();
+      id = this.addStackNode(parent, location);
+      this.childCount.data[parent] = children + 1;
+      if (children >= 2) this.stackIndex.put(parent, location, id);
     }
     const recent = this.recentLocation.data;
-    const children = this.recentChild.data;
+    const recentIds = this.recentChild.data;
     recent[r + 1] = recent[r];
-    children[r + 1] = children[r];
+    recentIds[r + 1] = recentIds[r];
     recent[r] = location;
-    children[r] = id;
+    recentIds[r] = id;
+    return id;
+  }
+
+  /** Appends the stack node (parent, location), which must be new. */
+  private addStackNode(parent: number, location: number): number {
+    const id = this.stackParent.length;
+    if (id >= this.maxStacks) {
+      throw new LimitExceededError(`more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`);
+    }
+    this.stackParent.push(parent);
+    this.stackLocation.push(location);
+    this.childCount.push(0);
+    this.noRecentChildren();
     return id;
   }
 

@@ -9,6 +9,10 @@
  * large tables (a dump's hundreds of thousands of stack nodes) are bound by
  * memory latency, not arithmetic. Stacks (parent, location), functions
  * (name, file), addresses (hi, lo) and sites are all interned through it.
+ *
+ * A table can also map pairs to values of the caller's choosing with
+ * {@link PairIndex.put} (the stack table does: only some nodes' children are
+ * hashed); such a table is not used with `intern`.
  */
 export class PairIndex {
   /** Slots of three ints: a, b, index + 1 (0 = empty). */
@@ -48,6 +52,16 @@ export class PairIndex {
 
   /** The index of (a, b); a new pair gets the next index. */
   intern(a: number, b: number): number {
+    return this.lookup(a, b, this.size);
+  }
+
+  /** Maps (a, b) to `value` (≥ 0); returns the value it already had, if any. */
+  put(a: number, b: number, value: number): number {
+    return this.lookup(a, b, value);
+  }
+
+  /** The value of (a, b), inserting `value` when the pair is absent. */
+  private lookup(a: number, b: number, value: number): number {
     const { table, mask } = this;
     let slot = PairIndex.hash(a, b) & mask;
     for (;;) {
@@ -56,11 +70,10 @@ export class PairIndex {
       if (entry === 0) {
         table[o] = a;
         table[o + 1] = b;
-        const index = this.size++;
-        table[o + 2] = index + 1;
+        table[o + 2] = value + 1;
         // Keep the load factor at or below one half.
-        if (this.size * 2 > mask + 1) this.grow();
-        return index;
+        if (++this.size * 2 > mask + 1) this.grow();
+        return value;
       }
       if (table[o] === a && table[o + 1] === b) return entry - 1;
       slot = (slot + 1) & mask;

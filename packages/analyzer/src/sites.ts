@@ -180,6 +180,122 @@ export class SiteIndex {
     this.firstAllocatorOf = firstAllocator;
   }
 
+  /**
+   * Whether {@link sumAlongTree} applies: grouping by a frame's function,
+   * module or file, with no filter that looks at a whole sample (focus,
+   * ignore, hide, thread).
+   */
+  get summableAlongTree(): boolean {
+    const { focus, ignore, hide, thread } = this.options;
+    return !focus && !ignore && !hide && !thread && (this.by === 'function' || this.by === 'module' || this.by === 'file');
+  }
+
+  /**
+   * Flat and cum of every key for one value per sample, summed over the
+   * prefix tree instead of sample by sample: each sample's value goes to the
+   * stack node where its call-site frames end, subtree sums are formed
+   * children first (a node's id is above its parent's), and a depth-first
+   * walk credits each node's subtree sum to the keys that first appear on
+   * its root path — a recursive key counts once, as in `sampleKeys`. Each
+   * stack node costs its own frames once, where the per-sample way costs
+   * every frame of every distinct stack. Only when
+   * {@link summableAlongTree}; equal to summing `sampleKeys` of each sample.
+   */
+  sumAlongTree(values: ArrayLike<number>): { flat: Float64Array; cum: Float64Array; touched: Uint8Array; shown: number } {
+    this.prepareDepths();
+    const depth = this.depthOf as Int32Array;
+    const noStack = this.key(NO_STACK);
+    const keys = this.names.length;
+    const flat = new Float64Array(keys);
+    const cum = new Float64Array(keys);
+    const touched = new Uint8Array(keys);
+    const { parent, location } = this.profile.stacks;
+    const { frameStart } = this.frames;
+    const { frameKey } = this;
+    const nodes = this.profile.stacks.length;
+    const sub = new Float64Array(nodes);
+    const hits = new Int32Array(nodes);
+    // Samples whose call-site frames end inside a location (inline frames
+    // cut at an allocator wrapper): node → [frames kept, value] pairs.
+    const partial = new Map<number, number[]>();
+    const { samples } = this.profile;
+    let shown = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const v = values[i];
+      shown += v;
+      const kept = this.siteFrameCount(samples.stack[i]);
+      if (kept === 0) {
+        flat[noStack] += v;
+        cum[noStack] += v;
+        touched[noStack] = 1;
+        continue;
+      }
+      let node = samples.stack[i];
+      while (depth[parent[node]] >= kept) node = parent[node];
+      const l = location[node];
+      const base = depth[parent[node]];
+      flat[frameKey[frameStart[l + 1] - 1 - (kept - 1 - base)]] += v;
+      if (kept === depth[node]) {
+        sub[node] += v;
+        hits[node]++;
+      } else {
+        let list = partial.get(node);
+        if (!list) partial.set(node, (list = []));
+        list.push(kept - base, v);
+        sub[parent[node]] += v;
+        hits[parent[node]]++;
+      }
+    }
+    for (let s = nodes - 1; s > EMPTY_STACK; s--) {
+      sub[parent[s]] += sub[s];
+      hits[parent[s]] += hits[s];
+    }
+    // Children lists (CSR), then a depth-first walk counting each key's
+    // occurrences on the current root path.
+    const childStart = new Int32Array(nodes + 1);
+    for (let s = 1; s < nodes; s++) childStart[parent[s] + 1]++;
+    for (let s = 0; s < nodes; s++) childStart[s + 1] += childStart[s];
+    const cursor = childStart.slice(0, nodes);
+    const children = new Int32Array(Math.max(0, nodes - 1));
+    for (let s = 1; s < nodes; s++) children[cursor[parent[s]]++] = s;
+    cursor.set(childStart.subarray(0, nodes));
+    const onPath = new Int32Array(keys);
+    const path = new Int32Array(nodes);
+    let sp = 0;
+    path[sp++] = EMPTY_STACK;
+    while (sp > 0) {
+      const node = path[sp - 1];
+      if (cursor[node] < childStart[node + 1]) {
+        const child = children[cursor[node]++];
+        if (hits[child] === 0 && !partial.has(child)) continue;
+        const l = location[child];
+        const list = partial.get(child);
+        for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
+          const key = frameKey[f];
+          if (onPath[key]++ !== 0) continue;
+          let v = sub[child];
+          let reached = hits[child] > 0;
+          if (list) {
+            for (let k = 0; k < list.length; k += 2) {
+              if (list[k] > j) {
+                v += list[k + 1];
+                reached = true;
+              }
+            }
+          }
+          cum[key] += v;
+          if (reached) touched[key] = 1;
+        }
+        path[sp++] = child;
+      } else {
+        const l = location[node];
+        if (node !== EMPTY_STACK) for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
+        sp--;
+      }
+    }
+    return { flat, cum, touched, shown };
+  }
+
   /** The call-site frames of a stack as display frames (names, files, modules). */
   siteFrames(stack: number): { name: string; file: string; module: string; inlined: boolean }[] {
     const f = this.frames;

@@ -48,30 +48,10 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
   for (const profile of profiles) {
     const sites = new SiteIndex(profile, { ...options, by });
     const values = profile.samples.values[profile.sampleTypeIndex(type.type)];
-    // Accumulate per key id first (typed arrays: key ids are dense, and a
-    // sparse JS array indexed out of order turns into a slow dictionary on
-    // dumps with a million sites), then by name across profiles.
-    let accFlat = new Float64Array(1024);
-    let accCum = new Float64Array(1024);
-    let touched = new Uint8Array(1024);
-    for (let i = 0; i < profile.samples.length; i++) {
-      const v = values[i];
-      total += v;
-      const keys = sites.sampleKeys(i);
-      if (keys === null || keys.length === 0) continue;
-      shown += v;
-      if (sites.names.length > touched.length) {
-        const size = Math.max(sites.names.length, touched.length * 2);
-        accFlat = grown(accFlat, size);
-        accCum = grown(accCum, size);
-        touched = grown(touched, size);
-      }
-      accFlat[keys[0]] += v;
-      for (let k = 0; k < keys.length; k++) {
-        accCum[keys[k]] += v;
-        touched[keys[k]] = 1;
-      }
-    }
+    for (let i = 0; i < profile.samples.length; i++) total += values[i];
+    const sums = sites.summableAlongTree ? sites.sumAlongTree(values) : sumBySample(sites, values);
+    shown += sums.shown;
+    const { flat: accFlat, cum: accCum, touched } = sums;
     sites.names.forEach((name, id) => {
       if (touched[id] !== 1) return;
       if (accFlat[id] !== 0) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
@@ -94,6 +74,38 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
     rowCount: rows.length,
     rows: options.limit !== undefined ? rows.slice(0, options.limit) : rows,
   };
+}
+
+/**
+ * Flat and cum per key id, sample by sample through `sampleKeys` (for the
+ * filters and groupings that {@link SiteIndex.sumAlongTree} does not cover).
+ * Accumulated per key id first: typed arrays, since key ids are dense and a
+ * sparse JS array indexed out of order turns into a slow dictionary on dumps
+ * with a million sites.
+ */
+function sumBySample(sites: SiteIndex, values: ArrayLike<number>): { flat: Float64Array; cum: Float64Array; touched: Uint8Array; shown: number } {
+  let flat = new Float64Array(1024);
+  let cum = new Float64Array(1024);
+  let touched = new Uint8Array(1024);
+  let shown = 0;
+  for (let i = 0; i < sites.profile.samples.length; i++) {
+    const v = values[i];
+    const keys = sites.sampleKeys(i);
+    if (keys === null || keys.length === 0) continue;
+    shown += v;
+    if (sites.names.length > touched.length) {
+      const size = Math.max(sites.names.length, touched.length * 2);
+      flat = grown(flat, size);
+      cum = grown(cum, size);
+      touched = grown(touched, size);
+    }
+    flat[keys[0]] += v;
+    for (let k = 0; k < keys.length; k++) {
+      cum[keys[k]] += v;
+      touched[keys[k]] = 1;
+    }
+  }
+  return { flat, cum, touched, shown };
 }
 
 /** A copy of `a` with room for `size` elements (zero-filled). */

@@ -102,6 +102,8 @@ interface RecordFields {
   framesStart: number;
 }
 
+const textEncoder = new TextEncoder();
+
 /** The reader's state machine, one line at a time. */
 class HeapDumpReader {
   private readonly builder: ProfileBuilder;
@@ -260,7 +262,8 @@ class HeapDumpReader {
     // A slice: the text before the frames varies in width from record to
     // record, and the reader reuses frames by position in the previous line.
     const frames = line.slice(f.framesStart);
-    const stack = this.stackLines.read(frames, 0);
+    const frameBytes = textEncoder.encode(frames);
+    const stack = this.stackLines.read(frameBytes, 0, frameBytes.length);
     const problem = this.stackLines.problem;
     if (stack < 0 || problem.nil > 0) {
       this.ctx.malformed(lineNo, `"${problem.bad || '(nil)'}" is not a hexadecimal frame address`, line);

@@ -6,7 +6,9 @@
  * the line) costs several times as much.
  *
  * Numbers may be right-aligned with blanks and may be negative (scanned
- * here, rejected or kept by the importer with its own message).
+ * here, rejected or kept by the importer with its own message). The lines
+ * are scanned as undecoded bytes (see `ByteLineCursor`): a byte that is not
+ * ASCII never matches, so such a line is rejected and decoded for the error.
  */
 
 /** The scanned pair; `pos` is the scanner's position (in and out). */
@@ -24,43 +26,46 @@ export function countPair(): CountPair {
 }
 
 /**
- * Scans `WS int ":" WS int WS "[" WS int ":" WS int WS "]"` from `out.pos`;
- * on success `out.pos` is just after the `]`. False when the text there is
- * not such a pair.
+ * Scans `WS int ":" WS int WS "[" WS int ":" WS int WS "]"` in
+ * `bytes[out.pos, end)`; on success `out.pos` is just after the `]`. False
+ * when the text there is not such a pair.
  */
-export function scanCountPair(line: string, out: CountPair): boolean {
-  out.n1 = scanInt(line, out);
-  if (!scanChar(line, out, 58 /* : */)) return false;
-  out.s1 = scanInt(line, out);
-  if (!scanChar(line, out, 91 /* [ */)) return false;
-  out.n2 = scanInt(line, out);
-  if (!scanChar(line, out, 58)) return false;
-  out.s2 = scanInt(line, out);
-  if (!scanChar(line, out, 93 /* ] */)) return false;
+export function scanCountPair(bytes: Uint8Array, end: number, out: CountPair): boolean {
+  out.n1 = scanInt(bytes, end, out);
+  if (!scanChar(bytes, end, out, 58 /* : */)) return false;
+  out.s1 = scanInt(bytes, end, out);
+  if (!scanChar(bytes, end, out, 91 /* [ */)) return false;
+  out.n2 = scanInt(bytes, end, out);
+  if (!scanChar(bytes, end, out, 58)) return false;
+  out.s2 = scanInt(bytes, end, out);
+  if (!scanChar(bytes, end, out, 93 /* ] */)) return false;
   return !Number.isNaN(out.n1 + out.s1 + out.n2 + out.s2);
 }
 
-/** Skips blanks and consumes the character `code` at `out.pos`. */
-export function scanChar(line: string, out: { pos: number }, code: number): boolean {
-  const n = line.length;
-  let j = out.pos;
-  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
-  if (line.charCodeAt(j) !== code) return false;
+/** Skips blanks and consumes the character `code` at `out.pos` (before `end`). */
+export function scanChar(bytes: Uint8Array, end: number, out: { pos: number }, code: number): boolean {
+  const j = skipBlanks(bytes, out.pos, end);
+  if (j >= end || bytes[j] !== code) return false;
   out.pos = j + 1;
   return true;
 }
 
+/** The first position at or after `pos` (before `end`) that is not a space or tab. */
+export function skipBlanks(bytes: Uint8Array, pos: number, end: number): number {
+  let j = pos;
+  while (j < end && (bytes[j] === 32 || bytes[j] === 9)) j++;
+  return j;
+}
+
 /** Skips blanks and reads an optionally negative integer at `out.pos`; NaN when there is none. */
-function scanInt(line: string, out: { pos: number }): number {
-  const n = line.length;
-  let j = out.pos;
-  while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
-  const neg = line.charCodeAt(j) === 45;
+function scanInt(bytes: Uint8Array, end: number, out: { pos: number }): number {
+  let j = skipBlanks(bytes, out.pos, end);
+  const neg = j < end && bytes[j] === 45;
   if (neg) j++;
   const start = j;
   let v = 0;
-  while (j < n) {
-    const c = line.charCodeAt(j) - 48;
+  while (j < end) {
+    const c = bytes[j] - 48;
     if (c < 0 || c > 9) break;
     v = v * 10 + c;
     j++;

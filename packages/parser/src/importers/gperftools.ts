@@ -41,6 +41,7 @@ import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
 import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
 import { countPair, scanChar, scanCountPair } from './count-pair.js';
+import { ByteLineCursor } from '../input/lines.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { formatHex } from '../model/address.js';
 import type { HeapProfile } from '../model/profile.js';
@@ -140,16 +141,18 @@ export const gperftoolsImporter: SnapshotImporter = {
     let nilFrames = 0;
     let firstNilLine = 0;
 
-    const lines = input.lines();
-    for await (const { lines: batch, firstLine } of lines) {
-      for (let i = 0; i < batch.length; i++) {
-        const line = batch[i];
-        const lineNo = firstLine + i;
+    // Rows are scanned as bytes; other lines are decoded (see ByteLineCursor).
+    const cursor = new ByteLineCursor(input.name);
+    for await (const batch of input.lines().bytes()) {
+      cursor.reset(batch);
+      while (cursor.advance()) {
+        const lineNo = cursor.lineNo;
         if (inMaps) {
-          maps.line(line, lineNo);
+          maps.line(cursor.text(), lineNo);
           continue;
         }
         if (!facts) {
+          const line = cursor.text();
           const m = HEADER.exec(line);
           const read = m ? readHeader(m) : 'expected "heap profile: <count>: <bytes> [<count>: <bytes>] @ <type>"';
           if (typeof read === 'string') {
@@ -163,28 +166,29 @@ export const gperftoolsImporter: SnapshotImporter = {
           continue;
         }
         // A row: `<count>: <bytes> [<count>: <bytes>] @ <addresses>`.
-        counts.pos = 0;
-        if (scanCountPair(line, counts) && scanChar(line, counts, 64 /* @ */)) {
+        const { bytes, end } = cursor;
+        counts.pos = cursor.start;
+        if (scanCountPair(bytes, end, counts) && scanChar(bytes, end, counts, 64 /* @ */)) {
           const inuseCount = counts.n1;
           const inuseBytes = counts.s1;
           let allocCount = counts.n2;
           let allocBytes = counts.s2;
           if (![inuseCount, inuseBytes, allocCount, allocBytes].every(Number.isSafeInteger)) {
-            ctx.malformed(lineNo, 'count exceeds 2^53', line);
+            ctx.malformed(lineNo, 'count exceeds 2^53', cursor.text());
             continue;
           }
           if (allocCount < 0 || allocBytes < 0) {
-            ctx.malformed(lineNo, 'negative cumulative count', line);
+            ctx.malformed(lineNo, 'negative cumulative count', cursor.text());
             continue;
           }
           // The reader compares each line with the previous one from its
           // start, so it gets the addresses alone (the counts differ).
-          const stack = stackLines.read(line.slice(counts.pos), 0);
+          const stack = stackLines.read(bytes, counts.pos, end);
           const { nil, bad } = stackLines.problem;
           if (nil > 0 && nilFrames === 0) firstNilLine = lineNo;
           nilFrames += nil;
           if (stack < 0) {
-            ctx.malformed(lineNo, `"${bad}" is not a hexadecimal address`, line);
+            ctx.malformed(lineNo, `"${bad}" is not a hexadecimal address`, cursor.text());
             continue;
           }
           if (!facts.hasAlloc) {
@@ -201,6 +205,7 @@ export const gperftoolsImporter: SnapshotImporter = {
           builder.addSample(stack, -1, values, labels);
           continue;
         }
+        const line = cursor.text();
         const trimmed = line.trim();
         if (trimmed === '') continue;
         if (trimmed.startsWith('#')) {

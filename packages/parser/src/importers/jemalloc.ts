@@ -41,7 +41,8 @@ import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
 import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
-import { scanCountPair, type CountPair } from './count-pair.js';
+import { scanCountPair, skipBlanks, type CountPair } from './count-pair.js';
+import { ByteLineCursor } from '../input/lines.js';
 
 const HEADER = /^heap_v2\/(\d+)\s*$/;
 
@@ -66,8 +67,11 @@ export const jemallocImporter: SnapshotImporter = {
   async parse(input: Input, ctx: ParseContext) {
     const reader = new JemallocReader(input.name, ctx, input.sizeBytes);
     const lines = input.lines();
-    for await (const { lines: batch, firstLine } of lines) {
-      for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
+    // `@` and `t…:` lines are scanned as bytes; others are decoded (see ByteLineCursor).
+    const cursor = new ByteLineCursor(input.name);
+    for await (const batch of lines.bytes()) {
+      cursor.reset(batch);
+      while (cursor.advance()) reader.line(cursor);
     }
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
     return reader.finish();
@@ -124,12 +128,14 @@ class JemallocReader {
     this.stackLines = new StackLineReader(this.builder);
   }
 
-  line(line: string, lineNo: number): void {
+  line(cursor: ByteLineCursor): void {
+    const { lineNo, bytes, start, end } = cursor;
     if (this.inMaps) {
-      this.maps.line(line, lineNo);
+      this.maps.line(cursor.text(), lineNo);
       return;
     }
     if (lineNo === 1) {
+      const line = cursor.text();
       const m = HEADER.exec(line);
       const period = m ? Number(m[1]) : 0;
       if (!(period >= 1)) {
@@ -138,34 +144,37 @@ class JemallocReader {
       } else this.sampling.periodBytes = period;
       return;
     }
-    if (line.charCodeAt(0) === 64 /* @ */) {
+    if (start < end && bytes[start] === 64 /* @ */) {
       this.flush();
       this.stackLine = lineNo;
-      this.stack = this.stackLines.read(line, 1);
+      this.stack = this.stackLines.read(bytes, start + 1, end);
       if (this.stack < 0 || this.stackLines.problem.nil > 0) {
-        this.ctx.malformed(lineNo, 'expected hexadecimal addresses after "@"', line);
+        this.ctx.malformed(lineNo, 'expected hexadecimal addresses after "@"', cursor.text());
         this.stack = -1;
       }
       return;
     }
     const counts = this.counts;
-    if (scanCounts(line, counts)) {
-      const row = checkRow(counts, this.ctx, lineNo, line);
+    if (scanCounts(bytes, start, end, counts)) {
+      // Text after the counts (a thread name) is decoded, which checks it is UTF-8.
+      const name = counts.nameStart < end ? cursor.text(counts.nameStart).trim() : '';
+      const row = checkRow(counts, this.ctx, lineNo, cursor);
       if (!row) return;
       if (counts.thread === '*') {
         // The header's t* is not checked against the stacks: real dumps
         // (jemalloc ≥ 5.3 unbiases each row separately) do not add up.
         if (this.stack >= 0) {
-          if (this.total) this.ctx.malformed(lineNo, 'second "t*:" line for one stack', line);
+          if (this.total) this.ctx.malformed(lineNo, 'second "t*:" line for one stack', cursor.text());
           else this.total = row;
         }
         return;
       }
       const header = this.stack < 0 && this.stackLine === 0;
-      row.thread = this.builder.thread(`t${counts.thread}`, header ? line.slice(counts.nameStart).trim() : '');
+      row.thread = this.builder.thread(`t${counts.thread}`, header ? name : '');
       if (this.stack >= 0) this.threadRows.push(row);
       return;
     }
+    const line = cursor.text();
     if (line.trim() === '') return;
     if (line.startsWith('MAPPED_LIBRARIES:') || line.startsWith('--- Memory map:')) {
       this.flush();
@@ -239,29 +248,35 @@ interface CountLine extends CountPair {
  * numbers are scanned, then rejected by {@link checkRow} with a clear
  * message).
  */
-function scanCounts(line: string, out: CountLine): boolean {
-  const n = line.length;
-  let i = 0;
-  while (i < n && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
-  if (line.charCodeAt(i) !== 116 /* t */) return false;
+function scanCounts(bytes: Uint8Array, start: number, end: number, out: CountLine): boolean {
+  let i = skipBlanks(bytes, start, end);
+  if (i >= end || bytes[i] !== 116 /* t */) return false;
   const idStart = ++i;
-  if (line.charCodeAt(i) === 42 /* * */) i++;
-  else while (i < n && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-  if (i === idStart || line.charCodeAt(i) !== 58 /* : */) return false;
-  out.thread = line.slice(idStart, i);
+  if (i < end && bytes[i] === 42 /* * */) i++;
+  else while (i < end && bytes[i] >= 48 && bytes[i] <= 57) i++;
+  if (i === idStart || i >= end || bytes[i] !== 58 /* : */) return false;
+  out.thread = threadId(bytes, idStart, i);
   out.pos = i + 1;
-  if (!scanCountPair(line, out)) return false;
-  const after = line.charCodeAt(out.pos);
-  if (out.pos < n && after !== 32 && after !== 9) return false;
-  out.nameStart = Math.min(n, out.pos + 1);
+  if (!scanCountPair(bytes, end, out)) return false;
+  const after = bytes[out.pos];
+  if (out.pos < end && after !== 32 && after !== 9) return false;
+  out.nameStart = Math.min(end, out.pos + 1);
   return true;
 }
 
+/** The thread id `*` or digits in `bytes[start, end)` as a string (ASCII). */
+function threadId(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start === 1) return bytes[start] === 42 ? '*' : String(bytes[start] - 48);
+  let id = '';
+  for (let i = start; i < end; i++) id += String.fromCharCode(bytes[i]);
+  return id;
+}
+
 /** The counts as a row; reports and returns undefined when one is unusable. */
-function checkRow(c: CountLine, ctx: ParseContext, lineNo: number, line: string): Row | undefined {
+function checkRow(c: CountLine, ctx: ParseContext, lineNo: number, cursor: ByteLineCursor): Row | undefined {
   for (const v of [c.n1, c.s1, c.n2, c.s2]) {
     if (!Number.isSafeInteger(v) || v < 0) {
-      ctx.malformed(lineNo, v < 0 ? 'negative count' : 'count exceeds 2^53', line);
+      ctx.malformed(lineNo, v < 0 ? 'negative count' : 'count exceeds 2^53', cursor.text());
       return undefined;
     }
   }

@@ -5,6 +5,12 @@
  * the whole file as one string, so inputs larger than V8's maximum string
  * length work. Each batch is decoded as strict UTF-8; CR before LF is
  * dropped; a final line without a newline is still delivered.
+ *
+ * The heap-dump importers whose lines are mostly hexadecimal addresses and
+ * counts read the same batches undecoded instead ({@link LineSource.bytes},
+ * walked with a {@link ByteLineCursor}): they scan those lines as bytes and
+ * decode only the others, which saves decoding, splitting and the
+ * per-line strings of a 20 MB dump (a third of its parse time).
  */
 import { ParseError } from '../errors.js';
 
@@ -12,6 +18,13 @@ import { ParseError } from '../errors.js';
 export interface LineBatch {
   lines: string[];
   /** 1-based line number of `lines[0]`. */
+  firstLine: number;
+}
+
+/** A run of consecutive lines, undecoded: separated by `\n`, without a final one. */
+export interface ByteLineBatch {
+  bytes: Uint8Array;
+  /** 1-based line number of the first line. */
   firstLine: number;
 }
 
@@ -44,16 +57,29 @@ export class LineSource implements AsyncIterable<LineBatch> {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<LineBatch> {
+    for await (const region of this.located()) yield this.batch(region);
+  }
+
+  /** The same batches of lines as bytes, not decoded (see {@link ByteLineCursor}). */
+  async *bytes(): AsyncGenerator<ByteLineBatch> {
+    for await (const region of this.located()) {
+      const firstLine = this.linesRead + 1;
+      this.linesRead += countNewlines(region) + 1;
+      yield { bytes: region, firstLine };
+    }
+  }
+
+  /** The regions of whole lines, with stream failures located at the line where reading stopped. */
+  private async *located(): AsyncGenerator<Uint8Array> {
     try {
       yield* this.read();
     } catch (error) {
-      // Locate stream failures at the line where reading stopped.
       if (error instanceof StreamError) throw new ParseError(this.file, this.linesRead + 1, error.message);
       throw error;
     }
   }
 
-  private async *read(): AsyncGenerator<LineBatch> {
+  private async *read(): AsyncGenerator<Uint8Array> {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     for await (const chunk of this.chunks) {
@@ -68,7 +94,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
       this.checkLength(pendingBytes + chunk.indexOf(10)); // the line that continued into this chunk
       const region = pendingBytes === 0 ? head : concat(pending, pendingBytes, head);
       if (region.length > this.maxLineBytes) this.checkRegion(region);
-      yield this.batch(region);
+      yield region;
       const rest = chunk.subarray(lastNewline + 1);
       pending = rest.length > 0 ? [rest] : [];
       pendingBytes = rest.length;
@@ -76,7 +102,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
     if (pendingBytes > 0) {
       this.checkLength(pendingBytes);
       this.missingFinalNewline = true;
-      yield this.batch(concat(pending, pendingBytes, new Uint8Array(0)));
+      yield concat(pending, pendingBytes, new Uint8Array(0));
     }
   }
 
@@ -93,7 +119,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
       const nl = region.indexOf(10, start);
       const end = nl < 0 ? region.length : nl;
       if (end - start > this.maxLineBytes) {
-        this.linesRead += countNewlines(region, 0, start);
+        this.linesRead += countNewlines(region.subarray(0, start));
         this.checkLength(end - start);
       }
       if (nl < 0) return;
@@ -132,10 +158,65 @@ function concat(parts: Uint8Array[], partsBytes: number, tail: Uint8Array): Uint
   return out;
 }
 
-function countNewlines(bytes: Uint8Array, start: number, end: number): number {
+function countNewlines(bytes: Uint8Array): number {
   let n = 0;
-  for (let i = start; i < end; i++) if (bytes[i] === 10) n++;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/**
+ * Walks the lines of {@link ByteLineBatch}es: after `advance()`, the line is
+ * `bytes[start, end)` (a CR before its end dropped, as in decoded batches)
+ * and `text()` decodes it as strict UTF-8. The bytes stay valid after the
+ * cursor moves on, so a reader may keep referring to an earlier line.
+ */
+export class ByteLineCursor {
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  /** 1-based number of the current line. */
+  lineNo = 0;
+  private next = 0;
+  private done = true;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    /** The input's display name, for errors. */
+    private readonly file: string,
+  ) {}
+
+  /** Starts on a batch; `advance()` then gives its first line. */
+  reset(batch: ByteLineBatch): void {
+    this.bytes = batch.bytes;
+    this.next = 0;
+    this.lineNo = batch.firstLine - 1;
+    this.done = false;
+  }
+
+  /** Moves to the next line of the batch; false after its last. */
+  advance(): boolean {
+    if (this.done) return false;
+    const { bytes } = this;
+    let nl = bytes.indexOf(10, this.next);
+    if (nl < 0) {
+      nl = bytes.length;
+      this.done = true;
+    }
+    this.start = this.next;
+    this.end = nl > this.start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+    this.next = nl + 1;
+    this.lineNo++;
+    return true;
+  }
+
+  /** The current line as text, from `from` (default: the whole line). */
+  text(from = this.start): string {
+    try {
+      return this.decoder.decode(this.bytes.subarray(from, this.end));
+    } catch {
+      throw new ParseError(this.file, this.lineNo, 'invalid UTF-8');
+    }
+  }
 }
 
 /** 0-based index of the first line in `region` that is not valid UTF-8. */

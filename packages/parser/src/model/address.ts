@@ -45,6 +45,36 @@ export function parseHex(text: string, start: number, end: number, out: AddressP
   return true;
 }
 
+/** Hex digit values by character code (-1: not a digit), for {@link parseHexBytes}. */
+const HEX_DIGITS = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let c = 0; c < 256; c++) t[c] = hexDigit(c);
+  return t;
+})();
+
+/** {@link parseHex} over bytes (ASCII): `bytes[start, end)`. */
+export function parseHexBytes(bytes: Uint8Array, start: number, end: number, out: AddressParts): boolean {
+  while (start < end - 1 && bytes[start] === 48) start++;
+  const digits = end - start;
+  if (digits <= 0 || digits > 16) return false;
+  const split = Math.max(start, end - 8); // the last 8 digits form `lo`
+  let hi = 0;
+  let lo = 0;
+  for (let i = start; i < split; i++) {
+    const d = HEX_DIGITS[bytes[i]];
+    if (d < 0) return false;
+    hi = hi * 16 + d;
+  }
+  for (let i = split; i < end; i++) {
+    const d = HEX_DIGITS[bytes[i]];
+    if (d < 0) return false;
+    lo = lo * 16 + d;
+  }
+  out.hi = hi;
+  out.lo = lo;
+  return true;
+}
+
 /** Parses an unsigned decimal integer in `text[start, end)` that may exceed 2^53 into halves. */
 export function parseDecimal64(text: string, start: number, end: number, out: AddressParts): boolean {
   if (end <= start) return false;

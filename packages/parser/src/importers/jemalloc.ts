@@ -42,7 +42,7 @@ import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
 import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
 import { scanCountPair, skipBlanks, type CountPair } from './count-pair.js';
-import { ByteLineCursor } from '../input/lines.js';
+import type { ByteLineCursor } from '../input/lines.js';
 
 const HEADER = /^heap_v2\/(\d+)\s*$/;
 
@@ -68,9 +68,7 @@ export const jemallocImporter: SnapshotImporter = {
     const reader = new JemallocReader(input.name, ctx, input.sizeBytes);
     const lines = input.lines();
     // `@` and `t…:` lines are scanned as bytes; others are decoded (see ByteLineCursor).
-    const cursor = new ByteLineCursor(input.name);
-    for await (const batch of lines.bytes()) {
-      cursor.reset(batch);
+    for await (const cursor of lines.bytes()) {
       while (cursor.advance()) reader.line(cursor);
     }
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');

@@ -60,12 +60,16 @@ export class LineSource implements AsyncIterable<LineBatch> {
     for await (const region of this.located()) yield this.batch(region);
   }
 
-  /** The same batches of lines as bytes, not decoded (see {@link ByteLineCursor}). */
-  async *bytes(): AsyncGenerator<ByteLineBatch> {
+  /**
+   * The same batches of lines as bytes, not decoded: one cursor, set on each
+   * batch in turn; walk its lines with `advance()`.
+   */
+  async *bytes(): AsyncGenerator<ByteLineCursor> {
+    const cursor = new ByteLineCursor(this.file);
     for await (const region of this.located()) {
-      const firstLine = this.linesRead + 1;
-      this.linesRead += countNewlines(region) + 1;
-      yield { bytes: region, firstLine };
+      cursor.reset({ bytes: region, firstLine: this.linesRead + 1 });
+      yield cursor;
+      this.linesRead = cursor.lineNo + cursor.remainingLines();
     }
   }
 
@@ -82,7 +86,10 @@ export class LineSource implements AsyncIterable<LineBatch> {
   private async *read(): AsyncGenerator<Uint8Array> {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
-    for await (const chunk of this.chunks) {
+    for await (const read of this.chunks) {
+      // Plain Uint8Arrays, never Buffers (file chunks) and Uint8Arrays
+      // (joined lines) in turn: the byte scanners stay monomorphic.
+      const chunk = read instanceof Buffer ? new Uint8Array(read.buffer, read.byteOffset, read.length) : read;
       const lastNewline = chunk.lastIndexOf(10);
       if (lastNewline < 0) {
         pending.push(chunk);
@@ -90,11 +97,20 @@ export class LineSource implements AsyncIterable<LineBatch> {
         this.checkLength(pendingBytes);
         continue;
       }
-      const head = chunk.subarray(0, lastNewline);
-      this.checkLength(pendingBytes + chunk.indexOf(10)); // the line that continued into this chunk
-      const region = pendingBytes === 0 ? head : concat(pending, pendingBytes, head);
-      if (region.length > this.maxLineBytes) this.checkRegion(region);
-      yield region;
+      let from = 0;
+      if (pendingBytes > 0) {
+        // The line that continued into this chunk, joined on its own: the
+        // rest of the chunk is handed on without a copy.
+        const firstNewline = chunk.indexOf(10);
+        this.checkLength(pendingBytes + firstNewline);
+        yield concat(pending, pendingBytes, chunk.subarray(0, firstNewline));
+        from = firstNewline + 1;
+      }
+      if (from <= lastNewline) {
+        const region = chunk.subarray(from, lastNewline);
+        if (region.length > this.maxLineBytes) this.checkRegion(region);
+        yield region;
+      }
       const rest = chunk.subarray(lastNewline + 1);
       pending = rest.length > 0 ? [rest] : [];
       pendingBytes = rest.length;
@@ -119,7 +135,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
       const nl = region.indexOf(10, start);
       const end = nl < 0 ? region.length : nl;
       if (end - start > this.maxLineBytes) {
-        this.linesRead += countNewlines(region.subarray(0, start));
+        this.linesRead += countNewlines(region, start);
         this.checkLength(end - start);
       }
       if (nl < 0) return;
@@ -158,9 +174,9 @@ function concat(parts: Uint8Array[], partsBytes: number, tail: Uint8Array): Uint
   return out;
 }
 
-function countNewlines(bytes: Uint8Array): number {
+function countNewlines(bytes: Uint8Array, end: number): number {
   let n = 0;
-  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  for (let i = 0; i < end; i++) if (bytes[i] === 10) n++;
   return n;
 }
 
@@ -172,6 +188,8 @@ function countNewlines(bytes: Uint8Array): number {
  */
 export class ByteLineCursor {
   bytes: Uint8Array = new Uint8Array(0);
+  /** The same bytes as a Buffer: its indexOf is memchr, several times faster than Uint8Array's. */
+  private buffer: Buffer = Buffer.alloc(0);
   start = 0;
   end = 0;
   /** 1-based number of the current line. */
@@ -188,6 +206,7 @@ export class ByteLineCursor {
   /** Starts on a batch; `advance()` then gives its first line. */
   reset(batch: ByteLineBatch): void {
     this.bytes = batch.bytes;
+    this.buffer = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
     this.next = 0;
     this.lineNo = batch.firstLine - 1;
     this.done = false;
@@ -197,7 +216,7 @@ export class ByteLineCursor {
   advance(): boolean {
     if (this.done) return false;
     const { bytes } = this;
-    let nl = bytes.indexOf(10, this.next);
+    let nl = this.buffer.indexOf(10, this.next);
     if (nl < 0) {
       nl = bytes.length;
       this.done = true;
@@ -207,6 +226,14 @@ export class ByteLineCursor {
     this.next = nl + 1;
     this.lineNo++;
     return true;
+  }
+
+  /** Number of lines of the batch after the current one. */
+  remainingLines(): number {
+    if (this.done) return 0;
+    let n = 1;
+    for (let i = this.buffer.indexOf(10, this.next); i >= 0; i = this.buffer.indexOf(10, i + 1)) n++;
+    return n;
   }
 
   /** The current line as text, from `from` (default: the whole line). */

@@ -246,53 +246,9 @@ export class SiteIndex {
         hits[parent[node]]++;
       }
     }
-    for (let s = nodes - 1; s > EMPTY_STACK; s--) {
-      sub[parent[s]] += sub[s];
-      hits[parent[s]] += hits[s];
-    }
-    // Children lists (CSR), then a depth-first walk counting each key's
-    // occurrences on the current root path.
-    const childStart = new Int32Array(nodes + 1);
-    for (let s = 1; s < nodes; s++) childStart[parent[s] + 1]++;
-    for (let s = 0; s < nodes; s++) childStart[s + 1] += childStart[s];
-    const cursor = childStart.slice(0, nodes);
-    const children = new Int32Array(Math.max(0, nodes - 1));
-    for (let s = 1; s < nodes; s++) children[cursor[parent[s]]++] = s;
-    cursor.set(childStart.subarray(0, nodes));
-    const onPath = new Int32Array(keys);
-    const path = new Int32Array(nodes);
-    let sp = 0;
-    path[sp++] = EMPTY_STACK;
-    while (sp > 0) {
-      const node = path[sp - 1];
-      if (cursor[node] < childStart[node + 1]) {
-        const child = children[cursor[node]++];
-        if (hits[child] === 0 && !partial.has(child)) continue;
-        const l = location[child];
-        const list = partial.get(child);
-        for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
-          const key = frameKey[f];
-          if (onPath[key]++ !== 0) continue;
-          let v = sub[child];
-          let reached = hits[child] > 0;
-          if (list) {
-            for (let k = 0; k < list.length; k += 2) {
-              if (list[k] > j) {
-                v += list[k + 1];
-                reached = true;
-              }
-            }
-          }
-          cum[key] += v;
-          if (reached) touched[key] = 1;
-        }
-        path[sp++] = child;
-      } else {
-        const l = location[node];
-        if (node !== EMPTY_STACK) for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
-        sp--;
-      }
-    }
+    subtreeSums(parent, sub, hits);
+    const { childStart, children } = childLists(parent);
+    creditFirstKeys({ location, frameStart, frameKey, childStart, children, sub, hits, partial, cum, touched });
     return { flat, cum, touched, shown };
   }
 
@@ -385,6 +341,92 @@ export class SiteIndex {
       }
     }
     return m === visible ? keys : keys.slice(0, m);
+  }
+}
+
+// The steps of SiteIndex.sumAlongTree, one loop each: a function that runs
+// once is optimized loop by loop (on-stack replacement), and a small one
+// sooner and more cheaply than one holding every loop.
+
+/** Adds each node's sums to its parent's, children first (a node's id is above its parent's). */
+function subtreeSums(parent: Int32Array, sub: Float64Array, hits: Int32Array): void {
+  for (let s = parent.length - 1; s > EMPTY_STACK; s--) {
+    sub[parent[s]] += sub[s];
+    hits[parent[s]] += hits[s];
+  }
+}
+
+/** The children of every node: `children[childStart[n], childStart[n + 1])`. */
+function childLists(parent: Int32Array): { childStart: Int32Array; children: Int32Array } {
+  const nodes = parent.length;
+  const childStart = new Int32Array(nodes + 1);
+  for (let s = 1; s < nodes; s++) childStart[parent[s] + 1]++;
+  for (let s = 0; s < nodes; s++) childStart[s + 1] += childStart[s];
+  const next = childStart.slice(0, nodes);
+  const children = new Int32Array(Math.max(0, nodes - 1));
+  for (let s = 1; s < nodes; s++) children[next[parent[s]]++] = s;
+  return { childStart, children };
+}
+
+interface TreeWalk {
+  location: Int32Array;
+  frameStart: Int32Array;
+  frameKey: Int32Array;
+  childStart: Int32Array;
+  children: Int32Array;
+  sub: Float64Array;
+  hits: Int32Array;
+  /** Samples ending inside a node's location: node → [frames kept, value] pairs. */
+  partial: Map<number, number[]>;
+  cum: Float64Array;
+  touched: Uint8Array;
+}
+
+/**
+ * Walks the tree depth first, counting each key's occurrences on the current
+ * root path, and credits a node's subtree sum to each of its keys that is
+ * not already on the path above it.
+ */
+function creditFirstKeys(w: TreeWalk): void {
+  const { location, frameStart, frameKey, childStart, children, sub, hits, partial, cum, touched } = w;
+  const nodes = childStart.length - 1;
+  const anyPartial = partial.size > 0;
+  const cursor = childStart.slice(0, nodes);
+  const onPath = new Int32Array(cum.length);
+  const path = new Int32Array(nodes);
+  let sp = 0;
+  path[sp++] = EMPTY_STACK;
+  while (sp > 0) {
+    const node = path[sp - 1];
+    if (cursor[node] < childStart[node + 1]) {
+      const child = children[cursor[node]++];
+      const list = anyPartial ? partial.get(child) : undefined;
+      if (hits[child] === 0 && !list) continue;
+      const l = location[child];
+      for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
+        const key = frameKey[f];
+        if (onPath[key]++ !== 0) continue;
+        let v = sub[child];
+        let reached = hits[child] > 0;
+        if (list) {
+          for (let k = 0; k < list.length; k += 2) {
+            if (list[k] > j) {
+              v += list[k + 1];
+              reached = true;
+            }
+          }
+        }
+        cum[key] += v;
+        if (reached) touched[key] = 1;
+      }
+      path[sp++] = child;
+    } else {
+      if (node !== EMPTY_STACK) {
+        const l = location[node];
+        for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
+      }
+      sp--;
+    }
   }
 }
 

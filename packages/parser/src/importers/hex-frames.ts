@@ -42,6 +42,9 @@ export class StackLineReader {
   // line's start) and locations. Updated in place: frames of the common
   // prefix keep their slots.
   private prevBytes: Uint8Array = new Uint8Array(0);
+  private prevView = new DataView(this.prevBytes.buffer);
+  private viewBytes: Uint8Array = this.prevBytes;
+  private view = this.prevView;
   private prevStart = 0;
   private prevEnd = 0;
   private count = 0;
@@ -73,7 +76,11 @@ export class StackLineReader {
     const n = end - start;
     const pn = this.prevEnd - ps;
     const m = Math.min(n, pn);
+    // Four bytes at a time, then byte by byte.
+    const view = this.viewOf(bytes);
+    const prevView = this.prevView;
     let p = 0;
+    while (p + 4 <= m && view.getInt32(start + p) === prevView.getInt32(ps + p)) p += 4;
     while (p < m && bytes[start + p] === prev[ps + p]) p++;
     let q = 0;
     const qMax = m - p;
@@ -135,9 +142,11 @@ export class StackLineReader {
       this.tokenStart[j] += shift;
       this.tokenEnd[j] += shift;
     }
-    this.tokenStart.set(this.midStart.subarray(0, mid), k);
-    this.tokenEnd.set(this.midEnd.subarray(0, mid), k);
-    this.locs.set(this.midLocs.subarray(0, mid), k);
+    for (let j = 0; j < mid; j++) {
+      this.tokenStart[k + j] = this.midStart[j];
+      this.tokenEnd[k + j] = this.midEnd[j];
+      this.locs[k + j] = this.midLocs[j];
+    }
     // Stack nodes, root first: the `shared` root-most ones are unchanged.
     const { nodes, locs } = this;
     nodes[0] = EMPTY_STACK;
@@ -147,11 +156,21 @@ export class StackLineReader {
     if (this.problem.nil > 0) this.forget();
     else {
       this.prevBytes = bytes;
+      this.prevView = view;
       this.prevStart = start;
       this.prevEnd = end;
       this.count = count;
     }
     return nodes[count];
+  }
+
+  /** A DataView of `bytes` (kept while the lines come from one batch). */
+  private viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.viewBytes) {
+      this.viewBytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.view;
   }
 
   /** Compares the next line with nothing. */

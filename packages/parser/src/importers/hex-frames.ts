@@ -76,11 +76,12 @@ export class StackLineReader {
     const n = end - start;
     const pn = this.prevEnd - ps;
     const m = Math.min(n, pn);
-    // Four bytes at a time, then byte by byte.
+    // Eight and four bytes at a time (native byte order), then byte by byte.
     const view = this.viewOf(bytes);
     const prevView = this.prevView;
     let p = 0;
-    while (p + 4 <= m && view.getInt32(start + p) === prevView.getInt32(ps + p)) p += 4;
+    while (p + 8 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true) && view.getInt32(start + p + 4, true) === prevView.getInt32(ps + p + 4, true)) p += 8;
+    while (p + 4 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true)) p += 4;
     while (p < m && bytes[start + p] === prev[ps + p]) p++;
     let q = 0;
     const qMax = m - p;

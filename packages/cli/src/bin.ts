@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * The `heapscope` executable: the real process streams around `main()`.
+ * The `heapscope` program: the real process streams around `main()`.
+ * Bundled into dist/heapscope.cjs, which the executable (launch.ts) runs.
  */
 import { main } from './main.js';
 import { removeTemporaryFiles } from './io.js';
@@ -27,10 +27,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main(process.argv.slice(2), {
+// A CommonJS bundle has no top-level await.
+void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
+}).then((code) => {
+  // Let pending writes to a pipe drain before exiting.
+  process.exitCode = code;
 });
-// Let pending writes to a pipe drain before exiting.
-process.exitCode = code;

@@ -67,7 +67,11 @@ export class LineSource implements AsyncIterable<LineBatch> {
   async *bytes(): AsyncGenerator<ByteLineCursor> {
     const cursor = new ByteLineCursor(this.file);
     for await (const region of this.located()) {
-      cursor.reset({ bytes: region, firstLine: this.linesRead + 1 });
+      const firstLine = this.linesRead + 1;
+      cursor.reset({ bytes: region, firstLine });
+      // The region after the last newline is one line, and the input's
+      // last: counted now, so `isUnterminated` knows it while it is read.
+      if (this.missingFinalNewline) this.linesRead = firstLine;
       yield cursor;
       this.linesRead = cursor.lineNo + cursor.remainingLines();
     }

@@ -270,11 +270,30 @@ export class ProfileBuilder {
 
   /** Appends a sample; `values` in `sampleTypes` order, `labels` in label order. */
   addSample(stack: number, thread: number, values: ArrayLike<number>, labels?: ArrayLike<number>): number {
-    this.sampleStack.push(stack);
-    this.sampleThread.push(thread);
-    for (let i = 0; i < this.sampleValues.length; i++) this.sampleValues[i].push(values[i]);
-    for (let i = 0; i < this.labelValues.length; i++) this.labelValues[i].push(labels ? labels[i] : NaN);
-    return this.sampleStack.length - 1;
+    // Stored here rather than through `push`: each store below sees one
+    // kind of typed array, where `push`, shared by every column, sees all.
+    const n = this.sampleStack.length;
+    const next = n + 1;
+    const { sampleStack, sampleThread, sampleValues, labelValues } = this;
+    sampleStack.reserve(next);
+    sampleStack.data[n] = stack;
+    sampleStack.length = next;
+    sampleThread.reserve(next);
+    sampleThread.data[n] = thread;
+    sampleThread.length = next;
+    for (let i = 0; i < sampleValues.length; i++) {
+      const column = sampleValues[i];
+      column.reserve(next);
+      column.data[n] = values[i];
+      column.length = next;
+    }
+    for (let i = 0; i < labelValues.length; i++) {
+      const column = labelValues[i];
+      column.reserve(next);
+      column.data[n] = labels ? labels[i] : NaN;
+      column.length = next;
+    }
+    return n;
   }
 
   /** Freezes the profile. */

@@ -15,7 +15,7 @@
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -32,6 +32,10 @@ await build({
   define: { 'import.meta.url': '__heapscopeUrl' },
   banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+// The executable runs the program as a vm.Script, which has no loader for import().
+const program = readFileSync(`${cli}dist/heapscope.cjs`, 'utf8');
+const dynamicImport = /\bimport\(\s*["'`]/.exec(program);
+if (dynamicImport) throw new Error(`dist/heapscope.cjs has a dynamic import() at offset ${dynamicImport.index}: use createRequire instead`);
 await build({ ...common, entryPoints: [`${cli}dist/launch.js`], outfile: `${cli}dist/heapscope.mjs`, format: 'esm' });
 rmSync(`${cli}dist/heapscope.mjs.map`, { force: true }); // from builds before the launcher
 

@@ -247,8 +247,8 @@ export class SiteIndex {
       }
     }
     subtreeSums(parent, sub, hits);
-    const { childStart, children } = childLists(parent);
-    creditFirstKeys({ location, frameStart, frameKey, childStart, children, sub, hits, partial, cum, touched });
+    const { firstChild, nextSibling } = childLists(parent);
+    creditFirstKeys({ parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched });
     return { flat, cum, touched, shown };
   }
 
@@ -356,24 +356,30 @@ function subtreeSums(parent: Int32Array, sub: Float64Array, hits: Int32Array): v
   }
 }
 
-/** The children of every node: `children[childStart[n], childStart[n + 1])`. */
-function childLists(parent: Int32Array): { childStart: Int32Array; children: Int32Array } {
+/**
+ * The children of every node as linked lists: `firstChild[n]`, then
+ * `nextSibling[c]` (0, the root, ends a list: it is no one's child), in id
+ * order.
+ */
+function childLists(parent: Int32Array): { firstChild: Int32Array; nextSibling: Int32Array } {
   const nodes = parent.length;
-  const childStart = new Int32Array(nodes + 1);
-  for (let s = 1; s < nodes; s++) childStart[parent[s] + 1]++;
-  for (let s = 0; s < nodes; s++) childStart[s + 1] += childStart[s];
-  const next = childStart.slice(0, nodes);
-  const children = new Int32Array(Math.max(0, nodes - 1));
-  for (let s = 1; s < nodes; s++) children[next[parent[s]]++] = s;
-  return { childStart, children };
+  const firstChild = new Int32Array(nodes);
+  const nextSibling = new Int32Array(nodes);
+  for (let s = nodes - 1; s > EMPTY_STACK; s--) {
+    const p = parent[s];
+    nextSibling[s] = firstChild[p];
+    firstChild[p] = s;
+  }
+  return { firstChild, nextSibling };
 }
 
 interface TreeWalk {
+  parent: Int32Array;
   location: Int32Array;
   frameStart: Int32Array;
   frameKey: Int32Array;
-  childStart: Int32Array;
-  children: Int32Array;
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
   sub: Float64Array;
   hits: Int32Array;
   /** Samples ending inside a node's location: node → [frames kept, value] pairs. */
@@ -383,50 +389,52 @@ interface TreeWalk {
 }
 
 /**
- * Walks the tree depth first, counting each key's occurrences on the current
- * root path, and credits a node's subtree sum to each of its keys that is
- * not already on the path above it.
+ * Walks the tree depth first (along the child lists and parent links, no
+ * stack), counting each key's occurrences on the current root path, and
+ * credits a node's subtree sum to each of its keys that is not already on
+ * the path above it. Subtrees no sample reaches are not entered.
  */
 function creditFirstKeys(w: TreeWalk): void {
-  const { location, frameStart, frameKey, childStart, children, sub, hits, partial, cum, touched } = w;
-  const nodes = childStart.length - 1;
+  const { parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched } = w;
   const anyPartial = partial.size > 0;
-  const cursor = childStart.slice(0, nodes);
   const onPath = new Int32Array(cum.length);
-  const path = new Int32Array(nodes);
-  let sp = 0;
-  path[sp++] = EMPTY_STACK;
-  while (sp > 0) {
-    const node = path[sp - 1];
-    if (cursor[node] < childStart[node + 1]) {
-      const child = children[cursor[node]++];
-      const list = anyPartial ? partial.get(child) : undefined;
-      if (hits[child] === 0 && !list) continue;
-      const l = location[child];
-      for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
-        const key = frameKey[f];
-        if (onPath[key]++ !== 0) continue;
-        let v = sub[child];
-        let reached = hits[child] > 0;
-        if (list) {
-          for (let k = 0; k < list.length; k += 2) {
-            if (list[k] > j) {
-              v += list[k + 1];
-              reached = true;
-            }
+  const reached = (n: number) => hits[n] !== 0 || (anyPartial && partial.has(n));
+  // The next node to enter after leaving `n`: its next reached sibling, or
+  // (leaving the parent too) the parent's, and so on up; 0 when done.
+  const leave = (n: number): number => {
+    for (let m = n; m !== EMPTY_STACK; m = parent[m]) {
+      const l = location[m];
+      for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
+      let next = nextSibling[m];
+      while (next !== EMPTY_STACK && !reached(next)) next = nextSibling[next];
+      if (next !== EMPTY_STACK) return next;
+    }
+    return EMPTY_STACK;
+  };
+  let node = firstChild[EMPTY_STACK];
+  while (node !== EMPTY_STACK && !reached(node)) node = nextSibling[node];
+  while (node !== EMPTY_STACK) {
+    const l = location[node];
+    const list = anyPartial ? partial.get(node) : undefined;
+    for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
+      const key = frameKey[f];
+      if (onPath[key]++ !== 0) continue;
+      let v = sub[node];
+      let any = hits[node] > 0;
+      if (list) {
+        for (let k = 0; k < list.length; k += 2) {
+          if (list[k] > j) {
+            v += list[k + 1];
+            any = true;
           }
         }
-        cum[key] += v;
-        if (reached) touched[key] = 1;
       }
-      path[sp++] = child;
-    } else {
-      if (node !== EMPTY_STACK) {
-        const l = location[node];
-        for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
-      }
-      sp--;
+      cum[key] += v;
+      if (any) touched[key] = 1;
     }
+    let child = firstChild[node];
+    while (child !== EMPTY_STACK && !reached(child)) child = nextSibling[child];
+    node = child !== EMPTY_STACK ? child : leave(node);
   }
 }
 

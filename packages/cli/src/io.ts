@@ -2,9 +2,9 @@
  * The CLI's window on the world. `main()` takes one, so tests run the CLI in
  * process and read what it wrote; `bin.ts` passes the real process streams.
  */
-import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, basename, join } from 'node:path';
 
 /** A writable text/binary sink. */
@@ -58,6 +58,8 @@ export function removeTemporaryFiles(): void {
  * leaves any existing file untouched and no partial file behind.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  // Loaded here: runs that write no file do not load node:crypto.
+  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   temporaryFiles.add(temp);
   try {

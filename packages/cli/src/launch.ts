@@ -29,11 +29,8 @@ try {
 }
 // The CommonJS wrapper on the program's first line keeps its line numbers.
 const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(program, 'utf8')}\n})`;
-const script = new vm.Script(source, {
-  filename: program,
-  cachedData,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
+// The program has no dynamic import() (the build checks): a vm.Script has no module loader.
+const script = new vm.Script(source, { filename: program, cachedData });
 if (process.env[WRITE_CACHE] === '1') {
   // After the run, so the functions it compiled are in the cache too.
   process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +68,8 @@ export async function serveSpeedscope(profileJson: string, port = 0): Promise<Vi
   const files = new Set(readdirSync(dir));
   const cache = new Map<string, Buffer>();
   const profile = Buffer.from(profileJson);
+  // Loaded here: only `view` serves (node:http costs every other run its load time).
+  const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const send = (status: number, type: string, body: Buffer | string) => {

@@ -28,7 +28,7 @@
  *   sequence), which heapscope's pprof reader restores.
  */
 import { basename } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { Function as PFunction, Line, Location, Mapping as PMapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { EMPTY_STACK, type HeapProfile, type Mapping } from '@heapscope/parser';
 import { isAllocatorFunction, isAllocatorModule } from '@heapscope/analyzer';
@@ -275,6 +275,8 @@ function mappingOrder(mappings: readonly Mapping[], wanted: boolean[]): number[]
  * 10 ms where fflate takes 85 ms, a tenth of the one-second budget.
  */
 export function encodePprof(profile: HeapProfile, options: PprofOptions = {}): Uint8Array {
+  // Required here: runs that write no pprof do not load node:zlib.
+  const { gzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   return gzipSync(encodePprofProto(profile, options), { level: options.level ?? 1 });
 }
 

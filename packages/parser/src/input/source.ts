@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once as eventOnce } from 'node:events';
 import type { Transform } from 'node:stream';
-import { createGunzip, createInflateRaw } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { ParseError } from '../errors.js';
 import { LineSource, DEFAULT_MAX_LINE_BYTES, StreamError } from './lines.js';
 
@@ -201,6 +201,11 @@ async function openStream(name: string, raw: AsyncIterable<Uint8Array>, options:
   }
 }
 
+/** node:zlib, required when a compressed input is met (most inputs are not: no load time for them). */
+function zlib(): typeof import('node:zlib') {
+  return createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+}
+
 async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions, sizeBytes?: number): Promise<Input> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Four bytes are enough to recognise gzip and zip.
@@ -231,7 +236,7 @@ async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, op
  * in a block or in the 8-byte trailer — is an error.
  */
 function gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  return inflateThrough(createGunzip({ chunkSize: 1 << 20 }), new Uint8Array(0), source[Symbol.asyncIterator](), false, (failure) =>
+  return inflateThrough(zlib().createGunzip({ chunkSize: 1 << 20 }), new Uint8Array(0), source[Symbol.asyncIterator](), false, (failure) =>
     (failure as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
       ? 'truncated gzip data (the stream ends early)'
       : `corrupt or truncated gzip data (${failure.message})`,
@@ -351,7 +356,7 @@ function firstZipMember(
       }
     }
     if (method !== 8) throw new StreamError(`zip member ${memberName} uses compression method ${method} (only stored and deflate are supported)`);
-    yield* inflateThrough(createInflateRaw({ chunkSize: 1 << 20 }), rest, it, true, (failure) =>
+    yield* inflateThrough(zlib().createInflateRaw({ chunkSize: 1 << 20 }), rest, it, true, (failure) =>
       (failure as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
         ? `truncated zip data (member ${memberName} is incomplete)`
         : `corrupt or truncated zip data (${failure.message})`,

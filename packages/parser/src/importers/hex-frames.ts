@@ -71,24 +71,26 @@ export class StackLineReader {
    * with them.
    */
   read(bytes: Uint8Array, start: number, end: number): number {
-    const prev = this.prevBytes;
-    const ps = this.prevStart;
+    // Small steps, each its own function: V8 optimizes a small hot function
+    // within a few thousand lines, a large one much later (its compile takes
+    // tens of milliseconds), and a dump is read once.
     const n = end - start;
-    const pn = this.prevEnd - ps;
+    const pn = this.prevEnd - this.prevStart;
     const m = Math.min(n, pn);
-    // Eight and four bytes at a time (native byte order), then byte by byte.
     const view = this.viewOf(bytes);
-    const prevView = this.prevView;
-    let p = 0;
-    while (p + 8 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true) && view.getInt32(start + p + 4, true) === prevView.getInt32(ps + p + 4, true)) p += 8;
-    while (p + 4 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true)) p += 4;
-    while (p < m && bytes[start + p] === prev[ps + p]) p++;
-    let q = 0;
-    const qMax = m - p;
-    while (q < qMax && bytes[end - 1 - q] === prev[this.prevEnd - 1 - q]) q++;
+    const p = commonPrefix(view, bytes, start, this.prevView, this.prevBytes, this.prevStart, m);
+    this.problem.bad = '';
+    this.problem.nil = 0;
+    if (p === n && n === pn) {
+      // The same stack as the previous line (one row per block of a site,
+      // in gperftools' heap checker dumps): nothing to parse or intern.
+      this.remember(bytes, view, start, end, this.count);
+      return this.nodes[this.count];
+    }
+    const q = commonSuffix(bytes, end, this.prevBytes, this.prevEnd, m - p);
     // Frames wholly inside the common prefix (delimiter included) stay.
     let k = 0;
-    while (k < this.count && (this.tokenEnd[k] < p || (this.tokenEnd[k] === p && p === n && p === pn))) k++;
+    while (k < this.count && this.tokenEnd[k] < p) k++;
     // Frames wholly inside the common suffix (root side, delimiter included)
     // are kept too. The suffix region starts at or after the prefix region
     // ends, so the two never share a frame.
@@ -96,12 +98,28 @@ export class StackLineReader {
     while (firstShared > k && this.tokenStart[firstShared - 1] - 1 >= pn - q) firstShared--;
     const shift = n - pn;
     const suffixFrom = firstShared < this.count ? this.tokenStart[firstShared] + shift - 1 : n;
-    // Parse what lies between.
-    this.problem.bad = '';
-    this.problem.nil = 0;
+    const mid = this.parseMiddle(bytes, start, n, k > 0 ? this.tokenEnd[k - 1] : 0, suffixFrom);
+    if (mid < 0) {
+      this.forget();
+      return -1;
+    }
+    const count = this.place(k, mid, firstShared, shift);
+    const stack = this.internFrom(this.count - firstShared, count);
+    // A line with (nil) frames is not reused: its token positions do not
+    // all map to frames.
+    if (this.problem.nil > 0) this.forget();
+    else this.remember(bytes, view, start, end, count);
+    return stack;
+  }
+
+  /**
+   * Parses the frames in line offsets [from, to) into the `mid*` arrays;
+   * their number, or -1 when a token is not an address (see `problem`).
+   */
+  private parseMiddle(bytes: Uint8Array, start: number, n: number, from: number, to: number): number {
     let mid = 0;
-    let pos = k > 0 ? this.tokenEnd[k - 1] : 0;
-    while (pos < suffixFrom) {
+    let pos = from;
+    while (pos < to) {
       const c = bytes[start + pos];
       if (c === 32 || c === 9) {
         pos++;
@@ -127,42 +145,52 @@ export class StackLineReader {
         this.problem.nil++;
       } else {
         this.problem.bad = utf8.decode(bytes.subarray(start + pos, start + stop));
-        this.forget();
         return -1;
       }
       pos = stop;
     }
-    // Place the shared root-side frames after the middle ones, then the middle.
-    const shared = this.count - firstShared;
-    const count = k + mid + shared;
+    return mid;
+  }
+
+  /**
+   * Places the kept root-side frames (from `firstShared`, moved by `shift`)
+   * after the `mid` parsed ones, which follow the `k` kept leaf-side ones;
+   * returns the line's frame count.
+   */
+  private place(k: number, mid: number, firstShared: number, shift: number): number {
+    const count = k + mid + this.count - firstShared;
     this.ensure(count + 1);
-    this.tokenStart.copyWithin(k + mid, firstShared, this.count);
-    this.tokenEnd.copyWithin(k + mid, firstShared, this.count);
-    this.locs.copyWithin(k + mid, firstShared, this.count);
+    const { tokenStart, tokenEnd, locs } = this;
+    tokenStart.copyWithin(k + mid, firstShared, this.count);
+    tokenEnd.copyWithin(k + mid, firstShared, this.count);
+    locs.copyWithin(k + mid, firstShared, this.count);
     for (let j = k + mid; j < count; j++) {
-      this.tokenStart[j] += shift;
-      this.tokenEnd[j] += shift;
+      tokenStart[j] += shift;
+      tokenEnd[j] += shift;
     }
     for (let j = 0; j < mid; j++) {
-      this.tokenStart[k + j] = this.midStart[j];
-      this.tokenEnd[k + j] = this.midEnd[j];
-      this.locs[k + j] = this.midLocs[j];
+      tokenStart[k + j] = this.midStart[j];
+      tokenEnd[k + j] = this.midEnd[j];
+      locs[k + j] = this.midLocs[j];
     }
-    // Stack nodes, root first: the `shared` root-most ones are unchanged.
-    const { nodes, locs } = this;
+    return count;
+  }
+
+  /** Stack nodes of the line's `count` frames, root first; the `shared` root-most are unchanged. */
+  private internFrom(shared: number, count: number): number {
+    const { nodes, locs, builder } = this;
     nodes[0] = EMPTY_STACK;
-    for (let r = shared + 1; r <= count; r++) nodes[r] = this.builder.internStackNode(nodes[r - 1], locs[count - r]);
-    // A line with (nil) frames is not reused: its token positions do not
-    // all map to frames.
-    if (this.problem.nil > 0) this.forget();
-    else {
-      this.prevBytes = bytes;
-      this.prevView = view;
-      this.prevStart = start;
-      this.prevEnd = end;
-      this.count = count;
-    }
+    for (let r = shared + 1; r <= count; r++) nodes[r] = builder.internStackNode(nodes[r - 1], locs[count - r]);
     return nodes[count];
+  }
+
+  /** Keeps the line, for the next one to be compared with. */
+  private remember(bytes: Uint8Array, view: DataView, start: number, end: number, count: number): void {
+    this.prevBytes = bytes;
+    this.prevView = view;
+    this.prevStart = start;
+    this.prevEnd = end;
+    this.count = count;
   }
 
   /** A DataView of `bytes` (kept while the lines come from one batch). */
@@ -188,6 +216,22 @@ export class StackLineReader {
     }
     while (this.nodes.length < n + 1) this.nodes = grow(this.nodes);
   }
+}
+
+/** Length of the common prefix (at most `m`) of two lines: eight and four bytes at a time (native byte order), then byte by byte. */
+function commonPrefix(view: DataView, bytes: Uint8Array, start: number, prevView: DataView, prev: Uint8Array, ps: number, m: number): number {
+  let p = 0;
+  while (p + 8 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true) && view.getInt32(start + p + 4, true) === prevView.getInt32(ps + p + 4, true)) p += 8;
+  while (p + 4 <= m && view.getInt32(start + p, true) === prevView.getInt32(ps + p, true)) p += 4;
+  while (p < m && bytes[start + p] === prev[ps + p]) p++;
+  return p;
+}
+
+/** Length (at most `max`) of the common suffix of lines ending at `end` and `prevEnd`. */
+function commonSuffix(bytes: Uint8Array, end: number, prev: Uint8Array, prevEnd: number, max: number): number {
+  let q = 0;
+  while (q < max && bytes[end - 1 - q] === prev[prevEnd - 1 - q]) q++;
+  return q;
 }
 
 function isNil(bytes: Uint8Array, start: number, end: number): boolean {

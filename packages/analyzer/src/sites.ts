@@ -61,7 +61,7 @@ export class SiteIndex {
   private cutAt = 0;
   // Per model stack, computed once along the prefix tree (see siteFrameCount).
   private depthOf: Int32Array | undefined;
-  private firstAllocatorOf: Int32Array | undefined;
+  private siteCountOf: Int32Array | undefined;
   private scratchFrames: Int32Array = new Int32Array(256);
   private seen = new Int32Array(1024);
   private stamp = 0;
@@ -142,23 +142,24 @@ export class SiteIndex {
    */
   siteFrameCount(stack: number): number {
     this.prepareDepths();
-    const depth = this.depthOf as Int32Array;
-    if (this.options.keepAllocatorFrames) return depth[stack];
-    const { parent, location } = this.profile.stacks;
-    let a = stack;
-    while (a > EMPTY_STACK && this.frames.inAllocatorModule[location[a]] === 1) a = parent[a];
-    const first = (this.firstAllocatorOf as Int32Array)[a];
-    return first >= 0 ? first : depth[a];
+    return (this.options.keepAllocatorFrames ? (this.depthOf as Int32Array) : (this.siteCountOf as Int32Array))[stack];
   }
 
-  /** Depth and root-most allocator frame position of every stack, parents first. */
+  /**
+   * Per stack, parents first: its depth in frames, the position of the
+   * root-most allocator frame (-1: none), and its call-site frame count —
+   * what is left once the leaf frames in the allocator's library are
+   * skipped (the nearest such ancestor's count) and everything from the
+   * root-most allocator frame on is cut.
+   */
   private prepareDepths(): void {
     if (this.depthOf) return;
     const n = this.profile.stacks.length;
     const depth = new Int32Array(n);
     const firstAllocator = new Int32Array(n).fill(-1);
+    const siteCount = new Int32Array(n);
     const { parent, location } = this.profile.stacks;
-    const { frameStart, isAllocator } = this.frames;
+    const { frameStart, isAllocator, inAllocatorModule } = this.frames;
     for (let st = 1; st < n; st++) {
       const l = location[st];
       const p = parent[st];
@@ -175,9 +176,10 @@ export class SiteIndex {
         }
       }
       firstAllocator[st] = first;
+      siteCount[st] = inAllocatorModule[l] === 1 ? siteCount[p] : first >= 0 ? first : depth[st];
     }
     this.depthOf = depth;
-    this.firstAllocatorOf = firstAllocator;
+    this.siteCountOf = siteCount;
   }
 
   /**
@@ -204,6 +206,7 @@ export class SiteIndex {
   sumAlongTree(values: ArrayLike<number>): { flat: Float64Array; cum: Float64Array; touched: Uint8Array; shown: number } {
     this.prepareDepths();
     const depth = this.depthOf as Int32Array;
+    const siteCount = (this.options.keepAllocatorFrames ? this.depthOf : this.siteCountOf) as Int32Array;
     const noStack = this.key(NO_STACK);
     const keys = this.names.length;
     const flat = new Float64Array(keys);
@@ -223,7 +226,7 @@ export class SiteIndex {
     for (let i = 0; i < samples.length; i++) {
       const v = values[i];
       shown += v;
-      const kept = this.siteFrameCount(samples.stack[i]);
+      const kept = siteCount[samples.stack[i]];
       if (kept === 0) {
         flat[noStack] += v;
         cum[noStack] += v;
@@ -246,8 +249,7 @@ export class SiteIndex {
         hits[parent[node]]++;
       }
     }
-    subtreeSums(parent, sub, hits);
-    const { firstChild, nextSibling } = childLists(parent);
+    const { firstChild, nextSibling } = sumsAndChildLists(parent, sub, hits);
     creditFirstKeys({ parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched });
     return { flat, cum, touched, shown };
   }
@@ -348,25 +350,20 @@ export class SiteIndex {
 // once is optimized loop by loop (on-stack replacement), and a small one
 // sooner and more cheaply than one holding every loop.
 
-/** Adds each node's sums to its parent's, children first (a node's id is above its parent's). */
-function subtreeSums(parent: Int32Array, sub: Float64Array, hits: Int32Array): void {
-  for (let s = parent.length - 1; s > EMPTY_STACK; s--) {
-    sub[parent[s]] += sub[s];
-    hits[parent[s]] += hits[s];
-  }
-}
-
 /**
- * The children of every node as linked lists: `firstChild[n]`, then
- * `nextSibling[c]` (0, the root, ends a list: it is no one's child), in id
- * order.
+ * Adds each node's sums to its parent's, children first (a node's id is
+ * above its parent's), and links the children of every node into lists:
+ * `firstChild[n]`, then `nextSibling[c]`, in id order (0, the root, ends a
+ * list: it is no one's child).
  */
-function childLists(parent: Int32Array): { firstChild: Int32Array; nextSibling: Int32Array } {
+function sumsAndChildLists(parent: Int32Array, sub: Float64Array, hits: Int32Array): { firstChild: Int32Array; nextSibling: Int32Array } {
   const nodes = parent.length;
   const firstChild = new Int32Array(nodes);
   const nextSibling = new Int32Array(nodes);
   for (let s = nodes - 1; s > EMPTY_STACK; s--) {
     const p = parent[s];
+    sub[p] += sub[s];
+    hits[p] += hits[s];
     nextSibling[s] = firstChild[p];
     firstChild[p] = s;
   }
@@ -398,21 +395,13 @@ function creditFirstKeys(w: TreeWalk): void {
   const { parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched } = w;
   const anyPartial = partial.size > 0;
   const onPath = new Int32Array(cum.length);
-  const reached = (n: number) => hits[n] !== 0 || (anyPartial && partial.has(n));
-  // The next node to enter after leaving `n`: its next reached sibling, or
-  // (leaving the parent too) the parent's, and so on up; 0 when done.
-  const leave = (n: number): number => {
-    for (let m = n; m !== EMPTY_STACK; m = parent[m]) {
-      const l = location[m];
-      for (let f = frameStart[l]; f < frameStart[l + 1]; f++) onPath[frameKey[f]]--;
-      let next = nextSibling[m];
-      while (next !== EMPTY_STACK && !reached(next)) next = nextSibling[next];
-      if (next !== EMPTY_STACK) return next;
-    }
-    return EMPTY_STACK;
+  // The first node from `n` on along the sibling list that some sample reaches, or 0.
+  const nextReached = (n: number): number => {
+    let m = n;
+    while (m !== EMPTY_STACK && hits[m] === 0 && !(anyPartial && partial.has(m))) m = nextSibling[m];
+    return m;
   };
-  let node = firstChild[EMPTY_STACK];
-  while (node !== EMPTY_STACK && !reached(node)) node = nextSibling[node];
+  let node = nextReached(firstChild[EMPTY_STACK]);
   while (node !== EMPTY_STACK) {
     const l = location[node];
     const list = anyPartial ? partial.get(node) : undefined;
@@ -432,9 +421,23 @@ function creditFirstKeys(w: TreeWalk): void {
       cum[key] += v;
       if (any) touched[key] = 1;
     }
-    let child = firstChild[node];
-    while (child !== EMPTY_STACK && !reached(child)) child = nextSibling[child];
-    node = child !== EMPTY_STACK ? child : leave(node);
+    const child = nextReached(firstChild[node]);
+    if (child !== EMPTY_STACK) {
+      node = child;
+      continue;
+    }
+    // Leave the node, and its ancestors while they have no next sibling to enter.
+    for (;;) {
+      const lm = location[node];
+      for (let f = frameStart[lm]; f < frameStart[lm + 1]; f++) onPath[frameKey[f]]--;
+      const sibling = nextReached(nextSibling[node]);
+      if (sibling !== EMPTY_STACK) {
+        node = sibling;
+        break;
+      }
+      node = parent[node];
+      if (node === EMPTY_STACK) break;
+    }
   }
 }
 

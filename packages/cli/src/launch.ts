@@ -10,31 +10,15 @@
  * version, other V8 flags) is rejected by V8 and the program compiles as
  * usual; a missing one is no error either.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+import { programScript } from './program-script.js';
 
 /** Set by the build: write the code cache when the run ends. */
 const WRITE_CACHE = 'HEAPSCOPE_WRITE_CODE_CACHE';
 
-const program = fileURLToPath(new URL('./heapscope.cjs', import.meta.url));
-const cacheFile = `${program}.cache`;
-let cachedData: Buffer | undefined;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
-}
-// The CommonJS wrapper on the program's first line keeps its line numbers.
-const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(program, 'utf8')}\n})`;
-// The program has no dynamic import() (the build checks): a vm.Script has no module loader.
-const script = new vm.Script(source, { filename: program, cachedData });
+const program = programScript(fileURLToPath(new URL('./heapscope.cjs', import.meta.url)));
 if (process.env[WRITE_CACHE] === '1') {
   // After the run, so the functions it compiled are in the cache too.
-  process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+  process.once('exit', () => program.writeCache());
 }
-const start = script.runInThisContext() as (...args: unknown[]) => void;
-const module = { exports: {} };
-start(module.exports, createRequire(program), module, program, dirname(program));
+program.run();

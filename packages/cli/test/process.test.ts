@@ -33,6 +33,18 @@ function run(args: string[], options: { closeStdoutAfter?: number; signalAfterMs
 describe.skipIf(!built)('the heapscope process', () => {
   const dump = fixtureFile('jemalloc/all', /\.f\.heap$/);
 
+  it('loads the program from the code cache the build wrote (V8 accepts it)', async () => {
+    // In a fresh Node, as the executable runs: V8 checks the cache against its version and flags.
+    const probe = `import { programScript } from ${JSON.stringify(new URL('../dist/program-script.js', import.meta.url).href)};
+      const p = programScript(${JSON.stringify(BIN.replace(/\.mjs$/, '.cjs'))});
+      console.log(JSON.stringify({ hadCache: p.hadCache, rejected: p.script.cachedDataRejected }));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', probe], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(JSON.parse(out)).toEqual({ hadCache: true, rejected: false });
+  });
+
   it('exits quietly when the reader closes the pipe early', async () => {
     const r = await run(['info', '--no-symbolize', dump, dump, dump], { closeStdoutAfter: 1 });
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);

@@ -270,13 +270,15 @@ function threadId(bytes: Uint8Array, start: number, end: number): string {
   return id;
 }
 
+const countOk = (v: number) => Number.isSafeInteger(v) && v >= 0;
+
 /** The counts as a row; reports and returns undefined when one is unusable. */
 function checkRow(c: CountLine, ctx: ParseContext, lineNo: number, cursor: ByteLineCursor): Row | undefined {
-  for (const v of [c.n1, c.s1, c.n2, c.s2]) {
-    if (!Number.isSafeInteger(v) || v < 0) {
-      ctx.malformed(lineNo, v < 0 ? 'negative count' : 'count exceeds 2^53', cursor.text());
-      return undefined;
-    }
+  // Checked one by one, not over an array: this runs for half a dump's lines.
+  const bad = !countOk(c.n1) ? c.n1 : !countOk(c.s1) ? c.s1 : !countOk(c.n2) ? c.n2 : !countOk(c.s2) ? c.s2 : undefined;
+  if (bad !== undefined) {
+    ctx.malformed(lineNo, bad < 0 ? 'negative count' : 'count exceeds 2^53', cursor.text());
+    return undefined;
   }
   return { thread: -1, inuseCount: c.n1, inuseBytes: c.s1, allocCount: c.n2, allocBytes: c.s2 };
 }

@@ -21,13 +21,6 @@ export interface LineBatch {
   firstLine: number;
 }
 
-/** A run of consecutive lines, undecoded: separated by `\n`, without a final one. */
-export interface ByteLineBatch {
-  bytes: Uint8Array;
-  /** 1-based line number of the first line. */
-  firstLine: number;
-}
-
 /** A failure of the byte stream under the lines (corrupt or truncated compression). */
 export class StreamError extends Error {
   override readonly name = 'StreamError';
@@ -68,7 +61,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
     const cursor = new ByteLineCursor(this.file);
     for await (const region of this.located()) {
       const firstLine = this.linesRead + 1;
-      cursor.reset({ bytes: region, firstLine });
+      cursor.reset(region, firstLine);
       // The region after the last newline is one line, and the input's
       // last: counted now, so `isUnterminated` knows it while it is read.
       if (this.missingFinalNewline) this.linesRead = firstLine;
@@ -90,10 +83,10 @@ export class LineSource implements AsyncIterable<LineBatch> {
   private async *read(): AsyncGenerator<Uint8Array> {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
-    for await (const read of this.chunks) {
+    for await (const piece of this.chunks) {
       // Plain Uint8Arrays, never Buffers (file chunks) and Uint8Arrays
       // (joined lines) in turn: the byte scanners stay monomorphic.
-      const chunk = read instanceof Buffer ? new Uint8Array(read.buffer, read.byteOffset, read.length) : read;
+      const chunk = piece instanceof Buffer ? new Uint8Array(piece.buffer, piece.byteOffset, piece.length) : piece;
       const lastNewline = chunk.lastIndexOf(10);
       if (lastNewline < 0) {
         pending.push(chunk);
@@ -185,7 +178,8 @@ function countNewlines(bytes: Uint8Array, end: number): number {
 }
 
 /**
- * Walks the lines of {@link ByteLineBatch}es: after `advance()`, the line is
+ * Walks the lines of undecoded batches (lines separated by `\n`, without a
+ * final one), one batch at a time: after `advance()`, the line is
  * `bytes[start, end)` (a CR before its end dropped, as in decoded batches)
  * and `text()` decodes it as strict UTF-8. The bytes stay valid after the
  * cursor moves on, so a reader may keep referring to an earlier line.
@@ -207,12 +201,12 @@ export class ByteLineCursor {
     private readonly file: string,
   ) {}
 
-  /** Starts on a batch; `advance()` then gives its first line. */
-  reset(batch: ByteLineBatch): void {
-    this.bytes = batch.bytes;
-    this.buffer = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+  /** Starts on a batch whose first line is number `firstLine`; `advance()` then gives that line. */
+  reset(bytes: Uint8Array, firstLine: number): void {
+    this.bytes = bytes;
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     this.next = 0;
-    this.lineNo = batch.firstLine - 1;
+    this.lineNo = firstLine - 1;
     this.done = false;
   }
 

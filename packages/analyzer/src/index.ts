@@ -18,5 +18,5 @@ export * from './sizes.js';
 export * from './series.js';
 export * from './growth.js';
 export * from './churn.js';
-export * from './diagnose.js';
+export * from './diagnose/diagnose.js';
 export * from './units.js';

@@ -7,13 +7,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { symbolize, type AllocatorStats, type StatsSnapshot } from '@heapscope/parser';
+import { symbolize, type AllocatorStats } from '@heapscope/parser';
 import { DiagnoseError, diagnose, loadInput, type DiagnoseReport, type Verdict } from '@heapscope/analyzer';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { MiB, series } from './made-up-stats.js';
 
 const STATS = join(FIXTURES, 'stats');
 const BINARY = join(STATS, 'bin', 'stats-workload');
-const MiB = 1024 * 1024;
 
 /** The statistics files of each allocator's runs. */
 const FILES: Record<string, string[]> = {
@@ -219,15 +219,6 @@ describe('diagnose on the fixture runs', () => {
     });
   });
 });
-
-/** A made-up dump. */
-function snap(index: number, f: Partial<StatsSnapshot>): StatsSnapshot {
-  return { index, line: index + 1, arenas: [], sizeClasses: [], raw: {}, settings: {}, ...f };
-}
-
-function series(allocator: AllocatorStats['allocator'], points: Partial<StatsSnapshot>[], format = `${allocator}-stats`, file = 'stats.txt'): AllocatorStats {
-  return { format, allocator, file, snapshots: points.map((p, i) => snap(i, p)), warnings: [] };
-}
 
 describe('diagnose: the edges of the method', () => {
   it('a one-off step (warm-up) is not a leak: growth must be steady', () => {

@@ -1,0 +1,184 @@
+/**
+ * diagnose, step 1: the inputs of one run (allocator statistics, /proc
+ * samples, heap profiles) aligned into one series of points, each with the
+ * figures the verdict compares — allocated, footprint, unpurged.
+ */
+import type { AllocatorStats, HeapProfile, StatsAllocator, StatsSnapshot } from '@heapscope/parser';
+import { DiagnoseError, type DiagnoseInputs, type DiagnosePoint, type DiagnoseSources, type FootprintKind } from './report.js';
+
+/** Page size for glibc's trimmable estimate (glibc reports no page size). */
+const GLIBC_PAGE = 4096;
+
+/** Which statistics format to use when one allocator's dumps come in two (the richer first). */
+const FORMAT_PREFERENCE = ['jemalloc-stats-json', 'jemalloc-stats', 'glibc-malloc-info', 'glibc-malloc-stats', 'tcmalloc-stats', 'mimalloc-stats'];
+
+/** The run's points, aligned, and where each figure came from. */
+export interface AlignedRun {
+  allocator: StatsAllocator | 'unknown';
+  allocatorVersion: string | null;
+  /** One per point of the reference series (allocator statistics, else heap profiles, else /proc samples); at least one. */
+  series: DiagnosePoint[];
+  sources: DiagnoseSources;
+  /** The allocator dumps behind the first and last points, when the statistics are the reference. */
+  firstSnap: StatsSnapshot | undefined;
+  lastSnap: StatsSnapshot | undefined;
+  /** The input a "cannot tell" error is about. */
+  statsFile: string | undefined;
+  warnings: string[];
+}
+
+/** A point of one input series before alignment. */
+interface RawPoint {
+  label: string;
+  timeSec?: number;
+  marker: boolean;
+  snap?: StatsSnapshot;
+  allocated?: number;
+  rss?: number;
+}
+
+/**
+ * Aligns the inputs into one series. The reference series is the allocator
+ * statistics when there are any, else the heap profiles, else the /proc
+ * samples; the others are matched to its points by `###` time when both
+ * carry one, else by position in the run (with a warning when the lengths
+ * differ).
+ */
+export function alignRun(inputs: DiagnoseInputs): AlignedRun {
+  const warnings: string[] = [];
+  const allocStats = inputs.stats.filter((s) => s.allocator !== 'proc');
+  const procStats = inputs.stats.filter((s) => s.allocator === 'proc');
+  if (allocStats.length === 0 && procStats.length === 0 && inputs.profiles.length === 0) throw new DiagnoseError('no input');
+
+  const allocators = [...new Set(allocStats.map((s) => s.allocator))];
+  if (allocators.length > 1) throw new DiagnoseError(`the statistics come from different allocators (${allocators.join(', ')}): give one run's`);
+  // Two formats of one allocator are two views of the same dumps, not a longer series.
+  const formats = [...new Set(allocStats.map((s) => s.format))];
+  let chosen = allocStats;
+  if (formats.length > 1) {
+    const best = FORMAT_PREFERENCE.find((f) => formats.includes(f)) ?? formats[0];
+    chosen = allocStats.filter((s) => s.format === best);
+    warnings.push(`${formats.join(' and ')} are two views of the same dumps; using ${best} (${chosen.map((s) => s.file).join(', ')})`);
+  }
+  const statPoints: RawPoint[] = chosen.flatMap((s) => s.snapshots.map((snap) => pointOf(s, snap)));
+  const procPoints: RawPoint[] = procStats.flatMap((s) => s.snapshots.map((snap) => ({ ...pointOf(s, snap), rss: snap.rssBytes })));
+  const profilePoints: RawPoint[] = inputs.profiles.map((p) => ({ label: basename(p.meta.file), marker: false, allocated: inUseBytes(p) }));
+
+  const reference = statPoints.length > 0 ? statPoints : profilePoints.length > 0 ? profilePoints : procPoints;
+  const n = reference.length;
+  const refName = reference === statPoints ? 'allocator statistics' : reference === profilePoints ? 'heap profiles' : '/proc samples';
+  const align = (other: RawPoint[], what: string): (RawPoint | undefined)[] => {
+    if (other === reference || other.length === 0) return other === reference ? other : new Array(n).fill(undefined);
+    if (other.length !== n) {
+      const byTime = reference.every((p) => p.marker) && other.every((p) => p.marker);
+      warnings.push(`${what} has ${other.length} points and the ${refName} ${n}: aligned by ${byTime ? 'time' : 'position in the run'}`);
+      return reference.map((p, i) => (byTime ? nearestInTime(other, p.timeSec as number) : other[n === 1 ? 0 : Math.round((i * (other.length - 1)) / (n - 1))]));
+    }
+    return other;
+  };
+  const procAligned = align(procPoints, 'the /proc series');
+  const profilesAligned = align(profilePoints, 'the heap profile series');
+
+  const allocator: StatsAllocator | 'unknown' = allocators[0] ?? profileAllocator(inputs.profiles);
+  const allocatorVersion = chosen.find((s) => s.version !== undefined)?.version ?? null;
+  const allocatedFromStats = statPoints.length > 0 && statPoints.every((p) => p.snap?.allocatedBytes !== undefined);
+  const allocatedFromProfiles = !allocatedFromStats && profilePoints.length > 0;
+
+  const series: DiagnosePoint[] = reference.map((ref, i) => {
+    const snap = statPoints.length > 0 ? statPoints[i].snap : undefined;
+    const allocated = allocatedFromStats ? (snap?.allocatedBytes ?? null) : allocatedFromProfiles ? (profilesAligned[i]?.allocated ?? null) : null;
+    const rss = procAligned[i]?.rss ?? snap?.rssBytes ?? null;
+    return {
+      label: ref.label,
+      timeSec: ref.timeSec ?? null,
+      allocated,
+      resident: snap?.residentBytes ?? null,
+      rss,
+      mapped: snap?.mappedBytes ?? null,
+      footprint: null,
+      unpurged: null,
+      ratio: null,
+    };
+  });
+  const footprintKind = (['resident', 'rss', 'mapped'] as const).find((k) => series.every((p) => p[k] !== null)) ?? null;
+  for (let i = 0; i < n; i++) {
+    const p = series[i];
+    p.footprint = footprintKind ? p[footprintKind] : null;
+    p.unpurged = unpurgedOf(allocator, statPoints[i]?.snap, p.footprint);
+    p.ratio = p.allocated !== null && p.footprint !== null && p.footprint > 0 ? p.allocated / p.footprint : null;
+  }
+
+  const hasRss = series.every((p) => p.rss !== null);
+  const sources: DiagnoseSources = {
+    allocated: allocatedFromStats ? chosen.map((s) => s.file).join(', ') : allocatedFromProfiles ? `${inputs.profiles.length} heap profiles (in-use bytes)` : null,
+    footprint: footprintKind === 'rss' ? sourceOfRss(procStats, chosen) : footprintKind ? chosen.map((s) => s.file).join(', ') : null,
+    footprintKind,
+    rss: hasRss ? sourceOfRss(procStats, chosen) : null,
+    profiles: inputs.profiles.length,
+  };
+  return {
+    allocator,
+    allocatorVersion,
+    series,
+    sources,
+    firstSnap: statPoints[0]?.snap,
+    lastSnap: statPoints[statPoints.length - 1]?.snap,
+    statsFile: chosen[0]?.file ?? procStats[0]?.file,
+    warnings,
+  };
+}
+
+function pointOf(s: AllocatorStats, snap: StatsSnapshot): RawPoint {
+  const label = snap.label ?? `${basename(s.file)}#${snap.index + 1}`;
+  const p: RawPoint = { label, marker: snap.timeSource === 'marker', snap };
+  if (snap.timeSec !== undefined) p.timeSec = snap.timeSec;
+  return p;
+}
+
+function basename(path: string): string {
+  return path.replace(/.*\//, '');
+}
+
+function nearestInTime(points: RawPoint[], t: number): RawPoint | undefined {
+  let best: RawPoint | undefined;
+  for (const p of points) if (!best || Math.abs((p.timeSec as number) - t) < Math.abs((best.timeSec as number) - t)) best = p;
+  return best;
+}
+
+/** In-use bytes of a heap profile (its inuse_space total). */
+function inUseBytes(p: HeapProfile): number | undefined {
+  const t = p.sampleTypeIndex('inuse_space');
+  return t < 0 ? undefined : p.total(t);
+}
+
+function profileAllocator(profiles: readonly HeapProfile[]): StatsAllocator | 'unknown' {
+  const f = profiles[0]?.meta.format;
+  return f === 'jemalloc' ? 'jemalloc' : f === 'gperftools' ? 'tcmalloc' : 'unknown';
+}
+
+function sourceOfRss(proc: readonly AllocatorStats[], chosen: readonly AllocatorStats[]): string {
+  return (proc.length > 0 ? proc : chosen).map((s) => s.file).join(', ');
+}
+
+/**
+ * Free pages the allocator has not returned, per point: jemalloc's dirty and
+ * muzzy pages, tcmalloc's page heap free list (both read as `dirty`);
+ * mimalloc's footprint beyond its pages in use (`touched`, stat builds);
+ * glibc's free chunks beyond their first page, which malloc_trim(0) could
+ * release (an estimate: a chunk of S bytes at a random alignment holds about
+ * S − 4096 bytes of whole pages).
+ */
+function unpurgedOf(allocator: StatsAllocator | 'unknown', snap: StatsSnapshot | undefined, footprint: number | null): number | null {
+  if (!snap) return null;
+  if (snap.dirtyBytes !== undefined) return snap.dirtyBytes + (snap.muzzyBytes ?? 0);
+  if (snap.activeBytes !== undefined && footprint !== null) return Math.max(0, footprint - snap.activeBytes);
+  if (allocator === 'glibc') {
+    // Only malloc_info has the free-chunk histogram; malloc_stats says nothing about free chunks.
+    if (snap.raw['malloc.system.current.size'] === undefined) return null;
+    const chunks = snap.sizeClasses.filter((c) => c.table === 'free-chunks');
+    let total = 0;
+    for (const c of chunks) total += Math.max(0, (c.freeBytes ?? 0) - (c.freeBlocks ?? 0) * GLIBC_PAGE);
+    return total;
+  }
+  return null;
+}

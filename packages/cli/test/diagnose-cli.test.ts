@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
-import { niceStep, renderDiagnosePlot, xTicks } from '../src/commands/diagnose-plot.js';
+import { niceStep, renderDiagnosePlot, xTicks } from '../src/render/diagnose-plot.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 
 const STATS = join(FIXTURES, 'stats');

@@ -10,7 +10,7 @@ import { ReportOutput, UsageError, writeFileAtomic, type CliIo } from '../io.js'
 import { renderTable } from '../render/table.js';
 import { sparkline } from '../render/sparkline.js';
 import { parseBytes } from '../size-arg.js';
-import { renderDiagnosePlot } from './diagnose-plot.js';
+import { renderDiagnosePlot } from '../render/diagnose-plot.js';
 
 interface DiagnoseCommandOptions extends InputOptions, FilterOptions {
   plot?: string;

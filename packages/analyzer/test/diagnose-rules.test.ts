@@ -34,7 +34,7 @@ function documentedRules(): { id: string; verdict: string }[] {
 function ruleOf(inputs: DiagnoseInputs): VerdictRuleId {
   const run = alignRun(inputs);
   const trends = trendsOf(run.series);
-  return decideVerdict(verdictFacts(run.series, trends, flatThreshold(trends, {}), run.sources.footprintKind)).id;
+  return decideVerdict(verdictFacts(run.series, trends, flatThreshold(trends, {}))).id;
 }
 
 const je = (points: { a?: number; r?: number; dirty?: number }[]): AllocatorStats =>
@@ -76,12 +76,6 @@ const CASES: { rule: VerdictRuleId; what: string; stats: AllocatorStats[]; summa
     summary: /^fragmentation: resident grew 16\.0 MiB while allocated grew 0 B$/,
   },
   {
-    rule: 'footprint-follows-allocated',
-    what: 'resident steps up with allocated once (a warm-up)',
-    stats: [je([4, 8, 8, 8, 8, 8, 8].map((a) => ({ a, r: a + 2 })))],
-    summary: /^healthy: resident rose .* with allocated, as a step rather than steady growth$/,
-  },
-  {
     rule: 'waste-high-unpurged',
     what: 'one dump, 80% of resident unused, most of it dirty pages',
     stats: [je([{ a: 10, r: 50, dirty: 35 }])],
@@ -92,6 +86,12 @@ const CASES: { rule: VerdictRuleId; what: string; stats: AllocatorStats[]; summa
     what: 'a flat series, 80% of resident unused at every point',
     stats: [je([1, 2, 3].map(() => ({ a: 10, r: 50, dirty: 1 })))],
     summary: /^fragmentation: the allocator holds 40\.0 MiB \(80% of resident\) that the program does not use, without growing$/,
+  },
+  {
+    rule: 'footprint-follows-allocated',
+    what: 'resident steps up with allocated once (a warm-up)',
+    stats: [je([4, 8, 8, 8, 8, 8, 8].map((a) => ({ a, r: a + 2 })))],
+    summary: /^healthy: resident rose .* with allocated, as a step rather than steady growth$/,
   },
   {
     rule: 'no-trend',
@@ -106,6 +106,9 @@ const CASES: { rule: VerdictRuleId; what: string; stats: AllocatorStats[]; summa
     summary: /^healthy: no growth beyond 1\.20 MiB over 4 points$/,
   },
 ];
+
+const glibc = (points: { a: number; mapped: number; rss?: number }[]): AllocatorStats =>
+  series('glibc', points.map((p) => ({ allocatedBytes: p.a * MiB, mappedBytes: p.mapped * MiB, ...(p.rss !== undefined ? { rssBytes: p.rss * MiB } : {}) })), 'glibc-malloc-stats');
 
 describe('diagnose: the decision table', () => {
   it('docs/diagnose.md lists the rules the code applies, in the order it applies them, with their verdicts', () => {
@@ -132,7 +135,7 @@ describe('diagnose: the decision table', () => {
     });
   }
 
-  it('the rules are tried in order: a leak wins over a rising waste, a rising waste over a high one', () => {
+  it('the rules are tried in order: a leak wins over a rising waste, a rising waste over a high one, a high one over a footprint that follows allocated', () => {
     const all: VerdictFacts = {
       points: 5,
       allocatedKnown: true,
@@ -142,14 +145,41 @@ describe('diagnose: the decision table', () => {
       footprintRises: true,
       wasteRises: true,
       unpurgedExplainsWasteRise: false,
-      footprintIsResident: true,
+      heapKnown: true,
       wasteHigh: true,
       unpurgedExplainsWaste: true,
     };
     expect(decideVerdict(all).id).toBe('allocated-rises');
     expect(decideVerdict({ ...all, allocatedSteady: false }).id).toBe('waste-rises');
-    expect(decideVerdict({ ...all, allocatedSteady: false, footprintRises: false }).id).toBe('waste-high-unpurged');
-    expect(decideVerdict({ ...all, allocatedSteady: false, footprintRises: false, footprintIsResident: false }).id).toBe('flat');
+    expect(decideVerdict({ ...all, allocatedSteady: false, wasteRises: false }).id).toBe('waste-high-unpurged');
+    expect(decideVerdict({ ...all, allocatedSteady: false, wasteRises: false, heapKnown: false }).id).toBe('footprint-follows-allocated');
+    expect(decideVerdict({ ...all, allocatedSteady: false, wasteRises: false, footprintRises: false, heapKnown: false }).id).toBe('flat');
     expect(decideVerdict({ ...all, points: 1, allocatedRises: false, footprintRises: false, wasteRises: false, wasteHigh: false }).id).toBe('no-trend');
+  });
+
+  it('the level is judged on what bounds the heap: resident; glibc: mapped or RSS, whichever is smaller; never RSS alone or committed', () => {
+    // glibc, one dump: 10 MiB of 80 MiB mapped.
+    const one = diagnose({ stats: [glibc([{ a: 10, mapped: 80 }])], profiles: [] });
+    expect(one.summary).toBe('fragmentation: the allocator holds 70.0 MiB (88% of mapped) that the program does not use (one dump: no trend)');
+    expect(one.evidence).toContain("utilization: allocated is 13% of mapped at the last point: the heap holds 8.0× what the program uses");
+    // RSS below mapped (pages malloc_trim(0) returned stay mapped): RSS bounds the heap; here it holds it all.
+    const trimmed = diagnose({ stats: [glibc([{ a: 10, mapped: 80, rss: 15 }])], profiles: [] });
+    expect(trimmed.verdict).toBe('inconclusive');
+    expect(trimmed.series[0].heap).toBe(15 * MiB);
+    expect(trimmed.evidence).toContain('the waste (RSS − allocated) is 5.00 MiB, 33% of RSS: a single dump is judged only when it is over 50% (and 1.50 MiB)');
+    // The same level in a series: a flat glibc heap 8 times its live bytes is not healthy.
+    expect(diagnose({ stats: [glibc([1, 2, 3, 4].map(() => ({ a: 10, mapped: 80, rss: 85 })))], profiles: [] }).verdict).toBe('fragmentation');
+    // RSS alone (heap profiles' totals against /proc) or mimalloc's committed bytes: not judged.
+    const mimalloc = series('mimalloc', [1, 2, 3].map(() => ({ allocatedBytes: 10 * MiB, mappedBytes: 80 * MiB, rssBytes: 85 * MiB })), 'mimalloc-stats');
+    const r = diagnose({ stats: [mimalloc], profiles: [] });
+    expect(r.series.map((p) => p.heap)).toEqual([null, null, null]);
+    expect(r.verdict).toBe('healthy');
+  });
+
+  it('a heap mostly unused is not healthy even when its footprint rose with allocated as a step', () => {
+    // 40 MiB unused throughout; allocated (and with it resident) steps up 12 MiB once.
+    const stats = [je([4, 16, 16, 16, 16, 16, 16].map((a) => ({ a, r: a + 40 })))];
+    expect(ruleOf({ stats, profiles: [] })).toBe('waste-high');
+    expect(diagnose({ stats, profiles: [] }).summary).toMatch(/^fragmentation: the allocator holds 40\.0 MiB \(71% of resident\) that the program does not use; resident rose [\d.]+ MiB with allocated$/);
   });
 });

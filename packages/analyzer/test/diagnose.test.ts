@@ -4,7 +4,7 @@
  * glibc, jemalloc, tcmalloc and mimalloc), and on small made-up series for
  * the edges of the method.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symbolize, type AllocatorStats } from '@heapscope/parser';
@@ -29,10 +29,12 @@ const FILES: Record<string, string[]> = {
  * allocator that counts its allocations. `retain` frees bursts: jemalloc,
  * tcmalloc and mimalloc keep the pages (decay, release rate, purge delay),
  * glibc trims them at once. Debian's mimalloc counts no allocations
- * (MI_STAT=0), so when its footprint grows nothing can tell why.
+ * (MI_STAT=0), so when its footprint grows nothing can tell why. `pinned`
+ * (glibc only, fixtures/src/pinned-heap.c) grows nothing: its heap is 94%
+ * free chunks from the first dump on, pinned by survivors.
  */
 const EXPECTED: Record<string, Record<string, Verdict | 'cannot tell'>> = {
-  glibc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'healthy' },
+  glibc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'healthy', pinned: 'fragmentation' },
   jemalloc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'retained' },
   tcmalloc: { leak: 'leak', fragment: 'fragmentation', steady: 'healthy', retain: 'retained' },
   mimalloc: { leak: 'cannot tell', fragment: 'cannot tell', steady: 'healthy', retain: 'cannot tell' },
@@ -133,6 +135,62 @@ describe('diagnose on the fixture runs', () => {
     expect(r.sources.footprintKind).toBe('rss');
     expect(r.evidence.join('\n')).toMatch(/free chunks by size: /);
     expect(r.knobs.map((k) => k.name)).toEqual(expect.arrayContaining(['malloc_trim(0)', 'MALLOC_ARENA_MAX=<n>']));
+  });
+
+  describe('a glibc heap pinned by survivors: judged by its level, not only by its trend', () => {
+    const dir = join(STATS, 'glibc', 'pinned');
+    const KiB = 1024;
+    /** VmRSS of each sample in a proc.txt, in bytes. */
+    const rssOf = (path: string) => [...readFileSync(path, 'utf8').matchAll(/^VmRSS:\s+(\d+) kB$/gm)].map((m) => Number(m[1]) * KiB);
+
+    it('nothing rises, yet the heap holds 17 times what the program uses: fragmentation, with the utilization in the evidence', async () => {
+      const r = (await run([join(dir, 'malloc-info.xml'), join(dir, 'proc.txt')])) as DiagnoseReport;
+      expect(r.verdict).toBe('fragmentation');
+      expect(r.summary).toMatch(/^fragmentation: the allocator holds 4\d\.\d MiB \(9\d% of mapped\) that the program does not use, without growing$/);
+      // Flat: neither series rises past the threshold, so no trend rule can decide.
+      expect(r.trends.allocated!.rise).toBeLessThan(r.thresholdBytes);
+      expect(r.trends.footprint!.rise).toBeLessThan(r.thresholdBytes);
+      // The heap is glibc's mapped bytes here (below RSS, which holds the binary and libraries too).
+      const last = r.series[r.series.length - 1];
+      expect(last.heap).toBe(last.mapped);
+      expect(last.mapped!).toBeLessThan(last.rss!);
+      expect(last.allocated! / last.heap!).toBeLessThan(0.1);
+      expect(r.evidence).toContainEqual(expect.stringMatching(/^utilization: allocated is \d\.\d% of mapped \(the smaller of glibc's mapped bytes and RSS\) at the last point, the same at all 7 points: the heap holds 1\d\.\d× what the program uses$/));
+      expect(r.evidence).toContainEqual(expect.stringMatching(/^fast bins: 2\d\.\d MiB in \d+ free chunks, which glibc merges/));
+    });
+
+    it('the malloc_stats view of the same run, without the histogram, says the same', async () => {
+      const r = (await run([join(dir, 'malloc-stats.txt'), join(dir, 'proc.txt')])) as DiagnoseReport;
+      expect(r.verdict).toBe('fragmentation');
+      expect(r.evidence).toContain("glibc's statistics do not say how much of the waste is free pages not yet returned");
+    });
+
+    it('the unsorted bin\'s 9 KB chunks count in the unpurged estimate; the fast bins\' chunks do not', async () => {
+      const r = (await run([join(dir, 'malloc-info.xml')])) as DiagnoseReport;
+      const last = r.series[r.series.length - 1];
+      // The last dump's unsorted bin, as glibc printed it: 2499 runs of 63 freed 144-byte chunks (9072 bytes).
+      const xml = readFileSync(join(dir, 'malloc-info.xml'), 'utf8');
+      const [, total, count] = [...xml.matchAll(/<unsorted from="\d+" to="\d+" total="(\d+)" count="(\d+)"\/>/g)].pop()!.map(Number);
+      expect(count).toBeGreaterThan(2000);
+      expect(total / count).toBeGreaterThan(8 * KiB);
+      // Each holds one or two whole pages past its 48-byte head: about 9072 − 48 − 4096 bytes on average.
+      expect(last.unpurged).toBe(total - count * (4096 + 48));
+    });
+
+    it('the estimate agrees with what malloc_trim(0) really returned (RSS before and after, within 15%)', async () => {
+      // trimmed/ is the same process right after malloc_trim(0): the fast bins merged, every free page returned.
+      const returned = rssOf(join(dir, 'proc.txt')).pop()! - rssOf(join(dir, 'trimmed', 'proc.txt'))[0];
+      expect(returned).toBeGreaterThan(10 * MiB);
+      // The estimate from the histogram malloc_trim left (its chunks are where they were, their pages gone).
+      const estimate = ((await run([join(dir, 'trimmed', 'malloc-info.xml')])) as DiagnoseReport).series[0].unpurged!;
+      expect(estimate / returned).toBeGreaterThan(0.85);
+      expect(estimate / returned).toBeLessThan(1.15);
+      // With the RSS after the trim, those pages count as returned (mapped beyond RSS), and what stays is pinned.
+      const after = (await run([join(dir, 'trimmed', 'malloc-info.xml'), join(dir, 'trimmed', 'proc.txt')])) as DiagnoseReport;
+      expect(after.series[0].unpurged!).toBeLessThan(0.25 * estimate);
+      expect(after.verdict).toBe('fragmentation');
+      expect(after.summary).toMatch(/\(one dump: no trend\)$/);
+    });
   });
 
   it('one at-exit dump is inconclusive on every allocator (a single dump shows no trend)', async () => {
@@ -254,11 +312,11 @@ describe('diagnose: the edges of the method', () => {
     expect(fine.knobs.map((k) => k.name)).toEqual(['MALLOC_CONF=stats_interval:<bytes>']);
   });
 
-  it('one dump whose footprint is not the allocator\'s resident bytes (mapped, committed, RSS) is not judged: inconclusive', () => {
-    const glibc = diagnose({ stats: [series('glibc', [{ allocatedBytes: 10 * MiB, mappedBytes: 80 * MiB }], 'glibc-malloc-stats')], profiles: [] });
-    expect(glibc.verdict).toBe('inconclusive');
-    expect(glibc.evidence).toContain("a single dump is judged on the allocator's own resident bytes only: mapped memory need not be resident");
-    expect(glibc.knobs).toEqual([]); // no malloc_trim advice for a verdict that is not fragmentation or retained
+  it('one dump with no figure that bounds the heap (mimalloc committed, RSS alone) is not judged: inconclusive', () => {
+    const mimalloc = diagnose({ stats: [series('mimalloc', [{ allocatedBytes: 10 * MiB, mappedBytes: 80 * MiB }], 'mimalloc-stats')], profiles: [] });
+    expect(mimalloc.verdict).toBe('inconclusive');
+    expect(mimalloc.evidence).toContain("a single dump is judged on what the allocator's heap holds (its resident bytes; glibc: its mapped bytes) only: committed memory need not be resident");
+    expect(mimalloc.knobs).toEqual([]); // no purge advice for a verdict that is not fragmentation or retained
     const proc = diagnose({ stats: [series('proc', [{ rssBytes: 30 * MiB }], 'proc', 'proc.txt')], profiles: [] });
     expect(proc.verdict).toBe('inconclusive');
     expect(proc.summary).toBe('inconclusive: one dump shows no trend, and these inputs do not say how much the program holds: RSS 30.0 MiB');

@@ -8,6 +8,12 @@ import { DiagnoseError, type DiagnoseInputs, type DiagnosePoint, type DiagnoseSo
 
 /** Page size for glibc's trimmable estimate (glibc reports no page size). */
 const GLIBC_PAGE = 4096;
+/**
+ * Bytes at the start of a free glibc chunk that malloc_trim(0) keeps: the
+ * chunk header and its free-list links (`sizeof (struct malloc_chunk)` on
+ * 64-bit); it returns the whole pages after them.
+ */
+const GLIBC_FREE_CHUNK_HEAD = 48;
 
 /** Which statistics format to use when one allocator's dumps come in two (the richer first). */
 const FORMAT_PREFERENCE = ['jemalloc-stats-json', 'jemalloc-stats', 'glibc-malloc-info', 'glibc-malloc-stats', 'tcmalloc-stats', 'mimalloc-stats'];
@@ -96,6 +102,7 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
       rss,
       mapped: snap?.mappedBytes ?? null,
       footprint: null,
+      heap: null,
       unpurged: null,
       ratio: null,
     };
@@ -104,7 +111,8 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
   for (let i = 0; i < n; i++) {
     const p = series[i];
     p.footprint = footprintKind ? p[footprintKind] : null;
-    p.unpurged = unpurgedOf(allocator, statPoints[i]?.snap, p.footprint);
+    p.heap = heapOf(allocator, p);
+    p.unpurged = unpurgedOf(allocator, statPoints[i]?.snap, p);
     p.ratio = p.allocated !== null && p.footprint !== null && p.footprint > 0 ? p.allocated / p.footprint : null;
   }
 
@@ -161,24 +169,68 @@ function sourceOfRss(proc: readonly AllocatorStats[], chosen: readonly Allocator
 }
 
 /**
+ * What the allocator's heap holds at a point, as far as the inputs bound it:
+ * the figure the level of waste is judged on, with or without a trend.
+ * - The allocator's resident bytes, when it reports them (jemalloc,
+ *   tcmalloc).
+ * - glibc reports none. Its mapped bytes (arena system bytes and mmapped
+ *   chunks) grow only as it hands memory out, so they are touched memory,
+ *   except the pages malloc_trim(0) returned from inside free chunks,
+ *   which stay counted; RSS bounds those, but holds the binary, libraries
+ *   and thread stacks too. Each is an upper bound of the heap's resident
+ *   bytes: the smaller one.
+ * - mimalloc's committed bytes need not be resident (it commits whole
+ *   segments), and RSS alone holds more than the heap: nothing bounds it.
+ */
+function heapOf(allocator: StatsAllocator | 'unknown', p: DiagnosePoint): number | null {
+  if (p.resident !== null) return p.resident;
+  if (allocator === 'glibc' && p.mapped !== null) return p.rss !== null ? Math.min(p.mapped, p.rss) : p.mapped;
+  return null;
+}
+
+/**
  * Free pages the allocator has not returned, per point: jemalloc's dirty and
  * muzzy pages, tcmalloc's page heap free list (both read as `dirty`);
  * mimalloc's footprint beyond its pages in use (`touched`, stat builds);
- * glibc's free chunks beyond their first page, which malloc_trim(0) could
- * release (an estimate: a chunk of S bytes at a random alignment holds about
- * S − 4096 bytes of whole pages).
+ * glibc's whole pages inside free chunks, which malloc_trim(0) returns
+ * ({@link glibcTrimmableBytes}).
  */
-function unpurgedOf(allocator: StatsAllocator | 'unknown', snap: StatsSnapshot | undefined, footprint: number | null): number | null {
+function unpurgedOf(allocator: StatsAllocator | 'unknown', snap: StatsSnapshot | undefined, p: DiagnosePoint): number | null {
   if (!snap) return null;
   if (snap.dirtyBytes !== undefined) return snap.dirtyBytes + (snap.muzzyBytes ?? 0);
-  if (snap.activeBytes !== undefined && footprint !== null) return Math.max(0, footprint - snap.activeBytes);
+  if (snap.activeBytes !== undefined && p.footprint !== null) return Math.max(0, p.footprint - snap.activeBytes);
   if (allocator === 'glibc') {
-    // Only malloc_info has the free-chunk histogram; malloc_stats says nothing about free chunks.
-    if (snap.raw['malloc.system.current.size'] === undefined) return null;
-    const chunks = snap.sizeClasses.filter((c) => c.table === 'free-chunks');
-    let total = 0;
-    for (const c of chunks) total += Math.max(0, (c.freeBytes ?? 0) - (c.freeBlocks ?? 0) * GLIBC_PAGE);
-    return total;
+    const trimmable = glibcTrimmableBytes(snap);
+    if (trimmable === null) return null;
+    // Pages malloc_trim(0) already returned stay in their free chunks and in the mapped bytes, but not in
+    // RSS: what is mapped beyond RSS cannot be returned again (RSS holding more than the heap, this takes
+    // off less than it might).
+    const gone = p.mapped !== null && p.rss !== null ? Math.max(0, p.mapped - p.rss) : 0;
+    return Math.max(0, trimmable - gone);
   }
   return null;
+}
+
+/**
+ * glibc: the whole pages inside free chunks that malloc_trim(0) returns, an
+ * estimate from malloc_info's free-chunk histogram (null for malloc_stats,
+ * which has none). For each free chunk in the unsorted and the regular
+ * bins, malloc_trim returns the whole pages after its first
+ * {@link GLIBC_FREE_CHUNK_HEAD} bytes: for a chunk of S bytes at a random
+ * alignment, S − 48 − 4096 bytes on average (nothing below a page plus the
+ * head). A histogram row gives the count and total of its chunks, not each
+ * size, so a row is credited total − count × (4096 + 48): exact on average
+ * when all its chunks hold a page, less when some are smaller.
+ * Fast-bin chunks (up to 128 bytes) are never that large: malloc_trim
+ * merges neighbouring ones first, but the histogram does not say which are
+ * neighbours, so they count for nothing here (the evidence names them).
+ */
+function glibcTrimmableBytes(snap: StatsSnapshot): number | null {
+  if (snap.raw['malloc.system.current.size'] === undefined) return null;
+  let total = 0;
+  for (const c of snap.sizeClasses) {
+    if (c.table !== 'free-chunks') continue;
+    total += Math.max(0, (c.freeBytes ?? 0) - (c.freeBlocks ?? 0) * (GLIBC_PAGE + GLIBC_FREE_CHUNK_HEAD));
+  }
+  return total;
 }

@@ -59,7 +59,7 @@ export function diagnose(inputs: DiagnoseInputs, options: DiagnoseOptions = {}):
   const run = alignRun(inputs);
   const trends = trendsOf(run.series);
   const thresholdBytes = flatThreshold(trends, options);
-  const rule = decideVerdict(verdictFacts(run.series, trends, thresholdBytes, run.sources.footprintKind));
+  const rule = decideVerdict(verdictFacts(run.series, trends, thresholdBytes));
   if (rule.verdict === 'cannot tell') throw new DiagnoseError(cannotTellMessage(run, trends), run.statsFile);
   const verdict = rule.verdict;
 

@@ -7,8 +7,8 @@ import type { HeapProfile, SizeClassStats, StatsAllocator, StatsSnapshot } from 
 import { growth } from '../growth.js';
 import { formatBytes } from '../units.js';
 import type { AlignedRun } from './align.js';
-import { HIGH_WASTE_SHARE, STEADY_R2, type DiagnoseOptions, type DiagnoseSite, type DiagnoseTrends, type Trend, type WasteRow } from './report.js';
-import { lastWaste, type VerdictRule } from './verdict.js';
+import { HIGH_WASTE_SHARE, STEADY_R2, type DiagnoseOptions, type DiagnosePoint, type DiagnoseSite, type DiagnoseTrends, type Trend, type WasteRow } from './report.js';
+import { heapWaste, type VerdictRule } from './verdict.js';
 
 /** Why mimalloc release builds cannot answer (the same words for one dump and for a growing series). */
 export const MIMALLOC_NO_STAT = 'mimalloc release builds count no allocations (MI_STAT=0)';
@@ -75,6 +75,20 @@ export function explain(ctx: EvidenceContext): { summary: string; evidence: stri
       evidence.push(`the waste (${fpName} − allocated) grew ${formatBytes((W as Trend).rise)}; allocated explains ${share(Math.max(a.rise, 0), f.rise)} of the ${fpName} growth`);
       break;
     }
+    case 'waste-high-unpurged':
+    case 'waste-high': {
+      const last = series[n - 1];
+      const heap = last.heap as number;
+      const w = heapWaste(last);
+      const u = last.unpurged;
+      const heapName = heapFigureName(run, last);
+      const what = verdict === 'retained' ? `, ${formatBytes(u as number)} of it free pages not yet returned` : '';
+      const trend = n < 2 ? ' (one dump: no trend)' : F && rising(F) ? `; ${fpName} rose ${formatBytes(F.rise)} with allocated` : ', without growing';
+      summary = `${verdict}: the allocator holds ${formatBytes(w)} (${pct(w / heap)} of ${heapName}) that the program does not use${what}${trend}`;
+      evidence.push(utilization(run, heapName));
+      if (n < 2) evidence.push(`one dump: no trend to judge, but the waste (${heapName} − allocated) is ${pct(w / heap)} of ${heapName}, over the ${pct(HIGH_WASTE_SHARE)} a single dump is judged on`);
+      break;
+    }
     case 'footprint-follows-allocated': {
       const a = A as Trend;
       const f = F as Trend;
@@ -83,16 +97,6 @@ export function explain(ctx: EvidenceContext): { summary: string; evidence: stri
         ? `healthy: ${fpName} rose ${formatBytes(f.rise)} with allocated, as a step rather than steady growth`
         : `healthy: ${fpName} rose ${formatBytes(f.rise)} with allocated, which grew less than ${formatBytes(threshold)}`;
       evidence.push(step ? `allocated rose ${formatBytes(a.rise)} but not steadily (r²=${a.r2.toFixed(2)}): a step, not a leak` : `allocated rose ${formatBytes(a.rise)}, below the ${formatBytes(threshold)} threshold`);
-      break;
-    }
-    case 'waste-high-unpurged':
-    case 'waste-high': {
-      const f = F as Trend;
-      const w = lastWaste(series);
-      const u = series[n - 1].unpurged;
-      const what = verdict === 'retained' ? `, ${formatBytes(u as number)} of it free pages not yet returned` : '';
-      summary = `${verdict}: the allocator holds ${formatBytes(w)} (${pct(w / f.last)} of ${fpName}) that the program does not use${what}${n < 2 ? ' (one dump: no trend)' : ', without growing'}`;
-      if (n < 2) evidence.push(`one dump: no trend to judge, but the waste (${fpName} − allocated) is ${pct(w / f.last)} of ${fpName}, over the ${pct(HIGH_WASTE_SHARE)} a single dump is judged on`);
       break;
     }
     case 'no-trend':
@@ -139,16 +143,18 @@ function oneDumpEvidence(run: AlignedRun, trends: DiagnoseTrends, threshold: num
   const fpName = footprintName(run);
   const footprintKind = run.sources.footprintKind;
   const out = ['one dump: no trend to judge'];
-  if (A && F && footprintKind === 'resident') {
-    const w = Math.max(0, lastWaste(run.series));
-    out.push(`the waste (${fpName} − allocated) is ${formatBytes(w)}, ${pct(w / (F.last || 1))} of ${fpName}: a single dump is judged only when it is over ${pct(HIGH_WASTE_SHARE)} (and ${formatBytes(threshold)})`);
-    const u = run.series[0].unpurged;
-    if (u !== null) out.push(`${unpurgedLabel(run.allocator)}: ${formatBytes(u)} (${pct(u / (F.last || 1))} of ${fpName})`);
+  const last = run.series[0];
+  if (A && last.heap !== null) {
+    const heapName = heapFigureName(run, last);
+    const w = Math.max(0, heapWaste(last));
+    out.push(`the waste (${heapName} − allocated) is ${formatBytes(w)}, ${pct(w / (last.heap || 1))} of ${heapName}: a single dump is judged only when it is over ${pct(HIGH_WASTE_SHARE)} (and ${formatBytes(threshold)})`);
+    const u = last.unpurged;
+    if (u !== null) out.push(`${unpurgedLabel(run.allocator)}: ${formatBytes(u)} (${pct(u / (last.heap || 1))} of ${heapName})`);
   } else if (A && F) {
     out.push(
       footprintKind === 'rss'
-        ? "a single dump is judged on the allocator's own resident bytes only: RSS holds the binary, libraries and thread stacks too"
-        : `a single dump is judged on the allocator's own resident bytes only: ${fpName} memory need not be resident`,
+        ? "a single dump is judged on what the allocator's heap holds (its resident bytes; glibc: its mapped bytes) only: RSS holds the binary, libraries and thread stacks too"
+        : `a single dump is judged on what the allocator's heap holds (its resident bytes; glibc: its mapped bytes) only: ${fpName} memory need not be resident`,
     );
   } else if (!A) {
     out.push(
@@ -169,6 +175,13 @@ function wasteMakeUp(ctx: EvidenceContext): string[] {
   } else {
     out.push(`${allocatorName(run.allocator)}'s statistics do not say how much of the waste is free pages not yet returned`);
   }
+  const fastBytes = run.allocator === 'glibc' ? run.lastSnap?.raw['malloc.total.fast.size'] : undefined;
+  if (fastBytes) {
+    const count = run.lastSnap?.raw['malloc.total.fast.count'];
+    out.push(
+      `fast bins: ${formatBytes(fastBytes)}${count !== undefined ? ` in ${count} free chunks` : ''}, which glibc merges with their free neighbours only when it consolidates; malloc_trim(0) does first, and then returns the whole pages the merged chunks span (not in the estimate: malloc_info does not say which are neighbours)`,
+    );
+  }
   const arenaTotal = waste.arenas.reduce((s, a) => s + Math.max(0, a.lastBytes), 0);
   const topArena = waste.arenas[0];
   if (waste.arenas.length > 1 && topArena && arenaTotal > 0) {
@@ -181,6 +194,24 @@ function wasteMakeUp(ctx: EvidenceContext): string[] {
     out.push(`${what}: ${classes.map((c) => `${c.name} ${formatBytes(c.lastBytes)}${c.utilization !== undefined ? ` (${pct(c.utilization)} used)` : ''}`).join(', ')}`);
   }
   return out;
+}
+
+/** The name of the figure a point's heap is (see DiagnosePoint.heap): resident, or for glibc mapped or RSS, whichever is smaller. */
+function heapFigureName(run: AlignedRun, p: DiagnosePoint): string {
+  if (p.resident !== null) return 'resident';
+  return p.rss !== null && p.mapped !== null && p.rss < p.mapped ? 'RSS' : 'mapped';
+}
+
+/** The utilization the level was judged on: at the last point, its range over the run, and how many times the live bytes the heap holds. */
+function utilization(run: AlignedRun, heapName: string): string {
+  const ratios = run.series.filter((p) => p.heap !== null && p.allocated !== null && p.heap > 0).map((p) => (p.allocated as number) / (p.heap as number));
+  const last = run.series[run.series.length - 1];
+  const ratio = (last.allocated as number) / (last.heap as number);
+  const bound = last.resident === null && last.rss !== null && last.mapped !== null ? ` (the smaller of glibc's mapped bytes and RSS)` : '';
+  const [low, high] = [pct(Math.min(...ratios)), pct(Math.max(...ratios))];
+  const range = ratios.length < 2 ? '' : low === high ? `, the same at all ${ratios.length} points` : `, ${low}–${high} over the ${ratios.length} points`;
+  const times = ratio > 0 ? `: the heap holds ${(1 / ratio).toFixed(1)}× what the program uses` : '';
+  return `utilization: allocated is ${pct(ratio)} of ${heapName}${bound} at the last point${range}${times}`;
 }
 
 /** The footprint's name in the words: resident, RSS, mapped (mimalloc: committed). */

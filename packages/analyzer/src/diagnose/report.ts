@@ -17,7 +17,10 @@ export const DEFAULT_MIN_GROWTH_SHARE = 0.1;
 export const STEADY_R2 = 0.5;
 /** A part that explains at least this share of a rise is the cause. */
 export const EXPLAINED_SHARE = 0.5;
-/** From a single dump (no trend), waste above this share of the footprint is worth a verdict. */
+/**
+ * Waste above this share of the heap is worth a verdict without a trend:
+ * the heap holds over twice what the program uses (utilization below 50%).
+ */
 export const HIGH_WASTE_SHARE = 0.5;
 
 /** The inputs cannot answer the question (for example: no allocated bytes anywhere and the footprint climbs). */
@@ -60,8 +63,15 @@ export interface DiagnosePoint {
   rss: number | null;
   /** The allocator's mapped (mimalloc: committed) bytes. */
   mapped: number | null;
-  /** What the verdict compares allocated with: resident, else RSS, else mapped. */
+  /** What the trends compare allocated with: resident, else RSS, else mapped. */
   footprint: number | null;
+  /**
+   * What the allocator's heap holds, as far as the inputs bound it: the
+   * level of waste is judged on it (see align.ts). Its resident bytes; for
+   * glibc, its mapped bytes or RSS, whichever is smaller; null when no
+   * figure bounds the heap alone (mimalloc's committed bytes, RSS alone).
+   */
+  heap: number | null;
   /** Free pages not yet returned (see diagnose.ts), when known. */
   unpurged: number | null;
   /** allocated / footprint. */

@@ -4,7 +4,7 @@
  * rules are tried in order and the first that holds decides. The table is
  * the one in docs/diagnose.md ("The method"), row for row.
  */
-import { EXPLAINED_SHARE, HIGH_WASTE_SHARE, STEADY_R2, type DiagnosePoint, type DiagnoseTrends, type FootprintKind, type Verdict } from './report.js';
+import { EXPLAINED_SHARE, HIGH_WASTE_SHARE, STEADY_R2, type DiagnosePoint, type DiagnoseTrends, type Verdict } from './report.js';
 
 /** What the verdict is decided on. */
 export interface VerdictFacts {
@@ -24,11 +24,11 @@ export interface VerdictFacts {
   wasteRises: boolean;
   /** Free pages not yet returned explain at least {@link EXPLAINED_SHARE} of the waste's rise. */
   unpurgedExplainsWasteRise: boolean;
-  /** The footprint is the allocator's own resident bytes (comparable with allocated without a trend). */
-  footprintIsResident: boolean;
-  /** At the last point, the waste is over the threshold and over {@link HIGH_WASTE_SHARE} of the footprint. */
+  /** The last point has a figure that bounds the heap ({@link DiagnosePoint.heap}), to judge the level of waste on. */
+  heapKnown: boolean;
+  /** At the last point, the heap's waste (heap − allocated) is over the threshold and over {@link HIGH_WASTE_SHARE} of the heap. */
   wasteHigh: boolean;
-  /** At the last point, free pages not yet returned are at least {@link EXPLAINED_SHARE} of the waste. */
+  /** At the last point, free pages not yet returned are at least {@link EXPLAINED_SHARE} of the heap's waste. */
   unpurgedExplainsWaste: boolean;
 }
 
@@ -38,9 +38,9 @@ export type VerdictRuleId =
   | 'cannot-tell'
   | 'waste-rises-unpurged'
   | 'waste-rises'
-  | 'footprint-follows-allocated'
   | 'waste-high-unpurged'
   | 'waste-high'
+  | 'footprint-follows-allocated'
   | 'no-trend'
   | 'flat';
 
@@ -57,20 +57,21 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   { id: 'cannot-tell', verdict: 'cannot tell', when: (f) => f.footprintRises && !f.allocatedKnown },
   { id: 'waste-rises-unpurged', verdict: 'retained', when: (f) => f.footprintRises && f.wasteRises && f.unpurgedExplainsWasteRise },
   { id: 'waste-rises', verdict: 'fragmentation', when: (f) => f.footprintRises && f.wasteRises },
-  // The footprint followed allocated bytes: a step (warm-up, a cache filling), or growth below the threshold.
-  { id: 'footprint-follows-allocated', verdict: 'healthy', when: (f) => f.footprintRises },
-  // No trend (or one dump), but the allocator holds mostly memory the program does not use: decisive without a trend.
-  // Only the allocator's resident figure is comparable with allocated bytes when nothing grows: RSS holds
-  // the binary, libraries and stacks too, and mapped (mimalloc: committed) memory need not be resident.
+  // Whether or not anything rises (or with one dump), a heap that holds mostly memory the program does not
+  // use is not healthy: the level decides without a trend. It is judged only on a figure that bounds the
+  // heap (see DiagnosePoint.heap): RSS alone holds the binary, libraries and stacks too, and committed
+  // memory need not be resident.
   { id: 'waste-high-unpurged', verdict: 'retained', when: (f) => levelJudged(f) && f.unpurgedExplainsWaste },
   { id: 'waste-high', verdict: 'fragmentation', when: levelJudged },
+  // The footprint followed allocated bytes: a step (warm-up, a cache filling), or growth below the threshold.
+  { id: 'footprint-follows-allocated', verdict: 'healthy', when: (f) => f.footprintRises },
   // One point cannot show a trend, and nothing in it is decisive on its own (or there is no figure at all).
   { id: 'no-trend', verdict: 'inconclusive', when: (f) => f.points < 2 || (!f.allocatedKnown && !f.footprintKnown) },
   { id: 'flat', verdict: 'healthy', when: () => true },
 ];
 
 function levelJudged(f: VerdictFacts): boolean {
-  return f.allocatedKnown && f.footprintKnown && f.footprintIsResident && f.wasteHigh;
+  return f.allocatedKnown && f.heapKnown && f.wasteHigh;
 }
 
 /** The first rule of {@link VERDICT_RULES} that holds. */
@@ -81,12 +82,14 @@ export function decideVerdict(facts: VerdictFacts): VerdictRule {
 }
 
 /** The facts of a run: its trends against the threshold, and its last point. */
-export function verdictFacts(series: readonly DiagnosePoint[], trends: DiagnoseTrends, thresholdBytes: number, footprintKind: FootprintKind | null): VerdictFacts {
+export function verdictFacts(series: readonly DiagnosePoint[], trends: DiagnoseTrends, thresholdBytes: number): VerdictFacts {
   const { allocated: A, footprint: F, waste: W, unpurged: U } = trends;
   const n = series.length;
   const rises = (t: typeof A) => t !== null && n >= 2 && t.rise > thresholdBytes;
-  const waste = lastWaste(series);
-  const unpurged = series[n - 1]?.unpurged ?? null;
+  const last = series[n - 1];
+  const heap = last?.heap ?? null;
+  const waste = heapWaste(last);
+  const unpurged = last?.unpurged ?? null;
   return {
     points: n,
     allocatedKnown: A !== null,
@@ -96,14 +99,13 @@ export function verdictFacts(series: readonly DiagnosePoint[], trends: DiagnoseT
     footprintRises: rises(F),
     wasteRises: rises(W),
     unpurgedExplainsWasteRise: U !== null && W !== null && U.rise >= EXPLAINED_SHARE * W.rise,
-    footprintIsResident: footprintKind === 'resident',
-    wasteHigh: A !== null && F !== null && waste > Math.max(thresholdBytes, HIGH_WASTE_SHARE * (F.last || 1)),
+    heapKnown: heap !== null && last.allocated !== null,
+    wasteHigh: heap !== null && waste > Math.max(thresholdBytes, HIGH_WASTE_SHARE * (heap || 1)),
     unpurgedExplainsWaste: unpurged !== null && unpurged >= EXPLAINED_SHARE * waste,
   };
 }
 
-/** footprint − allocated at the last point (0 when either is unknown). */
-export function lastWaste(series: readonly DiagnosePoint[]): number {
-  const p = series[series.length - 1];
-  return p && p.footprint !== null && p.allocated !== null ? p.footprint - p.allocated : 0;
+/** heap − allocated at a point: what the heap holds that the program does not use (0 when either is unknown). */
+export function heapWaste(p: DiagnosePoint | undefined): number {
+  return p && p.heap !== null && p.allocated !== null ? p.heap - p.allocated : 0;
 }

@@ -220,15 +220,38 @@ function stoppedGrowing(values: readonly number[]): boolean {
   return true;
 }
 
+/**
+ * The one-line summary. Its words follow the signs: "grew" only for a site
+ * whose last value is above its first; a fitted line that rises while the
+ * site ended at or below where it started says so; a site that ended higher
+ * along a line that does not rise says that.
+ */
 function growthVerdict(rows: GrowthRow[], points: number, unit: string): string {
   if (points < 2) return 'one point: nothing to compare';
+  const v = (x: number) => formatValue(x, unit);
+  const signed = (x: number) => (x > 0 ? `+${v(x)}` : v(x));
+  // A leak: every step up or flat, along a line. Its delta and slope are both positive.
   const leak = rows.find((r) => r.score > 0 && r.trend === 'growing' && r.r2 >= 0.8);
   if (leak) {
-    return `${leak.name} grew ${formatValue(leak.slope, unit)} per point over ${points} points (${formatValue(leak.delta, unit)} in all), r²=${leak.r2.toFixed(2)}`;
+    return `${leak.name} grew ${v(leak.slope)} per point over ${points} points (${v(leak.delta)} in all), r²=${leak.r2.toFixed(2)}`;
   }
+  // The best-ranked site: its fitted line rises (score > 0 needs slope > 0); its delta may have any sign.
   const top = rows.find((r) => r.score > 0);
-  if (top) return `no steady growth; ${top.name} grew most (${formatValue(top.delta, unit)}, r²=${top.r2.toFixed(2)}, ${top.trend})`;
+  if (top) {
+    const fit = `${signed(top.slope)} per point on the fitted line, r²=${top.r2.toFixed(2)}, ${top.trend}`;
+    if (top.delta > 0) return `no steady growth; ${top.name} rose most (${signed(top.delta)} from first to last; ${fit})`;
+    const ended = top.delta === 0 ? 'ended where it started' : `ended ${v(-top.delta)} below where it started`;
+    return `no steady growth; ${top.name} trends up (${fit}) but ${ended}`;
+  }
+  // A plateau only goes up or stays: its delta is positive.
   const plateau = rows.find((r) => r.trend === 'plateau' && !r.withinNoise);
-  if (plateau) return `no steady growth; ${plateau.name} grew ${formatValue(plateau.delta, unit)}, then stopped`;
-  return `no site grew beyond sampling noise over ${points} points`;
+  if (plateau) return `no steady growth; ${plateau.name} grew ${v(plateau.delta)}, then stopped`;
+  // No fitted line rises beyond noise. A site may still have ended higher than it started.
+  let higher: GrowthRow | undefined;
+  for (const r of rows) if (r.delta > 0 && !r.withinNoise && (!higher || r.delta > higher.delta)) higher = r;
+  if (higher) {
+    return `no steady growth; ${higher.name} ended ${v(higher.delta)} above where it started, but its fitted line does not rise (${signed(higher.slope)} per point, r²=${higher.r2.toFixed(2)}, ${higher.trend})`;
+  }
+  const sampled = rows.some((r) => r.noise > 0 && r.delta > 0);
+  return sampled ? `no site grew beyond sampling noise over ${points} points` : `no site grew over ${points} points`;
 }

@@ -83,7 +83,8 @@ describe('heapscope flamegraph', () => {
     expect(html).toContain('<title>my &lt;heap&gt;</title>');
     const data = flameData(html);
     expect(data.mode).toBe('plain');
-    // The root is the whole alloc_space: jeprof's total on the same dump.
+    // The root is the whole alloc_space: jeprof's total on the same dump (every allocation recorded: no fraction
+    // for jeprof to truncate or heapscope to round).
     const golden = readFileSync(join(dirname(JEMALLOC), 'golden', `${basename(JEMALLOC)}.alloc_space.jeprof.txt`), 'utf8');
     expect(data.w[0]).toBe(Number(/^Total: (\d+) B/.exec(golden)![1]));
     expect(data.names).toContain('churn_site');

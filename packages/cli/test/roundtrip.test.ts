@@ -11,7 +11,9 @@
  * - → pprof → the real `go tool pprof -top`, every sample type: the same
  *   total and the same functions with the same flat and cum values as
  *   heapscope's `top` on the original input — and, for the fixtures with
- *   recorded jeprof/google-pprof output, the same as those tools;
+ *   recorded jeprof/google-pprof output, those tools' numbers to within the
+ *   rounding (they truncate the unsampled estimates, pprof's integers are
+ *   them rounded: see docs/cli.md, "Whole objects");
  * - → speedscope → valid against the schema the speedscope package ships,
  *   one profile per sample type, each weighing the type's total;
  * - and the pprof file as an input itself: → pprof again (the same file
@@ -304,7 +306,10 @@ function checkSpeedscope(file: { profiles: { name: string; unit: string; endValu
  * go tool pprof on heapscope's pprof agrees with the reference tool on the
  * original dump (its recorded `--text` output): the total, the workload's
  * functions, and every call site's flat value, whatever the library frames
- * are named.
+ * are named — to within the rounding: the reference tools truncate the
+ * unsampled estimates, pprof's integers round them (the total to the
+ * nearest, a row by the sum of its samples' roundings), so a total may be
+ * one more than the tool's and a row a little more or less.
  */
 function checkReference(input: ImporterInput, type: string, go: GoTop): void {
   const { tool, golden } = input.reference!;

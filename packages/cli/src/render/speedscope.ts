@@ -5,11 +5,15 @@
  * and `none` for counts, named after what it shows and the input it came
  * from. Frames are the call sites' functions (allocator frames at the leaf
  * dropped, as in `top`); a sample is a distinct call path, root first,
- * weighted by its value.
+ * weighted by its value. Weights are whole numbers, as in pprof: unsampled
+ * values are rounded so that each moves by less than 1 and each profile's
+ * total is the exact total rounded — speedscope shows what `heapscope top`
+ * and `go tool pprof` show, not fractions of an object (docs/cli.md, "Whole
+ * objects").
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import type { SiteFilters } from '@heapscope/analyzer';
-import { FrameTreeBuilder, nodePath } from './flamegraph-tree.js';
+import { FrameTreeBuilder, nodePath, roundPreservingTotal } from './flamegraph-tree.js';
 
 /** speedscope's JSON schema URL, which files must carry as `$schema`. */
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -78,20 +82,23 @@ export function toSpeedscope(profile: HeapProfile, options: { title: string; exp
   const negative: Record<string, number> = {};
   const profiles = types.map((t, c) => {
     const self = tree.self[c];
+    const drawn: number[] = [];
+    for (let node = 1; node < tree.length; node++) {
+      const v = self[node];
+      if (v < 0) negative[t.type] = (negative[t.type] ?? 0) + 1;
+      else if (v > 0) drawn.push(node);
+    }
+    const rounded = roundPreservingTotal(drawn.map((node) => self[node]));
     const samples: number[][] = [];
     const weights: number[] = [];
     let total = 0;
-    for (let node = 1; node < tree.length; node++) {
-      const v = self[node];
-      if (v === 0) continue;
-      if (v < 0) {
-        negative[t.type] = (negative[t.type] ?? 0) + 1;
-        continue;
-      }
+    drawn.forEach((node, i) => {
+      // A path whose value rounds to nothing draws nothing.
+      if (rounded[i] === 0) return;
       samples.push(pathOf(node));
-      weights.push(v);
-      total += v;
-    }
+      weights.push(rounded[i]);
+      total += rounded[i];
+    });
     return {
       type: 'sampled' as const,
       name: `${describeSampleType(t)} — ${options.title}`,

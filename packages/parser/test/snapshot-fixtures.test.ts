@@ -4,10 +4,10 @@
  * depend on it), the same result fed in 1-byte and 7-byte chunks (line joins
  * across chunk boundaries), and the same result gzipped.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { checkIntegrity, detectImporter, loadSnapshot, openBytes, parseSnapshot, type HeapProfile } from '@heapscope/parser';
+import { checkIntegrity, detectImporter, loadSnapshot, openBytes, parseDumpName, parseSnapshot, type HeapProfile } from '@heapscope/parser';
 import { corpusSkipNote, displayName } from './helpers/paths.js';
 import { snapshotInputs } from './helpers/inputs.js';
 import { expectGolden, summarize } from './helpers/summary.js';
@@ -19,9 +19,35 @@ async function fromBytes(bytes: Uint8Array, chunkBytes?: number): Promise<HeapPr
   return parseSnapshot(input, detectImporter(input) as never);
 }
 
-/** The summary minus what the file name contributes. */
+/**
+ * Everything the import produced — every table and every fact of `meta` —
+ * minus what the file name contributes: the name itself (also in warning
+ * locations) and the pid, dump sequence and dump kind read from a dump's
+ * name (`parseDumpName`). Read from bytes named `unnamed`, a profile must be
+ * this and nothing else.
+ */
 function nameless(p: HeapProfile) {
-  return summarize(p);
+  const { file, pid, dumpSeq, dumpKind, warnings, ...meta } = p.meta;
+  const fromName = parseDumpName(file);
+  return {
+    strings: p.strings,
+    functions: p.functions,
+    locations: p.locations,
+    mappings: p.mappings,
+    stacks: p.stacks,
+    threads: p.threads,
+    sampleTypes: p.sampleTypes,
+    defaultSampleType: p.defaultSampleType,
+    samples: p.samples,
+    meta: {
+      ...meta,
+      // Facts the content gave stay; those the name gave go.
+      ...(pid !== undefined && pid !== fromName.pid ? { pid } : {}),
+      ...(dumpSeq !== undefined && dumpSeq !== fromName.seq ? { dumpSeq } : {}),
+      ...(dumpKind !== undefined && dumpKind !== fromName.kind ? { dumpKind } : {}),
+      warnings: warnings.map((w) => ({ message: w.message, count: w.count, lines: w.locations.map((l) => l.line) })),
+    },
+  };
 }
 
 const inputs = snapshotInputs();
@@ -29,6 +55,11 @@ const inputs = snapshotInputs();
 describe('every snapshot input', () => {
   it('has inputs to check', () => {
     expect(inputs.length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(process.env.UPDATE_GOLDEN === '1')('a missing golden is a failure, and nothing writes one unless UPDATE_GOLDEN=1', () => {
+    expect(() => expectGolden('no such input', { samples: 1 })).toThrow(/golden .* is missing: run the test with UPDATE_GOLDEN=1/);
+    expect(existsSync(new URL('./golden/no such input.json', import.meta.url))).toBe(false);
   });
 
   for (const path of inputs) {

@@ -88,7 +88,7 @@ export interface PerfScriptFacts extends TraceFacts {
 }
 
 /** A sample line as scanned (offsets into the line). */
-interface SampleHead {
+export interface SampleHead {
   commStart: number;
   commEnd: number;
   pid: number;
@@ -294,7 +294,15 @@ function scanSampleHeadFast(text: string, h: SampleHead): boolean {
 
 /** Scans a sample line; false when the line is not one. */
 function scanSampleHead(text: string, h: SampleHead): boolean {
-  if (scanSampleHeadFast(text, h)) return true;
+  return scanSampleHeadFast(text, h) || scanSampleHeadTokens(text, h);
+}
+
+/**
+ * The general scanner of a sample line (the grammar at the top of the file,
+ * token by token); {@link scanSampleHeadFast} must agree with it on every
+ * line it accepts.
+ */
+function scanSampleHeadTokens(text: string, h: SampleHead): boolean {
   const n = text.length;
   let count = 0;
   let i = 0;
@@ -359,6 +367,13 @@ function scanSampleHead(text: string, h: SampleHead): boolean {
   h.payloadStart = tokenEnd[event];
   return true;
 }
+
+/**
+ * The two scanners of one line grammar, for the test that checks they agree
+ * (packages/parser/test/perf-scanners.test.ts): `fast` may decline a line,
+ * but what it accepts, `tokens` must read the same.
+ */
+export const SAMPLE_HEAD_SCANNERS = { fast: scanSampleHeadFast, tokens: scanSampleHeadTokens } as const;
 
 /** Per thread: its builder index, comm, and open allocator call. */
 class PerfThread extends ThreadCalls {

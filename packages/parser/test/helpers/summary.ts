@@ -1,8 +1,9 @@
 /**
  * Small, reviewable summaries of imported profiles (counts, totals per sample
  * type, top stacks), compared against golden files in test/golden/.
- * Run the tests with UPDATE_GOLDEN=1 to rewrite the goldens after an
- * intended change, then review the diff.
+ * Run the tests with UPDATE_GOLDEN=1 to write (or rewrite) the goldens
+ * after an intended change, then review the diff; without it a missing
+ * golden is a failure.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,15 +50,20 @@ export function summarize(p: HeapProfile) {
   };
 }
 
-/** Compares a summary with its golden file (written when UPDATE_GOLDEN=1 or missing). */
+/**
+ * Compares a summary with its golden file. A missing golden fails the test:
+ * goldens are written only when asked for, with UPDATE_GOLDEN=1, and
+ * reviewed before they are committed — a test that writes what it then
+ * compares against would pass on anything.
+ */
 export function expectGolden(name: string, summary: unknown): void {
   const file = join(GOLDEN, `${name.replace(/[/\\]/g, '__')}.json`);
   const text = `${JSON.stringify(summary, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI) throw new Error(`golden ${file} is missing; run UPDATE_GOLDEN=1 locally and commit it`);
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
     return;
   }
+  if (!existsSync(file)) throw new Error(`golden ${file} is missing: run the test with UPDATE_GOLDEN=1, review the file it writes, and commit it`);
   expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
 }

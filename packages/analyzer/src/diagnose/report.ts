@@ -35,6 +35,7 @@ export class DiagnoseError extends Error {
   }
 }
 
+/** What one run left behind: its allocator statistics and /proc samples, and its heap profiles. */
 export interface DiagnoseInputs {
   /** Allocator statistics and /proc samples, each a series, in the order given. */
   stats: readonly AllocatorStats[];
@@ -42,8 +43,11 @@ export interface DiagnoseInputs {
   profiles: readonly HeapProfile[];
 }
 
+/** How diagnose judges (the site options apply to the heap profiles' growing call sites). */
 export interface DiagnoseOptions extends SiteOptions {
+  /** A rise below this is flat (default {@link DEFAULT_MIN_GROWTH_BYTES}). */
   minGrowthBytes?: number;
+  /** …and below this share of the starting footprint (default {@link DEFAULT_MIN_GROWTH_SHARE}). */
   minGrowthShare?: number;
   /** How many growing call sites to name. */
   sites?: number;

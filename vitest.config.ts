@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -5,6 +8,12 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 // Tests run against the TypeScript sources (no build needed for a test edit);
 // the CLI's end-to-end tests that spawn `heapscope` use the built dist/.
+// Every test run gets a symbol cache of its own (removed by the global
+// teardown): answers cached by another checkout's symbolizer, or by an
+// earlier version of this one, must never decide a test's result.
+const symbolCache = process.env.HEAPSCOPE_TEST_CACHE_DIR ?? mkdtempSync(join(tmpdir(), 'heapscope-test-cache-'));
+process.env.HEAPSCOPE_TEST_CACHE_DIR = symbolCache;
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -15,6 +24,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'fixtures/test/**/*.test.ts'],
+    env: { HEAPSCOPE_CACHE_DIR: symbolCache },
+    globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -6,8 +6,8 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType } from '@heapscope/analyzer';
-import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
+import { commonSampleType, summedInputs } from '@heapscope/analyzer';
+import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
@@ -79,6 +79,7 @@ Examples:
       if (target === 'html' && out.isTerminal) throw new UsageError('HTML output would go to the terminal: give -o FILE.html');
       const loaded = await loadInputs(inputs, options, io);
       const profile = sumProfiles(loaded.map((l) => l.profile));
+      warnMixedInputs(io, summedInputs([profile.meta]));
       const type = commonSampleType([profile], options.sampleType);
       const filters = stackFilters(options);
       const label = inputsLabel(inputs);

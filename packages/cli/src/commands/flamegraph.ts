@@ -6,10 +6,10 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
+import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, summedInputs, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { loadSeries } from '../series.js';
-import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
+import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
 import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
@@ -103,6 +103,7 @@ Examples:
       if (options.base !== undefined) {
         const [base, ...rest] = await loadInputs([options.base, ...inputs], options, io);
         const input = sumProfiles(rest.map((l) => l.profile));
+        warnMixedInputs(io, summedInputs([input.meta]));
         const type = commonSampleType([input, base.profile], options.sampleType);
         for (const w of seriesWarnings([base.profile, input])) io.stderr.write(`heapscope: warning: ${w}\n`);
         const label = inputsLabel(inputs);
@@ -122,6 +123,7 @@ Examples:
       } else {
         const loaded = await loadInputs(inputs, options, io);
         const profile = sumProfiles(loaded.map((l) => l.profile));
+        warnMixedInputs(io, summedInputs([profile.meta]));
         const type = commonSampleType([profile], options.sampleType);
         data = plainFlameFor(profile, inputs, type, filters, options.title);
       }

@@ -15,6 +15,7 @@ import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/fl
 import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
 import { renderFlameHtml } from '../render/flamegraph-html.js';
 import { describeSampleType } from '../render/speedscope.js';
+import { assertFiniteSamples } from '../finite.js';
 
 interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
   to?: 'svg' | 'html';
@@ -56,7 +57,10 @@ export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: 
 /** A plain flamegraph's data for inputs summed, in one sample type. */
 export function plainFlameFor(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
   const label = inputsLabel(inputs);
-  const total = profile.total(profile.sampleTypeIndex(type.type));
+  const typeIndex = profile.sampleTypeIndex(type.type);
+  // Checked before the total goes into the subtitle, so the error says which sample.
+  assertFiniteSamples(profile, [typeIndex]);
+  const total = profile.total(typeIndex);
   return plainFlame(profile, type, filters, title ?? `heapscope: ${label}`, `${describeSampleType(type)}, total ${formatValue(total, type.unit)}`);
 }
 

@@ -55,7 +55,7 @@ export function positiveInt(flag: string) {
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-o, --output <file>', 'write the report to FILE (written whole or not at all)')
+    .option('-o, --output <file>', 'write the report to FILE (- for stdout): a file is written whole or not at all, a device or FIFO in place')
     .option('--input-format <id>', `skip detection and read inputs as this format (${importers.map((i) => i.id).join(', ')})`)
     .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')

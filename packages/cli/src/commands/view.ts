@@ -61,7 +61,9 @@ export interface ViewerServer {
 
 /**
  * Serves speedscope's viewer and one profile (speedscope JSON text) on
- * 127.0.0.1. Only the viewer's own files and the profile are served.
+ * 127.0.0.1. Only the viewer's own files and the profile are served, only
+ * to requests whose Host is this server's address (see `allowedHost`); a
+ * request target that does not decode is answered 400.
  */
 export async function serveSpeedscope(profileJson: string, port = 0): Promise<ViewerServer> {
   const dir = speedscopeReleaseDir();
@@ -174,8 +176,9 @@ export function registerView(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-The viewer and the profile are served from 127.0.0.1 only; nothing goes to
-the network. Stop the server with Ctrl-C.
+The viewer and the profile are served from 127.0.0.1 only, and only to
+requests addressed to 127.0.0.1, localhost or [::1] (so no web page can
+read them); nothing goes to the network. Stop the server with Ctrl-C.
 
 Examples:
   $ heapscope view jeprof.1234.5.f.heap

@@ -4,7 +4,7 @@
  */
 import { assertFiniteReport } from './finite.js';
 import { writeOutputFile } from './output-file.js';
-import { escapeText } from './terminal-text.js';
+import { escapeText, jsonText } from './terminal-text.js';
 
 /** A writable text/binary sink. */
 export interface Sink {
@@ -65,12 +65,13 @@ export class ReportOutput {
 
   /**
    * Writes a report: as JSON with `--format json`, else as the text
-   * `renderText` makes of it, with control characters from names escaped.
+   * `renderText` makes of it, with control characters from names escaped
+   * (JSON escapes them its own way).
    * Either way a number in it that is not finite is refused first.
    */
   writeReport(report: object, format: 'text' | 'json', renderText: () => string): void {
     assertFiniteReport(report);
-    this.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : escapeText(renderText()));
+    this.write(format === 'json' ? `${jsonText(report, 2)}\n` : escapeText(renderText()));
   }
 
   /** Writes the buffered report to `-o FILE` (no-op for stdout). */

@@ -7,7 +7,7 @@
  * (C0, DEL and C1: U+0080–U+009F, which some terminals read as ESC
  * sequences too) are written as visible escapes instead: `\x1b`, `\x00`,
  * `\t`, `\n`, `\r`. JSON output is not escaped this way: JSON's own
- * escaping keeps every character exactly.
+ * escaping keeps every character exactly ({@link jsonText}).
  */
 import type { Sink } from './io.js';
 
@@ -20,6 +20,20 @@ const SHORT: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function visible(c: string): string {
   return SHORT[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/** DEL and C1, which `JSON.stringify` leaves raw (JSON allows them), and terminals may act on. */
+const JSON_RAW_CONTROL = /[\u007f-\u009f]/g;
+
+/**
+ * `value` as JSON text in which no control character is raw: what
+ * `JSON.stringify` writes, with DEL and C1 written as `\u00XX` escapes too
+ * (they occur only inside strings, so the value read back is the same).
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  const json = JSON.stringify(value, null, indent);
+  JSON_RAW_CONTROL.lastIndex = 0;
+  return JSON_RAW_CONTROL.test(json) ? json.replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 
 /** A name (one field of a line) with every control character escaped, line breaks included. */

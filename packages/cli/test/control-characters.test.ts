@@ -52,6 +52,8 @@ describe('control characters in names', () => {
       expect(text.stderr, by).not.toMatch(RAW_CONTROL);
       const json = await runCli(['top', '--by', by, '--format', 'json', perf]);
       expect(json.code, json.stderr).toBe(0);
+      // JSON-escaped: C0 by JSON itself, DEL and C1 (which JSON allows raw) too.
+      expect(json.stdout, by).not.toMatch(RAW_CONTROL);
       const names: string[] = JSON.parse(json.stdout).rows.map((r: { name: string }) => r.name);
       expect(names.some((n) => n.includes(name)), `${by}: ${JSON.stringify(names)}`).toBe(true);
     }
@@ -72,6 +74,9 @@ describe('control characters in names', () => {
     expect(collapsed.code, collapsed.stderr).toBe(0);
     expect(collapsed.stdout).not.toMatch(RAW_CONTROL);
     expect(collapsed.stdout).toContain(collapsedFrame(FUNCTION));
+    const speedscope = await runCli(['convert', '--to', 'speedscope', perf]);
+    expect(speedscope.stdout).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(speedscope.stdout).shared.frames.map((f: { name: string }) => f.name)).toContain(FUNCTION);
     expect(collapsedFrame(FUNCTION)).toBe('leak\\x1b]0:pwned\\x07\\x1b[2J\\x00site \\x9b31m');
     const svg = join(scratch, 'crafted.svg');
     expect((await runCli(['flamegraph', '-o', svg, perf])).code).toBe(0);

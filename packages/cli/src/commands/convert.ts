@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { commonSampleType, summedInputs } from '@heapscope/analyzer';
 import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { jsonText } from '../terminal-text.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
 import { toCollapsed } from '../render/collapsed.js';
@@ -92,7 +93,7 @@ Examples:
         case 'speedscope': {
           const { file, negative } = toSpeedscope(profile, { title: options.title ?? label, exporter: `heapscope ${VERSION}`, filters, activeType: type.type });
           for (const [t, n] of Object.entries(negative)) io.stderr.write(`heapscope: warning: ${n} call paths with a negative ${t} were left out of the speedscope profile\n`);
-          out.write(JSON.stringify(file));
+          out.write(jsonText(file));
           break;
         }
         case 'collapsed': {

@@ -44,6 +44,6 @@ Examples:
       warnMixedInputs(io, merged.meta.merged);
       out.write(encodePprof(merged, { comments: [`heapscope merge of ${inputs.length} inputs`] }));
       await out.close();
-      if (options.format !== 'json') io.stderr.write(`heapscope: merged ${inputs.length} inputs into ${options.output}\n`);
+      if (options.format !== 'json') io.stderr.write(`heapscope: merged ${inputs.length} inputs into ${out.path ?? 'standard output'}\n`);
     });
 }

@@ -77,7 +77,7 @@ export function removeTemporaryFilesOnSignals(): void {
 }
 
 /** Deletes every temporary output file still being written (synchronously: for signal handlers). */
-export function removeTemporaryFiles(): void {
+function removeTemporaryFiles(): void {
   for (const temp of temporaryFiles) {
     try {
       unlinkSync(temp);

@@ -45,6 +45,9 @@ function isFileOrDevice(fd: number): boolean {
   }
 }
 
+/** Set when a write to standard error failed. */
+let failedStderr = false;
+
 /** The sink of standard output (fd 1). */
 export function standardOutput(): Sink {
   if (isFileOrDevice(1)) return { write: (chunk) => writeAllSync(1, 'standard output', chunk), isTTY: false };
@@ -69,8 +72,6 @@ export function standardError(): Sink {
     isTTY: false,
   };
 }
-
-let failedStderr = false;
 
 /** Whether a write to standard error failed. */
 export function stderrFailed(): boolean {

@@ -2,9 +2,10 @@
  * `info`: what an input is — format, sample types, totals, sampling,
  * threads, mappings, warnings.
  */
-import type { HeapProfile, Warning } from '@heapscope/parser';
+import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
 import type { TraceReport } from './replay/replay.js';
+import { mixedInputWarnings } from './series.js';
 
 /** The `info` report of one input (JSON contract in DESIGN.md). */
 export interface InputInfo {
@@ -13,10 +14,14 @@ export interface InputInfo {
   variant: string;
   sampleTypes: string[];
   defaultSampleType: string;
-  /** Bytes of the sampling period (0 when every allocation was recorded). */
+  /** Bytes of the sampling period (0 when every allocation was recorded; the coarsest one when `mixed`). */
   samplingPeriod: number;
+  /** `poisson`, `uniform`, `none`, or `mixed`: a sum of inputs sampled differently (see `merged`). */
   samplingModel: string;
+  /** `exact`, `average-requested`, `average-usable`, or `mixed` (see `merged`). */
   sizeKind: string;
+  /** A sum of several inputs: how they were recorded. */
+  merged: MergedInputs | null;
   totals: Record<string, number>;
   /** Peak live bytes (event traces only). */
   peak: { bytes: number; objects: number; event: number; timeNs: number | null } | null;
@@ -31,6 +36,7 @@ export interface InputInfo {
   pid: number | null;
   dumpSeq: number | null;
   dumpKind: string | null;
+  /** The profile's warnings, and those of a sum whose inputs differ. */
   warnings: Warning[];
 }
 
@@ -59,8 +65,9 @@ export function profileInfo(profile: HeapProfile): InputInfo {
     sampleTypes: profile.sampleTypes.map((t) => t.type),
     defaultSampleType: profile.defaultSampleType,
     samplingPeriod: m.sampling.periodBytes,
-    samplingModel: m.sampling.model,
-    sizeKind: m.sizeKind,
+    samplingModel: (m.merged?.samplings.length ?? 0) > 1 ? 'mixed' : m.sampling.model,
+    sizeKind: (m.merged?.sizeKinds.length ?? 0) > 1 ? 'mixed' : m.sizeKind,
+    merged: m.merged ?? null,
     totals,
     peak: null,
     trace: null,
@@ -73,6 +80,6 @@ export function profileInfo(profile: HeapProfile): InputInfo {
     pid: m.pid ?? null,
     dumpSeq: m.dumpSeq ?? null,
     dumpKind: m.dumpKind ?? null,
-    warnings: m.warnings,
+    warnings: [...m.warnings, ...mixedInputWarnings(m.merged).map((message) => ({ message, count: 1, locations: [] }))],
   };
 }

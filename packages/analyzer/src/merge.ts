@@ -22,9 +22,55 @@ import {
   float64Column,
   type HeapProfile,
   type Mapping,
+  type MergedInputs,
   type ProfileMeta,
+  type Sampling,
   type ValueType,
 } from '@heapscope/parser';
+import { samplingName } from './series.js';
+
+/** How one input was recorded, as the facts of a merge (its own, or those of its inputs when it is a merge). */
+export function inputsOf(meta: ProfileMeta): MergedInputs {
+  if (meta.merged) return meta.merged;
+  return {
+    count: 1,
+    formats: [`${meta.format}${meta.variant ? ` ${meta.variant}` : ''}`],
+    samplings: [{ model: meta.sampling.model, periodBytes: meta.sampling.periodBytes }],
+    sizeKinds: [meta.sizeKind],
+    pids: meta.pid !== undefined ? [meta.pid] : [],
+  };
+}
+
+/** The facts of a sum of inputs described by `a` and `b`. */
+export function combineInputs(a: MergedInputs, b: MergedInputs): MergedInputs {
+  const union = <T>(x: readonly T[], y: readonly T[], key: (v: T) => string = String) => {
+    const seen = new Set(x.map(key));
+    return [...x, ...y.filter((v) => !seen.has(key(v)))];
+  };
+  return {
+    count: a.count + b.count,
+    formats: union(a.formats, b.formats),
+    samplings: union(a.samplings, b.samplings, samplingName),
+    sizeKinds: union(a.sizeKinds, b.sizeKinds),
+    pids: union(a.pids, b.pids),
+  };
+}
+
+/** The facts of a sum of inputs, from their metadata. */
+export function summedInputs(metas: readonly ProfileMeta[]): MergedInputs | undefined {
+  return metas.length === 0 ? undefined : metas.map(inputsOf).reduce(combineInputs);
+}
+
+/**
+ * The sampling a sum of differently sampled inputs is described by: the
+ * coarsest one. Why: a sum's values were unsampled per input, and the
+ * analyses use the sampling only to estimate noise; the coarsest sampling
+ * overstates the noise of the finer parts rather than understating the
+ * noise of the coarse ones (a change called real that is sampling noise).
+ */
+function coarsest(samplings: readonly Sampling[]): Sampling {
+  return samplings.reduce((a, b) => (b.model !== 'none' && (a.model === 'none' || b.periodBytes > a.periodBytes) ? b : a));
+}
 
 /** Accumulates profiles into one merged profile. */
 export class ProfileMerger {
@@ -40,6 +86,7 @@ export class ProfileMerger {
   private readonly values: ReturnType<typeof float64Column>[] = [];
   private readonly warnings = new WarningCollector();
   private meta: ProfileMeta | undefined;
+  private merged: MergedInputs | undefined;
   private defaultSampleType = '';
   private inputs = 0;
 
@@ -91,6 +138,7 @@ export class ProfileMerger {
 
   private mergeMeta(p: HeapProfile): void {
     this.warnings.addAll(p.meta.warnings);
+    this.merged = this.merged ? combineInputs(this.merged, inputsOf(p.meta)) : inputsOf(p.meta);
     if (!this.meta) {
       this.meta = { ...p.meta, warnings: [] };
       return;
@@ -103,9 +151,7 @@ export class ProfileMerger {
     m.dumpSeq = undefined;
     m.dumpKind = undefined;
     m.timeNs = undefined;
-    if (m.sampling.model !== p.meta.sampling.model || m.sampling.periodBytes !== p.meta.sampling.periodBytes) {
-      this.warnings.add('merged inputs were sampled differently; values are unsampled per input before summing');
-    }
+    m.sampling = coarsest(this.merged.samplings);
     if (m.sizeKind !== p.meta.sizeKind) m.sizeKind = 'average-requested';
     m.returnAddresses = m.returnAddresses && p.meta.returnAddresses;
   }
@@ -214,7 +260,7 @@ export class ProfileMerger {
         values,
         labels,
       },
-      meta: { ...this.meta, warnings: this.warnings.list() },
+      meta: { ...this.meta, merged: this.merged && this.merged.count > 1 ? this.merged : undefined, warnings: this.warnings.list() },
     });
   }
 }

@@ -3,7 +3,7 @@
  * whether the series is one: same process and binary, same format and
  * sampling, cumulative counters that never go backwards, no truncated dump.
  */
-import type { HeapProfile } from '@heapscope/parser';
+import type { HeapProfile, MergedInputs, Sampling } from '@heapscope/parser';
 
 /** How inputs are ordered: by the producer's sequence numbers when every input has one, else as given. */
 export type SeriesOrder = 'auto' | 'given' | 'sequence';
@@ -18,8 +18,10 @@ export interface SeriesFacts {
   dumpSeq?: number;
   /** Format and variant, as shown in messages (`jemalloc heap_v2`). */
   format: string;
-  /** Sampling model and period (`poisson/524288`). */
+  /** Sampling model and period (`poisson/524288`, `none`). */
   sampling: string;
+  /** What sizes mean (`exact`, `average-usable`, …). */
+  sizeKind: string;
   /** Whether the dump was sampled (its values are estimates). */
   sampled: boolean;
   /** The executable's file name, or ''. */
@@ -46,7 +48,8 @@ export function seriesFacts(profile: HeapProfile): SeriesFacts {
     pid: meta.pid,
     dumpSeq: meta.dumpSeq,
     format: `${meta.format}${meta.variant ? ` ${meta.variant}` : ''}`,
-    sampling: `${meta.sampling.model}/${meta.sampling.periodBytes}`,
+    sampling: samplingName(meta.sampling),
+    sizeKind: meta.sizeKind,
     sampled: meta.sampling.periodBytes > 1,
     binary: mainBinary(profile),
     cumulative,
@@ -75,17 +78,49 @@ export function seriesOrder(members: readonly SeriesMember[], order: SeriesOrder
   return { indexes: sorted, by: 'sequence' };
 }
 
+/** A sampling as messages name it: `poisson/524288`, `uniform/1048576`, `none` (every allocation recorded, whatever the model says). */
+export function samplingName(s: Sampling): string {
+  return s.model === 'none' || s.periodBytes <= 1 ? 'none' : `${s.model}/${s.periodBytes}`;
+}
+
+/** The first few of a list, and how many there are in all. */
+function someOf(values: readonly (string | number)[], shown = 5): string {
+  return values.length <= shown ? values.join(', ') : `${values.slice(0, shown).join(', ')}, … ${values.length} in all`;
+}
+
+/** The distinct values of one fact of every input, in the order first seen, for {@link mixedInputWarnings}. */
+export interface InputDifferences {
+  pids: readonly number[];
+  formats: readonly string[];
+  samplings: readonly string[];
+  sizeKinds: readonly string[];
+}
+
+/**
+ * Warnings when inputs that are summed or compared differ in process,
+ * format, sampling or size kind. Messages state facts.
+ */
+export function mixedInputWarnings(d: InputDifferences | MergedInputs | undefined): string[] {
+  if (!d) return [];
+  const samplings = d.samplings.map((s) => (typeof s === 'string' ? s : samplingName(s)));
+  const out: string[] = [];
+  if (d.pids.length > 1) out.push(`inputs come from ${d.pids.length} different processes (pids ${someOf(d.pids)})`);
+  if (d.formats.length > 1) out.push(`inputs have different formats (${someOf(d.formats)})`);
+  if (samplings.length > 1) out.push(`inputs were sampled differently (${someOf(samplings)}); each input's values were unsampled by its own sampling`);
+  if (d.sizeKinds.length > 1) out.push(`inputs record sizes differently (${someOf(d.sizeKinds)})`);
+  return out;
+}
+
 /** Warnings about a series that may not be one. Messages state facts. */
 export function seriesWarnings(members: readonly SeriesMember[]): string[] {
   const facts = members.map(factsOf);
-  const out: string[] = [];
   const distinct = <T>(values: T[]) => [...new Set(values)];
-  const pids = distinct(facts.map((f) => f.pid).filter((p) => p !== undefined));
-  if (pids.length > 1) out.push(`inputs come from ${pids.length} different processes (pids ${pids.join(', ')})`);
-  const formats = distinct(facts.map((f) => f.format));
-  if (formats.length > 1) out.push(`inputs have different formats (${formats.join(', ')})`);
-  const sampling = distinct(facts.map((f) => f.sampling));
-  if (sampling.length > 1) out.push(`inputs were sampled differently (${sampling.join(', ')})`);
+  const out = mixedInputWarnings({
+    pids: distinct(facts.map((f) => f.pid).filter((p) => p !== undefined)),
+    formats: distinct(facts.map((f) => f.format)),
+    samplings: distinct(facts.map((f) => f.sampling)),
+    sizeKinds: distinct(facts.map((f) => f.sizeKind)),
+  });
   const binaries = distinct(facts.map((f) => f.binary).filter((b) => b !== ''));
   if (binaries.length > 1) out.push(`inputs come from different binaries (${binaries.join(', ')})`);
   for (const type of ['alloc_objects', 'alloc_space'] as const) {

@@ -5,8 +5,35 @@
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
+/**
+ * A number that is not finite (NaN, ±Infinity) on its way into an output.
+ * Every writer refuses one: "NaN B" in a report, `null` in JSON or a
+ * speedscope weight, or a pprof varint (which cannot encode it) would be a
+ * wrong answer given as a right one.
+ */
+export class NonFiniteValueError extends Error {
+  override readonly name = 'NonFiniteValueError';
+
+  constructor(
+    /** What the value is (`inuse_space of sample 3 of x.heap`, `rows[2].flat`). */
+    readonly what: string,
+    readonly value: number,
+    /** Why it cannot be written, when it is finite but out of the output's range. */
+    reason = 'not a finite number',
+  ) {
+    super(`${what} is ${value}, ${reason}: refusing to write it`);
+  }
+}
+
+/** `value`, when it is finite. */
+function finite(value: number): number {
+  if (!Number.isFinite(value)) throw new NonFiniteValueError('a value to print', value);
+  return value;
+}
+
 /** `1.5 MiB`, `812 B`, `-3.0 KiB`. */
 export function formatBytes(value: number): string {
+  finite(value);
   // Values within a millionth of a byte of zero are zero (sums of unsampled values).
   if (Math.abs(value) < 1e-6) return '0 B';
   const sign = value < 0 ? '-' : '';
@@ -22,6 +49,7 @@ export function formatBytes(value: number): string {
 
 /** Counts with thousands separators; fractional (unsampled) values rounded. */
 export function formatCount(value: number): string {
+  finite(value);
   // Not toLocaleString: loading ICU's number formatting costs ~20 ms per run.
   const digits = Math.abs(Math.round(value)).toString();
   const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -35,6 +63,8 @@ export function formatValue(value: number, unit: string): string {
 
 /** `12.3%`; `-` when the whole is zero. */
 export function formatShare(part: number, whole: number): string {
+  finite(part);
+  finite(whole);
   if (whole === 0) return '-';
   return `${((100 * part) / whole).toFixed(1)}%`;
 }

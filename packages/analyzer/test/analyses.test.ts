@@ -96,7 +96,11 @@ describe('growth on the fixture series', () => {
     const gperf = await loadSymbolized(fixtureDumps('gperftools', /0001\.heap$/));
     const mixed = seriesWarnings([profiles[0], gperf[0].profile]).join('\n');
     expect(mixed).toMatch(/different formats \(jemalloc heap_v2, gperftools heapprofile\)/);
-    expect(mixed).toMatch(/sampled differently/);
+    expect(mixed).toMatch(/record sizes differently \(average-usable, average-requested\)/);
+    // Both record every allocation (jemalloc with lg_prof_sample:0 says Poisson with a 1-byte period): not sampled differently.
+    expect(mixed).not.toMatch(/sampled differently/);
+    const sampled = await loadSymbolized(fixtureDumps('jemalloc/sampled', /\.f\.heap$/));
+    expect(seriesWarnings([profiles[0], sampled[0].profile]).join('\n')).toMatch(/sampled differently \(none, poisson\/16384\)/);
   });
 });
 

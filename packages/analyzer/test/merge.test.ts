@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, loadSnapshot, symbolize } from '@heapscope/parser';
-import { diffProfiles, mergeProfiles, top } from '@heapscope/analyzer';
+import { diffProfiles, mergeProfiles, mixedInputWarnings, top } from '@heapscope/analyzer';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 import { buildProfile } from './build-profile.js';
 
@@ -29,6 +29,29 @@ describe('merge and diff', () => {
     expect(left.stacks.length).toBe(right.stacks.length);
     // Same stacks in each dump: merging compacts them into one sample per (stack, thread).
     expect(all.samples.length).toBe(dumps[0].samples.length);
+  });
+
+  it('records how its inputs were recorded, describes a mixed sampling by the coarsest one, and names a few of many processes', () => {
+    const base = buildProfile([{ stack: ['f@app', 'main@app'], bytes: 10 }], { modules: ['/srv/app'] });
+    const inputs = Array.from({ length: 7 }, (_, i) =>
+      base.with({ meta: { ...base.meta, pid: 100 + i, sampling: i === 3 ? { model: 'poisson', periodBytes: 524288 } : { model: 'none', periodBytes: 0 } } }),
+    );
+    const merged = mergeProfiles(inputs);
+    expect(merged.meta.merged).toMatchObject({ count: 7, pids: [100, 101, 102, 103, 104, 105, 106] });
+    expect(merged.meta.merged!.samplings).toEqual([
+      { model: 'none', periodBytes: 0 },
+      { model: 'poisson', periodBytes: 524288 },
+    ]);
+    expect(merged.meta.sampling).toEqual({ model: 'poisson', periodBytes: 524288 });
+    expect(mixedInputWarnings(merged.meta.merged)).toEqual([
+      'inputs come from 7 different processes (pids 100, 101, 102, 103, 104, … 7 in all)',
+      "inputs were sampled differently (none, poisson/524288); each input's values were unsampled by its own sampling",
+    ]);
+    // A merge of merges: the facts of all seven, counted once each.
+    const nested = mergeProfiles([mergeProfiles(inputs.slice(0, 4)), mergeProfiles(inputs.slice(4))]);
+    expect(nested.meta.merged).toEqual(merged.meta.merged);
+    // One input is no merge.
+    expect(mergeProfiles([base]).meta.merged).toBeUndefined();
   });
 
   it('matches locations by offset in their mapping, not by raw address (ASLR)', () => {

@@ -3,36 +3,26 @@
  * Bundled into dist/heapscope.cjs, which the executable (launch.ts) runs.
  */
 import { main } from './main.js';
-import { removeTemporaryFiles } from './io.js';
+import { removeTemporaryFilesOnSignals } from './output-file.js';
+import { standardError, standardOutput, stderrFailed, watchStandardStreams } from './standard-streams.js';
 
-// Ctrl-C (or a kill) leaves no partial output file: temporary files are
-// removed, and an existing output is never replaced by a partial one.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    removeTemporaryFiles();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
+// Ctrl-C (or a kill) leaves no partial output file: while an output is being
+// written, its temporary file is removed first; at any other time the
+// signal ends the process at once, however busy it is.
+removeTemporaryFilesOnSignals();
 
 // `pnpm heapscope …` runs this from the repository root; resolve relative
 // paths against the directory the user typed the command in.
 if (process.env.npm_lifecycle_event === 'heapscope' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
-// A reader that stops early (`heapscope top … | head`) closes the pipe:
-// that ends the report, it is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
+watchStandardStreams();
 
 // A CommonJS bundle has no top-level await.
 void main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: standardOutput(),
+  stderr: standardError(),
   stdin: process.stdin,
 }).then((code) => {
   // Let pending writes to a pipe drain before exiting.
-  process.exitCode = code;
+  process.exitCode = code === 0 && stderrFailed() ? 1 : code;
 });

@@ -2,10 +2,9 @@
  * The CLI's window on the world. `main()` takes one, so tests run the CLI in
  * process and read what it wrote; `bin.ts` passes the real process streams.
  */
-import { unlinkSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, basename, join } from 'node:path';
+import { assertFiniteReport } from './finite.js';
+import { writeOutputFile } from './output-file.js';
+import { escapeText, jsonText } from './terminal-text.js';
 
 /** A writable text/binary sink. */
 export interface Sink {
@@ -35,71 +34,50 @@ export class ThresholdError extends Error {
 }
 
 /**
- * Temporary files being written. Signals are process-wide, so this registry
- * is too: on Ctrl-C, `removeTemporaryFiles()` deletes them before exiting.
- */
-const temporaryFiles = new Set<string>();
-
-/** Deletes every temporary output file still being written (synchronously: for signal handlers). */
-export function removeTemporaryFiles(): void {
-  for (const temp of temporaryFiles) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-  }
-  temporaryFiles.clear();
-}
-
-/**
- * Writes a file whole or not at all: the data goes to a temporary file in
- * the same directory, which is then renamed over the target. A failure
- * leaves any existing file untouched and no partial file behind.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  // Loaded here: runs that write no file do not load node:crypto.
-  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  temporaryFiles.add(temp);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  } finally {
-    temporaryFiles.delete(temp);
-  }
-}
-
-/**
- * Where a command's report goes: stdout, or with `-o FILE` a buffer written
- * atomically when the command succeeds.
+ * Where a command's report goes: stdout (no `-o`, or `-o -`), or with
+ * `-o FILE` a buffer written when the command succeeds (see
+ * `writeOutputFile`: whole or not at all to a regular file, in place to a
+ * device or FIFO).
  */
 export class ReportOutput {
   private readonly parts: (string | Uint8Array)[] = [];
+  /** `-o` path, or undefined for stdout. */
+  readonly path: string | undefined;
 
   constructor(
     private readonly io: CliIo,
-    /** `-o` path, or undefined for stdout. */
-    readonly path: string | undefined,
-  ) {}
+    /** `-o` path; undefined or `-` for stdout. */
+    path: string | undefined,
+  ) {
+    this.path = path === '-' ? undefined : path;
+  }
 
   /** Whether the report would land on a terminal. */
   get isTerminal(): boolean {
     return this.path === undefined && this.io.stdout.isTTY === true;
   }
 
+  /** Writes output data as it is (pprof, speedscope JSON, SVG, HTML, collapsed stacks). */
   write(chunk: string | Uint8Array): void {
     if (this.path === undefined) this.io.stdout.write(chunk);
     else this.parts.push(chunk);
+  }
+
+  /**
+   * Writes a report: as JSON with `--format json`, else as the text
+   * `renderText` makes of it, with control characters from names escaped
+   * (JSON escapes them its own way).
+   * Either way a number in it that is not finite is refused first.
+   */
+  writeReport(report: object, format: 'text' | 'json', renderText: () => string): void {
+    assertFiniteReport(report);
+    this.write(format === 'json' ? `${jsonText(report, 2)}\n` : escapeText(renderText()));
   }
 
   /** Writes the buffered report to `-o FILE` (no-op for stdout). */
   async close(): Promise<void> {
     if (this.path === undefined) return;
     const buffers = this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
-    await writeFileAtomic(this.path, Buffer.concat(buffers));
+    await writeOutputFile(this.path, Buffer.concat(buffers));
   }
 }

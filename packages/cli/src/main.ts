@@ -6,8 +6,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ParseError } from '@heapscope/parser';
-import { SampleTypeError } from '@heapscope/analyzer';
+import { NonFiniteValueError, SampleTypeError } from '@heapscope/analyzer';
 import { ThresholdError, UsageError, type CliIo } from './io.js';
+import { OutputError } from './output-file.js';
+import { TerminalSafeSink } from './terminal-text.js';
 import { registerInfo } from './commands/info.js';
 import { registerTop } from './commands/top.js';
 import { registerSizes } from './commands/sizes.js';
@@ -59,8 +61,13 @@ Run "heapscope <command> --help" for a command's options.`,
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Runs the CLI; resolves to the exit code. Never throws. What it writes to
+ * stderr has control characters escaped (names from the inputs reach it in
+ * warnings and errors).
+ */
+export async function main(argv: readonly string[], outerIo: CliIo): Promise<number> {
+  const io: CliIo = { ...outerIo, stderr: new TerminalSafeSink(outerIo.stderr) };
   const debug = argv.includes('--debug');
   const program = buildProgram(io);
   if (argv.length === 0) {
@@ -80,6 +87,11 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     // Help and version "errors" are normal exits; commander already printed.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     return 2;
+  }
+  if (error instanceof OutputError || error instanceof NonFiniteValueError) {
+    io.stderr.write(`heapscope: ${error.message}\n`);
+    if (debug) io.stderr.write(`${error.stack}\n`);
+    return 1;
   }
   if (error instanceof ParseError) {
     io.stderr.write(`heapscope: ${error.message}\n`);

@@ -3,11 +3,12 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, importers, type Symbolizer, type Warning } from '@heapscope/parser';
-import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { formatWarning, importers, type MergedInputs, type Symbolizer, type Warning } from '@heapscope/parser';
+import { GROUP_BY, loadInput, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
+import { rawSink } from './terminal-text.js';
 
 /** Options every command that reads inputs has. */
 export interface InputOptions {
@@ -54,7 +55,7 @@ export function positiveInt(flag: string) {
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-o, --output <file>', 'write the report to FILE (written whole or not at all)')
+    .option('-o, --output <file>', 'write the report to FILE (- for stdout): a file is written whole or not at all, a device or FIFO in place')
     .option('--input-format <id>', `skip detection and read inputs as this format (${importers.map((i) => i.id).join(', ')})`)
     .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')
@@ -122,7 +123,8 @@ export async function loadInputs(
   if (paths.length === 0) throw new UsageError('no input given');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
   const loaded: LoadedInput[] = [];
-  const progress = new Progress(io.stderr, io.stderr.isTTY === true && o.format !== 'json');
+  // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
+  const progress = new Progress(rawSink(io.stderr), io.stderr.isTTY === true && o.format !== 'json');
   try {
     for (const path of paths) {
       const input = await loadInput(path, {
@@ -154,6 +156,17 @@ export async function loadInputs(
  */
 export function inputWarnings(loaded: readonly LoadedInput[]): string[] {
   return loaded.flatMap((l) => l.profile.meta.warnings.map(formatWarning));
+}
+
+/**
+ * Warnings about inputs summed into one result (or one input that is such a
+ * sum) that were recorded differently — processes, formats, sampling, size
+ * kinds: printed to stderr, and returned for JSON output.
+ */
+export function warnMixedInputs(io: CliIo, inputs: MergedInputs | undefined): string[] {
+  const warnings = mixedInputWarnings(inputs);
+  for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
+  return warnings;
 }
 
 /** Prints warnings to stderr, one line each. */

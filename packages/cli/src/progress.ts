@@ -4,6 +4,7 @@
  * pipes, logs and scripts never see it. The line is erased when done.
  */
 import type { Sink } from './io.js';
+import { escapeName } from './terminal-text.js';
 
 const DELAY_MS = 1000;
 const INTERVAL_MS = 200;
@@ -29,7 +30,7 @@ export class Progress {
       this.lastDraw = now;
       const mib = (read / 1048576).toFixed(0);
       const share = total ? ` of ${(total / 1048576).toFixed(0)} MiB (${Math.floor((100 * read) / total)}%)` : ' MiB';
-      this.stderr.write(`\r\u001b[2Kheapscope: reading ${name}: ${mib}${total ? ' MiB' : ''}${share}`);
+      this.stderr.write(`\r\u001b[2Kheapscope: reading ${escapeName(name)}: ${mib}${total ? ' MiB' : ''}${share}`);
       this.drawn = true;
     };
   }

@@ -5,11 +5,43 @@
  * of one event trace. Warnings about a series that may not be one go to
  * stderr and are returned for JSON output.
  */
+import { statSync } from 'node:fs';
 import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { inputWarnings, loadInputs, type InputOptions } from './options.js';
 import { cliSymbolizer } from './symbols.js';
 import { UsageError, type CliIo } from './io.js';
+
+/**
+ * Warnings for a series or comparison given one file more than once (the
+ * same path twice, or two paths of one file: links, `./x` and `x`): its
+ * points are one dump, so nothing between them can change.
+ */
+export function sameFileWarnings(paths: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const path of paths) {
+    if (path === '-') continue;
+    let id: string;
+    try {
+      const s = statSync(path);
+      id = `${s.dev}:${s.ino}`;
+    } catch {
+      continue; // reading it will say what is wrong
+    }
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, path);
+    else out.push(first === path ? `${path} is given more than once` : `${path} and ${first} are the same file`);
+  }
+  return [...new Set(out)];
+}
+
+/** Prints {@link sameFileWarnings} of `paths` and returns them. */
+export function warnSameFiles(io: CliIo, paths: readonly string[]): string[] {
+  const warnings = sameFileWarnings(paths);
+  for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
+  return warnings;
+}
 
 /** A loaded series. */
 export interface LoadedSeries {
@@ -39,8 +71,9 @@ export async function loadSeries(
       warnings: inputWarnings(loaded),
     };
   }
+  const same = warnSameFiles(io, inputs);
   const { ordered, how, warnings } = orderSeries(loaded.map((l) => l.profile), options.order, io, command);
-  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings: [...inputWarnings(loaded), ...warnings] };
+  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings: [...inputWarnings(loaded), ...same, ...warnings] };
 }
 
 /** A series reduced point by point (growth): see {@link loadSeries}. */
@@ -81,8 +114,9 @@ export async function loadGrowthPoints(
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));
   }
+  const same = warnSameFiles(io, inputs);
   const { ordered, how, warnings } = orderSeries(points.map((p) => p.facts), options.order, io, command, points);
-  return { points: ordered, how, warnings: [...readWarnings, ...warnings] };
+  return { points: ordered, how, warnings: [...readWarnings, ...same, ...warnings] };
 }
 
 /** Orders a series (as `order` says), prints and returns its warnings. `items` defaults to `members`. */

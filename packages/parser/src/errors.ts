@@ -52,6 +52,24 @@ export interface Warning {
   locations: WarningLocation[];
 }
 
+/**
+ * `value` (parsed from a file: heapscope's pprof comment) as a list of
+ * warnings, or undefined when it is not one — every field is checked.
+ */
+export function warningsFrom(value: unknown): Warning[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: Warning[] = [];
+  for (const w of value) {
+    if (typeof w !== 'object' || w === null || typeof w.message !== 'string' || !Number.isSafeInteger(w.count) || w.count < 1 || !Array.isArray(w.locations)) return undefined;
+    const locations = (w.locations as unknown[]).filter(
+      (l): l is WarningLocation => typeof l === 'object' && l !== null && typeof (l as WarningLocation).file === 'string' && Number.isSafeInteger((l as WarningLocation).line),
+    );
+    if (locations.length !== w.locations.length) return undefined;
+    out.push({ message: w.message, count: w.count, locations: locations.map((l) => ({ file: l.file, line: l.line })) });
+  }
+  return out;
+}
+
 /** How many locations a warning keeps. */
 export const WARNING_LOCATIONS_KEPT = 5;
 

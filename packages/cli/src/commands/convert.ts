@@ -6,9 +6,10 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType } from '@heapscope/analyzer';
-import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
+import { commonSampleType, summedInputs } from '@heapscope/analyzer';
+import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { jsonText } from '../terminal-text.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
 import { toCollapsed } from '../render/collapsed.js';
@@ -79,6 +80,7 @@ Examples:
       if (target === 'html' && out.isTerminal) throw new UsageError('HTML output would go to the terminal: give -o FILE.html');
       const loaded = await loadInputs(inputs, options, io);
       const profile = sumProfiles(loaded.map((l) => l.profile));
+      warnMixedInputs(io, summedInputs([profile.meta]));
       const type = commonSampleType([profile], options.sampleType);
       const filters = stackFilters(options);
       const label = inputsLabel(inputs);
@@ -91,7 +93,7 @@ Examples:
         case 'speedscope': {
           const { file, negative } = toSpeedscope(profile, { title: options.title ?? label, exporter: `heapscope ${VERSION}`, filters, activeType: type.type });
           for (const [t, n] of Object.entries(negative)) io.stderr.write(`heapscope: warning: ${n} call paths with a negative ${t} were left out of the speedscope profile\n`);
-          out.write(JSON.stringify(file));
+          out.write(jsonText(file));
           break;
         }
         case 'collapsed': {

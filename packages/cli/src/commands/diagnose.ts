@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import { DiagnoseError, diagnose, formatBytes, seriesOrder, type DiagnoseReport, type SeriesOrder } from '@heapscope/analyzer';
 import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
 import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, writeFileAtomic, type CliIo } from '../io.js';
+import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { writeOutputFile } from '../output-file.js';
+import { assertFiniteReport } from '../finite.js';
 import { renderTable } from '../render/table.js';
 import { sparkline } from '../render/sparkline.js';
 import { parseBytes } from '../size-arg.js';
@@ -74,11 +76,13 @@ Examples:
         throw error;
       }
       for (const w of report.warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      const text = options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDiagnose(report);
       // The chart first: when it cannot be written, no report is written either.
-      if (options.plot) await writeFileAtomic(options.plot, renderDiagnosePlot(report));
+      if (options.plot) {
+        assertFiniteReport(report);
+        await writeOutputFile(options.plot, renderDiagnosePlot(report));
+      }
       const out = new ReportOutput(io, options.output);
-      out.write(text);
+      out.writeReport(report, options.format, () => renderDiagnose(report));
       await out.close();
     });
 }

@@ -6,6 +6,7 @@ import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { renderTop } from './top.js';
+import { sameFileWarnings } from '../series.js';
 
 interface DiffCommandOptions extends InputOptions, FilterOptions {
   sampleType?: string;
@@ -35,7 +36,7 @@ Examples:
     .action(async (base: string, input: string, options: DiffCommandOptions) => {
       if (base === '-' && input === '-') throw new UsageError('stdin (-) can be given only once');
       const [b, i] = await loadInputs([base, input], options, io);
-      const warnings = seriesWarnings([b.profile, i.profile]);
+      const warnings = [...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])];
       for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
       const report = top([diffProfiles(b.profile, i.profile)], {
         ...siteOptions(options),
@@ -44,7 +45,7 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, null, 2)}\n` : renderTop(report, [`${input} − ${base}`]));
+      out.writeReport({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, options.format, () => renderTop(report, [`${input} − ${base}`]));
       await out.close();
     });
 }

@@ -6,15 +6,16 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
+import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, summedInputs, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { loadSeries } from '../series.js';
-import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
+import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
 import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
 import { renderFlameHtml } from '../render/flamegraph-html.js';
 import { describeSampleType } from '../render/speedscope.js';
+import { assertFiniteSamples } from '../finite.js';
 
 interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
   to?: 'svg' | 'html';
@@ -56,7 +57,10 @@ export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: 
 /** A plain flamegraph's data for inputs summed, in one sample type. */
 export function plainFlameFor(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
   const label = inputsLabel(inputs);
-  const total = profile.total(profile.sampleTypeIndex(type.type));
+  const typeIndex = profile.sampleTypeIndex(type.type);
+  // Checked before the total goes into the subtitle, so the error says which sample.
+  assertFiniteSamples(profile, [typeIndex]);
+  const total = profile.total(typeIndex);
   return plainFlame(profile, type, filters, title ?? `heapscope: ${label}`, `${describeSampleType(type)}, total ${formatValue(total, type.unit)}`);
 }
 
@@ -103,6 +107,7 @@ Examples:
       if (options.base !== undefined) {
         const [base, ...rest] = await loadInputs([options.base, ...inputs], options, io);
         const input = sumProfiles(rest.map((l) => l.profile));
+        warnMixedInputs(io, summedInputs([input.meta]));
         const type = commonSampleType([input, base.profile], options.sampleType);
         for (const w of seriesWarnings([base.profile, input])) io.stderr.write(`heapscope: warning: ${w}\n`);
         const label = inputsLabel(inputs);
@@ -122,6 +127,7 @@ Examples:
       } else {
         const loaded = await loadInputs(inputs, options, io);
         const profile = sumProfiles(loaded.map((l) => l.profile));
+        warnMixedInputs(io, summedInputs([profile.meta]));
         const type = commonSampleType([profile], options.sampleType);
         data = plainFlameFor(profile, inputs, type, filters, options.title);
       }

@@ -48,7 +48,7 @@ Examples:
       const report = growthOfPoints(points, growthOptions);
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, how));
+      out.writeReport({ ...shown, warnings }, options.format, () => renderGrowth(shown, how));
       await out.close();
       if (options.failOnGrowth !== undefined) {
         const over = report.rows.filter((r) => r.delta > options.failOnGrowth! && !r.withinNoise);

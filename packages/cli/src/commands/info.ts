@@ -25,23 +25,38 @@ Example:
       const loaded = await loadInputs(inputs, options, io);
       const report = { inputs: loaded.map(inputInfo) };
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : report.inputs.map(renderInfo).join('\n'));
+      out.writeReport(report, options.format, () => report.inputs.map(renderInfo).join('\n'));
       await out.close();
     });
 }
 
+/** One sampling in words. */
+function samplingText(model: string, periodBytes: number): string {
+  switch (model) {
+    case 'none':
+      return 'every allocation recorded';
+    case 'poisson':
+      return periodBytes <= 1 ? 'every allocation recorded' : `Poisson, on average 1 sample per ${formatBytes(periodBytes)} allocated`;
+    default:
+      return `uniform, 1 in ${formatBytes(periodBytes)}`;
+  }
+}
+
 function describeSampling(info: InputInfo): string {
   const variant = info.variant ? ` (${info.variant})` : '';
-  switch (info.samplingModel) {
-    case 'none':
-      return `every allocation recorded${variant}`;
-    case 'poisson':
-      return info.samplingPeriod <= 1
-        ? `every allocation recorded${variant}`
-        : `Poisson, on average 1 sample per ${formatBytes(info.samplingPeriod)} allocated; values unsampled${variant}`;
-    default:
-      return `uniform, 1 in ${formatBytes(info.samplingPeriod)}; values unsampled${variant}`;
+  if (info.samplingModel === 'mixed' && info.merged) {
+    const each = info.merged.samplings.map((s) => samplingText(s.model, s.periodBytes)).join('; ');
+    return `mixed: the inputs were sampled differently (${each}); each input's values were unsampled by its own sampling`;
   }
+  const text = samplingText(info.samplingModel, info.samplingPeriod);
+  return text === 'every allocation recorded' ? `${text}${variant}` : `${text}; values unsampled${variant}`;
+}
+
+/** What a sum of inputs was made of. */
+function describeMerged(info: InputInfo): string {
+  const m = info.merged!;
+  const processes = m.pids.length === 0 ? '' : `, ${m.pids.length === 1 ? `pid ${m.pids[0]}` : `${m.pids.length} processes`}`;
+  return `a sum of ${formatCount(m.count)} inputs: ${m.formats.join(', ')}${processes}`;
 }
 
 const SIZE_KINDS: Record<string, string> = {
@@ -78,7 +93,8 @@ function renderInfo(info: InputInfo): string {
   const rows: [string, string][] = [
     ['format', info.format],
     ['sampling', describeSampling(info)],
-    ['sizes', SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
+    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
     ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
     ['totals', totals],
     ...traceRows(info),

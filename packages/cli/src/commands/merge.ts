@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { ProfileMerger } from '@heapscope/analyzer';
-import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
+import { addInputOptions, loadInputs, warnMixedInputs, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { encodePprof } from '../render/pprof.js';
 import { cliSymbolizer } from '../symbols.js';
@@ -28,8 +28,11 @@ Examples:
   $ heapscope merge -o fleet.pb.gz shard-*.pb.gz`,
     )
     .action(async (inputs: string[], options: InputOptions) => {
-      if (!options.output) throw new UsageError('merge writes pprof: give the output file with -o FILE');
+      if (!options.output) throw new UsageError('merge writes pprof: give the output file with -o FILE (or -o - for standard output)');
       if (inputs.length === 0) throw new UsageError('no input given');
+      const out = new ReportOutput(io, options.output);
+      // Binary output never goes to a terminal.
+      if (out.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
       const merger = new ProfileMerger();
       const symbolizer = cliSymbolizer(options.symbolCache);
       for (const path of inputs) {
@@ -37,9 +40,10 @@ Examples:
         merger.add(loaded.profile);
       }
       const merged = merger.finish();
-      const out = new ReportOutput(io, options.output);
+      // Every warning is printed: the inputs' own (as each was read) and how the inputs differ.
+      warnMixedInputs(io, merged.meta.merged);
       out.write(encodePprof(merged, { comments: [`heapscope merge of ${inputs.length} inputs`] }));
       await out.close();
-      if (options.format !== 'json') io.stderr.write(`heapscope: merged ${inputs.length} inputs into ${options.output}\n`);
+      if (options.format !== 'json') io.stderr.write(`heapscope: merged ${inputs.length} inputs into ${out.path ?? 'standard output'}\n`);
     });
 }

@@ -34,12 +34,11 @@ Example:
       const { peak } = loaded.trace.report;
       const report = top([loaded.trace.peakProfile], { ...siteOptions(options), sampleType: options.sampleType, limit: options.nodeCount });
       const out = new ReportOutput(io, options.output);
-      if (options.format === 'json') out.write(`${JSON.stringify({ peak, ...report, warnings: inputWarnings([loaded]) }, null, 2)}\n`);
-      else {
-        const when = `event ${formatCount(peak.event)} of ${formatCount(loaded.trace.report.events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
-        out.write(`peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n`);
-        out.write(renderTop(report, [`${trace} at its peak`]));
-      }
+      const events = loaded.trace.report.events;
+      out.writeReport({ peak, ...report, warnings: inputWarnings([loaded]) }, options.format, () => {
+        const when = `event ${formatCount(peak.event)} of ${formatCount(events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
+        return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n${renderTop(report, [`${trace} at its peak`])}`;
+      });
       await out.close();
     });
 }

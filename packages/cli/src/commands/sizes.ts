@@ -2,8 +2,8 @@
  * `heapscope sizes`: hot allocation sizes.
  */
 import { Option, type Command } from 'commander';
-import { sizes, type SizesReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { sizes, summedInputs, type SizesReport } from '@heapscope/analyzer';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, warnMixedInputs, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, type CliIo } from '../io.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -40,12 +40,13 @@ Examples:
     )
     .action(async (inputs: string[], options: SizesCommandOptions) => {
       const loaded = await loadInputs(inputs, options, io);
+      const mixed = warnMixedInputs(io, summedInputs(loaded.map((l) => l.profile.meta)));
       const breakdown = cmd.getOptionValueSource('by') === 'cli';
       const report = sizes(loaded, { ...siteOptions(options), buckets: options.buckets, classes: options.classes, sites: options.sites, sizesPerSite: options.nodeCount });
       if (!breakdown) report.sites = [];
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderSizes(shown));
+      out.writeReport({ ...shown, warnings: [...inputWarnings(loaded), ...mixed] }, options.format, () => renderSizes(shown));
       await out.close();
     });
 }

@@ -2,8 +2,8 @@
  * `heapscope top`: call sites ranked by a sample type.
  */
 import type { Command } from 'commander';
-import { top, type TopReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
+import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
+import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, warnMixedInputs, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { formatShare, formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
@@ -40,6 +40,7 @@ Examples:
     )
     .action(async (inputs: string[], options: TopCommandOptions) => {
       const loaded = await loadInputs(inputs, options, io);
+      const mixed = warnMixedInputs(io, summedInputs(loaded.map((l) => l.profile.meta)));
       const report = top(loaded.map((l) => l.profile), {
         ...siteOptions(options),
         sampleType: options.sampleType,
@@ -47,7 +48,7 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderTop(report, inputs));
+      out.writeReport({ ...report, warnings: [...inputWarnings(loaded), ...mixed] }, options.format, () => renderTop(report, inputs));
       await out.close();
     });
 }

@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { commonSampleType } from '@heapscope/analyzer';
-import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, type InputOptions, type StackFilterOptions } from '../options.js';
+import { commonSampleType, summedInputs } from '@heapscope/analyzer';
+import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { toSpeedscope } from '../render/speedscope.js';
 // main.ts imports this module; VERSION is only read when a command runs.
@@ -61,7 +61,9 @@ export interface ViewerServer {
 
 /**
  * Serves speedscope's viewer and one profile (speedscope JSON text) on
- * 127.0.0.1. Only the viewer's own files and the profile are served.
+ * 127.0.0.1. Only the viewer's own files and the profile are served, only
+ * to requests whose Host is this server's address (see `allowedHost`); a
+ * request target that does not decode is answered 400.
  */
 export async function serveSpeedscope(profileJson: string, port = 0): Promise<ViewerServer> {
   const dir = speedscopeReleaseDir();
@@ -70,13 +72,19 @@ export async function serveSpeedscope(profileJson: string, port = 0): Promise<Vi
   const profile = Buffer.from(profileJson);
   // Loaded here: only `view` serves (node:http costs every other run its load time).
   const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+  let actual = 0;
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const send = (status: number, type: string, body: Buffer | string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    // DNS rebinding: a page from a name that resolves to 127.0.0.1 would
+    // reach this server as same-origin and read the profile. Its requests
+    // carry that name in Host; only our own addresses are served.
+    if (!allowedHost(req.headers.host, actual)) return send(403, 'text/plain', 'forbidden: this server answers only to 127.0.0.1, localhost and [::1]\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
+    const path = requestPath(req.url);
+    if (path === undefined) return send(400, 'text/plain', 'bad request: malformed URL\n');
     if (path === '/') {
       res.writeHead(302, { location: viewerPath() });
       return res.end();
@@ -86,7 +94,12 @@ export async function serveSpeedscope(profileJson: string, port = 0): Promise<Vi
     if (!files.has(name)) return send(404, 'text/plain', 'not found\n');
     let body = cache.get(name);
     if (!body) {
-      body = readFileSync(join(dir, name));
+      try {
+        body = readFileSync(join(dir, name));
+      } catch {
+        // One request fails; the server keeps serving.
+        return send(500, 'text/plain', 'cannot read the file\n');
+      }
       cache.set(name, body);
     }
     return send(200, CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', body);
@@ -95,7 +108,7 @@ export async function serveSpeedscope(profileJson: string, port = 0): Promise<Vi
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  const actual = (server.address() as AddressInfo).port;
+  actual = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actual}${viewerPath()}`,
     port: actual,
@@ -105,6 +118,24 @@ export async function serveSpeedscope(profileJson: string, port = 0): Promise<Vi
         server.closeAllConnections();
       }),
   };
+}
+
+/** The decoded path of a request target, or undefined when it is malformed (`/%ff`, `/%`, `//`). */
+function requestPath(target: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(new URL(target ?? '/', 'http://127.0.0.1').pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a request's Host header names this server: 127.0.0.1, localhost or [::1], with its port. */
+export function allowedHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const match = /^(127\.0\.0\.1|localhost|\[::1\])(?::(\d+))?$/i.exec(host);
+  if (!match) return false;
+  // A browser leaves out the scheme's default port.
+  return match[2] === undefined ? port === 80 : Number(match[2]) === port;
 }
 
 function viewerPath(): string {
@@ -145,8 +176,9 @@ export function registerView(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-The viewer and the profile are served from 127.0.0.1 only; nothing goes to
-the network. Stop the server with Ctrl-C.
+The viewer and the profile are served from 127.0.0.1 only, and only to
+requests addressed to 127.0.0.1, localhost or [::1] (so no web page can
+read them); nothing goes to the network. Stop the server with Ctrl-C.
 
 Examples:
   $ heapscope view jeprof.1234.5.f.heap
@@ -155,6 +187,7 @@ Examples:
     .action(async (inputs: string[], options: ViewCommandOptions) => {
       const loaded = await loadInputs(inputs, options, io);
       const profile = sumProfiles(loaded.map((l) => l.profile));
+      warnMixedInputs(io, summedInputs([profile.meta]));
       const type = commonSampleType([profile], options.sampleType);
       const title = options.title ?? inputsLabel(inputs);
       const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(options), activeType: type.type });

@@ -12,6 +12,7 @@
 import type { HeapProfile } from '@heapscope/parser';
 import type { SiteFilters } from '@heapscope/analyzer';
 import { FrameTreeBuilder, nodePath, roundPreservingTotal } from './flamegraph-tree.js';
+import { escapeName } from '../terminal-text.js';
 
 /** What {@link toCollapsed} made and left out. */
 export interface CollapsedReport {
@@ -21,9 +22,9 @@ export interface CollapsedReport {
   negative: number;
 }
 
-/** A frame name as one field of a collapsed line: no `;` and no line breaks. */
+/** A frame name as one field of a collapsed line: no `;`, no line breaks, other control characters escaped. */
 export function collapsedFrame(name: string): string {
-  return name.replace(/;/g, ':').replace(/[\r\n\t]/g, ' ');
+  return escapeName(name.replace(/;/g, ':').replace(/[\r\n\t]/g, ' '));
 }
 
 /** Collapsed stacks of `profile` in sample type `typeIndex`. */

@@ -25,6 +25,7 @@ import { layoutTree } from './flamegraph-tree.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
 import type { FlameData } from './flamegraph-data.js';
 import type { Orientation } from './flamegraph-svg.js';
+import { assertFinite } from '../finite.js';
 
 /** Keeps 3 decimals below 100 and integers above: enough for drawing and tooltips, and compact. */
 function compact(v: number): number {
@@ -55,7 +56,8 @@ export function flameJson(data: FlameData, orientation: Orientation): string {
     const out = new Float64Array(count);
     for (let k = 0; k < count; k++) {
       const v = column[order[k]];
-      out[k] = Number.isFinite(v) ? compact(v) : 0; // JSON has no NaN
+      // JSON has no NaN: a value that is not finite is refused, never written as 0.
+      out[k] = compact(Number.isFinite(v) ? v : assertFinite(v, "a flamegraph frame's value"));
     }
     return `[${out.join(',')}]`;
   };

@@ -8,6 +8,7 @@ import { formatShare, formatValue } from '@heapscope/analyzer';
 import { layoutTree } from './flamegraph-tree.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
 import type { FlameData } from './flamegraph-data.js';
+import { escapeName } from '../terminal-text.js';
 
 export type Orientation = 'flame' | 'icicle';
 
@@ -24,9 +25,9 @@ const SIDE = 10;
 const CHAR_WIDTH = 6.6; // 11px monospace
 const MIN_PX = 0.5;
 
-/** Escapes text for SVG content and attributes. */
+/** Escapes text for SVG content and attributes (control characters, which XML forbids, as visible escapes). */
 export function xmlEscape(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return escapeName(text).replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 /** The change part of a tooltip for diff and growth flamegraphs. */

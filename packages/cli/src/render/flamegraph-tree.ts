@@ -10,6 +10,7 @@
  */
 import { PairIndex, type HeapProfile } from '@heapscope/parser';
 import { NO_STACK, SiteIndex, type SiteFilters } from '@heapscope/analyzer';
+import { assertFinite, assertFiniteSamples } from '../finite.js';
 
 /** Children of a node kept in its list before the rest go to the hash table. */
 const LIST_LIMIT = 8;
@@ -115,8 +116,9 @@ export class FrameTreeBuilder {
     return node;
   }
 
-  /** Adds the samples of `profile`: each column's values go to its channel. */
+  /** Adds the samples of `profile`: each column's values go to its channel. Refuses values that are not finite. */
   add(profile: HeapProfile, columns: readonly TreeColumn[]): AddResult {
+    assertFiniteSamples(profile, columns.map((c) => c.typeIndex));
     this.index ??= new PairIndex(4096);
     const sites = new SiteIndex(profile, this.filters);
     const frames = sites.frames;
@@ -164,7 +166,9 @@ export class FrameTreeBuilder {
     return { filtered };
   }
 
+  /** The tree. Refuses sums that overflowed (finite values whose sum is not). */
   finish(): FrameTree {
+    for (const column of this.self) for (const v of column) if (!Number.isFinite(v)) assertFinite(v, "a call path's summed value");
     return {
       length: this.parent.length,
       parent: Int32Array.from(this.parent),

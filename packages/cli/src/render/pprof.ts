@@ -25,14 +25,16 @@
  *   own analyses) do — the frames themselves are kept;
  * - comments: where the data came from, and a `heapscope-meta:` JSON comment
  *   with the facts pprof has no field for (sampling model, size kind, dump
- *   sequence), which heapscope's pprof reader restores.
+ *   sequence, how the inputs of a merge were recorded, the inputs'
+ *   warnings), which heapscope's pprof reader restores.
  */
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { Function as PFunction, Line, Location, Mapping as PMapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { EMPTY_STACK, type HeapProfile, type Mapping } from '@heapscope/parser';
-import { isAllocatorFunction, isAllocatorModule } from '@heapscope/analyzer';
+import { isAllocatorFunction, isAllocatorModule, NonFiniteValueError } from '@heapscope/analyzer';
 import { roundPreservingTotal } from './flamegraph-tree.js';
+import { assertFinite, assertFiniteSamples } from '../finite.js';
 
 /**
  * Prefix of the JSON comment with the facts pprof has no field for; the
@@ -41,8 +43,21 @@ import { roundPreservingTotal } from './flamegraph-tree.js';
  */
 export const HEAPSCOPE_META_COMMENT_PREFIX = 'heapscope-meta: ';
 
+/** An int64 holds values in [-2^63, 2^63). */
+const INT64_LIMIT = 2 ** 63;
+
+/**
+ * Throws unless `value` fits an int64 varint. Without this check NaN would
+ * be written as 0, and Infinity would never leave the loops below.
+ */
+function checkInt64(value: number): void {
+  if (value < INT64_LIMIT && value >= -INT64_LIMIT) return;
+  throw new NonFiniteValueError('a pprof value', value, Number.isFinite(value) ? 'beyond the range of an int64' : 'not a finite number');
+}
+
 /** Bytes of a varint of an int64 value (exact for |value| < 2^53; negatives take 10). */
 function varintSize(value: number): number {
+  checkInt64(value);
   if (value < 0) return 10;
   let size = 1;
   while (value >= 0x80) {
@@ -54,6 +69,7 @@ function varintSize(value: number): number {
 
 /** Writes an int64 varint (|value| < 2^53) at `offset`; returns the offset after it. */
 function writeVarint(buffer: Uint8Array, offset: number, value: number): number {
+  checkInt64(value);
   if (value < 0) {
     // Two's complement over 64 bits, as protobuf encodes negative int64.
     let rest = BigInt.asUintN(64, BigInt(value));
@@ -280,9 +296,15 @@ export function encodePprof(profile: HeapProfile, options: PprofOptions = {}): U
   return gzipSync(encodePprofProto(profile, options), { level: options.level ?? 1 });
 }
 
-/** The profile as an uncompressed pprof protocol buffer. */
+/** The profile as an uncompressed pprof protocol buffer. Refuses values that are not finite. */
 export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {}): Uint8Array {
   const p = profile;
+  assertFiniteSamples(p);
+  for (const l of p.samples.labels) {
+    // NaN is an absent label; an infinite one is damage.
+    for (let i = 0; i < l.values.length; i++) if (l.values[i] === Infinity || l.values[i] === -Infinity) assertFinite(l.values[i], `label ${l.key} of sample ${i + 1} of ${p.meta.file}`);
+  }
+  assertFinite(p.meta.sampling.periodBytes, `the sampling period of ${p.meta.file}`);
   const strings = new StringTable();
   const s = (text: string) => strings.dedup(text);
   const { locations, functions, stacks, samples } = p;
@@ -447,6 +469,8 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
         pid: m.pid,
         dumpSeq: m.dumpSeq,
         dumpKind: m.dumpKind,
+        merged: m.merged,
+        warnings: m.warnings,
       }),
   ].map(s);
 

@@ -14,6 +14,7 @@
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import type { SiteFilters } from '@heapscope/analyzer';
 import { FrameTreeBuilder, nodePath, roundPreservingTotal } from './flamegraph-tree.js';
+import { assertFinite } from '../finite.js';
 
 /** speedscope's JSON schema URL, which files must carry as `$schema`. */
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -104,7 +105,7 @@ export function toSpeedscope(profile: HeapProfile, options: { title: string; exp
       name: `${describeSampleType(t)} — ${options.title}`,
       unit: t.unit === 'bytes' ? ('bytes' as const) : ('none' as const),
       startValue: 0,
-      endValue: total,
+      endValue: assertFinite(total, `the total of ${t.type}`),
       samples,
       weights,
     };

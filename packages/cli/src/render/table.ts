@@ -1,7 +1,9 @@
 /**
  * Aligned text tables: numbers right-aligned, the last (name) column left
- * aligned and never truncated.
+ * aligned and never truncated. Cells hold names from the inputs: their
+ * control characters (line breaks too, which would forge a row) are escaped.
  */
+import { escapeName } from '../terminal-text.js';
 
 export interface Column {
   header: string;
@@ -12,6 +14,9 @@ export interface Column {
 export function renderTable(columns: readonly Column[], rows: readonly string[][]): string {
   // A loop, not Math.max(...cells): a table may have millions of rows.
   const widths = columns.map((c) => c.header.length);
+  // Left-aligned columns hold names; the right-aligned ones numbers heapscope formatted.
+  const names = columns.map((c) => c.align === 'left');
+  rows = rows.map((row) => row.map((cell, i) => (names[i] ? escapeName(cell) : cell)));
   for (const row of rows) for (let i = 0; i < widths.length; i++) if (row[i].length > widths[i]) widths[i] = row[i].length;
   const line = (cells: readonly string[]) =>
     cells

@@ -34,7 +34,8 @@
  * - `period_type` space/bytes with `period` > 1 means Poisson sampling with
  *   that period (Go's MemProfileRate); values are not scaled again;
  * - a `heapscope-meta: {…}` comment (written by heapscope) restores the
- *   original sampling, size kind and dump facts.
+ *   original sampling, size kind and dump facts, how the inputs of a merge
+ *   were recorded, and the warnings of the profile written.
  *
  * The pprof-format decoder accepts truncated and corrupt buffers without a
  * word, so the structure is checked first (pprof-wire.ts), and every index
@@ -43,9 +44,9 @@
 import { Profile as PprofProfile } from 'pprof-format';
 import type { Head, ParseContext, SnapshotImporter } from './importer.js';
 import type { Input } from '../input/source.js';
-import { ParseError } from '../errors.js';
+import { ParseError, warningsFrom } from '../errors.js';
 import { ProfileBuilder } from '../model/builder.js';
-import type { ProfileMeta, Sampling, SizeKind, ValueType } from '../model/profile.js';
+import { mergedInputsFrom, type ProfileMeta, type Sampling, type SizeKind, type ValueType } from '../model/profile.js';
 import { parseDumpName } from './dump-name.js';
 import { checkProfileWire, sniffProfileWire, stripForeignFields, WireError } from './pprof-wire.js';
 
@@ -64,6 +65,10 @@ export interface HeapscopeMetaComment {
   pid?: number;
   dumpSeq?: number;
   dumpKind?: string;
+  /** How the inputs of a merge were recorded (checked with `mergedInputsFrom`). */
+  merged?: unknown;
+  /** The warnings of the profile written (checked with `warningsFrom`). */
+  warnings?: unknown;
 }
 
 /** Label keys read as the thread of a sample, and as its name. */
@@ -179,8 +184,13 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
     // pprof stores the address to look up (heapscope subtracts 1 from return
     // addresses when it writes pprof, as pprof's own legacy parser does).
     returnAddresses: false,
+    merged: written.merged === undefined ? undefined : mergedInputsFrom(written.merged),
     warnings: [],
   };
+  if (written.merged !== undefined && meta.merged === undefined) ctx.warn('the heapscope-meta comment describes the merged inputs in a form not understood; ignored');
+  const writtenWarnings = written.warnings === undefined ? [] : warningsFrom(written.warnings);
+  if (writtenWarnings) ctx.warnings.addAll(writtenWarnings);
+  else ctx.warn('the heapscope-meta comment lists warnings in a form not understood; ignored');
 
   // Numeric label keys, in order of first appearance, with their units.
   const labelKeys: { key: string; unit: string }[] = [];

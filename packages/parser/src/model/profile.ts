@@ -127,6 +127,54 @@ export interface Sampling {
  */
 export type SizeKind = 'exact' | 'average-requested' | 'average-usable';
 
+/**
+ * How the inputs of a profile summed from several (`merge`, `convert` or
+ * `flamegraph` of several inputs, `diff`) were recorded: the distinct
+ * values of each fact, in the order first seen. A merged input brings the
+ * facts of its own inputs, so a merge of merges says what a single merge of
+ * all the inputs would.
+ */
+export interface MergedInputs {
+  /** Number of inputs summed (a merged input counts its inputs). */
+  count: number;
+  /** Formats with their variants (`jemalloc heap_v2`). */
+  formats: string[];
+  samplings: Sampling[];
+  sizeKinds: SizeKind[];
+  /** Process ids, of the inputs that have one. */
+  pids: number[];
+}
+
+const SAMPLING_MODELS: readonly string[] = ['poisson', 'uniform', 'none'];
+const SIZE_KINDS: readonly string[] = ['exact', 'average-requested', 'average-usable'];
+
+/**
+ * `value` (parsed from a file: heapscope's pprof comment) as
+ * {@link MergedInputs}, or undefined when it is not one — every field is
+ * checked, so a crafted file cannot hand analyses a malformed object.
+ */
+export function mergedInputsFrom(value: unknown): MergedInputs | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const list = <T>(x: unknown, ok: (item: unknown) => boolean): T[] | undefined => (Array.isArray(x) && x.every(ok) ? (x as T[]) : undefined);
+  const count = v.count;
+  const formats = list<string>(v.formats, (f) => typeof f === 'string');
+  const samplings = list<Sampling>(v.samplings, (s) => {
+    const x = s as Record<string, unknown> | null;
+    return typeof x === 'object' && x !== null && SAMPLING_MODELS.includes(x.model as string) && typeof x.periodBytes === 'number' && Number.isFinite(x.periodBytes) && x.periodBytes >= 0;
+  });
+  const sizeKinds = list<SizeKind>(v.sizeKinds, (k) => SIZE_KINDS.includes(k as string));
+  const pids = list<number>(v.pids, (p) => Number.isSafeInteger(p));
+  if (!Number.isSafeInteger(count) || (count as number) < 1 || !formats || !samplings || !sizeKinds || !pids) return undefined;
+  return {
+    count: count as number,
+    formats,
+    samplings: samplings.map((s) => ({ model: s.model, periodBytes: s.periodBytes })),
+    sizeKinds,
+    pids,
+  };
+}
+
 /** Facts about where a profile came from. */
 export interface ProfileMeta {
   /** Importer id (`jemalloc`, `gperftools`, …). */
@@ -147,6 +195,8 @@ export interface ProfileMeta {
   sizeKind: SizeKind;
   /** Frames are return addresses, so symbolizers look up caller frames at address − 1. */
   returnAddresses: boolean;
+  /** Set when the profile is a sum of several inputs: how they were recorded. */
+  merged?: MergedInputs;
   warnings: Warning[];
 }
 

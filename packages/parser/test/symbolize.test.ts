@@ -335,34 +335,28 @@ describe.skipIf(!canBuild)(canBuild ? 'symbolize binaries built with gcc' : `sym
       throw new Error('no two adjacent functions in the test binary');
     };
 
-    it('jeprof rule: a leaf is looked up as is, a caller at address − 1', async () => {
+    it('looks up every frame of a return-address profile at address − 1, the leaf included', async () => {
       const { before, after } = adjacent();
       const boundary = APP_BIAS + BigInt(after.address);
       const other = APP_BIAS + BigInt(symbol(app, 'main').address + 1);
       const mapping = execMapping(app, APP_BIAS);
 
+      // At the leaf: the return address of a call that ends `before`.
       const asLeaf = await symbolize(profileOf([mapping], [[boundary, other]]), none);
-      expect(names(framesAt(asLeaf.profile, boundary))).toEqual([after.name]);
-      expect(asLeaf.report.callerLocations).toBe(1); // `other`
+      expect(names(framesAt(asLeaf.profile, boundary))).toEqual([before.name]);
+      expect(asLeaf.report.returnAddressLocations).toBe(2);
 
       const asCaller = await symbolize(profileOf([mapping], [[other, boundary]]), none);
       expect(names(framesAt(asCaller.profile, boundary))).toEqual([before.name]);
-
-      // A leaf in one stack and a caller in another: one location, looked up as a caller.
-      const both = await symbolize(profileOf([mapping], [[boundary], [other, boundary]]), none);
-      expect(names(framesAt(both.profile, boundary))).toEqual([before.name]);
-      expect(both.report.mixedRoleLocations).toBe(1);
     });
 
-    it('pprof rule subtracts 1 everywhere; profiles of plain addresses subtract nothing', async () => {
-      const { before, after } = adjacent();
+    it('looks up the addresses of a profile of plain addresses as they are', async () => {
+      const { after } = adjacent();
       const boundary = APP_BIAS + BigInt(after.address);
       const mapping = execMapping(app, APP_BIAS);
-      const pprof = await symbolize(profileOf([mapping], [[boundary]]), { ...none, returnAddressRule: 'pprof' });
-      expect(names(framesAt(pprof.profile, boundary))).toEqual([before.name]);
       const plain = await symbolize(profileOf([mapping], [[APP_BIAS, boundary]], false), none);
       expect(names(framesAt(plain.profile, boundary))).toEqual([after.name]);
-      expect(plain.report.callerLocations).toBe(0);
+      expect(plain.report.returnAddressLocations).toBe(0);
     });
   });
 

@@ -13,7 +13,6 @@ export {
   type BinaryReport,
   type ExternalMode,
   type DemangleMode,
-  type ReturnAddressRule,
 } from './symbolizer.js';
 export type { RejectedFile } from './binary-locator.js';
 export type { TranslationRule } from './address-translation.js';

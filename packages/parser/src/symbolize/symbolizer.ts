@@ -5,8 +5,8 @@
  *
  * Reads: the profile's mappings and locations (model/profile.ts), ELF files
  * (elf-file.ts, symbol-table.ts; System V gABI), the output of addr2line /
- * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`). The
- * return-address rule is FORMATS.md §2, "Return addresses".
+ * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`). Which
+ * addresses are return addresses, importer by importer: docs/symbolization.md.
  *
  * Never drops: a location that cannot be resolved keeps no lines (the
  * display layer shows it as `module+0xoffset`), and the report says why.
@@ -50,14 +50,6 @@ export type ExternalMode = 'auto' | 'none' | ExternalSymbolizerName;
 /** Which demangler turns C++ linkage names into display names; `auto`: c++filt, else llvm-cxxfilt. */
 export type DemangleMode = 'auto' | 'none' | DemanglerName;
 
-/**
- * For profiles whose frames are return addresses (`meta.returnAddresses`):
- * `jeprof` looks up callers at address − 1 and leaves leaves unchanged
- * (jeprof's `FixCallerAddresses`); `pprof` subtracts 1 from every frame
- * (google/pprof's legacy heap parser). FORMATS.md §2.
- */
-export type ReturnAddressRule = 'jeprof' | 'pprof';
-
 /** Options of one {@link symbolize} call. */
 export interface SymbolizeOptions {
   /**
@@ -71,8 +63,6 @@ export interface SymbolizeOptions {
   external?: ExternalMode;
   /** Default `auto`. */
   demangle?: DemangleMode;
-  /** Default `jeprof`. Ignored unless the profile's frames are return addresses. */
-  returnAddressRule?: ReturnAddressRule;
   /** Where separate debug files live by build id (`DIR/.build-id/xx/yyyy.debug`). Default `['/usr/lib/debug']`. */
   debugDirs?: readonly string[];
   /**
@@ -143,14 +133,12 @@ export interface SymbolizeReport {
   pseudoLocations: number;
   /** Locations that already had lines and were kept. */
   keptLocations: number;
-  /** Locations looked up at address − 1 (callers under the return-address rule). */
-  callerLocations: number;
   /**
-   * Locations that are a sample's leaf in one stack and a caller in another.
-   * The model gives a location one set of lines, so these are looked up as
-   * callers (address − 1) under the `jeprof` rule.
+   * Locations looked up at address − 1: every location looked up in a
+   * profile whose frames are return addresses (`meta.returnAddresses`),
+   * none otherwise.
    */
-  mixedRoleLocations: number;
+  returnAddressLocations: number;
   /**
    * True when the profile has no mappings and `symbolPaths` names exactly one
    * file: every address was taken as a virtual address of that file.
@@ -347,15 +335,18 @@ export class Symbolizer {
       unmappedLocations: 0,
       pseudoLocations: 0,
       keptLocations: 0,
-      callerLocations: 0,
-      mixedRoleLocations: 0,
+      returnAddressLocations: 0,
       noMappingsRule: false,
       demangler: null,
       demanglerError: null,
       symbolPathErrors: [],
     };
     const locations = profile.locations;
-    const minusOne = this.returnAddressRoles(profile, options.returnAddressRule ?? 'jeprof', report);
+    // Every frame of a heap backtrace, the leaf included, is a return address:
+    // the call instruction ends just before it, and the code at the address
+    // itself may belong to another line, inlined function or even function
+    // (a call to a noreturn function ends its caller). docs/symbolization.md.
+    const minusOne = profile.meta.returnAddresses;
     const entries = await this.classifySymbolPaths(options.symbolPaths ?? [], report);
     const fileEntries = entries.filter((e) => e.kind === 'file');
     const mappings = profile.mappings;
@@ -393,6 +384,7 @@ export class Symbolizer {
       else groups[groupOfMapping[m]].locations.push(l);
     }
     const work = (single ? [single] : groups).filter((g) => g.locations.length > 0);
+    if (minusOne) for (const g of work) report.returnAddressLocations += g.locations.length;
 
     // Resolve each binary's locations to raw frames.
     const framesOfLocation = new Array<RawFrame[] | undefined>(locations.length);
@@ -466,38 +458,6 @@ export class Symbolizer {
     return profile.with({ strings: table.strings, functions: { ...f, name: names } });
   }
 
-  /**
-   * Which locations are looked up at address − 1. Under the `jeprof` rule a
-   * location is a caller when it is the location of a stack that is some
-   * stack's parent; a location only ever at a sample's leaf is looked up as
-   * is (it is where the allocator was when it took the backtrace).
-   */
-  private returnAddressRoles(profile: HeapProfile, rule: ReturnAddressRule, report: SymbolizeReport): Uint8Array {
-    const n = profile.locations.length;
-    const minusOne = new Uint8Array(n);
-    if (!profile.meta.returnAddresses) return minusOne;
-    if (rule === 'pprof') {
-      minusOne.fill(1);
-      report.callerLocations = n;
-      return minusOne;
-    }
-    const { parent, location } = profile.stacks;
-    for (let s = 1; s < profile.stacks.length; s++) {
-      const p = parent[s];
-      if (p > 0) minusOne[location[p]] = 1;
-    }
-    const leaf = new Uint8Array(n);
-    const stack = profile.samples.stack;
-    for (let i = 0; i < stack.length; i++) {
-      if (stack[i] > 0) leaf[location[stack[i]]] = 1;
-    }
-    for (let l = 0; l < n; l++) {
-      report.callerLocations += minusOne[l];
-      if (minusOne[l] === 1 && leaf[l] === 1) report.mixedRoleLocations++;
-    }
-    return minusOne;
-  }
-
   private async classifySymbolPaths(paths: readonly string[], report: SymbolizeReport): Promise<SymbolPathEntry[]> {
     const entries: SymbolPathEntry[] = [];
     for (const path of paths) {
@@ -527,7 +487,7 @@ export class Symbolizer {
       entries: readonly SymbolPathEntry[];
       debugDirs: readonly string[];
       external: ExternalMode;
-      minusOne: Uint8Array;
+      minusOne: boolean;
       framesOfLocation: (RawFrame[] | undefined)[];
       single: boolean;
       /** Filled in: the build id of the binary found for a mapping. */
@@ -580,7 +540,7 @@ export class Symbolizer {
       const t = translate(locs.mapping[l]);
       rules.add(t.rule);
       let address = toNumber(locs.addressHi[l], locs.addressLo[l]);
-      if (ctx.minusOne[l] === 1) address -= 1;
+      if (ctx.minusOne) address -= 1;
       const v = address > 0 ? t.toFileAddress(address) : NaN;
       fileAddress[k] = v;
       if (!Number.isNaN(v)) wanted.add(v);

@@ -94,14 +94,14 @@ describe('heapscope convert', () => {
     const r = await runCli(['convert', '--to', 'collapsed', '--symbols', WORKLOAD, JEMALLOC]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toContain('_start;__libc_start_main;__libc_start_call_main;main;leak_site 5242880');
+    expect(lines).toContain('_start;__libc_start_main_impl;__libc_start_call_main;main;leak_site 5242880');
     const sum = lines.reduce((s, line) => s + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
     expect(sum).toBe(9063232);
     expect(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(lines.length);
     expect([...lines].sort()).toEqual(lines);
     // Another sample type, and filters.
     const objects = await runCli(['convert', '--to', 'collapsed', '-t', 'inuse_objects', '--focus', 'leak_site', '--symbols', WORKLOAD, JEMALLOC]);
-    expect(objects.stdout).toBe('_start;__libc_start_main;__libc_start_call_main;main;leak_site 1280\n');
+    expect(objects.stdout).toBe('_start;__libc_start_main_impl;__libc_start_call_main;main;leak_site 1280\n');
     const hidden = await runCli(['convert', '--to', 'collapsed', '--hide', '^__libc|^_start$', '--focus', 'leak_site', '--symbols', WORKLOAD, JEMALLOC]);
     expect(hidden.stdout).toBe('main;leak_site 5242880\n');
   });
@@ -136,7 +136,7 @@ describe('heapscope convert', () => {
     const inuse = file.profiles[3];
     const frames = file.shared.frames as { name: string; file?: string }[];
     const leak = inuse.samples.findIndex((s: number[]) => frames[s[s.length - 1]].name === 'leak_site');
-    expect(inuse.samples[leak].map((f: number) => frames[f].name)).toEqual(['_start', '__libc_start_main', '__libc_start_call_main', 'main', 'leak_site']);
+    expect(inuse.samples[leak].map((f: number) => frames[f].name)).toEqual(['_start', '__libc_start_main_impl', '__libc_start_call_main', 'main', 'leak_site']);
     expect(inuse.weights[leak]).toBe(5242880);
     expect(frames[inuse.samples[leak][4]].file).toMatch(/workload\.c$/);
   });

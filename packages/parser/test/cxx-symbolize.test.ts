@@ -7,6 +7,7 @@
  * addresses, agrees with every leaf. Skipped, saying so, without addr2line.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, symbolize, type HeapProfile } from '@heapscope/parser';
@@ -26,6 +27,20 @@ function have(command: string): boolean {
   }
 }
 const HAVE_ADDR2LINE = have('addr2line');
+
+/**
+ * Whether this machine's glibc is the one the dumps were made with
+ * (fixtures/cxx/README.md records its Debian version): the dumps give libc's
+ * path, not its build id, so its frames name the right code only then.
+ */
+const SAME_GLIBC = (() => {
+  const recorded = /glibc (\S+),/.exec(readFileSync(join(FIXTURES, 'cxx', 'README.md'), 'utf8'))?.[1];
+  try {
+    return recorded !== undefined && execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'libc6'], { encoding: 'utf8' }) === recorded;
+  } catch {
+    return false;
+  }
+})();
 const TOOLS = (['llvm-symbolizer', 'addr2line'] as const).filter(have);
 
 /** The function names of a location, innermost (inlined) first. */
@@ -67,7 +82,7 @@ async function sites(path: string, external: 'llvm-symbolizer' | 'addr2line'): P
   return out;
 }
 
-describe('C++ fixture: the leaf frame', () => {
+describe('C++ fixture symbolization', () => {
   for (const tool of TOOLS) {
     it(`names every call site alike in the gperftools and the jemalloc dump (${tool})`, async () => {
       const fromGperftools = await sites(GPERFTOOLS, tool);
@@ -127,5 +142,62 @@ describe('C++ fixture: the leaf frame', () => {
       compared++;
     }
     expect(compared).toBeGreaterThan(15);
+  });
+
+  it.skipIf(TOOLS.length < 2)(`names every location of our binaries alike with llvm-symbolizer and addr2line${TOOLS.length < 2 ? ' (skipped: needs both)' : ''}`, async () => {
+    const p = await loadSnapshot(GPERFTOOLS);
+    const frames = async (external: 'llvm-symbolizer' | 'addr2line') => {
+      const { profile } = await symbolize(p, { symbolPaths: [BIN], external });
+      return Array.from({ length: profile.locations.length }, (_, l) => namesOf(profile, l));
+    };
+    const llvm = await frames('llvm-symbolizer');
+    const binutils = await frames('addr2line');
+    let compared = 0;
+    let fewer = 0;
+    for (let l = 0; l < p.locations.length; l++) {
+      const mapping = p.mappings[p.locations.mapping[l]];
+      if (!mapping || !mapping.path.startsWith(BIN)) continue;
+      const [a, b] = [llvm[l], binutils[l]];
+      if (b.length < a.length) {
+        // binutils lost an inlined frame whose DWARF name it did not find (a lambda's).
+        fewer++;
+        continue;
+      }
+      // `??`: binutils had no name for an inlined member of a class in an anonymous namespace.
+      expect(b.map((n, k) => (n === '??' ? a[k] : n)), p.addressHex(l)).toEqual(a);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(30);
+    expect(fewer).toBeLessThanOrEqual(2);
+    // The function itself gets its linkage name (the ELF symbol's) from both,
+    // where DWARF only has the bare name `grow` (a class in an anonymous namespace).
+    for (const names of [llvm, binutils]) {
+      expect(names.some((f) => f[f.length - 1] === 'hs::(anonymous namespace)::Polygon::grow(int)')).toBe(true);
+      expect(names.some((f) => f[f.length - 1] === 'grow')).toBe(false);
+    }
+    // Inlined frames keep the linkage names DWARF has: two classes' allocate stay apart.
+    for (const names of [llvm, binutils]) {
+      const inner = new Set(names.map((f) => f[0]));
+      expect(inner).toContain('std::__new_allocator<hs::Small>::allocate(unsigned long, void const*)');
+      expect(inner).toContain('std::__new_allocator<hs::Large>::allocate(unsigned long, void const*)');
+    }
+  });
+
+  it.skipIf(!SAME_GLIBC)(`names glibc stdio frames once each: no alias pairs in the report_site stack${SAME_GLIBC ? '' : ' (skipped: this glibc is not the one the dumps were made with)'}`, async () => {
+    for (const dump of [GPERFTOOLS, JEMALLOC]) {
+      const { profile: p } = await symbolize(await loadSnapshot(dump), { symbolPaths: [BIN] });
+      const stacks = [];
+      for (let i = 0; i < p.samples.length; i++) {
+        const names = p.stackLocations(p.samples.stack[i]).flatMap((l) => namesOf(p, l));
+        if (names.includes('hs::report_site(hs::Kept&)') && names.some((n) => n.includes('doalloc'))) stacks.push(names);
+      }
+      expect(stacks, dump).toHaveLength(1);
+      const names = stacks[0];
+      // One frame per function: glibc's DWARF gave `__GI__IO_doallocbuf` in `_IO_doallocbuf`.
+      expect(names).toContain('_IO_doallocbuf');
+      expect(names.filter((n) => /^(__GI_)?_IO_doallocbuf$/.test(n))).toHaveLength(1);
+      expect(names.filter((n) => /_IO_(new_)?file_xsputn$/.test(n))).toHaveLength(1);
+      names.forEach((n, k) => expect(n === names[k + 1], `${n} twice in a row`).toBe(false));
+    }
   });
 });

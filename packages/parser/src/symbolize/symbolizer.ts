@@ -38,7 +38,7 @@ import {
   type ToolName,
 } from './external-tools.js';
 import { ElfSymbolTable, readElfSymbols } from './symbol-table.js';
-import { merge } from './reconcile.js';
+import { merge, nameByAddress } from './reconcile.js';
 import { SymbolDiskCache } from './disk-cache.js';
 
 /**
@@ -610,7 +610,8 @@ export class Symbolizer {
           const run = t === 'addr2line' ? runAddr2line : runLlvmSymbolizer;
           this.stats.externalRuns++;
           const answers = await run(command, binary.debugFile as string, todo, this.timeoutMs);
-          for (let i = 0; i < todo.length; i++) cache.set(todo[i], merge(answers[i], binary.fromSymbols(todo[i])));
+          const symbols = binary.symbols as ElfSymbolTable;
+          for (let i = 0; i < todo.length; i++) cache.set(todo[i], nameByAddress(merge(answers[i], binary.fromSymbols(todo[i])), symbols, todo[i]));
           if (disk) await disk.store(binary.buildId, t, cache);
         } catch (error) {
           const message = (error as Error).message;

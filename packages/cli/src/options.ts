@@ -19,6 +19,7 @@ export interface InputOptions {
   symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
+  keepBadFrames?: boolean;
   sizeArg?: string;
   allocEvent?: string;
   freeEvent?: string;
@@ -61,6 +62,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
     .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--keep-bad-frames', 'keep stack frames outside every executable mapping (broken frame-pointer unwinding), which are cut by default')
     .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
     .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
     .option('--free-event <regex>', 'perf records: events (group:name) that free')
@@ -130,6 +132,7 @@ export async function loadInputs(
         inputFormat: o.inputFormat,
         lenient: o.lenient,
         maxStacks: o.maxStacks,
+        keepBadFrames: o.keepBadFrames,
         stdin: io.stdin,
         windows: extra.windows,
         // Importer-specific options (perf script).

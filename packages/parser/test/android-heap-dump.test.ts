@@ -87,6 +87,7 @@ z 0  sz      400  num    1  bt 0000007fe9183a2c 0000007fe9200510
 z 1  sz      100  num   13  bt 0000007fe9183a2c
 MAPS
 7fe9181000-7fe91a2000 r-xp 00000000 fd:00 2345                           /system/lib64/libc.so
+7fe91f0000-7fe9210000 r-xp 00000000 fd:00 2346                           /system/lib64/libutils.so
 END
 `;
     const p = await parseText(dump);

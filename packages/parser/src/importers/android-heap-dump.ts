@@ -63,6 +63,7 @@ import { PairIndex } from '../model/pair-index.js';
 import { INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { MapsReader } from './maps.js';
+import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader } from './hex-frames.js';
 
 const HEADER = /^Android Native Heap Dump v1\.(\d+)\s*$/;
@@ -358,7 +359,7 @@ class HeapDumpReader {
     const version = this.version >= 0 ? `v1.${this.version}` : 'v1.?';
     b.meta.variant = this.fingerprint !== null ? `${version}, build ${this.fingerprint}` : version;
     b.meta.warnings = ctx.warningList();
-    const profile = b.finish();
+    const profile = cutFramesOutsideCode(b.finish(), ctx);
     return this.frameInfo.size > 0 ? withLocationLines(profile, (l) => this.frameInfo.get(l)) : profile;
   }
 }

@@ -12,6 +12,8 @@ export interface Sink {
   write(chunk: string | Uint8Array): unknown;
   /** True when it is a terminal. */
   isTTY?: boolean;
+  /** A terminal's width in characters, when known. */
+  columns?: number;
 }
 
 /** What the CLI reads from and writes to. */
@@ -94,6 +96,21 @@ export class ReportOutput {
   write(chunk: string | Uint8Array): void {
     if (this.path === undefined) this.io.stdout.write(chunk);
     else this.parts.push(chunk);
+  }
+
+  /**
+   * Writes a text report. On a terminal of known width, a line longer than
+   * the terminal (a long C++ name) is cut to its width and ends in `…`,
+   * rather than wrapping into the next row; files, pipes and JSON get every
+   * line whole.
+   */
+  writeText(text: string): void {
+    const width = this.io.stdout.columns;
+    if (!this.isTerminal || width === undefined || !(width > 1)) {
+      this.write(text);
+      return;
+    }
+    this.write(text.replace(/^.*$/gm, (line) => ([...line].length > width ? `${[...line].slice(0, width - 1).join('')}…` : line)));
   }
 
   /** Writes the buffered report to `-o FILE` (no-op for stdout). */

@@ -73,11 +73,8 @@ Examples:
       if (options.lifetimes && report.source !== 'trace') throw new UsageError('--lifetimes needs an event trace: dumps do not record when blocks are freed');
       if (options.lifetimes && report.lifetimes === null) throw new UsageError('--lifetimes: this trace does not record pointers, so frees (and lifetimes) are unknown');
       const out = new ReportOutput(io, options.output);
-      out.write(
-        options.format === 'json'
-          ? `${JSON.stringify({ ...report, warnings: [...inputWarnings(loaded), ...warnings] }, null, 2)}\n`
-          : renderChurn(report, { lifetimes: options.lifetimes === true, filtered: hasStackFilters(options), seriesBy: order.by }),
-      );
+      if (options.format === 'json') out.write(`${JSON.stringify({ ...report, warnings: [...inputWarnings(loaded), ...warnings] }, null, 2)}\n`);
+      else out.writeText(renderChurn(report, { lifetimes: options.lifetimes === true, filtered: hasStackFilters(options), seriesBy: order.by }));
       await out.close();
     });
 }

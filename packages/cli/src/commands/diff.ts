@@ -44,7 +44,8 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, null, 2)}\n` : renderTop(report, [`${input} − ${base}`]));
+      if (options.format === 'json') out.write(`${JSON.stringify({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, null, 2)}\n`);
+      else out.writeText(renderTop(report, [`${input} − ${base}`]));
       await out.close();
     });
 }

@@ -48,7 +48,8 @@ Examples:
       const report = growthOfPoints(points, growthOptions);
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings }, null, 2)}\n` : renderGrowth(shown, how));
+      if (options.format === 'json') out.write(`${JSON.stringify({ ...shown, warnings }, null, 2)}\n`);
+      else out.writeText(renderGrowth(shown, how));
       await out.close();
       if (options.failOnGrowth !== undefined) {
         const over = report.rows.filter((r) => r.delta > options.failOnGrowth! && !r.withinNoise);

@@ -38,7 +38,7 @@ Example:
       else {
         const when = `event ${formatCount(peak.event)} of ${formatCount(loaded.trace.report.events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
         out.write(`peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n`);
-        out.write(renderTop(report, [`${trace} at its peak`]));
+        out.writeText(renderTop(report, [`${trace} at its peak`]));
       }
       await out.close();
     });

@@ -45,7 +45,8 @@ Examples:
       if (!breakdown) report.sites = [];
       const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...shown, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderSizes(shown));
+      if (options.format === 'json') out.write(`${JSON.stringify({ ...shown, warnings: inputWarnings(loaded) }, null, 2)}\n`);
+      else out.writeText(renderSizes(shown));
       await out.close();
     });
 }

@@ -47,7 +47,8 @@ Examples:
         limit: options.nodeCount,
       });
       const out = new ReportOutput(io, options.output);
-      out.write(options.format === 'json' ? `${JSON.stringify({ ...report, warnings: inputWarnings(loaded) }, null, 2)}\n` : renderTop(report, inputs));
+      if (options.format === 'json') out.write(`${JSON.stringify({ ...report, warnings: inputWarnings(loaded) }, null, 2)}\n`);
+      else out.writeText(renderTop(report, inputs));
       await out.close();
     });
 }

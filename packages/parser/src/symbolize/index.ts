@@ -31,3 +31,4 @@ export {
 } from './elf-file.js';
 export { readElfSymbols, ElfSymbolTable } from './symbol-table.js';
 export { SymbolDiskCache, defaultCacheDir } from './disk-cache.js';
+export { shortNames, withFunctionNames } from './short-names.js';

@@ -135,36 +135,33 @@ function shorten(name: string, keep: Keep): string {
  * distinct names never share a short name.
  */
 export function shortNames(names: Iterable<string>): Map<string, string> {
-  const distinct = [...new Set(names)];
   const out = new Map<string, string>();
-  const byShort = new Map<string, string[]>();
-  for (const name of distinct) {
-    const s = shorten(name, Keep.Short);
-    const list = byShort.get(s);
-    if (list) list.push(name);
-    else byShort.set(s, [name]);
-  }
   const taken = new Set<string>();
   const later: string[] = [];
-  for (const [s, list] of byShort) {
+  for (const [s, list] of groupBy(new Set(names), (name) => shorten(name, Keep.Short))) {
     if (list.length === 1) {
       out.set(list[0], s);
       taken.add(s);
     } else later.push(...list);
   }
   // Colliding names keep their template arguments, then, if they still collide, everything.
-  const byTemplates = new Map<string, string[]>();
-  for (const name of later) {
-    const s = shorten(name, Keep.Templates);
-    const list = byTemplates.get(s);
-    if (list) list.push(name);
-    else byTemplates.set(s, [name]);
-  }
-  for (const [s, list] of byTemplates) {
+  for (const [s, list] of groupBy(later, (name) => shorten(name, Keep.Templates))) {
     const unique = list.length === 1 && !taken.has(s);
     for (const name of list) out.set(name, unique ? s : name);
   }
   return out;
+}
+
+/** `names` grouped by `key`, in order of first appearance. */
+function groupBy(names: Iterable<string>, key: (name: string) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const k = key(name);
+    const list = groups.get(k);
+    if (list) list.push(name);
+    else groups.set(k, [name]);
+  }
+  return groups;
 }
 
 /** `profile` with its function names replaced by `names` (from {@link shortNames}); system names stay. */

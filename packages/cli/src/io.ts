@@ -11,6 +11,8 @@ export interface Sink {
   write(chunk: string | Uint8Array): unknown;
   /** True when it is a terminal. */
   isTTY?: boolean;
+  /** A terminal's width in characters, when known. */
+  columns?: number;
 }
 
 /** What the CLI reads from and writes to. */
@@ -66,12 +68,23 @@ export class ReportOutput {
   /**
    * Writes a report: as JSON with `--format json`, else as the text
    * `renderText` makes of it, with control characters from names escaped
-   * (JSON escapes them its own way).
-   * Either way a number in it that is not finite is refused first.
+   * (JSON escapes them its own way). On a terminal of known width, a text
+   * line longer than the terminal (a long C++ name) is cut to its width and
+   * ends in `…`, rather than wrapping into the next row; files, pipes and
+   * JSON get every line whole. Either way a number in the report that is not
+   * finite is refused first.
    */
   writeReport(report: object, format: 'text' | 'json', renderText: () => string): void {
     assertFiniteReport(report);
-    this.write(format === 'json' ? `${jsonText(report, 2)}\n` : escapeText(renderText()));
+    if (format === 'json') this.write(`${jsonText(report, 2)}\n`);
+    else this.write(this.fitToTerminal(escapeText(renderText())));
+  }
+
+  /** `text` with every line cut to the terminal's width, when the report lands on a terminal of known width. */
+  private fitToTerminal(text: string): string {
+    const width = this.io.stdout.columns;
+    if (!this.isTerminal || width === undefined || !(width > 1)) return text;
+    return text.replace(/^.*$/gm, (line) => ([...line].length > width ? `${[...line].slice(0, width - 1).join('')}…` : line));
   }
 
   /** Writes the buffered report to `-o FILE` (no-op for stdout). */

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { formatWarning, importers, type MergedInputs, type Symbolizer, type Warning } from '@heapscope/parser';
 import { GROUP_BY, loadInput, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
-import { symbolizeAll } from './symbols.js';
+import { shortenAll, symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
 import { rawSink } from './terminal-text.js';
 
@@ -20,6 +20,8 @@ export interface InputOptions {
   symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
+  keepBadFrames?: boolean;
+  shortNames?: boolean;
   sizeArg?: string;
   allocEvent?: string;
   freeEvent?: string;
@@ -60,8 +62,10 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
     .option('--no-symbolize', 'do not symbolize addresses')
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
+    .option('--short-names', 'C++ function names without argument lists, template arguments and return types (distinct functions stay distinct)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
     .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--keep-bad-frames', 'keep stack frames outside every executable mapping (broken frame-pointer unwinding), which are cut by default')
     .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
     .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
     .option('--free-event <regex>', 'perf records: events (group:name) that free')
@@ -132,6 +136,7 @@ export async function loadInputs(
         inputFormat: o.inputFormat,
         lenient: o.lenient,
         maxStacks: o.maxStacks,
+        keepBadFrames: o.keepBadFrames,
         stdin: io.stdin,
         windows: extra.windows,
         // Importer-specific options (perf script).
@@ -146,6 +151,7 @@ export async function loadInputs(
     progress.done();
   }
   const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache, extra.symbolizer) : loaded;
+  if (o.shortNames) shortenAll(symbolized);
   for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
   return symbolized;
 }

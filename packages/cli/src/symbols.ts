@@ -3,7 +3,7 @@
  * series of dumps of one process parses each binary once. What could not be
  * symbolized becomes a warning on the profile (shown on stderr and in JSON).
  */
-import { Symbolizer, WarningCollector, defaultCacheDir, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
+import { Symbolizer, WarningCollector, defaultCacheDir, shortNames, withFunctionNames, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
 import type { LoadedInput } from '@heapscope/analyzer';
 
 /** The CLI's symbolizer, with or without the persistent symbol cache. */
@@ -29,17 +29,35 @@ export async function symbolizeAll(
     warnings.addAll(symbolized.meta.warnings);
     for (const message of reportWarnings(report)) warnings.add(message);
     const profile = symbolized.with({ meta: { ...symbolized.meta, warnings: warnings.list() } });
-    // Peak and snapshot profiles share the trace profile's stacks: give them its symbols.
-    const adopt = (p: HeapProfile) => p.with({ strings: profile.strings, functions: profile.functions, locations: profile.locations, meta: profile.meta });
-    const trace = input.trace && {
-      ...input.trace,
-      profile,
-      peakProfile: adopt(input.trace.peakProfile),
-      snapshots: input.trace.snapshots.map((s) => ({ ...s, profile: adopt(s.profile) })),
-    };
-    out.push({ profile, trace });
+    out.push({ profile, trace: input.trace && adoptNames(input.trace, profile) });
   }
   return out;
+}
+
+/** A trace's peak and snapshot profiles share its stacks: they get the profile's names too. */
+function adoptNames(trace: NonNullable<LoadedInput['trace']>, profile: HeapProfile): NonNullable<LoadedInput['trace']> {
+  const adopt = (p: HeapProfile) => p.with({ strings: profile.strings, functions: profile.functions, locations: profile.locations, meta: profile.meta });
+  return { ...trace, profile, peakProfile: adopt(trace.peakProfile), snapshots: trace.snapshots.map((s) => ({ ...s, profile: adopt(s.profile) })) };
+}
+
+/**
+ * `--short-names`, in place: every input's function names shortened by one
+ * mapping chosen over all inputs' names, so that a function keeps one short
+ * name in every input (growth and diff match sites by name).
+ */
+export function shortenAll(inputs: LoadedInput[]): void {
+  const all: string[] = [];
+  for (const input of inputs) {
+    if (input.stats) continue;
+    const { functions, strings } = input.profile;
+    for (let f = 0; f < functions.length; f++) all.push(strings[functions.name[f]]);
+  }
+  const names = shortNames(all);
+  inputs.forEach((input, i) => {
+    if (input.stats) return;
+    const profile = withFunctionNames(input.profile, names);
+    inputs[i] = { ...input, profile, trace: input.trace && adoptNames(input.trace, profile) };
+  });
 }
 
 /** One line per binary that could not be used, and per unusable `--symbols` path. */

@@ -15,6 +15,8 @@ import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
+import { HAVE_GO, goEnv } from '../../parser/test/helpers/reference-tools.js';
+import { execFileSync } from 'node:child_process';
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-convert-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -94,14 +96,14 @@ describe('heapscope convert', () => {
     const r = await runCli(['convert', '--to', 'collapsed', '--symbols', WORKLOAD, JEMALLOC]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toContain('_start;__libc_start_main;__libc_start_call_main;main;leak_site 5242880');
+    expect(lines).toContain('_start;__libc_start_main_impl;__libc_start_call_main;main;leak_site 5242880');
     const sum = lines.reduce((s, line) => s + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
     expect(sum).toBe(9063232);
     expect(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(lines.length);
     expect([...lines].sort()).toEqual(lines);
     // Another sample type, and filters.
     const objects = await runCli(['convert', '--to', 'collapsed', '-t', 'inuse_objects', '--focus', 'leak_site', '--symbols', WORKLOAD, JEMALLOC]);
-    expect(objects.stdout).toBe('_start;__libc_start_main;__libc_start_call_main;main;leak_site 1280\n');
+    expect(objects.stdout).toBe('_start;__libc_start_main_impl;__libc_start_call_main;main;leak_site 1280\n');
     const hidden = await runCli(['convert', '--to', 'collapsed', '--hide', '^__libc|^_start$', '--focus', 'leak_site', '--symbols', WORKLOAD, JEMALLOC]);
     expect(hidden.stdout).toBe('main;leak_site 5242880\n');
   });
@@ -136,7 +138,7 @@ describe('heapscope convert', () => {
     const inuse = file.profiles[3];
     const frames = file.shared.frames as { name: string; file?: string }[];
     const leak = inuse.samples.findIndex((s: number[]) => frames[s[s.length - 1]].name === 'leak_site');
-    expect(inuse.samples[leak].map((f: number) => frames[f].name)).toEqual(['_start', '__libc_start_main', '__libc_start_call_main', 'main', 'leak_site']);
+    expect(inuse.samples[leak].map((f: number) => frames[f].name)).toEqual(['_start', '__libc_start_main_impl', '__libc_start_call_main', 'main', 'leak_site']);
     expect(inuse.weights[leak]).toBe(5242880);
     expect(frames[inuse.samples[leak][4]].file).toMatch(/workload\.c$/);
   });
@@ -169,5 +171,44 @@ describe('heapscope convert', () => {
     const a = await loadSnapshot(one);
     const b = await loadSnapshot(GPERFTOOLS);
     expect(sum).toBe(Math.round(a.total(a.sampleTypeIndex('alloc_space')) + b.total(b.sampleTypeIndex('alloc_space'))));
+  });
+});
+
+/** The flags `go tool pprof -raw` prints per mapping of a pprof file: `{ "<path>": "[FN][FL]…" }`. */
+function pprofMappingFlags(file: string): Record<string, string> {
+  const raw = execFileSync('go', ['tool', 'pprof', '-raw', '-symbolize=none', file], { env: goEnv(scratch), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Record<string, string> = {};
+  for (const line of raw.slice(raw.indexOf('\nMappings\n')).split('\n')) {
+    const m = /^\s*\d+: 0x[0-9a-f]+\/0x[0-9a-f]+\/0x[0-9a-f]+ (\S+)(?: [0-9a-f]+)?\s*((?:\[[A-Z]+\])*)$/.exec(line);
+    if (m) out[m[1].slice(m[1].lastIndexOf('/') + 1)] = m[2];
+  }
+  return out;
+}
+
+describe.skipIf(!HAVE_GO)(`pprof mapping flags, as go tool pprof -raw reads them${HAVE_GO ? '' : ' — SKIPPED: no go'}`, () => {
+  const CXX_BIN = join(FIXTURES, 'cxx', 'bin');
+  const CXX_DUMP = join(FIXTURES, 'cxx', 'gperftools', 'cxx.0001.heap');
+
+  it('say what symbolization found in some of the mapping\'s locations: DWARF gives all four, a symbol table only names', async () => {
+    const out = join(scratch, 'cxx.pb.gz');
+    const r = await runCli(['convert', '--to', 'pprof', '--symbols', CXX_BIN, '-o', out, CXX_DUMP]);
+    expect(r.code, r.stderr).toBe(0);
+    const flags = pprofMappingFlags(out);
+    // Our binaries have DWARF: names, files, lines and inlined frames, although
+    // some of their locations (_start, from crt1.o) have no line.
+    expect(flags['cxx-workload']).toBe('[FN][FL][LN][IN]');
+    expect(flags['libhsshapes.so']).toBe('[FN][FL][LN][IN]');
+    // libstdc++: names from its symbol table (and more with its debug file),
+    // though one of its addresses is in no symbol of its .dynsym.
+    expect(flags['libstdc++.so.6.0.30']).toMatch(/^\[FN\]/);
+  });
+
+  it('are all off when nothing was symbolized, and names only for perf\'s frames', async () => {
+    const bare = join(scratch, 'cxx-bare.pb.gz');
+    expect((await runCli(['convert', '--to', 'pprof', '--no-symbolize', '-o', bare, CXX_DUMP])).code).toBe(0);
+    for (const value of Object.values(pprofMappingFlags(bare))) expect(value).toBe('');
+    const perf = join(scratch, 'cxx-perf.pb.gz');
+    expect((await runCli(['convert', '--to', 'pprof', '--no-symbolize', '-o', perf, join(FIXTURES, 'cxx', 'perf', 'cxx.fp.perf.txt.gz')])).code).toBe(0);
+    expect(pprofMappingFlags(perf)['libc.so.6']).toBe('[FN]');
   });
 });

@@ -288,7 +288,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
         const r = c.getBoundingClientRect();
         return { x: r.left, y: r.top, width: r.width, height: r.height };
       });
-      // leak_site is the widest frame at depth 5 (all, _start, __libc_start_main, __libc_start_call_main, main, leak_site), flame orientation.
+      // leak_site is the widest frame at depth 5 (all, _start, __libc_start_main_impl, __libc_start_call_main, main, leak_site), flame orientation.
       const rowY = box.y + box.height - (5 + 0.5) * 18;
       await page.mouse.move(box.x + 20, rowY);
       expect(await page.textContent('#tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);

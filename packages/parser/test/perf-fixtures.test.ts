@@ -195,7 +195,11 @@ describe('perf fixtures: entry probes only (workload.sizes)', () => {
     expect(sorted(replaySizes(trace!))).toEqual(sorted(reportSizes(golden('sizes'))));
     expect(replaySizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
     expect(trace!.report.ops.untracked).toBe(trace!.report.events);
-    expect(profile.meta.warnings.map((w) => w.message)).toEqual([expect.stringContaining('entry records without return records')]);
+    expect(profile.meta.warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining('entry records without return records'),
+      // Two of glibc's own mallocs at start-up unwind into address 0.
+      expect.stringMatching(/^2 stack frames outside every executable mapping .* were cut from 2 stacks/),
+    ]);
     // Entry stacks of frame-pointer callchains lack malloc's caller: odd_size_site's blocks land on worker_main.
     const rows = top([profile], { sampleType: 'alloc_objects', by: 'function' }).rows;
     // (the odd-size mallocs, 7 reallocs, and the malloc inside realloc(NULL, 1024), counted too without return records.)
@@ -248,7 +252,10 @@ describe('perf script: the shared corpus of CPU-sample files', () => {
       expect(profile.stacks.length).toBeGreaterThan(1);
       const warnings = profile.meta.warnings.map((w) => w.message);
       expect(warnings.length).toBeGreaterThan(0);
-      for (const w of warnings) expect(w).toMatch(/^no malloc\/free probe events: samples of ".+" carry no sizes/);
+      expect(warnings.some((w) => /^no malloc\/free probe events: samples of ".+" carry no sizes/.test(w))).toBe(true);
+      // Besides: root frames perf found in no mapping (0x0, text read as
+      // addresses: 0x6ce258d4c544155), cut (perf-stacks.test.ts).
+      for (const w of warnings) expect(w).toMatch(/^no malloc\/free probe events: samples of ".+" carry no sizes|^\d+ stack frames outside every executable mapping/);
     });
   }
 });

@@ -24,6 +24,10 @@ import {
   type Warning,
 } from '@heapscope/parser';
 
+/** The warning about records whose stack is their own address, as `messages` renders it. */
+const OWN_ADDRESS = (n: number) =>
+  `records without a callchain (recorded without -g?): each stack is the record's own address, as perf report attributes it (an entry probe's function, or a return probe's return address in the caller) ×${n}`;
+
 const hex = (hi: number, lo: number) => (hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0'));
 
 type Event = (string | number)[];
@@ -53,7 +57,7 @@ function stackText(p: HeapProfile, stack: number, withModules = false): string {
 
 async function importPerf(
   content: string | Uint8Array,
-  options: { chunkBytes?: number; lenient?: boolean; detect?: boolean; modules?: boolean; sizeArg?: string; allocEvent?: RegExp; freeEvent?: RegExp } = {},
+  options: { chunkBytes?: number; lenient?: boolean; detect?: boolean; modules?: boolean; sizeArg?: string; allocEvent?: RegExp; freeEvent?: RegExp; keepBadFrames?: boolean } = {},
 ): Promise<Imported> {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
   const input = await openBytes('records.txt', bytes, { chunkBytes: options.chunkBytes });
@@ -75,6 +79,7 @@ async function importPerf(
     sizeArg: options.sizeArg,
     allocEvent: options.allocEvent,
     freeEvent: options.freeEvent,
+    keepBadFrames: options.keepBadFrames,
   })) as PerfScriptFacts;
   const profile = builder.finish();
   const thread = (t: number) => `${profile.threads[t].key}/${profile.threads[t].name}`;
@@ -216,18 +221,19 @@ app 10 [000] 1.000006: probe_libc:realloc: (7f0000003000) ptr=140737219964000 si
       rec('malloc__return', 'ptr=0x0'), // failed
     ].join('');
     const { events, warnings } = await importPerf(text);
+    // No callchains: each stack is the record's own address (here every payload's ip is 7f00000010).
     expect(events).toEqual([
-      ['alloc', '1000', 64, AllocOp.calloc, '', '7/app', 1000005000],
-      ['alloc', '2000', 15, AllocOp.calloc, '', '7/app', 1000005000],
-      ['realloc', '1000', '3000', 64, '', '7/app', 1000005000],
-      ['alloc', '4000', 8, AllocOp.realloc, '', '7/app', 1000005000],
-      ['free', '4000', '', '7/app', 1000005000],
-      ['alloc', '5000', 100, AllocOp.memalign, '', '7/app', 1000005000],
-      ['alloc', '6000', 8192, AllocOp.memalign, '', '7/app', 1000005000],
-      ['untracked', 48, AllocOp.memalign, '', '7/app', 1000005000],
-      ['realloc', '2000', '8000', 70, '', '7/app', 1000005000],
+      ['alloc', '1000', 64, AllocOp.calloc, '@0x7f00000010', '7/app', 1000005000],
+      ['alloc', '2000', 15, AllocOp.calloc, '@0x7f00000010', '7/app', 1000005000],
+      ['realloc', '1000', '3000', 64, '@0x7f00000010', '7/app', 1000005000],
+      ['alloc', '4000', 8, AllocOp.realloc, '@0x7f00000010', '7/app', 1000005000],
+      ['free', '4000', '@0x7f00000010', '7/app', 1000005000],
+      ['alloc', '5000', 100, AllocOp.memalign, '@0x7f00000010', '7/app', 1000005000],
+      ['alloc', '6000', 8192, AllocOp.memalign, '@0x7f00000010', '7/app', 1000005000],
+      ['untracked', 48, AllocOp.memalign, '@0x7f00000010', '7/app', 1000005000],
+      ['realloc', '2000', '8000', 70, '@0x7f00000010', '7/app', 1000005000],
     ]);
-    expect(messages(warnings)).toEqual(['allocations that returned NULL (failed) were not counted ×2']);
+    expect(messages(warnings)).toEqual(['allocations that returned NULL (failed) were not counted ×2', OWN_ADDRESS(22)]);
   });
 
   it('folds allocator calls made inside an open call into it (glibc realloc(NULL, n) → malloc)', async () => {
@@ -267,12 +273,13 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
     ].join('\n');
     const { events, warnings } = await importPerf(text);
     expect(events).toEqual([
-      ['alloc', 'b400007a12345670', 20, AllocOp.malloc, '', '2/b', 2000003000],
-      ['alloc', '5000', 10, AllocOp.malloc, '', '1/a', 2000004000],
-      ['free', 'b400007a12345670', '', '1/a', 2000005000],
-      ['free', '0', '', '1/a', 2000006000],
+      // No callchains: a return record's own address is its return address, a free's its function.
+      ['alloc', 'b400007a12345670', 20, AllocOp.malloc, '@0x5510', '2/b', 2000003000],
+      ['alloc', '5000', 10, AllocOp.malloc, '@0x5510', '1/a', 2000004000],
+      ['free', 'b400007a12345670', 'free', '1/a', 2000005000],
+      ['free', '0', 'free', '1/a', 2000006000],
     ]);
-    expect(warnings).toEqual([]);
+    expect(messages(warnings)).toEqual([OWN_ADDRESS(6)]);
   });
 
   it('recognizes probe_ld, musl default_malloc (n, n_u32), glibc internal names, operator new/delete and perf _1 suffixes', async () => {
@@ -296,7 +303,7 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
       ['untracked', 15, AllocOp.malloc],
       ['untracked', 16, AllocOp.memalign],
     ]);
-    expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('entry records without return records')]);
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('entry records without return records'), expect.stringContaining("each stack is the record's own address")]);
   });
 
   it('takes --size-arg, --alloc-event and --free-event', async () => {
@@ -310,17 +317,18 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
     ].join('\n');
     const { events, warnings } = await importPerf(text, { sizeArg: 'nbytes', allocEvent: /^probe_app:my_alloc$/, freeEvent: /:my_release$/ });
     expect(events).toEqual([
-      ['alloc', '7000', 40, AllocOp.other, '', '9/app', 4e9],
-      ['free', '7000', '', '9/app', 4e9],
-      ['alloc', '7100', 5, AllocOp.malloc, '', '9/app', 4e9],
+      ['alloc', '7000', 40, AllocOp.other, '@0x5510', '9/app', 4e9],
+      ['free', '7000', 'my_release', '9/app', 4e9],
+      ['alloc', '7100', 5, AllocOp.malloc, '@0x5510', '9/app', 4e9],
     ]);
-    expect(warnings).toEqual([]);
+    expect(messages(warnings)).toEqual([OWN_ADDRESS(5)]);
     // Without the options, my_alloc is an event of unknown meaning: said, never dropped silently.
     const plain = await importPerf(text);
     expect(messages(plain.warnings)).toEqual([
       'records of event "probe_app:my_alloc" are neither allocations nor frees; they were skipped ×1',
       'records of event "probe_app:my_alloc__return" are neither allocations nor frees; they were skipped ×1',
       'records of event "probe_app:my_release" are neither allocations nor frees; they were skipped ×1',
+      OWN_ADDRESS(2),
     ]);
   });
 
@@ -347,6 +355,7 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
       'return records without an entry record (recording started inside the call?) were skipped ×1',
       'allocation entry records without their return record (lost events or a truncated trace) count as allocated, never as live ×2',
       'free records came before the first allocation with a returned pointer; they were skipped ×1',
+      OWN_ADDRESS(8),
     ]);
   });
 
@@ -431,9 +440,11 @@ workload  7077 [000]  4381.103354:  probe_libc:malloc__return: (7ffff7e6c930 <- 
     const { events } = await importPerf(text, { detect: true, modules: true });
     expect(events).toEqual([
       ['free', '0', `cfree{${LIBC}}`, '7077/workload', 4381103310000],
-      ['alloc', '5555555592a0', 68, AllocOp.malloc, '_dl_exception_create_format{/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2} < @0x0{}', '7077/workload', 4381103354000],
-      ['free', '5555555592a0', '', '23700/t', 1280785321000],
-      ['free', '0', '', '23700/t', 1280785322000],
+      // Address 0 is in no mapping: cut (perf-stacks.test.ts).
+      ['alloc', '5555555592a0', 68, AllocOp.malloc, '_dl_exception_create_format{/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2}', '7077/workload', 4381103354000],
+      // Without a callchain: the record's own address, the probed function's entry (no mapping in perf text).
+      ['free', '5555555592a0', 'free{}', '23700/t', 1280785321000],
+      ['free', '0', 'free{}', '23700/t', 1280785322000],
     ]);
   });
 });
@@ -482,7 +493,8 @@ x 1 1.0: cycles:
 \t     7f45470d000 [unknown] (/usr/lib/libz.so.1)
 \t     7f45470d010 [unknown] (/usr/lib/libz.so.1)
 `;
-    const { samples, profile } = await importPerf(text, { modules: true });
+    // (Frames in no mapping are kept here; perf-stacks.test.ts tests their cut.)
+    const { samples, profile } = await importPerf(text, { modules: true, keepBadFrames: true });
     expect(samples.map((s) => s.stack)).toEqual([
       'native_write_msr_safe{[kernel.kallsyms]} < arrayOopDesc::base(BasicType) const{/opt/jdk/lib/server/libjvm.so} < Ljava/io/FileOutputStream;::writeBytes{/tmp/perf-19982.map}',
       'RegExp:[&<>\\"\\\']{/tmp/perf-7539.map} < LazyCompile:~body_0 evalmachine.<anonymous>:1{/tmp/perf-31912.map} < v8::internal::Execution::Call(v8::internal::Isolate*, bool){/tmp/node (deleted)}',
@@ -500,7 +512,7 @@ x 1 1.0: cycles:
   ??:0
 `;
     const { events, warnings } = await importPerf(text);
-    expect(events).toEqual([['untracked', 59, AllocOp.malloc, 'malloc < @0x0', '20829/workload', 6193504261000]]);
+    expect(events).toEqual([['untracked', 59, AllocOp.malloc, 'malloc', '20829/workload', 6193504261000]]); // 0x0 cut
     expect(messages(warnings)).toContain('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols ×2');
   });
 

@@ -335,34 +335,28 @@ describe.skipIf(!canBuild)(canBuild ? 'symbolize binaries built with gcc' : `sym
       throw new Error('no two adjacent functions in the test binary');
     };
 
-    it('jeprof rule: a leaf is looked up as is, a caller at address − 1', async () => {
+    it('looks up every frame of a return-address profile at address − 1, the leaf included', async () => {
       const { before, after } = adjacent();
       const boundary = APP_BIAS + BigInt(after.address);
       const other = APP_BIAS + BigInt(symbol(app, 'main').address + 1);
       const mapping = execMapping(app, APP_BIAS);
 
+      // At the leaf: the return address of a call that ends `before`.
       const asLeaf = await symbolize(profileOf([mapping], [[boundary, other]]), none);
-      expect(names(framesAt(asLeaf.profile, boundary))).toEqual([after.name]);
-      expect(asLeaf.report.callerLocations).toBe(1); // `other`
+      expect(names(framesAt(asLeaf.profile, boundary))).toEqual([before.name]);
+      expect(asLeaf.report.returnAddressLocations).toBe(2);
 
       const asCaller = await symbolize(profileOf([mapping], [[other, boundary]]), none);
       expect(names(framesAt(asCaller.profile, boundary))).toEqual([before.name]);
-
-      // A leaf in one stack and a caller in another: one location, looked up as a caller.
-      const both = await symbolize(profileOf([mapping], [[boundary], [other, boundary]]), none);
-      expect(names(framesAt(both.profile, boundary))).toEqual([before.name]);
-      expect(both.report.mixedRoleLocations).toBe(1);
     });
 
-    it('pprof rule subtracts 1 everywhere; profiles of plain addresses subtract nothing', async () => {
-      const { before, after } = adjacent();
+    it('looks up the addresses of a profile of plain addresses as they are', async () => {
+      const { after } = adjacent();
       const boundary = APP_BIAS + BigInt(after.address);
       const mapping = execMapping(app, APP_BIAS);
-      const pprof = await symbolize(profileOf([mapping], [[boundary]]), { ...none, returnAddressRule: 'pprof' });
-      expect(names(framesAt(pprof.profile, boundary))).toEqual([before.name]);
       const plain = await symbolize(profileOf([mapping], [[APP_BIAS, boundary]], false), none);
       expect(names(framesAt(plain.profile, boundary))).toEqual([after.name]);
-      expect(plain.report.callerLocations).toBe(0);
+      expect(plain.report.returnAddressLocations).toBe(0);
     });
   });
 
@@ -602,6 +596,62 @@ describe.skipIf(!haveLibc)(haveLibc ? 'symbolize against the system libc' : `sym
     const withDebug = await symbolize(p, { external: 'none' });
     expect(names(framesAt(withDebug.profile, leaf))).toEqual(['malloc']);
   });
+
+  const libcDebug = (() => {
+    if (!which('readelf') || !which('objdump') || !which('nm')) return null;
+    const id = buildIdOf(LIBC);
+    const path = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+    return existsSync(path) ? path : null;
+  })();
+
+  /** Return addresses of every call instruction in `fn` (objdump on libc's code). */
+  const callsIn = (fn: NmSymbol): number[] => {
+    const text = run('objdump', ['-d', `--start-address=0x${fn.address.toString(16)}`, `--stop-address=0x${(fn.address + fn.size).toString(16)}`, LIBC]);
+    const insns = [...text.matchAll(/^\s*([0-9a-f]+):\t(.*)$/gm)].map((m) => ({ address: parseInt(m[1], 16), text: m[2] }));
+    return insns.flatMap((x, i) => (/\bcall\b/.test(x.text) && i + 1 < insns.length ? [insns[i + 1].address] : []));
+  };
+
+  it.skipIf(!libcDebug)(
+    `collapses glibc's alias frames (a hidden alias "inlined" into its public name) with its debug info${libcDebug ? '' : ' — SKIPPED: no libc6-dbg, readelf, objdump or nm'}`,
+    async () => {
+      const debug = libcDebug as string;
+      const { segment } = await libcFacts();
+      const symbols = nm(debug);
+      const cases = ['_IO_doallocbuf', '_IO_new_file_xsputn'].map((name) => {
+        const fn = symbols.find((x) => x.name === name) as NmSymbol;
+        // Every name glibc defines at the function's address: `__GI__IO_doallocbuf`, `_IO_file_xsputn@@GLIBC_2.2.5`, …
+        const aliases = new Set(symbols.filter((x) => x.address === fn.address).map((x) => x.name.replace(/@.*$/, '')));
+        return { fn, aliases, returns: callsIn(fn) };
+      });
+      // The raw DWARF answers hold alias pairs (what this test is about).
+      if (which('llvm-symbolizer')) {
+        const raw = run('llvm-symbolizer', [`--obj=${debug}`, '--no-demangle', ...cases.flatMap((c) => c.returns.map((a) => `0x${(a - 1).toString(16)}`))]);
+        expect(raw).toMatch(/__GI__IO_doallocbuf\n[^\n]*\n_IO_doallocbuf\n/);
+      }
+      const addresses = cases.flatMap((c) => c.returns.map((a) => LIBC_BIAS + BigInt(a)));
+      const p = profileOf([libcMapping(segment)], addresses.map((a) => [a]));
+      const byTool = new Map<string, string[][]>();
+      for (const external of (['addr2line', 'llvm-symbolizer'] as const).filter((t) => which(t) !== null)) {
+        const { profile } = await symbolize(p, { external, demangle: 'none' });
+        const all: string[][] = [];
+        for (const c of cases) {
+          for (const r of c.returns) {
+            const frameNames = names(framesAt(profile, LIBC_BIAS + BigInt(r)));
+            // One frame for the function itself, the outermost, named as the symbol table names it.
+            expect(frameNames.filter((n) => c.aliases.has(n)), `${external} ${c.fn.name}+${r - c.fn.address}`).toHaveLength(1);
+            expect(c.aliases.has(frameNames[frameNames.length - 1])).toBe(true);
+            all.push(frameNames);
+          }
+        }
+        byTool.set(external, all);
+      }
+      const [first, ...others] = [...byTool.values()];
+      for (const other of others) expect(other).toEqual(first);
+      // `_IO_doallocbuf` is the global name among its aliases; `__GI__IO_doallocbuf` is a hidden local one.
+      expect(first.some((f) => f[f.length - 1] === '_IO_doallocbuf')).toBe(true);
+      expect(first.flat()).not.toContain('__GI__IO_doallocbuf');
+    },
+  );
 
   it('symbolizes 30,000 distinct locations in one binary quickly', async () => {
     const { segment } = await libcFacts();

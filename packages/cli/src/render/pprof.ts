@@ -351,32 +351,30 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
   const order = mappingOrder(p.mappings, mappingUsed);
   const mappingId = new Int32Array(p.mappings.length);
   order.forEach((m, i) => (mappingId[m] = i + 1));
-  // What symbolization found, per mapping: all locations with functions, files, lines.
-  const facts = p.mappings.map(() => ({ locations: 0, functions: 0, files: 0, lines: 0 }));
+  // What symbolization found, per mapping, as pprof's own symbolizer sets
+  // these flags: a flag says that some of the mapping's locations have that
+  // detail (a mapping of a binary with DWARF still has addresses DWARF does
+  // not cover, such as PLT stubs), not that all do. Inline frames: a location
+  // with several lines, or lines from DWARF (whose symbolizers expand inlined
+  // calls), as opposed to names from a symbol table or from perf.
+  const facts = p.mappings.map(() => ({ functions: false, files: false, lines: false, inline: false }));
   for (let l = 0; l < locations.length; l++) {
     const m = locations.mapping[l];
     if (!usedLocation[l] || m < 0) continue;
     const fact = facts[m];
-    fact.locations++;
     const start = locations.lineStart[l];
     const end = locations.lineStart[l + 1];
-    let named = end > start;
-    let filed = end > start;
-    let lined = end > start;
+    if (end - start > 1) fact.inline = true;
     for (let k = start; k < end; k++) {
       const f = locations.lineFunction[k];
-      if (p.strings[functions.name[f]] === '') named = false;
-      if (p.strings[functions.fileName[f]] === '') filed = false;
-      if (locations.lineNumber[k] <= 0) lined = false;
+      if (p.strings[functions.name[f]] !== '') fact.functions = true;
+      if (p.strings[functions.fileName[f]] !== '') fact.files = fact.inline = true;
+      if (locations.lineNumber[k] > 0) fact.lines = true;
     }
-    if (named) fact.functions++;
-    if (filed) fact.files++;
-    if (lined) fact.lines++;
   }
   const pMappings = order.map((m) => {
     const mapping = p.mappings[m];
     const fact = facts[m];
-    const all = (n: number) => fact.locations > 0 && n === fact.locations;
     return new PMapping({
       id: mappingId[m],
       memoryStart: mapping.start,
@@ -384,12 +382,10 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
       fileOffset: mapping.fileOffset,
       filename: s(mapping.path),
       buildId: s(mapping.buildId),
-      hasFunctions: all(fact.functions),
-      hasFilenames: all(fact.files),
-      hasLineNumbers: all(fact.lines),
-      // heapscope's line information comes from a DWARF symbolizer that
-      // also expands inlined calls.
-      hasInlineFrames: all(fact.lines),
+      hasFunctions: fact.functions,
+      hasFilenames: fact.files,
+      hasLineNumbers: fact.lines,
+      hasInlineFrames: fact.inline,
     });
   });
 

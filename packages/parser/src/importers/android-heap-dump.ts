@@ -43,7 +43,12 @@
  * - `z 1`: allocated by an app after it forked from the zygote; kept as the
  *   numeric label `zygote` (1 or 0). The record's size is the label `bytes`.
  * - Sizes are the sizes requested from malloc, exact per record.
- * - Frames are absolute return addresses (leaf first), hex without `0x`.
+ * - Frames are absolute pcs (leaf first), hex without `0x`, already moved
+ *   back into the call instruction: malloc_debug's unwinders (bionic
+ *   libc/malloc_debug/backtrace.cpp, and libunwindstack's frame pcs with
+ *   `backtrace_full`) subtract 1 on x86, 4 on arm64 and 2 or 4 on Thumb from
+ *   each return address. So they are looked up as they are
+ *   (`returnAddresses: false`): subtracting again would be wrong on arm64.
  * - `MAPS` … `END` holds raw /proc/self/maps (no blank line before it), or
  *   "Could not open /proc/self/maps".
  * - With malloc debug off, the file holds "Native heap dump not available."
@@ -58,6 +63,7 @@ import { PairIndex } from '../model/pair-index.js';
 import { INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { MapsReader } from './maps.js';
+import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader } from './hex-frames.js';
 
 const HEADER = /^Android Native Heap Dump v1\.(\d+)\s*$/;
@@ -160,7 +166,7 @@ class HeapDumpReader {
         pid: name ? Number(name[1]) : undefined,
         sampling: { model: 'none', periodBytes: 0 },
         sizeKind: 'exact',
-        returnAddresses: true,
+        returnAddresses: false,
         warnings: [],
       },
     });
@@ -353,7 +359,7 @@ class HeapDumpReader {
     const version = this.version >= 0 ? `v1.${this.version}` : 'v1.?';
     b.meta.variant = this.fingerprint !== null ? `${version}, build ${this.fingerprint}` : version;
     b.meta.warnings = ctx.warningList();
-    const profile = b.finish();
+    const profile = cutFramesOutsideCode(b.finish(), ctx);
     return this.frameInfo.size > 0 ? withLocationLines(profile, (l) => this.frameInfo.get(l)) : profile;
   }
 }

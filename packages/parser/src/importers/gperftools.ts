@@ -39,6 +39,7 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
+import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
 import { countPair, scanChar, scanCountPair } from './count-pair.js';
 import type { ByteLineCursor } from '../input/lines.js';
@@ -183,7 +184,7 @@ export const gperftoolsImporter: SnapshotImporter = {
     if (rows.nilFrames > 0) ctx.warn(`${rows.nilFrames} "(nil)" frames dropped (NULL return addresses)`, rows.firstNilLine);
     for (const mapping of maps.mappings) builder.addMapping(mapping);
     meta.warnings = ctx.warningList() as never[];
-    const profile = dropEmptyAllocTypes(builder.finish());
+    const profile = cutFramesOutsideCode(dropEmptyAllocTypes(builder.finish()), ctx);
     return goFrames.size > 0 ? applyGoFrames(profile, goFrames) : profile;
   },
 };

@@ -26,6 +26,11 @@ export interface ImportOptions {
   lenient?: boolean;
   /** Distinct stacks allowed (memory guard against hostile inputs). */
   maxStacks?: number;
+  /**
+   * Keep stack frames outside every executable mapping (broken unwinding),
+   * which are otherwise cut with every frame above them (bad-frames.ts).
+   */
+  keepBadFrames?: boolean;
   /** Importer-specific options (for example perf's `sizeArg`). */
   [key: string]: unknown;
 }

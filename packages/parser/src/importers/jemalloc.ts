@@ -40,6 +40,7 @@ import { MapsReader } from './maps.js';
 import { scaleFactor } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
+import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader, expectedStacksOfDump } from './hex-frames.js';
 import { scanCountPair, skipBlanks, type CountPair } from './count-pair.js';
 import type { ByteLineCursor } from '../input/lines.js';
@@ -229,7 +230,7 @@ class JemallocReader {
     this.flush();
     for (const mapping of this.maps.mappings) this.builder.addMapping(mapping);
     this.builder.meta.warnings = this.ctx.warningList();
-    return dropEmptyAllocTypes(this.builder.finish());
+    return cutFramesOutsideCode(dropEmptyAllocTypes(this.builder.finish()), this.ctx);
   }
 }
 

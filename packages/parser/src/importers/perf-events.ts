@@ -151,6 +151,14 @@ export class PayloadArgs {
   readonly lo = new Uint32Array(PayloadArgs.MAX);
   /** Where text that is not `name=value` starts after the arguments (a frame, in `-g` sessions without a callchain for this event), or -1. */
   rest = -1;
+  /**
+   * The record's own address from the `(ip)` / `(func <- ret)` group: the
+   * probed function's entry, or for a return probe the return address in
+   * its caller (the sample's ip, as `perf script -F +ip` prints it).
+   */
+  hasIp = false;
+  ipHi = 0;
+  ipLo = 0;
   private readonly parts: AddressParts = { hi: 0, lo: 0 };
 
   /** Index of the argument called `name`, or -1. */
@@ -189,10 +197,16 @@ export class PayloadArgs {
     let i = start;
     this.count = 0;
     this.rest = -1;
+    this.hasIp = false;
     while (i < n && isBlank(text.charCodeAt(i))) i++;
     if (i < n && text.charCodeAt(i) === 40 /* ( */) {
       const close = text.indexOf(')', i);
       if (close < 0) return false;
+      const arrow = text.lastIndexOf(' <- ', close);
+      const ipStart = arrow > i ? arrow + 4 : i + 1;
+      this.hasIp = parseHex(text, ipStart, close, this.parts);
+      this.ipHi = this.parts.hi;
+      this.ipLo = this.parts.lo;
       i = close + 1;
     }
     for (;;) {

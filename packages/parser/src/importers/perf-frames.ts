@@ -38,9 +38,17 @@ import type { ProfileBuilder } from '../model/builder.js';
 /** Returned by {@link PerfFrames.frame} when the line is not a frame. */
 export const NOT_A_FRAME = -1;
 
-/** Frame codes: a location (>= 0), or an inlined frame `-2 - index` to be resolved with the record. */
+/**
+ * Returned by {@link PerfFrames.frame} for a frame outside every executable
+ * mapping (perf prints its dso as `[unknown]`: `1000000000000 [unknown]
+ * ([unknown])`), when such frames are cut (see bad-frames.ts): no location
+ * is made for it.
+ */
+export const BAD_FRAME = -2;
+
+/** Frame codes: a location (>= 0), {@link BAD_FRAME}, or an inlined frame `-3 - index` to be resolved with the record. */
 export function isInlinedCode(code: number): boolean {
-  return code <= -2;
+  return code <= -3;
 }
 
 const UNKNOWN = '[unknown]';
@@ -170,11 +178,15 @@ export class PerfFrames {
   private readonly parts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
   private readonly address: AddressParts = { hi: 0, lo: 0 };
 
-  constructor(private readonly builder: ProfileBuilder) {}
+  constructor(
+    private readonly builder: ProfileBuilder,
+    /** Whether frames outside every executable mapping are {@link BAD_FRAME} (else they get locations). */
+    private readonly cutBadFrames = true,
+  ) {}
 
   /**
    * The code of the frame line `text`: a location, an inlined frame (see
-   * {@link isInlinedCode}), or {@link NOT_A_FRAME}.
+   * {@link isInlinedCode}), {@link BAD_FRAME} or {@link NOT_A_FRAME}.
    */
   frame(text: string): number {
     const known = this.byLine.get(text);
@@ -198,11 +210,37 @@ export class PerfFrames {
     const dso = p.dsoStart >= 0 ? text.slice(p.dsoStart, p.dsoEnd) : '';
     const unresolved = symbol === '' || symbol === UNKNOWN;
     const key = unresolved ? `${dso}\n@${text.slice(p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
-    if (p.inlined) return -2 - this.inlinedFrame(key, symbol, dso, unresolved);
+    if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
+    // No executable mapping holds this address (perf found no map for it).
+    if (this.cutBadFrames && dso === UNKNOWN) return BAD_FRAME;
     let loc = this.byKey.get(key);
     if (loc === undefined) {
       const fn = unresolved ? -1 : this.functionOf(symbol);
       loc = this.location(this.address.hi, this.address.lo, this.mappingOf(dso), fn);
+      this.byKey.set(key, loc);
+    }
+    return loc;
+  }
+
+  /** Whether `text` is a frame line, without making a location for it (the frames above a cut). */
+  isFrame(text: string): boolean {
+    let start = 0;
+    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
+    return scanFrame(text, start, this.parts);
+  }
+
+  /**
+   * The location of a record's own address (a uprobe payload's ip, for a
+   * record without a callchain): keyed by the address, without a mapping
+   * (perf text gives none for it). `name`, when not empty, names its
+   * function: an entry record's address is the probed function's first
+   * instruction.
+   */
+  sampleAddress(hi: number, lo: number, name: string): number {
+    const key = `\n@@${hi}:${lo}:${name}`;
+    let loc = this.byKey.get(key);
+    if (loc === undefined) {
+      loc = this.location(hi, lo, -1, name === '' ? -1 : this.functionOf(name));
       this.byKey.set(key, loc);
     }
     return loc;
@@ -229,7 +267,7 @@ export class PerfFrames {
         codes[out++] = this.merged(codes, i, j, outer);
         i = j + 1;
       } else {
-        for (let k = i; k < j; k++) codes[out++] = this.alone(-2 - codes[k]);
+        for (let k = i; k < j; k++) codes[out++] = this.alone(-3 - codes[k]);
         i = j;
       }
     }
@@ -240,7 +278,7 @@ export class PerfFrames {
     const hi = this.locIpHi.data[outer];
     const lo = this.locIpLo.data[outer];
     for (let k = from; k < to; k++) {
-      const f = -2 - codes[k];
+      const f = -3 - codes[k];
       if (this.inlIpHi.data[f] !== hi || this.inlIpLo.data[f] !== lo) return false;
     }
     return true;
@@ -255,7 +293,7 @@ export class PerfFrames {
     if (loc === undefined) {
       const lines: [number, number][] = [];
       for (let k = from; k < to; k++) {
-        const fn = this.inlFunction.data[-2 - codes[k]];
+        const fn = this.inlFunction.data[-3 - codes[k]];
         if (fn >= 0) lines.push([fn, 0]);
       }
       const fn = this.locFunction.data[outer];

@@ -72,7 +72,8 @@ import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
-import { NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PayloadArgs, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 
 /**
@@ -440,13 +441,30 @@ class PerfScriptReader {
   private srclineLine = 0;
   private readonly recentEvents: PerfEvent[] = [];
   private recentNext = 0;
+  /** Where the open record's stack was cut (a frame outside every mapping), or -1. */
+  private cutFrom = -1;
+  private cutFrames = 0;
+  private cutRecords = 0;
+  private cutLine = 0;
+  /** The open record's own address (its payload's ip), when it has one. */
+  private recordHasIp = false;
+  private recordIpHi = 0;
+  private recordIpLo = 0;
+  /** Records without a callchain: given their own address as their stack, or left without a stack. */
+  private ipStacks = 0;
+  private ipStackLine = 0;
+  /** Records left without a stack: of allocation/free events, and of other events (which count only in a file of samples). */
+  private stackless = 0;
+  private stacklessLine = 0;
+  private stacklessOther = 0;
+  private stacklessOtherLine = 0;
 
   constructor(
     private readonly ctx: ParseContext,
     private readonly builder: ProfileBuilder,
     private readonly sink: TraceSink,
   ) {
-    this.frames = new PerfFrames(builder);
+    this.frames = new PerfFrames(builder, ctx.options.keepBadFrames !== true);
     this.events = new PerfEvents(ctx, sink, perfEventOptions(ctx.options));
   }
 
@@ -463,7 +481,13 @@ class PerfScriptReader {
         return;
       }
     }
-    if (this.inRecord) {
+    if (this.inRecord && this.cutFrom >= 0) {
+      // Above a cut: counted, never made into locations.
+      if (this.frames.isFrame(text)) {
+        this.cutFrames++;
+        return;
+      }
+    } else if (this.inRecord) {
       const event = this.recordEvent!;
       const depth = this.frameCount;
       let code: number;
@@ -476,10 +500,16 @@ class PerfScriptReader {
           event.lastCodes[depth] = code;
         }
       }
+      if (code === BAD_FRAME) {
+        this.cut();
+        return;
+      }
       if (code !== NOT_A_FRAME) {
         this.pushFrame(code);
         return;
       }
+    }
+    if (this.inRecord) {
       if (isSrcline(text)) {
         // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
         if (this.srclines++ === 0) this.srclineLine = lineNo;
@@ -510,6 +540,13 @@ class PerfScriptReader {
     return event;
   }
 
+  /** The open record's stack ends here: the frame just read is outside every executable mapping (bad-frames.ts). */
+  private cut(): void {
+    this.cutFrom = this.frameCount;
+    if (this.cutFrames++ === 0) this.cutLine = this.recordLine;
+    this.cutRecords++;
+  }
+
   private pushFrame(code: number): void {
     if (this.frameCount === this.codes.length) {
       const grown = new Int32Array(this.codes.length * 2);
@@ -532,6 +569,7 @@ class PerfScriptReader {
       return;
     }
     if (this.inRecord) this.endRecord();
+    this.cutFrom = -1;
     const event = this.eventAt(text, h.eventStart, h.eventEnd, lineNo);
     const known = event.role === Role.alloc || event.role === Role.free;
     let ok = true;
@@ -568,6 +606,9 @@ class PerfScriptReader {
     this.recordPeriod = h.period;
     if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
     this.recordKnown = false;
+    this.recordHasIp = known && this.args.hasIp;
+    this.recordIpHi = this.args.ipHi;
+    this.recordIpLo = this.args.ipLo;
     if (event.role === Role.sideband) return; // perf's own records: no thread of the program, no frames
     const thread = this.thread(text, h);
     this.recordThread = thread;
@@ -583,7 +624,8 @@ class PerfScriptReader {
       this.recordKnown = this.events.extract(event, this.args, text, rec) || event.role === Role.alloc;
     }
     this.sameFrames = trailing === NOT_A_FRAME;
-    if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
+    if (trailing === BAD_FRAME) this.cut();
+    else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
     if (h.pid >= 0 && h.pid !== this.lastPid) {
       if (this.lastPid >= 0) this.pids++;
       this.lastPid = h.pid;
@@ -626,6 +668,7 @@ class PerfScriptReader {
     let count = this.frameCount;
     if (this.hasInlined) count = this.frames.resolve(this.codes, count);
     const event = this.recordEvent!;
+    if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
     let stack = EMPTY_STACK;
     if (count > 0) {
       // Every frame line was the one at the same depth in the event's last record: same stack.
@@ -647,6 +690,28 @@ class PerfScriptReader {
       const weight = Number.isNaN(this.recordPeriod) ? 1 : this.recordPeriod;
       this.sink.sample(stack, this.recordThread!.index, weight, this.recordTime);
     }
+  }
+
+  /**
+   * The stack of a record that printed no callchain: its own address, as
+   * perf report attributes such a sample (uprobe records carry it in their
+   * payload, `(ip)` or `(func <- ret)`); an entry record's address is the
+   * probed function's, named after the event. Returns the frame count (0:
+   * no address either, the record stays without a stack).
+   */
+  private ownAddress(event: PerfEvent): number {
+    if (event.role === Role.sideband) return 0;
+    if (!this.recordHasIp) {
+      if (event.role !== Role.unknown) {
+        if (this.stackless++ === 0) this.stacklessLine = this.recordLine;
+      } else if (this.stacklessOther++ === 0) this.stacklessOtherLine = this.recordLine;
+      return 0;
+    }
+    if (this.ipStacks++ === 0) this.ipStackLine = this.recordLine;
+    this.sameFrames = false; // another address than the event's last record may have had
+    const part = event.name.slice(event.name.indexOf(':') + 1);
+    this.codes[0] = this.frames.sampleAddress(this.recordIpHi, this.recordIpLo, event.isReturn ? '' : part);
+    return 1;
   }
 
   /** A line that does not fit: an error (or lenient warning), or a warning at a truncated end. */
@@ -683,6 +748,17 @@ class PerfScriptReader {
         );
       }
     }
+    if (this.ipStacks > 0) {
+      ctx.warn(
+        'records without a callchain (recorded without -g?): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
+        this.ipStackLine,
+        this.ipStacks,
+      );
+    }
+    // Records of other events count only in a file of samples (else they are skipped, and said so above).
+    const [stackless, stacklessLine] = allocatorEvents ? [this.stackless, this.stacklessLine] : [this.stacklessOther, this.stacklessOtherLine];
+    if (stackless > 0) ctx.warn('records with neither a callchain nor an address are counted without a stack', stacklessLine, stackless);
+    warnCutFrames(ctx, this.cutFrames, this.cutRecords, this.cutLine);
     if (this.srclines > 0) {
       ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }

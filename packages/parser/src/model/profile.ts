@@ -193,7 +193,12 @@ export interface ProfileMeta {
   timeNs?: number;
   sampling: Sampling;
   sizeKind: SizeKind;
-  /** Frames are return addresses, so symbolizers look up caller frames at address − 1. */
+  /**
+   * Every frame, the leaf included, is a return address (the instruction
+   * after a call), so symbolizers look each one up at address − 1, inside
+   * the call. False when the producer already gives addresses inside the
+   * call (Android's malloc_debug, pprof files) or symbolizes itself (perf).
+   */
   returnAddresses: boolean;
   /** Set when the profile is a sum of several inputs: how they were recorded. */
   merged?: MergedInputs;

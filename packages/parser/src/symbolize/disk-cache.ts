@@ -22,6 +22,12 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'heapscope');
 }
 
+/**
+ * Version of what is stored: answers written by an older heapscope (before
+ * aliases were collapsed, see reconcile.ts) are not used.
+ */
+const CACHE_VERSION = 2;
+
 /** Answers stored on disk: `file address → frames`. */
 export class SymbolDiskCache {
   constructor(
@@ -36,8 +42,9 @@ export class SymbolDiskCache {
   /** The stored answers for a binary and tool (empty when none or unreadable). */
   async load(buildId: string, tool: string): Promise<Map<number, RawFrame[]>> {
     try {
-      const data = JSON.parse(await readFile(this.path(buildId, tool), 'utf8')) as { addresses: Record<string, RawFrame[]> };
+      const data = JSON.parse(await readFile(this.path(buildId, tool), 'utf8')) as { version?: number; addresses: Record<string, RawFrame[]> };
       const out = new Map<number, RawFrame[]>();
+      if (data.version !== CACHE_VERSION) return out;
       for (const [address, frames] of Object.entries(data.addresses)) {
         if (Array.isArray(frames)) out.set(Number.parseInt(address, 16), frames);
       }
@@ -55,7 +62,7 @@ export class SymbolDiskCache {
     const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(join(this.dir, 'symbols'), { recursive: true });
-      await writeFile(temp, JSON.stringify({ buildId, tool, addresses }));
+      await writeFile(temp, JSON.stringify({ version: CACHE_VERSION, buildId, tool, addresses }));
       await rename(temp, target);
     } catch {
       await unlink(temp).catch(() => undefined);

@@ -13,7 +13,6 @@ export {
   type BinaryReport,
   type ExternalMode,
   type DemangleMode,
-  type ReturnAddressRule,
 } from './symbolizer.js';
 export type { RejectedFile } from './binary-locator.js';
 export type { TranslationRule } from './address-translation.js';
@@ -32,3 +31,4 @@ export {
 } from './elf-file.js';
 export { readElfSymbols, ElfSymbolTable } from './symbol-table.js';
 export { SymbolDiskCache, defaultCacheDir } from './disk-cache.js';
+export { shortNames, withFunctionNames } from './short-names.js';

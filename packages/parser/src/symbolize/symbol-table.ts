@@ -54,6 +54,11 @@ export class ElfSymbolTable {
   private readonly nameOffset: Uint32Array;
   private readonly strtabs: readonly Buffer[];
   private readonly names: (string | undefined)[];
+  /** Symbols with aliases, ascending; the names of `aliased[a]` are pool entries `aliasStart[a] .. aliasStart[a + 1]`. */
+  private readonly aliased: Uint32Array;
+  private readonly aliasStart: Uint32Array;
+  private readonly aliasTable: Uint8Array;
+  private readonly aliasOffset: Uint32Array;
 
   constructor(parts: {
     start: Float64Array;
@@ -63,6 +68,8 @@ export class ElfSymbolTable {
     nameOffset: Uint32Array;
     strtabs: readonly Buffer[];
     tables: readonly string[];
+    /** Every name of the symbols that have several (see {@link ElfSymbolTable.aliases}); none when absent. */
+    aliases?: { symbol: Uint32Array; start: Uint32Array; table: Uint8Array; offset: Uint32Array };
   }) {
     this.length = parts.start.length;
     this.start = parts.start;
@@ -73,6 +80,10 @@ export class ElfSymbolTable {
     this.strtabs = parts.strtabs;
     this.tables = parts.tables;
     this.names = new Array<string | undefined>(this.length);
+    this.aliased = parts.aliases?.symbol ?? new Uint32Array(0);
+    this.aliasStart = parts.aliases?.start ?? new Uint32Array(1);
+    this.aliasTable = parts.aliases?.table ?? new Uint8Array(0);
+    this.aliasOffset = parts.aliases?.offset ?? new Uint32Array(0);
   }
 
   /** A table without symbols. */
@@ -121,6 +132,31 @@ export class ElfSymbolTable {
   /** The address of symbol `i`. */
   startOf(i: number): number {
     return this.start[i];
+  }
+
+  /**
+   * Every name at symbol `i`'s address, without `@VERSION` suffixes, its own
+   * ({@link name}) included: glibc's `_IO_doallocbuf` and
+   * `__GI__IO_doallocbuf`, a C++ constructor's C1 and C2 names. Just
+   * `[name(i)]` for a symbol without aliases.
+   */
+  aliases(i: number): string[] {
+    const { aliased } = this;
+    let low = 0;
+    let high = aliased.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      if (aliased[mid] < i) low = mid + 1;
+      else if (aliased[mid] > i) high = mid - 1;
+      else {
+        const out: string[] = [];
+        for (let k = this.aliasStart[mid]; k < this.aliasStart[mid + 1]; k++) {
+          out.push(stripVersion(cString(this.strtabs[this.aliasTable[k]], this.aliasOffset[k])));
+        }
+        return out;
+      }
+    }
+    return [this.name(i)];
   }
 
   /** The raw (possibly mangled) name of symbol `i`, without a `@VERSION` suffix. */
@@ -215,8 +251,12 @@ function build(out: Collected, count: number, strtabs: Buffer[], names: string[]
   // a native sort of the addresses and a stable counting pass.
   const order = sortByValue(value, count);
 
-  // One symbol per address.
+  // One symbol per address; the other names at an address are kept as its aliases.
   const chosen = new Uint32Array(count);
+  const aliasSymbol: number[] = [];
+  const aliasStart: number[] = [0];
+  const aliasTable: number[] = [];
+  const aliasOffset: number[] = [];
   let n = 0;
   for (let i = 0; i < count; ) {
     let j = i + 1;
@@ -225,6 +265,14 @@ function build(out: Collected, count: number, strtabs: Buffer[], names: string[]
     for (let k = i + 1; k < j; k++) {
       const c = order[k];
       if (rank[c] > rank[best] || (rank[c] === rank[best] && preferName(strtabs, table, nameOff, c, best))) best = c;
+    }
+    if (j - i > 1) {
+      aliasSymbol.push(n);
+      for (let k = i; k < j; k++) {
+        aliasTable.push(table[order[k]]);
+        aliasOffset.push(nameOff[order[k]]);
+      }
+      aliasStart.push(aliasTable.length);
     }
     chosen[n++] = best;
     i = j;
@@ -258,6 +306,12 @@ function build(out: Collected, count: number, strtabs: Buffer[], names: string[]
     nameOffset: outName,
     strtabs,
     tables: names,
+    aliases: {
+      symbol: Uint32Array.from(aliasSymbol),
+      start: Uint32Array.from(aliasStart),
+      table: Uint8Array.from(aliasTable),
+      offset: Uint32Array.from(aliasOffset),
+    },
   });
 }
 

@@ -5,8 +5,8 @@
  *
  * Reads: the profile's mappings and locations (model/profile.ts), ELF files
  * (elf-file.ts, symbol-table.ts; System V gABI), the output of addr2line /
- * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`). The
- * return-address rule is FORMATS.md §2, "Return addresses".
+ * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`). Which
+ * addresses are return addresses, importer by importer: docs/symbolization.md.
  *
  * Never drops: a location that cannot be resolved keeps no lines (the
  * display layer shows it as `module+0xoffset`), and the report says why.
@@ -38,6 +38,7 @@ import {
   type ToolName,
 } from './external-tools.js';
 import { ElfSymbolTable, readElfSymbols } from './symbol-table.js';
+import { merge, nameByAddress } from './reconcile.js';
 import { SymbolDiskCache } from './disk-cache.js';
 
 /**
@@ -49,14 +50,6 @@ export type ExternalMode = 'auto' | 'none' | ExternalSymbolizerName;
 
 /** Which demangler turns C++ linkage names into display names; `auto`: c++filt, else llvm-cxxfilt. */
 export type DemangleMode = 'auto' | 'none' | DemanglerName;
-
-/**
- * For profiles whose frames are return addresses (`meta.returnAddresses`):
- * `jeprof` looks up callers at address − 1 and leaves leaves unchanged
- * (jeprof's `FixCallerAddresses`); `pprof` subtracts 1 from every frame
- * (google/pprof's legacy heap parser). FORMATS.md §2.
- */
-export type ReturnAddressRule = 'jeprof' | 'pprof';
 
 /** Options of one {@link symbolize} call. */
 export interface SymbolizeOptions {
@@ -71,8 +64,6 @@ export interface SymbolizeOptions {
   external?: ExternalMode;
   /** Default `auto`. */
   demangle?: DemangleMode;
-  /** Default `jeprof`. Ignored unless the profile's frames are return addresses. */
-  returnAddressRule?: ReturnAddressRule;
   /** Where separate debug files live by build id (`DIR/.build-id/xx/yyyy.debug`). Default `['/usr/lib/debug']`. */
   debugDirs?: readonly string[];
   /**
@@ -143,14 +134,12 @@ export interface SymbolizeReport {
   pseudoLocations: number;
   /** Locations that already had lines and were kept. */
   keptLocations: number;
-  /** Locations looked up at address − 1 (callers under the return-address rule). */
-  callerLocations: number;
   /**
-   * Locations that are a sample's leaf in one stack and a caller in another.
-   * The model gives a location one set of lines, so these are looked up as
-   * callers (address − 1) under the `jeprof` rule.
+   * Locations looked up at address − 1: every location looked up in a
+   * profile whose frames are return addresses (`meta.returnAddresses`),
+   * none otherwise.
    */
-  mixedRoleLocations: number;
+  returnAddressLocations: number;
   /**
    * True when the profile has no mappings and `symbolPaths` names exactly one
    * file: every address was taken as a virtual address of that file.
@@ -347,15 +336,18 @@ export class Symbolizer {
       unmappedLocations: 0,
       pseudoLocations: 0,
       keptLocations: 0,
-      callerLocations: 0,
-      mixedRoleLocations: 0,
+      returnAddressLocations: 0,
       noMappingsRule: false,
       demangler: null,
       demanglerError: null,
       symbolPathErrors: [],
     };
     const locations = profile.locations;
-    const minusOne = this.returnAddressRoles(profile, options.returnAddressRule ?? 'jeprof', report);
+    // Every frame of a heap backtrace, the leaf included, is a return address:
+    // the call instruction ends just before it, and the code at the address
+    // itself may belong to another line, inlined function or even function
+    // (a call to a noreturn function ends its caller). docs/symbolization.md.
+    const minusOne = profile.meta.returnAddresses;
     const entries = await this.classifySymbolPaths(options.symbolPaths ?? [], report);
     const fileEntries = entries.filter((e) => e.kind === 'file');
     const mappings = profile.mappings;
@@ -393,6 +385,7 @@ export class Symbolizer {
       else groups[groupOfMapping[m]].locations.push(l);
     }
     const work = (single ? [single] : groups).filter((g) => g.locations.length > 0);
+    if (minusOne) for (const g of work) report.returnAddressLocations += g.locations.length;
 
     // Resolve each binary's locations to raw frames.
     const framesOfLocation = new Array<RawFrame[] | undefined>(locations.length);
@@ -466,38 +459,6 @@ export class Symbolizer {
     return profile.with({ strings: table.strings, functions: { ...f, name: names } });
   }
 
-  /**
-   * Which locations are looked up at address − 1. Under the `jeprof` rule a
-   * location is a caller when it is the location of a stack that is some
-   * stack's parent; a location only ever at a sample's leaf is looked up as
-   * is (it is where the allocator was when it took the backtrace).
-   */
-  private returnAddressRoles(profile: HeapProfile, rule: ReturnAddressRule, report: SymbolizeReport): Uint8Array {
-    const n = profile.locations.length;
-    const minusOne = new Uint8Array(n);
-    if (!profile.meta.returnAddresses) return minusOne;
-    if (rule === 'pprof') {
-      minusOne.fill(1);
-      report.callerLocations = n;
-      return minusOne;
-    }
-    const { parent, location } = profile.stacks;
-    for (let s = 1; s < profile.stacks.length; s++) {
-      const p = parent[s];
-      if (p > 0) minusOne[location[p]] = 1;
-    }
-    const leaf = new Uint8Array(n);
-    const stack = profile.samples.stack;
-    for (let i = 0; i < stack.length; i++) {
-      if (stack[i] > 0) leaf[location[stack[i]]] = 1;
-    }
-    for (let l = 0; l < n; l++) {
-      report.callerLocations += minusOne[l];
-      if (minusOne[l] === 1 && leaf[l] === 1) report.mixedRoleLocations++;
-    }
-    return minusOne;
-  }
-
   private async classifySymbolPaths(paths: readonly string[], report: SymbolizeReport): Promise<SymbolPathEntry[]> {
     const entries: SymbolPathEntry[] = [];
     for (const path of paths) {
@@ -527,7 +488,7 @@ export class Symbolizer {
       entries: readonly SymbolPathEntry[];
       debugDirs: readonly string[];
       external: ExternalMode;
-      minusOne: Uint8Array;
+      minusOne: boolean;
       framesOfLocation: (RawFrame[] | undefined)[];
       single: boolean;
       /** Filled in: the build id of the binary found for a mapping. */
@@ -580,7 +541,7 @@ export class Symbolizer {
       const t = translate(locs.mapping[l]);
       rules.add(t.rule);
       let address = toNumber(locs.addressHi[l], locs.addressLo[l]);
-      if (ctx.minusOne[l] === 1) address -= 1;
+      if (ctx.minusOne) address -= 1;
       const v = address > 0 ? t.toFileAddress(address) : NaN;
       fileAddress[k] = v;
       if (!Number.isNaN(v)) wanted.add(v);
@@ -649,7 +610,8 @@ export class Symbolizer {
           const run = t === 'addr2line' ? runAddr2line : runLlvmSymbolizer;
           this.stats.externalRuns++;
           const answers = await run(command, binary.debugFile as string, todo, this.timeoutMs);
-          for (let i = 0; i < todo.length; i++) cache.set(todo[i], merge(answers[i], binary.fromSymbols(todo[i])));
+          const symbols = binary.symbols as ElfSymbolTable;
+          for (let i = 0; i < todo.length; i++) cache.set(todo[i], nameByAddress(merge(answers[i], binary.fromSymbols(todo[i])), symbols, todo[i]));
           if (disk) await disk.store(binary.buildId, t, cache);
         } catch (error) {
           const message = (error as Error).message;
@@ -715,26 +677,6 @@ export class Symbolizer {
     }
     return lookup;
   }
-}
-
-/**
- * Combines an external symbolizer's frames with the symbol table's answer.
- * An answer without any file (addr2line's `??`, llvm-symbolizer falling back
- * to the nearest symbol, even `_end` past the code) is no better than the
- * symbol table, whose choice among aliases is ours: the symbol table wins.
- * A DWARF chain whose outermost function has no name takes the symbol's;
- * when there is none either (line tables also cover the padding between
- * functions), the address is left unresolved: a location is resolved only
- * when its function is known.
- */
-function merge(external: RawFrame[], fromSymbols: RawFrame[]): RawFrame[] {
-  if (!external.some((f) => f.file !== '')) return fromSymbols;
-  const last = external.length - 1;
-  if (external[last].name === '' && fromSymbols.length === 0) return fromSymbols;
-  return external.map((f, i) => {
-    if (f.name !== '') return f;
-    return { ...f, name: i === last ? fromSymbols[0].name : '??' };
-  });
 }
 
 /**

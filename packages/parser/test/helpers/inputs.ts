@@ -13,6 +13,7 @@ export function snapshotInputs(): string[] {
   return [
     ...findFiles(join(FIXTURES, 'jemalloc'), /\.heap$/),
     ...findFiles(join(FIXTURES, 'gperftools'), /\.heap$/),
+    ...findFiles(join(FIXTURES, 'cxx'), /\.heap$/),
     ...findFiles(join(CORPUS, 'jemalloc'), /\.heap$/),
     ...findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/),
   ];
@@ -52,11 +53,12 @@ export interface ImporterInput {
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
 const STATS_WORKLOAD = join(FIXTURES, 'stats', 'bin', 'stats-workload');
+const CXX_BIN = join(FIXTURES, 'cxx', 'bin');
 
 /**
  * Every importer's inputs: the fixtures (heap dumps of jemalloc, gperftools
  * and the stats workload's jemalloc profiles; perf script malloc probe
- * records), the shared corpus when present (jemalloc, legacy pprof text,
+ * records; the same of the C++ workload), the shared corpus when present (jemalloc, legacy pprof text,
  * perf script CPU samples, record_allocs zips), and hand-written Android
  * samples written into `scratch` (no real native heap dump exists; the
  * record_allocs sample covers that importer without the corpus), plain and
@@ -71,6 +73,10 @@ export function importerInputs(scratch: string): ImporterInput[] {
   for (const dump of findFiles(join(FIXTURES, 'gperftools'), /\.heap$/)) add(dump, 'gperftools', 'fixture', ['--symbols', WORKLOAD], golden('google-pprof', dump));
   for (const dump of findFiles(join(FIXTURES, 'stats', 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', STATS_WORKLOAD]);
   for (const capture of findFiles(join(FIXTURES, 'perf'), /\.perf\.txt\.gz$/)) add(capture, 'perf-script', 'fixture', ['--symbols', WORKLOAD]);
+  // The C++ dumps' reference outputs name sites differently (reference-agreement.test.ts says how): no `reference`.
+  for (const dump of findFiles(join(FIXTURES, 'cxx', 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', CXX_BIN]);
+  for (const dump of findFiles(join(FIXTURES, 'cxx', 'gperftools'), /\.heap$/)) add(dump, 'gperftools', 'fixture', ['--symbols', CXX_BIN]);
+  for (const capture of findFiles(join(FIXTURES, 'cxx', 'perf'), /\.perf\.txt\.gz$/)) add(capture, 'perf-script', 'fixture', ['--symbols', CXX_BIN]);
   const none = ['--no-symbolize'];
   for (const dump of findFiles(join(CORPUS, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'corpus', none);
   for (const dump of findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/)) add(dump, 'gperftools', 'corpus', none);

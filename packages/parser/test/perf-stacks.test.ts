@@ -1,0 +1,177 @@
+/**
+ * The stacks of perf script records: frames outside every executable
+ * mapping (broken frame-pointer unwinding) are cut before they are interned,
+ * and records without a callchain get their own address, as perf report
+ * attributes them. Real captures of the C++ fixture (fixtures/cxx/perf, see
+ * its README) checked against counts taken from their text here and against
+ * perf report; hand-written records for the shapes the captures lack.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkIntegrity, formatWarning, type HeapProfile } from '@heapscope/parser';
+import { loadInput, top } from '@heapscope/analyzer';
+import { FIXTURES } from './helpers/paths.js';
+
+const PERF = join(FIXTURES, 'cxx', 'perf');
+const capture = (name: string) => join(PERF, `cxx.${name}.perf.txt.gz`);
+const textOf = (path: string) => new TextDecoder().decode(gunzipSync(new Uint8Array(readFileSync(path))));
+
+const scratch = mkdtempSync(join(tmpdir(), 'heapscope-perf-stacks-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Loads perf text written here. */
+async function loadText(name: string, text: string, options: { keepBadFrames?: boolean } = {}) {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return loadInput(path, options);
+}
+
+const warningsOf = (p: HeapProfile) => p.meta.warnings.map(formatWarning);
+
+/** The warning about cut frames, as numbers: [frames, stacks], or null. */
+function cutCounts(p: HeapProfile): [number, number] | null {
+  for (const w of warningsOf(p)) {
+    const m = /(\d+) stack frames outside every executable mapping .* were cut from (\d+) stacks/.exec(w);
+    if (m) return [Number(m[1]), Number(m[2])];
+  }
+  return null;
+}
+
+/** Leaf-first function names of every sample's stack ('' for a frame without lines). */
+function stacksOf(p: HeapProfile): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < p.samples.length; i++) {
+    out.push(
+      p.stackLocations(p.samples.stack[i]).map((l) => {
+        const k = p.locations.lineStart[l];
+        return k < p.locations.lineStart[l + 1] ? p.strings[p.functions.name[p.locations.lineFunction[k]]] : '';
+      }),
+    );
+  }
+  return out;
+}
+
+describe('perf: frames outside every executable mapping', () => {
+  it('cuts them, with every frame above them, in a real frame-pointer capture (C++ through libstdc++)', async () => {
+    const path = capture('fp');
+    // Counted from the text: from each record's first frame whose dso perf
+    // could not find ("([unknown])") to the record's end.
+    let frames = 0;
+    let records = 0;
+    const garbage = new Set<string>();
+    for (const record of textOf(path).split(/\n\s*\n/)) {
+      const lines = record.split('\n').filter((l) => l.startsWith('\t'));
+      const first = lines.findIndex((l) => l.endsWith('([unknown])'));
+      if (first < 0) continue;
+      frames += lines.length - first;
+      records++;
+      for (const l of lines.slice(first)) if (l.endsWith('([unknown])')) garbage.add(l.trim().split(/\s+/)[0]);
+    }
+    expect(records).toBeGreaterThan(5);
+    expect(garbage.size).toBeGreaterThan(1);
+
+    const { profile } = await loadInput(path);
+    expect(checkIntegrity(profile)).toEqual([]);
+    expect(cutCounts(profile)).toEqual([frames, records]);
+    // No location was made for them: memory follows the stacks kept.
+    const addresses = new Set(Array.from({ length: profile.locations.length }, (_, l) => profile.addressHex(l).slice(2)));
+    for (const ip of garbage) expect(addresses.has(ip), ip).toBe(false);
+
+    const kept = await loadInput(path, { keepBadFrames: true });
+    expect(cutCounts(kept.profile)).toBeNull();
+    const keptAddresses = new Set(Array.from({ length: kept.profile.locations.length }, (_, l) => kept.profile.addressHex(l).slice(2)));
+    for (const ip of garbage) expect(keptAddresses.has(ip), ip).toBe(true);
+    expect(kept.profile.locations.length).toBeGreaterThan(profile.locations.length);
+    // Cutting changes stacks, never values.
+    for (const type of ['alloc_space', 'inuse_space']) {
+      expect(kept.profile.total(kept.profile.sampleTypeIndex(type))).toBe(profile.total(profile.sampleTypeIndex(type)));
+    }
+  });
+
+  it('cuts at the first such frame from the leaf, even when a later frame lands in a mapping', async () => {
+    const text = [
+      'app   100 [000]    1.000000:          1 cycles: ',
+      '\t            1234 leaf_fn+0x4 (/opt/app)',
+      '\t               d [unknown] ([unknown])',
+      '\t    7ffdfd865b60 [unknown] ([unknown])',
+      '\t           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)',
+      '',
+      'app   100 [000]    1.000100:          1 cycles:      7ffdfd865b60 [unknown] ([unknown])',
+      'app   100 [000]    1.000200:          1 cycles: ',
+      '\t            1234 leaf_fn+0x4 (/opt/app)',
+      '\t            1300 caller+0x10 (/opt/app)',
+      '',
+    ].join('\n');
+    const { profile } = await loadText('cut.perf.txt', text);
+    expect(checkIntegrity(profile)).toEqual([]);
+    expect(stacksOf(profile).sort()).toEqual([[], ['leaf_fn'], ['leaf_fn', 'caller']].sort());
+    // 3 frames of the first record, the sample line's own frame of the second.
+    expect(cutCounts(profile)).toEqual([4, 2]);
+    const kept = await loadText('kept.perf.txt', text, { keepBadFrames: true });
+    expect(stacksOf(kept.profile).map((s) => s.length).sort()).toEqual([1, 2, 4]);
+  });
+});
+
+describe('perf: records without a callchain', () => {
+  /** Records per symbol of the sample's own address, per perf report --sort sym, for the events matching `event`. */
+  function reportBySymbol(file: string, event: RegExp): Map<string, number> {
+    const out = new Map<string, number>();
+    let current = '';
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const section = /^# Samples: .* of event '([^']+)'/.exec(line);
+      if (section) current = section[1];
+      const row = /^\s+[\d.]+%\s+(\d+)\s+\[\.\]\s+(.*?)\s*$/.exec(line);
+      if (!row || !event.test(current)) continue;
+      // perf prints an address it could not name as its offset in the dso.
+      const name = row[2].startsWith('0x') ? '[unknown]' : row[2];
+      out.set(name, (out.get(name) ?? 0) + Number(row[1]));
+    }
+    return out;
+  }
+
+  it('take the record\'s own address, as perf report does: the same counts per symbol (real capture without -g)', async () => {
+    // The same perf.data printed with -F +ip,+sym,+dso names each record's address.
+    const symbolOf = new Map<string, string>();
+    for (const m of textOf(capture('nocallchain-ip')).matchAll(/__return: \([0-9a-f]+ <- ([0-9a-f]+)\) \S+\s+[0-9a-f]+ (.+?) \(/g)) {
+      symbolOf.set(m[1], m[2]);
+    }
+    const { profile } = await loadInput(capture('nocallchain'));
+    expect(checkIntegrity(profile)).toEqual([]);
+    const objects = profile.samples.values[profile.sampleTypeIndex('alloc_objects')];
+    const ours = new Map<string, number>();
+    for (let i = 0; i < profile.samples.length; i++) {
+      if (objects[i] === 0) continue;
+      const locations = profile.stackLocations(profile.samples.stack[i]);
+      expect(locations).toHaveLength(1);
+      const name = symbolOf.get(profile.addressHex(locations[0]).slice(2));
+      expect(name).toBeDefined();
+      ours.set(name!, (ours.get(name!) ?? 0) + objects[i]);
+    }
+    const theirs = reportBySymbol(join(PERF, 'golden', 'cxx.nocallchain.perf-report-sym.txt'), /__return$/);
+    expect([...ours.entries()].sort()).toEqual([...theirs.entries()].sort());
+
+    const records = textOf(capture('nocallchain')).split('\n').filter((l) => l.trim() !== '').length;
+    const said = warningsOf(profile).find((w) => w.includes("each stack is the record's own address"));
+    expect(said).toContain(`(${records} times;`);
+    expect(warningsOf(profile).some((w) => w.includes('neither a callchain nor an address'))).toBe(false);
+  });
+
+  it('name an entry record\'s address after the probed function, so that allocator frames are dropped from it', async () => {
+    const { profile } = await loadInput(capture('nocallchain'));
+    const rows = top([profile], { sampleType: 'alloc_objects', by: 'function', keepAllocatorFrames: true }).rows.map((r) => r.name);
+    expect(rows).not.toContain('malloc'); // allocations take the return record's stack
+    const names = new Set(Array.from({ length: profile.functions.length }, (_, f) => profile.strings[profile.functions.name[f]]));
+    expect(names).toContain('malloc');
+    expect(names).toContain('free');
+  });
+
+  it('count what has neither a callchain nor an address, and say so', async () => {
+    const text = ['app   100 [000]    1.000000:          1 cycles: ', '', 'app   100 [000]    1.000100:          1 cycles: ', ''].join('\n');
+    const { profile } = await loadText('bare.perf.txt', text);
+    expect(stacksOf(profile)).toEqual([[]]);
+    expect(warningsOf(profile).find((w) => w.includes('neither a callchain nor an address'))).toContain('(2 times;');
+  });
+});

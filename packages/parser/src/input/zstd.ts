@@ -15,7 +15,7 @@
  * bounded by the frame's window (at most 8 MiB at the zstd CLI's default
  * levels) plus one chunk in and one 128 KiB block out.
  */
-import { createRequire } from 'node:module';
+import { ZSTDDecoder } from 'zstddec/stream';
 import { StreamError } from './lines.js';
 
 /** The zstd frame magic number, 0xFD2FB528 little-endian (RFC 8878 §3.1.1). */
@@ -23,18 +23,11 @@ export function isZstd(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
 }
 
-/** The part of zstddec's stream decoder used here. */
-interface ZstdStreamDecoder {
-  init(): Promise<void>;
-  decodeStreaming(arrays: Iterable<Uint8Array>): Generator<Uint8Array>;
-}
+let decoder: Promise<ZSTDDecoder> | undefined;
 
-let decoder: Promise<ZstdStreamDecoder> | undefined;
-
-/** The decoder, loaded and instantiated when the first zstd input is met (most inputs are not). */
-function zstdDecoder(): Promise<ZstdStreamDecoder> {
+/** The decoder, its WebAssembly compiled when the first zstd input is met (most inputs are not). */
+function zstdDecoder(): Promise<ZSTDDecoder> {
   decoder ??= (async () => {
-    const { ZSTDDecoder } = createRequire(import.meta.url)('zstddec/stream') as { ZSTDDecoder: new () => ZstdStreamDecoder };
     const d = new ZSTDDecoder();
     await d.init();
     return d;

@@ -56,8 +56,9 @@ const STATS_WORKLOAD = join(FIXTURES, 'stats', 'bin', 'stats-workload');
 /**
  * Every importer's inputs: the fixtures (heap dumps of jemalloc, gperftools
  * and the stats workload's jemalloc profiles; perf script malloc probe
- * records), the shared corpus when present (jemalloc, legacy pprof text,
- * perf script CPU samples, record_allocs zips), and hand-written Android
+ * records; heaptrack recordings), the shared corpus when present (jemalloc,
+ * legacy pprof text, perf script CPU samples, record_allocs zips, heaptrack
+ * recordings), and hand-written Android
  * samples written into `scratch` (no real native heap dump exists; the
  * record_allocs sample covers that importer without the corpus), plain and
  * in the compressed forms the tools produce.
@@ -71,11 +72,17 @@ export function importerInputs(scratch: string): ImporterInput[] {
   for (const dump of findFiles(join(FIXTURES, 'gperftools'), /\.heap$/)) add(dump, 'gperftools', 'fixture', ['--symbols', WORKLOAD], golden('google-pprof', dump));
   for (const dump of findFiles(join(FIXTURES, 'stats', 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', STATS_WORKLOAD]);
   for (const capture of findFiles(join(FIXTURES, 'perf'), /\.perf\.txt\.gz$/)) add(capture, 'perf-script', 'fixture', ['--symbols', WORKLOAD]);
+  for (const recording of findFiles(join(FIXTURES, 'heaptrack'), /\.zst$/)) add(recording, 'heaptrack', 'fixture', ['--symbols', WORKLOAD]);
   const none = ['--no-symbolize'];
   for (const dump of findFiles(join(CORPUS, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'corpus', none);
   for (const dump of findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/)) add(dump, 'gperftools', 'corpus', none);
   for (const capture of findFiles(join(CORPUS, 'perf-script'), /./)) add(capture, 'perf-script', 'corpus', none);
   for (const trace of findFiles(join(CORPUS, 'android-record-allocs'), /\.zip$/)) add(trace, 'android-record-allocs', 'corpus', none);
+  // Not heaptrack_gui's recording: its 315,000 distinct stacks take the round
+  // trips a minute and a half; heaptrack.test.ts checks it against heaptrack_print.
+  for (const recording of findFiles(join(CORPUS, 'heaptrack'), /\.(gz|zst|raw|expected)$/)) {
+    if (!basename(recording).startsWith('heaptrack.heaptrack_gui.')) add(recording, 'heaptrack', 'corpus', none);
+  }
   mkdirSync(scratch, { recursive: true });
   const write = (name: string, bytes: Uint8Array | string, format: string) => {
     const path = join(scratch, name);

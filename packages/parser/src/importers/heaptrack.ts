@@ -14,20 +14,22 @@
  * workload (heaptrack 1.4.0, file format 3; fixtures/heaptrack):
  *
  *   s 9 leak_site
- *   s 17 fixtures/src/workload.c
- *   i 555555555726 1 2e 2f a4
- *   t 2b 22
- *   a 1000 2b
- *   + 12
- *   + 12
- *   c 17
- *   R 1b2e
- *   - 4
+ *   i 555555555499 1 3a 19 a4
+ *   t 1e 28
+ *   a 1000 29
+ *   + c
+ *   + c
+ *   …
+ *   - e
+ *
+ * (a string, the instruction pointer in leak_site with its module, function,
+ * file and line, a stack node, the allocation info "4096 bytes on that
+ * stack", two allocations of it, and later a free of another info.)
  *
  * The grammar: one record per line, a mode character, a space, then fields
  * separated by single spaces. Numbers are lowercase hexadecimal. A sized
  * string is its length in bytes (hex), a space and that many bytes (it may
- * hold spaces); file format 3 (heaptrack ≥ 1.3) sizes `s`, `x` and `m`
+ * hold spaces); file format 3 (heaptrack 1.4 writes it; 1.2 wrote 2) sizes `s`, `x` and `m`
  * strings, older formats end them at the line's end (`s`) or the next
  * space (`x`, `m`). Indices are 1-based (0 = none) except allocation
  * infos, which count from 0. An empty line or one starting with `#` is a

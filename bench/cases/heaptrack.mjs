@@ -85,7 +85,11 @@ export default {
     const field = (label) => new RegExp(`^${label}: (\\S+)`, 'm').exec(report)[1];
     const print = { calls: Number(field('calls to allocation functions')), temporary: Number(field('temporary memory allocations')), peak: printedBytes(field('peak heap memory consumption')), leaked: printedBytes(field('total memory leaked')) };
     if (t.ops.other !== print.calls) throw new Error(`allocations: heapscope ${t.ops.other}, heaptrack_print ${print.calls}`);
-    if (t.temporary !== print.temporary) throw new Error(`temporary: heapscope ${t.temporary}, heaptrack_print ${print.temporary}`);
+    // heaptrack_print also counts a free of allocation info 0 that follows another free (docs/formats.md, heaptrack).
+    const quirks = Number(
+      (await run(['sh', '-c', `zstd -dc '${outputs.events10m}' | awk '/^[+] /{after=0; next} /^- /{ if ($2 == "0" && after) n++; after=1 } BEGIN{after=1} END{print n+0}'`])).stdout.trim(),
+    );
+    if (t.temporary !== print.temporary - quirks) throw new Error(`temporary: heapscope ${t.temporary}, heaptrack_print ${print.temporary} less ${quirks} frees of info 0 after a free`);
     for (const [what, ours, theirs] of [['peak', t.peak.bytes, print.peak], ['leaked', t.liveBytes, print.leaked]]) {
       if (Math.abs(ours - theirs) > 0.005 * (theirs >= 1e6 ? 1e6 : 1e3)) throw new Error(`${what}: heapscope ${ours}, heaptrack_print ${theirs}`);
     }
@@ -93,7 +97,7 @@ export default {
     const mb = tp.decompressedBytes / 1e6;
     const rate = (ms) => `${fmt(mb / (median(ms) / 1e3), 0)} MB/s, ${fmt(tp.events / (median(ms) / 1e3) / 1e6, 2)} M events/s`;
     return [
-      `Same totals as heaptrack_print: ${fmt(print.calls)} allocations, ${fmt(print.temporary)} temporary, peak ${fmt(t.peak.bytes)} B (${field('peak heap memory consumption')}), leaked ${fmt(t.liveBytes)} B (${field('total memory leaked')}).`,
+      `Same totals as heaptrack_print: ${fmt(print.calls)} allocations, ${fmt(print.temporary)} temporary (heapscope ${fmt(t.temporary)}: heaptrack_print's info-0 quirk counts ${quirks} more), peak ${fmt(t.peak.bytes)} B (${field('peak heap memory consumption')}), leaked ${fmt(t.liveBytes)} B (${field('total memory leaked')}).`,
       `In-process, median of 3 on ${tp.file} (${fmt(mb, 1)} MB decompressed, ${fmt(tp.events)} events): zstd decompression alone ${fmt(mb / (median(tp.decompressMs) / 1e3), 0)} MB/s; ` +
         `parse into a null sink ${rate(tp.parseMs)}; parse + replay ${rate(tp.replayMs)}.`,
     ];

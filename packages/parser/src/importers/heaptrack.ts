@@ -335,7 +335,7 @@ class HeaptrackReader {
     if (q === end) {
       if (this.pointerEvents()) return this.bad(cursor, 'expected "+ <size> <trace> <pointer>" (a raw recording names pointers)');
       const info = scanned.value;
-      if (info >= this.infoSize.length) return this.bad(cursor, `allocation info ${info.toString(16)} is not defined (${this.infoSize.length} "a" records so far)`);
+      if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
       let handle: number;
       if (this.freeHandles.length > 0) handle = this.freeHandles.data[--this.freeHandles.length];
       else {
@@ -352,7 +352,7 @@ class HeaptrackReader {
     const trace = scanned.value;
     if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "+ <size> <trace> <pointer>"');
     if (!this.pointerEvents()) return this.bad(cursor, 'expected "+ <allocation info>" (an interpreted recording of file format ≥ 1)');
-    if (trace >= this.stackOfTrace.length) return this.bad(cursor, `trace ${trace.toString(16)} is not defined (${this.stackOfTrace.length - 1} "t" records so far)`);
+    if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
     if (scanned.hi === 0 && scanned.lo === 0) return this.bad(cursor, 'allocation of the NULL pointer');
     if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
     this.sink.alloc(scanned.hi, scanned.lo, size, AllocOp.other, this.stackOfTrace.data[trace], -1, this.timeNs);
@@ -366,7 +366,7 @@ class HeaptrackReader {
       return;
     }
     const info = scanned.value;
-    if (info >= this.infoSize.length) return this.bad(cursor, `allocation info ${info.toString(16)} is not defined (${this.infoSize.length} "a" records so far)`);
+    if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
     const handle = this.infoTop.data[info];
     if (handle < 0) {
       // No live block of this info: the replay counts it as a free of an unknown pointer.
@@ -390,12 +390,12 @@ class HeaptrackReader {
     const { hi, lo, value } = scanned;
     if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "t <instruction pointer> <parent trace>"');
     const parent = scanned.value;
-    if (parent >= this.stackOfTrace.length) return this.bad(cursor, `parent trace ${parent.toString(16)} is not defined (${this.stackOfTrace.length - 1} "t" records so far)`);
+    if (parent >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'parent trace', parent, this.stackOfTrace.length - 1, 't');
     let location: number;
     if (this.stage === 'raw') {
       location = this.builder.locationForAddress(hi, lo);
     } else {
-      if (value === 0 || value >= this.locationOfIp.length) return this.bad(cursor, `instruction pointer ${value.toString(16)} is not defined (${this.locationOfIp.length - 1} "i" records so far)`);
+      if (value === 0 || value >= this.locationOfIp.length) return this.undefinedIndex(cursor, 'instruction pointer', value, this.locationOfIp.length - 1, 'i');
       location = this.locationOfIp.data[value];
     }
     this.stackOfTrace.push(this.builder.internStackNode(this.stackOfTrace.data[parent], location));
@@ -409,7 +409,7 @@ class HeaptrackReader {
     const { hi, lo } = scanned;
     if (q < 0 || (q = hexField(bytes, q, end)) < 0) return this.bad(cursor, 'expected "i <instruction pointer> <module> [<function> [<file> <line> …]]"');
     const module = scanned.value;
-    if (module >= this.strings.length) return this.bad(cursor, `module string ${module.toString(16)} is not defined (${this.strings.length - 1} "s" records so far)`);
+    if (module >= this.strings.length) return this.undefinedIndex(cursor, 'module string', module, this.strings.length - 1, 's');
     const lines = this.frameLines;
     lines.length = 0;
     let fields = 0;
@@ -466,7 +466,7 @@ class HeaptrackReader {
     const size = scanned.value;
     if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "a <size> <trace>"');
     const trace = scanned.value;
-    if (trace >= this.stackOfTrace.length) return this.bad(cursor, `trace ${trace.toString(16)} is not defined (${this.stackOfTrace.length - 1} "t" records so far)`);
+    if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
     if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
     this.infoSize.push(size);
     this.infoStack.push(this.stackOfTrace.data[trace]);
@@ -587,6 +587,11 @@ class HeaptrackReader {
   private interpreted(cursor: ByteLineCursor): void {
     if (this.stage === 'raw') this.bad(cursor, 'an interpreted record ("s", "i", "a") in a raw recording');
     else this.stage = 'interpreted';
+  }
+
+  /** A record names an index (`index`) that no earlier `mode` record defined (`defined` so far). */
+  private undefinedIndex(cursor: ByteLineCursor, what: string, index: number, defined: number, mode: string): void {
+    this.bad(cursor, `${what} ${index.toString(16)} is not defined (${defined} "${mode}" records so far)`);
   }
 
   private bad(cursor: ByteLineCursor, reason: string): void {

@@ -21,6 +21,7 @@ import { loadOpened } from '@heapscope/analyzer';
 import { encodePprof } from '../../cli/src/render/pprof.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { MEMRAY_CSV } from '../../parser/test/helpers/hand-written.js';
 
 const FUZZ_MS = Number(process.env.HEAPSCOPE_FUZZ_MS ?? 1500);
 const FUZZ_RUNS = Number(process.env.HEAPSCOPE_FUZZ_RUNS ?? 400);
@@ -60,6 +61,8 @@ async function seeds(): Promise<Record<string, Uint8Array>> {
         '7fe9181000-7fe91a2000 rw-p 00000000 00:00 0                              /system/lib/libc.so\nEND\n',
     ),
     'perf-script': text(perf.slice(0, perf.indexOf('\n\n', 20000) + 2)),
+    // No real memray export could be made here (parser/test/helpers/hand-written.ts): memray's writer's rows.
+    memray: text(MEMRAY_CSV),
     // The interpreted heaptrack fixture's first 300 lines (strings, frames, stacks and events).
     heaptrack: text((await decompressedText(fixtureFile('heaptrack', /^heaptrack\.workload\.\d+\.zst$/))).split('\n').slice(0, 300).join('\n') + '\n'),
     'jemalloc-stats': firstDump(gunzipped(join(FIXTURES, 'stats', 'jemalloc', 'leak', 'jemalloc-stats.txt.gz')), '--- End jemalloc statistics ---\n'),

@@ -14,6 +14,7 @@ import { androidRecordAllocsImporter } from './importers/android-record-allocs.j
 import { androidHeapDumpImporter } from './importers/android-heap-dump.js';
 import { perfScriptImporter } from './importers/perf-script.js';
 import { heaptrackImporter } from './importers/heaptrack.js';
+import { memrayImporter } from './importers/memray.js';
 
 /** Every importer, by id. */
 export const importers: readonly Importer[] = [
@@ -24,6 +25,7 @@ export const importers: readonly Importer[] = [
   androidHeapDumpImporter,
   perfScriptImporter,
   heaptrackImporter,
+  memrayImporter,
   ...statsImporters,
 ];
 

@@ -20,8 +20,8 @@ export function registerInfo(program: Command, io: CliIo): void {
 Inputs (detected from their content, docs/formats.md): jemalloc heap_v2
 dumps; gperftools, tcmalloc and Go legacy heap profiles; pprof; perf script
 text of malloc/free uprobes; heaptrack recordings, raw (heaptrack --raw) or
-interpreted (heaptrack.<app>.<pid>.zst or .gz); Android record_allocs traces
-and native heap dumps; allocator statistics.
+interpreted (heaptrack.<app>.<pid>.zst or .gz); memray transform csv exports;
+Android record_allocs traces and native heap dumps; allocator statistics.
 
 Example:
   $ heapscope info fixtures/jemalloc/all/jeprof.*.f.heap

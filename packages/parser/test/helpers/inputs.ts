@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync, zipSync } from 'fflate';
-import { ANDROID_HEAP_DUMP_V12, RECORD_ALLOCS_TIMED } from './hand-written.js';
+import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './hand-written.js';
 import { CORPUS, FIXTURES, displayName, findFiles } from './paths.js';
 
 /** Heap dumps written by real allocators: project fixtures then corpus files. */
@@ -58,7 +58,7 @@ const STATS_WORKLOAD = join(FIXTURES, 'stats', 'bin', 'stats-workload');
  * and the stats workload's jemalloc profiles; perf script malloc probe
  * records; heaptrack recordings), the shared corpus when present (jemalloc,
  * legacy pprof text, perf script CPU samples, record_allocs zips, heaptrack
- * recordings), and hand-written Android
+ * recordings), and hand-written Android and memray
  * samples written into `scratch` (no real native heap dump exists; the
  * record_allocs sample covers that importer without the corpus), plain and
  * in the compressed forms the tools produce.
@@ -95,5 +95,7 @@ export function importerInputs(scratch: string): ImporterInput[] {
   write('backtrace_heap.1234.zip', zipSync({ 'backtrace_heap.1234.txt': utf8(ANDROID_HEAP_DUMP_V12) }), 'android-heap-dump');
   write('record_allocs.txt', RECORD_ALLOCS_TIMED, 'android-record-allocs');
   write('record_allocs.txt.gz', gzipSync(utf8(RECORD_ALLOCS_TIMED)), 'android-record-allocs');
+  // memray could not be installed to make a real export (see hand-written.ts).
+  write('memray-capture.csv', MEMRAY_CSV, 'memray');
   return out;
 }

@@ -322,3 +322,64 @@ describe.skipIf(!HAVE_CORPUS)('heaptrack corpus recordings', () => {
     ]);
   });
 });
+
+/** Reads heaptrack text (no real recording of these older or rarer forms is at hand: they follow heaptrack's reader, accumulatedtracedata.cpp). */
+async function fromText(text: string, lenient = false): Promise<LoadedInput> {
+  const input = await openBytes('rec.txt', new TextEncoder().encode(text));
+  const importer = detectImporter(input, 'heaptrack');
+  if (importer.kind !== 'trace') throw new Error('not a trace importer');
+  const builder = traceBuilder(input, importer, { lenient });
+  const replay = new Replay(builder);
+  const facts = await parseTrace(input, importer, builder, replay, { lenient });
+  const trace = replay.finish(facts);
+  return { profile: trace.profile, trace };
+}
+
+describe('heaptrack records beyond the fixtures', () => {
+  it('reads file format 2 strings (to the end of the line, spaces included) and raw module lines without sizes', async () => {
+    const interpreted = await fromText(
+      ['v 10200 2', 'X ./app --flag', 's /usr/bin/app', 's foo(int, char const*)', 's app.cpp', 'i 401000 1 2 3 a', 't 1 0', 'a 20 1', '+ 0', '+ 0', '- 0', ''].join('\n'),
+    );
+    const p = interpreted.profile;
+    expect(p.meta.variant).toBe('heaptrack 1.2.0, file format 2, interpreted');
+    expect(p.strings).toContain('foo(int, char const*)');
+    expect(interpreted.trace!.report).toMatchObject({ liveBytes: 0x20, temporary: 1, events: 3 });
+    expect((interpreted.trace!.report.facts as HeaptrackFacts).command).toBe('./app --flag');
+    const raw = await fromText(['v 10200 2', 'x /usr/bin/app', 'm -', 'm x 400000 0 1000 1000 2000', 't 401000 0', '+ 20 1 7f0000001000', '- 7f0000001000', ''].join('\n'));
+    expect(raw.profile.mappings).toEqual([{ start: 0x400000n, limit: 0x403000n, fileOffset: 0n, path: '/usr/bin/app', buildId: '', perms: '', loadBias: 0x400000n }]);
+    expect(raw.trace!.report).toMatchObject({ liveBytes: 0, temporary: 1, events: 2 });
+  });
+
+  it('reads file format 0 (no version line): interpreted stacks with pointer events, and says so', async () => {
+    const r = await fromText(['s /usr/bin/app', 'i 401000 1', 't 1 0', '+ 10 1 5000', '+ 30 1 6000', '- 5000', ''].join('\n'));
+    expect(r.trace!.report).toMatchObject({ liveBytes: 0x30, liveObjects: 1, temporary: 0 });
+    expect(r.profile.meta.warnings.map((w) => w.message)).toContain('no "v" (version) record: read as heaptrack file format 0');
+  });
+
+  it('warns about an attached process, embedded suppressions and a newer file format; keeps the peak RSS', async () => {
+    const r = await fromText(['v 10600 4', 'I 1000 10', 'S leak:libfoo', 'S leak:libbar', 'A', 's 4 /app', 'i 10 1', 't 1 0', 'a 8 1', '+ 0', 'c 5', 'R 3', 'c a', 'R 2', ''].join('\n'));
+    const facts = r.trace!.report.facts as HeaptrackFacts;
+    expect(facts).toMatchObject({ attached: true, suppressions: 2, fileFormat: 4, pageSizeBytes: 4096, peakRssBytes: 3 * 4096, hasTimestamps: true });
+    const messages = r.profile.meta.warnings.map((w) => `${w.message} ×${w.count}`);
+    expect(messages).toEqual([
+      'file format 4 is newer than heapscope knows (up to 3): read as format 3 ×1',
+      'heaptrack attached to a running process: allocations made before it attached are not in the recording ×1',
+      'leak suppressions embedded by the program ("S" records) are not applied: every block still live is shown ×2',
+    ]);
+    // The allocation came before the first timestamp: at the recording's start, as heaptrack_print counts.
+    expect(r.trace!.report.firstTimeNs).toBe(0);
+  });
+
+  it('counts a free of an allocation info with no live block as a free of an unknown pointer', async () => {
+    const r = await fromText(['v 10400 3', 's 4 /app', 'i 10 1', 't 1 0', 'a 8 1', '- 0', '+ 0', ''].join('\n'));
+    expect(r.trace!.report).toMatchObject({ unknownFrees: 1, liveObjects: 1 });
+  });
+
+  it('rejects records that name what was never defined, and skips them under --lenient', async () => {
+    const text = ['v 10400 3', 's 4 /app', 'i 10 5', 't 1 0', 'a 8 1', '+ 0', ''].join('\n');
+    await expect(fromText(text)).rejects.toThrow(/rec\.txt:3: module string 5 is not defined \(1 "s" records so far\): "i 10 5"/);
+    const lenient = await fromText(text.replace('i 10 5', 'i 10 1\ni 20 5'), true);
+    expect(lenient.profile.meta.warnings.map((w) => w.message)).toEqual(['skipped malformed record: module string 5 is not defined (1 "s" records so far)']);
+    expect(lenient.trace!.report.liveBytes).toBe(8);
+  });
+});

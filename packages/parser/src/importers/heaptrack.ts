@@ -89,7 +89,8 @@
  *   after its info's last allocation as temporary — heaptrack_print's rule
  *   (see docs/formats.md, "Temporary allocations"). Raw recordings keep the
  *   pointers, and give heaptrack's own (per-pointer) count.
- * - Events are reported at the time of the last `c` line before them.
+ * - Events are reported at the time of the last `c` line before them (0,
+ *   the recording's start, before the first one, as heaptrack_print does).
  * - RSS, page size, the command line, embedded suppressions and attaching
  *   are reported in the facts ({@link HeaptrackFacts}); suppressions are
  *   not applied (heapscope shows every block still live).
@@ -100,7 +101,7 @@ import type { ByteLineCursor } from '../input/lines.js';
 import { float64Column, int32Column } from '../model/columns.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { AllocOp, NO_TIME, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+import { AllocOp, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
 
 /** What the heaptrack importer says about a recording, beyond {@link TraceFacts}. */
 export interface HeaptrackFacts extends TraceFacts {
@@ -234,7 +235,8 @@ class HeaptrackReader {
   private readonly functionOfKey = new Map<string, number>();
   private readonly frameLines: [number, number][] = [];
 
-  private timeNs = NO_TIME;
+  /** Time of the events (the last `c` line; 0, the recording's start, before the first, as heaptrack_print counts). */
+  private timeNs = 0;
   private hasTimestamps = false;
   private command: string | null = null;
   private pageSize: number | null = null;

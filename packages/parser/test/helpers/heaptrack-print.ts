@@ -12,20 +12,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeapProfile } from '@heapscope/parser';
+import { installed } from './reference-tools.js';
 
 /** The cost types of heaptrack_print's flamegraph output. */
 export const HEAPTRACK_COSTS = ['allocations', 'temporary', 'leaked', 'peak'] as const;
 export type HeaptrackCost = (typeof HEAPTRACK_COSTS)[number];
 
 /** Whether heaptrack_print (Debian package heaptrack, installed by scripts/setup.sh) is on the PATH. */
-export const HAVE_HEAPTRACK_PRINT = (() => {
-  try {
-    execFileSync('heaptrack_print', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const HAVE_HEAPTRACK_PRINT = installed('heaptrack_print', ['--version']);
 
 /**
  * Reads flamegraph output into stack → summed value. heaptrack_print writes

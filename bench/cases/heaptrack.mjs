@@ -34,15 +34,23 @@ async function throughput(file, runs) {
   const parser = await import(pathToFileURL(path.join(ROOT, 'packages/parser/dist/index.js')).href);
   const analyzer = await import(pathToFileURL(path.join(ROOT, 'packages/analyzer/dist/index.js')).href);
   const nullSink = { alloc() {}, free() {}, realloc() {}, allocUntracked() {}, threadDone() {}, sample() {} };
-  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], replayMs: [] };
+  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], replayMs: [], decompressCpuMs: [], parseCpuMs: [], replayCpuMs: [] };
+  // CPU time of the whole process (its threads included), less disturbed than wall time on a busy machine.
+  const cpuMs = (since) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1e3;
+  };
   for (let r = 0; r < runs; r++) {
     let start = performance.now();
+    let cpu = process.cpuUsage();
     let bytes = 0;
     for await (const chunk of (await parser.openInput(file)).chunks()) bytes += chunk.length;
     result.decompressMs.push(performance.now() - start);
+    result.decompressCpuMs.push(cpuMs(cpu));
     result.decompressedBytes = bytes;
     for (const replay of [false, true]) {
       start = performance.now();
+      cpu = process.cpuUsage();
       const input = await parser.openInput(file);
       const importer = parser.importerById('heaptrack');
       const builder = parser.traceBuilder(input, importer);
@@ -50,6 +58,7 @@ async function throughput(file, runs) {
       const facts = await parser.parseTrace(input, importer, builder, sink);
       if (replay) result.events = sink.finish(facts).report.events;
       (replay ? result.replayMs : result.parseMs).push(performance.now() - start);
+      (replay ? result.replayCpuMs : result.parseCpuMs).push(cpuMs(cpu));
     }
   }
   return result;
@@ -99,7 +108,8 @@ export default {
     return [
       `Same totals as heaptrack_print: ${fmt(print.calls)} allocations, ${fmt(print.temporary)} temporary (heapscope ${fmt(t.temporary)}: heaptrack_print's info-0 quirk counts ${quirks} more), peak ${fmt(t.peak.bytes)} B (${field('peak heap memory consumption')}), leaked ${fmt(t.liveBytes)} B (${field('total memory leaked')}).`,
       `In-process, median of 3 on ${tp.file} (${fmt(mb, 1)} MB decompressed, ${fmt(tp.events)} events): zstd decompression alone ${fmt(mb / (median(tp.decompressMs) / 1e3), 0)} MB/s; ` +
-        `parse into a null sink ${rate(tp.parseMs)}; parse + replay ${rate(tp.replayMs)}.`,
+        `parse into a null sink ${rate(tp.parseMs)}; parse + replay ${rate(tp.replayMs)}. ` +
+        `CPU time, median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + replay ${fmt(median(tp.replayCpuMs))} ms.`,
     ];
   },
 };

@@ -16,11 +16,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ParseError, checkIntegrity, importers, openBytes } from '@heapscope/parser';
+import { ParseError, checkIntegrity, importers, openBytes, openInput } from '@heapscope/parser';
 import { loadOpened } from '@heapscope/analyzer';
 import { encodePprof } from '../../cli/src/render/pprof.js';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { MEMRAY_CSV } from '../../parser/test/helpers/hand-written.js';
 
 const FUZZ_MS = Number(process.env.HEAPSCOPE_FUZZ_MS ?? 1500);
 const FUZZ_RUNS = Number(process.env.HEAPSCOPE_FUZZ_RUNS ?? 400);
@@ -28,6 +29,8 @@ const FUZZ_RUNS = Number(process.env.HEAPSCOPE_FUZZ_RUNS ?? 400);
 const read = (path: string) => new Uint8Array(readFileSync(path));
 const text = (s: string) => new TextEncoder().encode(s);
 const gunzipped = (path: string) => gunzipSync(read(path));
+/** A compressed file's content, decompressed by heapscope's input layer (zstd has no decoder in Node). */
+const decompressedText = async (path: string) => new TextDecoder().decode(await (await openInput(path)).readAll());
 
 /** The bytes up to and including the first `end` marker (one dump of a series). */
 function firstDump(bytes: Uint8Array, end: string): Uint8Array {
@@ -58,6 +61,10 @@ async function seeds(): Promise<Record<string, Uint8Array>> {
         '7fe9181000-7fe91a2000 rw-p 00000000 00:00 0                              /system/lib/libc.so\nEND\n',
     ),
     'perf-script': text(perf.slice(0, perf.indexOf('\n\n', 20000) + 2)),
+    // No real memray export could be made here (parser/test/helpers/hand-written.ts): memray's writer's rows.
+    memray: text(MEMRAY_CSV),
+    // The interpreted heaptrack fixture's first 300 lines (strings, frames, stacks and events).
+    heaptrack: text((await decompressedText(fixtureFile('heaptrack', /^heaptrack\.workload\.\d+\.zst$/))).split('\n').slice(0, 300).join('\n') + '\n'),
     'jemalloc-stats': firstDump(gunzipped(join(FIXTURES, 'stats', 'jemalloc', 'leak', 'jemalloc-stats.txt.gz')), '--- End jemalloc statistics ---\n'),
     'jemalloc-stats-json': gunzipped(join(FIXTURES, 'stats', 'jemalloc', 'exit', 'jemalloc-stats.json.gz')),
     'glibc-malloc-info': read(join(FIXTURES, 'stats', 'glibc', 'leak', 'malloc-info.xml')),

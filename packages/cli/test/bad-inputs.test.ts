@@ -4,6 +4,7 @@
  * `heapscope: FILE:LINE: message` with exit 1 — never an uncaught exception,
  * a stack trace (without --debug), a hang, or a partial output file.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), 'heapscope-bad-'));
 const jemallocDump = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.f\.heap$/)[0];
 const gperfDump = findFiles(join(FIXTURES, 'gperftools'), /0005\.heap$/)[0];
 const jemallocText = readFileSync(jemallocDump, 'utf8');
+const heaptrackZst = readFileSync(findFiles(join(FIXTURES, 'heaptrack'), /^heaptrack\.workload\.\d+\.zst$/)[0]);
+/** The interpreted heaptrack fixture's first 400 lines (it is about 250,000). */
+const heaptrackText = execFileSync('zstd', ['-dc'], { input: heaptrackZst, maxBuffer: 1 << 26 }).toString('utf8').split('\n').slice(0, 400).join('\n') + '\n';
+const zstd = (bytes: Uint8Array) => new Uint8Array(execFileSync('zstd', ['-q', '-c'], { input: bytes }));
 
 /** A deterministic byte generator (xorshift32). */
 function noise(n: number, seed = 42): Uint8Array {
@@ -43,6 +48,9 @@ const generic: Record<string, Uint8Array> = {
   'truncated gzip': gz.subarray(0, gz.length >> 1),
   'gzip of garbage': gzipSync(enc('not a profile either\n')),
   'zip without members': zipSync({}),
+  'truncated zstd': heaptrackZst.subarray(0, heaptrackZst.length >> 1),
+  'zstd of garbage': zstd(enc('not a profile either\n')),
+  'corrupt zstd': Uint8Array.from(heaptrackZst, (b, i) => (i >= 40 && i < 80 ? b ^ 0x5a : b)),
   'truncated zip': zipSync({ 'a.heap': enc(jemallocText) }, { level: 0 }).subarray(0, 600),
   'invalid UTF-8': new Uint8Array([...enc('heap_v2/1\n  t*: 1: 16 [0: 0]\n@ 0x10\n  t*: 1: 16 [0: 0] '), 0xff, 0xfe, 10]),
   'long line': enc(`heap_v2/1\n@ ${'0x1234 '.repeat(300_000)}\n  t*: 1: 16 [0: 0]\n`),
@@ -59,11 +67,26 @@ const jemallocBad: Record<string, string> = {
   'bad address': jemallocText.replace(/@ 0x/, '@ 0xzz 0x'),
 };
 
+/** Bad variants of an interpreted heaptrack recording (docs/formats.md, heaptrack). */
+const heaptrackBad: Record<string, string> = {
+  'truncated last record': heaptrackText.slice(0, heaptrackText.lastIndexOf('\ns ') + 5),
+  'undefined allocation info': heaptrackText.replace(/\n\+ [0-9a-f]+\n/, '\n+ fffff\n'),
+  'undefined trace': heaptrackText.replace(/\nt ([0-9a-f]+) [0-9a-f]+\n/, '\nt $1 fffff\n'),
+  'non-hexadecimal field': heaptrackText.replace(/\na ([0-9a-f]+) /, '\na 12zz '),
+  'unknown record': heaptrackText.replace(/\ni /, '\nQ '),
+  'raw record in an interpreted recording': heaptrackText.replace(/\nt /, '\nm 1 -\nt '),
+};
+
 const files: { name: string; path: string }[] = [];
 for (const [name, bytes] of Object.entries(generic)) {
   const path = join(dir, `${name.replace(/\W+/g, '-')}.in`);
   writeFileSync(path, bytes);
   files.push({ name, path });
+}
+for (const [name, text] of Object.entries(heaptrackBad)) {
+  const path = join(dir, `heaptrack-${name.replace(/\W+/g, '-')}.txt`);
+  writeFileSync(path, text);
+  files.push({ name: `heaptrack: ${name}`, path });
 }
 for (const [name, text] of Object.entries(jemallocBad)) {
   const path = join(dir, `jemalloc-${name.replace(/\W+/g, '-')}.heap`);
@@ -190,6 +213,13 @@ describe('bad inputs give a result or one located error line', () => {
       ['binary noise', /:1: unrecognized binary input/m],
       ['truncated gzip', /:\d+: (corrupt or )?truncated gzip data/m],
       ['zip without members', /:1: zip archive has no members$/m],
+      ['truncated zstd', /:\d+: truncated zstd data \(the stream ends early\)$/m],
+      ['corrupt zstd', /:\d+: corrupt zstd data/m],
+      ['heaptrack: undefined allocation info', /\.txt:\d+: allocation info fffff is not defined \(\d+ "a" records so far\): "\+ fffff"$/m],
+      ['heaptrack: undefined trace', /\.txt:\d+: parent trace fffff is not defined/m],
+      ['heaptrack: non-hexadecimal field', /\.txt:\d+: expected "a <size> <trace>": "a 12zz /m],
+      ['heaptrack: unknown record', /\.txt:\d+: unknown record "Q"/m],
+      ['heaptrack: raw record in an interpreted recording', /\.txt:\d+: a raw record \("x", "m"\) in an interpreted recording/m],
       ['invalid UTF-8', /:4: invalid UTF-8$/m],
       ['jemalloc: non-numeric count', /\.heap:2: expected "@ <addresses>"/m],
       ['jemalloc: negative count', /\.heap:\d+: negative count/m],
@@ -206,6 +236,9 @@ describe('bad inputs give a result or one located error line', () => {
     const truncated = await runCli(['top', '--no-symbolize', at('jemalloc: truncated last record')]);
     expect(truncated.code).toBe(0);
     expect(truncated.stderr).toMatch(/warning: the dump ends inside a stack record/);
+    const cut = await runCli(['top', '--no-symbolize', at('heaptrack: truncated last record')]);
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toMatch(/warning: the input ends in the middle of a line \(truncated\?\); its last record was dropped/);
   });
 
   it('--lenient counts malformed records and keeps going; without it the first one stops the run', async () => {

@@ -13,6 +13,8 @@ import { pprofImporter } from './importers/pprof.js';
 import { androidRecordAllocsImporter } from './importers/android-record-allocs.js';
 import { androidHeapDumpImporter } from './importers/android-heap-dump.js';
 import { perfScriptImporter } from './importers/perf-script.js';
+import { heaptrackImporter } from './importers/heaptrack.js';
+import { memrayImporter } from './importers/memray.js';
 
 /** Every importer, by id. */
 export const importers: readonly Importer[] = [
@@ -22,6 +24,8 @@ export const importers: readonly Importer[] = [
   androidRecordAllocsImporter,
   androidHeapDumpImporter,
   perfScriptImporter,
+  heaptrackImporter,
+  memrayImporter,
   ...statsImporters,
 ];
 

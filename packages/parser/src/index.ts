@@ -22,6 +22,8 @@ export { gperftoolsImporter } from './importers/gperftools.js';
 export { androidRecordAllocsImporter, type RecordAllocsFacts } from './importers/android-record-allocs.js';
 export { androidHeapDumpImporter } from './importers/android-heap-dump.js';
 export { perfScriptImporter, type PerfScriptFacts } from './importers/perf-script.js';
+export { heaptrackImporter, type HeaptrackFacts } from './importers/heaptrack.js';
+export { memrayImporter, MEMRAY_ALLOCATORS } from './importers/memray.js';
 export * from './stats/index.js';
 export * from './formats.js';
 export * from './load.js';

@@ -19,7 +19,7 @@ export function registerSizes(program: Command, io: CliIo): void {
   const cmd = program
     .command('sizes')
     .description('hot allocation sizes: counts, bytes and shares, for the process and per call site')
-    .argument('<input...>', 'heap dumps or traces (plain, gzip or zip; - for stdin)')
+    .argument('<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)')
     .addOption(new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'))
     .addOption(new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices(['jemalloc', 'glibc']))
     .option('-n, --node-count <n>', 'show the first N sizes', (v) => Number(v))

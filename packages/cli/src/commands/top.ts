@@ -18,7 +18,7 @@ export function registerTop(program: Command, io: CliIo): void {
   const cmd = program
     .command('top')
     .description('call sites ranked by a sample type (several inputs are summed)')
-    .argument('<input...>', 'heap dumps or traces (plain, gzip or zip; - for stdin)')
+    .argument('<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)')
     .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
     .option('-n, --node-count <n>', 'show the first N rows', (v) => {
       const n = Number(v);

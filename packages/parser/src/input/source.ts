@@ -1,7 +1,8 @@
 /**
- * Opening an input: a file, stdin (`-`) or bytes in memory; plain, gzip or
- * zip (first member, as AOSP's memory_replay reads it). Decompression
- * streams through node:zlib; nothing holds the whole input.
+ * Opening an input: a file, stdin (`-`) or bytes in memory; plain, gzip,
+ * zstd or zip (first member, as AOSP's memory_replay reads it).
+ * Decompression streams (gzip and zip through node:zlib, zstd through
+ * zstd.ts); nothing holds the whole input.
  *
  * An {@link Input} exposes the first bytes (`head`, for format detection)
  * and then the whole decompressed content once, as chunks or as lines.
@@ -13,13 +14,14 @@ import type { Transform } from 'node:stream';
 import { createRequire } from 'node:module';
 import { ParseError } from '../errors.js';
 import { LineSource, DEFAULT_MAX_LINE_BYTES, StreamError } from './lines.js';
+import { isZstd, unzstd } from './zstd.js';
 
 /** How many decompressed bytes format detection gets to see. */
 export const HEAD_BYTES = 64 * 1024;
 /** Default read size. */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
-export type Compression = 'none' | 'gzip' | 'zip';
+export type Compression = 'none' | 'gzip' | 'zstd' | 'zip';
 
 export interface OpenOptions {
   /** Bytes per read (tests use 1 and 7 to exercise chunk boundaries). */
@@ -208,7 +210,7 @@ function zlib(): typeof import('node:zlib') {
 
 async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, options: OpenOptions, sizeBytes?: number): Promise<Input> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  // Four bytes are enough to recognise gzip and zip.
+  // Four bytes are enough to recognise gzip, zstd and zip.
   const sniffed = await takeHead(raw, 4);
   const compressed = prepend(sniffed.head, sniffed.rest);
   let compression: Compression = 'none';
@@ -217,6 +219,9 @@ async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, op
   if (isGzip(sniffed.head)) {
     compression = 'gzip';
     content = gunzip(compressed);
+  } else if (isZstd(sniffed.head)) {
+    compression = 'zstd';
+    content = unzstd(compressed);
   } else if (isZip(sniffed.head)) {
     compression = 'zip';
     const unzipped = firstZipMember(compressed);

@@ -46,6 +46,13 @@ export interface Mapping {
   buildId: string;
   /** Permission letters (`r-xp`), or '' when the dump does not say. */
   perms: string;
+  /**
+   * The module's load bias, when the producer gives it instead of file
+   * offsets (heaptrack's module list, from dl_iterate_phdr): address −
+   * loadBias is the ELF virtual address, which symbolizers use in place of
+   * `fileOffset` and the program headers.
+   */
+  loadBias?: bigint;
 }
 
 /** A thread that samples can be attributed to. */

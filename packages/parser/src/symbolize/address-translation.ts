@@ -10,6 +10,8 @@
  * The rule: the mapping maps file bytes from `fileOffset` at `start`, so
  * address A is file offset `A − start + fileOffset`; the PT_LOAD segment whose
  * file bytes hold that offset maps it to `p_vaddr + (offset − p_offset)`.
+ * When the producer gives the load bias instead (`Mapping.loadBias`), the
+ * virtual address is simply `A − loadBias`.
  */
 import { ET_EXEC, PF_X, PT_LOAD, type ElfInfo, type ElfSegment } from './elf-file.js';
 import type { Mapping } from '../model/profile.js';
@@ -20,6 +22,8 @@ export type TranslationRule =
   | 'file-offset'
   /** Unchanged: a non-PIE executable runs at its link-time addresses (also the no-mappings rule). */
   | 'identity'
+  /** Minus the mapping's load bias (`Mapping.loadBias`, given by the producer). */
+  | 'load-bias'
   /**
    * Only a split debug file was found (its program headers hold no file
    * offsets): the mapping is assumed to start at the first page of an
@@ -55,6 +59,21 @@ export function translationFor(mapping: Mapping, layout: ElfInfo): AddressTransl
   const fileOffset = Number(mapping.fileOffset);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(fileOffset)) return NONE;
   const loads = layout.segments.filter((p) => p.type === PT_LOAD);
+
+  if (mapping.loadBias !== undefined) {
+    // The producer knew where the loader put the file (heaptrack's module
+    // list): address − bias is the virtual address; outside every PT_LOAD
+    // it is nothing the file holds.
+    const bias = Number(mapping.loadBias);
+    if (!Number.isSafeInteger(bias)) return NONE;
+    return {
+      rule: 'load-bias',
+      toFileAddress(address: number): number {
+        const v = address - bias;
+        return loads.some((p) => v >= p.vaddr && v < p.vaddr + p.memSize) ? v : NaN;
+      },
+    };
+  }
 
   if (layout.type === ET_EXEC) {
     // A non-PIE executable cannot be relocated: runtime addresses already are

@@ -50,3 +50,24 @@ export const RECORD_ALLOCS_TIMED = `10: malloc 0x7b00001000 100 1000 1010
 11: free 0xb400007b00005000 1800 1810 4096
 10: realloc 0x0 0x7b00004000 0 1900 1910
 `;
+
+/**
+ * `memray transform csv` output as memray's writer makes it
+ * (src/memray/reporters/transform.py: Python's csv.writer, CR LF line ends,
+ * quotes only around fields with a comma or a quote; thread names from
+ * reporters/common.py): memray could not be installed where this was
+ * written (no PyPI access, no Debian package), so this follows the code,
+ * not a capture. Python frames, native frames of a `--native` capture with
+ * commas, a `|` and a `;` in C++ names, an empty stack, a thread without a
+ * name, and two rows that differ only by allocator.
+ */
+export const MEMRAY_CSV = [
+  'allocator,num_allocations,size,tid,thread_name,stack_trace',
+  'MALLOC,3,98304,1,0x1 (MainThread),grow;/tmp/app.py;7|main;/tmp/app.py;12|<module>;/tmp/app.py;15',
+  'PYMALLOC_MALLOC,40,2560,1,0x1 (MainThread),grow;/tmp/app.py;6|main;/tmp/app.py;12|<module>;/tmp/app.py;15',
+  'CALLOC,1,8192,2,0x2 (worker),"std::map<int, int>::operator[](int const&);/usr/include/c++/12/bits/stl_map.h;511|fill_map;native.cpp;20|run;/tmp/app.py;30"',
+  'MALLOC,2,256,2,0x2 (worker),"Flags::operator|(Flags) const;flags.h;4|x;y;z;native.cpp;9|run;/tmp/app.py;31"',
+  'MMAP,1,1048576,3,0x3,',
+  'MALLOC,5,640,2,0x2 (worker),"say ""hi"";/tmp/app.py;40"',
+  'REALLOC,1,100,1,0x1 (MainThread),grow;/tmp/app.py;7|main;/tmp/app.py;12|<module>;/tmp/app.py;15',
+].join('\r\n') + '\r\n';

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync, zipSync } from 'fflate';
-import { ANDROID_HEAP_DUMP_V12, RECORD_ALLOCS_TIMED } from './hand-written.js';
+import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './hand-written.js';
 import { CORPUS, FIXTURES, displayName, findFiles } from './paths.js';
 
 /** Heap dumps written by real allocators: project fixtures then corpus files. */
@@ -58,8 +58,9 @@ const CXX_BIN = join(FIXTURES, 'cxx', 'bin');
 /**
  * Every importer's inputs: the fixtures (heap dumps of jemalloc, gperftools
  * and the stats workload's jemalloc profiles; perf script malloc probe
- * records; the same of the C++ workload), the shared corpus when present (jemalloc, legacy pprof text,
- * perf script CPU samples, record_allocs zips), and hand-written Android
+ * records; the same of the C++ workload; heaptrack recordings), the shared
+ * corpus when present (jemalloc, legacy pprof text, perf script CPU samples,
+ * record_allocs zips, heaptrack recordings), and hand-written Android and memray
  * samples written into `scratch` (no real native heap dump exists; the
  * record_allocs sample covers that importer without the corpus), plain and
  * in the compressed forms the tools produce.
@@ -77,11 +78,17 @@ export function importerInputs(scratch: string): ImporterInput[] {
   for (const dump of findFiles(join(FIXTURES, 'cxx', 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'fixture', ['--symbols', CXX_BIN]);
   for (const dump of findFiles(join(FIXTURES, 'cxx', 'gperftools'), /\.heap$/)) add(dump, 'gperftools', 'fixture', ['--symbols', CXX_BIN]);
   for (const capture of findFiles(join(FIXTURES, 'cxx', 'perf'), /\.perf\.txt\.gz$/)) add(capture, 'perf-script', 'fixture', ['--symbols', CXX_BIN]);
+  for (const recording of findFiles(join(FIXTURES, 'heaptrack'), /\.zst$/)) add(recording, 'heaptrack', 'fixture', ['--symbols', WORKLOAD]);
   const none = ['--no-symbolize'];
   for (const dump of findFiles(join(CORPUS, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'corpus', none);
   for (const dump of findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/)) add(dump, 'gperftools', 'corpus', none);
   for (const capture of findFiles(join(CORPUS, 'perf-script'), /./)) add(capture, 'perf-script', 'corpus', none);
   for (const trace of findFiles(join(CORPUS, 'android-record-allocs'), /\.zip$/)) add(trace, 'android-record-allocs', 'corpus', none);
+  // Not heaptrack_gui's recording: its 315,000 distinct stacks take the round
+  // trips a minute and a half; heaptrack.test.ts checks it against heaptrack_print.
+  for (const recording of findFiles(join(CORPUS, 'heaptrack'), /\.(gz|zst|raw|expected)$/)) {
+    if (!basename(recording).startsWith('heaptrack.heaptrack_gui.')) add(recording, 'heaptrack', 'corpus', none);
+  }
   mkdirSync(scratch, { recursive: true });
   const write = (name: string, bytes: Uint8Array | string, format: string) => {
     const path = join(scratch, name);
@@ -94,5 +101,7 @@ export function importerInputs(scratch: string): ImporterInput[] {
   write('backtrace_heap.1234.zip', zipSync({ 'backtrace_heap.1234.txt': utf8(ANDROID_HEAP_DUMP_V12) }), 'android-heap-dump');
   write('record_allocs.txt', RECORD_ALLOCS_TIMED, 'android-record-allocs');
   write('record_allocs.txt.gz', gzipSync(utf8(RECORD_ALLOCS_TIMED)), 'android-record-allocs');
+  // memray could not be installed to make a real export (see hand-written.ts).
+  write('memray-capture.csv', MEMRAY_CSV, 'memray');
   return out;
 }

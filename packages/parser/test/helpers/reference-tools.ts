@@ -6,15 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Whether `go` (golang-go, for `go tool pprof`) is installed. */
-export const HAVE_GO = (() => {
+/** Whether `command args…` runs and exits 0 (a reference tool is installed). */
+export function installed(command: string, args: readonly string[]): boolean {
   try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
+    execFileSync(command, args, { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
+}
+
+/** Whether `go` (golang-go, for `go tool pprof`) is installed. */
+export const HAVE_GO = installed('go', ['version']);
 
 /** An environment that keeps `go tool pprof` local: its own HOME and caches under `scratch`, no network, no symbolization. */
 export function goEnv(scratch: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -1,0 +1,120 @@
+/**
+ * heaptrack recordings: `heapscope info` against `heaptrack_print` (its
+ * default report) on the same interpreted recording of more than 10 M
+ * events (input heaptrack-10m, recorded by the real heaptrack from
+ * bench/src/churn.c), side by side; the importer's parse rate in MB/s
+ * (decompressed) and events/s in-process; and peak RSS at three lengths of
+ * the same program's recording (2.5 M, 5 M, 10.5 M events; the live set is
+ * the same in all three).
+ *
+ * The check: heapscope finds heaptrack_print's totals — calls to allocation
+ * functions and temporary allocations exactly, peak and leaked bytes as
+ * heaptrack_print rounds them.
+ *
+ * Throughput: this file is also a script. `node bench/cases/heaptrack.mjs
+ * --throughput FILE [RUNS]` reads FILE RUNS times in-process with the built
+ * packages: decompression alone, parsing into a sink that does nothing, and
+ * parsing with the replay; it prints JSON with each run's time.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HEAPSCOPE_BIN, ROOT } from '../lib/exec.mjs';
+import { outputs } from '../generate/heaptrack-10m.mjs';
+
+const SELF = 'bench/cases/heaptrack.mjs';
+const heapscope = (...args) => ['node', HEAPSCOPE_BIN, ...args];
+const LENGTHS = [
+  ['2.5 M events', outputs.events2_5m],
+  ['5 M events', outputs.events5m],
+  ['10.5 M events', outputs.events10m],
+];
+
+/** Reads `file` `runs` times in this process: decompression, parse, parse + replay. */
+async function throughput(file, runs) {
+  const parser = await import(pathToFileURL(path.join(ROOT, 'packages/parser/dist/index.js')).href);
+  const analyzer = await import(pathToFileURL(path.join(ROOT, 'packages/analyzer/dist/index.js')).href);
+  const nullSink = { alloc() {}, free() {}, realloc() {}, allocUntracked() {}, threadDone() {}, sample() {} };
+  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], replayMs: [], decompressCpuMs: [], parseCpuMs: [], replayCpuMs: [] };
+  // CPU time of the whole process (its threads included), less disturbed than wall time on a busy machine.
+  const cpuMs = (since) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1e3;
+  };
+  for (let r = 0; r < runs; r++) {
+    let start = performance.now();
+    let cpu = process.cpuUsage();
+    let bytes = 0;
+    for await (const chunk of (await parser.openInput(file)).chunks()) bytes += chunk.length;
+    result.decompressMs.push(performance.now() - start);
+    result.decompressCpuMs.push(cpuMs(cpu));
+    result.decompressedBytes = bytes;
+    for (const replay of [false, true]) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+      const input = await parser.openInput(file);
+      const importer = parser.importerById('heaptrack');
+      const builder = parser.traceBuilder(input, importer);
+      const sink = replay ? new analyzer.Replay(builder) : nullSink;
+      const facts = await parser.parseTrace(input, importer, builder, sink);
+      if (replay) result.events = sink.finish(facts).report.events;
+      (replay ? result.replayMs : result.parseMs).push(performance.now() - start);
+      (replay ? result.replayCpuMs : result.parseCpuMs).push(cpuMs(cpu));
+    }
+  }
+  return result;
+}
+
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** heaptrack_print's printed size (`39.99M`) in bytes. */
+function printedBytes(text) {
+  const m = /^(-?[\d.]+)([BKMGT])$/.exec(text);
+  return Number(m[1]) * { B: 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]];
+}
+
+export default {
+  name: 'heaptrack',
+  title: 'heaptrack recordings: heapscope info vs heaptrack_print on > 10 M events; parse rate; peak RSS at three lengths',
+  inputs: ['heaptrack-10m'],
+  tools: { heaptrack_print: ['heaptrack_print', '--version'] },
+  baseline: 'heapscope info --no-symbolize, 10.5 M events',
+  commands: [
+    ...LENGTHS.map(([what, file]) => ({ label: `heapscope info --no-symbolize, ${what}`, role: 'heapscope', argv: heapscope('info', '--no-symbolize', file), maxRuns: what.startsWith('10') ? undefined : 3 })),
+    { label: 'heaptrack_print, 10.5 M events', role: 'reference', argv: ['heaptrack_print', '-f', outputs.events10m] },
+    { label: 'decompress, parse, parse + replay in-process, 3 times', role: 'heapscope', argv: ['node', SELF, '--throughput', outputs.events10m, '3'], maxRuns: 1, warmup: 0 },
+  ],
+
+  async verify({ run, stdout }) {
+    const t = JSON.parse((await run(heapscope('info', '--format', 'json', '--no-symbolize', outputs.events10m))).stdout).inputs[0].trace;
+    const report = stdout('heaptrack_print, 10.5 M events');
+    const field = (label) => new RegExp(`^${label}: (\\S+)`, 'm').exec(report)[1];
+    const print = { calls: Number(field('calls to allocation functions')), temporary: Number(field('temporary memory allocations')), peak: printedBytes(field('peak heap memory consumption')), leaked: printedBytes(field('total memory leaked')) };
+    if (t.ops.other !== print.calls) throw new Error(`allocations: heapscope ${t.ops.other}, heaptrack_print ${print.calls}`);
+    // heaptrack_print also counts a free of allocation info 0 that follows another free (docs/formats.md, heaptrack).
+    const quirks = Number(
+      (await run(['sh', '-c', `zstd -dc '${outputs.events10m}' | awk '/^[+] /{after=0; next} /^- /{ if ($2 == "0" && after) n++; after=1 } BEGIN{after=1} END{print n+0}'`])).stdout.trim(),
+    );
+    if (t.temporary !== print.temporary - quirks) throw new Error(`temporary: heapscope ${t.temporary}, heaptrack_print ${print.temporary} less ${quirks} frees of info 0 after a free`);
+    for (const [what, ours, theirs] of [['peak', t.peak.bytes, print.peak], ['leaked', t.liveBytes, print.leaked]]) {
+      if (Math.abs(ours - theirs) > 0.005 * (theirs >= 1e6 ? 1e6 : 1e3)) throw new Error(`${what}: heapscope ${ours}, heaptrack_print ${theirs}`);
+    }
+    const tp = JSON.parse(stdout('decompress, parse, parse + replay in-process, 3 times'));
+    const mb = tp.decompressedBytes / 1e6;
+    const rate = (ms) => `${fmt(mb / (median(ms) / 1e3), 0)} MB/s, ${fmt(tp.events / (median(ms) / 1e3) / 1e6, 2)} M events/s`;
+    return [
+      `Same totals as heaptrack_print: ${fmt(print.calls)} allocations, ${fmt(print.temporary)} temporary (heapscope ${fmt(t.temporary)}: heaptrack_print's info-0 quirk counts ${quirks} more), peak ${fmt(t.peak.bytes)} B (${field('peak heap memory consumption')}), leaked ${fmt(t.liveBytes)} B (${field('total memory leaked')}).`,
+      `In-process, median of 3 on ${tp.file} (${fmt(mb, 1)} MB decompressed, ${fmt(tp.events)} events): zstd decompression alone ${fmt(mb / (median(tp.decompressMs) / 1e3), 0)} MB/s; ` +
+        `parse into a null sink ${rate(tp.parseMs)}; parse + replay ${rate(tp.replayMs)}. ` +
+        `CPU time, median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + replay ${fmt(median(tp.replayCpuMs))} ms.`,
+    ];
+  },
+};
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(ROOT, SELF) && process.argv[2] === '--throughput') {
+  const result = await throughput(path.resolve(ROOT, process.argv[3]), Number(process.argv[4] ?? 3));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

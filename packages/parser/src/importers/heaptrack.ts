@@ -1,0 +1,634 @@
+/**
+ * heaptrack recordings: every malloc/free of a process with its call stack,
+ * as KDE's heaptrack writes them — raw (what `heaptrack --raw` leaves, the
+ * output of libheaptrack before heaptrack_interpret) and interpreted (what
+ * `heaptrack` leaves by default: symbolized by heaptrack_interpret,
+ * compressed with zstd or, in older builds, gzip). An event trace.
+ *
+ * Producer: heaptrack ≥ 1.0 (src/track/libheaptrack.cpp writes the raw
+ * records, src/interpret/heaptrack_interpret.cpp rewrites them, and
+ * src/analyze/accumulatedtracedata.cpp is the reader of reference, used by
+ * heaptrack_print and heaptrack_gui). There is no written specification;
+ * facts, versions and the reference tool's numbers are in docs/formats.md.
+ * A real excerpt, from the middle of an interpreted recording of the fixture
+ * workload (heaptrack 1.4.0, file format 3; fixtures/heaptrack):
+ *
+ *   s 9 leak_site
+ *   i 555555555499 1 3a 19 a4
+ *   t 1e 28
+ *   a 1000 29
+ *   + c
+ *   + c
+ *   …
+ *   - e
+ *
+ * (a string, the instruction pointer in leak_site with its module, function,
+ * file and line, a stack node, the allocation info "4096 bytes on that
+ * stack", two allocations of it, and later a free of another info.)
+ *
+ * The grammar: one record per line, a mode character, a space, then fields
+ * separated by single spaces. Numbers are lowercase hexadecimal. A sized
+ * string is its length in bytes (hex), a space and that many bytes (it may
+ * hold spaces); file format 3 (heaptrack 1.4 writes it; 1.2 wrote 2) sizes `s`, `x` and `m`
+ * strings, older formats end them at the line's end (`s`) or the next
+ * space (`x`, `m`). Indices are 1-based (0 = none) except allocation
+ * infos, which count from 0. An empty line or one starting with `#` is a
+ * comment.
+ *
+ *   v <heaptrack version> [<file format version>]   0x010400 = 1.4.0
+ *   X <command line>                    the debuggee and its arguments
+ *   I <page size> <physical pages>      system information
+ *   S <suppression>                     a leak suppression embedded by the program
+ *   A                                   heaptrack attached to a running process
+ *   c <ms since start>                  a timestamp (every 10 ms, and at exit)
+ *   R <resident pages>                  RSS after each timestamp
+ *   raw only:
+ *   x <exe path>                        the executable (replaces module name "x")
+ *   m - | m <file> <load bias> { <p_vaddr> <p_memsz> }
+ *                                       module list reset, then one module per
+ *                                       line with its PT_LOAD segments
+ *   t <ip> <parent trace>               a stack node: return address − 1 and
+ *                                       the caller's node (0: the root)
+ *   + <size> <trace> <pointer>          an allocation; `- <pointer>` a free
+ *   interpreted only (file format ≥ 1):
+ *   s <string>                          string table entry (1-based)
+ *   i <ip> <module> [ <function> [ <file> <line> { <function> <file> <line> } ] ]
+ *                                       an instruction pointer (1-based), its
+ *                                       module (a string) and its frames,
+ *                                       innermost first: the first is where
+ *                                       the address is, the others are the
+ *                                       functions it was inlined into
+ *   t <ip index> <parent trace>         a stack node
+ *   a <size> <trace>                    allocation info (0-based): one (size,
+ *                                       stack) pair
+ *   + <info>                            an allocation; `- <info>` frees one
+ *                                       block of that info
+ *   file format 0 (heaptrack < 1.0): interpreted stack records with raw
+ *   events (`+ <size> <trace> <pointer>`, `- <pointer>`).
+ *
+ * What it means here:
+ * - Stacks are trees of nodes from the outermost frame down: a node is
+ *   (ip, caller node), so each becomes a stack of the builder. Their ips
+ *   are already return addresses − 1 (libheaptrack subtracts 1), so frames
+ *   are looked up as they are. The leaf is malloc's caller, or operator
+ *   new; heapscope's analyses strip allocator frames themselves.
+ * - Interpreted: each `i` line is a location with its module as mapping
+ *   (the module's address range is no longer known: start = limit = 0) and
+ *   heaptrack's frames as lines; an `i` without a function has none. Raw:
+ *   a location per address, in mappings built from the `m` lines with
+ *   their load bias, which heapscope's symbolizer translates addresses
+ *   with (symbolize/address-translation.ts).
+ * - Events have no thread (heaptrack records none) and no allocation
+ *   function: every allocation is `other`. realloc is a free of the old
+ *   block followed by an allocation of the new one, as libheaptrack writes.
+ * - Interpreted files name no pointers: `- <info>` says which (size,
+ *   stack) pair lost a block, not which block. Blocks get pointers made
+ *   here, and a free takes the most recent live block of its info (last in,
+ *   first out). Sizes, sites, live bytes and the peak do not depend on that
+ *   choice; lifetimes do, and with it heapscope counts a block freed right
+ *   after its info's last allocation as temporary — heaptrack_print's rule
+ *   (see docs/formats.md, "Temporary allocations"). Raw recordings keep the
+ *   pointers, and give heaptrack's own (per-pointer) count.
+ * - Events are reported at the time of the last `c` line before them (0,
+ *   the recording's start, before the first one, as heaptrack_print does).
+ * - RSS, page size, the command line, embedded suppressions and attaching
+ *   are reported in the facts ({@link HeaptrackFacts}); suppressions are
+ *   not applied (heapscope shows every block still live).
+ */
+import type { Head, ParseContext } from './importer.js';
+import type { Input } from '../input/source.js';
+import type { ByteLineCursor } from '../input/lines.js';
+import { float64Column, int32Column } from '../model/columns.js';
+import type { ProfileBuilder } from '../model/builder.js';
+import { EMPTY_STACK } from '../model/profile.js';
+import { AllocOp, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+
+/** What the heaptrack importer says about a recording, beyond {@link TraceFacts}. */
+export interface HeaptrackFacts extends TraceFacts {
+  /** `raw` (libheaptrack's output) or `interpreted` (heaptrack_interpret's). */
+  stage: 'raw' | 'interpreted';
+  /** heaptrack's version from the `v` line (`1.4.0`), or null without one. */
+  heaptrackVersion: string | null;
+  /** The file format version (0 before heaptrack 1.0; 3 since 1.3). */
+  fileFormat: number;
+  /** The recorded command line (`X`), or null. */
+  command: string | null;
+  /** Page size of the recording machine (`I`), or null. */
+  pageSizeBytes: number | null;
+  /** Largest RSS the `R` lines show, in bytes (pages × page size), or null without them. */
+  peakRssBytes: number | null;
+  /** heaptrack attached to a running process (`A`): allocations made before are not in the recording. */
+  attached: boolean;
+  /** Leak suppressions embedded by the program (`S` lines); heapscope does not apply them. */
+  suppressions: number;
+}
+
+/** The file format versions this importer knows (heaptrack 1.0 to 1.5 write 1 to 3). */
+const MAX_FILE_FORMAT = 3;
+
+// Byte values.
+const SP = 32;
+const PLUS = 43;
+const MINUS = 45;
+
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[97 + c] = HEX[65 + c] = 10 + c;
+
+// Scanner results: a line is parsed without awaiting, so two parses never interleave.
+const scanned = { value: 0, hi: 0, lo: 0 };
+
+/**
+ * Scans hex digits at `p` up to a space or `end` into `scanned` (`value`
+ * when it fits 2^53, `hi`/`lo` always); returns the position after them and
+ * their space, or -1 when there are none or another byte follows.
+ */
+function hexField(bytes: Uint8Array, p: number, end: number): number {
+  const start = p;
+  let value = 0;
+  let d: number;
+  while (p < end && (d = HEX[bytes[p]]) >= 0) {
+    value = value * 16 + d;
+    p++;
+  }
+  const digits = p - start;
+  if (digits === 0 || digits > 16 || (p < end && bytes[p] !== SP)) return -1;
+  if (digits > 8) {
+    let hi = 0;
+    let lo = 0;
+    for (let i = start; i < p - 8; i++) hi = hi * 16 + HEX[bytes[i]];
+    for (let i = p - 8; i < p; i++) lo = lo * 16 + HEX[bytes[i]];
+    scanned.hi = hi;
+    scanned.lo = lo;
+  } else {
+    scanned.hi = 0;
+    scanned.lo = value;
+  }
+  scanned.value = value;
+  return p < end ? p + 1 : p;
+}
+
+const VERSION_LINE = /^v [0-9a-f]{1,8}( [0-9a-f]{1,8})?$/;
+const RECORD_LINE = /^([XIsitaxmc+\-R#ASv]( |$)|$)/;
+
+/** Whether the first lines are heaptrack records: a `v` line, then known modes. */
+function sniffHeaptrack(head: Head): number {
+  if (!VERSION_LINE.test(head.firstLine)) return 0;
+  const lines = head.text.split('\n', 8);
+  // The head may end inside its last line.
+  const whole = head.text.length < head.bytes.length || lines.length < 8 ? lines.slice(0, -1) : lines;
+  return whole.slice(1).every((l) => RECORD_LINE.test(l)) ? 1 : 0.6;
+}
+
+/** The `heaptrack` importer: heaptrack recordings, raw or interpreted (an event trace). */
+export const heaptrackImporter: TraceImporter = {
+  id: 'heaptrack',
+  kind: 'trace',
+  description: 'heaptrack recording, raw or interpreted (heaptrack.<app>.<pid>.zst/.gz, .raw.zst)',
+
+  sniff: sniffHeaptrack,
+
+  async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<HeaptrackFacts> {
+    const reader = new HeaptrackReader(ctx, builder, sink);
+    const lines = input.lines();
+    for await (const cursor of lines.bytes()) {
+      while (cursor.advance()) reader.line(cursor);
+    }
+    if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
+    return reader.finish();
+  },
+};
+
+/** Synthetic pointers of interpreted recordings: handle h is (0, h + 1); frees that match no block use (NEVER_LIVE, info). */
+const NEVER_LIVE = 0xffffffff;
+
+/**
+ * The reader's state machine, one line at a time (a method called per
+ * line is optimized early by V8; see jemalloc.ts).
+ */
+class HeaptrackReader {
+  private fileFormat = 0;
+  private sawVersion = false;
+  private version: string | null = null;
+  private sized = false;
+  /** `raw` after an `x` or `m` line, `interpreted` after `s`, `i` or `a`. */
+  private stage: 'raw' | 'interpreted' | undefined;
+  private readonly strings: string[] = [''];
+  /** Per ip index (1-based; 0 unused), its location. */
+  private readonly locationOfIp = int32Column(4096);
+  /** Per trace index (0 = the root), its stack. */
+  private readonly stackOfTrace = int32Column(65536);
+  // Allocation infos (interpreted).
+  private readonly infoSize = float64Column(4096);
+  private readonly infoStack = int32Column(4096);
+  /** Per info, its most recent live handle (-1: none). */
+  private readonly infoTop = int32Column(4096);
+  /** Per handle, the handle below it in its info's stack. */
+  private readonly below = int32Column(4096);
+  private readonly freeHandles = int32Column(1024);
+  private handles = 0;
+  // Raw modules.
+  private exe = '';
+  private readonly mappingByKey = new Map<string, number>();
+  private readonly mappingOfModule = new Map<number, number>();
+  /** `function,file` string ids → function (`i` lines are few beside events). */
+  private readonly functionOfKey = new Map<string, number>();
+  private readonly frameLines: [number, number][] = [];
+
+  /** Time of the events (the last `c` line; 0, the recording's start, before the first, as heaptrack_print counts). */
+  private timeNs = 0;
+  private hasTimestamps = false;
+  private command: string | null = null;
+  private pageSize: number | null = null;
+  private peakRssPages = -1;
+  private attached = false;
+  private suppressions = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly ctx: ParseContext,
+    private readonly builder: ProfileBuilder,
+    private readonly sink: TraceSink,
+  ) {
+    this.stackOfTrace.push(EMPTY_STACK);
+    this.locationOfIp.push(-1);
+  }
+
+  line(cursor: ByteLineCursor): void {
+    const { bytes, start, end } = cursor;
+    if (end === start) return; // a comment, as heaptrack reads it
+    const mode = bytes[start];
+    if (end > start + 1 && bytes[start + 1] !== SP) {
+      this.bad(cursor, 'expected a record: a mode character, a space and its fields');
+      return;
+    }
+    const p = start + 2;
+    switch (mode) {
+      case PLUS:
+        this.allocation(cursor, p);
+        return;
+      case MINUS:
+        this.deallocation(cursor, p);
+        return;
+      case 116 /* t */:
+        this.trace(cursor, p);
+        return;
+      case 105 /* i */:
+        this.ip(cursor, p);
+        return;
+      case 97 /* a */:
+        this.info(cursor, p);
+        return;
+      case 115 /* s */:
+        this.string(cursor, p);
+        return;
+      case 99 /* c */: {
+        if (hexField(bytes, p, end) !== end) return this.bad(cursor, 'expected "c <milliseconds>"');
+        this.timeNs = scanned.value * 1e6;
+        this.hasTimestamps = true;
+        return;
+      }
+      case 82 /* R */:
+        if (hexField(bytes, p, end) !== end) return this.bad(cursor, 'expected "R <resident pages>"');
+        if (scanned.value > this.peakRssPages) this.peakRssPages = scanned.value;
+        return;
+      case 109 /* m */:
+        this.module(cursor, p);
+        return;
+      case 120 /* x */: {
+        const at = this.sizedString(cursor, p, true);
+        if (at < 0) return;
+        this.raw(cursor);
+        this.exe = this.lastString;
+        return;
+      }
+      case 118 /* v */:
+        this.versionLine(cursor, p);
+        return;
+      case 88 /* X */:
+        if (this.command !== null) return this.bad(cursor, 'a second "X" (command line) record');
+        this.command = end > p ? cursor.text(p) : '';
+        return;
+      case 73 /* I */: {
+        let q = hexField(bytes, p, end);
+        const pageSize = scanned.value;
+        if (q < 0 || (q < end && (q = hexField(bytes, q, end)) !== end)) return this.bad(cursor, 'expected "I <page size> <physical pages>"');
+        this.pageSize = pageSize;
+        return;
+      }
+      case 83 /* S */:
+        this.suppressions++;
+        return;
+      case 65 /* A */:
+        this.attached = true;
+        return;
+      case 35 /* # */:
+        return;
+      default:
+        this.bad(cursor, `unknown record "${String.fromCharCode(mode)}" (expected one of v X I s i t a + - c R A S x m #)`);
+    }
+  }
+
+  /** `+ <info>` (interpreted), or `+ <size> <trace> <pointer>` (raw, file format 0). */
+  private allocation(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    let q = hexField(bytes, p, end);
+    if (q < 0) return this.bad(cursor, 'expected "+ <allocation info>" or "+ <size> <trace> <pointer>"');
+    if (q === end) {
+      if (this.pointerEvents()) return this.bad(cursor, 'expected "+ <size> <trace> <pointer>" (a raw recording names pointers)');
+      const info = scanned.value;
+      if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
+      let handle: number;
+      if (this.freeHandles.length > 0) handle = this.freeHandles.data[--this.freeHandles.length];
+      else {
+        handle = this.handles++;
+        this.below.push(-1);
+      }
+      this.below.data[handle] = this.infoTop.data[info];
+      this.infoTop.data[info] = handle;
+      this.sink.alloc(0, handle + 1, this.infoSize.data[info], AllocOp.other, this.infoStack.data[info], -1, this.timeNs);
+      return;
+    }
+    const size = scanned.value;
+    q = hexField(bytes, q, end);
+    const trace = scanned.value;
+    if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "+ <size> <trace> <pointer>"');
+    if (!this.pointerEvents()) return this.bad(cursor, 'expected "+ <allocation info>" (an interpreted recording of file format ≥ 1)');
+    if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
+    if (scanned.hi === 0 && scanned.lo === 0) return this.bad(cursor, 'allocation of the NULL pointer');
+    if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
+    this.sink.alloc(scanned.hi, scanned.lo, size, AllocOp.other, this.stackOfTrace.data[trace], -1, this.timeNs);
+  }
+
+  /** `- <info>` (interpreted), or `- <pointer>` (raw, file format 0). */
+  private deallocation(cursor: ByteLineCursor, p: number): void {
+    if (hexField(cursor.bytes, p, cursor.end) !== cursor.end) return this.bad(cursor, 'expected "- <allocation info>" or "- <pointer>"');
+    if (this.pointerEvents()) {
+      this.sink.free(scanned.hi, scanned.lo, EMPTY_STACK, -1, this.timeNs);
+      return;
+    }
+    const info = scanned.value;
+    if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
+    const handle = this.infoTop.data[info];
+    if (handle < 0) {
+      // No live block of this info: the replay counts it as a free of an unknown pointer.
+      this.sink.free(NEVER_LIVE, info, EMPTY_STACK, -1, this.timeNs);
+      return;
+    }
+    this.infoTop.data[info] = this.below.data[handle];
+    this.freeHandles.push(handle);
+    this.sink.free(0, handle + 1, EMPTY_STACK, -1, this.timeNs);
+  }
+
+  /** Raw events (pointers) or interpreted ones (allocation infos). */
+  private pointerEvents(): boolean {
+    return this.stage === 'raw' || this.fileFormat === 0;
+  }
+
+  /** `t <ip> <parent>` (raw) or `t <ip index> <parent>` (interpreted). */
+  private trace(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    let q = hexField(bytes, p, end);
+    const { hi, lo, value } = scanned;
+    if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "t <instruction pointer> <parent trace>"');
+    const parent = scanned.value;
+    if (parent >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'parent trace', parent, this.stackOfTrace.length - 1, 't');
+    let location: number;
+    if (this.stage === 'raw') {
+      location = this.builder.locationForAddress(hi, lo);
+    } else {
+      if (value === 0 || value >= this.locationOfIp.length) return this.undefinedIndex(cursor, 'instruction pointer', value, this.locationOfIp.length - 1, 'i');
+      location = this.locationOfIp.data[value];
+    }
+    this.stackOfTrace.push(this.builder.internStackNode(this.stackOfTrace.data[parent], location));
+  }
+
+  /** `i <ip> <module> [<function> [<file> <line> {<function> <file> <line>}]]`. */
+  private ip(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    this.interpreted(cursor);
+    let q = hexField(bytes, p, end);
+    const { hi, lo } = scanned;
+    if (q < 0 || (q = hexField(bytes, q, end)) < 0) return this.bad(cursor, 'expected "i <instruction pointer> <module> [<function> [<file> <line> …]]"');
+    const module = scanned.value;
+    if (module >= this.strings.length) return this.undefinedIndex(cursor, 'module string', module, this.strings.length - 1, 's');
+    const lines = this.frameLines;
+    lines.length = 0;
+    let fields = 0;
+    let fn = 0;
+    let file = 0;
+    while (q < end) {
+      q = hexField(bytes, q, end);
+      if (q < 0) return this.bad(cursor, 'expected hexadecimal fields');
+      const v = scanned.value;
+      const k = fields++ % 3;
+      if (k === 0) fn = v;
+      else if (k === 1) file = v;
+      else {
+        if (fn >= this.strings.length || file >= this.strings.length) return this.bad(cursor, 'a frame names a string that is not defined');
+        if (fn !== 0) lines.push([this.functionOf(fn, file), v]);
+      }
+    }
+    if (fields === 1) {
+      if (fn >= this.strings.length) return this.bad(cursor, 'a frame names a string that is not defined');
+      if (fn !== 0) lines.push([this.functionOf(fn, 0), 0]);
+    } else if (fields % 3 !== 0) {
+      return this.bad(cursor, 'expected frames of three fields: "<function> <file> <line>"');
+    }
+    const mapping = module === 0 ? -1 : this.mappingOfString(module);
+    this.locationOfIp.push(this.builder.addLocation(hi, lo, mapping, lines));
+  }
+
+  /** The function named by strings `fn` and `file`. */
+  private functionOf(fn: number, file: number): number {
+    const key = `${fn},${file}`;
+    let id = this.functionOfKey.get(key);
+    if (id === undefined) {
+      id = this.builder.internFunction(this.strings[fn], this.strings[file]);
+      this.functionOfKey.set(key, id);
+    }
+    return id;
+  }
+
+  /** The mapping of an interpreted module (its range unknown). */
+  private mappingOfString(module: number): number {
+    let m = this.mappingOfModule.get(module);
+    if (m === undefined) {
+      m = this.builder.addMapping({ start: 0n, limit: 0n, fileOffset: 0n, path: this.strings[module], buildId: '', perms: '' });
+      this.mappingOfModule.set(module, m);
+    }
+    return m;
+  }
+
+  /** `a <size> <trace>`. */
+  private info(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    this.interpreted(cursor);
+    let q = hexField(bytes, p, end);
+    const size = scanned.value;
+    if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "a <size> <trace>"');
+    const trace = scanned.value;
+    if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
+    if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
+    this.infoSize.push(size);
+    this.infoStack.push(this.stackOfTrace.data[trace]);
+    this.infoTop.push(-1);
+  }
+
+  /** `s <string>` (sized from file format 3). */
+  private string(cursor: ByteLineCursor, p: number): void {
+    this.interpreted(cursor);
+    if (this.sizedString(cursor, p, false) < 0) return;
+    this.strings.push(this.lastString);
+  }
+
+  private lastString = '';
+
+  /**
+   * Reads a string at `p` into `lastString`: sized (file format ≥ 3), or
+   * else to the line's end, or (`word`) to the next space. Returns the
+   * position after it and its space, or -1 after reporting the line.
+   */
+  private sizedString(cursor: ByteLineCursor, p: number, word: boolean): number {
+    const { bytes, end } = cursor;
+    if (this.sized) {
+      const q = hexField(bytes, p, end);
+      const length = scanned.value;
+      if (q < 0 || q + length > end || (q + length < end && bytes[q + length] !== SP)) {
+        this.bad(cursor, 'expected a sized string "<length> <bytes>"');
+        return -1;
+      }
+      this.lastString = this.decode(cursor, q, q + length);
+      return q + length < end ? q + length + 1 : end;
+    }
+    let e = end;
+    if (word) {
+      e = bytes.indexOf(SP, p);
+      if (e < 0 || e > end) e = end;
+    }
+    this.lastString = this.decode(cursor, p, e);
+    return e < end ? e + 1 : end;
+  }
+
+  private decode(cursor: ByteLineCursor, from: number, to: number): string {
+    if (to <= from) return '';
+    try {
+      return this.decoder.decode(cursor.bytes.subarray(from, to));
+    } catch {
+      this.bad(cursor, 'invalid UTF-8');
+      return '';
+    }
+  }
+
+  /** `m -` (the module list starts over) or `m <file> <load bias> {<p_vaddr> <p_memsz>}`. */
+  private module(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    let q = this.sizedString(cursor, p, true);
+    if (q < 0) return;
+    this.raw(cursor);
+    let file = this.lastString;
+    if (file === '-') return;
+    if (file === 'x') file = this.exe;
+    q = hexField(bytes, q, end);
+    const bias = BigInt(scanned.hi) * 0x100000000n + BigInt(scanned.lo);
+    if (q < 0) return this.bad(cursor, 'expected "m <file> <load bias> {<p_vaddr> <p_memsz>}"');
+    let low = -1n;
+    let high = 0n;
+    let segments = 0;
+    while (q < end) {
+      q = hexField(bytes, q, end);
+      const vaddr = BigInt(scanned.hi) * 0x100000000n + BigInt(scanned.lo);
+      if (q < 0 || q === end) return this.bad(cursor, 'expected segments "<p_vaddr> <p_memsz>"');
+      q = hexField(bytes, q, end);
+      if (q < 0) return this.bad(cursor, 'expected segments "<p_vaddr> <p_memsz>"');
+      const limit = vaddr + BigInt(scanned.hi) * 0x100000000n + BigInt(scanned.lo);
+      if (low < 0n || vaddr < low) low = vaddr;
+      if (limit > high) high = limit;
+      segments++;
+    }
+    if (segments === 0) return;
+    const key = `${file}\n${bias}`;
+    if (this.mappingByKey.has(key)) return;
+    // One mapping per module from its first to its last loaded byte; the
+    // first PT_LOAD maps the file from offset 0 (it holds the ELF header).
+    this.mappingByKey.set(
+      key,
+      this.builder.addMapping({ start: bias + low, limit: bias + high, fileOffset: low, path: file, buildId: '', perms: '', loadBias: bias }),
+    );
+  }
+
+  /** `v <heaptrack version> [<file format>]`. */
+  private versionLine(cursor: ByteLineCursor, p: number): void {
+    const { bytes, end } = cursor;
+    if (this.sawVersion) return this.bad(cursor, 'a second "v" (version) record');
+    let q = hexField(bytes, p, end);
+    const heaptrack = scanned.value;
+    if (q < 0) return this.bad(cursor, 'expected "v <heaptrack version> [<file format version>]"');
+    let format: number;
+    if (q === end) {
+      // Before 1.0.0, heaptrack 1.2.0's number (0x010200) stood for file format 1.
+      format = heaptrack === 0x010200 ? 1 : 0;
+    } else {
+      if ((q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "v <heaptrack version> [<file format version>]"');
+      format = scanned.value;
+    }
+    if (format > MAX_FILE_FORMAT) {
+      this.ctx.warn(`file format ${format} is newer than heapscope knows (up to ${MAX_FILE_FORMAT}): read as format ${MAX_FILE_FORMAT}`, cursor.lineNo);
+    }
+    this.sawVersion = true;
+    this.fileFormat = format;
+    this.sized = format >= 3;
+    this.version = `${heaptrack >>> 16}.${(heaptrack >>> 8) & 0xff}.${heaptrack & 0xff}`;
+  }
+
+  private raw(cursor: ByteLineCursor): void {
+    if (this.stage === 'interpreted') this.bad(cursor, 'a raw record ("x", "m") in an interpreted recording');
+    else this.stage = 'raw';
+  }
+
+  private interpreted(cursor: ByteLineCursor): void {
+    if (this.stage === 'raw') this.bad(cursor, 'an interpreted record ("s", "i", "a") in a raw recording');
+    else this.stage = 'interpreted';
+  }
+
+  /** A record names an index (`index`) that no earlier `mode` record defined (`defined` so far). */
+  private undefinedIndex(cursor: ByteLineCursor, what: string, index: number, defined: number, mode: string): void {
+    this.bad(cursor, `${what} ${index.toString(16)} is not defined (${defined} "${mode}" records so far)`);
+  }
+
+  private bad(cursor: ByteLineCursor, reason: string): void {
+    let text: string;
+    try {
+      text = cursor.text();
+    } catch {
+      text = '';
+    }
+    this.ctx.malformed(cursor.lineNo, reason, text);
+  }
+
+  finish(): HeaptrackFacts {
+    const ctx = this.ctx;
+    if (!this.sawVersion) ctx.warn('no "v" (version) record: read as heaptrack file format 0');
+    if (this.attached) ctx.warn('heaptrack attached to a running process: allocations made before it attached are not in the recording');
+    if (this.suppressions > 0) ctx.warn('leak suppressions embedded by the program ("S" records) are not applied: every block still live is shown', undefined, this.suppressions);
+    const stage = this.stage ?? 'interpreted';
+    const meta = this.builder.meta;
+    meta.variant = `heaptrack ${this.version ?? '(no version)'}, file format ${this.fileFormat}, ${stage}`;
+    meta.sizeKind = 'exact';
+    // libheaptrack already subtracted 1 from every return address.
+    meta.returnAddresses = false;
+    return {
+      hasTimestamps: this.hasTimestamps,
+      hasStacks: this.stackOfTrace.length > 1,
+      tracksPointers: true,
+      stage,
+      heaptrackVersion: this.version,
+      fileFormat: this.fileFormat,
+      command: this.command,
+      pageSizeBytes: this.pageSize,
+      peakRssBytes: this.peakRssPages >= 0 && this.pageSize !== null ? this.peakRssPages * this.pageSize : null,
+      attached: this.attached,
+      suppressions: this.suppressions,
+    };
+  }
+}

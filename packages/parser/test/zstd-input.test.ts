@@ -1,0 +1,88 @@
+/**
+ * zstd inputs (input/zstd.ts): compressed by the real `zstd` command
+ * (installed by scripts/setup.sh), read in any chunking, from a file or
+ * stdin, one frame or several; a stream cut short or corrupted is a located
+ * error, never a silent short read.
+ */
+import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ParseError, openBytes, openInput, type LineBatch } from '@heapscope/parser';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** `zstd` of `bytes` with extra options (level, checksum). */
+function zstd(bytes: Uint8Array, ...options: string[]): Uint8Array {
+  return new Uint8Array(execFileSync('zstd', ['-q', '-c', ...options], { input: bytes, maxBuffer: 1 << 28 }));
+}
+
+async function linesOf(bytes: Uint8Array, chunkBytes?: number): Promise<{ lines: string[]; compression: string }> {
+  const input = await openBytes('in.zst', bytes, { chunkBytes });
+  const lines: string[] = [];
+  for await (const batch of input.lines() as AsyncIterable<LineBatch>) lines.push(...batch.lines);
+  return { lines, compression: input.compression };
+}
+
+const body = Array.from({ length: 5000 }, (_, i) => `+ ${i.toString(16)}\n- ${(i >> 1).toString(16)}`).join('\n') + '\n';
+const expected = body.slice(0, -1).split('\n');
+
+describe('zstd input', () => {
+  for (const chunk of [1, 7, 4096, 1 << 20]) {
+    it(`decompresses in ${chunk}-byte chunks`, async () => {
+      const r = await linesOf(zstd(enc(body)), chunk);
+      expect(r.compression).toBe('zstd');
+      expect(r.lines).toEqual(expected);
+    });
+  }
+
+  it('reads several frames one after another, with and without checksums, at any level', async () => {
+    const two = new Uint8Array([...zstd(enc('a\nb\n'), '-19', '--check'), ...zstd(enc('c\n'), '-1', '--no-check')]);
+    expect((await linesOf(two, 3)).lines).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads a long stream whose window is larger than one read (bounded by the window, not the file)', async () => {
+    // 6 MB of lines that repeat at long distances: matches reach back across reads.
+    const long = Array.from({ length: 300_000 }, (_, i) => `t ${(i % 9973).toString(16)} ${(i % 7919).toString(16)}`).join('\n') + '\n';
+    const r = await linesOf(zstd(enc(long), '-9'), 64 * 1024);
+    expect(r.lines.length).toBe(300_000);
+    expect(r.lines[299_999]).toBe(`t ${(299_999 % 9973).toString(16)} ${(299_999 % 7919).toString(16)}`);
+  });
+
+  it('reads zstd from stdin', async () => {
+    const compressed = zstd(enc(body));
+    const pieces = [compressed.subarray(0, 5), compressed.subarray(5, 999), compressed.subarray(999)].map((p) => Buffer.from(p));
+    const input = await openInput('-', { stdin: Readable.from(pieces) });
+    const lines: string[] = [];
+    for await (const b of input.lines()) lines.push(...b.lines);
+    expect(input.compression).toBe('zstd');
+    expect(lines).toEqual(expected);
+  });
+
+  it('rejects a stream cut anywhere, with the line where reading stopped', async () => {
+    const full = zstd(enc(body), '--check');
+    for (const cut of [5, 12, full.length >> 1, full.length - 5, full.length - 1]) {
+      for (const chunk of [7, 1 << 20]) {
+        const error = await linesOf(full.subarray(0, cut), chunk).catch((e) => e);
+        expect(error, `cut at ${cut}`).toBeInstanceOf(ParseError);
+        expect(error.message).toMatch(/^in\.zst:\d+: truncated zstd data \(the stream ends early\)$/);
+      }
+    }
+  });
+
+  it('rejects corrupt data and garbage after the magic number', async () => {
+    const full = zstd(enc(body), '--check');
+    const corrupt = full.slice();
+    for (let i = 40; i < 80; i++) corrupt[i] ^= 0x5a;
+    const garbage = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, ...enc('this is not a zstd frame header at all\n')]);
+    for (const bytes of [corrupt, garbage]) {
+      const error = await linesOf(bytes, 1 << 20).catch((e) => e);
+      expect(error).toBeInstanceOf(ParseError);
+      expect(error.message).toMatch(/^in\.zst:\d+: corrupt zstd data/);
+    }
+  });
+
+  it('rejects bytes after the last frame that are not a frame', async () => {
+    const bytes = new Uint8Array([...zstd(enc('a\n')), ...enc('trailing text\n')]);
+    await expect(linesOf(bytes)).rejects.toThrow(/corrupt zstd data/);
+  });
+});

@@ -583,6 +583,6 @@ int replay_main(const replay_options_t *options) {
             (unsigned long long)r.peak_live_bytes, (unsigned long long)r.live_blocks,
             (unsigned long long)r.peak_live_blocks, (unsigned long long)r.unknown_frees,
             (unsigned long long)r.unknown_reallocs, (unsigned long long)r.implicit_frees,
-            (unsigned long long)total.failed, (unsigned long long)max_rss_bytes());
+            (unsigned long long)total.failed, (unsigned long long)peak_rss_bytes());
   return EXIT_OK;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,10 +122,19 @@ mem_sample_t mem_sample(void) {
   return s;
 }
 
-uint64_t max_rss_bytes(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (uint64_t)ru.ru_maxrss * 1024u;
+uint64_t peak_rss_bytes(void) {
+  /* VmHWM, not getrusage's ru_maxrss: the latter keeps the largest RSS of
+     the process image before exec (the spawning program's), VmHWM is this
+     image's own. */
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *line = strstr(buf, "\nVmHWM:");
+  return line ? strtoull(line + 7, NULL, 10) * 1024u : 0;
 }
 
 const char *malloc_provider(void) {

@@ -40,8 +40,8 @@ typedef struct {
 } mem_sample_t;
 void mem_open(void);
 mem_sample_t mem_sample(void);
-/* Peak resident set of this process (getrusage ru_maxrss), in bytes. */
-uint64_t max_rss_bytes(void);
+/* Peak resident set of this process (VmHWM), in bytes; 0 when unknown. */
+uint64_t peak_rss_bytes(void);
 
 /* The file that defines the `malloc` this process calls ("" when unknown). */
 const char *malloc_provider(void);

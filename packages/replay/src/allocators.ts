@@ -12,7 +12,7 @@
  * standard multiarch and library directories.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** An allocator heapscope knows by name. */
@@ -55,7 +55,7 @@ export interface AllocatorChoice {
 
 /** An allocator with its library found (or the reason it was not). */
 export interface ResolvedAllocator extends AllocatorChoice {
-  /** Absolute path of the library to preload; null for the system allocator or when not found. */
+  /** Absolute path of the library to preload (as found, symbolic links kept); null for the system allocator or when not found. */
   path: string | null;
   /** Why the allocator cannot run (library missing); null when it can. */
   error: string | null;
@@ -170,14 +170,14 @@ export function resolveAllocators(choices: readonly AllocatorChoice[]): Resolved
     };
     if (library.includes('/')) {
       const path = resolve(library);
-      return existsSync(path) ? { ...choice, path: realpathSync(path), error: null } : missing(path);
+      return existsSync(path) ? { ...choice, path, error: null } : missing(path);
     }
     ldconfig ??= ldconfigEntries();
     const listed = ldconfig.get(library);
-    if (listed !== undefined && existsSync(listed)) return { ...choice, path: realpathSync(listed), error: null };
+    if (listed !== undefined && existsSync(listed)) return { ...choice, path: listed, error: null };
     for (const dir of libraryDirectories()) {
       const path = join(dir, library);
-      if (existsSync(path)) return { ...choice, path: realpathSync(path), error: null };
+      if (existsSync(path)) return { ...choice, path, error: null };
     }
     return missing(`ldconfig -p and ${libraryDirectories().join(', ')}`);
   });

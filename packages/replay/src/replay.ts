@@ -93,7 +93,7 @@ export interface ReplayRow {
   /** RSS and VA before the first operation (the replayer and its libraries). */
   baselineRss: number | null;
   baselineVa: number | null;
-  /** The replayer's peak RSS as the kernel counted it (getrusage), between samples included. */
+  /** The replayer's peak RSS as the kernel counted it (VmHWM), between samples included. */
   maxRss: number | null;
   /** Wall time of the whole replay loop (reading, dispatching and waiting included). */
   wallSeconds: number | null;

@@ -29,7 +29,10 @@ export class ReplayerMissingError extends Error {
  */
 export function replayerPath(): string {
   const override = process.env.HEAPSCOPE_REPLAYER;
-  if (override) return override;
+  if (override) {
+    if (!existsSync(override)) throw new ReplayerMissingError(`HEAPSCOPE_REPLAYER names ${override}, which does not exist`);
+    return override;
+  }
   const candidates = [fileURLToPath(new URL(`../build/${BINARY}`, import.meta.url))];
   try {
     const manifest = createRequire(import.meta.url).resolve('@heapscope/replay/package.json');

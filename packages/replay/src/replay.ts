@@ -49,6 +49,8 @@ export interface ReplayTraceSummary {
   ops: number;
   /** Trace threads that had operations. */
   threads: number;
+  /** Size of the encoded op stream the replayer read (bytes). */
+  opStreamBytes: number;
   /** The trace's own live bytes (sizes it asked for) at their peak and at its end; null when no run finished. */
   peakLiveBytes: number | null;
   finalLiveBytes: number | null;
@@ -296,6 +298,7 @@ function buildReport(
       format: trace.format,
       ops: trace.ops,
       threads: trace.threads,
+      opStreamBytes: trace.bytes,
       peakLiveBytes: first ? first.peakLiveBytes : null,
       finalLiveBytes: first ? first.liveBytes : null,
       mode: how.singleThread ? 'single-thread' : 'threads',

@@ -11,10 +11,11 @@
  * values (the package's tests check it).
  *
  * Order and concurrency (threads mode). Operations are handed out in trace
- * order; each replay thread runs its own in that order. An operation on a
- * block (free, realloc, and an allocation into a reused slot) waits until
- * the previous operation on that slot, which may be another thread's, has
- * finished; nothing else is serialized. The trace has no usable timing, so
+ * order; each replay thread runs its own in that order. A free or realloc
+ * waits until the previous operation on its block, which may be another
+ * thread's, has finished; nothing else is serialized (a freed slot is
+ * reused only once its free has run, so that a new block never waits for
+ * an unrelated one). The trace has no usable timing, so
  * threads run as concurrently as the machine lets them: the worst case for
  * the allocator's locks, not the process's real interleaving.
  *
@@ -34,7 +35,7 @@
  * Output, one JSON object per line on stdout:
  *   {"start":{"malloc":"<file defining malloc>","mode":"threads"|"single-thread","sampleEvery":N}}
  *   {"sample":[ops,rssBytes,vaBytes,liveBytes]}      at 0 ops, every N, and at the end
- *   {"result":{...}}                                   see print_result
+ *   {"result":{...}}                                   counts and times, at the end of replay_main
  * What cannot be reproduced is counted, never fatal: frees and reallocs of
  * pointers the trace never allocated, allocations of a pointer that is
  * still live (the trace lost its free: the old block is freed first), and

@@ -19,6 +19,7 @@ export default defineConfig({
     alias: {
       '@heapscope/parser': src('parser'),
       '@heapscope/analyzer': src('analyzer'),
+      '@heapscope/replay': src('replay'),
       '@heapscope/cli': src('cli'),
     },
   },

@@ -4,15 +4,20 @@
 #
 # 1. Debian packages the tests use as references and helpers (installed with
 #    apt-get when running as root, or through sudo): jeprof, google-pprof,
-#    go tool pprof, addr2line/c++filt, gcc, chromium, zstd, heaptrack_print.
-# 2. pnpm (pinned), the workspace's npm dependencies, and the build.
+#    go tool pprof, addr2line/c++filt, gcc, chromium, zstd, heaptrack_print,
+#    and the allocators the replay runs traces against (jemalloc, tcmalloc,
+#    mimalloc).
+# 2. pnpm (pinned), the workspace's npm dependencies, and the build (the
+#    allocator replayer, packages/replay/native, is compiled with gcc by
+#    that package's install script).
 # 3. `heapscope top` on the jemalloc fixture's final dump.
 #
 # HEAPSCOPE_SKIP_APT=1 skips step 1; HEAPSCOPE_SKIP_DEMO=1 skips step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium zstd heaptrack)
+PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium zstd heaptrack
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then
   missing=()
@@ -34,7 +39,8 @@ if ! command -v pnpm >/dev/null 2>&1; then
   else sudo npm install --global --silent pnpm@10.34.8; fi
 fi
 
-# `pnpm install` also builds the packages (the root "prepare" script runs tsc -b).
+# `pnpm install` also builds the packages (the root "prepare" script runs tsc -b;
+# @heapscope/replay's "install" script compiles the replayer).
 pnpm install --frozen-lockfile
 
 if [ "${HEAPSCOPE_SKIP_DEMO:-0}" != 1 ]; then

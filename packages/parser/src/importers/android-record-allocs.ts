@@ -26,7 +26,8 @@
  * What each line means here:
  * - `calloc` allocates nmemb × size bytes. `memalign` also stands for
  *   posix_memalign, aligned_alloc, valloc and pvalloc (the writer names
- *   them all memalign); its size is the size argument.
+ *   them all memalign); its size is the size argument, and its alignment
+ *   goes to the sink (the allocator replay asks for it).
  * - `realloc new 0x0 n` is realloc(NULL, n): an allocation (counted as a
  *   realloc). `realloc 0x0 old 0` is realloc(p, 0): a free. Otherwise old
  *   dies and new is born (they may be equal).
@@ -349,7 +350,7 @@ class RecordAllocsReader {
         break;
       case MEMALIGN:
         if (isNull) this.ctx.warn(FAILED_ALLOC, lineNo);
-        else sink.alloc(ptrHi, ptrLo, size, AllocOp.memalign, EMPTY_STACK, thread, timeNs);
+        else sink.alloc(ptrHi, ptrLo, size, AllocOp.memalign, EMPTY_STACK, thread, timeNs, a);
         break;
       case REALLOC:
         if (oldHi === 0 && oldLo === 0) {

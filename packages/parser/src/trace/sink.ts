@@ -28,8 +28,12 @@ export const NO_TIME = -1;
 
 /** Receives a trace's events in order. `stack` and `thread` are ids of the importer's ProfileBuilder. */
 export interface TraceSink {
-  /** A block of `sizeBytes` was allocated at `ptr` (non-NULL). */
-  alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void;
+  /**
+   * A block of `sizeBytes` was allocated at `ptr` (non-NULL). `alignBytes` is
+   * the alignment a `memalign` asked for, when the trace records it (the
+   * allocator replay calls memalign with it); absent otherwise.
+   */
+  alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number, alignBytes?: number): void;
   /** The block at `ptr` was freed. `ptr` NULL is free(NULL): counted, otherwise a no-op. */
   free(ptrHi: number, ptrLo: number, stack: number, thread: number, timeNs: number): void;
   /**

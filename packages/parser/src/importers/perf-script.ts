@@ -49,8 +49,11 @@
  *   agree; 7 or 8 digits as a decimal fraction.
  * - A record ends at a blank (or whitespace-only) line, at the next sample
  *   line (records without a callchain have no blank line after them), or at
- *   the end of the input, which may lack its final newline. A last line cut
- *   short (a truncated capture) is a warning, not an error.
+ *   the end of the input. perf ends every line with a newline: a last line
+ *   without one was cut short (a truncated capture), and is dropped with a
+ *   warning (ParseContext.lines), never read as whole. The record it was
+ *   part of is dropped too when its callchain may have gone on (the record
+ *   has frames, or the capture has callchains): its stack is incomplete.
  * - In a `-g` session, an event recorded without a callchain prints its
  *   frame on the sample line after the payload (`… ptr=93824992252576
  *   7ffff7e6cef0 cfree@GLIBC_2.2.5+0x0 (/usr/lib/…/libc.so.6)`); so do
@@ -71,7 +74,7 @@ import type { Head, ParseContext } from './importer.js';
 import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { NO_TIME, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+import { NO_TIME, TimeOrder, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
 import { NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
 import { EventRecord, PayloadArgs, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 
@@ -102,6 +105,10 @@ interface SampleHead {
 }
 
 const MAX_TOKENS = 64;
+/** perf's timestamps are u64 ns: a time beyond is no time. */
+const MAX_TIME_NS = 2 ** 64;
+/** A period beyond 2^53 is not an exact number, and no counter reaches it. */
+const MAX_PERIOD = 2 ** 53;
 /** Callchain depth up to which each event remembers its last frame lines. */
 const FRAME_CACHE_DEPTH = 64;
 /** Events compared in place before a name is sliced and looked up. */
@@ -425,6 +432,7 @@ class PerfScriptReader {
   private srclineLine = 0;
   private readonly recentEvents: PerfEvent[] = [];
   private recentNext = 0;
+  private readonly timeOrder = new TimeOrder();
 
   constructor(
     private readonly ctx: ParseContext,
@@ -517,6 +525,10 @@ class PerfScriptReader {
       return;
     }
     if (this.inRecord) this.endRecord();
+    if (h.timeNs > MAX_TIME_NS || h.period > MAX_PERIOD) {
+      this.fail(lineNo, h.timeNs > MAX_TIME_NS ? 'timestamp beyond 2^64 ns' : 'period beyond 2^53', text);
+      return;
+    }
     const event = this.eventAt(text, h.eventStart, h.eventEnd, lineNo);
     const known = event.role === Role.alloc || event.role === Role.free;
     let ok = true;
@@ -552,6 +564,7 @@ class PerfScriptReader {
     this.recordTime = h.timeNs;
     this.recordPeriod = h.period;
     if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
+    this.timeOrder.see(h.timeNs, lineNo);
     this.recordKnown = false;
     if (event.role === Role.sideband) return; // perf's own records: no thread of the program, no frames
     const thread = this.thread(text, h);
@@ -641,8 +654,20 @@ class PerfScriptReader {
     this.inRecord = false;
     if (this.skipping) return;
     this.skipping = true;
-    // (A last line cut short, a truncated capture, is turned into a warning by ParseContext.)
     this.ctx.malformed(lineNo, reason, text);
+  }
+
+  /**
+   * The input's last line was cut short and dropped: the open record goes
+   * too when that line may have been one of its frames (see the top of the
+   * file).
+   */
+  dropCutRecord(): void {
+    if (!this.inRecord || (this.frameCount === 0 && !this.hasStacks)) return;
+    this.inRecord = false;
+    this.records--;
+    this.recordEvent!.records--;
+    this.ctx.warn('the record the cut line belonged to was dropped (its callchain is incomplete)', this.recordLine);
   }
 
   finish(): PerfScriptFacts {
@@ -668,6 +693,7 @@ class PerfScriptReader {
         );
       }
     }
+    this.timeOrder.report(ctx);
     if (this.srclines > 0) {
       ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }
@@ -727,11 +753,12 @@ export const perfScriptImporter: TraceImporter = {
 
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<PerfScriptFacts> {
     const reader = new PerfScriptReader(ctx, builder, sink);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     for await (const { lines: batch, firstLine } of lines) {
       for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
     }
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
+    if (lines.cutLine > 0) reader.dropCutRecord();
     return reader.finish();
   },
 };

@@ -67,7 +67,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine, isFigure } from './series.js';
 
 const HEADER = /^\s*heap stats:\s+(.*?)\s*$/;
 const ROW = /^\s*([a-z-]+(?: [a-z]+)?(?:\s+\d+)?):\s+(.*?)\s*$/;
@@ -145,11 +145,17 @@ class MimallocReader {
     }
     if (label === 'elapsed' || label === 'numa nodes' || label === 'searches') {
       const m = /^(-?\d+(?:\.\d+)?)(?:\s+(?:s|avg))?$/.exec(value);
+      const n = m ? this.series.value(Number(m[1]), lineNo, text, m[1]) : undefined;
       if (!m) this.ctx.malformed(lineNo, `"${label}" needs one number`, text);
-      else snap.raw[label] = Number(m[1]);
+      else if (n !== undefined) snap.raw[label] = n;
       return;
     }
     const { amounts, rest } = parseAmounts(value);
+    const absurd = amounts.find((n) => !isFigure(n));
+    if (absurd !== undefined) {
+      this.series.value(absurd, lineNo, text);
+      return;
+    }
     if (rest !== '' && rest !== 'ok' && rest !== 'not all freed!') {
       this.ctx.malformed(lineNo, `unexpected text after the amounts: "${rest}"`, text);
       return;
@@ -190,6 +196,7 @@ class MimallocReader {
         this.ctx.malformed(lineNo, 'unexpected "process:" line', text);
         return;
       }
+      if (this.series.value(parsed.amounts[0], lineNo, text) === undefined) return;
       const key = m[1] === 'rss' ? 'peak_rss' : m[1] === 'commit' ? 'peak_commit' : m[1];
       snap.raw[`process.${key}`] = parsed.amounts[0];
     }

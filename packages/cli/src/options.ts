@@ -3,11 +3,12 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, importers, type Symbolizer, type Warning } from '@heapscope/parser';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_STACKS, formatWarning, importers, type Symbolizer, type Warning } from '@heapscope/parser';
 import { GROUP_BY, loadInput, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
+import { parseBytes } from './size-arg.js';
 
 /** Options every command that reads inputs has. */
 export interface InputOptions {
@@ -19,6 +20,9 @@ export interface InputOptions {
   symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
+  maxSamples?: number;
+  maxStringBytes?: number;
+  maxDecompressedBytes?: number;
   sizeArg?: string;
   allocEvent?: string;
   freeEvent?: string;
@@ -60,7 +64,10 @@ export function addInputOptions(cmd: Command): Command {
     .option('--no-symbolize', 'do not symbolize addresses')
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
-    .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--max-stacks <n>', `fail when an input has more distinct stacks than this (default ${DEFAULT_MAX_STACKS})`, positiveInt('--max-stacks'))
+    .option('--max-samples <n>', `fail when an input has more distinct samples (a pprof file: samples) than this (default ${DEFAULT_MAX_SAMPLES})`, positiveInt('--max-samples'))
+    .option('--max-string-bytes <bytes>', `fail on a longer line (or pprof string) than this (default ${DEFAULT_MAX_LINE_BYTES / 2 ** 20}MiB)`, (v: string) => parseBytes('--max-string-bytes', v))
+    .option('--max-decompressed-bytes <bytes>', `fail when a compressed input inflates to more than this (default ${DEFAULT_MAX_DECOMPRESSED_BYTES / 2 ** 30}GiB)`, (v: string) => parseBytes('--max-decompressed-bytes', v))
     .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
     .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
     .option('--free-event <regex>', 'perf records: events (group:name) that free')
@@ -130,6 +137,9 @@ export async function loadInputs(
         inputFormat: o.inputFormat,
         lenient: o.lenient,
         maxStacks: o.maxStacks,
+        maxSamples: o.maxSamples,
+        maxLineBytes: o.maxStringBytes,
+        maxDecompressedBytes: o.maxDecompressedBytes,
         stdin: io.stdin,
         windows: extra.windows,
         // Importer-specific options (perf script).

@@ -58,7 +58,9 @@
  *   releases; they are optional.
  * - Every dump has the five summary amounts of {@link FIGURES}: a dump that
  *   lacks one was cut short (a dump cut after "Bytes in use" has no
- *   resident figure), said in a warning naming the dump and the figure.
+ *   resident figure), said in a warning naming the dump and the figure. A
+ *   dump with the tables ends with the page heap's `>128 large` line: one
+ *   that stops before it lost part of its tables.
  */
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
@@ -95,11 +97,17 @@ export const tcmallocStatsImporter: StatsImporter = {
   async parse(input: Input, ctx: ParseContext) {
     const series = new SeriesBuilder(ctx, 'tcmalloc', 'tcmalloc statistics');
     let snap: StatsSnapshot | undefined;
+    /** The open dump printed its tables, and reached their last line. */
+    let tables = false;
+    let tablesEnd = false;
     const end = () => {
       if (!snap) return;
       for (const [label, figure] of Object.entries(FIGURES)) {
         if (snap[figure] === undefined) ctx.warn(`a tcmalloc dump ends before its "${label}" line (truncated?): its ${figure.replace(/Bytes$/, '')} figure is missing`, snap.line);
       }
+      if (tables && !tablesEnd) ctx.warn('a tcmalloc dump ends inside its size-class and page-heap tables (truncated?): their last rows are missing', snap.line);
+      tables = false;
+      tablesEnd = false;
       series.end();
       snap = undefined;
     };
@@ -124,7 +132,15 @@ export const tcmallocStatsImporter: StatsImporter = {
         if (figure) snap[figure] = n;
         return;
       }
-      if (RULE.test(line) || line.trim() === '' || PROSE.test(line) || SPANS.test(line)) return;
+      if (PROSE.test(line)) {
+        if (line.startsWith('Total size of freelists')) tables = true;
+        return;
+      }
+      if (SPANS.test(line)) {
+        if (line.trimStart().startsWith('>')) tablesEnd = true;
+        return;
+      }
+      if (RULE.test(line) || line.trim() === '') return;
       const cls = CLASS.exec(line);
       if (cls) {
         const size = series.value(Number(cls[2]), lineNo, line, cls[2]);

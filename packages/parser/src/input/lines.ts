@@ -54,6 +54,9 @@ export const REPLACED_UTF8 = 'invalid UTF-8, replaced by U+FFFD';
 const EMPTY_RUN = 64;
 const EMPTY_RUN_LF = Buffer.alloc(EMPTY_RUN, 10);
 const EMPTY_RUN_CRLF = Buffer.from('\r\n'.repeat(EMPTY_RUN));
+/** Blocks the end of a run is looked for with, compared natively (memcmp) rather than byte by byte. */
+const LF_BLOCK = Buffer.alloc(64 * 1024, 10);
+const CRLF_BLOCK = Buffer.from('\r\n'.repeat(32 * 1024));
 
 /** A run of consecutive lines. */
 export interface LineBatch {
@@ -193,14 +196,16 @@ export class LineSource implements AsyncIterable<LineBatch> {
       let n = 0;
       if (crlf >= 0 && (lf < 0 || crlf < lf)) {
         end = crlf + 1;
-        next = crlf;
+        next = skipBlock(buffer, crlf, CRLF_BLOCK);
+        n = (next - crlf) / 2;
         while (next + 1 < buffer.length && buffer[next] === 13 && buffer[next + 1] === 10) {
           next += 2;
           n++;
         }
       } else {
         end = lf;
-        next = lf;
+        next = skipBlock(buffer, lf, LF_BLOCK);
+        n = next - lf;
         while (next < buffer.length && buffer[next] === 10) {
           next++;
           n++;
@@ -257,6 +262,12 @@ export class LineSource implements AsyncIterable<LineBatch> {
     this.linesRead += lines.length;
     return { lines, firstLine };
   }
+}
+
+/** The first position from `pos` where `buffer` stops repeating `block` whole, a block at a time. */
+function skipBlock(buffer: Buffer, pos: number, block: Buffer): number {
+  while (pos + block.length <= buffer.length && buffer.compare(block, 0, block.length, pos, pos + block.length) === 0) pos += block.length;
+  return pos;
 }
 
 /** Whether a region holds a byte other than blanks and line ends. */

@@ -172,7 +172,7 @@ describe('a digit changed inside a zip member', () => {
   }
 });
 
-describe('values that would become Infinity or NaN: an error at their line', () => {
+describe('values that would become Infinity or NaN, or lost their unit: an error at their line', () => {
   const cases: [string, string, number, RegExp][] = [
     ['jemalloc', 'heap_v2/524288\n@ 0x10\n  t*: 5: 0 [0: 0]\n\nMAPPED_LIBRARIES:\n', 3, /5 objects of 0 bytes cannot be unsampled/],
     ['jemalloc', 'heap_v2/99999999999999999999\n@ 0x10\n  t*: 5: 80 [0: 0]\n', 1, /sampling period exceeds 2\^53/],
@@ -191,6 +191,7 @@ describe('values that would become Infinity or NaN: an error at their line', () 
     ['jemalloc-stats-json', '{"jemalloc":{"version":"5.3.0","stats":{"allocated":1e400}}}', 1, /jemalloc\.stats\.allocated is not a finite number/],
     ['proc', 'Name:\tx\nPid:\t1\nVmRSS:\t99999999999999999999 kB\n', 3, /beyond 2\^53/],
     ['proc', 'Name:\tx\nPid:\t1\nVmRSS:\t 1810\nVmSwap:\t 0 kB\n', 3, /VmRSS is a size: its value is "<n> kB"/],
+    ['mimalloc-stats', 'heap stats:    peak      total      freed    current       unit      count\n  reserved:   32.0 MiB   32.0 MiB      0       32.0\n', 2, /the amount 32\.0 has no unit/],
   ];
   for (const [format, text, line, message] of cases) {
     it(`${format}: ${JSON.stringify(text.slice(0, 60))}…`, async () => {

@@ -485,7 +485,8 @@ function firstZipMember(source: AsyncIterable<Uint8Array>): { data: AsyncIterabl
     const consumed = inflater.bytesWritten;
     if (member.descriptor) {
       // The descriptor follows the deflate data: [signature] crc, compressed size, size.
-      let after = fed.after(consumed) ?? new Uint8Array(0);
+      let after = fed.after(consumed);
+      if (!after) throw new StreamError(`zip member ${member.name}: its data descriptor was not kept (the deflate data ended long before the bytes read)`);
       const need = 4 + 4 + (member.zip64 ? 16 : 8);
       while (after.length < need) {
         const next = await it.next();

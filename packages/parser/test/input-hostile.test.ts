@@ -55,6 +55,14 @@ describe('a last line without a newline', () => {
     }
   });
 
+  it('is an error for a reader that does not listen for it: nothing is dropped unheard', async () => {
+    const source = (await openBytes('t.txt', enc('a\nb'))).lines();
+    const read = async () => {
+      for await (const batch of source) void batch;
+    };
+    await expect(read()).rejects.toThrow('t.txt:2: the input ends in the middle of a line (truncated?); that line was dropped: "b"');
+  });
+
   it('is read as whole where the format allows it', async () => {
     const r = await read(await openBytes('s.json', enc('{"jemalloc":{}}')), { finalLine: 'whole' });
     expect(r.lines).toEqual([[1, '{"jemalloc":{}}']]);

@@ -38,7 +38,10 @@ export interface LineReading {
   lenient?: boolean;
   /** Hears of invalid UTF-8 replaced under `lenient`, with the line number. */
   report?: (message: string, line: number) => void;
-  /** Hears of a last line dropped as cut short: its number and text. */
+  /**
+   * Hears of a last line dropped as cut short: its number and text. Without
+   * it, such a line is an error (nothing is dropped unheard).
+   */
   onCut?: (line: number, text: string) => void;
 }
 
@@ -83,7 +86,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
   private readonly finalLine: 'cut' | 'whole';
   private readonly lenient: boolean;
   private readonly report: (message: string, line: number) => void;
-  private readonly onCut: (line: number, text: string) => void;
+  private readonly onCut: ((line: number, text: string) => void) | undefined;
   /** A line with more than blanks was delivered. */
   private sawContent = false;
 
@@ -97,7 +100,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
     this.finalLine = reading.finalLine ?? 'cut';
     this.lenient = reading.lenient === true;
     this.report = reading.report ?? (() => {});
-    this.onCut = reading.onCut ?? (() => {});
+    this.onCut = reading.onCut;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<LineBatch> {
@@ -169,8 +172,10 @@ export class LineSource implements AsyncIterable<LineBatch> {
       const lineNo = this.linesRead + 1;
       // Nothing but the cut line: nothing can be read.
       if (!this.sawContent) throw new ParseError(this.file, lineNo, 'the input ends in the middle of its first line (truncated?)');
+      const text = new TextDecoder('utf-8').decode(last);
+      if (!this.onCut) throw new ParseError(this.file, lineNo, cutLineMessage(text));
       this.cutLine = lineNo;
-      this.onCut(lineNo, new TextDecoder('utf-8').decode(last));
+      this.onCut(lineNo, text);
     }
   }
 

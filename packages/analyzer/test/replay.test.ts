@@ -117,6 +117,28 @@ describe('replay', () => {
     }
   });
 
+  it('time going backwards: no negative lifetime in the histogram, no peak before the trace starts', () => {
+    const b = builder();
+    const a = b.internStack([b.addLocation(0, 0x10)]);
+    const r = new Replay(b);
+    r.alloc(0, 0x1000, 100, AllocOp.malloc, a, -1, 1000);
+    r.alloc(0, 0x2000, 200, AllocOp.malloc, a, -1, 1100); // the peak: 300 bytes
+    r.free(0, 0x2000, a, -1, 900); // freed "before" its allocation: 200 ns back
+    r.alloc(0, 0x3000, 50, AllocOp.malloc, a, -1, 950); // earlier than the peak's time, recorded after it
+    r.free(0, 0x1000, a, -1, 1200); // a true lifetime of 200 ns
+    const { report, profile } = r.finish(facts);
+    // One lifetime counted, 200 ns (bucket 8: [128, 256)); the negative one left out.
+    expect(report.lifetimeNs).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(report.lifetimeEvents.reduce((x, y) => x + y, 0)).toBe(2);
+    expect(report.firstTimeNs).toBe(900);
+    expect(report.lastTimeNs).toBe(1200);
+    expect(report.peak.timeNs).toBe(1100);
+    expect(report.peak.timeNs!).toBeGreaterThanOrEqual(report.firstTimeNs!);
+    expect(profile.meta.warnings.map((w) => w.message)).toContain(
+      '1 blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
+    );
+  });
+
   it('a size-only trace has no in-use sample types', () => {
     const b = builder();
     const s = b.internStack([b.addLocation(0, 0x10)]);

@@ -3,12 +3,23 @@
  * profiles. Only the CLI decides where output goes.
  */
 import { Option, type Command } from 'commander';
-import { formatWarning, importers, type MergedInputs, type Symbolizer, type Warning } from '@heapscope/parser';
+import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_SAMPLES,
+  DEFAULT_MAX_STACKS,
+  formatWarning,
+  importers,
+  type MergedInputs,
+  type Symbolizer,
+  type Warning,
+} from '@heapscope/parser';
 import { GROUP_BY, loadInput, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
 import { shortenAll, symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
 import { rawSink } from './terminal-text.js';
+import { parseBytes } from './size-arg.js';
 
 /** Options every command that reads inputs has. */
 export interface InputOptions {
@@ -20,6 +31,9 @@ export interface InputOptions {
   symbolCache: boolean;
   lenient?: boolean;
   maxStacks?: number;
+  maxSamples?: number;
+  maxStringBytes?: number;
+  maxDecompressedBytes?: number;
   keepBadFrames?: boolean;
   shortNames?: boolean;
   sizeArg?: string;
@@ -64,7 +78,10 @@ export function addInputOptions(cmd: Command): Command {
     .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
     .option('--short-names', 'C++ function names without argument lists, template arguments and return types (distinct functions stay distinct)')
     .option('--lenient', 'turn malformed records into counted warnings instead of failing')
-    .option('--max-stacks <n>', 'fail when an input has more distinct stacks than this (default 20000000)', positiveInt('--max-stacks'))
+    .option('--max-stacks <n>', `fail when an input has more distinct stacks than this (default ${DEFAULT_MAX_STACKS})`, positiveInt('--max-stacks'))
+    .option('--max-samples <n>', `fail when an input has more distinct samples (a pprof file: samples) than this (default ${DEFAULT_MAX_SAMPLES})`, positiveInt('--max-samples'))
+    .option('--max-string-bytes <bytes>', `fail on a longer line (or pprof string) than this (default ${DEFAULT_MAX_LINE_BYTES / 2 ** 20}MiB)`, (v: string) => parseBytes('--max-string-bytes', v))
+    .option('--max-decompressed-bytes <bytes>', `fail when a compressed input inflates to more than this (default ${DEFAULT_MAX_DECOMPRESSED_BYTES / 2 ** 30}GiB)`, (v: string) => parseBytes('--max-decompressed-bytes', v))
     .option('--keep-bad-frames', 'keep stack frames outside every executable mapping (broken frame-pointer unwinding), which are cut by default')
     .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
     .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
@@ -136,6 +153,9 @@ export async function loadInputs(
         inputFormat: o.inputFormat,
         lenient: o.lenient,
         maxStacks: o.maxStacks,
+        maxSamples: o.maxSamples,
+        maxLineBytes: o.maxStringBytes,
+        maxDecompressedBytes: o.maxDecompressedBytes,
         keepBadFrames: o.keepBadFrames,
         stdin: io.stdin,
         windows: extra.windows,

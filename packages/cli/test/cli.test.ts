@@ -18,6 +18,8 @@ writeFileSync(
 @ 0x1100 0x3000
   t*: 2: 2048 [5: 5120]
   t0: 2: 2048 [5: 5120]
+
+MAPPED_LIBRARIES:
 `,
 );
 

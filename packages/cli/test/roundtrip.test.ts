@@ -147,7 +147,7 @@ describe('the inputs', () => {
     expect(importers.filter((i) => i.kind !== 'stats' && !covered.has(i.id)).map((i) => i.id)).toEqual([]);
   });
   it('include every fixture dump with reference-tool output (jemalloc, gperftools)', () => expect(inputs.filter((i) => i.reference).length).toBeGreaterThanOrEqual(18));
-  it.skipIf(!HAVE_CORPUS)('include the shared corpus', () => expect(inputs.filter((i) => i.origin === 'corpus').length).toBeGreaterThanOrEqual(27));
+  it.skipIf(!HAVE_CORPUS)('include the shared corpus', () => expect(inputs.filter((i) => i.origin === 'corpus').length).toBeGreaterThanOrEqual(26));
 });
 
 describe('pprof round trip of signed values', () => {

@@ -35,12 +35,23 @@ const KNOWN_OTHERS: readonly { test: RegExp; what: string }[] = [
   { test: /^--- (heapz|heap|profile)/, what: 'a Google remote profile header, not supported' },
 ];
 
-/** What detection sees of an input. */
+/**
+ * What detection sees of an input. Its first line is the first that is not
+ * blank: blank lines before a header (an editor's, a shell's `echo`) do not
+ * change what the file is, and importers skip them too.
+ */
 export function headOf(input: Input): Head {
   const text = input.headText();
-  const nl = text.indexOf('\n');
-  let firstLine = nl < 0 ? text : text.slice(0, nl);
-  if (firstLine.endsWith('\r')) firstLine = firstLine.slice(0, -1);
+  let start = 0;
+  let firstLine = '';
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    firstLine = text.slice(start, end);
+    if (firstLine.endsWith('\r')) firstLine = firstLine.slice(0, -1);
+    if (firstLine.trim() !== '' || nl < 0) break;
+    start = nl + 1;
+  }
   return { bytes: input.head, text, firstLine };
 }
 

@@ -30,8 +30,13 @@ async function guarded<T>(input: Input, importer: { id: string }, run: () => Pro
 
 /** Parses an opened input with a snapshot importer. */
 export async function parseSnapshot(input: Input, importer: SnapshotImporter, options: ImportOptions = {}): Promise<HeapProfile> {
-  const ctx = new ParseContext(input.name, importer.id, options, input);
-  return guarded(input, importer, () => importer.parse(input, ctx));
+  const ctx = new ParseContext(input.name, importer.id, options);
+  const profile = await guarded(input, importer, () => importer.parse(input, ctx));
+  // A dump cut before its first whole record is no profile at all, not an empty one.
+  if (ctx.cutLine > 0 && profile.samples.length === 0) {
+    throw new ParseError(input.name, ctx.cutLine, 'the input ends in the middle of a line, before any whole record (truncated?)', importer.id);
+  }
+  return profile;
 }
 
 /**
@@ -44,6 +49,7 @@ export function traceBuilder(input: Input, importer: TraceImporter, options: Imp
     sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE],
     defaultSampleType: INUSE_SPACE.type,
     maxStacks: options.maxStacks,
+    maxSamples: options.maxSamples,
     meta: {
       format: importer.id,
       variant: '',
@@ -64,7 +70,7 @@ export async function parseTrace(
   sink: TraceSink,
   options: ImportOptions = {},
 ): Promise<TraceFacts> {
-  const ctx = new ParseContext(input.name, importer.id, options, input);
+  const ctx = new ParseContext(input.name, importer.id, options);
   const facts = await guarded(input, importer, () => importer.parse(input, ctx, builder, sink));
   builder.meta.warnings = [...builder.meta.warnings, ...ctx.warningList()];
   return facts;
@@ -72,7 +78,7 @@ export async function parseTrace(
 
 /** Parses an opened input with a statistics importer; its warnings land in the result. */
 export async function parseStats(input: Input, importer: StatsImporter, options: ImportOptions = {}): Promise<AllocatorStats> {
-  const ctx = new ParseContext(input.name, importer.id, options, input);
+  const ctx = new ParseContext(input.name, importer.id, options);
   const stats = await guarded(input, importer, () => importer.parse(input, ctx));
   stats.warnings = ctx.warningList();
   return stats;

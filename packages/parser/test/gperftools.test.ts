@@ -56,7 +56,7 @@ describe('gperftools / legacy heap importer', () => {
   });
 
   it('keeps zero-frame rows, all-freed rows and negative in-use counts; drops (nil) frames with a warning', async () => {
-    const p = await parseText(`heap profile: 1: 288 [3: 1320] @ heapprofile
+    const p = await parseText(`heap profile: 0: 224 [3: 1320] @ heapprofile
 1: 288 [2: 296] @
 0: 0 [1: 1024] @ 0x420cef 0x422151
 -1: -64 [0: 0] @ 0x420cef (nil)

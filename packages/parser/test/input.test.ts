@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { ParseError, openBytes, openInput, type LineBatch } from '@heapscope/parser';
+import { ParseError, openBytes, openInput, type LineBatch, type LineReading } from '@heapscope/parser';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-async function collect(bytes: Uint8Array, chunkBytes?: number, maxLineBytes?: number) {
+async function collect(bytes: Uint8Array, chunkBytes?: number, maxLineBytes?: number, reading: LineReading = { finalLine: 'whole' }) {
   const input = await openBytes('in.txt', bytes, { chunkBytes, maxLineBytes });
-  const source = input.lines();
+  const source = input.lines(reading);
   const lines: string[] = [];
   const numbers: number[] = [];
   for await (const batch of source as AsyncIterable<LineBatch>) {
@@ -19,7 +19,7 @@ async function collect(bytes: Uint8Array, chunkBytes?: number, maxLineBytes?: nu
       numbers.push(batch.firstLine + i);
     });
   }
-  return { lines, numbers, missingFinalNewline: source.missingFinalNewline, compression: input.compression };
+  return { lines, numbers, cutLine: source.cutLine, compression: input.compression };
 }
 
 describe('input layer', () => {
@@ -27,18 +27,23 @@ describe('input layer', () => {
   const expected = ['first line', 'second', '', 'fourth — ünïcode', 'last without newline'];
 
   for (const chunk of [1, 2, 3, 7, 1 << 20]) {
-    it(`splits lines across ${chunk}-byte chunks, dropping CR and keeping a final line without newline`, async () => {
+    it(`splits lines across ${chunk}-byte chunks, dropping CR; a final line without newline is kept only when the reader allows it`, async () => {
       const r = await collect(enc(text), chunk);
       expect(r.lines).toEqual(expected);
       expect(r.numbers).toEqual([1, 2, 3, 4, 5]);
-      expect(r.missingFinalNewline).toBe(true);
+      expect(r.cutLine).toBe(0);
+      const cuts: [number, string][] = [];
+      const cut = await collect(enc(text), chunk, undefined, { onCut: (line, t) => cuts.push([line, t]) });
+      expect(cut.lines).toEqual(expected.slice(0, 4));
+      expect(cut.cutLine).toBe(5);
+      expect(cuts).toEqual([[5, 'last without newline']]);
     });
   }
 
   it('does not invent an empty line after a final newline', async () => {
-    const r = await collect(enc('a\nb\n'), 1);
+    const r = await collect(enc('a\nb\n'), 1, undefined, {});
     expect(r.lines).toEqual(['a', 'b']);
-    expect(r.missingFinalNewline).toBe(false);
+    expect(r.cutLine).toBe(0);
   });
 
   it('reads gzip (also multi-member) and the first member of a zip', async () => {
@@ -101,7 +106,7 @@ describe('input layer', () => {
   it('reads stdin for "-" and reports a missing file', async () => {
     const input = await openInput('-', { stdin: Readable.from([Buffer.from('a\n'), Buffer.from('b')]) });
     const lines: string[] = [];
-    for await (const b of input.lines()) lines.push(...b.lines);
+    for await (const b of input.lines({ finalLine: 'whole' })) lines.push(...b.lines);
     expect(lines).toEqual(['a', 'b']);
     await expect(openInput('/definitely/not/here.heap')).rejects.toThrow('/definitely/not/here.heap:1: cannot read input: no such file');
   });

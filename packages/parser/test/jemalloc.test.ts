@@ -117,17 +117,32 @@ MAPPED_LIBRARIES:
   });
 
   it('with lenient, counts malformed records as warnings and keeps the rest', async () => {
-    const p = await parseText(`heap_v2/1\n@ 0x10\n  t*: 1: 16 [0: 0]\n  t*: x: 16 [0: 0]\ngarbage\n@ 0x20\n  t*: 2: 32 [0: 0]\n`, { lenient: true });
+    const p = await parseText(`heap_v2/1\n@ 0x10\n  t*: 1: 16 [0: 0]\n  t*: x: 16 [0: 0]\ngarbage\n@ 0x20\n  t*: 2: 32 [0: 0]\n\nMAPPED_LIBRARIES:\n`, { lenient: true });
     expect(valueOf(p, 'inuse_space')).toBeGreaterThan(48);
     expect(p.meta.warnings).toHaveLength(1);
     expect(p.meta.warnings[0].count).toBe(2);
     expect(p.meta.warnings[0].locations.map((l) => l.line)).toEqual([4, 5]);
   });
 
-  it('warns about a dump cut inside a stack record', async () => {
-    const p = await parseText(`heap_v2/1\n@ 0x10\n  t*: 1: 16 [0: 0]\n@ 0x20 0x30`);
-    expect(p.meta.warnings.map((w) => w.message)).toEqual([
+  it('warns about a dump cut inside a stack record, at a line end or in a line', async () => {
+    const noMaps =
+      'the dump has no MAPPED_LIBRARIES section: it was cut short (truncated?), unless jemalloc could not read /proc/self/maps when it wrote it (macOS, jemalloc ≤ 5.3.0)';
+    const atLineEnd = await parseText(`heap_v2/1\n@ 0x10\n  t*: 1: 16 [0: 0]\n@ 0x20 0x30\n`);
+    expect(atLineEnd.meta.warnings.map((w) => w.message)).toEqual(['the dump ends inside a stack record (truncated dump?); its counts are missing', noMaps]);
+    const inLine = await parseText(`heap_v2/1\n@ 0x10\n  t*: 1: 16 [0: 0]\n@ 0x20 0x30\n  t*: 1: 1`);
+    expect(inLine.meta.warnings.map((w) => w.message)).toEqual([
+      'the input ends in the middle of a line (truncated?); that line was dropped: "  t*: 1: 1"',
       'the dump ends inside a stack record (truncated dump?); its counts are missing',
+      noMaps,
     ]);
+    // Numbers of the whole records only.
+    expect(valueOf(inLine, 'inuse_space')).toBeCloseTo(16, 4);
+  });
+
+  it('warns about a dump without its MAPPED_LIBRARIES section, cut between lines', async () => {
+    const whole = await parseText(`heap_v2/1\n  t*: 1: 16 [0: 0]\n@ 0x10\n  t*: 1: 16 [0: 0]\n  t0: 1: 16 [0: 0]\n\nMAPPED_LIBRARIES:\n`);
+    expect(whole.meta.warnings).toEqual([]);
+    const cut = await parseText(`heap_v2/1\n  t*: 1: 16 [0: 0]\n@ 0x10\n  t*: 1: 16 [0: 0]\n`);
+    expect(cut.meta.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^the dump has no MAPPED_LIBRARIES section: it was cut short \(truncated\?\)/)]);
   });
 });

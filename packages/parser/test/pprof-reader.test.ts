@@ -176,6 +176,43 @@ describe('pprof importer', () => {
     expect((await parseError(gz.subarray(0, gz.length - 6))).message).toMatch(/truncated gzip|corrupt or truncated gzip/);
   });
 
+  it('rejects a period beyond 2^53 and a heapscope-meta sampling that is no finite number of bytes', async () => {
+    const withPeriod = (period: bigint, comment?: string) => {
+      const st = new StringTable();
+      const s = (x: string) => st.dedup(x);
+      return new Profile({
+        sampleType: [new ValueType({ type: s('inuse_space'), unit: s('bytes') })],
+        sample: [new Sample({ locationId: [], value: [1024] })],
+        periodType: new ValueType({ type: s('space'), unit: s('bytes') }),
+        period,
+        comment: comment === undefined ? [] : [s(comment)],
+        stringTable: st,
+      }).encode();
+    };
+    expect((await parseError(withPeriod(2n ** 60n))).message).toMatch(/^bad\.pb:1: the sampling period 1152921504606847000 exceeds 2\^53$/);
+    const meta = (sampling: string) => withPeriod(524288n, `heapscope-meta: {"sampling":${sampling}}`);
+    expect((await parseError(meta('{"model":"poisson","periodBytes":1e400}'))).message).toMatch(/the heapscope-meta comment's sampling period Infinity is not a number of bytes between 0 and 2\^53/);
+    expect((await parseError(meta('{"model":"cubic","periodBytes":1}'))).message).toMatch(/sampling has an unknown model/);
+    expect((await fromBytes(meta('{"model":"poisson","periodBytes":524288}'))).meta.sampling).toEqual({ model: 'poisson', periodBytes: 524288 });
+  });
+
+  it('sums equal samples, and stops a file past --max-samples or with a string past --max-string-bytes before decoding it', async () => {
+    const st = new StringTable();
+    const s = (x: string) => st.dedup(x);
+    const bytes = new Profile({
+      sampleType: [new ValueType({ type: s('inuse_space'), unit: s('bytes') })],
+      location: [new Location({ id: 1, address: 0x401000 })],
+      sample: Array.from({ length: 40 }, () => new Sample({ locationId: [1], value: [16] })),
+      stringTable: st,
+      comment: [s('x'.repeat(5000))],
+    }).encode();
+    const p = await fromBytes(bytes);
+    expect([p.samples.length, p.total(0)]).toEqual([1, 640]);
+    const input = async () => openBytes('big.pb', gzipSync(bytes), { chunkBytes: 64, maxLineBytes: 1000 });
+    await expect(parseSnapshot(await input(), detectImporter(await input()) as never, { maxSamples: 10 })).rejects.toThrow(/^big\.pb:1: more than 10 samples \(raise the limit with --max-samples\)$/);
+    await expect(parseSnapshot(await input(), detectImporter(await input()) as never)).rejects.toThrow(/^big\.pb:1: string_table #4 is 5000 bytes long, more than 1000 \(raise the limit with --max-string-bytes\)$/);
+  });
+
   it('skips fields it does not know, even those pprof-format cannot (field 16+, fixed-width), with a warning', async () => {
     const bytes = smallProfile();
     // field 20 varint, field 17 fixed64, field 3 (mapping) containing a fixed32 field 12.

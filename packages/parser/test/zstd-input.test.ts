@@ -4,17 +4,13 @@
  * stdin, one frame or several; a stream cut short or corrupted is a located
  * error, never a silent short read.
  */
-import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ParseError, openBytes, openInput, type LineBatch } from '@heapscope/parser';
+import { zstdSync } from './helpers/inputs.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-/** `zstd` of `bytes` with extra options (level, checksum). */
-function zstd(bytes: Uint8Array, ...options: string[]): Uint8Array {
-  return new Uint8Array(execFileSync('zstd', ['-q', '-c', ...options], { input: bytes, maxBuffer: 1 << 28 }));
-}
 
 async function linesOf(bytes: Uint8Array, chunkBytes?: number): Promise<{ lines: string[]; compression: string }> {
   const input = await openBytes('in.zst', bytes, { chunkBytes });
@@ -29,27 +25,27 @@ const expected = body.slice(0, -1).split('\n');
 describe('zstd input', () => {
   for (const chunk of [1, 7, 4096, 1 << 20]) {
     it(`decompresses in ${chunk}-byte chunks`, async () => {
-      const r = await linesOf(zstd(enc(body)), chunk);
+      const r = await linesOf(zstdSync(enc(body)), chunk);
       expect(r.compression).toBe('zstd');
       expect(r.lines).toEqual(expected);
     });
   }
 
   it('reads several frames one after another, with and without checksums, at any level', async () => {
-    const two = new Uint8Array([...zstd(enc('a\nb\n'), '-19', '--check'), ...zstd(enc('c\n'), '-1', '--no-check')]);
+    const two = new Uint8Array([...zstdSync(enc('a\nb\n'), '-19', '--check'), ...zstdSync(enc('c\n'), '-1', '--no-check')]);
     expect((await linesOf(two, 3)).lines).toEqual(['a', 'b', 'c']);
   });
 
   it('reads a long stream whose window is larger than one read (bounded by the window, not the file)', async () => {
     // 6 MB of lines that repeat at long distances: matches reach back across reads.
     const long = Array.from({ length: 300_000 }, (_, i) => `t ${(i % 9973).toString(16)} ${(i % 7919).toString(16)}`).join('\n') + '\n';
-    const r = await linesOf(zstd(enc(long), '-9'), 64 * 1024);
+    const r = await linesOf(zstdSync(enc(long), '-9'), 64 * 1024);
     expect(r.lines.length).toBe(300_000);
     expect(r.lines[299_999]).toBe(`t ${(299_999 % 9973).toString(16)} ${(299_999 % 7919).toString(16)}`);
   });
 
   it('reads zstd from stdin', async () => {
-    const compressed = zstd(enc(body));
+    const compressed = zstdSync(enc(body));
     const pieces = [compressed.subarray(0, 5), compressed.subarray(5, 999), compressed.subarray(999)].map((p) => Buffer.from(p));
     const input = await openInput('-', { stdin: Readable.from(pieces) });
     const lines: string[] = [];
@@ -59,7 +55,7 @@ describe('zstd input', () => {
   });
 
   it('rejects a stream cut anywhere, with the line where reading stopped', async () => {
-    const full = zstd(enc(body), '--check');
+    const full = zstdSync(enc(body), '--check');
     for (const cut of [5, 12, full.length >> 1, full.length - 5, full.length - 1]) {
       for (const chunk of [7, 1 << 20]) {
         const error = await linesOf(full.subarray(0, cut), chunk).catch((e) => e);
@@ -70,7 +66,7 @@ describe('zstd input', () => {
   });
 
   it('rejects corrupt data and garbage after the magic number', async () => {
-    const full = zstd(enc(body), '--check');
+    const full = zstdSync(enc(body), '--check');
     const corrupt = full.slice();
     for (let i = 40; i < 80; i++) corrupt[i] ^= 0x5a;
     const garbage = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, ...enc('this is not a zstd frame header at all\n')]);
@@ -82,7 +78,7 @@ describe('zstd input', () => {
   });
 
   it('rejects bytes after the last frame that are not a frame', async () => {
-    const bytes = new Uint8Array([...zstd(enc('a\n')), ...enc('trailing text\n')]);
+    const bytes = new Uint8Array([...zstdSync(enc('a\n')), ...enc('trailing text\n')]);
     await expect(linesOf(bytes)).rejects.toThrow(/corrupt zstd data/);
   });
 });

@@ -186,6 +186,8 @@ export class Replay implements TraceSink {
   private peakTime = NO_TIME;
   private temporary = 0;
   private unknownFrees = 0;
+  /** Frees timed before their block's allocation (timestamps out of order). */
+  private freedBeforeBorn = 0;
   /** Allocations per AllocOp (a typed array: a string-keyed increment per event is slow). */
   private readonly opCounts = new Float64Array(ALLOC_OP_NAMES.length);
   private readonly ops = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, other: 0, free: 0, freeNull: 0, untracked: 0, threadDone: 0 };
@@ -240,10 +242,16 @@ export class Replay implements TraceSink {
     return site;
   }
 
+  /**
+   * Takes an event's time. The trace's span is from its earliest to its
+   * latest time, and `lastTime` (the time of snapshots and of the peak) is
+   * the latest so far: a time earlier than one before it (an out-of-order
+   * trace, which its importer reports) never moves them backwards.
+   */
   private time(timeNs: number): void {
     if (timeNs === NO_TIME) return;
-    if (this.firstTime === NO_TIME) this.firstTime = timeNs;
-    this.lastTime = timeNs;
+    if (this.firstTime === NO_TIME || timeNs < this.firstTime) this.firstTime = timeNs;
+    if (timeNs > this.lastTime) this.lastTime = timeNs;
   }
 
   private countSize(site: number, sizeBytes: number): void {
@@ -327,7 +335,11 @@ export class Replay implements TraceSink {
     this.siteHistogram[site * SITE_LIFETIME_BUCKETS + log4Bucket(lifetime)]++;
     this.lifetimeEvents[log2Bucket(lifetime)]++;
     const born = this.live.bornTimeNs[slot];
-    if (timeNs !== NO_TIME && born !== NO_TIME) this.lifetimeNs[log2Bucket(timeNs - born)]++;
+    if (timeNs !== NO_TIME && born !== NO_TIME) {
+      // A free timed before its allocation has no lifetime to count.
+      if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;
+      else this.freedBeforeBorn++;
+    }
     if (temporary) {
       this.temporary++;
       this.temporaryCol.data[site]++;
@@ -425,6 +437,9 @@ export class Replay implements TraceSink {
     ALLOC_OP_NAMES.forEach((name, op) => (this.ops[name] = this.opCounts[op]));
     if (this.unknownFrees > 0) {
       this.warnings.add(`${this.unknownFrees} frees of pointers not allocated in the trace (allocated before recording started?)`);
+    }
+    if (this.freedBeforeBorn > 0) {
+      this.warnings.add(`${this.freedBeforeBorn} blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out`);
     }
     if (this.ops.untracked > 0 && facts.tracksPointers) {
       this.warnings.add(`${this.ops.untracked} allocations without a returned pointer count as allocated, never as live`);

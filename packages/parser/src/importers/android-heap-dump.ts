@@ -86,7 +86,7 @@ export const androidHeapDumpImporter: SnapshotImporter = {
 
   async parse(input: Input, ctx: ParseContext): Promise<HeapProfile> {
     const reader = new HeapDumpReader(input.name, ctx);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     for await (const { lines: batch, firstLine } of lines) {
       for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
     }
@@ -159,6 +159,7 @@ class HeapDumpReader {
         { key: 'zygote', unit: '' },
       ],
       maxStacks: ctx.options.maxStacks,
+      maxSamples: ctx.options.maxSamples,
       meta: {
         format: 'android-heap-dump',
         variant: '',
@@ -184,8 +185,9 @@ class HeapDumpReader {
       else this.maps.line(line, lineNo);
     } else if (section === Section.End) {
       if (line.trim() !== '' && this.afterEnd++ === 0) this.firstAfterEnd = lineNo;
-    } else if (lineNo === 1) {
-      this.readVersion(line);
+    } else if (this.version < 0) {
+      // Blank lines before the header: detection skips them too.
+      if (line.trim() !== '') this.readVersion(line, lineNo);
     } else if (line.charCodeAt(0) !== 122 /* z */ && line.trim() !== 'MAPS') {
       this.headerLine(line, lineNo);
     } else {
@@ -195,19 +197,19 @@ class HeapDumpReader {
     }
   }
 
-  private readVersion(line: string): void {
+  private readVersion(line: string, lineNo: number): void {
     if (line.startsWith(NOT_AVAILABLE)) {
       // Not lenient-able: there is nothing to read.
-      throw new ParseError(this.file, 1, 'no heap data: the process ran without malloc debug', this.ctx.format, line);
+      throw new ParseError(this.file, lineNo, 'no heap data: the process ran without malloc debug', this.ctx.format, line);
     }
     const m = HEADER.exec(line);
     if (!m) {
-      this.ctx.malformed(1, 'expected "Android Native Heap Dump v1.<n>" on the first line', line);
+      this.ctx.malformed(lineNo, 'expected "Android Native Heap Dump v1.<n>" on the first line', line);
       this.version = 2;
       return;
     }
     this.version = Number(m[1]);
-    if (this.version > 2) this.ctx.warn(`unknown version v1.${m[1]}, read as v1.2`, 1);
+    if (this.version > 2) this.ctx.warn(`unknown version v1.${m[1]}, read as v1.2`, lineNo);
   }
 
   private headerLine(line: string, lineNo: number): void {

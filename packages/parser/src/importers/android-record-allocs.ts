@@ -49,10 +49,10 @@
  *   ({@link RecordAllocsFacts}).
  * - The trace has no call stacks: every event is on the empty stack, per
  *   thread — so the useful views are by thread and by size.
- * - memory_replay rejects blank lines and a last line without a newline;
- *   heapscope reads both and says so in a warning. A last line without a
- *   newline that does not parse was cut short: it is dropped with a
- *   truncation warning, as for every importer.
+ * - memory_replay rejects blank lines; heapscope reads past them and says
+ *   so in a warning (a run of them at once). A last line without a newline
+ *   was cut short (the writer always ends a line with one): it is dropped
+ *   with a truncation warning, as by every importer.
  *
  * Speed: this is the format of multi-million-line traces (a system_server
  * trace has about 13 million), so the importer reads the decompressed bytes
@@ -69,7 +69,7 @@ import { StreamError } from '../input/lines.js';
 import { ParseError } from '../errors.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { AllocOp, NO_TIME, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+import { AllocOp, NO_TIME, TimeOrder, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
 
 /** What the record_allocs importer says about a trace, beyond {@link TraceFacts}. */
 export interface RecordAllocsFacts extends TraceFacts {
@@ -167,9 +167,11 @@ class RecordAllocsReader {
   private presentEvents = 0;
   private presentSum = 0;
   private wide = false;
-  /** The input's last line had no newline (set when `end()` parses it). */
-  private missingNewline = false;
-  private droppedLastLine = false;
+  /** A line with more than blanks was read. */
+  private sawContent = false;
+  /** End of the region being parsed. */
+  private regionEnd = 0;
+  private readonly timeOrder = new TimeOrder();
 
   constructor(
     private readonly ctx: ParseContext,
@@ -203,13 +205,13 @@ class RecordAllocsReader {
     if (start < bytes.length) this.keep(bytes.subarray(start));
   }
 
-  /** The input ended: reads a last line that had no newline. */
+  /** The input ended: a last line without a newline was cut short, and is dropped (see the top of the file). */
   end(): void {
     if (this.skipping || this.carryLength === 0) return;
-    this.missingNewline = true;
-    this.keep(Uint8Array.of(NL));
-    this.region(this.carry, 0, this.carryLength);
+    const text = this.decoder.decode(this.carry.subarray(0, this.carryLength));
     this.carryLength = 0;
+    if (!this.sawContent) throw new ParseError(this.ctx.file, this.lineNo + 1, 'the input ends in the middle of its first line (truncated?)', this.ctx.format);
+    this.ctx.lineCut(this.lineNo + 1, text);
   }
 
   /** Appends the start of a line to `carry`. */
@@ -235,6 +237,7 @@ class RecordAllocsReader {
   /** Parses the whole lines in `buf[start, end)`; `buf[end - 1]` is a newline. */
   private region(buf: Uint8Array, start: number, end: number): void {
     let p = start;
+    this.regionEnd = end;
     while (p < end) p = this.line(buf, p);
   }
 
@@ -244,9 +247,16 @@ class RecordAllocsReader {
     let p = start;
     while (isBlank(buf[p])) p++;
     if (isLineEnd(buf, p)) {
-      this.ctx.warn(BLANK_LINE, lineNo);
-      return buf.indexOf(NL, p) + 1;
+      // A run of empty lines is counted at once: a compressed run of
+      // billions must not cost a call each.
+      let next = buf.indexOf(NL, p) + 1;
+      let blank = 1;
+      for (const end = this.regionEnd; next < end && isLineEnd(buf, next); blank++) next += buf[next] === NL ? 1 : 2;
+      this.lineNo += blank - 1;
+      this.ctx.warn(BLANK_LINE, lineNo, blank);
+      return next;
     }
+    this.sawContent = true;
     // tid ":"
     const tidStart = p;
     let tid = 0;
@@ -325,6 +335,7 @@ class RecordAllocsReader {
         this.presentSum += t2;
       }
     }
+    this.timeOrder.see(timeNs, lineNo);
     const isNull = ptrHi === 0 && ptrLo === 0;
     // The block's size: calloc's is nmemb × size, memalign's the second number.
     const size = op === CALLOC ? a * b : op === MEMALIGN ? b : a;
@@ -396,16 +407,7 @@ class RecordAllocsReader {
     const end = nl < 0 ? buf.length : nl;
     let text = this.decoder.decode(buf.subarray(start, end));
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (this.missingNewline) {
-      // (Set only while the last line, which had no newline, is parsed.)
-      // A writer killed mid-line leaves its last line cut short: a
-      // truncation, warned about as ParseContext.malformed does for
-      // importers that read `input.lines()`.
-      this.droppedLastLine = true;
-      this.ctx.warn(`the input ends in the middle of a line (truncated?); its last record was dropped: ${reason}`, this.lineNo);
-    } else {
-      this.ctx.malformed(this.lineNo, reason, text);
-    }
+    this.ctx.malformed(this.lineNo, reason, text);
     return end + 1;
   }
 
@@ -416,9 +418,7 @@ class RecordAllocsReader {
   finish(): RecordAllocsFacts {
     const ctx = this.ctx;
     if (this.lineNo === 0) ctx.malformed(1, 'input is empty');
-    if (this.missingNewline && !this.droppedLastLine) {
-      ctx.warn('the last line has no newline (the trace may be cut short; memory_replay rejects such files); it was read as it is', this.lineNo);
-    }
+    this.timeOrder.report(ctx);
     if (this.entries === DEFAULT_ENTRY_LIMIT || this.entries === MAX_ENTRY_LIMIT) {
       ctx.warn(
         `the trace holds exactly ${this.entries.toLocaleString('en-US')} entries, a record_allocs limit: entries after it were dropped, so the trace may end early`,

@@ -36,7 +36,7 @@ import type { Input } from '../input/source.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, type Sampling, type SizeKind } from '../model/profile.js';
 import { MapsReader } from './maps.js';
-import { scaleFactor } from './unsample.js';
+import { MAX_PERIOD_BYTES, scaleFactor, unsampleProblem } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
 import { cutFramesOutsideCode } from './bad-frames.js';
@@ -57,6 +57,8 @@ interface HeaderFacts {
   sizeKind: SizeKind;
   /** Whether the bracketed pair carries cumulative counts. */
   hasAlloc: boolean;
+  /** The header's totals (objects, bytes in use; allocated when `hasAlloc`): the sums of the rows' pairs. */
+  totals: readonly number[];
 }
 
 /** Reads the header line's profile type (see the table at the top of this file). */
@@ -65,6 +67,7 @@ function readHeader(m: RegExpExecArray): HeaderFacts | string {
   const type = m[5];
   if (m[6] !== undefined && !/^[1-9]\d*$/.test(m[6]) && !(type === 'heap' && m[6] === '0')) return `the sampling period after "${type}/" must be a positive integer, not "${m[6]}"`;
   const period = m[6] !== undefined ? Number(m[6]) : undefined;
+  if (period !== undefined && period > MAX_PERIOD_BYTES) return `the sampling period after "${type}/" exceeds 2^53`;
   // pprof: alloc data only when the header's pairs differ and alloc is not 0.
   const hasAlloc = !(inuse1 === alloc1 && inuse2 === alloc2) && !(alloc1 === '0' && alloc2 === '0');
   const facts = (variant: string, sampling: Sampling, sizeKind: SizeKind = 'average-requested'): HeaderFacts => ({
@@ -72,6 +75,7 @@ function readHeader(m: RegExpExecArray): HeaderFacts | string {
     sampling,
     sizeKind,
     hasAlloc,
+    totals: [inuse1, inuse2, alloc1, alloc2].map(Number),
   });
   const none: Sampling = { model: 'none', periodBytes: 0 };
   // Go writes heap/0 when MemProfileRate is 0 (profiling off: nothing sampled).
@@ -128,6 +132,7 @@ export const gperftoolsImporter: SnapshotImporter = {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
       maxStacks: ctx.options.maxStacks,
+      maxSamples: ctx.options.maxSamples,
       expectedStacks: expectedStacksOfDump(input.sizeBytes),
       meta,
     });
@@ -138,7 +143,7 @@ export const gperftoolsImporter: SnapshotImporter = {
     let inMaps = false;
 
     // Rows are scanned as bytes; other lines are decoded (see ByteLineCursor).
-    for await (const cursor of input.lines().bytes()) {
+    for await (const cursor of ctx.lines(input).bytes()) {
       while (cursor.advance()) {
         const lineNo = cursor.lineNo;
         if (inMaps) {
@@ -147,6 +152,8 @@ export const gperftoolsImporter: SnapshotImporter = {
         }
         if (!facts) {
           const line = cursor.text();
+          // Blank lines before the header: detection skips them too.
+          if (line.trim() === '') continue;
           const m = HEADER.exec(line);
           const read = m ? readHeader(m) : 'expected "heap profile: <count>: <bytes> [<count>: <bytes>] @ <type>"';
           if (typeof read === 'string') {
@@ -181,6 +188,7 @@ export const gperftoolsImporter: SnapshotImporter = {
       }
     }
     if (!facts) ctx.malformed(1, 'input is empty');
+    else rows.checkTotals(facts);
     if (rows.nilFrames > 0) ctx.warn(`${rows.nilFrames} "(nil)" frames dropped (NULL return addresses)`, rows.firstNilLine);
     for (const mapping of maps.mappings) builder.addMapping(mapping);
     meta.warnings = ctx.warningList() as never[];
@@ -203,6 +211,9 @@ class RowReader {
   /** `(nil)` frames dropped, and the line of the first. */
   nilFrames = 0;
   firstNilLine = 0;
+  /** Sums of the rows' raw pairs (in use, allocated), for the header check. */
+  private readonly sums = [0, 0, 0, 0];
+  private rowsSkipped = false;
 
   constructor(
     private readonly builder: ProfileBuilder,
@@ -214,7 +225,7 @@ class RowReader {
   /** Reads the cursor's line as a row; false when it is not one. */
   read(cursor: ByteLineCursor, facts: HeaderFacts): boolean {
     const { bytes, end, lineNo } = cursor;
-    const { counts, ctx, values } = this;
+    const { counts, values } = this;
     counts.pos = cursor.start;
     if (!scanCountPair(bytes, end, counts) || !scanChar(bytes, end, counts, 64 /* @ */)) return false;
     const inuseCount = counts.n1;
@@ -222,11 +233,11 @@ class RowReader {
     let allocCount = counts.n2;
     let allocBytes = counts.s2;
     if (!Number.isSafeInteger(inuseCount) || !Number.isSafeInteger(inuseBytes) || !Number.isSafeInteger(allocCount) || !Number.isSafeInteger(allocBytes)) {
-      ctx.malformed(lineNo, 'count exceeds 2^53', cursor.text());
+      this.skip(lineNo, 'count exceeds 2^53', cursor);
       return true;
     }
     if (allocCount < 0 || allocBytes < 0) {
-      ctx.malformed(lineNo, 'negative cumulative count', cursor.text());
+      this.skip(lineNo, 'negative cumulative count', cursor);
       return true;
     }
     // The reader compares each line with the previous one from its
@@ -236,13 +247,23 @@ class RowReader {
     if (nil > 0 && this.nilFrames === 0) this.firstNilLine = lineNo;
     this.nilFrames += nil;
     if (stack < 0) {
-      ctx.malformed(lineNo, `"${bad}" is not a hexadecimal address`, cursor.text());
+      this.skip(lineNo, `"${bad}" is not a hexadecimal address`, cursor);
       return true;
     }
     if (!facts.hasAlloc) {
       allocCount = 0;
       allocBytes = 0;
     }
+    const problem = unsampleProblem(facts.sampling, inuseCount, inuseBytes) ?? unsampleProblem(facts.sampling, allocCount, allocBytes);
+    if (problem !== undefined) {
+      this.skip(lineNo, problem, cursor);
+      return true;
+    }
+    const sums = this.sums;
+    sums[0] += inuseCount;
+    sums[1] += inuseBytes;
+    sums[2] += allocCount;
+    sums[3] += allocBytes;
     const scaleInuse = scaleFactor(facts.sampling, inuseCount, inuseBytes);
     const scaleAlloc = scaleFactor(facts.sampling, allocCount, allocBytes);
     values[0] = allocCount * scaleAlloc;
@@ -252,6 +273,38 @@ class RowReader {
     this.labels[0] = inuseCount !== 0 ? inuseBytes / inuseCount : allocCount !== 0 ? allocBytes / allocCount : NaN;
     this.builder.addSample(stack, -1, values, this.labels);
     return true;
+  }
+
+  /** A row that cannot be read: an error, or (lenient) a counted warning; the header check then cannot apply. */
+  private skip(lineNo: number, reason: string, cursor: ByteLineCursor): void {
+    this.ctx.malformed(lineNo, reason, cursor.text());
+    this.rowsSkipped = true;
+  }
+
+  /**
+   * The header's totals are the sums of the rows' pairs (every producer
+   * writes them so; the allocated pair only when the dump has one). Rows
+   * that add up to less are rows missing: gperftools writes a dump into a
+   * buffer of 1 MiB and leaves out the rows that do not fit
+   * (HeapProfileTable::FillOrderedProfile), or the file was cut between
+   * lines. Either way the dump's numbers are not the process's.
+   */
+  checkTotals(facts: HeaderFacts): void {
+    const header = facts.totals;
+    const rows = this.sums;
+    const checked = facts.hasAlloc ? 4 : 2;
+    // Go adds 1 to the header's allocated bytes when they equal the bytes in
+    // use, so that pprof reads the dump as having both pairs.
+    const goBump = facts.variant === 'go heap' && rows[1] === rows[3] && header[3] === rows[3] + 1 ? 1 : 0;
+    if (this.rowsSkipped || rows.slice(0, checked).every((v, i) => v + (i === 3 ? goBump : 0) === header[i])) return;
+    const pairs = (v: readonly number[]) => `${v[0]} objects and ${v[1]} bytes in use${facts.hasAlloc ? `, ${v[2]} and ${v[3]} allocated` : ''}`;
+    const figures = `the header says ${pairs(header)}; the rows add up to ${pairs(rows)}`;
+    const missing = rows.slice(0, checked).some((v, i) => v < header[i]);
+    this.ctx.warn(
+      missing
+        ? `${figures}: rows are missing (truncated dump: ${facts.variant === 'heapprofile' ? 'gperftools leaves out the rows that do not fit in its 1 MiB dump buffer, or ' : ''}the file was cut)`
+        : `${figures}: the dump contradicts itself`,
+    );
   }
 }
 

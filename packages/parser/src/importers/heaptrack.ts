@@ -190,7 +190,7 @@ export const heaptrackImporter: TraceImporter = {
 
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<HeaptrackFacts> {
     const reader = new HeaptrackReader(ctx, builder, sink);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     for await (const cursor of lines.bytes()) {
       while (cursor.advance()) reader.line(cursor);
     }

@@ -6,6 +6,7 @@
  */
 import { ParseError, WarningCollector, type Warning } from '../errors.js';
 import type { Input } from '../input/source.js';
+import { cutLineMessage, type LineSource } from '../input/lines.js';
 import type { HeapProfile } from '../model/profile.js';
 import type { TraceImporter } from '../trace/sink.js';
 import type { StatsImporter } from '../stats/model.js';
@@ -16,7 +17,7 @@ export interface Head {
   bytes: Uint8Array;
   /** The same, decoded leniently. */
   text: string;
-  /** The first line of `text`, without CR. */
+  /** The first line of `text` that is not blank, without CR. */
   firstLine: string;
 }
 
@@ -26,6 +27,8 @@ export interface ImportOptions {
   lenient?: boolean;
   /** Distinct stacks allowed (memory guard against hostile inputs). */
   maxStacks?: number;
+  /** Distinct samples allowed (memory guard against hostile inputs); for pprof, the samples of the file, which are all decoded at once. */
+  maxSamples?: number;
   /**
    * Keep stack frames outside every executable mapping (broken unwinding),
    * which are otherwise cut with every frame above them (bad-frames.ts).
@@ -45,9 +48,10 @@ export class ParseContext {
     /** The importer's id. */
     readonly format: string,
     readonly options: ImportOptions = {},
-    /** The input being read (lets `malformed` recognize a final line cut short). */
-    private readonly input?: Input,
   ) {}
+
+  /** The number of the input's last line when it was dropped as cut short (see {@link lineCut}); 0 otherwise. */
+  cutLine = 0;
 
   get lenient(): boolean {
     return this.options.lenient === true;
@@ -58,19 +62,32 @@ export class ParseContext {
    * `lenient` counts a warning (the record is skipped, and said so).
    */
   malformed(line: number, reason: string, text?: string): void {
-    // A dump whose writer was killed ends in the middle of a line: that last
-    // line is a truncation, reported as a warning, not a malformed record.
-    if (this.isCutShort(line)) {
-      this.warnings.add(`the input ends in the middle of a line (truncated?); its last record was dropped: ${reason}`, { file: this.file, line });
-      return;
-    }
     if (!this.lenient) throw new ParseError(this.file, line, reason, this.format, text);
     this.warnings.add(`skipped malformed record: ${reason}`, { file: this.file, line });
   }
 
-  /** Whether `line` is the input's last line and has no newline: a line cut short (a truncated input). */
-  isCutShort(line: number): boolean {
-    return this.input?.lineSource?.isUnterminated(line) === true;
+  /**
+   * The input's lines, read by this import's rules: a last line without a
+   * newline is dropped as cut short (see {@link lineCut}) unless the format
+   * allows it (`finalLine: 'whole'`, which the importer must explain); under
+   * `lenient`, invalid UTF-8 is replaced and counted.
+   */
+  lines(input: Input, finalLine: 'cut' | 'whole' = 'cut'): LineSource {
+    return input.lines({
+      finalLine,
+      lenient: this.lenient,
+      report: (message, line) => this.warn(message, line),
+      onCut: (line, text) => this.lineCut(line, text),
+    });
+  }
+
+  /**
+   * The input's last line, `line`, had no newline: a writer killed mid-dump
+   * or a copy stopped early. It was not read; this says so.
+   */
+  lineCut(line: number, text: string): void {
+    this.cutLine = line;
+    this.warn(cutLineMessage(text), line);
   }
 
   /** A fact worth telling the user that does not stop the import. */

@@ -37,7 +37,7 @@ import type { Input } from '../input/source.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, type Sampling } from '../model/profile.js';
 import { MapsReader } from './maps.js';
-import { scaleFactor } from './unsample.js';
+import { MAX_PERIOD_BYTES, scaleFactor, unsampleProblem } from './unsample.js';
 import { parseDumpName } from './dump-name.js';
 import { dropEmptyAllocTypes } from './heap-types.js';
 import { cutFramesOutsideCode } from './bad-frames.js';
@@ -67,7 +67,7 @@ export const jemallocImporter: SnapshotImporter = {
 
   async parse(input: Input, ctx: ParseContext) {
     const reader = new JemallocReader(input.name, ctx, input.sizeBytes);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     // `@` and `t…:` lines are scanned as bytes; others are decoded (see ByteLineCursor).
     for await (const cursor of lines.bytes()) {
       while (cursor.advance()) reader.line(cursor);
@@ -91,6 +91,7 @@ class JemallocReader {
   private readonly values = new Float64Array(4);
   private readonly labels = new Float64Array(1);
   private inMaps = false;
+  private sawHeader = false;
   /** The current stack, -1 before the first `@` (or after a malformed one). */
   private stack = -1;
   private stackLine = 0;
@@ -109,6 +110,7 @@ class JemallocReader {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'bytes', unit: 'bytes' }],
       maxStacks: ctx.options.maxStacks,
+      maxSamples: ctx.options.maxSamples,
       expectedStacks: expectedStacksOfDump(sizeBytes),
       meta: {
         format: 'jemalloc',
@@ -133,12 +135,18 @@ class JemallocReader {
       this.maps.line(cursor.text(), lineNo);
       return;
     }
-    if (lineNo === 1) {
+    if (!this.sawHeader) {
       const line = cursor.text();
+      // Blank lines before the header: detection skips them too.
+      if (line.trim() === '') return;
+      this.sawHeader = true;
       const m = HEADER.exec(line);
       const period = m ? Number(m[1]) : 0;
       if (!(period >= 1)) {
-        this.ctx.malformed(1, 'expected "heap_v2/<sampling period>" on the first line', line);
+        this.ctx.malformed(lineNo, 'expected "heap_v2/<sampling period>" on the first line', line);
+        this.sampling.periodBytes = 1;
+      } else if (period > MAX_PERIOD_BYTES) {
+        this.ctx.malformed(lineNo, 'the sampling period exceeds 2^53', line);
         this.sampling.periodBytes = 1;
       } else this.sampling.periodBytes = period;
       return;
@@ -164,6 +172,7 @@ class JemallocReader {
         // (jemalloc ≥ 5.3 unbiases each row separately) do not add up.
         if (this.stack >= 0) {
           if (this.total) this.ctx.malformed(lineNo, 'second "t*:" line for one stack', cursor.text());
+          else if (this.unsamplable(row, lineNo, cursor)) this.stack = -1;
           else this.total = row;
         }
         return;
@@ -182,6 +191,13 @@ class JemallocReader {
       return;
     }
     this.ctx.malformed(lineNo, 'expected "@ <addresses>", "t<thread>: <count>: <bytes> [<count>: <bytes>]" or "MAPPED_LIBRARIES:"', line);
+  }
+
+  /** Whether the stack's t* row cannot be unsampled (reported; the stack is then skipped). */
+  private unsamplable(row: Row, lineNo: number, cursor: ByteLineCursor): boolean {
+    const problem = unsampleProblem(this.sampling, row.inuseCount, row.inuseBytes) ?? unsampleProblem(this.sampling, row.allocCount, row.allocBytes);
+    if (problem !== undefined) this.ctx.malformed(lineNo, problem, cursor.text());
+    return problem !== undefined;
   }
 
   private emit(row: Row, scaleInuse: number, scaleAlloc: number, avg: number): void {
@@ -228,6 +244,13 @@ class JemallocReader {
       this.stack = -1;
     }
     this.flush();
+    if (!this.sawHeader) this.ctx.malformed(1, 'expected "heap_v2/<sampling period>" on the first line');
+    // jemalloc ends every dump with its maps (prof_dump_maps), except where
+    // it cannot open /proc/self/maps. A dump cut between lines shows no
+    // other sign: its header and stacks read as whole.
+    else if (!this.inMaps) {
+      this.ctx.warn('the dump has no MAPPED_LIBRARIES section: it was cut short (truncated?), unless jemalloc could not read /proc/self/maps when it wrote it (macOS, jemalloc ≤ 5.3.0)');
+    }
     for (const mapping of this.maps.mappings) this.builder.addMapping(mapping);
     this.builder.meta.warnings = this.ctx.warningList();
     return cutFramesOutsideCode(dropEmptyAllocTypes(this.builder.finish()), this.ctx);

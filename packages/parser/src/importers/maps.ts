@@ -29,13 +29,6 @@ export class MapsReader {
   /** Consumes one line of the section. */
   line(text: string, lineNo: number): void {
     if (text.trim() === '') return;
-    // A dump cut in its map section ends in the middle of a map line, whose
-    // path may be cut too: that line is not used, and the dump is said to
-    // be truncated (which growth and diff report of a series).
-    if (this.ctx.isCutShort(lineNo)) {
-      this.ctx.warn('the input ends in the middle of a line of its memory map section (truncated?); that line was dropped', lineNo);
-      return;
-    }
     let m = RAW.exec(text);
     if (m) {
       this.mappings.push({

@@ -85,7 +85,7 @@ export const memrayImporter: SnapshotImporter = {
 
   async parse(input: Input, ctx: ParseContext): Promise<HeapProfile> {
     const reader = new MemrayReader(input.name, ctx);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     for await (const { lines: batch, firstLine } of lines) {
       for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
     }

@@ -49,8 +49,12 @@
  *   agree; 7 or 8 digits as a decimal fraction.
  * - A record ends at a blank (or whitespace-only) line, at the next sample
  *   line (records without a callchain have no blank line after them), or at
- *   the end of the input, which may lack its final newline. A last line cut
- *   short (a truncated capture) is a warning, not an error.
+ *   the end of the input. perf ends every line with a newline: a last line
+ *   without one was cut short (a truncated capture), and is dropped with a
+ *   warning (ParseContext.lines), never read as whole. The record it was
+ *   part of is dropped too when its callchain may have gone on (the record
+ *   has frames, or the capture has callchains): its stack is incomplete
+ *   (unless it was already cut at a frame outside every mapping).
  * - In a `-g` session, an event recorded without a callchain prints its
  *   frame on the sample line after the payload (`… ptr=93824992252576
  *   7ffff7e6cef0 cfree@GLIBC_2.2.5+0x0 (/usr/lib/…/libc.so.6)`); so do
@@ -71,7 +75,7 @@ import type { Head, ParseContext } from './importer.js';
 import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { NO_TIME, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+import { NO_TIME, TimeOrder, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
 import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PayloadArgs, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
@@ -103,6 +107,10 @@ export interface SampleHead {
 }
 
 const MAX_TOKENS = 64;
+/** perf's timestamps are u64 ns: a time beyond is no time. */
+const MAX_TIME_NS = 2 ** 64;
+/** A period beyond 2^53 is not an exact number, and no counter reaches it. */
+const MAX_PERIOD = 2 ** 53;
 /** Callchain depth up to which each event remembers its last frame lines. */
 const FRAME_CACHE_DEPTH = 64;
 /** Events compared in place before a name is sliced and looked up. */
@@ -458,6 +466,7 @@ class PerfScriptReader {
   private stacklessLine = 0;
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
+  private readonly timeOrder = new TimeOrder();
 
   constructor(
     private readonly ctx: ParseContext,
@@ -570,6 +579,10 @@ class PerfScriptReader {
     }
     if (this.inRecord) this.endRecord();
     this.cutFrom = -1;
+    if (h.timeNs > MAX_TIME_NS || h.period > MAX_PERIOD) {
+      this.fail(lineNo, h.timeNs > MAX_TIME_NS ? 'timestamp beyond 2^64 ns' : 'period beyond 2^53', text);
+      return;
+    }
     const event = this.eventAt(text, h.eventStart, h.eventEnd, lineNo);
     const known = event.role === Role.alloc || event.role === Role.free;
     let ok = true;
@@ -605,6 +618,7 @@ class PerfScriptReader {
     this.recordTime = h.timeNs;
     this.recordPeriod = h.period;
     if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
+    this.timeOrder.see(h.timeNs, lineNo);
     this.recordKnown = false;
     this.recordHasIp = known && this.args.hasIp;
     this.recordIpHi = this.args.ipHi;
@@ -721,8 +735,21 @@ class PerfScriptReader {
     this.inRecord = false;
     if (this.skipping) return;
     this.skipping = true;
-    // (A last line cut short, a truncated capture, is turned into a warning by ParseContext.)
     this.ctx.malformed(lineNo, reason, text);
+  }
+
+  /**
+   * The input's last line was cut short and dropped: the open record goes
+   * too when that line may have been one of its frames (see the top of the
+   * file). A stack already cut at a bad frame is kept: the lost line was
+   * above the cut, where every frame goes anyway.
+   */
+  dropCutRecord(): void {
+    if (!this.inRecord || this.cutFrom >= 0 || (this.frameCount === 0 && !this.hasStacks)) return;
+    this.inRecord = false;
+    this.records--;
+    this.recordEvent!.records--;
+    this.ctx.warn('the record the cut line belonged to was dropped (its callchain is incomplete)', this.recordLine);
   }
 
   finish(): PerfScriptFacts {
@@ -759,6 +786,7 @@ class PerfScriptReader {
     const [stackless, stacklessLine] = allocatorEvents ? [this.stackless, this.stacklessLine] : [this.stacklessOther, this.stacklessOtherLine];
     if (stackless > 0) ctx.warn('records with neither a callchain nor an address are counted without a stack', stacklessLine, stackless);
     warnCutFrames(ctx, this.cutFrames, this.cutRecords, this.cutLine);
+    this.timeOrder.report(ctx);
     if (this.srclines > 0) {
       ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }
@@ -818,11 +846,12 @@ export const perfScriptImporter: TraceImporter = {
 
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<PerfScriptFacts> {
     const reader = new PerfScriptReader(ctx, builder, sink);
-    const lines = input.lines();
+    const lines = ctx.lines(input);
     for await (const { lines: batch, firstLine } of lines) {
       for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
     }
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
+    if (lines.cutLine > 0) reader.dropCutRecord();
     return reader.finish();
   },
 };

@@ -77,6 +77,8 @@ export const PROFILE_SCHEMA: MessageSchema = message('Profile', {
   15: ['doc_url', 'varint'],
 });
 
+import { LimitExceededError } from '../model/builder.js';
+
 /** A structural problem, at a byte offset of the (decompressed) data. */
 export class WireError extends Error {
   override readonly name = 'WireError';
@@ -325,4 +327,94 @@ function rebuild(buf: Uint8Array, start: number, end: number, schema: MessageSch
     o += p.length;
   }
   return out;
+}
+
+/** Limits a pprof input is held to while its bytes arrive. */
+export interface ProfileLimits {
+  /** Longest top-level record (a string of the string table, a sample, a location…). */
+  maxRecordBytes: number;
+  /** Most samples. */
+  maxSamples: number;
+}
+
+const SCAN_TAG = 0;
+const SCAN_VARINT = 1;
+const SCAN_LENGTH = 2;
+const SCAN_SKIP = 3;
+const SCAN_DONE = 4;
+
+/**
+ * Follows the top-level fields of a Profile as its bytes arrive, before the
+ * file is held whole and decoded: a hostile file of a megabyte can hold a
+ * string of gigabytes or tens of millions of samples (each decoded sample
+ * costs about 300 bytes), and is stopped here with a LimitExceededError.
+ * Anything that is not a well-formed field ends the scan quietly: the
+ * structure check (checkProfileWire) reports it once the file is read.
+ */
+export class ProfileScan {
+  private state = SCAN_TAG;
+  private value = 0;
+  private scale = 1;
+  private varintBytes = 0;
+  private field = 0;
+  private skipLeft = 0;
+  private readonly records = new Map<number, number>();
+  private samples = 0;
+
+  constructor(private readonly limits: ProfileLimits) {}
+
+  /** Takes the next bytes of the file. */
+  feed(chunk: Uint8Array): void {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n && this.state !== SCAN_DONE) {
+      if (this.state === SCAN_SKIP) {
+        const step = Math.min(this.skipLeft, n - i);
+        i += step;
+        this.skipLeft -= step;
+        if (this.skipLeft === 0) this.state = SCAN_TAG;
+        continue;
+      }
+      const b = chunk[i++];
+      this.value += (b & 0x7f) * this.scale;
+      this.scale *= 128;
+      if (b >= 0x80) {
+        if (++this.varintBytes >= 10) this.state = SCAN_DONE;
+        continue;
+      }
+      const v = this.value;
+      this.value = 0;
+      this.scale = 1;
+      this.varintBytes = 0;
+      if (this.state === SCAN_VARINT) this.state = SCAN_TAG;
+      else if (this.state === SCAN_LENGTH) this.record(v);
+      else this.tag(v);
+    }
+  }
+
+  private tag(v: number): void {
+    this.field = Math.floor(v / 8);
+    const wire = v % 8;
+    if (this.field === 2 && ++this.samples > this.limits.maxSamples) {
+      throw new LimitExceededError(`more than ${this.limits.maxSamples} samples (raise the limit with --max-samples)`);
+    }
+    if (wire === 0) this.state = SCAN_VARINT;
+    else if (wire === 2) this.state = SCAN_LENGTH;
+    else if (wire === 1 || wire === 5) {
+      this.skipLeft = wire === 1 ? 8 : 4;
+      this.state = SCAN_SKIP;
+    } else this.state = SCAN_DONE;
+  }
+
+  private record(length: number): void {
+    const index = (this.records.get(this.field) ?? 0) + 1;
+    this.records.set(this.field, index);
+    if (length > this.limits.maxRecordBytes) {
+      const known = PROFILE_SCHEMA.fields.get(this.field);
+      const what = known ? `${known.name} #${index}` : `field ${this.field} #${index}`;
+      throw new LimitExceededError(`${what} is ${length} bytes long, more than ${this.limits.maxRecordBytes} (raise the limit with --max-string-bytes)`);
+    }
+    this.skipLeft = length;
+    this.state = length > 0 ? SCAN_SKIP : SCAN_TAG;
+  }
 }

@@ -45,10 +45,11 @@ import { Profile as PprofProfile } from 'pprof-format';
 import type { Head, ParseContext, SnapshotImporter } from './importer.js';
 import type { Input } from '../input/source.js';
 import { ParseError, warningsFrom } from '../errors.js';
-import { ProfileBuilder } from '../model/builder.js';
+import { DEFAULT_MAX_SAMPLES, ProfileBuilder } from '../model/builder.js';
 import { mergedInputsFrom, type ProfileMeta, type Sampling, type SizeKind, type ValueType } from '../model/profile.js';
 import { parseDumpName } from './dump-name.js';
-import { checkProfileWire, sniffProfileWire, stripForeignFields, WireError } from './pprof-wire.js';
+import { checkProfileWire, ProfileScan, sniffProfileWire, stripForeignFields, WireError } from './pprof-wire.js';
+import { MAX_PERIOD_BYTES } from './unsample.js';
 
 type Numeric = number | bigint;
 
@@ -109,7 +110,9 @@ export const pprofImporter: SnapshotImporter = {
   },
 
   async parse(input: Input, ctx: ParseContext) {
-    const bytes = await input.readAll();
+    // Held whole to be decoded: limits are checked as the bytes arrive.
+    const scan = new ProfileScan({ maxRecordBytes: input.maxLineBytes, maxSamples: ctx.options.maxSamples ?? DEFAULT_MAX_SAMPLES });
+    const bytes = await input.readAll((chunk) => scan.feed(chunk));
     const fail = (reason: string): never => {
       throw new ParseError(input.name, 1, reason, 'pprof');
     };
@@ -130,6 +133,16 @@ export const pprofImporter: SnapshotImporter = {
     return mapProfile(pb, input.name, ctx, fail);
   },
 };
+
+/** What is wrong with a heapscope-meta comment's sampling (JSON may say 1e400, which is Infinity), or undefined. */
+function samplingProblem(sampling: Sampling | undefined): string | undefined {
+  if (sampling === undefined) return undefined;
+  if (typeof sampling !== 'object' || sampling === null || !['none', 'poisson', 'uniform'].includes(sampling.model)) return 'has an unknown model';
+  const p = sampling.periodBytes;
+  if (typeof p !== 'number' || !(p >= 0 && p <= MAX_PERIOD_BYTES)) return `period ${String(p)} is not a number of bytes between 0 and 2^53`;
+  if (sampling.model !== 'none' && p === 0) return 'period is 0';
+  return undefined;
+}
 
 function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (reason: string) => never) {
   const strings = pb.stringTable.strings;
@@ -152,6 +165,8 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
       }
     }
   }
+  const problem = samplingProblem(written.sampling);
+  if (problem) fail(`the heapscope-meta comment's sampling ${problem}`);
 
   const sampleTypes: ValueType[] = pb.sampleType.map((t, i) => ({
     type: str(t.type, `sample_type ${i + 1}`),
@@ -164,6 +179,7 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
 
   const periodType = pb.periodType ? { type: str(pb.periodType.type, 'period_type'), unit: str(pb.periodType.unit, 'period_type') } : undefined;
   const period = int64(pb.period);
+  if (period > MAX_PERIOD_BYTES) fail(`the sampling period ${period} exceeds 2^53`);
   // Go's heap profiles: period_type space/bytes, period = MemProfileRate,
   // each allocation sampled with probability 1 − exp(−size/period).
   const sampling: Sampling =
@@ -219,6 +235,7 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
     defaultSampleType: defaultType || undefined,
     labels: labelKeys,
     maxStacks: ctx.options.maxStacks,
+    maxSamples: ctx.options.maxSamples,
     meta,
   });
 

@@ -31,3 +31,20 @@ export function scaleFactor(sampling: Sampling, count: number, bytes: number): n
     }
   }
 }
+
+/** The largest sampling period accepted: beyond 2^53 bytes a period is not an exact number, and no sampler uses one. */
+export const MAX_PERIOD_BYTES = 2 ** 53;
+
+/**
+ * Why a row of `count` objects and `bytes` bytes cannot be unsampled, or
+ * undefined when it can: a positive count of zero bytes has no average
+ * size to divide by, and an average so small beside the period that
+ * 1 − exp(−avg/R) rounds to 0 gives an infinite factor. Either would put
+ * Infinity or NaN into the profile, so the importer reports the row instead.
+ */
+export function unsampleProblem(sampling: Sampling, count: number, bytes: number): string | undefined {
+  const factor = scaleFactor(sampling, count, bytes);
+  if (Number.isFinite(factor * count) && Number.isFinite(factor * bytes)) return undefined;
+  if (bytes === 0) return `${count} objects of 0 bytes cannot be unsampled (the sampling model divides by their average size)`;
+  return `${count} objects of ${bytes} bytes cannot be unsampled with a sampling period of ${sampling.periodBytes} bytes (the scale factor is not finite)`;
+}

@@ -4,7 +4,20 @@
  * Importers read lines in batches (never an `await` per line) and never see
  * the whole file as one string, so inputs larger than V8's maximum string
  * length work. Each batch is decoded as strict UTF-8; CR before LF is
- * dropped; a final line without a newline is still delivered.
+ * dropped.
+ *
+ * Every line format ends its lines with a newline, so a last line without
+ * one is a line cut short (a writer killed mid-dump, a copy stopped early):
+ * it is not handed on — a line that still parses would be taken as whole
+ * (`ptr=0x5555555` for `ptr=0x555555555772`) — and the reader's `onCut`
+ * hears of it. A cut first line (no newline at all) leaves nothing to read:
+ * that is an error. A format whose writer may end without a newline (jemalloc
+ * 5.3's JSON statistics) asks for `finalLine: 'whole'` and says why.
+ *
+ * A long run of empty lines is handed on as one empty line (the line
+ * numbers after it stay right): no importer gives a run of them a meaning
+ * beyond one, and a compressed run of billions of them would otherwise cost
+ * minutes of per-line work.
  *
  * The heap-dump importers whose lines are mostly hexadecimal addresses and
  * counts read the same batches undecoded instead ({@link LineSource.bytes},
@@ -12,7 +25,41 @@
  * decode only the others, which saves decoding, splitting and the
  * per-line strings of a 20 MB dump (a third of its parse time).
  */
-import { ParseError } from '../errors.js';
+import { ParseError, excerpt } from '../errors.js';
+
+/** How a reader wants its lines: what a last line without a newline is, and where problems are told. */
+export interface LineReading {
+  /**
+   * `'cut'` (the default): a last line without a newline is a truncation,
+   * dropped and reported. `'whole'`: the format allows it, and it is read.
+   */
+  finalLine?: 'cut' | 'whole';
+  /** Invalid UTF-8 is replaced by U+FFFD and reported, instead of being an error. */
+  lenient?: boolean;
+  /** Hears of invalid UTF-8 replaced under `lenient`, with the line number. */
+  report?: (message: string, line: number) => void;
+  /**
+   * Hears of a last line dropped as cut short: its number and text. Without
+   * it, such a line is an error (nothing is dropped unheard).
+   */
+  onCut?: (line: number, text: string) => void;
+}
+
+/** The message of a last line dropped because it had no newline. */
+export function cutLineMessage(text: string): string {
+  return `the input ends in the middle of a line (truncated?); that line was dropped: "${excerpt(text)}"`;
+}
+
+/** The message of invalid UTF-8 replaced under `lenient`. */
+export const REPLACED_UTF8 = 'invalid UTF-8, replaced by U+FFFD';
+
+/** Empty lines in a row from which a run is handed on as one. */
+const EMPTY_RUN = 64;
+const EMPTY_RUN_LF = Buffer.alloc(EMPTY_RUN, 10);
+const EMPTY_RUN_CRLF = Buffer.from('\r\n'.repeat(EMPTY_RUN));
+/** Blocks the end of a run is looked for with, compared natively (memcmp) rather than byte by byte. */
+const LF_BLOCK = Buffer.alloc(64 * 1024, 10);
+const CRLF_BLOCK = Buffer.from('\r\n'.repeat(32 * 1024));
 
 /** A run of consecutive lines. */
 export interface LineBatch {
@@ -33,21 +80,28 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 export class LineSource implements AsyncIterable<LineBatch> {
   /** Lines delivered so far (the number of the last line read). */
   linesRead = 0;
-  /** True once iteration ended on a line that had no terminating newline. */
-  missingFinalNewline = false;
+  /** The number of the last line when it had no newline and was dropped as cut short; 0 otherwise. */
+  cutLine = 0;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-
-  /** Whether `lineNo` is the input's last line and it has no newline: a record cut short. */
-  isUnterminated(lineNo: number): boolean {
-    return this.missingFinalNewline && lineNo === this.linesRead;
-  }
+  private readonly finalLine: 'cut' | 'whole';
+  private readonly lenient: boolean;
+  private readonly report: (message: string, line: number) => void;
+  private readonly onCut: ((line: number, text: string) => void) | undefined;
+  /** A line with more than blanks was delivered. */
+  private sawContent = false;
 
   constructor(
     /** The input's display name, for errors. */
     readonly file: string,
     private readonly chunks: AsyncIterable<Uint8Array>,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-  ) {}
+    reading: LineReading = {},
+  ) {
+    this.finalLine = reading.finalLine ?? 'cut';
+    this.lenient = reading.lenient === true;
+    this.report = reading.report ?? (() => {});
+    this.onCut = reading.onCut;
+  }
 
   async *[Symbol.asyncIterator](): AsyncIterator<LineBatch> {
     for await (const region of this.located()) yield this.batch(region);
@@ -58,13 +112,9 @@ export class LineSource implements AsyncIterable<LineBatch> {
    * batch in turn; walk its lines with `advance()`.
    */
   async *bytes(): AsyncGenerator<ByteLineCursor> {
-    const cursor = new ByteLineCursor(this.file);
+    const cursor = new ByteLineCursor(this.file, this.lenient, this.report);
     for await (const region of this.located()) {
-      const firstLine = this.linesRead + 1;
-      cursor.reset(region, firstLine);
-      // The region after the last newline is one line, and the input's
-      // last: counted now, so `isUnterminated` knows it while it is read.
-      if (this.missingFinalNewline) this.linesRead = firstLine;
+      cursor.reset(region, this.linesRead + 1);
       yield cursor;
       this.linesRead = cursor.lineNo + cursor.remainingLines();
     }
@@ -73,7 +123,7 @@ export class LineSource implements AsyncIterable<LineBatch> {
   /** The regions of whole lines, with stream failures located at the line where reading stopped. */
   private async *located(): AsyncGenerator<Uint8Array> {
     try {
-      yield* this.read();
+      for await (const region of this.read()) yield* this.collapsed(region);
     } catch (error) {
       if (error instanceof StreamError) throw new ParseError(this.file, this.linesRead + 1, error.message);
       throw error;
@@ -114,14 +164,70 @@ export class LineSource implements AsyncIterable<LineBatch> {
     }
     if (pendingBytes > 0) {
       this.checkLength(pendingBytes);
-      this.missingFinalNewline = true;
-      yield concat(pending, pendingBytes, new Uint8Array(0));
+      const last = concat(pending, pendingBytes, new Uint8Array(0));
+      if (this.finalLine === 'whole') {
+        yield last;
+        return;
+      }
+      const lineNo = this.linesRead + 1;
+      // Nothing but the cut line: nothing can be read.
+      if (!this.sawContent) throw new ParseError(this.file, lineNo, 'the input ends in the middle of its first line (truncated?)');
+      const text = new TextDecoder('utf-8').decode(last);
+      if (!this.onCut) throw new ParseError(this.file, lineNo, cutLineMessage(text));
+      this.cutLine = lineNo;
+      this.onCut(lineNo, text);
     }
+  }
+
+  /**
+   * The region as it is, or split around its long runs of empty lines
+   * (LF or CR LF), each run handed on as one empty line.
+   */
+  private *collapsed(region: Uint8Array): Generator<Uint8Array> {
+    if (!this.sawContent) this.sawContent = hasContent(region);
+    if (region.length < EMPTY_RUN) {
+      yield region;
+      return;
+    }
+    const buffer = Buffer.from(region.buffer, region.byteOffset, region.length);
+    let from = 0;
+    for (;;) {
+      const lf = buffer.indexOf(EMPTY_RUN_LF, from);
+      const crlf = buffer.indexOf(EMPTY_RUN_CRLF, from);
+      if (lf < 0 && crlf < 0) break;
+      // `end` ends the line before the run; the run's n line ends follow.
+      let end: number;
+      let next: number;
+      let n = 0;
+      if (crlf >= 0 && (lf < 0 || crlf < lf)) {
+        end = crlf + 1;
+        next = skipBlock(buffer, crlf, CRLF_BLOCK);
+        n = (next - crlf) / 2;
+        while (next + 1 < buffer.length && buffer[next] === 13 && buffer[next + 1] === 10) {
+          next += 2;
+          n++;
+        }
+      } else {
+        end = lf;
+        next = skipBlock(buffer, lf, LF_BLOCK);
+        n = next - lf;
+        while (next < buffer.length && buffer[next] === 10) {
+          next++;
+          n++;
+        }
+      }
+      // The lines up to the run, then one of its n - 1 empty lines.
+      yield region.subarray(from, end);
+      yield region.subarray(next, next);
+      this.linesRead += n - 2;
+      from = next;
+    }
+    yield region.subarray(from);
   }
 
   private checkLength(bytes: number): void {
     if (bytes > this.maxLineBytes) {
-      throw new ParseError(this.file, this.linesRead + 1, `line longer than ${this.maxLineBytes} bytes`);
+      throw new ParseError(this.file, this.linesRead + 1, `line longer than ${this.maxLineBytes} bytes (raise the limit with --max-string-bytes)`);
     }
   }
 
@@ -145,7 +251,10 @@ export class LineSource implements AsyncIterable<LineBatch> {
     try {
       text = this.decoder.decode(region);
     } catch {
-      throw new ParseError(this.file, this.linesRead + 1 + firstInvalidLine(region), 'invalid UTF-8');
+      const first = this.linesRead + 1 + firstInvalidLine(region);
+      if (!this.lenient) throw new ParseError(this.file, first, 'invalid UTF-8');
+      text = new TextDecoder('utf-8').decode(region);
+      reportInvalidLines(region, this.linesRead + 1, this.report);
     }
     const lines = text.split('\n');
     if (text.includes('\r')) {
@@ -158,6 +267,21 @@ export class LineSource implements AsyncIterable<LineBatch> {
     this.linesRead += lines.length;
     return { lines, firstLine };
   }
+}
+
+/** The first position from `pos` where `buffer` stops repeating `block` whole, a block at a time. */
+function skipBlock(buffer: Buffer, pos: number, block: Buffer): number {
+  while (pos + block.length <= buffer.length && buffer.compare(block, 0, block.length, pos, pos + block.length) === 0) pos += block.length;
+  return pos;
+}
+
+/** Whether a region holds a byte other than blanks and line ends. */
+function hasContent(region: Uint8Array): boolean {
+  for (let i = 0; i < region.length; i++) {
+    const c = region[i];
+    if (c !== 10 && c !== 13 && c !== 32 && c !== 9) return true;
+  }
+  return false;
 }
 
 function concat(parts: Uint8Array[], partsBytes: number, tail: Uint8Array): Uint8Array {
@@ -199,6 +323,9 @@ export class ByteLineCursor {
   constructor(
     /** The input's display name, for errors. */
     private readonly file: string,
+    /** Invalid UTF-8 is replaced and reported instead of being an error. */
+    private readonly lenient = false,
+    private readonly report: (message: string, line: number) => void = () => {},
   ) {}
 
   /** Starts on a batch whose first line is number `firstLine`; `advance()` then gives that line. */
@@ -239,8 +366,27 @@ export class ByteLineCursor {
     try {
       return this.decoder.decode(this.bytes.subarray(from, this.end));
     } catch {
-      throw new ParseError(this.file, this.lineNo, 'invalid UTF-8');
+      if (!this.lenient) throw new ParseError(this.file, this.lineNo, 'invalid UTF-8');
+      this.report(REPLACED_UTF8, this.lineNo);
+      return new TextDecoder('utf-8').decode(this.bytes.subarray(from, this.end));
     }
+  }
+}
+
+/** Reports each line of `region` (the first numbered `firstLine`) that is not valid UTF-8. */
+function reportInvalidLines(region: Uint8Array, firstLine: number, report: (message: string, line: number) => void): void {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = firstLine; ; line++) {
+    const nl = region.indexOf(10, start);
+    const end = nl < 0 ? region.length : nl;
+    try {
+      decoder.decode(region.subarray(start, end));
+    } catch {
+      report(REPLACED_UTF8, line);
+    }
+    if (nl < 0) return;
+    start = nl + 1;
   }
 }
 

@@ -138,15 +138,17 @@ class MallocInfoReader {
       case 'total':
       case 'system':
       case 'aspace': {
-        const size = Number(attrs.size);
-        if (!attrs.type || !/^\d+$/.test(attrs.size ?? '')) {
-          this.ctx.malformed(lineNo, `<${name}> needs a type and a numeric size`, text);
+        if (!attrs.type || !/^\d+$/.test(attrs.size ?? '') || (attrs.count !== undefined && !/^\d+$/.test(attrs.count))) {
+          this.ctx.malformed(lineNo, `<${name}> needs a type and a numeric size (and count)`, text);
           return;
         }
+        const size = this.series.value(Number(attrs.size), lineNo, text, attrs.size);
+        const count = attrs.count === undefined ? undefined : this.series.value(Number(attrs.count), lineNo, text, attrs.count);
+        if (size === undefined || (attrs.count !== undefined && count === undefined)) return;
         const target = this.heap ? this.heap.values : (this.snap.raw as Record<string, number>);
         const prefix = this.heap ? '' : 'malloc.';
         target[`${prefix}${name}.${attrs.type}.size`] = size;
-        if (attrs.count !== undefined) target[`${prefix}${name}.${attrs.type}.count`] = Number(attrs.count);
+        if (count !== undefined) target[`${prefix}${name}.${attrs.type}.count`] = count;
         return;
       }
       default:
@@ -177,12 +179,14 @@ class MallocInfoReader {
   }
 
   private bucket(kind: string, attrs: Record<string, string>, lineNo: number, text: string): void {
-    const nums = ['from', 'to', 'total', 'count'].map((k) => (/^\d+$/.test(attrs[k] ?? '') ? Number(attrs[k]) : Number.NaN));
-    if (nums.some(Number.isNaN)) {
+    const texts = ['from', 'to', 'total', 'count'].map((k) => attrs[k] ?? '');
+    if (!texts.every((t) => /^\d+$/.test(t))) {
       this.ctx.malformed(lineNo, `<${kind}> needs numeric from, to, total and count`, text);
       return;
     }
-    const [from, to, total, count] = nums;
+    const nums = texts.map((t) => this.series.value(Number(t), lineNo, text, t));
+    if (nums.some((n) => n === undefined)) return;
+    const [from, to, total, count] = nums as number[];
     // Buckets are merged over arenas; the unsorted bin stays its own row.
     const key = `${kind}:${from}:${to}`;
     const have = this.free.get(key);

@@ -88,7 +88,8 @@ export const glibcMallocStatsImporter: StatsImporter = {
         return;
       }
       const [, key, text] = v;
-      const n = Number(text);
+      const n = series.value(Number(text), lineNo, line, text);
+      if (n === undefined) return;
       if (arena) {
         snap.raw[`arena[${arena.name}].${key}`] = n;
         if (key === 'system bytes') arena.mappedBytes = n;

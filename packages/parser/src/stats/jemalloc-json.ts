@@ -23,7 +23,10 @@
  * - 5.3 writes each dump as one line with no newline at the end, so
  *   periodic dumps appended to a file run together as `}{"jemalloc":…`.
  *   Documents are split by tracking braces and strings, not by lines (older
- *   versions indent their JSON over many lines; both work).
+ *   versions indent their JSON over many lines; both work). So here, unlike
+ *   every other line format, a last line without a newline is read as
+ *   whole: a cut document is told by its structure instead (a document left
+ *   open at the end is dropped with a truncation warning).
  * - `opt` holds duplicate keys (`stats_print` and `stats_print_opts` twice in
  *   5.3.0); the last one wins, as in JSON.parse.
  * - Bins and large classes are arrays without their size: the sizes are in
@@ -55,16 +58,22 @@ export const jemallocStatsJsonImporter: StatsImporter = {
   async parse(input: Input, ctx: ParseContext) {
     const series = new SeriesBuilder(ctx, 'jemalloc', 'jemalloc JSON statistics');
     const splitter = new JsonDocuments();
-    const count = await eachLine(input, ctx, (line, lineNo) => {
-      if (splitter.depth === 0 && series.marker(line, lineNo)) return;
-      splitter.feed(
-        line,
-        lineNo,
-        (doc, startLine) => readDocument(doc, startLine, series, ctx),
-        (text) => series.outside(text, lineNo),
-      );
-    });
-    if (splitter.depth > 0) ctx.malformed(splitter.startLine, 'JSON document not finished (truncated?)');
+    const count = await eachLine(
+      input,
+      ctx,
+      (line, lineNo) => {
+        if (splitter.depth === 0 && series.marker(line, lineNo)) return;
+        splitter.feed(
+          line,
+          lineNo,
+          (doc, startLine) => readDocument(doc, startLine, series, ctx),
+          (text) => series.outside(text, lineNo),
+        );
+      },
+      'whole',
+    );
+    // A writer killed mid-dump: the dumps before it are whole.
+    if (splitter.depth > 0) ctx.warn('the input ends inside a JSON document (truncated?); that dump was dropped', splitter.startLine);
     return series.finish(count);
   },
 };
@@ -127,6 +136,12 @@ function readDocument(text: string, startLine: number, series: SeriesBuilder, ct
   const je = isObject(doc) ? doc.jemalloc : undefined;
   if (!isObject(je)) {
     ctx.malformed(startLine, 'JSON document without a "jemalloc" object', text.slice(0, 80));
+    return;
+  }
+  // JSON.parse reads 1e400 as Infinity; jemalloc never writes an exponent.
+  const infinite = nonFinite(je, 'jemalloc');
+  if (infinite !== undefined) {
+    ctx.malformed(startLine, `${infinite} is not a finite number`, text.slice(0, 80));
     return;
   }
   const snap = series.begin(startLine);
@@ -227,6 +242,23 @@ function classes(a: JsonObject, binInfo: JsonObject[], lextentSizes: (number | u
     });
   }
   return { small, large };
+}
+
+/** The path of the first number in `v` that is not finite, or undefined. */
+function nonFinite(v: Json, path: string): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = nonFinite(v[i], `${path}[${i}]`);
+      if (bad !== undefined) return bad;
+    }
+  } else if (isObject(v)) {
+    for (const [k, value] of Object.entries(v)) {
+      const bad = nonFinite(value, `${path}.${k}`);
+      if (bad !== undefined) return bad;
+    }
+  }
+  return undefined;
 }
 
 function isObject(v: Json | undefined): v is JsonObject {

@@ -68,7 +68,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, decimal, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './series.js';
 
 const BEGIN = '___ Begin jemalloc statistics ___';
 const END = '--- End jemalloc statistics ---';
@@ -88,6 +88,7 @@ interface Section {
 
 const COLUMN = /^(?:[a-z_][a-z0-9_]*|\(#\/sec\))$/;
 const ROW_VALUE = /^(?:-?\d+(?:\.\d+)?|N\/A|-)$/;
+const ROW_NUMBER = /^-?\d+(?:\.\d+)?$/;
 const KEY_VALUE = /^\s*([^:\s][^:]*?):\s+(.*?)\s*$/;
 const TITLE = /^[A-Za-z][\w\- ]*(?:\[\d+\])?:?$/;
 /** `Allocated: 1, active: 2, …`: a comma followed by another `name: `. */
@@ -149,7 +150,7 @@ class JemallocTextReader {
     const tokens = trimmed.split(/\s+/);
     if (this.header(tokens)) return;
     if (this.row(tokens, text, lineNo)) return;
-    if (this.keyValue(text)) return;
+    if (this.keyValue(text, lineNo)) return;
     if (TITLE.test(trimmed)) {
       this.table = undefined;
       return;
@@ -209,6 +210,11 @@ class JemallocTextReader {
       this.ctx.malformed(lineNo, `${values.length} values where the "${table.name}" table has ${table.columns.length} columns`, text);
       return true;
     }
+    const absurd = values.find((v) => !isFigure(decimal(v)) && ROW_NUMBER.test(v));
+    if (absurd !== undefined) {
+      this.series.value(decimal(absurd), lineNo, text, absurd);
+      return true;
+    }
     const label = hasLabel ? tokens[0].replace(/:$/, '') : '';
     const row = new Map<string, number>();
     table.columns.forEach((c, i) => row.set(c, decimal(values[i])));
@@ -253,7 +259,7 @@ class JemallocTextReader {
   }
 
   /** `name: value`, or several such pairs separated by commas. */
-  private keyValue(text: string): boolean {
+  private keyValue(text: string, lineNo: number): boolean {
     const m = KEY_VALUE.exec(text);
     if (!m) return false;
     this.table = undefined;
@@ -265,7 +271,10 @@ class JemallocTextReader {
       const value = pair.slice(colon + 2).trim();
       // `10000 (arenas.dirty_decay_ms: 10000)`, `3493488 (n_thp 0)`, `0 ns`: the number first.
       const num = /^(-?\d+(?:\.\d+)?)(?:\s+(?:ns|\(.*\)))?$/.exec(value);
-      if (num) snap.raw[key] = Number(num[1]);
+      if (num) {
+        const n = this.series.value(Number(num[1]), lineNo, text, num[1]);
+        if (n !== undefined) snap.raw[key] = n;
+      }
       else snap.settings[key] = value.replace(/\s+\(.*\)$/, '').replace(/^"(.*)"$/, '$1');
     }
     return true;

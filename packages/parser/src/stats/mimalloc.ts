@@ -48,7 +48,9 @@
  *   header appears twice inside one dump.
  * - Amounts are rounded down to one decimal in binary units (`32.0 MiB` is
  *   32.0–32.1 MiB); rows with a unit of -1 print binary amounts without
- *   `B` (`4.0 Mi`), counts use decimal `K`/`M`/`G`.
+ *   `B` (`4.0 Mi`), counts use decimal `K`/`M`/`G`. A number with a decimal
+ *   point always has its unit: one without lost it (a line cut short), and
+ *   read as a count it would be a million times too small; it is an error.
  * - Columns follow the header; a row with unit 1 (`reserved`) leaves the
  *   unit and count columns blank, so `current` is found by its header
  *   position. `-abandoned`, `-cached`, `-extended`, `-noretire` belong to
@@ -67,7 +69,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine, isFigure } from './series.js';
 
 const HEADER = /^\s*heap stats:\s+(.*?)\s*$/;
 const ROW = /^\s*([a-z-]+(?: [a-z]+)?(?:\s+\d+)?):\s+(.*?)\s*$/;
@@ -91,10 +93,15 @@ export const mimallocStatsImporter: StatsImporter = {
   },
 };
 
-/** Splits `  4.0 MiB   160 B  0  ok` into amounts and the trailing text. */
-export function parseAmounts(text: string): { amounts: number[]; rest: string } {
+/**
+ * Splits `  4.0 MiB   160 B  0  ok` into amounts and the trailing text;
+ * `unitless` is the first decimal number without its unit (see the top of
+ * the file), or undefined.
+ */
+export function parseAmounts(text: string): { amounts: number[]; rest: string; unitless?: string } {
   const tokens = text.split(/\s+/).filter((t) => t !== '');
   const amounts: number[] = [];
+  let unitless: string | undefined;
   let i = 0;
   while (i < tokens.length && AMOUNT_TOKEN.test(tokens[i])) {
     let n = Number(tokens[i]);
@@ -102,11 +109,11 @@ export function parseAmounts(text: string): { amounts: number[]; rest: string } 
     if (unit !== undefined) {
       n *= unit;
       i++;
-    }
+    } else if (tokens[i].includes('.')) unitless ??= tokens[i];
     amounts.push(n);
     i++;
   }
-  return { amounts, rest: tokens.slice(i).join(' ') };
+  return unitless === undefined ? { amounts, rest: tokens.slice(i).join(' ') } : { amounts, rest: tokens.slice(i).join(' '), unitless };
 }
 
 class MimallocReader {
@@ -145,11 +152,21 @@ class MimallocReader {
     }
     if (label === 'elapsed' || label === 'numa nodes' || label === 'searches') {
       const m = /^(-?\d+(?:\.\d+)?)(?:\s+(?:s|avg))?$/.exec(value);
+      const n = m ? this.series.value(Number(m[1]), lineNo, text, m[1]) : undefined;
       if (!m) this.ctx.malformed(lineNo, `"${label}" needs one number`, text);
-      else snap.raw[label] = Number(m[1]);
+      else if (n !== undefined) snap.raw[label] = n;
       return;
     }
-    const { amounts, rest } = parseAmounts(value);
+    const { amounts, rest, unitless } = parseAmounts(value);
+    if (unitless !== undefined) {
+      this.ctx.malformed(lineNo, `the amount ${unitless} has no unit`, text);
+      return;
+    }
+    const absurd = amounts.find((n) => !isFigure(n));
+    if (absurd !== undefined) {
+      this.series.value(absurd, lineNo, text);
+      return;
+    }
     if (rest !== '' && rest !== 'ok' && rest !== 'not all freed!') {
       this.ctx.malformed(lineNo, `unexpected text after the amounts: "${rest}"`, text);
       return;
@@ -190,6 +207,7 @@ class MimallocReader {
         this.ctx.malformed(lineNo, 'unexpected "process:" line', text);
         return;
       }
+      if (this.series.value(parsed.amounts[0], lineNo, text) === undefined) return;
       const key = m[1] === 'rss' ? 'peak_rss' : m[1] === 'commit' ? 'peak_commit' : m[1];
       snap.raw[`process.${key}`] = parsed.amounts[0];
     }

@@ -32,8 +32,13 @@
  * Quirks handled here:
  * - Every `kB` value is KiB (the kernel's "kB" is 1024 bytes).
  * - status lines are `Key:<TAB>value`; many values are not sizes (`State`,
- *   signal masks, `Cpus_allowed_list`): kept as settings. `Groups:` may be
- *   empty. smaps_rollup's lines pad with spaces instead of a tab.
+ *   `Cpus_allowed_list`): kept as settings, and so are the hexadecimal
+ *   signal and capability masks, even when all their digits are decimal.
+ *   `Groups:` may be empty. smaps_rollup's lines pad with spaces instead of
+ *   a tab.
+ * - Sizes (status `Vm*`, `Rss*`, `HugetlbPages`; every smaps_rollup value)
+ *   always carry their unit: a size without `kB` is a line cut short
+ *   (`VmRSS:	 1810` read as bytes would be 1024 times too small), an error.
  * - RSS is status `VmRSS`, or smaps_rollup `Rss` when there is no status.
  */
 import type { Head, ParseContext } from '../importers/importer.js';
@@ -44,6 +49,10 @@ import { SeriesBuilder, contentLines, eachLine, parseMarker } from './series.js'
 const ROLLUP = /^[0-9a-f]+-[0-9a-f]+ [-r][-w][-x][-ps] [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ \d+\s+\[rollup\]\s*$/;
 const FIELD = /^([A-Za-z][\w()]*):(?:[ \t]+(.*?))?[ \t]*$/;
 const KB = /^(\d+) kB$/;
+/** status keys whose values are sizes in kB. */
+const STATUS_SIZE = /^(?:Vm|Rss|Hugetlb)/;
+/** status keys whose values are hexadecimal masks. */
+const STATUS_MASK = /^(?:Sig(?:Pnd|Blk|Ign|Cgt)|ShdPnd|Cap(?:Inh|Prm|Eff|Bnd|Amb))$/;
 
 export const procImporter: StatsImporter = {
   id: 'proc',
@@ -102,18 +111,24 @@ export const procImporter: StatsImporter = {
       const [, key, value = ''] = m;
       const name = `${section}.${key}`;
       const kb = KB.exec(value);
-      if (kb) s.raw[name] = Number(kb[1]) * 1024;
-      else if (/^\d+$/.test(value)) s.raw[name] = Number(value);
-      else s.settings[name] = value;
-      if (name === 'status.Pid' && /^\d+$/.test(value)) s.pid = Number(value);
-      if (section === 'smaps_rollup' && !kb) ctx.malformed(lineNo, 'smaps_rollup values are "<n> kB"', line);
+      if (!kb && (section === 'smaps_rollup' || STATUS_SIZE.test(key))) {
+        ctx.malformed(lineNo, `${key} is a size: its value is "<n> kB"`, line);
+        return;
+      }
+      if (kb) {
+        const bytes = series.value(Number(kb[1]) * 1024, lineNo, line, value);
+        if (bytes !== undefined) s.raw[name] = bytes;
+      } else if (/^\d+$/.test(value) && !STATUS_MASK.test(key)) {
+        const n = series.value(Number(value), lineNo, line, value);
+        if (n !== undefined) s.raw[name] = n;
+      } else s.settings[name] = value;
+      if (name === 'status.Pid' && s.raw[name] !== undefined) s.pid = s.raw[name];
     });
-    const stats = series.finish(count);
-    for (const s of stats.snapshots) {
+    const stats = series.finish(count, (s) => {
       const rss = s.raw['status.VmRSS'] ?? s.raw['smaps_rollup.Rss'];
       if (rss !== undefined) s.rssBytes = rss;
-      else ctx.warn('snapshot without VmRSS or Rss', s.line);
-    }
+      else ctx.warn('a snapshot has no VmRSS or Rss (truncated?)', s.line);
+    });
     stats.warnings = ctx.warningList();
     return stats;
   },

@@ -14,7 +14,7 @@
 import { ParseError, excerpt } from '../errors.js';
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
-import type { AllocatorStats, StatsAllocator, StatsSnapshot } from './model.js';
+import type { AllocatorStats, MemoryFigures, StatsAllocator, StatsSnapshot } from './model.js';
 
 /** `### <seconds> [label]`. */
 const MARKER = /^###[ \t]+(-?\d+(?:\.\d+)?)(?:[ \t]+(.*?))?[ \t]*$/;
@@ -51,16 +51,47 @@ export function contentLines(head: Head, max = 8): string[] {
 
 /**
  * Feeds every line of `input` to `each` (1-based line numbers), in batches.
- * Returns the number of lines read; an empty input is malformed.
+ * Returns the number of lines read; an empty input is malformed. A last
+ * line without a newline is dropped as cut short, unless the format allows
+ * it (`finalLine: 'whole'`, see ParseContext.lines).
  */
-export async function eachLine(input: Input, ctx: ParseContext, each: (line: string, lineNo: number) => void): Promise<number> {
-  const lines = input.lines();
+export async function eachLine(
+  input: Input,
+  ctx: ParseContext,
+  each: (line: string, lineNo: number) => void,
+  finalLine: 'cut' | 'whole' = 'cut',
+): Promise<number> {
+  const lines = ctx.lines(input, finalLine);
   for await (const { lines: batch, firstLine } of lines) {
     for (let i = 0; i < batch.length; i++) each(batch[i], firstLine + i);
   }
   if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
   return lines.linesRead;
 }
+
+/**
+ * The largest figure accepted: beyond 2^53 no integer is exact, and no
+ * machine has that many bytes; such a value is a number cut short or
+ * corrupted (`size="99999999999999999999999"`), never data.
+ */
+export const MAX_FIGURE = 2 ** 53;
+
+/** Whether `n` is a usable figure: finite, of magnitude at most 2^53. */
+export function isFigure(n: number): boolean {
+  return Math.abs(n) <= MAX_FIGURE;
+}
+
+/** The figures a snapshot may have, with the names messages give them. */
+const FIGURE_NAMES: readonly [keyof MemoryFigures | 'rssBytes', string][] = [
+  ['allocatedBytes', 'allocated'],
+  ['activeBytes', 'active'],
+  ['residentBytes', 'resident'],
+  ['mappedBytes', 'mapped'],
+  ['retainedBytes', 'retained'],
+  ['dirtyBytes', 'dirty'],
+  ['muzzyBytes', 'muzzy'],
+  ['rssBytes', 'RSS'],
+];
 
 /** A decimal number, strictly (no hex, no exponent, no trailing text); NaN otherwise. */
 export function decimal(text: string): number {
@@ -120,9 +151,40 @@ export class SeriesBuilder {
   /** Ends the open dump. */
   end(): StatsSnapshot | undefined {
     const snap = this.open;
-    if (snap) this.snapshots.push(snap);
+    if (snap) {
+      this.checkFigures(snap);
+      this.snapshots.push(snap);
+    }
     this.open = undefined;
     return snap;
+  }
+
+  /**
+   * `value` (read as `text` at `lineNo`), or undefined after reporting the
+   * line when it is no usable figure (see {@link MAX_FIGURE}).
+   */
+  value(value: number, lineNo: number, line: string, text = String(value)): number | undefined {
+    if (isFigure(value)) return value;
+    this.ctx.malformed(lineNo, `the value ${excerpt(text)} is beyond 2^53`, line);
+    return undefined;
+  }
+
+  /**
+   * Figures computed from others (pages × page size, objects × class size)
+   * can still be absurd when each part was not: each is checked, reported
+   * at the dump's line, and left out.
+   */
+  private checkFigures(snap: StatsSnapshot): void {
+    const check = (where: string, figures: object) => {
+      for (const [key, value] of Object.entries(figures)) {
+        if (typeof value !== 'number' || !/Bytes$|Blocks$/.test(key) || isFigure(value)) continue;
+        this.ctx.malformed(snap.line, `${where}${key} is ${value}, beyond 2^53`);
+        delete (figures as Record<string, unknown>)[key];
+      }
+    };
+    check('the dump\'s ', snap);
+    for (const a of snap.arenas) check(`arena ${a.name}'s `, a);
+    for (const c of snap.sizeClasses) check(`size class ${c.sizeBytes}'s `, c);
   }
 
   /** A non-blank line outside any dump. */
@@ -134,9 +196,21 @@ export class SeriesBuilder {
     this.outsideCount++;
   }
 
-  /** The series; throws when the input held no dump at all. */
-  finish(lineCount: number): AllocatorStats {
+  /**
+   * The series; throws when the input held no dump at all. `complete` sets
+   * what an importer derives from a whole dump (the proc importer's RSS)
+   * before the dumps are compared: a dump without a figure the file's other
+   * dumps have lost it (a dump cut short, whose next one began) — said in a
+   * warning that names the dump.
+   */
+  finish(lineCount: number, complete?: (snap: StatsSnapshot) => void): AllocatorStats {
     if (this.open) this.end();
+    if (complete) this.snapshots.forEach(complete);
+    for (const [key, name] of FIGURE_NAMES) {
+      const without = this.snapshots.filter((s) => s[key] === undefined);
+      if (without.length === 0 || without.length === this.snapshots.length) continue;
+      for (const s of without) this.ctx.warn(`a dump lacks the ${name} figure the file's other dumps have (truncated dump?)`, s.line);
+    }
     if (this.snapshots.length === 0) {
       const where = this.outsideCount > 0 ? this.outsideFirst : 1;
       const text = this.outsideCount > 0 ? excerpt(this.outsideText) : undefined;

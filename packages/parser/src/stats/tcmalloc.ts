@@ -56,6 +56,11 @@
  *   no longer resident.
  * - The `overhead MiB` columns of the class table are newer than some
  *   releases; they are optional.
+ * - Every dump has the five summary amounts of {@link FIGURES}: a dump that
+ *   lacks one was cut short (a dump cut after "Bytes in use" has no
+ *   resident figure), said in a warning naming the dump and the figure. A
+ *   dump with the tables ends with the page heap's `>128 large` line: one
+ *   that stops before it lost part of its tables.
  */
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
@@ -92,48 +97,76 @@ export const tcmallocStatsImporter: StatsImporter = {
   async parse(input: Input, ctx: ParseContext) {
     const series = new SeriesBuilder(ctx, 'tcmalloc', 'tcmalloc statistics');
     let snap: StatsSnapshot | undefined;
+    /** The open dump printed its tables, and reached their last line. */
+    let tables = false;
+    let tablesEnd = false;
+    const end = () => {
+      if (!snap) return;
+      for (const [label, figure] of Object.entries(FIGURES)) {
+        if (snap[figure] === undefined) ctx.warn(`a tcmalloc dump ends before its "${label}" line (truncated?): its ${figure.replace(/Bytes$/, '')} figure is missing`, snap.line);
+      }
+      if (tables && !tablesEnd) ctx.warn('a tcmalloc dump ends inside its size-class and page-heap tables (truncated?): their last rows are missing', snap.line);
+      tables = false;
+      tablesEnd = false;
+      series.end();
+      snap = undefined;
+    };
     const count = await eachLine(input, ctx, (line, lineNo) => {
       // Dumps have no end line: a separator line ends the open one.
-      if (snap && parseMarker(line)) {
-        series.end();
-        snap = undefined;
-      }
+      if (snap && parseMarker(line)) end();
       const amount = AMOUNT.exec(line);
-      if (amount && amount[3] === FIRST) snap = series.begin(lineNo);
+      if (amount && amount[3] === FIRST) {
+        end();
+        snap = series.begin(lineNo);
+      }
       if (!snap) {
         if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
         return;
       }
       if (amount) {
         const [, , value, label] = amount;
-        const n = Number(value);
+        const n = series.value(Number(value), lineNo, line, value);
+        if (n === undefined) return;
         snap.raw[label] = n;
         const figure = FIGURES[label];
         if (figure) snap[figure] = n;
         return;
       }
-      if (RULE.test(line) || line.trim() === '' || PROSE.test(line) || SPANS.test(line)) return;
+      if (PROSE.test(line)) {
+        if (line.startsWith('Total size of freelists')) tables = true;
+        return;
+      }
+      if (SPANS.test(line)) {
+        if (line.trimStart().startsWith('>')) tablesEnd = true;
+        return;
+      }
+      if (RULE.test(line) || line.trim() === '') return;
       const cls = CLASS.exec(line);
       if (cls) {
-        const size = Number(cls[2]);
-        const objects = Number(cls[3]);
+        const size = series.value(Number(cls[2]), lineNo, line, cls[2]);
+        const objects = series.value(Number(cls[3]), lineNo, line, cls[3]);
+        if (size === undefined || objects === undefined) return;
         snap.sizeClasses.push({ sizeBytes: size, minSizeBytes: size, table: 'class', freeBlocks: objects, freeBytes: objects * size });
         return;
       }
       const heap = PAGE_HEAP.exec(line);
       if (heap) {
-        snap.raw['PageHeap sizes'] = Number(heap[1]);
-        snap.raw['PageHeap MiB free'] = Number(heap[2]);
-        snap.raw['PageHeap MiB unmapped'] = Number(heap[3]);
+        const values = heap.slice(1, 4).map((v) => series.value(Number(v), lineNo, line, v));
+        if (values.some((v) => v === undefined)) return;
+        snap.raw['PageHeap sizes'] = values[0] as number;
+        snap.raw['PageHeap MiB free'] = values[1] as number;
+        snap.raw['PageHeap MiB unmapped'] = values[2] as number;
         return;
       }
       const c = COUNT.exec(line);
       if (c) {
-        snap.raw[c[2]] = Number(c[1]);
+        const n = series.value(Number(c[1]), lineNo, line, c[1]);
+        if (n !== undefined) snap.raw[c[2]] = n;
         return;
       }
       ctx.malformed(lineNo, 'not a tcmalloc statistics line', line);
     });
+    end();
     return series.finish(count);
   },
 };

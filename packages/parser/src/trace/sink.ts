@@ -80,3 +80,34 @@ export interface TraceImporter {
    */
   parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<TraceFacts>;
 }
+
+/**
+ * Counts the events of a trace whose timestamp is earlier than one before
+ * it in the file. Writers append events in time order (perf script sorts
+ * them; record_allocs appends each call as it returns), so time going
+ * backwards is a damaged or merged trace, or clocks of different CPUs
+ * disagreeing; the importer says so, with the count and the first line.
+ * (The replay, for its part, never lets such times make a negative lifetime
+ * or a peak before the trace starts.)
+ */
+export class TimeOrder {
+  private latest = NO_TIME;
+  /** Events earlier than an event before them. */
+  count = 0;
+  /** Line of the first. */
+  firstLine = 0;
+
+  /** Takes the time (or NO_TIME) of the event at `line`. */
+  see(timeNs: number, line: number): void {
+    if (timeNs === NO_TIME) return;
+    if (timeNs >= this.latest) this.latest = timeNs;
+    else if (this.count++ === 0) this.firstLine = line;
+  }
+
+  /** Warns of the events out of order, if any. */
+  report(ctx: ParseContext): void {
+    if (this.count > 0) {
+      ctx.warn('timestamps go backwards: events earlier than an event before them in the file (out of order, damaged or merged trace?)', this.firstLine, this.count);
+    }
+  }
+}

@@ -2,11 +2,28 @@
  * The list of real dumps every snapshot check runs over: the project's
  * fixtures (always) and the shared corpus (when present).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { gzipSync, zipSync } from 'fflate';
+import { gunzipSync, gzipSync, zipSync } from 'fflate';
 import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './hand-written.js';
 import { CORPUS, FIXTURES, displayName, findFiles } from './paths.js';
+
+/** `bytes` compressed by the real `zstd` command (installed by scripts/setup.sh), with extra options (level, checksum). */
+export function zstdSync(bytes: Uint8Array, ...options: string[]): Uint8Array {
+  return new Uint8Array(execFileSync('zstd', ['-q', '-c', ...options], { input: bytes, maxBuffer: 1 << 28 }));
+}
+
+/** A zstd-compressed file's content, decompressed by the real `zstd` command. */
+export function unzstdFile(path: string): Buffer {
+  return execFileSync('zstd', ['-q', '-dc', path], { maxBuffer: 1 << 28 });
+}
+
+/** Whether a file (gzipped or not) ends with a newline. */
+export function endsWithNewline(path: string): boolean {
+  const bytes = path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
+  return bytes[bytes.length - 1] === 10;
+}
 
 /** Heap dumps written by real allocators: project fixtures then corpus files. */
 export function snapshotInputs(): string[] {
@@ -82,7 +99,9 @@ export function importerInputs(scratch: string): ImporterInput[] {
   const none = ['--no-symbolize'];
   for (const dump of findFiles(join(CORPUS, 'jemalloc'), /\.heap$/)) add(dump, 'jemalloc', 'corpus', none);
   for (const dump of findFiles(join(CORPUS, 'pprof-legacy'), /\.(heap|growth)$/)) add(dump, 'gperftools', 'corpus', none);
-  for (const capture of findFiles(join(CORPUS, 'perf-script'), /./)) add(capture, 'perf-script', 'corpus', none);
+  // A capture whose last line has no newline was cut (by hand: perf ends
+  // every line); it reads as truncated, which perf-fixtures.test.ts checks.
+  for (const capture of findFiles(join(CORPUS, 'perf-script'), /./).filter(endsWithNewline)) add(capture, 'perf-script', 'corpus', none);
   for (const trace of findFiles(join(CORPUS, 'android-record-allocs'), /\.zip$/)) add(trace, 'android-record-allocs', 'corpus', none);
   // Not heaptrack_gui's recording: its 315,000 distinct stacks take the round
   // trips a minute and a half; heaptrack.test.ts checks it against heaptrack_print.

@@ -32,10 +32,7 @@ async function guarded<T>(input: Input, importer: { id: string }, run: () => Pro
 export async function parseSnapshot(input: Input, importer: SnapshotImporter, options: ImportOptions = {}): Promise<HeapProfile> {
   const ctx = new ParseContext(input.name, importer.id, options);
   const profile = await guarded(input, importer, () => importer.parse(input, ctx));
-  // A dump cut before its first whole record is no profile at all, not an empty one.
-  if (ctx.cutLine > 0 && profile.samples.length === 0) {
-    throw new ParseError(input.name, ctx.cutLine, 'the input ends in the middle of a line, before any whole record (truncated?)', importer.id);
-  }
+  ctx.failIfCutBeforeRecords(profile.samples.length);
   return profile;
 }
 

@@ -9,9 +9,9 @@
  * - a digit changed inside a zip member: an error naming the member;
  * - values that would unsample or sum to Infinity or NaN: an error at their
  *   line;
- * - bombs per container (plain, gzip, zip): a run of millions of blank
- *   lines costs no per-line work, and millions of equal records take the
- *   memory of one.
+ * - bombs per container (plain, gzip, zstd, zip): a run of millions of
+ *   blank lines costs no per-line work, and millions of equal records take
+ *   the memory of one.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,11 +19,13 @@ import { gunzipSync, gzipSync, strFromU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ParseError, openBytes, type AllocatorStats } from '@heapscope/parser';
 import { loadOpened, type LoadedInput } from '@heapscope/analyzer';
-import { ANDROID_HEAP_DUMP_V12, RECORD_ALLOCS_TIMED } from './helpers/hand-written.js';
+import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './helpers/hand-written.js';
+import { unzstdFile, zstdSync } from './helpers/inputs.js';
 import { FIXTURES, findFiles } from './helpers/paths.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const fixtureText = (path: string) => (path.endsWith('.gz') ? strFromU8(gunzipSync(readFileSync(path))) : readFileSync(path, 'utf8'));
+const fixtureText = (path: string) =>
+  path.endsWith('.gz') ? strFromU8(gunzipSync(readFileSync(path))) : path.endsWith('.zst') ? unzstdFile(path).toString('utf8') : readFileSync(path, 'utf8');
 const one = (dir: string, pattern: RegExp) => findFiles(join(FIXTURES, dir), pattern)[0];
 
 /** The lines of `text` from the first matching `from` up to (and with) the first matching `to` after it. */
@@ -64,13 +66,26 @@ function smallPerf(): string {
   return `${records.slice(0, 4).join('\n\n')}\n\n`;
 }
 
-/** The small real (or, for the Android formats, hand-written) input of each line importer. */
+/**
+ * heaptrack: the start of the interpreted fixture recording (its header,
+ * strings, instruction pointers, stack nodes and the first allocations and
+ * frees), then its last timestamp and RSS lines.
+ */
+function smallHeaptrack(): string {
+  const lines = fixtureText(one('heaptrack', /^heaptrack\.workload\.\d+\.zst$/)).split('\n');
+  const last = lines.findLastIndex((l) => l.startsWith('c '));
+  return [...lines.slice(0, lines.indexOf('+ 3') + 1), ...lines.slice(last, last + 2), ''].join('\n');
+}
+
+/** The small real (or, for the Android formats and memray, hand-written) input of each line importer. */
 const SMALL: Record<string, () => string> = {
   jemalloc: smallJemalloc,
   gperftools: smallGperftools,
   'perf-script': smallPerf,
   'android-record-allocs': () => RECORD_ALLOCS_TIMED,
   'android-heap-dump': () => ANDROID_HEAP_DUMP_V12,
+  heaptrack: smallHeaptrack,
+  memray: () => MEMRAY_CSV,
   'jemalloc-stats': () => {
     const dump = fixtureText(join(FIXTURES, 'stats', 'jemalloc', 'exit', 'jemalloc-stats.txt.gz')).split('\n');
     const keep = (re: RegExp) => dump.find((l) => re.test(l))!;
@@ -91,7 +106,7 @@ const SMALL: Record<string, () => string> = {
 };
 
 /** Formats whose files end at any line: a cut between lines is a shorter, whole file. */
-const NO_END_MARKER = new Set(['perf-script', 'android-record-allocs']);
+const NO_END_MARKER = new Set(['perf-script', 'android-record-allocs', 'heaptrack', 'memray']);
 
 interface Outcome {
   error?: ParseError;
@@ -156,6 +171,33 @@ describe('cut at every byte: an error, a warning, or the same numbers', () => {
   }
 });
 
+describe('a last line cut short, in the importers of one record per line', () => {
+  // (perf drops the record whose callchain the cut line was part of: perf-script.test.ts.)
+  for (const format of ['heaptrack', 'memray', 'android-record-allocs']) {
+    it(`${format}: dropped with a warning; the records before it are read`, async () => {
+      const text = SMALL[format]();
+      const lines = text.trimEnd().split(/\r?\n/);
+      // The last line that is more than a blank, cut before its last two characters.
+      const cut = `${lines.slice(0, -1).join('\n')}\n${lines[lines.length - 1].slice(0, -2)}`;
+      const r = await outcome(enc(cut), format);
+      expect(r.error, r.error?.message).toBeUndefined();
+      expect(r.warnings.some((w) => w.startsWith('the input ends in the middle of a line (truncated?); that line was dropped'))).toBe(true);
+      expect(r.numbers).toBe((await outcome(enc(`${lines.slice(0, -1).join('\n')}\n`), format)).numbers);
+    });
+  }
+
+  it('heaptrack and memray cut before their first whole record: an error, never an empty result', async () => {
+    for (const [format, text] of [
+      ['heaptrack', smallHeaptrack()],
+      ['memray', MEMRAY_CSV],
+    ]) {
+      const firstRecord = format === 'heaptrack' ? text.indexOf('\n+ ') + 4 : text.indexOf('\n') + 5;
+      const r = await outcome(enc(text.slice(0, firstRecord)), format);
+      expect(r.error?.message, format).toMatch(/^in:\d+: the input ends in the middle of a line, before any whole record \(truncated\?\)$/);
+    }
+  });
+});
+
 describe('a digit changed inside a zip member', () => {
   for (const [format, make] of Object.entries(SMALL)) {
     it(`${format}: stored or deflated, an error naming the member`, async () => {
@@ -192,6 +234,10 @@ describe('values that would become Infinity or NaN, or lost their unit: an error
     ['perf-script', `t 1 [000] 1.000001: ${'9'.repeat(20)} cycles:\n\tf00 main+0x0 (/bin/x)\n\n`, 1, /period beyond 2\^53/],
     ['android-record-allocs', '1: calloc 0x10 99999999999 99999999999\n', 1, /allocation size exceeds 2\^53/],
     ['android-heap-dump', 'Android Native Heap Dump v1.2\n\nz 0  sz 99999999999  num 99999999999  bt 10\nMAPS\nEND\n', 3, /size × num exceeds 2\^53/],
+    ['heaptrack', 'v 10400 3\ns 1 x\ni 10 1\nt 1 0\na 20000000000000 1\n+ 0\n', 5, /allocation size exceeds 2\^53/],
+    ['heaptrack', 'v 10400 3\nm 1 x 0 0 1000\nt 10 0\n+ 20000000000000 1 10\n', 4, /allocation size exceeds 2\^53/],
+    ['heaptrack', 'v 10400 3\nc ffffffffffffff\n', 2, /timestamp beyond 2\^64 ns/],
+    ['memray', 'allocator,num_allocations,size,tid,thread_name,stack_trace\nMALLOC,1,99999999999999999999,1,0x1 (MainThread),f;a.py;1\n', 2, /exceeds 2\^53/],
     ['glibc-malloc-info', '<malloc version="1">\n<heap nr="0">\n<sizes>\n</sizes>\n<system type="current" size="99999999999999999999999"/>\n</heap>\n</malloc>\n', 5, /value 99999999999999999999999 is beyond 2\^53/],
     ['glibc-malloc-stats', 'Arena 0:\nsystem bytes     = 99999999999999999999\nin use bytes     =    1\n', 2, /beyond 2\^53/],
     ['tcmalloc-stats', 'MALLOC:   99999999999999999999 (    4.1 MiB) Bytes in use by application\n', 1, /beyond 2\^53/],
@@ -214,16 +260,18 @@ describe('values that would become Infinity or NaN, or lost their unit: an error
 
 const BLANK = new Uint8Array(4 << 20).fill(10);
 const BLANK_GZIP = gzipSync(BLANK);
+const BLANK_ZSTD = zstdSync(BLANK);
 
 describe('bombs, per container', () => {
   const containers: [string, (b: Uint8Array) => Uint8Array][] = [
     ['plain', (b) => b],
     ['gzip', (b) => gzipSync(b)],
+    ['zstd', (b) => zstdSync(b)],
     ['zip', (b) => zipSync({ 'bomb.txt': b })],
   ];
 
   for (const [format, make] of Object.entries(SMALL)) {
-    it(`${format}: 4 million blank lines before the input read like none (plain, gzip, zip)`, async () => {
+    it(`${format}: 4 million blank lines before the input read like none (plain, gzip, zstd, zip)`, async () => {
       const text = make();
       const expected = await outcome(enc(text), format);
       const bytes = new Uint8Array(BLANK.length + text.length);
@@ -233,6 +281,8 @@ describe('bombs, per container', () => {
         ['plain', bytes],
         // Two gzip members: the blank lines' (compressed once), then the input's.
         ['gzip', new Uint8Array([...BLANK_GZIP, ...gzipSync(enc(text))])],
+        // Two zstd frames likewise.
+        ['zstd', new Uint8Array([...BLANK_ZSTD, ...zstdSync(enc(text))])],
         ['zip', zipSync({ 'bomb.txt': bytes }, { level: 1 })],
       ];
       for (const [name, form] of forms) {
@@ -243,13 +293,16 @@ describe('bombs, per container', () => {
     });
   }
 
-  it('millions of equal records take the memory of one sample (jemalloc, gperftools, Android heap dump)', async () => {
+  it('millions of equal records take the memory of one sample (jemalloc, gperftools, Android heap dump, memray, heaptrack)', async () => {
     const n = 300_000;
     const inputs: [string, string][] = [
       // (1 KiB objects: at R = 1 the Poisson scale is exactly 1 in doubles.)
       ['jemalloc', `heap_v2/1\n${'@ 0x7fcaae0a2630 0x55a791ad7172\n  t*: 1: 1024 [0: 0]\n  t0: 1: 1024 [0: 0]\n'.repeat(n)}\nMAPPED_LIBRARIES:\n`],
       ['gperftools', `heap profile: ${n}: ${16 * n} [${n}: ${16 * n}] @ heapprofile\n${'     1:       16 [     1:       16] @ 0x7fcaae0a2630 0x55a791ad7172\n'.repeat(n)}`],
       ['android-heap-dump', `Android Native Heap Dump v1.2\n\nTotal memory: ${16 * n}\nAllocation records: ${n}\n\n${'z 0  sz       16  num    1  bt 7fcaae0a2630 55a791ad7172\n'.repeat(n)}MAPS\nEND\n`],
+      ['memray', `allocator,num_allocations,size,tid,thread_name,stack_trace\n${'MALLOC,1,16,1,0x1 (MainThread),grow;/tmp/app.py;7|main;/tmp/app.py;12\n'.repeat(n)}`],
+      // A trace: one site however many events (its live blocks are the trace's own).
+      ['heaptrack', `v 10400 3\ns 4 main\ni 55a791ad7172 0 1\nt 1 0\na 10 1\n${'+ 0\n'.repeat(n)}`],
     ];
     for (const [format, text] of inputs) {
       for (const [name, wrap] of containers) {
@@ -284,6 +337,15 @@ describe('timestamps that go backwards', () => {
     const w = loaded.profile.meta.warnings.find((x) => x.message.startsWith('timestamps go backwards'))!;
     expect([w.count, w.locations[0].line]).toEqual([1, last + 1]);
     expect(JSON.parse(r.numbers).events).toBe(JSON.parse((await outcome(enc(text), 'perf-script')).numbers).events);
+  });
+  it('heaptrack: a timestamp earlier than one before it, counted with its line', async () => {
+    const text = smallHeaptrack();
+    const earlier = text.replace(/\n(\+ 1\n)/, '\nc 300\n$1').replace(/\nc 241\n/, '\nc 5\n');
+    const r = await outcome(enc(earlier), 'heaptrack');
+    const loaded = await loadOpened(await openBytes('in', enc(earlier)), { inputFormat: 'heaptrack' });
+    const w = loaded.profile.meta.warnings.find((x) => x.message.startsWith('timestamps go backwards'))!;
+    expect([w.count, w.locations[0].line]).toEqual([1, earlier.split('\n').findIndex((l) => l === 'c 5') + 1]);
+    expect(JSON.parse(r.numbers).events).toBe(JSON.parse((await outcome(enc(text), 'heaptrack')).numbers).events);
   });
 });
 

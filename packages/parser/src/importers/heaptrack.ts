@@ -26,10 +26,10 @@
  * file and line, a stack node, the allocation info "4096 bytes on that
  * stack", two allocations of it, and later a free of another info.)
  *
- * The grammar: one record per line, a mode character, a space, then fields
- * separated by single spaces. Numbers are lowercase hexadecimal. A sized
- * string is its length in bytes (hex), a space and that many bytes (it may
- * hold spaces); file format 3 (heaptrack 1.4 writes it; 1.2 wrote 2) sizes `s`, `x` and `m`
+ * The grammar: one record per line (every line ends with a newline), a
+ * mode character, a space, then fields separated by single spaces. Numbers
+ * are lowercase hexadecimal. A sized string is its length in bytes (hex), a
+ * space and that many bytes (it may hold spaces); file format 3 (heaptrack 1.4 writes it; 1.2 wrote 2) sizes `s`, `x` and `m`
  * strings, older formats end them at the line's end (`s`) or the next
  * space (`x`, `m`). Indices are 1-based (0 = none) except allocation
  * infos, which count from 0. An empty line or one starting with `#` is a
@@ -91,6 +91,13 @@
  *   pointers, and give heaptrack's own (per-pointer) count.
  * - Events are reported at the time of the last `c` line before them (0,
  *   the recording's start, before the first one, as heaptrack_print does).
+ *   A `c` earlier than one before it is counted in a warning (TimeOrder).
+ * - Damage: libheaptrack and heaptrack_interpret end every line with a
+ *   newline, so a last line without one was cut short (a recording stopped
+ *   mid-write): it is dropped with a warning, never read as whole (`+ 1`
+ *   of `+ 1e` is another allocation info), and a recording cut before its
+ *   first allocation or free is an error. A cut between lines leaves a
+ *   shorter, whole-looking recording: nothing in the format ends a file.
  * - RSS, page size, the command line, embedded suppressions and attaching
  *   are reported in the facts ({@link HeaptrackFacts}); suppressions are
  *   not applied (heapscope shows every block still live).
@@ -101,7 +108,7 @@ import type { ByteLineCursor } from '../input/lines.js';
 import { float64Column, int32Column } from '../model/columns.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { AllocOp, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
+import { AllocOp, TimeOrder, type TraceFacts, type TraceImporter, type TraceSink } from '../trace/sink.js';
 
 /** What the heaptrack importer says about a recording, beyond {@link TraceFacts}. */
 export interface HeaptrackFacts extends TraceFacts {
@@ -125,6 +132,8 @@ export interface HeaptrackFacts extends TraceFacts {
 
 /** The file format versions this importer knows (heaptrack 1.0 to 1.5 write 1 to 3). */
 const MAX_FILE_FORMAT = 3;
+/** Timestamps are ms; beyond 2^64 ns (perf's limit, 584 years) a time is no time. */
+const MAX_TIME_MS = 2 ** 64 / 1e6;
 
 // Byte values.
 const SP = 32;
@@ -134,6 +143,12 @@ const MINUS = 45;
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[48 + c] = c;
 for (let c = 0; c < 6; c++) HEX[97 + c] = HEX[65 + c] = 10 + c;
+
+/** Whether `bytes[start, end)` holds only spaces, tabs and a CR. */
+function isBlankLine(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== SP && bytes[i] !== 9 && bytes[i] !== 13) return false;
+  return true;
+}
 
 // Scanner results: a line is parsed without awaiting, so two parses never interleave.
 const scanned = { value: 0, hi: 0, lo: 0 };
@@ -174,7 +189,8 @@ const RECORD_LINE = /^([XIsitaxmc+\-R#ASv]( |$)|$)/;
 /** Whether the first lines are heaptrack records: a `v` line, then known modes. */
 function sniffHeaptrack(head: Head): number {
   if (!VERSION_LINE.test(head.firstLine)) return 0;
-  const lines = head.text.split('\n', 8);
+  // The lines after the first that is not blank (detection skips blank lines before it).
+  const lines = head.text.slice(head.text.indexOf(head.firstLine)).split('\n', 8);
   // The head may end inside its last line.
   const whole = head.text.length < head.bytes.length || lines.length < 8 ? lines.slice(0, -1) : lines;
   return whole.slice(1).every((l) => RECORD_LINE.test(l)) ? 1 : 0.6;
@@ -238,6 +254,11 @@ class HeaptrackReader {
   /** Time of the events (the last `c` line; 0, the recording's start, before the first, as heaptrack_print counts). */
   private timeNs = 0;
   private hasTimestamps = false;
+  private readonly timeOrder = new TimeOrder();
+  /** Allocations and frees read. */
+  private events = 0;
+  /** A line with more than blanks was read. */
+  private sawContent = false;
   private command: string | null = null;
   private pageSize: number | null = null;
   private peakRssPages = -1;
@@ -257,6 +278,11 @@ class HeaptrackReader {
   line(cursor: ByteLineCursor): void {
     const { bytes, start, end } = cursor;
     if (end === start) return; // a comment, as heaptrack reads it
+    if (!this.sawContent) {
+      // Blank lines before the first record: detection skips them too.
+      if (isBlankLine(bytes, start, end)) return;
+      this.sawContent = true;
+    }
     const mode = bytes[start];
     if (end > start + 1 && bytes[start + 1] !== SP) {
       this.bad(cursor, 'expected a record: a mode character, a space and its fields');
@@ -284,8 +310,10 @@ class HeaptrackReader {
         return;
       case 99 /* c */: {
         if (hexField(bytes, p, end) !== end) return this.bad(cursor, 'expected "c <milliseconds>"');
+        if (scanned.value > MAX_TIME_MS) return this.bad(cursor, 'timestamp beyond 2^64 ns');
         this.timeNs = scanned.value * 1e6;
         this.hasTimestamps = true;
+        this.timeOrder.see(this.timeNs, cursor.lineNo);
         return;
       }
       case 82 /* R */:
@@ -332,6 +360,7 @@ class HeaptrackReader {
   /** `+ <info>` (interpreted), or `+ <size> <trace> <pointer>` (raw, file format 0). */
   private allocation(cursor: ByteLineCursor, p: number): void {
     const { bytes, end } = cursor;
+    this.events++;
     let q = hexField(bytes, p, end);
     if (q < 0) return this.bad(cursor, 'expected "+ <allocation info>" or "+ <size> <trace> <pointer>"');
     if (q === end) {
@@ -362,6 +391,7 @@ class HeaptrackReader {
 
   /** `- <info>` (interpreted), or `- <pointer>` (raw, file format 0). */
   private deallocation(cursor: ByteLineCursor, p: number): void {
+    this.events++;
     if (hexField(cursor.bytes, p, cursor.end) !== cursor.end) return this.bad(cursor, 'expected "- <allocation info>" or "- <pointer>"');
     if (this.pointerEvents()) {
       this.sink.free(scanned.hi, scanned.lo, EMPTY_STACK, -1, this.timeNs);
@@ -608,6 +638,8 @@ class HeaptrackReader {
 
   finish(): HeaptrackFacts {
     const ctx = this.ctx;
+    ctx.failIfCutBeforeRecords(this.events);
+    this.timeOrder.report(ctx);
     if (!this.sawVersion) ctx.warn('no "v" (version) record: read as heaptrack file format 0');
     if (this.attached) ctx.warn('heaptrack attached to a running process: allocations made before it attached are not in the recording');
     if (this.suppressions > 0) ctx.warn('leak suppressions embedded by the program ("S" records) are not applied: every block still live is shown', undefined, this.suppressions);

@@ -90,6 +90,17 @@ export class ParseContext {
     this.warn(cutLineMessage(text), line);
   }
 
+  /**
+   * Fails when the input's last line was cut short and no whole record
+   * (`records` read) came before it: a dump cut in its header is no profile
+   * at all, never an empty one.
+   */
+  failIfCutBeforeRecords(records: number): void {
+    if (this.cutLine > 0 && records === 0) {
+      throw new ParseError(this.file, this.cutLine, 'the input ends in the middle of a line, before any whole record (truncated?)', this.format);
+    }
+  }
+
   /** A fact worth telling the user that does not stop the import. */
   warn(message: string, line?: number, count = 1): void {
     this.warnings.add(message, line === undefined ? undefined : { file: this.file, line }, count);

@@ -28,7 +28,8 @@
  * What it means here:
  * - `num_allocations` and `size` are the live blocks and bytes of the row
  *   at that moment: `inuse_objects` and `inuse_space`. Rows with equal
- *   stack, thread and allocator are summed.
+ *   stack, thread and allocator are summed as they are read (memory
+ *   follows distinct rows, never the file's length).
  * - The allocator (MALLOC, CALLOC, REALLOC, PYMALLOC_MALLOC, MMAP, …) is
  *   kept as the numeric label `allocator`: the index of its name in
  *   {@link MEMRAY_ALLOCATORS}.
@@ -41,11 +42,17 @@
  *   one line and no address: there is nothing to symbolize. A frame is
  *   split at its last two `;`, and frames at a `|` that follows `;<line>`,
  *   so function names may contain `;` and `|` (C++ `operator|`).
+ * - Damage: every row ends with CR LF, so a last line without its newline
+ *   was cut short: it is dropped with a warning (ParseContext.lines), and
+ *   an export cut before its first whole row is an error. Blank lines
+ *   before the header are skipped, as detection skips them. A cut between
+ *   rows leaves fewer, whole rows: nothing in the format ends a file.
  */
 import type { Head, ParseContext, SnapshotImporter } from './importer.js';
 import type { Input } from '../input/source.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { PairIndex } from '../model/pair-index.js';
+import { int32Column } from '../model/columns.js';
 import { INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from '../model/profile.js';
 
 /** memray's allocator names (its `AllocatorType`), in the order of the `allocator` label's values. */
@@ -135,9 +142,16 @@ class MemrayReader {
   private readonly builder: ProfileBuilder;
   private readonly locationOfFrame = new Map<string, number>();
   private readonly functionOf = new Map<string, number>();
-  /** (stack, thread) → row, and row → (allocator, values) to sum rows of one stack, thread and allocator. */
+  /**
+   * (stack, thread and allocator) → row, and per row its sample: rows of one
+   * stack, thread and allocator are summed into one sample, however far
+   * apart (ProfileBuilder.addSample sums only a sample's first and latest
+   * equals).
+   */
   private readonly rowIndex = new PairIndex(1024);
-  private readonly rows: { stack: number; thread: number; allocator: number; objects: number; bytes: number }[] = [];
+  private readonly sampleOfRow = int32Column(1024);
+  private readonly values = new Float64Array(2);
+  private readonly labels = new Float64Array(1);
   private readonly locations: number[] = [];
   private sawHeader = false;
 
@@ -150,6 +164,7 @@ class MemrayReader {
       defaultSampleType: INUSE_SPACE.type,
       labels: [{ key: 'allocator', unit: '' }],
       maxStacks: ctx.options.maxStacks,
+      maxSamples: ctx.options.maxSamples,
       meta: {
         format: 'memray',
         variant: 'memray transform csv',
@@ -164,6 +179,8 @@ class MemrayReader {
 
   line(text: string, lineNo: number): void {
     if (!this.sawHeader) {
+      // Blank lines before the header: detection skips them too.
+      if (text.trim() === '') return;
       if (text !== HEADER) {
         this.ctx.malformed(lineNo, `expected the header "${HEADER}"`, text);
         return;
@@ -201,9 +218,13 @@ class MemrayReader {
     // Rows of one stack and thread are kept apart by allocator: the key mixes it into the thread.
     const before = this.rowIndex.size;
     const row = this.rowIndex.intern(stack, thread * MEMRAY_ALLOCATORS.length + allocator);
-    if (row === before) this.rows.push({ stack, thread, allocator, objects: 0, bytes: 0 });
-    this.rows[row].objects += count;
-    this.rows[row].bytes += bytes;
+    const values = this.values;
+    values[0] = count;
+    values[1] = bytes;
+    if (row === before) {
+      this.labels[0] = allocator;
+      this.sampleOfRow.push(this.builder.addSample(stack, thread, values, this.labels));
+    } else this.builder.addToSample(this.sampleOfRow.data[row], values);
   }
 
   /** The stack of a `stack_trace` field (leaf first), or -1 after reporting it. */
@@ -255,15 +276,7 @@ class MemrayReader {
 
   finish(): HeapProfile {
     if (!this.sawHeader) this.ctx.malformed(1, `expected the header "${HEADER}"`);
-    const values = new Float64Array(2);
-    const labels = new Float64Array(1);
-    for (const r of this.rows) {
-      values[0] = r.objects;
-      values[1] = r.bytes;
-      labels[0] = r.allocator;
-      this.builder.addSample(r.stack, r.thread, values, labels);
-    }
-    if (this.rows.length === 0) this.ctx.warn('the export has no allocations');
+    if (this.rowIndex.size === 0) this.ctx.warn('the export has no allocations');
     this.builder.meta.warnings = this.ctx.warningList();
     return this.builder.finish();
   }

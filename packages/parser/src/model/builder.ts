@@ -294,9 +294,9 @@ export class ProfileBuilder {
     const n = this.sampleStack.length;
     const first = this.sampleIndex.put(stack, thread + 1, n);
     if (first !== n) {
-      if (this.sameLabels(first, labels)) return this.addTo(first, values);
+      if (this.sameLabels(first, labels)) return this.addToSample(first, values);
       const last = n - 1;
-      if (this.sampleStack.data[last] === stack && this.sampleThread.data[last] === thread && this.sameLabels(last, labels)) return this.addTo(last, values);
+      if (this.sampleStack.data[last] === stack && this.sampleThread.data[last] === thread && this.sameLabels(last, labels)) return this.addToSample(last, values);
     }
     if (n >= this.maxSamples) {
       throw new LimitExceededError(`more than ${this.maxSamples} distinct samples (raise the limit with --max-samples)`);
@@ -337,8 +337,11 @@ export class ProfileBuilder {
     return true;
   }
 
-  /** Adds `values` to sample `i`'s; returns `i`. */
-  private addTo(i: number, values: ArrayLike<number>): number {
+  /**
+   * Adds `values` to sample `i`'s (an index {@link addSample} returned), for
+   * importers that know which earlier record a record equals; returns `i`.
+   */
+  addToSample(i: number, values: ArrayLike<number>): number {
     const columns = this.sampleValues;
     for (let k = 0; k < columns.length; k++) columns[k].data[i] += values[k];
     return i;

@@ -5,9 +5,11 @@
 # needs no reinstall). scripts/setup.sh runs it.
 #
 # The directory is HEAPSCOPE_BIN_DIR if set, else /usr/local/bin as root and
-# ~/.local/bin otherwise. When a new login shell would not have that directory
-# on PATH, a line adding it goes to the profile bash reads at login
-# (~/.bash_profile, ~/.bash_login or ~/.profile, the first that exists).
+# ~/.local/bin otherwise. When a new login shell would not run this clone's
+# command (the directory is not on its PATH, or another `heapscope` comes
+# first), a line putting the directory first on PATH goes to the profile bash
+# reads at login (~/.bash_profile, ~/.bash_login or ~/.profile, the first
+# that exists).
 set -euo pipefail
 : "${HOME:=$(cd ~ && pwd)}"
 repo="$(cd "$(dirname "$0")/.." && pwd -P)"
@@ -30,8 +32,11 @@ in_login_shell() {
 }
 login_finds() { in_login_shell 'command -v heapscope'; }
 
+# Whether the login shell's `heapscope` is this clone's (any link to it will do).
+is_ours() { [ -n "$1" ] && [ "$(readlink -f "$1")" = "$target" ]; }
+
 found="$(login_finds)"
-if [ -z "$found" ]; then
+if ! is_ours "$found"; then
   profile="$HOME/.profile"
   for f in "$HOME/.bash_profile" "$HOME/.bash_login"; do
     if [ -f "$f" ]; then profile="$f"; break; fi
@@ -39,12 +44,14 @@ if [ -z "$found" ]; then
   shown="$bin_dir"
   case "$bin_dir" in "$HOME"/*) shown="\$HOME${bin_dir#"$HOME"}" ;; esac
   line="export PATH=\"$shown:\$PATH\"  # heapscope (scripts/install-command.sh)"
-  grep -qxF "$line" "$profile" 2>/dev/null || printf '\n%s\n' "$line" >> "$profile"
-  echo "setup: added $bin_dir to PATH in $profile (for new login shells)"
+  if ! grep -qxF "$line" "$profile" 2>/dev/null; then
+    printf '\n%s\n' "$line" >> "$profile"
+    echo "setup: added $bin_dir to PATH in $profile (for new login shells)"
+  fi
   found="$(login_finds)"
 fi
-if [ -z "$found" ] || [ "$(readlink -f "$found")" != "$target" ]; then
+if ! is_ours "$found"; then
   echo "setup: warning: a new login shell runs ${found:-no heapscope} for \`heapscope\`, not $bin_dir/heapscope" >&2
-elif version="$(in_login_shell 'cd / && heapscope --version')"; [ "$version" != "$(node "$target" --version)" ]; then
+elif version="$(in_login_shell 'cd / && heapscope --version')"; [ "$version" != "$(node "$target" --version 2>&1)" ]; then
   echo "setup: warning: \`heapscope --version\` in a new login shell printed: $version" >&2
 fi

@@ -10,7 +10,7 @@
  * finds it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,9 +186,13 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
 });
 
 describe('scripts/install-command.sh', () => {
-  it('links the repository\'s heapscope where a new login shell finds it, from any directory; a second run changes nothing', async () => {
+  it('links the repository\'s heapscope where a new login shell runs it, from any directory, ahead of another heapscope; a second run changes nothing', async () => {
     const home = mkdtempSync(join(tmpdir(), 'heapscope-home-'));
     try {
+      // A profile that puts another `heapscope` first on PATH (as an older install might).
+      mkdirSync(join(home, 'other'));
+      writeFileSync(join(home, 'other', 'heapscope'), '#!/bin/sh\necho other heapscope\n', { mode: 0o755 });
+      writeFileSync(join(home, '.profile'), 'export PATH="$HOME/other:$PATH"\n');
       const binDir = join(home, '.local', 'bin');
       const env = userEnv({ HOME: home, HEAPSCOPE_BIN_DIR: binDir });
       for (let run = 0; run < 2; run++) {
@@ -197,7 +201,7 @@ describe('scripts/install-command.sh', () => {
         expect(r.stderr).toBe(''); // no warning: the login shell found it and ran it
       }
       expect(readlinkSync(join(binDir, 'heapscope'))).toBe(join(realpathSync(REPO), 'packages', 'cli', 'bin', 'heapscope.mjs'));
-      // A login shell with a clean environment: /etc/profile, then the profile the script wrote.
+      // A login shell with a clean environment: /etc/profile, then the profile.
       const login = await runProcess('env', ['-i', `HOME=${home}`, 'bash', '-lc', 'cd / && command -v heapscope && heapscope --version']);
       expect(login.stdout.toString()).toBe(`${binDir}/heapscope\n${readJson<Manifest>(join(REPO, 'packages', 'cli', 'package.json')).version}\n`);
       const profile = readFileSync(join(home, '.profile'), 'utf8');

@@ -2,8 +2,9 @@
  * Bundles the CLI (packages/cli/dist/bin.js, as compiled by tsc) and the
  * workspace packages it imports into one CommonJS file,
  * packages/cli/dist/heapscope.cjs; packages/cli/dist/heapscope.mjs, the
- * executable (src/launch.ts), runs it; and then writes the V8 code cache
- * the executable loads it with (heapscope.cjs.cache), from a run of
+ * launcher (src/launch.ts) that the `heapscope` command (bin/heapscope.mjs)
+ * runs, loads it; and then writes the V8 code cache the launcher loads it
+ * with (heapscope.cjs.cache), from a run of
  * `heapscope top` over a jemalloc and a gperftools fixture.
  *
  * Why: loading ~100 separate ES modules costs a CLI run about 130 ms on the

@@ -10,9 +10,11 @@
 # 2. pnpm (pinned), the workspace's npm dependencies, and the build (the
 #    allocator replayer, packages/replay/native, is compiled with gcc by
 #    that package's install script).
-# 3. `heapscope top` on the jemalloc fixture's final dump.
+# 3. The `heapscope` command on PATH for new login shells
+#    (scripts/install-command.sh: /usr/local/bin as root, ~/.local/bin otherwise).
+# 4. `heapscope top` on the jemalloc fixture's final dump.
 #
-# HEAPSCOPE_SKIP_APT=1 skips step 1; HEAPSCOPE_SKIP_DEMO=1 skips step 3.
+# HEAPSCOPE_SKIP_APT=1 skips step 1; HEAPSCOPE_SKIP_DEMO=1 skips step 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +45,10 @@ fi
 # @heapscope/replay's "install" script compiles the replayer).
 pnpm install --frozen-lockfile
 
+bash scripts/install-command.sh
+
 if [ "${HEAPSCOPE_SKIP_DEMO:-0}" != 1 ]; then
   echo
-  echo "\$ pnpm heapscope top fixtures/jemalloc/all/jeprof.*.f.heap"
-  pnpm -s heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
+  echo "\$ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap"
+  packages/cli/bin/heapscope.mjs top fixtures/jemalloc/all/jeprof.*.f.heap
 fi

@@ -11,10 +11,6 @@ import { standardError, standardOutput, stderrFailed, watchStandardStreams } fro
 // signal ends the process at once, however busy it is.
 removeTemporaryFilesOnSignals();
 
-// `pnpm heapscope …` runs this from the repository root; resolve relative
-// paths against the directory the user typed the command in.
-if (process.env.npm_lifecycle_event === 'heapscope' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
-
 watchStandardStreams();
 
 // A CommonJS bundle has no top-level await.

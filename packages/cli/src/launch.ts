@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `heapscope` executable as installed (dist/heapscope.mjs): loads the
- * bundled program (dist/heapscope.cjs, see scripts/bundle.mjs) with the V8
- * code cache the build wrote beside it.
+ * The `heapscope` launcher (dist/heapscope.mjs, which the command
+ * bin/heapscope.mjs runs): loads the bundled program (dist/heapscope.cjs, see
+ * scripts/bundle.mjs) with the V8 code cache the build wrote beside it.
  *
  * Why: compiling the 600 kB program costs every run 10–20 ms, a twentieth of
  * `heapscope top` on a 20 MB dump; from the cache, V8 deserializes the

@@ -1,7 +1,9 @@
 /**
- * Every example in README.md and docs/*.md that shows `$ pnpm heapscope …`
- * and its output is run here, in process, and its output compared with the
- * document: the docs cannot drift from what heapscope prints.
+ * Every example in README.md and docs/*.md that shows `$ heapscope …` and
+ * its output is run here, in process, and its output compared with the
+ * document: the docs cannot drift from what heapscope prints. The docs and
+ * every command's --help say `heapscope …`: `pnpm heapscope …` appears only
+ * in the README's Install section, which explains that in-repository form.
  *
  * In a block, `$ <command>` lines are followed by the expected output; a
  * line `…` ends the comparison early (the rest was elided); `> /dev/null`
@@ -13,6 +15,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/main.js';
 import { runCli } from './run-cli.js';
 import { REPO } from '../../parser/test/helpers/paths.js';
 
@@ -59,10 +62,14 @@ function glob(pattern: string): string[] {
   return paths;
 }
 
+/** README.md and docs/*.md, relative to the repository. */
+function docFiles(): string[] {
+  return ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+}
+
 function examples(): Example[] {
-  const files = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   const out: Example[] = [];
-  for (const file of files) {
+  for (const file of docFiles()) {
     const text = readFileSync(join(REPO, file), 'utf8');
     for (const block of text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) {
       const lines = block[1].replace(/\n$/, '').split('\n');
@@ -77,7 +84,7 @@ function examples(): Example[] {
             current = undefined;
             continue;
           }
-          current = command.startsWith('pnpm heapscope ') && !/[|;&<]/.test(command.replace('> /dev/null', '')) ? { file, command, expected: [] } : undefined;
+          current = command.startsWith('heapscope ') && !/[|;&<]/.test(command.replace('> /dev/null', '')) ? { file, command, expected: [] } : undefined;
           previous = current;
           if (current) out.push(current);
         } else if (awaitingExitCode) {
@@ -100,7 +107,7 @@ describe('documentation examples', () => {
   for (const ex of all) {
     it(`${ex.file}: ${ex.command}`, async () => {
       const quiet = ex.command.endsWith('> /dev/null');
-      const words = ex.command.replace(/ > \/dev\/null$/, '').split(/\s+/).slice(2);
+      const words = ex.command.replace(/ > \/dev\/null$/, '').split(/\s+/).slice(1);
       const argv = words.flatMap((w) => glob(w));
       const r = await runCli(argv);
       if (ex.exitCode !== undefined) expect(r.code).toBe(ex.exitCode);
@@ -114,4 +121,30 @@ describe('documentation examples', () => {
       if (cut < 0) expect(actual.length).toBe(expected.length);
     });
   }
+});
+
+describe('the docs and --help say `heapscope …`', () => {
+  it('`pnpm heapscope` appears only in the README\'s Install section', () => {
+    for (const file of docFiles()) {
+      let text = readFileSync(join(REPO, file), 'utf8');
+      if (file === 'README.md') {
+        const install = /^## Install\n[\s\S]*?(?=^## )/m.exec(text);
+        expect(install?.[0], 'README.md has an Install section').toMatch(/pnpm heapscope/);
+        text = text.replace(install![0], '');
+      }
+      expect(text.match(/.*pnpm heapscope.*/g) ?? [], file).toEqual([]);
+    }
+  });
+
+  it('every command\'s --help gives examples as `$ heapscope …`, none through pnpm', async () => {
+    const names = ['', ...buildProgram({ stdout: { write: () => true }, stderr: { write: () => true } }).commands.map((c) => c.name())];
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const r = await runCli(name ? [name, '--help'] : ['--help']);
+      expect(r.code, name).toBe(0);
+      const commands = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('$ '));
+      expect(commands.filter((l) => l.trimStart().startsWith('$ heapscope ')).length, `${name} --help has examples`).toBeGreaterThan(0);
+      expect(commands.filter((l) => l.includes('pnpm')), name).toEqual([]);
+    }
+  });
 });

@@ -22,8 +22,9 @@ import { registerMerge } from './commands/merge.js';
 import { registerConvert } from './commands/convert.js';
 import { registerFlamegraph } from './commands/flamegraph.js';
 import { registerView } from './commands/view.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** Builds the commander program bound to `io`. */
 export function buildProgram(io: CliIo): Command {

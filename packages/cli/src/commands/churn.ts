@@ -9,7 +9,8 @@
 import type { Command } from 'commander';
 import { SITE_LIFETIME_BUCKETS, churn, seriesOrder, seriesWarnings, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, hasStackFilters, inputWarnings, loadInputs, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTable, type Column } from '../render/table.js';
 

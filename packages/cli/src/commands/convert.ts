@@ -8,14 +8,14 @@ import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { commonSampleType, summedInputs } from '@heapscope/analyzer';
 import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { jsonText } from '../terminal-text.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
 import { toCollapsed } from '../render/collapsed.js';
 import type { Orientation } from '../render/flamegraph-svg.js';
-// main.ts imports this module; VERSION is only read when a command runs.
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 import { inputsLabel, plainFlameFor, renderFlame, sumProfiles, warnNegative } from './flamegraph.js';
 
 type Target = 'pprof' | 'speedscope' | 'collapsed' | 'svg' | 'html';

@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { renderTop } from './top.js';
 import { sameFileWarnings } from '../series.js';
 

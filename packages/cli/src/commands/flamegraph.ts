@@ -10,7 +10,8 @@ import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatVal
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { loadSeries } from '../series.js';
 import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
 import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
 import { renderFlameHtml } from '../render/flamegraph-html.js';

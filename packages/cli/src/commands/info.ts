@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { formatWarning } from '@heapscope/parser';
 import { inputInfo, type InputInfo } from '@heapscope/analyzer';
 import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
-import { ReportOutput, type CliIo } from '../io.js';
+import { type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { formatBytes, formatCount, formatValue } from '@heapscope/analyzer';
 
 export function registerInfo(program: Command, io: CliIo): void {

@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { ProfileMerger } from '@heapscope/analyzer';
 import { addInputOptions, loadInputs, warnMixedInputs, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { encodePprof } from '../render/pprof.js';
 import { cliSymbolizer } from '../symbols.js';
 

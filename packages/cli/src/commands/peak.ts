@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { top } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTop } from './top.js';
 

@@ -4,7 +4,8 @@
 import { Option, type Command } from 'commander';
 import { sizes, summedInputs, type SizesReport } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, warnMixedInputs, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, type CliIo } from '../io.js';
+import { type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { formatBytes, formatCount } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
 

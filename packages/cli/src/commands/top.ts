@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, warnMixedInputs, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
+import { ReportOutput } from '../report-output.js';
 import { formatShare, formatValue } from '@heapscope/analyzer';
 import { renderTable } from '../render/table.js';
 

@@ -18,8 +18,7 @@ import { commonSampleType, summedInputs } from '@heapscope/analyzer';
 import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { toSpeedscope } from '../render/speedscope.js';
-// main.ts imports this module; VERSION is only read when a command runs.
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 import { inputsLabel, sumProfiles } from './flamegraph.js';
 
 interface ViewCommandOptions extends InputOptions, StackFilterOptions {

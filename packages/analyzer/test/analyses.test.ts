@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { churn, glibcChunkSize, growth, growthOfPoints, growthPoint, jemallocSizeClass, linearFit, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
-import { buildProfile } from './build-profile.js';
-import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '../../parser/test/helpers/workload.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '@heapscope/testkit/workload';
 
 const MiB = 1048576;
 

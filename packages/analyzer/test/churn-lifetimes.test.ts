@@ -12,8 +12,9 @@ import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
 import { Replay, churn, loadInput, type ChurnReport, type LifetimeEventsBucket, type LoadedInput } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES } from '../../parser/test/helpers/paths.js';
-import { CHURN_PER_PHASE, ODD_PER_PHASE } from '../../parser/test/helpers/workload.js';
+import { CORPUS, FIXTURES } from '@heapscope/testkit/paths';
+import { CHURN_PER_PHASE, ODD_PER_PHASE } from '@heapscope/testkit/workload';
+import { RECORD_ALLOCS_TIMED as TIMED } from '@heapscope/testkit/hand-written';
 
 const SYSTEMUI = resolve(CORPUS, 'android-record-allocs', 'systemui.zip');
 const HAVE_SYSTEMUI = existsSync(SYSTEMUI);
@@ -66,17 +67,7 @@ function expectConsistent(r: ChurnReport): void {
 // 0 malloc A, 1 calloc B, 2 memalign C, 3 free B (lives 3−1 = 2 events, 1320−1110 = 210 ns),
 // 4 realloc A→D (A lives 4 events, 400 ns), 5 malloc E, 6 free E (1 event, 100 ns: temporary),
 // 7 realloc(D, 0) frees D (3 events, 500 ns). C stays live.
-const TIMED = `10: malloc 0x7b00001000 100 1000 1010
-10: calloc 0x7b00002000 4 50 1100 1110
-11: memalign 0x7b00003000 64 1000 1200 1210
-11: free 0x7b00002000 1300 1320 200
-10: realloc 0x7b00004000 0x7b00001000 300 1400 1410 100
-10: free 0x0 1500 1501
-11: thread_done 0x0 1600
-11: malloc 0xb400007b00005000 7 1700 1710
-11: free 0xb400007b00005000 1800 1810 4096
-10: realloc 0x0 0x7b00004000 0 1900 1910
-`;
+// The trace: RECORD_ALLOCS_TIMED of the testkit's hand-written samples.
 
 describe('churn lifetime histograms', () => {
   it('a timed record_allocs trace: every freed block in its power-of-2 bucket of events and of ns, and per site in powers of 4', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symbolize, type AllocatorStats } from '@heapscope/parser';
 import { DiagnoseError, diagnose, loadInput, type DiagnoseReport, type Verdict } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 import { MiB, series } from './made-up-stats.js';
 
 const STATS = join(FIXTURES, 'stats');

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { symbolize } from '@heapscope/parser';
 import { loadInput, type LoadedInput } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 export const WORKLOAD = join(FIXTURES, 'bin', 'workload');
 

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Symbolizer, type HeapProfile } from '@heapscope/parser';
 import { SiteIndex, loadInput, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
-import { buildProfile } from './build-profile.js';
-import { importerInputs } from '../../parser/test/helpers/inputs.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { importerInputs } from '@heapscope/testkit/inputs';
 
 /** name → [flat, cum] the plain way, for keys some sample reaches. */
 function bySample(sites: SiteIndex, values: ArrayLike<number>): Map<string, [number, number]> {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
-import { ODD_PER_PHASE, ODD_SIZE } from '../../parser/test/helpers/workload.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { ODD_PER_PHASE, ODD_SIZE } from '@heapscope/testkit/workload';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);

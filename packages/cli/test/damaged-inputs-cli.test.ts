@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-damaged-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

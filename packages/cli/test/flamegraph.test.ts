@@ -13,14 +13,14 @@ import { main } from '@heapscope/cli';
 import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, ProfileBuilder, Symbolizer, loadSnapshot, withLocationLines, type HeapProfile } from '@heapscope/parser';
 import { runCli } from './run-cli.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, nonBackgroundPixels, withPage } from './browser.js';
-import { buildProfile } from '../../analyzer/test/build-profile.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { snapshotInputs } from '../../parser/test/helpers/inputs.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { snapshotInputs } from '@heapscope/testkit/inputs';
 import { encodePprof } from '../src/render/pprof.js';
 import { plainFlame } from '../src/render/flamegraph-data.js';
 import { renderFlameHtml } from '../src/render/flamegraph-html.js';
 import { FrameTreeBuilder, cumulative, layoutTree, roundPreservingTotal } from '../src/render/flamegraph-tree.js';
-import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile, fixtureFiles } from '@heapscope/testkit/inputs';
 
 chromiumSkipNote();
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, REPO } from '@heapscope/testkit/paths';
 import { hasCommand, runProcess, userEnv } from './run-process.js';
 
 const BIN = fileURLToPath(new URL('../bin/heapscope.mjs', import.meta.url));

@@ -21,7 +21,7 @@ import { toSpeedscope } from '../src/render/speedscope.js';
 import { toCollapsed } from '../src/render/collapsed.js';
 import { plainFlameFor, renderFlame } from '../src/commands/flamegraph.js';
 import { runCli } from './run-cli.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
 const SAMPLED = fixtureFile('jemalloc/sampled', /\.f\.heap$/);

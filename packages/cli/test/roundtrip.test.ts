@@ -1,6 +1,6 @@
 /**
  * Every importer's inputs through the same round trips (the table is
- * `importerInputs` in packages/parser/test/helpers/inputs.ts: the fixtures,
+ * `importerInputs` in packages/testkit/src/inputs.ts: the fixtures,
  * the shared corpus when present, hand-written Android samples):
  *
  * - → pprof → heapscope reads it back (`info`, `top` as JSON) with the same
@@ -36,9 +36,9 @@ import { diffProfiles, isAllocatorFunction, loadInput, top, type TopReport } fro
 import { encodePprof } from '../src/render/pprof.js';
 import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
-import { importerInputs, type ImporterInput } from '../../parser/test/helpers/inputs.js';
-import { FIXTURES, HAVE_CORPUS, corpusSkipNote } from '../../parser/test/helpers/paths.js';
-import { HAVE_GO, WORKLOAD_FUNCTIONS, goEnv, goPprofTops, readReferenceText, type GoTop, type ReferenceRow } from '../../parser/test/helpers/reference-tools.js';
+import { importerInputs, type ImporterInput } from '@heapscope/testkit/inputs';
+import { FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { HAVE_GO, WORKLOAD_FUNCTIONS, goEnv, goPprofTops, readReferenceText, type GoTop, type ReferenceRow } from '@heapscope/testkit/reference-tools';
 
 corpusSkipNote();
 if (!HAVE_GO) console.warn('[heapscope tests] `go` not found (apt-get install golang-go): the go tool pprof checks are skipped');

@@ -15,8 +15,8 @@ import { serveSpeedscope } from '../src/commands/view.js';
 import { toSpeedscope } from '../src/render/speedscope.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, withPage } from './browser.js';
 import { validateSpeedscope } from './speedscope-schema.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 chromiumSkipNote();
 

@@ -19,9 +19,9 @@ import { gunzipSync, gzipSync, strFromU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ParseError, openBytes, type AllocatorStats } from '@heapscope/parser';
 import { loadOpened, type LoadedInput } from '@heapscope/analyzer';
-import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './helpers/hand-written.js';
-import { unzstdFile, zstdSync } from './helpers/inputs.js';
-import { FIXTURES, findFiles } from './helpers/paths.js';
+import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from '@heapscope/testkit/hand-written';
+import { unzstdFile, zstdSync } from '@heapscope/testkit/inputs';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const fixtureText = (path: string) =>

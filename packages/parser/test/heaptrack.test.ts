@@ -15,9 +15,9 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, openInput, parseTrace, symbolize, traceBuilder, type HeapProfile, type HeaptrackFacts } from '@heapscope/parser';
 import { Replay, top, loadInput, type LoadedInput } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
-import { fixtureFile } from './helpers/inputs.js';
-import { workloadSites } from './helpers/workload.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
+import { workloadSites } from '@heapscope/testkit/workload';
 import {
   HAVE_HEAPTRACK_PRINT,
   HEAPTRACK_COSTS,

@@ -11,9 +11,9 @@ import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type HeapProfile } from '@heapscope/parser';
 import { Replay, churn, loadInput, top, type LoadedInput, type ReplayResult } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from './helpers/paths.js';
-import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from './helpers/workload.js';
-import { endsWithNewline } from './helpers/inputs.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from '@heapscope/testkit/paths';
+import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from '@heapscope/testkit/workload';
+import { endsWithNewline } from '@heapscope/testkit/inputs';
 
 corpusSkipNote();
 

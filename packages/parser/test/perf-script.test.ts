@@ -1,6 +1,6 @@
 /**
  * The perf script importer on small inputs written here by hand after the
- * grammar of FORMATS.md §5 (sample-line variants copied from the corpus
+ * grammar of docs/formats.md#perf-script (sample-line variants copied from the corpus
  * lines quoted there, uprobe records from the §10 capture and from
  * fixtures/perf): which sink events each record becomes, how stacks and
  * threads are read, and how malformed and truncated inputs are reported.
@@ -110,7 +110,7 @@ const messages = (w: Warning[]) => w.map((x) => `${x.message} ×${x.count}`);
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 const APP = '/path/to/app';
 
-/** FORMATS.md §5's real records: main → mid → leaf_alloc → malloc(8225), then free from main. */
+/** docs/formats.md#perf-script's real records: main → mid → leaf_alloc → malloc(8225), then free from main. */
 const SECTION_5 = `t 23700 [001]  1280.785321:         probe_libc:malloc: (7fe7f34d0930) size=8225
 \t           98930 malloc+0x0 (${LIBC})
 \t            1188 mid+0x9 (${APP})

@@ -13,7 +13,7 @@ import { gunzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity, formatWarning, type HeapProfile } from '@heapscope/parser';
 import { loadInput, top } from '@heapscope/analyzer';
-import { FIXTURES } from './helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 const PERF = join(FIXTURES, 'cxx', 'perf');
 const capture = (name: string) => join(PERF, `cxx.${name}.perf.txt.gz`);

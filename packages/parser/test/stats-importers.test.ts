@@ -17,7 +17,7 @@ import {
   type AllocatorStats,
   type StatsImporter,
 } from '@heapscope/parser';
-import { FIXTURES, displayName, findFiles } from './helpers/paths.js';
+import { FIXTURES, displayName, findFiles } from '@heapscope/testkit/paths';
 
 const STATS = join(FIXTURES, 'stats');
 const MODES = ['leak', 'fragment', 'steady', 'retain'];

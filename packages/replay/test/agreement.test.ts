@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadInput } from '@heapscope/analyzer';
 import { replayTrace, type ReplayReport } from '@heapscope/replay';
-import { CORPUS, corpusSkipNote } from '../../parser/test/helpers/paths.js';
+import { CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
 import { REPO, buildReplayer, liveBytesAfterEachOp } from './helpers.js';
 
 const SYSTEMUI = join(CORPUS, 'android-record-allocs', 'systemui.zip');

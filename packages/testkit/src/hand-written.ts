@@ -1,14 +1,14 @@
 /**
  * Small inputs written here by hand, for the formats of which no real,
  * tool-written file could be found (../shared/corpus/SOURCES.md, "Not
- * found"): they follow the grammar of FORMATS.md and the writers' sources
+ * found"): they follow the grammars of docs/formats.md and the writers' sources
  * quoted there. Tests that run every importer's inputs through the same
  * checks use them so that each format is covered even without the corpus.
  */
 
 /**
  * An Android native heap dump, v1.2 (`am dumpheap -n` / malloc_debug
- * backtrace dump, FORMATS.md §7): five records, two of them duplicates, one
+ * backtrace dump, docs/formats.md#android-heap-dump): five records, two of them duplicates, one
  * with zero frames, `bt_info` names for the first record's frames, and a
  * MAPS section. Its header's total (2900) disagrees with the records (2632).
  */
@@ -35,7 +35,7 @@ END
 `;
 
 /**
- * A timestamped record_allocs trace (the 2023+ writer, FORMATS.md §6): two
+ * A timestamped record_allocs trace (the 2023+ writer, docs/formats.md#record-allocs): two
  * threads, tid 11 reused after its thread_done, every operation, a 64-bit
  * tagged pointer, free(NULL) and realloc(p, 0).
  */

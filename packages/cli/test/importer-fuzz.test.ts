@@ -8,6 +8,10 @@
  * found became a regression case in packages/cli/test/bad-inputs.test.ts or
  * the importer's own tests.
  *
+ * It lives with the CLI's tests because its pprof seed is written by the
+ * CLI's pprof writer (render/pprof.ts): a test sits in the package whose
+ * code it needs, and imports other packages by their names only.
+ *
  * Bounded in time: each importer gets FUZZ_MS (default 1500 ms, env
  * HEAPSCOPE_FUZZ_MS) or FUZZ_RUNS runs, whichever ends first.
  */
@@ -18,10 +22,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity, importers, openBytes, openInput } from '@heapscope/parser';
 import { loadOpened } from '@heapscope/analyzer';
-import { encodePprof } from '../../cli/src/render/pprof.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
-import { MEMRAY_CSV } from '../../parser/test/helpers/hand-written.js';
+import { encodePprof } from '../src/render/pprof.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
+import { MEMRAY_CSV } from '@heapscope/testkit/hand-written';
 
 const FUZZ_MS = Number(process.env.HEAPSCOPE_FUZZ_MS ?? 1500);
 const FUZZ_RUNS = Number(process.env.HEAPSCOPE_FUZZ_RUNS ?? 400);
@@ -47,13 +51,13 @@ async function seeds(): Promise<Record<string, Uint8Array>> {
     jemalloc: read(jemallocDump),
     gperftools: read(fixtureFile('gperftools', /^workload\.0005\.heap$/)),
     pprof: encodePprof(jemallocProfile),
-    // No small real record_allocs trace exists (the corpus ones are 20–60 MB): lines of the grammar, FORMATS.md §6.
+    // No small real record_allocs trace exists (the corpus ones are 20–60 MB): lines of the grammar, docs/formats.md#record-allocs.
     'android-record-allocs': text(
       '186: malloc 0xb6027400 1024 100 200\n186: calloc 0xb6003090 4 8 210 220\n186: realloc 0xb60b4d90 0x0 12 230 240\n' +
         '187: memalign 0xae42d080 16 104 250 260\n186: free 0xb6027400 270 280 4096\n186: free 0x0 290 300\n' +
         '187: realloc 0xb4000070a8000000 0xae42d080 64 310 320 64\n187: thread_done 0x0 330\n',
     ),
-    // No real native heap dump exists in any public source: the grammar of FORMATS.md §7.
+    // No real native heap dump exists in any public source: the grammar of docs/formats.md#android-heap-dump.
     'android-heap-dump': text(
       "Android Native Heap Dump v1.2\n\nBuild fingerprint: 'test'\n\nTotal memory: 1900\nAllocation records: 3\nBacktrace size: 16\n\n" +
         'z 0  sz      400  num    1  bt a2a0 b510\n  bt_info {"/system/libc.so" 2a0 "abort" 24} {"/system/libutils.so" 510 "" 0}\n' +
@@ -61,7 +65,7 @@ async function seeds(): Promise<Record<string, Uint8Array>> {
         '7fe9181000-7fe91a2000 rw-p 00000000 00:00 0                              /system/lib/libc.so\nEND\n',
     ),
     'perf-script': text(perf.slice(0, perf.indexOf('\n\n', 20000) + 2)),
-    // No real memray export could be made here (parser/test/helpers/hand-written.ts): memray's writer's rows.
+    // No real memray export could be made here (testkit/src/hand-written.ts): memray's writer's rows.
     memray: text(MEMRAY_CSV),
     // The interpreted heaptrack fixture's first 300 lines (strings, frames, stacks and events).
     heaptrack: text((await decompressedText(fixtureFile('heaptrack', /^heaptrack\.workload\.\d+\.zst$/))).split('\n').slice(0, 300).join('\n') + '\n'),

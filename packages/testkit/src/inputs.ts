@@ -103,8 +103,8 @@ export function importerInputs(scratch: string): ImporterInput[] {
   // every line); it reads as truncated, which perf-fixtures.test.ts checks.
   for (const capture of findFiles(join(CORPUS, 'perf-script'), /./).filter(endsWithNewline)) add(capture, 'perf-script', 'corpus', none);
   for (const trace of findFiles(join(CORPUS, 'android-record-allocs'), /\.zip$/)) add(trace, 'android-record-allocs', 'corpus', none);
-  // Not heaptrack_gui's recording: its 315,000 distinct stacks take the round
-  // trips a minute and a half; heaptrack.test.ts checks it against heaptrack_print.
+  // Not heaptrack_gui's recording: its 315,000 distinct stacks make the round
+  // trips too slow for the unit tests; heaptrack.test.ts checks it against heaptrack_print.
   for (const recording of findFiles(join(CORPUS, 'heaptrack'), /\.(gz|zst|raw|expected)$/)) {
     if (!basename(recording).startsWith('heaptrack.heaptrack_gui.')) add(recording, 'heaptrack', 'corpus', none);
   }

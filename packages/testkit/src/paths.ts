@@ -6,9 +6,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+/** The repository's root directory. */
+export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+/** The project's fixtures (real files written by real tools, fixtures/README.md). */
 export const FIXTURES = join(REPO, 'fixtures');
+/** The shared corpus of real files: `$HEAPSCOPE_CORPUS`, else `../shared/corpus` beside the repository. */
 export const CORPUS = process.env.HEAPSCOPE_CORPUS ?? resolve(REPO, '..', 'shared', 'corpus');
+/** Whether the shared corpus is there (corpus tests skip, and say so, when it is not). */
 export const HAVE_CORPUS = existsSync(CORPUS);
 
 /** Says once, visibly, that corpus tests are skipped. */

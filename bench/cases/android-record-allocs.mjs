@@ -5,7 +5,7 @@
  *
  * There is no reference tool to run beside heapscope (memory_replay runs on
  * Android and replays allocations; it does not report), so the checks are
- * against FORMATS.md §6's counts and the live bytes that the tests' own
+ * against the counts of docs/formats.md#record-allocs-corpus and the live bytes that the tests' own
  * independent replay finds (packages/analyzer/test/android-record-allocs.test.ts).
  *
  * Throughput: this file is also a script. `node bench/cases/android-record-allocs.mjs
@@ -27,7 +27,7 @@ const SELF = 'bench/cases/android-record-allocs.mjs';
 const heapscope = (...args) => ['node', HEAPSCOPE_BIN, ...args];
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
-// FORMATS.md §6 for surfaceflinger.txt; live bytes from the tests' independent replay.
+// docs/formats.md#record-allocs-corpus for surfaceflinger.txt; live bytes from the tests' independent replay.
 const EXPECTED = { malloc: 1_142_990, calloc: 44_229, realloc: 73_781, free: 1_191_725, freeNull: 2_514, threadDone: 1, liveObjects: 3_567, liveBytes: 1_516_677 };
 
 /** Parses (and replays, unless `parseOnly`) `file` `runs` times in this process; returns ms per run. */
@@ -74,10 +74,10 @@ export default {
     const t = info.trace;
     const got = { ...t.ops, liveObjects: t.liveObjects, liveBytes: t.liveBytes };
     for (const [k, v] of Object.entries(EXPECTED)) {
-      if (got[k] !== v) throw new Error(`heapscope info: ${k} = ${got[k]}, expected ${v} (FORMATS.md §6 / the tests' independent replay)`);
+      if (got[k] !== v) throw new Error(`heapscope info: ${k} = ${got[k]}, expected ${v} (docs/formats.md#record-allocs-corpus / the tests' independent replay)`);
     }
     notes.push(
-      `Same counts as FORMATS.md §6 and the tests' independent replay: ${fmt(t.events)} events, ${fmt(t.liveObjects)} blocks (${fmt(t.liveBytes)} B) live at the end, ` +
+      `Same counts as docs/formats.md#record-allocs-corpus and the tests' independent replay: ${fmt(t.events)} events, ${fmt(t.liveObjects)} blocks (${fmt(t.liveBytes)} B) live at the end, ` +
         `peak ${fmt(t.peak.bytes)} B at event ${fmt(t.peak.event)}.`,
     );
     const replay = JSON.parse(stdout('parse + replay in-process, 5 times'));

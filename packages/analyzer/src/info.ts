@@ -7,7 +7,7 @@ import type { LoadedInput } from './load.js';
 import type { TraceReport } from './replay/replay.js';
 import { mixedInputWarnings } from './series.js';
 
-/** The `info` report of one input (JSON contract in DESIGN.md). */
+/** The `info` report of one input (JSON contract: docs/design.md#json). */
 export interface InputInfo {
   file: string;
   format: string;

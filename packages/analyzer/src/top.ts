@@ -23,7 +23,7 @@ export interface TopRow {
   cum: number;
 }
 
-/** The report; JSON-serializable (contract in DESIGN.md). */
+/** The report; JSON-serializable (contract: docs/design.md#json). */
 export interface TopReport {
   sampleType: string;
   unit: string;

@@ -1,5 +1,5 @@
 /**
- * The streaming replay of an allocation trace (DESIGN.md, "Event trace").
+ * The streaming replay of an allocation trace (docs/design.md#event-traces).
  *
  * One pass over the events keeps only the live set and per-site aggregates —
  * memory grows with the live set and the number of distinct (stack, thread)

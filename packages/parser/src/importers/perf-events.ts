@@ -4,7 +4,7 @@
  * return records pair up into the events of a {@link TraceSink}.
  *
  * Event names are `group:event`; `perf probe` names a `%return` probe
- * `<event>__return` (FORMATS.md §5). The meaning comes from the event part
+ * `<event>__return` (docs/formats.md#perf-script). The meaning comes from the event part
  * (any group: `probe_libc:malloc`, `probe_ld:malloc`, `probe_libjemalloc:je_malloc`,
  * musl's `probe_ld:default_malloc`, glibc's internal names such as
  * `__libc_calloc`, and perf's `_1`, `_2` suffixes for repeated probes), or
@@ -35,7 +35,7 @@
  *   **return record's stack**: with frame-pointer callchains (`perf record
  *   -g`) the entry record's stack lacks malloc's immediate caller (at the
  *   first instruction of malloc the frame pointer still describes the
- *   caller's frame, FORMATS.md §5), while the return record's leaf is that
+ *   caller's frame, docs/formats.md#perf-script), while the return record's leaf is that
  *   caller. The probed function's own frame (the entry's leaf) is not added:
  *   call sites then never depend on recognizing allocator symbols such as
  *   `__libc_calloc` or DWARF's `__GI___libc_malloc (inlined)`.

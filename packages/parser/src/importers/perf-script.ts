@@ -6,7 +6,7 @@
  * tools/perf/builtin-script.c, callchains in tools/perf/util/evsel_fprintf.c,
  * uprobe payloads in kernel/trace/trace_probe.c), all versions since 4.x, and
  * simpleperf's `report_sample.py`, which imitates it. There is no written
- * specification; the facts and corpus variants are in FORMATS.md §5. A real
+ * specification; the facts and corpus variants are in docs/formats.md#perf-script. A real
  * excerpt (perf 6.1, `perf record -g` with malloc, malloc%return and free
  * probes on glibc 2.36; fixtures/perf):
  *
@@ -20,7 +20,7 @@
  *   	            18ef worker_main+0x7f (/work/main/fixtures/bin/workload)
  *   	           891f5 start_thread+0x305 (/usr/lib/x86_64-linux-gnu/libc.so.6)
  *
- * The grammar (EBNF as in FORMATS.md: WS = blanks, SP = one space):
+ * The grammar (EBNF, docs/formats.md#notation: WS = blanks, SP = one space):
  *
  *   output      = { "#" { any } NL } { record } ;
  *   record      = sample-line NL [ { frame NL } ] [ blank-line ] ;

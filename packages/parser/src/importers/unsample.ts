@@ -1,7 +1,7 @@
 /**
  * Undoing allocation sampling, row by row, exactly as jeprof's
  * `AdjustSamples` does (jemalloc `bin/jeprof.in`), in floating point and
- * without truncation. See FORMATS.md §2 "Unsampling".
+ * without truncation. See docs/formats.md#unsampling.
  *
  * Poisson (jemalloc heap_v2, tcmalloc heap_v2/heapz_v2, Go): an allocation
  * of S bytes is sampled with probability 1 − exp(−S/R), so a row of `count`

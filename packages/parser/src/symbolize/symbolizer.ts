@@ -1,7 +1,7 @@
 /**
  * Symbolization of a {@link HeapProfile}: gives its locations function names,
  * and file:line with inlined frames where DWARF and an external symbolizer
- * are available (DESIGN.md, "Raw addresses are symbolized…").
+ * are available (docs/design.md#symbolization).
  *
  * Reads: the profile's mappings and locations (model/profile.ts), ELF files
  * (elf-file.ts, symbol-table.ts; System V gABI), the output of addr2line /

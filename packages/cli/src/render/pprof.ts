@@ -110,8 +110,9 @@ function labelSize(l: SampleLabel): number {
  * Why: location ids are nearly all of a heap profile's bytes (the 32k-stack
  * benchmark dump has 1.3M of them), and pprof-format measures and encodes
  * each number through a general 64-bit path that allocates two arrays per
- * number, three to four times per encode: 0.5 s of a 1.5 s conversion, most
- * of it garbage collection. Here each call stack's ids are packed once into
+ * number, three to four times per encode: a third of a conversion's time,
+ * most of it garbage collection (docs/BENCHMARKS.md#measured-design-choices).
+ * Here each call stack's ids are packed once into
  * a shared buffer, and a sample's length is computed once. The Profile
  * around the samples is still measured and encoded by pprof-format.
  */
@@ -251,7 +252,7 @@ function packStacks(sampleStack: Int32Array, parent: Int32Array, location: Int32
 export interface PprofOptions {
   /** Extra comments (for example the command line). */
   comments?: readonly string[];
-  /** gzip level 0–9 (default 1, as Go's runtime/pprof writes: 7 times faster than 6 on the benchmark, for 1.6 times the bytes). */
+  /** gzip level 0–9 (default 1, as Go's runtime/pprof writes: much faster than 6 for somewhat more bytes; docs/BENCHMARKS.md#measured-design-choices). */
   level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }
 
@@ -287,8 +288,8 @@ function mappingOrder(mappings: readonly Mapping[], wanted: boolean[]): number[]
  * The profile as a pprof protocol buffer, gzip-compressed.
  *
  * Compressed with Node's own zlib rather than fflate (which the input layer
- * uses for streaming): on the benchmark's 2.1 MB protocol buffer zlib takes
- * 10 ms where fflate takes 85 ms, a tenth of the one-second budget.
+ * uses for streaming): zlib is several times faster on the benchmark's
+ * protocol buffer (docs/BENCHMARKS.md#measured-design-choices).
  */
 export function encodePprof(profile: HeapProfile, options: PprofOptions = {}): Uint8Array {
   // Required here: runs that write no pprof do not load node:zlib.

@@ -17,7 +17,7 @@
  */
 import type { HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
-import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './replay/replay.js';
+import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';
 
@@ -192,7 +192,7 @@ function bucketsOf(hist: readonly number[], base: number, size: number): { from:
 const eventBuckets = (hist: readonly number[], base: number, size: number): LifetimeEventsBucket[] =>
   bucketsOf(hist, base, size).map((b) => ({ fromEvents: b.from, toEvents: b.to, count: b.count, share: b.share }));
 
-/** Adds `from` into `into`, index by index (the replay trims trailing empty buckets). */
+/** Adds `from` into `into`, index by index (the accumulator trims trailing empty buckets). */
 function addInto(into: number[], from: readonly number[]): void {
   for (let b = 0; b < from.length; b++) into[b] = (into[b] ?? 0) + from[b];
 }

@@ -4,7 +4,7 @@
  */
 import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
-import type { TraceReport } from './replay/replay.js';
+import type { TraceReport } from './accumulate/accumulator.js';
 import { mixedInputWarnings } from './series.js';
 
 /** The `info` report of one input (JSON contract: docs/design.md#json). */
@@ -40,7 +40,7 @@ export interface InputInfo {
   warnings: Warning[];
 }
 
-/** Summarizes one loaded input (a snapshot, or a replayed trace). */
+/** Summarizes one loaded input (a snapshot, or an accumulated trace). */
 export function inputInfo(input: LoadedInput): InputInfo {
   const info = profileInfo(input.profile);
   if (!input.trace) return info;

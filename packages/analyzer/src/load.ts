@@ -1,7 +1,7 @@
 /**
  * Loading any input: snapshots are parsed into a profile; event traces are
- * replayed as they stream in, and their profile (allocated and live per
- * site) comes with the replay's report.
+ * accumulated as they stream in, and their profile (allocated and live per
+ * site) comes with the accumulator's report.
  */
 import {
   INUSE_SPACE,
@@ -17,25 +17,25 @@ import {
   type Input,
   type LoadOptions,
 } from '@heapscope/parser';
-import { Replay, type ReplayOptions, type ReplayResult } from './replay/replay.js';
+import { EventAccumulator, type AccumulatorOptions, type AccumulatedTrace } from './accumulate/accumulator.js';
 
 /** A loaded input. */
 export interface LoadedInput {
   /** The snapshot, or for a trace the final profile. */
   profile: HeapProfile;
-  /** For event traces: what the replay learned. */
-  trace?: ReplayResult;
+  /** For event traces: what the event accumulator learned. */
+  trace?: AccumulatedTrace;
   /** For allocator statistics: the series of dumps (`profile` is then empty, its format the importer's id). */
   stats?: AllocatorStats;
 }
 
-/** Opens `path` (`-` = stdin), detects its format, and parses (or replays) it. */
-export async function loadInput(path: string, options: LoadOptions & ReplayOptions = {}): Promise<LoadedInput> {
+/** Opens `path` (`-` = stdin), detects its format, and parses (or accumulates) it. */
+export async function loadInput(path: string, options: LoadOptions & AccumulatorOptions = {}): Promise<LoadedInput> {
   return loadOpened(await openInput(path, options), options);
 }
 
-/** Detects the format of an opened input (or uses `inputFormat`) and parses or replays it. */
-export async function loadOpened(input: Input, options: LoadOptions & ReplayOptions = {}): Promise<LoadedInput> {
+/** Detects the format of an opened input (or uses `inputFormat`) and parses or accumulates it. */
+export async function loadOpened(input: Input, options: LoadOptions & AccumulatorOptions = {}): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
   if (importer.kind === 'stats') {
@@ -43,9 +43,9 @@ export async function loadOpened(input: Input, options: LoadOptions & ReplayOpti
     return { profile: emptyProfile(input.name, importer.id, stats), stats };
   }
   const builder = traceBuilder(input, importer, options);
-  const replay = new Replay(builder, options);
-  const facts = await parseTrace(input, importer, builder, replay, options);
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder, options);
+  const facts = await parseTrace(input, importer, builder, accumulator, options);
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 

@@ -120,7 +120,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   for (const input of inputs) {
     const sites = new SiteIndex(input.profile, { ...options, by: options.by ?? 'function' });
     if (input.trace) {
-      // Replay samples are its sites, in site order: sample i is site i.
+      // An accumulated trace's samples are its sites, in site order: sample i is site i.
       const { sizes: rows } = input.trace;
       for (let r = 0; r < rows.length; r++) {
         const keys = sites.sampleKeys(rows.site[r]);

@@ -68,7 +68,7 @@ async function cli(args: string[]): Promise<string> {
  * (the file as `loadInput` reads it, for inputs not symbolized) only the
  * default type's `top` runs through the CLI: it is checked to equal the
  * analyzer's `top` on `loaded`, which then gives the other types, so a
- * million-event trace is not replayed once per sample type.
+ * million-event trace is not accumulated once per sample type.
  */
 async function readReports(path: string, symbolArgs: string[], loaded?: () => Promise<HeapProfile>): Promise<{ info: Info; tops: Map<string, TopReport> }> {
   const info = (JSON.parse(await cli(['info', '--format', 'json', ...symbolArgs, path])) as { inputs: Info[] }).inputs[0];
@@ -89,7 +89,7 @@ async function readReports(path: string, symbolArgs: string[], loaded?: () => Pr
   return { info, tops };
 }
 
-/** Each step once per input, shared by its tests (a big trace takes a second to replay). */
+/** Each step once per input, shared by its tests (a big trace takes a while to accumulate). */
 function lazy<T>(make: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= make());

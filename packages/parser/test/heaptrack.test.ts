@@ -1,5 +1,5 @@
 /**
- * The heaptrack importer and the replay on real recordings, against
+ * The heaptrack importer and the event accumulator on real recordings, against
  * heaptrack's own numbers on the same files:
  * - fixtures/heaptrack: the fixture workload recorded by heaptrack 1.4
  *   (interpreted and raw; see fixtures/heaptrack/README.md), with
@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, openInput, parseTrace, symbolize, traceBuilder, type HeapProfile, type HeaptrackFacts } from '@heapscope/parser';
-import { Replay, top, loadInput, type LoadedInput } from '@heapscope/analyzer';
+import { EventAccumulator, top, loadInput, type LoadedInput } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
 import { workloadSites } from '@heapscope/testkit/workload';
@@ -82,9 +82,9 @@ async function fromBytes(bytes: Uint8Array, chunkBytes?: number): Promise<Loaded
   const importer = detectImporter(input);
   if (importer.id !== 'heaptrack' || importer.kind !== 'trace') throw new Error(`detected ${importer.id}`);
   const builder = traceBuilder(input, importer);
-  const replay = new Replay(builder);
-  const facts = await parseTrace(input, importer, builder, replay);
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder);
+  const facts = await parseTrace(input, importer, builder, accumulator);
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 
@@ -329,9 +329,9 @@ async function fromText(text: string, lenient = false): Promise<LoadedInput> {
   const importer = detectImporter(input, 'heaptrack');
   if (importer.kind !== 'trace') throw new Error('not a trace importer');
   const builder = traceBuilder(input, importer, { lenient });
-  const replay = new Replay(builder);
-  const facts = await parseTrace(input, importer, builder, replay, { lenient });
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder);
+  const facts = await parseTrace(input, importer, builder, accumulator, { lenient });
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 

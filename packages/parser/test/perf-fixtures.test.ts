@@ -1,5 +1,5 @@
 /**
- * The perf script importer and the streaming replay on real captures:
+ * The perf script importer and the event accumulator on real captures:
  * fixtures/perf (uprobes on the fixture workload, one phase; see
  * fixtures/perf/README.md and fixtures/src/workload.c for the expected
  * numbers), perf report's (size, count) pairs on the same perf.data, and the
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type HeapProfile } from '@heapscope/parser';
-import { Replay, churn, loadInput, top, type LoadedInput, type ReplayResult } from '@heapscope/analyzer';
+import { EventAccumulator, churn, loadInput, top, type LoadedInput, type AccumulatedTrace } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from '@heapscope/testkit/paths';
 import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from '@heapscope/testkit/workload';
 import { endsWithNewline } from '@heapscope/testkit/inputs';
@@ -63,8 +63,8 @@ function reportSizes(file: string): Map<number, number> {
   return sizes;
 }
 
-/** (size → count) from the replay's exact (site, size) rows. */
-function replaySizes(trace: ReplayResult): Map<number, number> {
+/** (size → count) from the accumulator's exact (site, size) rows. */
+function accumulatedSizes(trace: AccumulatedTrace): Map<number, number> {
   const sizes = new Map<number, number>();
   for (let i = 0; i < trace.sizes.length; i++) sizes.set(trace.sizes.sizeBytes[i], (sizes.get(trace.sizes.sizeBytes[i]) ?? 0) + trace.sizes.count[i]);
   return sizes;
@@ -73,11 +73,11 @@ function replaySizes(trace: ReplayResult): Map<number, number> {
 const sorted = (m: Map<number, number>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
 
 /** What an import gives, for comparisons between ways of reading the same input. */
-function summary(loaded: { profile: HeapProfile; trace?: ReplayResult }) {
+function summary(loaded: { profile: HeapProfile; trace?: AccumulatedTrace }) {
   const t = loaded.trace!;
   return {
     report: t.report,
-    sizes: sorted(replaySizes(t)),
+    sizes: sorted(accumulatedSizes(t)),
     sites: sites(loaded.profile),
     stacks: loaded.profile.stacks.length,
     locations: loaded.profile.locations.length,
@@ -92,9 +92,9 @@ async function fromBytes(bytes: Uint8Array, chunkBytes?: number): Promise<Loaded
   const importer = detectImporter(input);
   if (importer.kind !== 'trace') throw new Error(`detected ${importer.id}`);
   const builder = traceBuilder(input, importer);
-  const replay = new Replay(builder);
-  const facts = await parseTrace(input, importer, builder, replay);
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder);
+  const facts = await parseTrace(input, importer, builder, accumulator);
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 
@@ -127,7 +127,7 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
     expect(report.peak.bytes).toBeGreaterThanOrEqual(ODD_PER_PHASE * ODD_SIZE);
     expect(report.peak.bytes).toBeGreaterThan(report.liveBytes);
     expect(report.peak.event).toBeLessThan(report.events);
-    // free(NULL)s are counted, not replayed; one free is of glibc's tcache (allocated without malloc).
+    // free(NULL)s are counted, not accumulated; one free is of glibc's tcache (allocated without malloc).
     expect(report.unknownFrees).toBe(1);
     expect(report.ops.freeNull).toBeGreaterThanOrEqual(128 + 64 + 1); // steady_site's and churn_site's first frees, realloc_site's
   });
@@ -151,10 +151,10 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
       }
     }
     expect(nested).toBe(1);
-    expect(sorted(replaySizes(trace!))).toEqual(sorted(new Map([...want].filter(([, c]) => c > 0))));
+    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(new Map([...want].filter(([, c]) => c > 0))));
     expect(profile.meta.warnings.find((w) => w.message === nestedWarning)?.count).toBe(nested);
     // The odd size, with its count.
-    expect(replaySizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
+    expect(accumulatedSizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
   });
 
   it("shows churn_site's allocations in churn: 20,000 allocated, none kept, 10,000 freed before the next allocation", async () => {
@@ -193,8 +193,8 @@ describe('perf fixtures: entry probes only (workload.sizes)', () => {
     expect(trace!.report.facts.tracksPointers).toBe(false);
     expect(profile.sampleTypes.map((t) => t.type)).toEqual(['alloc_objects', 'alloc_space']);
     // Without return records nothing is folded: every entry counts, as in perf report.
-    expect(sorted(replaySizes(trace!))).toEqual(sorted(reportSizes(golden('sizes'))));
-    expect(replaySizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
+    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(reportSizes(golden('sizes'))));
+    expect(accumulatedSizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);
     expect(trace!.report.ops.untracked).toBe(trace!.report.events);
     expect(profile.meta.warnings.map((w) => w.message)).toEqual([
       expect.stringContaining('entry records without return records'),
@@ -226,7 +226,7 @@ describe('perf fixtures: --call-graph dwarf, worker thread only (workload.dwarf-
     expect(profile.threads.map((t) => t.name)).toEqual(['hs worker']);
     const sizes = reportSizes(golden('dwarf-worker'));
     sizes.set(1024, sizes.get(1024)! - 1); // realloc(NULL, 1024) → malloc(1024), folded
-    expect(sorted(replaySizes(trace!))).toEqual(sorted(new Map([...sizes].filter(([, c]) => c > 0))));
+    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(new Map([...sizes].filter(([, c]) => c > 0))));
     // The DWARF entry stacks start with malloc as an inlined frame without a dso.
     const names = new Set(profile.functions.name).size;
     expect(names).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * lines quoted there, uprobe records from the §10 capture and from
  * fixtures/perf): which sink events each record becomes, how stacks and
  * threads are read, and how malformed and truncated inputs are reported.
- * The real captures and the replay are tested in perf-fixtures.test.ts.
+ * The real captures and their accumulation are tested in perf-fixtures.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';

@@ -401,7 +401,7 @@ class HeaptrackReader {
     if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
     const handle = this.infoTop.data[info];
     if (handle < 0) {
-      // No live block of this info: the replay counts it as a free of an unknown pointer.
+      // No live block of this info: the event accumulator counts it as a free of an unknown pointer.
       this.sink.free(NEVER_LIVE, info, EMPTY_STACK, -1, this.timeNs);
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Event traces (Android `record_allocs`, `perf script` malloc/free probes)
  * are streamed, never held whole: an importer pushes each event into a
- * {@link TraceSink} as it reads it. The analyzer's replay is the usual sink;
+ * {@link TraceSink} as it reads it. The analyzer's event accumulator is the usual sink;
  * it keeps only the live set and per-site aggregates.
  *
  * Pointers are passed as two unsigned 32-bit halves (see model/address.ts):
@@ -87,7 +87,7 @@ export interface TraceImporter {
  * them; record_allocs appends each call as it returns), so time going
  * backwards is a damaged or merged trace, or clocks of different CPUs
  * disagreeing; the importer says so, with the count and the first line.
- * (The replay, for its part, never lets such times make a negative lifetime
+ * (The event accumulator, for its part, never lets such times make a negative lifetime
  * or a peak before the trace starts.)
  */
 export class TimeOrder {

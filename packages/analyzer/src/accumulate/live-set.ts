@@ -1,5 +1,5 @@
 /**
- * The set of live blocks during a replay: an open-addressing hash table keyed
+ * The set of live blocks while a trace is accumulated: an open-addressing hash table keyed
  * by the pointer's two 32-bit halves, with linear probing and backward-shift
  * deletion (no tombstones, so long traces with heavy churn never degrade).
  * Memory grows with the number of live blocks only.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AllocOp, NO_TIME, ProfileBuilder, ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, checkIntegrity } from '@heapscope/parser';
-import { LiveSet, Replay } from '@heapscope/analyzer';
+import { LiveSet, EventAccumulator } from '@heapscope/analyzer';
 
 function builder() {
   return new ProfileBuilder({
@@ -21,12 +21,12 @@ function rng(seed: number) {
   };
 }
 
-describe('replay', () => {
+describe('event accumulator', () => {
   it('tracks live bytes, the peak and its sites, temporary allocations and unknown frees', () => {
     const b = builder();
     const a = b.internStack([b.addLocation(0, 0x10)]);
     const c = b.internStack([b.addLocation(0, 0x20)]);
-    const r = new Replay(b);
+    const r = new EventAccumulator(b);
     r.alloc(0, 0x1000, 100, AllocOp.malloc, a, -1, 1);
     r.alloc(0, 0x2000, 50, AllocOp.calloc, c, -1, 2);
     r.free(0, 0x2000, c, -1, 3); // not the last allocation's pointer? it is: temporary
@@ -53,12 +53,12 @@ describe('replay', () => {
     expect(result.report.lifetimeNs).not.toBeNull();
   });
 
-  it('agrees with a naive replay on random traces, including its snapshots', () => {
+  it('agrees with a naive count on random traces, including its snapshots', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const random = rng(seed);
       const b = builder();
       const stacks = Array.from({ length: 5 }, (_, i) => b.internStack([b.addLocation(0, 0x100 + i)]));
-      const r = new Replay(b, { windows: 4 });
+      const r = new EventAccumulator(b, { windows: 4 });
       const naive = new Map<number, { size: number; stack: number }>();
       let live = 0;
       let peak = 0;
@@ -106,7 +106,7 @@ describe('replay', () => {
     for (const [events, windows] of [[2_452_725, 4], [786_454, 5], [1_000, 7], [100_003, 20], [12, 5]]) {
       const b = builder();
       const stack = b.internStack([b.addLocation(0, 0x10)]);
-      const r = new Replay(b, { windows });
+      const r = new EventAccumulator(b, { windows });
       for (let i = 1; i <= events; i++) r.allocUntracked(16, AllocOp.malloc, stack, -1, NO_TIME);
       const ends = r.finish({ ...facts, hasTimestamps: false, tracksPointers: false }).snapshots.map((s) => s.event);
       expect(ends.length).toBe(Math.min(windows, events));
@@ -120,7 +120,7 @@ describe('replay', () => {
   it('time going backwards: no negative lifetime in the histogram, no peak before the trace starts', () => {
     const b = builder();
     const a = b.internStack([b.addLocation(0, 0x10)]);
-    const r = new Replay(b);
+    const r = new EventAccumulator(b);
     r.alloc(0, 0x1000, 100, AllocOp.malloc, a, -1, 1000);
     r.alloc(0, 0x2000, 200, AllocOp.malloc, a, -1, 1100); // the peak: 300 bytes
     r.free(0, 0x2000, a, -1, 900); // freed "before" its allocation: 200 ns back
@@ -142,7 +142,7 @@ describe('replay', () => {
   it('a size-only trace has no in-use sample types', () => {
     const b = builder();
     const s = b.internStack([b.addLocation(0, 0x10)]);
-    const r = new Replay(b);
+    const r = new EventAccumulator(b);
     r.allocUntracked(8225, AllocOp.malloc, s, -1, NO_TIME);
     r.allocUntracked(8225, AllocOp.malloc, s, -1, NO_TIME);
     const result = r.finish({ hasTimestamps: false, hasStacks: true, tracksPointers: false });

@@ -16,7 +16,7 @@
  * Sites with the most freed (churned) objects come first.
  */
 import type { HeapProfile } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
+import type { LoadedInput } from './pipeline/read-input.js';
 import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';

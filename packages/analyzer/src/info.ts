@@ -3,7 +3,7 @@
  * threads, mappings, warnings.
  */
 import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
+import type { LoadedInput } from './pipeline/read-input.js';
 import type { TraceReport } from './accumulate/accumulator.js';
 import { mixedInputWarnings } from './series.js';
 

@@ -12,7 +12,7 @@
  * else by in-use objects (`counts` says which); traces by allocations.
  */
 import type { HeapProfile } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
+import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { glibcChunkSize, jemallocSizeClass, pow2Bucket } from './size-classes.js';
 

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
-import { EventAccumulator, churn, loadInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
+import { EventAccumulator, churn, readInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
 import { RECORD_ALLOCS_TIMED as TIMED } from '@heapscope/testkit/hand-written';
 import { CORPUS } from '@heapscope/testkit/paths';
 
@@ -18,7 +18,7 @@ const TRACES = resolve(CORPUS, 'android-record-allocs');
 const HAVE_TRACES = existsSync(TRACES);
 if (!HAVE_TRACES) console.warn(`[heapscope tests] ${TRACES} not found: record_allocs corpus tests are skipped`);
 
-/** Accumulates text held in the test, as `loadInput` does for a file. */
+/** Accumulates text held in the test, as `readInput` does for a file. */
 async function accumulateText(text: string, windows = 0): Promise<LoadedInput> {
   const input = await openBytes('trace.txt', new TextEncoder().encode(text));
   const importer = detectImporter(input) as TraceImporter;
@@ -144,7 +144,7 @@ describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
       }).toEqual(expected);
       expect(naive.unknownFrees).toBe(0);
 
-      const { profile, trace } = await loadInput(path, { windows: 8 });
+      const { profile, trace } = await readInput(path, { windows: 8 });
       const r = trace!.report;
       expect(profile.meta.format).toBe('android-record-allocs');
       expect(profile.meta.variant).toBe('record_allocs, 32-bit pointers');

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
-import { EventAccumulator, churn, loadInput, type ChurnReport, type LifetimeEventsBucket, type LoadedInput } from '@heapscope/analyzer';
+import { EventAccumulator, churn, readInput, type ChurnReport, type LifetimeEventsBucket, type LoadedInput } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES } from '@heapscope/testkit/paths';
 import { CHURN_PER_PHASE, ODD_PER_PHASE } from '@heapscope/testkit/workload';
 import { RECORD_ALLOCS_TIMED as TIMED } from '@heapscope/testkit/hand-written';
@@ -117,13 +117,13 @@ describe('churn lifetime histograms', () => {
     const untimed = await accumulateText('1: malloc 0x10 8\n1: free 0x10\n1: malloc 0x20 8\n');
     const r = churn([untimed]);
     expect(r.lifetimes).toEqual({ freedObjects: 1, events: [{ fromEvents: 1, toEvents: 2, count: 1, share: 1 }], timedObjects: null, ns: null });
-    const sizesOnly = churn([await loadInput(join(PERF, 'workload.sizes.perf.txt.gz'))]);
+    const sizesOnly = churn([await readInput(join(PERF, 'workload.sizes.perf.txt.gz'))]);
     expect(sizesOnly.lifetimes).toBeNull();
     expect(sizesOnly.rows.every((row) => row.lifetimes === null)).toBe(true);
   });
 
   it('perf malloc probes: the histograms add up to the freed blocks; churn_site lives short, odd_size_site long', async () => {
-    const loaded = await loadInput(join(PERF, 'workload.fp.perf.txt.gz'));
+    const loaded = await readInput(join(PERF, 'workload.fp.perf.txt.gz'));
     const r = churn([loaded]);
     expectConsistent(r);
     const l = r.lifetimes!;

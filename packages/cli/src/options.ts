@@ -14,9 +14,8 @@ import {
   type Symbolizer,
   type Warning,
 } from '@heapscope/parser';
-import { GROUP_BY, loadInput, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { GROUP_BY, loadProfiles, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError, type CliIo } from './io.js';
-import { shortenAll, symbolizeAll } from './symbols.js';
 import { Progress } from './progress.js';
 import { rawSink } from './terminal-text.js';
 import { parseBytes } from './size-arg.js';
@@ -134,7 +133,11 @@ export function siteOptions(o: FilterOptions): SiteOptions {
   return { by: o.by, ...stackFilters(o) };
 }
 
-/** Reads, parses (or replays) and, unless `--no-symbolize`, symbolizes every input. */
+/**
+ * Every input through the loading pipeline (`loadProfiles`: read, parse or
+ * accumulate, and unless `--no-symbolize` symbolize), with a progress line
+ * on a terminal; prints the inputs' warnings.
+ */
 export async function loadInputs(
   paths: readonly string[],
   o: InputOptions,
@@ -143,37 +146,40 @@ export async function loadInputs(
 ): Promise<LoadedInput[]> {
   if (paths.length === 0) throw new UsageError('no input given');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  const loaded: LoadedInput[] = [];
   // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
   const progress = new Progress(rawSink(io.stderr), io.stderr.isTTY === true && o.format !== 'json');
+  let loaded: LoadedInput[];
   try {
-    for (const path of paths) {
-      const input = await loadInput(path, {
-        onProgress: progress.reporter(path),
-        inputFormat: o.inputFormat,
-        lenient: o.lenient,
-        maxStacks: o.maxStacks,
-        maxSamples: o.maxSamples,
-        maxLineBytes: o.maxStringBytes,
-        maxDecompressedBytes: o.maxDecompressedBytes,
-        keepBadFrames: o.keepBadFrames,
-        stdin: io.stdin,
-        windows: extra.windows,
-        // Importer-specific options (perf script).
-        sizeArg: o.sizeArg,
-        allocEvent: regex('--alloc-event', o.allocEvent),
-        freeEvent: regex('--free-event', o.freeEvent),
-      });
-      if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
-      loaded.push(input);
-    }
+    loaded = await loadProfiles(paths, {
+      onInput: (path) => progress.reporter(path),
+      onRead: (input, path, index) => {
+        if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
+        if (index === paths.length - 1) progress.done();
+      },
+      inputFormat: o.inputFormat,
+      lenient: o.lenient,
+      maxStacks: o.maxStacks,
+      maxSamples: o.maxSamples,
+      maxLineBytes: o.maxStringBytes,
+      maxDecompressedBytes: o.maxDecompressedBytes,
+      keepBadFrames: o.keepBadFrames,
+      stdin: io.stdin,
+      windows: extra.windows,
+      // Importer-specific options (perf script).
+      sizeArg: o.sizeArg,
+      allocEvent: regex('--alloc-event', o.allocEvent),
+      freeEvent: regex('--free-event', o.freeEvent),
+      symbolize: o.symbolize,
+      symbols: o.symbols,
+      symbolCache: o.symbolCache,
+      symbolizer: extra.symbolizer,
+      shortNames: o.shortNames,
+    });
   } finally {
     progress.done();
   }
-  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache, extra.symbolizer) : loaded;
-  if (o.shortNames) shortenAll(symbolized);
-  for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
-  return symbolized;
+  for (const input of loaded) printWarnings(io, input.profile.meta.warnings);
+  return loaded;
 }
 
 /**

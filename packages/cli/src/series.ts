@@ -6,10 +6,10 @@
  * stderr and are returned for JSON output.
  */
 import { statSync } from 'node:fs';
-import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
+import { growthPoint, newSymbolizer, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { inputWarnings, loadInputs, type InputOptions } from './options.js';
-import { cliSymbolizer } from './symbols.js';
+
 import { UsageError, type CliIo } from './io.js';
 
 /**
@@ -103,7 +103,7 @@ export async function loadGrowthPoints(
   if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
   // One symbolizer for the whole series: its caches hold across dumps.
-  const symbolizer = cliSymbolizer(options.symbolCache);
+  const symbolizer = newSymbolizer({ symbolCache: options.symbolCache });
   const points: GrowthPoint[] = [];
   const readWarnings: string[] = [];
   let type = growthOptions.sampleType;

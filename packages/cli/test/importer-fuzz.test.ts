@@ -21,7 +21,7 @@ import { gunzipSync } from 'fflate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity, importers, openBytes, openInput } from '@heapscope/parser';
-import { loadOpened } from '@heapscope/analyzer';
+import { readOpened } from '@heapscope/analyzer';
 import { encodePprof } from '../src/render/pprof.js';
 import { FIXTURES } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
@@ -46,7 +46,7 @@ function firstDump(bytes: Uint8Array, end: string): Uint8Array {
 async function seeds(): Promise<Record<string, Uint8Array>> {
   const jemallocDump = fixtureFile('jemalloc/all', /\.f\.heap$/);
   const perf = new TextDecoder().decode(gunzipped(join(FIXTURES, 'perf', 'workload.dwarf-worker.perf.txt.gz')));
-  const jemallocProfile = (await loadOpened(await openBytes('seed', read(jemallocDump)))).profile;
+  const jemallocProfile = (await readOpened(await openBytes('seed', read(jemallocDump)))).profile;
   return {
     jemalloc: read(jemallocDump),
     gperftools: read(fixtureFile('gperftools', /^workload\.0005\.heap$/)),
@@ -142,7 +142,7 @@ describe('fuzzing every importer', async () => {
     it(`${importer.id}: mutated inputs give a valid profile or a located ParseError`, async () => {
       const seed = inputs[importer.id];
       // The seed itself is read without errors.
-      const clean = await loadOpened(await openBytes('seed', seed), { inputFormat: importer.id });
+      const clean = await readOpened(await openBytes('seed', seed), { inputFormat: importer.id });
       expect(checkIntegrity(clean.profile)).toEqual([]);
       let runs = 0;
       await fc.assert(
@@ -150,7 +150,7 @@ describe('fuzzing every importer', async () => {
           runs++;
           const bytes = mutate(seed, mutations);
           try {
-            const loaded = await loadOpened(await openBytes('fuzzed', bytes, { chunkBytes: 4096 }), { inputFormat: importer.id, lenient });
+            const loaded = await readOpened(await openBytes('fuzzed', bytes, { chunkBytes: 4096 }), { inputFormat: importer.id, lenient });
             const problems = checkIntegrity(loaded.profile);
             if (problems.length) throw new Error(`integrity: ${problems.join('; ')}`);
           } catch (error) {

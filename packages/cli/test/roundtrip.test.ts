@@ -32,7 +32,7 @@ import { Profile } from 'pprof-format';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity, importers, loadSnapshot, type HeapProfile } from '@heapscope/parser';
-import { diffProfiles, isAllocatorFunction, loadInput, top, type TopReport } from '@heapscope/analyzer';
+import { diffProfiles, isAllocatorFunction, readInput, top, type TopReport } from '@heapscope/analyzer';
 import { encodePprof } from '../src/render/pprof.js';
 import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
@@ -65,7 +65,7 @@ async function cli(args: string[]): Promise<string> {
 
 /**
  * `info` and `top` (every sample type) of a file, as JSON. With `loaded`
- * (the file as `loadInput` reads it, for inputs not symbolized) only the
+ * (the file as `readInput` reads it, for inputs not symbolized) only the
  * default type's `top` runs through the CLI: it is checked to equal the
  * analyzer's `top` on `loaded`, which then gives the other types, so a
  * million-event trace is not accumulated once per sample type.
@@ -197,7 +197,7 @@ describe.each(inputs.map((input, n) => [input.name, input, n] as const))('%s', (
 
   const model = lazy(async () => {
     await converted();
-    return { original: (await loadInput(input.path)).profile, back: await loadSnapshot(pprof) };
+    return { original: (await readInput(input.path)).profile, back: await loadSnapshot(pprof) };
   });
   /** How far a function's value may move when each sample's value is rounded: 0 for integers, else the number of samples. */
   const roundingSlack = async (type: string) => {

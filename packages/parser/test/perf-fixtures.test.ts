@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type HeapProfile } from '@heapscope/parser';
-import { EventAccumulator, churn, loadInput, top, type LoadedInput, type AccumulatedTrace } from '@heapscope/analyzer';
+import { EventAccumulator, churn, readInput, top, type LoadedInput, type AccumulatedTrace } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from '@heapscope/testkit/paths';
 import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from '@heapscope/testkit/workload';
 import { endsWithNewline } from '@heapscope/testkit/inputs';
@@ -102,7 +102,7 @@ const nestedWarning = "allocator calls made inside another allocator call on the
 
 describe('perf fixtures: entry + return + free probes, frame pointers (workload.fp)', () => {
   it('imports with integrity; live bytes, allocations and the peak match the workload for p = 1', async () => {
-    const { profile, trace } = await loadInput(fixture('fp'));
+    const { profile, trace } = await readInput(fixture('fp'));
     expect(checkIntegrity(profile)).toEqual([]);
     expect(profile.meta.format).toBe('perf-script');
     const report = trace!.report;
@@ -133,14 +133,14 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
   });
 
   it("puts the worker's sites on the 'hs worker' thread and the main ones on 'workload'", async () => {
-    const { profile } = await loadInput(fixture('fp'));
+    const { profile } = await readInput(fixture('fp'));
     const byThread = (name: string) => sites(profile.with({ samples: filterThread(profile, name) }));
     expect(Object.keys(byThread('hs worker')).sort()).toEqual(['odd_size_site', 'realloc_site']);
     expect(Object.keys(byThread('workload'))).toEqual(expect.arrayContaining(['leak_site', 'steady_site', 'churn_site', 'inlined_site']));
   });
 
   it('lists the same (size, count) pairs as perf report --sort trace, once glibc realloc(NULL, n) → malloc(n) is folded', async () => {
-    const { profile, trace } = await loadInput(fixture('fp'));
+    const { profile, trace } = await readInput(fixture('fp'));
     const want = reportSizes(golden('fp'));
     // perf report counts glibc's malloc(n) inside realloc(NULL, n) as an event of its own; heapscope counts the realloc.
     let nested = 0;
@@ -158,7 +158,7 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
   });
 
   it("shows churn_site's allocations in churn: 20,000 allocated, none kept, 10,000 freed before the next allocation", async () => {
-    const loaded = await loadInput(fixture('fp'));
+    const loaded = await readInput(fixture('fp'));
     const row = churn([loaded]).rows.find((r) => r.name === 'churn_site');
     expect(row).toMatchObject({ allocObjects: 20000, allocBytes: 2720000, liveObjects: 0, liveBytes: 0 });
     expect(row!.temporary).toBe(10000);
@@ -167,7 +167,7 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
 
   it('gives the same result detected without a file name, decompressed, and in 7-byte chunks', async () => {
     const gz = new Uint8Array(readFileSync(fixture('fp')));
-    const want = summary(await loadInput(fixture('fp')));
+    const want = summary(await readInput(fixture('fp')));
     expect(summary(await fromBytes(gz))).toEqual(want);
     expect(summary(await fromBytes(gunzipSync(gz), 7))).toEqual(want);
   });
@@ -188,7 +188,7 @@ function filterThread(p: HeapProfile, name: string) {
 
 describe('perf fixtures: entry probes only (workload.sizes)', () => {
   it('is an allocation profile with exact sizes equal to perf report --sort trace', async () => {
-    const { profile, trace } = await loadInput(fixture('sizes'));
+    const { profile, trace } = await readInput(fixture('sizes'));
     expect(checkIntegrity(profile)).toEqual([]);
     expect(trace!.report.facts.tracksPointers).toBe(false);
     expect(profile.sampleTypes.map((t) => t.type)).toEqual(['alloc_objects', 'alloc_space']);
@@ -209,13 +209,13 @@ describe('perf fixtures: entry probes only (workload.sizes)', () => {
 
   it('gives the same result detected without a file name and in 7-byte chunks', async () => {
     const gz = new Uint8Array(readFileSync(fixture('sizes')));
-    expect(summary(await fromBytes(gunzipSync(gz), 7))).toEqual(summary(await loadInput(fixture('sizes'))));
+    expect(summary(await fromBytes(gunzipSync(gz), 7))).toEqual(summary(await readInput(fixture('sizes'))));
   });
 });
 
 describe('perf fixtures: --call-graph dwarf, worker thread only (workload.dwarf-worker)', () => {
   it("matches the worker's sites and perf report, with inlined leaf frames read", async () => {
-    const { profile, trace } = await loadInput(fixture('dwarf-worker'));
+    const { profile, trace } = await readInput(fixture('dwarf-worker'));
     expect(checkIntegrity(profile)).toEqual([]);
     const want = expected(1);
     const got = sites(profile);
@@ -235,7 +235,7 @@ describe('perf fixtures: --call-graph dwarf, worker thread only (workload.dwarf-
 
   it('gives the same result in 1-byte chunks', async () => {
     const bytes = gunzipSync(new Uint8Array(readFileSync(fixture('dwarf-worker'))));
-    expect(summary(await fromBytes(bytes, 1))).toEqual(summary(await loadInput(fixture('dwarf-worker'))));
+    expect(summary(await fromBytes(bytes, 1))).toEqual(summary(await readInput(fixture('dwarf-worker'))));
   });
 });
 
@@ -246,7 +246,7 @@ describe('perf script: the shared corpus of CPU-sample files', () => {
   });
   for (const path of files) {
     it(`${displayName(path)} imports as stacks, saying its samples carry no sizes`, async () => {
-      const { profile, trace } = await loadInput(path);
+      const { profile, trace } = await readInput(path);
       expect(checkIntegrity(profile)).toEqual([]);
       expect(profile.meta.format).toBe('perf-script');
       expect(trace!.report.events).toBe(0);

@@ -5,12 +5,12 @@
  * associative, so merged outputs can themselves be merged (sharded merges).
  */
 import type { Command } from 'commander';
-import { ProfileMerger } from '@heapscope/analyzer';
+import { ProfileMerger, newSymbolizer } from '@heapscope/analyzer';
 import { addInputOptions, loadInputs, warnMixedInputs, type InputOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
 import { encodePprof } from '../render/pprof.js';
-import { cliSymbolizer } from '../symbols.js';
+
 
 export function registerMerge(program: Command, io: CliIo): void {
   const cmd = program
@@ -35,7 +35,7 @@ Examples:
       // Binary output never goes to a terminal.
       if (out.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
       const merger = new ProfileMerger();
-      const symbolizer = cliSymbolizer(options.symbolCache);
+      const symbolizer = newSymbolizer({ symbolCache: options.symbolCache });
       for (const path of inputs) {
         const [loaded] = await loadInputs([path], options, io, { symbolizer });
         merger.add(loaded.profile);

@@ -27,7 +27,7 @@
  * - `calloc` allocates nmemb × size bytes. `memalign` also stands for
  *   posix_memalign, aligned_alloc, valloc and pvalloc (the writer names
  *   them all memalign); its size is the size argument, and its alignment
- *   goes to the sink (the allocator replay asks for it).
+ *   goes to the sink (a sink that runs the trace asks for it).
  * - `realloc new 0x0 n` is realloc(NULL, n): an allocation (counted as a
  *   realloc). `realloc 0x0 old 0` is realloc(p, 0): a free. Otherwise old
  *   dies and new is born (they may be equal).

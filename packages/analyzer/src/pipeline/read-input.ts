@@ -1,7 +1,10 @@
 /**
- * Loading any input: snapshots are parsed into a profile; event traces are
- * accumulated as they stream in, and their profile (allocated and live per
- * site) comes with the accumulator's report.
+ * The first stages of the loading pipeline (load-profiles.ts): open an input
+ * (a file or stdin; gzip, zstd or zip), detect its format, and read it —
+ * snapshots are parsed into a profile; event traces are accumulated as they
+ * stream in (accumulate/), and their profile (allocated and live per site)
+ * comes with the accumulator's report; allocator statistics are parsed into
+ * their series of dumps. Nothing is symbolized here.
  */
 import {
   INUSE_SPACE,
@@ -16,8 +19,9 @@ import {
   type HeapProfile,
   type Input,
   type LoadOptions,
+  type SymbolizeReport,
 } from '@heapscope/parser';
-import { EventAccumulator, type AccumulatorOptions, type AccumulatedTrace } from './accumulate/accumulator.js';
+import { EventAccumulator, type AccumulatorOptions, type AccumulatedTrace } from '../accumulate/accumulator.js';
 
 /** A loaded input. */
 export interface LoadedInput {
@@ -27,15 +31,26 @@ export interface LoadedInput {
   trace?: AccumulatedTrace;
   /** For allocator statistics: the series of dumps (`profile` is then empty, its format the importer's id). */
   stats?: AllocatorStats;
+  /** What symbolization did, when the input went through it (`loadProfiles` with `symbolize`). */
+  symbolization?: SymbolizeReport;
 }
 
-/** Opens `path` (`-` = stdin), detects its format, and parses (or accumulates) it. */
-export async function loadInput(path: string, options: LoadOptions & AccumulatorOptions = {}): Promise<LoadedInput> {
-  return loadOpened(await openInput(path, options), options);
+/** Options of reading one input: opening, detection, import limits, trace windows. */
+export type ReadOptions = LoadOptions & AccumulatorOptions;
+
+/** Opens `path` (`-` = stdin), detects its format, and parses (or accumulates) it; nothing is symbolized. */
+export async function readInput(path: string, options: ReadOptions = {}): Promise<LoadedInput> {
+  return readOpened(await openInput(path, options), options);
 }
+
+/**
+ * {@link readInput}, under the name it had before the pipeline had one entry
+ * point. @deprecated Use `loadProfile` (or `readInput` for no symbolization).
+ */
+export const loadInput = readInput;
 
 /** Detects the format of an opened input (or uses `inputFormat`) and parses or accumulates it. */
-export async function loadOpened(input: Input, options: LoadOptions & AccumulatorOptions = {}): Promise<LoadedInput> {
+export async function readOpened(input: Input, options: ReadOptions = {}): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
   if (importer.kind === 'stats') {

@@ -22,3 +22,7 @@ export * from './growth.js';
 export * from './churn.js';
 export * from './diagnose/diagnose.js';
 export * from './units.js';
+export * from './finite.js';
+export * from './whole-numbers.js';
+export * from './call-tree.js';
+export * from './flame.js';

@@ -265,6 +265,11 @@ export class ProfileMerger {
   }
 }
 
+/** One profile from several inputs: the only one, or their sum (as every analysis over several inputs takes them). */
+export function sumProfiles(profiles: readonly HeapProfile[]): HeapProfile {
+  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
+}
+
 /** Sums profiles into one. */
 export function mergeProfiles(profiles: readonly HeapProfile[]): HeapProfile {
   const merger = new ProfileMerger();

@@ -3,7 +3,7 @@
  * when the command succeeds.
  */
 import type { CliIo } from './io.js';
-import { assertFiniteReport } from './finite.js';
+import { assertFiniteReport } from '@heapscope/analyzer';
 import { writeOutputFile } from './output-file.js';
 import { escapeText, jsonText } from './terminal-text.js';
 

@@ -19,7 +19,8 @@ import { ReportOutput } from '@heapscope/cli';
 import { encodePprof } from '../src/render/pprof.js';
 import { toSpeedscope } from '../src/render/speedscope.js';
 import { toCollapsed } from '../src/render/collapsed.js';
-import { plainFlameFor, renderFlame } from '../src/commands/flamegraph.js';
+import { plainFlameData } from '../src/flame-words.js';
+import { renderFlame } from '../src/render/flamegraph.js';
 import { runCli } from './run-cli.js';
 import { fixtureFile } from '@heapscope/testkit/inputs';
 
@@ -58,8 +59,8 @@ describe('profile writers refuse non-finite values', () => {
         ['pprof', () => encodePprof(p)],
         ['speedscope', () => toSpeedscope(p, { title: 't', exporter: 'test' })],
         ['collapsed', () => toCollapsed(p, p.sampleTypeIndex('inuse_space'))],
-        ['svg', () => renderFlame(plainFlameFor(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'svg', 'flame')],
-        ['html', () => renderFlame(plainFlameFor(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'html', 'flame')],
+        ['svg', () => renderFlame(plainFlameData(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'svg', 'flame')],
+        ['html', () => renderFlame(plainFlameData(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'html', 'flame')],
       ];
       for (const [name, write] of writers) {
         let error: unknown;

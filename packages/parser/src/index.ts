@@ -17,6 +17,7 @@ export * from './importers/importer.js';
 export * from './trace/sink.js';
 export * from './importers/unsample.js';
 export * from './importers/dump-name.js';
+export * from './importers/pprof-facts.js';
 export { jemallocImporter } from './importers/jemalloc.js';
 export { gperftoolsImporter } from './importers/gperftools.js';
 export { androidRecordAllocsImporter, type RecordAllocsFacts } from './importers/android-record-allocs.js';

@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType, summedInputs } from '@heapscope/analyzer';
+import { commonSampleType, sumProfiles, summedInputs } from '@heapscope/analyzer';
 import { addInputOptions, addStackFilterOptions, hasStackFilters, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
@@ -14,9 +14,10 @@ import { jsonText } from '../terminal-text.js';
 import { encodePprof } from '../render/pprof.js';
 import { toSpeedscope } from '../render/speedscope.js';
 import { toCollapsed } from '../render/collapsed.js';
-import type { Orientation } from '../render/flamegraph-svg.js';
+import { renderFlame, type Orientation } from '../render/flamegraph.js';
 import { VERSION } from '../version.js';
-import { inputsLabel, plainFlameFor, renderFlame, sumProfiles, warnNegative } from './flamegraph.js';
+import { inputsLabel } from '../labels.js';
+import { plainFlameData, warnNegative } from '../flame-words.js';
 
 type Target = 'pprof' | 'speedscope' | 'collapsed' | 'svg' | 'html';
 const TARGETS: readonly Target[] = ['pprof', 'speedscope', 'collapsed', 'svg', 'html'];
@@ -104,7 +105,7 @@ Examples:
         }
         case 'svg':
         case 'html': {
-          const data = plainFlameFor(profile, inputs, type, filters, options.title);
+          const data = plainFlameData(profile, inputs, type, filters, options.title);
           warnNegative(io, data);
           out.write(renderFlame(data, target, options.orientation, options.width));
           break;

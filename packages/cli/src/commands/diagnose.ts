@@ -3,17 +3,15 @@
  * inconclusive: one dump shows no trend) — from allocator statistics, /proc samples and heap profiles of one run.
  */
 import { Option, type Command } from 'commander';
-import { DiagnoseError, diagnose, formatBytes, seriesOrder, type DiagnoseReport, type SeriesOrder } from '@heapscope/analyzer';
+import { DiagnoseError, assertFiniteReport, diagnose, seriesOrder, type DiagnoseReport, type SeriesOrder } from '@heapscope/analyzer';
 import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
 import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
 import { writeOutputFile } from '../output-file.js';
-import { assertFiniteReport } from '../finite.js';
-import { renderTable } from '../render/table.js';
-import { sparkline } from '../render/sparkline.js';
 import { parseBytes } from '../size-arg.js';
 import { renderDiagnosePlot } from '../render/diagnose-plot.js';
+import { renderDiagnose } from '../render/diagnose.js';
 
 interface DiagnoseCommandOptions extends InputOptions, FilterOptions {
   plot?: string;
@@ -21,9 +19,6 @@ interface DiagnoseCommandOptions extends InputOptions, FilterOptions {
   sites?: number;
   order: SeriesOrder;
 }
-
-/** Rows of the text table before the middle is elided. */
-const MAX_ROWS = 24;
 
 export function registerDiagnose(program: Command, io: CliIo): void {
   const cmd = program
@@ -94,64 +89,3 @@ function positive(flag: string, v: string): number {
   return n;
 }
 
-const bytes = (v: number | null) => (v === null ? '-' : formatBytes(v));
-
-/** The text report. */
-export function renderDiagnose(r: DiagnoseReport): string {
-  let out = `${r.summary}\n`;
-  const who = r.allocator === 'unknown' ? 'allocator unknown' : `${r.allocator}${r.allocatorVersion ? ` ${r.allocatorVersion}` : ''}`;
-  // "allocated and resident from stats.txt; RSS from proc.txt": one entry per input.
-  const bySource = new Map<string, string[]>();
-  const add = (what: string, source: string | null) => {
-    if (source) bySource.set(source, [...(bySource.get(source) ?? []), what]);
-  };
-  add('allocated', r.sources.allocated);
-  add(r.sources.footprintKind === 'rss' ? 'RSS' : (r.sources.footprintKind ?? ''), r.sources.footprint);
-  if (r.sources.footprintKind !== 'rss') add('RSS', r.sources.rss);
-  const from = [...bySource].map(([source, what]) => `${what.join(' and ')} from ${source}`);
-  out += `${who}; ${r.points} point${r.points === 1 ? '' : 's'}${from.length ? `: ${from.join('; ')}` : ''}\n\n`;
-
-  const hasResident = r.series.some((p) => p.resident !== null);
-  const hasMapped = !hasResident && r.series.some((p) => p.mapped !== null);
-  const hasRss = r.series.some((p) => p.rss !== null);
-  const hasUnpurged = r.series.some((p) => p.unpurged !== null);
-  const columns = [
-    { header: '#', align: 'right' as const },
-    { header: 'allocated', align: 'right' as const },
-    ...(hasResident ? [{ header: 'resident', align: 'right' as const }] : []),
-    ...(hasMapped ? [{ header: r.allocator === 'mimalloc' ? 'committed' : 'mapped', align: 'right' as const }] : []),
-    ...(hasRss ? [{ header: 'RSS', align: 'right' as const }] : []),
-    ...(hasUnpurged ? [{ header: 'unpurged', align: 'right' as const }] : []),
-    { header: 'alloc/footprint', align: 'right' as const },
-    { header: 'point', align: 'left' as const },
-  ];
-  const rowOf = (i: number) => {
-    const p = r.series[i];
-    return [
-      String(i + 1),
-      bytes(p.allocated),
-      ...(hasResident ? [bytes(p.resident)] : []),
-      ...(hasMapped ? [bytes(p.mapped)] : []),
-      ...(hasRss ? [bytes(p.rss)] : []),
-      ...(hasUnpurged ? [bytes(p.unpurged)] : []),
-      p.ratio === null ? '-' : `${(100 * p.ratio).toFixed(0)}%`,
-      p.label,
-    ];
-  };
-  const n = r.series.length;
-  const indexes = n <= MAX_ROWS ? [...Array(n).keys()] : [...Array(MAX_ROWS / 2).keys(), -1, ...[...Array(MAX_ROWS / 2).keys()].map((i) => n - MAX_ROWS / 2 + i)];
-  const rows = indexes.map((i) => (i < 0 ? columns.map((_, c) => (c === 0 ? '…' : '')) : rowOf(i)));
-  out += renderTable(columns, rows);
-  if (n > MAX_ROWS) {
-    const line = (name: string, values: (number | null)[]) => (values.every((v) => v !== null) ? `  ${name.padEnd(10)} ${sparkline(values as number[])}\n` : '');
-    out += `\n${line('allocated', r.series.map((p) => p.allocated))}${line('footprint', r.series.map((p) => p.footprint))}`;
-  }
-
-  out += '\nEvidence:\n';
-  for (const e of r.evidence) out += `  - ${e}\n`;
-  if (r.knobs.length > 0) {
-    out += `\nWhat moves it (${r.allocator}):\n`;
-    for (const k of r.knobs) out += `  - ${k.name}${k.current !== undefined ? ` (now ${k.current})` : ''}: ${k.effect}\n`;
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
-import { renderTop } from './top.js';
+import { renderTop } from '../render/top.js';
 import { sameFileWarnings } from '../series.js';
 
 interface DiffCommandOptions extends InputOptions, FilterOptions {

@@ -6,17 +6,15 @@
  */
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, summedInputs, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
-import type { HeapProfile, ValueType } from '@heapscope/parser';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type SeriesOrder } from '@heapscope/analyzer';
 import { loadSeries } from '../series.js';
 import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
-import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
-import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
-import { renderFlameHtml } from '../render/flamegraph-html.js';
+import { renderFlame, type FlameData, type Orientation } from '../render/flamegraph.js';
 import { describeSampleType } from '../render/speedscope.js';
-import { assertFiniteSamples } from '../finite.js';
+import { inputsLabel } from '../labels.js';
+import { plainFlameData, warnNegative } from '../flame-words.js';
 
 interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
   to?: 'svg' | 'html';
@@ -37,39 +35,6 @@ export function flameKind(to: string | undefined, output: string | undefined): '
   if (ext === '.svg') return 'svg';
   if (ext === '.html' || ext === '.htm') return 'html';
   throw new UsageError(output ? `cannot tell the flamegraph kind from "${output}": name it .svg or .html, or give --to svg|html` : 'give -o FILE.svg or FILE.html (or --to svg|html)');
-}
-
-/** One profile from several inputs (their sum), as the analyses do. */
-export function sumProfiles(profiles: readonly HeapProfile[]): HeapProfile {
-  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
-}
-
-/** Display name of a list of inputs. */
-export function inputsLabel(inputs: readonly string[]): string {
-  const short = inputs.map((i) => i.replace(/.*\//, ''));
-  return short.length <= 3 ? short.join(', ') : `${short[0]} … ${short[short.length - 1]} (${short.length} inputs)`;
-}
-
-/** Renders flame data as SVG or HTML text. */
-export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: Orientation, width?: number): string {
-  return kind === 'svg' ? renderFlameSvg(data, { orientation, width }) : renderFlameHtml(data, orientation);
-}
-
-/** A plain flamegraph's data for inputs summed, in one sample type. */
-export function plainFlameFor(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
-  const label = inputsLabel(inputs);
-  const typeIndex = profile.sampleTypeIndex(type.type);
-  // Checked before the total goes into the subtitle, so the error says which sample.
-  assertFiniteSamples(profile, [typeIndex]);
-  const total = profile.total(typeIndex);
-  return plainFlame(profile, type, filters, title ?? `heapscope: ${label}`, `${describeSampleType(type)}, total ${formatValue(total, type.unit)}`);
-}
-
-/** Warns about call paths a flamegraph could not draw. */
-export function warnNegative(io: CliIo, data: FlameData): void {
-  if (data.negative > 0) {
-    io.stderr.write(`heapscope: warning: ${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph\n`);
-  }
 }
 
 export function registerFlamegraph(program: Command, io: CliIo): void {
@@ -112,25 +77,22 @@ Examples:
         const type = commonSampleType([input, base.profile], options.sampleType);
         for (const w of seriesWarnings([base.profile, input])) io.stderr.write(`heapscope: warning: ${w}\n`);
         const label = inputsLabel(inputs);
-        data = diffFlame(
-          base.profile,
-          input,
-          type,
-          filters,
-          options.title ?? `heapscope diff: ${label} − ${inputsLabel([options.base])}`,
-          `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(input.total(input.sampleTypeIndex(type.type)), type.unit)}`,
-        );
+        data = {
+          ...diffFlame(base.profile, input, type, filters),
+          title: options.title ?? `heapscope diff: ${label} − ${inputsLabel([options.base])}`,
+          subtitle: `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(input.total(input.sampleTypeIndex(type.type)), type.unit)}`,
+        };
       } else if (options.growth) {
         const { profiles: series, how } = await loadSeries(inputs, options, io, 'flamegraph --growth');
         if (series.length < 2) throw new UsageError('--growth needs at least two points');
         const type = commonSampleType(series, options.sampleType);
-        data = growthFlame(series, type, filters, options.title ?? `heapscope growth: ${inputsLabel(inputs)}`, `${describeSampleType(type)} over ${how}`);
+        data = { ...growthFlame(series, type, filters), title: options.title ?? `heapscope growth: ${inputsLabel(inputs)}`, subtitle: `${describeSampleType(type)} over ${how}` };
       } else {
         const loaded = await loadInputs(inputs, options, io);
         const profile = sumProfiles(loaded.map((l) => l.profile));
         warnMixedInputs(io, summedInputs([profile.meta]));
         const type = commonSampleType([profile], options.sampleType);
-        data = plainFlameFor(profile, inputs, type, filters, options.title);
+        data = plainFlameData(profile, inputs, type, filters, options.title);
       }
       warnNegative(io, data);
       const out = new ReportOutput(io, options.output);

@@ -7,8 +7,7 @@ import { top } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { ReportOutput } from '../report-output.js';
-import { formatBytes, formatCount } from '@heapscope/analyzer';
-import { renderTop } from './top.js';
+import { renderPeak } from '../render/peak.js';
 
 interface PeakCommandOptions extends InputOptions, FilterOptions {
   nodeCount?: number;
@@ -32,14 +31,10 @@ Example:
     .action(async (trace: string, options: PeakCommandOptions) => {
       const [loaded] = await loadInputs([trace], options, io);
       if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
-      const { peak } = loaded.trace.report;
+      const { peak, events } = loaded.trace.report;
       const report = top([loaded.trace.peakProfile], { ...siteOptions(options), sampleType: options.sampleType, limit: options.nodeCount });
       const out = new ReportOutput(io, options.output);
-      const events = loaded.trace.report.events;
-      out.writeReport({ peak, ...report, warnings: inputWarnings([loaded]) }, options.format, () => {
-        const when = `event ${formatCount(peak.event)} of ${formatCount(events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
-        return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n${renderTop(report, [`${trace} at its peak`])}`;
-      });
+      out.writeReport({ peak, ...report, warnings: inputWarnings([loaded]) }, options.format, () => renderPeak({ peak, events, top: report }, trace));
       await out.close();
     });
 }

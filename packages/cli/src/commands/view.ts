@@ -14,12 +14,12 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { commonSampleType, summedInputs } from '@heapscope/analyzer';
+import { commonSampleType, sumProfiles, summedInputs } from '@heapscope/analyzer';
 import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
 import { UsageError, type CliIo } from '../io.js';
 import { toSpeedscope } from '../render/speedscope.js';
 import { VERSION } from '../version.js';
-import { inputsLabel, sumProfiles } from './flamegraph.js';
+import { inputsLabel } from '../labels.js';
 
 interface ViewCommandOptions extends InputOptions, StackFilterOptions {
   sampleType?: string;

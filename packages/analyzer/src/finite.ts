@@ -7,7 +7,7 @@
  * before a profile writer (pprof, speedscope, collapsed stacks,
  * flamegraphs) reads them.
  */
-import { NonFiniteValueError } from '@heapscope/analyzer';
+import { NonFiniteValueError } from './units.js';
 import type { HeapProfile } from '@heapscope/parser';
 
 /** Where the first non-finite number under `value` is (`.rows[3].flat`), and the number. */

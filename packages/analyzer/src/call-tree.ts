@@ -1,16 +1,17 @@
 /**
- * The call tree every stack-shaped output is drawn from (collapsed stacks,
- * speedscope, SVG and HTML flamegraphs): the call-site frames of each sample
- * (allocator frames at the leaf dropped, `--hide` applied, as in `top`),
- * merged root first into a prefix tree keyed by function name.
+ * The call tree, an analysis: what every stack-shaped output is drawn from
+ * (collapsed stacks, speedscope, SVG and HTML flamegraphs, the flame
+ * analyses in flame.ts): the call-site frames of each sample (allocator
+ * frames at the leaf dropped, `--hide` applied, as in `top`), merged root
+ * first into a prefix tree keyed by function name.
  *
  * A tree has one or more value channels (a sample type, the base and input
  * of a diff, the points of a series); each node holds its own (self) value
  * per channel. Node 0 is the root; every node comes after its parent.
  */
 import { PairIndex, type HeapProfile } from '@heapscope/parser';
-import { NO_STACK, SiteIndex, type SiteFilters } from '@heapscope/analyzer';
-import { assertFinite, assertFiniteSamples } from '../finite.js';
+import { NO_STACK, SiteIndex, type SiteFilters } from './sites.js';
+import { assertFinite, assertFiniteSamples } from './finite.js';
 
 /** Children of a node kept in its list before the rest go to the hash table. */
 const LIST_LIMIT = 8;
@@ -269,112 +270,4 @@ export function nodePath(tree: FrameTree, node: number): number[] {
   const path: number[] = [];
   for (let n = node; n > 0; n = tree.parent[n]) path.push(tree.name[n]);
   return path.reverse();
-}
-
-/** A tree laid out for drawing: visible nodes in depth-first order, widest child first. */
-export interface TreeLayout {
-  /** Nodes in depth-first pre-order (a node's subtree follows it). */
-  order: Int32Array;
-  /** Depth of each entry of `order` (the root is 0). */
-  depth: Int32Array;
-  /** Start of each entry of `order`, in value units from the left edge. */
-  start: Float64Array;
-  /** Width of each entry of `order` (its value). */
-  width: Float64Array;
-  maxDepth: number;
-}
-
-/**
- * Lays out the nodes with a positive width (`width[node]` must be at least
- * the sum of its children's). Children are ordered widest first, then by
- * name, so the layout does not depend on input order.
- */
-export function layoutTree(tree: FrameTree, width: Float64Array): TreeLayout {
-  const n = tree.length;
-  const empty = { order: new Int32Array(0), depth: new Int32Array(0), start: new Float64Array(0), width: new Float64Array(0), maxDepth: 0 };
-  if (!(width[0] > 0)) return empty;
-  // Children of each node with a positive width, as one array of segments.
-  const first = new Int32Array(n + 1);
-  for (let i = 1; i < n; i++) if (width[i] > 0) first[tree.parent[i] + 1]++;
-  for (let i = 0; i < n; i++) first[i + 1] += first[i];
-  const children = new Int32Array(first[n]);
-  const fill = first.slice(0, n);
-  for (let i = 1; i < n; i++) if (width[i] > 0) children[fill[tree.parent[i]]++] = i;
-  const names = tree.names;
-  const byWidth = (a: number, b: number) => width[b] - width[a] || (names[tree.name[a]] < names[tree.name[b]] ? -1 : names[tree.name[a]] > names[tree.name[b]] ? 1 : a - b);
-  for (let i = 0; i < n; i++) {
-    const a = first[i];
-    const count = first[i + 1] - a;
-    if (count === 2) {
-      // The common case in call trees; a typed-array sort call costs more than the comparison.
-      if (byWidth(children[a], children[a + 1]) > 0) {
-        const t = children[a];
-        children[a] = children[a + 1];
-        children[a + 1] = t;
-      }
-    } else if (count > 2) children.subarray(a, a + count).sort(byWidth);
-  }
-  // Depth-first pre-order with an explicit stack; a child starts where the
-  // previous sibling ended.
-  const visible = children.length + 1;
-  const order = new Int32Array(visible);
-  const depth = new Int32Array(visible);
-  const start = new Float64Array(visible);
-  const widths = new Float64Array(visible);
-  const nodeDepth = new Int32Array(n);
-  const nodeStart = new Float64Array(n);
-  const stack = new Int32Array(visible);
-  let sp = 0;
-  let k = 0;
-  let maxDepth = 0;
-  stack[sp++] = 0;
-  while (sp > 0) {
-    const node = stack[--sp];
-    const d = nodeDepth[node];
-    order[k] = node;
-    depth[k] = d;
-    start[k] = nodeStart[node];
-    widths[k] = width[node];
-    k++;
-    if (d > maxDepth) maxDepth = d;
-    let x = nodeStart[node];
-    for (let c = first[node]; c < first[node + 1]; c++) {
-      const child = children[c];
-      nodeStart[child] = x;
-      nodeDepth[child] = d + 1;
-      x += width[child];
-    }
-    for (let c = first[node + 1] - 1; c >= first[node]; c--) stack[sp++] = children[c];
-  }
-  return { order, depth, start, width: widths, maxDepth };
-}
-
-/**
- * Rounds values to integers so that their sum is the exact sum rounded
- * (largest-remainder method): each result is within 1 of its value.
- *
- * Why: pprof values are integers and collapsed stacks are read as integers
- * by most tools; rounding each value alone would move the total by up to
- * half the number of samples, and totals must agree with the reference tools.
- */
-export function roundPreservingTotal(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  const out = new Float64Array(n);
-  let exact = 0;
-  let floors = 0;
-  const fractional: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    exact += v;
-    const f = Math.floor(v);
-    out[i] = f;
-    floors += f;
-    if (v !== f) fractional.push(i);
-  }
-  let up = Math.round(exact) - floors;
-  if (up <= 0 || fractional.length === 0) return out;
-  // The largest remainders go up; ties by index, so the result is stable.
-  fractional.sort((a, b) => values[b] - Math.floor(values[b]) - (values[a] - Math.floor(values[a])) || a - b);
-  for (let k = 0; k < fractional.length && up > 0; k++, up--) out[fractional[k]] += 1;
-  return out;
 }

@@ -1,7 +1,8 @@
 /**
- * What a flamegraph shows, before it is drawn as SVG or HTML: a call tree,
- * each node's width, and for diff and growth flamegraphs a signed colour
- * value per node.
+ * The flame analyses: what a flamegraph shows, before anyone draws it (the
+ * CLI draws it as SVG or HTML): a call tree (call-tree.ts), each node's
+ * width, and for diff and growth flamegraphs a signed colour value per node
+ * and the values it comes from.
  *
  * - plain: width = the node's value in one sample type.
  * - diff (`--base`): the input minus the base from `diffProfiles`. A call
@@ -16,17 +17,16 @@
  * the largest one visible (0.32) instead of nearly white (0.1).
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import { diffProfiles, linearFit, type SiteFilters } from '@heapscope/analyzer';
-import { cumulative, FrameTreeBuilder, type FrameTree } from './flamegraph-tree.js';
+import { diffProfiles } from './merge.js';
+import { linearFit } from './growth.js';
+import type { SiteFilters } from './sites.js';
+import { cumulative, FrameTreeBuilder, type FrameTree } from './call-tree.js';
 
 export type FlameMode = 'plain' | 'diff' | 'growth';
 
 /** A flamegraph's content. Arrays are per tree node. */
-export interface FlameData {
+export interface FlameGraph {
   mode: FlameMode;
-  title: string;
-  /** One line under the title: inputs, sample type, mode. */
-  subtitle: string;
   sampleType: ValueType;
   tree: FrameTree;
   /** Width of each node (≥ the sum of its children's). */
@@ -67,7 +67,7 @@ function signedScale(change: Float64Array): Float64Array {
 }
 
 /** A plain flamegraph of one profile in one sample type. */
-export function plainFlame(profile: HeapProfile, type: ValueType, filters: SiteFilters, title: string, subtitle: string): FlameData {
+export function plainFlame(profile: HeapProfile, type: ValueType, filters: SiteFilters = {}): FlameGraph {
   const builder = new FrameTreeBuilder(1, filters);
   builder.add(profile, [{ typeIndex: typeIndexOf(profile, type.type), channel: 0 }]);
   const tree = builder.finish();
@@ -79,11 +79,11 @@ export function plainFlame(profile: HeapProfile, type: ValueType, filters: SiteF
       selfWidth[n] = 0;
     }
   }
-  return { mode: 'plain', title, subtitle, sampleType: type, tree, selfWidth, width: cumulative(tree, selfWidth), negative };
+  return { mode: 'plain', sampleType: type, tree, selfWidth, width: cumulative(tree, selfWidth), negative };
 }
 
 /** A diff flamegraph: `input − base`, by way of `diffProfiles`. */
-export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType, filters: SiteFilters, title: string, subtitle: string): FlameData {
+export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType, filters: SiteFilters = {}): FlameGraph {
   const diff = diffProfiles(base, input);
   const builder = new FrameTreeBuilder(2, filters);
   builder.add(input, [{ typeIndex: typeIndexOf(input, type.type), channel: 0 }]);
@@ -99,8 +99,6 @@ export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType
   const delta = cumulative(tree, selfDelta);
   return {
     mode: 'diff',
-    title,
-    subtitle,
     sampleType: type,
     tree,
     selfWidth,
@@ -113,7 +111,7 @@ export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType
 }
 
 /** A growth flamegraph over snapshots in series order. */
-export function growthFlame(series: readonly HeapProfile[], type: ValueType, filters: SiteFilters, title: string, subtitle: string): FlameData {
+export function growthFlame(series: readonly HeapProfile[], type: ValueType, filters: SiteFilters = {}): FlameGraph {
   const builder = new FrameTreeBuilder(series.length, filters);
   series.forEach((p, point) => builder.add(p, [{ typeIndex: typeIndexOf(p, type.type), channel: point }]));
   const tree = builder.finish();
@@ -128,8 +126,6 @@ export function growthFlame(series: readonly HeapProfile[], type: ValueType, fil
   const selfWidth = Float64Array.from(tree.self[n - 1], (v) => Math.max(0, v));
   return {
     mode: 'growth',
-    title,
-    subtitle,
     sampleType: type,
     tree,
     selfWidth,

@@ -5,7 +5,7 @@
  */
 import { assertFiniteSamples, formatValue, plainFlame, type SiteFilters } from '@heapscope/analyzer';
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import type { CliIo } from './io.js';
+import type { Run } from './run.js';
 import { inputsLabel } from './labels.js';
 import type { FlameData } from './render/flame-data.js';
 import { describeSampleType } from './render/speedscope.js';
@@ -24,8 +24,6 @@ export function plainFlameData(profile: HeapProfile, inputs: readonly string[], 
 }
 
 /** Warns about call paths a flamegraph could not draw. */
-export function warnNegative(io: CliIo, data: FlameData): void {
-  if (data.negative > 0) {
-    io.stderr.write(`heapscope: warning: ${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph\n`);
-  }
+export function warnNegative(run: Run, data: FlameData): void {
+  if (data.negative > 0) run.warn([`${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph`]);
 }

@@ -2,15 +2,15 @@
  * Loading a series for the commands that compare snapshots (`growth`,
  * `flamegraph --growth`): dumps of one process in order — by the producers'
  * sequence numbers when every name has one, else as given — or the windows
- * of one event trace. Warnings about a series that may not be one go to
- * stderr and are returned for JSON output.
+ * of one event trace. Warnings about a series that may not be one are the
+ * run's (printed, and in JSON output).
  */
 import { statSync } from 'node:fs';
-import { growthPoint, newSymbolizer, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
+import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
-import { inputWarnings, loadInputs, type InputOptions } from './options.js';
-
-import { UsageError, type CliIo } from './io.js';
+import { UsageError } from './io.js';
+import type { CommonOptions } from './options.js';
+import type { Run } from './run.js';
 
 /**
  * Warnings for a series or comparison given one file more than once (the
@@ -36,13 +36,6 @@ export function sameFileWarnings(paths: readonly string[]): string[] {
   return [...new Set(out)];
 }
 
-/** Prints {@link sameFileWarnings} of `paths` and returns them. */
-export function warnSameFiles(io: CliIo, paths: readonly string[]): string[] {
-  const warnings = sameFileWarnings(paths);
-  for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-  return warnings;
-}
-
 /** A loaded series. */
 export interface LoadedSeries {
   profiles: HeapProfile[];
@@ -50,17 +43,18 @@ export interface LoadedSeries {
   labels: string[];
   /** How the points were chosen and ordered, for the report's header. */
   how: string;
-  warnings: string[];
+}
+
+/** How a series is read: its order, or windows of one trace. */
+export interface SeriesOptions {
+  order?: SeriesOrder;
+  windows?: number;
 }
 
 /** Loads `inputs` as a series (`command` names the command in usage errors). */
-export async function loadSeries(
-  inputs: readonly string[],
-  options: InputOptions & { order: SeriesOrder; windows?: number },
-  io: CliIo,
-  command: string,
-): Promise<LoadedSeries> {
-  const loaded = await loadInputs(inputs, options, io, { windows: options.windows });
+export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], command: string): Promise<LoadedSeries> {
+  const options = run.options;
+  const loaded = await run.load(inputs, { windows: options.windows });
   if (options.windows !== undefined) {
     if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
     const snapshots = loaded[0].trace.snapshots;
@@ -68,19 +62,17 @@ export async function loadSeries(
       profiles: snapshots.map((s) => s.profile),
       labels: snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`),
       how: `${snapshots.length} windows of ${inputs[0]}`,
-      warnings: inputWarnings(loaded),
     };
   }
-  const same = warnSameFiles(io, inputs);
-  const { ordered, how, warnings } = orderSeries(loaded.map((l) => l.profile), options.order, io, command);
-  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how, warnings: [...inputWarnings(loaded), ...same, ...warnings] };
+  run.warn(sameFileWarnings(inputs));
+  const { ordered, how } = orderSeries(run, loaded.map((l) => l.profile), options.order ?? 'auto', command);
+  return { profiles: ordered, labels: ordered.map((p) => p.meta.file), how };
 }
 
 /** A series reduced point by point (growth): see {@link loadSeries}. */
 export interface LoadedGrowthPoints {
   points: GrowthPoint[];
   how: string;
-  warnings: string[];
 }
 
 /**
@@ -88,45 +80,36 @@ export interface LoadedGrowthPoints {
  * reduced to its per-site values ({@link growthPoint}) before the next is
  * read, so a long series never holds more than one profile.
  */
-export async function loadGrowthPoints(
-  inputs: readonly string[],
-  options: InputOptions & { order: SeriesOrder; windows?: number },
-  growthOptions: GrowthOptions,
-  io: CliIo,
-  command: string,
-): Promise<LoadedGrowthPoints> {
-  if (options.windows !== undefined) {
-    const series = await loadSeries(inputs, options, io, command);
+export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], growthOptions: GrowthOptions, command: string): Promise<LoadedGrowthPoints> {
+  if (run.options.windows !== undefined) {
+    const series = await loadSeries(run, inputs, command);
     const type = growthOptions.sampleType ?? series.profiles[0]?.defaultSampleType;
-    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how, warnings: series.warnings };
+    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how };
   }
   if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  // One symbolizer for the whole series: its caches hold across dumps.
-  const symbolizer = newSymbolizer({ symbolCache: options.symbolCache });
+  // One at a time, with the run's one symbolizer: its caches hold across dumps.
   const points: GrowthPoint[] = [];
-  const readWarnings: string[] = [];
   let type = growthOptions.sampleType;
   for (const path of inputs) {
-    const [input] = await loadInputs([path], options, io, { symbolizer });
-    readWarnings.push(...inputWarnings([input]));
+    const [input] = await run.load([path]);
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));
   }
-  const same = warnSameFiles(io, inputs);
-  const { ordered, how, warnings } = orderSeries(points.map((p) => p.facts), options.order, io, command, points);
-  return { points: ordered, how, warnings: [...readWarnings, ...same, ...warnings] };
+  run.warn(sameFileWarnings(inputs));
+  const { ordered, how } = orderSeries(run, points.map((p) => p.facts), run.options.order ?? 'auto', command, points);
+  return { points: ordered, how };
 }
 
-/** Orders a series (as `order` says), prints and returns its warnings. `items` defaults to `members`. */
+/** Orders a series (as `order` says), and warns of a series that may not be one. `items` defaults to `members`. */
 function orderSeries<T extends SeriesMember, U = T>(
+  run: Run<CommonOptions & SeriesOptions>,
   members: readonly T[],
   order: SeriesOrder,
-  io: CliIo,
   command: string,
   items: readonly U[] = members as unknown as U[],
-): { ordered: U[]; how: string; warnings: string[] } {
+): { ordered: U[]; how: string } {
   if (members.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   let result;
   try {
@@ -134,11 +117,9 @@ function orderSeries<T extends SeriesMember, U = T>(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const warnings = seriesWarnings(result.indexes.map((i) => members[i]));
-  for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
+  run.warn(seriesWarnings(result.indexes.map((i) => members[i])));
   return {
     ordered: result.indexes.map((i) => items[i]),
     how: `${members.length} dumps ${result.by === 'sequence' ? 'ordered by dump sequence number' : 'in the order given'}`,
-    warnings,
   };
 }

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@heapscope/parser';
-import { serveSpeedscope } from '../src/commands/view.js';
+import { serveSpeedscope } from '../src/speedscope-server.js';
 import { toSpeedscope } from '../src/render/speedscope.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, withPage } from './browser.js';
 import { validateSpeedscope } from './speedscope-schema.js';

@@ -1,34 +1,35 @@
 /**
  * `heapscope churn`: per call site, how much is allocated versus how much stays.
- *
- * Text: the verdict, the site table, then for traces the whole trace's
- * lifetime histograms (events, and time when the trace has timestamps),
- * and with `--lifetimes` each shown site's histogram as one row of a table;
- * for a series of dumps, the process per interval.
  */
-import type { Command } from 'commander';
+import { Option } from 'commander';
 import { churn, seriesOrder, seriesWarnings, type ChurnReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, hasStackFilters, inputWarnings, loadInputs, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { UsageError, type CliIo } from '../io.js';
-import { ReportOutput } from '../report-output.js';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { commonOptions, filterOptions, hasStackFilters, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { renderChurn } from '../render/churn.js';
 
-interface ChurnCommandOptions extends InputOptions, FilterOptions {
-  nodeCount?: number;
+interface ChurnOptions extends InputOptions, FilterOptions, SharedOptions {
   lifetimes?: boolean;
 }
 
-export function registerChurn(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('churn')
-    .description('churn per call site: allocated versus retained, short-lived and temporary allocations, lifetimes')
-    .argument('<input...>', 'an event trace, or dumps with cumulative counts (one, or a series of one process)')
-    .option('-n, --node-count <n>', 'show the first N sites', positiveInt('-n'))
-    .option('--lifetimes', "traces: also show each shown site's lifetime histogram (in allocation events)");
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+interface ChurnResult {
+  report: ChurnReport;
+  /** How a series of dumps was ordered. */
+  seriesBy: 'sequence' | 'given';
+}
+
+export const churnCommand = command<ChurnOptions, ChurnResult>({
+  name: 'churn',
+  summary: 'churn per call site: allocated versus retained, short-lived and temporary allocations, lifetimes',
+  args: [['<input...>', 'an event trace, or dumps with cumulative counts (one, or a series of one process)']],
+  options: [
+    nodeCountOption('sites'),
+    new Option('--lifetimes', "traces: also show each shown site's lifetime histogram (in allocation events)"),
+    ...commonOptions(),
+    ...inputOptions(),
+    ...filterOptions(),
+  ],
+  help: `
 From traces: allocations, live at the end, "temporary" allocations (freed by
 the very next allocation event, as heaptrack counts them), median lifetime
 in allocation events, and allocations per second when the trace has
@@ -55,28 +56,27 @@ Examples:
   $ heapscope churn -n 5 --lifetimes fixtures/perf/workload.fp.perf.txt.gz
   $ heapscope churn fixtures/jemalloc/all/jeprof.*.m*.heap
   $ heapscope churn --by thread --format json app.perf.txt`,
-    )
-    .action(async (inputs: string[], options: ChurnCommandOptions) => {
-      const loaded = await loadInputs(inputs, options, io);
-      const dumps = loaded.every((l) => !l.trace);
-      const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };
-      const ordered = order.indexes.map((i) => loaded[i]);
-      // A series that may not be one (other processes, counters going backwards) gives wrong intervals: say so.
-      const warnings = dumps && ordered.length > 1 ? seriesWarnings(ordered.map((l) => l.profile)) : [];
-      for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      let report: ChurnReport;
-      try {
-        report = churn(ordered, { ...siteOptions(options), limit: options.nodeCount });
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      if (options.lifetimes && report.source !== 'trace') throw new UsageError('--lifetimes needs an event trace: dumps do not record when blocks are freed');
-      if (options.lifetimes && report.lifetimes === null) throw new UsageError('--lifetimes: this trace does not record pointers, so frees (and lifetimes) are unknown');
-      const out = new ReportOutput(io, options.output);
-      out.writeReport({ ...report, warnings: [...inputWarnings(loaded), ...warnings] }, options.format, () =>
-        renderChurn(report, { lifetimes: options.lifetimes === true, filtered: hasStackFilters(options), seriesBy: order.by }),
-      );
-      await out.close();
-    });
-}
-
+  async analyze(run) {
+    const o = run.options;
+    const loaded = await run.load(run.args);
+    const dumps = loaded.every((l) => !l.trace);
+    const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };
+    const ordered = order.indexes.map((i) => loaded[i]);
+    // A series that may not be one (other processes, counters going backwards) gives wrong intervals: say so.
+    if (dumps && ordered.length > 1) run.warn(seriesWarnings(ordered.map((l) => l.profile)));
+    let report: ChurnReport;
+    try {
+      report = churn(ordered, { ...siteOptions(o), limit: o.nodeCount });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (o.lifetimes && report.source !== 'trace') throw new UsageError('--lifetimes needs an event trace: dumps do not record when blocks are freed');
+    if (o.lifetimes && report.lifetimes === null) throw new UsageError('--lifetimes: this trace does not record pointers, so frees (and lifetimes) are unknown');
+    return { report, seriesBy: order.by };
+  },
+  output: {
+    kind: 'report',
+    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
+    text: ({ report, seriesBy }, run) => renderChurn(report, { lifetimes: run.options.lifetimes === true, filtered: hasStackFilters(run.options), seriesBy }),
+  },
+});

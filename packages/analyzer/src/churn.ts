@@ -15,7 +15,7 @@
  *   interval, from the process start).
  * Sites with the most freed (churned) objects come first.
  */
-import type { HeapProfile } from '@heapscope/parser';
+import { plural, type HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
@@ -385,7 +385,7 @@ function churnVerdict(rows: ChurnRow[], source: ChurnReport['source']): string {
   const top = rows[0];
   if (!top || top.churnObjects <= 0) return 'no churn: everything allocated is still in use';
   const pct = (v: number) => `${Math.round(v * 100)}%`;
-  let text = `${top.name} allocated ${formatCount(top.allocObjects)} blocks (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
+  let text = `${top.name} allocated ${formatCount(top.allocObjects)} ${plural(top.allocObjects, 'block')} (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
   if (source === 'trace' && top.temporary !== null && top.allocObjects > 0) text += `; ${pct(top.temporary / top.allocObjects)} were temporary`;
   return text;
 }

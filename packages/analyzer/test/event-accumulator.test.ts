@@ -45,7 +45,7 @@ describe('event accumulator', () => {
     const peakBytes = result.peakProfile.samples.values[1];
     expect([...peakBytes]).toEqual([100, 500]);
     expect(result.profile.meta.warnings.map((w) => w.message)).toEqual([
-      '1 frees of pointers not allocated in the trace (allocated before recording started?)',
+      '1 free of pointers not allocated in the trace (allocated before recording started?)',
     ]);
     // alloc_space per site: a = 100 + 300, c = 50 + 500
     expect([...result.profile.samples.values[1]]).toEqual([400, 550]);
@@ -135,7 +135,7 @@ describe('event accumulator', () => {
     expect(report.peak.timeNs).toBe(1100);
     expect(report.peak.timeNs!).toBeGreaterThanOrEqual(report.firstTimeNs!);
     expect(profile.meta.warnings.map((w) => w.message)).toContain(
-      '1 blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
+      '1 block freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
     );
   });
 

@@ -4,7 +4,7 @@
  * --to svg|html`.
  */
 import { assertFiniteSamples, formatValue, plainFlame, type SiteFilters } from '@heapscope/analyzer';
-import type { HeapProfile, ValueType } from '@heapscope/parser';
+import { counted, type HeapProfile, type ValueType } from '@heapscope/parser';
 import type { Run } from './run.js';
 import { inputsLabel } from './labels.js';
 import type { FlameData } from './render/flame-data.js';
@@ -25,5 +25,5 @@ export function plainFlameData(profile: HeapProfile, inputs: readonly string[], 
 
 /** Warns about call paths a flamegraph could not draw. */
 export function warnNegative(run: Run, data: FlameData): void {
-  if (data.negative > 0) run.warn([`${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph`]);
+  if (data.negative > 0) run.warn([`${counted(data.negative, 'call path')} with a negative ${data.sampleType.type} ${data.negative === 1 ? 'was' : 'were'} left out of the flamegraph`]);
 }

@@ -3,6 +3,7 @@
  * zip), format detection, importers and symbolization.
  */
 export * from './errors.js';
+export * from './plural.js';
 export * from './model/address.js';
 export * from './model/columns.js';
 export * from './model/pair-index.js';

@@ -245,7 +245,7 @@ describe('statistics importers: separators, text around dumps', () => {
     const stats = await parse(`program output\nmore output\n${dump[0]}`, 'tcmalloc-stats');
     expect(stats.snapshots).toHaveLength(1);
     expect(stats.warnings).toHaveLength(1);
-    expect(stats.warnings[0].message).toMatch(/^2 line\(s\) outside the tcmalloc statistics ignored/);
+    expect(stats.warnings[0].message).toMatch(/^2 lines outside the tcmalloc statistics ignored/);
     expect(stats.warnings[0].locations[0].line).toBe(1);
   });
 

@@ -28,6 +28,7 @@ import {
   NO_TIME,
   WarningCollector,
   AllocOp,
+  counted,
   type HeapProfile,
   type ProfileBuilder,
   type TraceFacts,
@@ -278,13 +279,13 @@ export class EventAccumulator implements TraceSink {
   finish(facts: TraceFacts): AccumulatedTrace {
     ALLOC_OP_NAMES.forEach((name, op) => (this.ops[name] = this.opCounts[op]));
     if (this.unknownFrees > 0) {
-      this.warnings.add(`${this.unknownFrees} frees of pointers not allocated in the trace (allocated before recording started?)`);
+      this.warnings.add(`${counted(this.unknownFrees, 'free')} of pointers not allocated in the trace (allocated before recording started?)`);
     }
     if (this.freedBeforeBorn > 0) {
-      this.warnings.add(`${this.freedBeforeBorn} blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out`);
+      this.warnings.add(`${counted(this.freedBeforeBorn, 'block')} freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out`);
     }
     if (this.ops.untracked > 0 && facts.tracksPointers) {
-      this.warnings.add(`${this.ops.untracked} allocations without a returned pointer count as allocated, never as live`);
+      this.warnings.add(`${counted(this.ops.untracked, 'allocation')} without a returned pointer count as allocated, never as live`);
     }
     const profile = this.finalProfile(facts);
     const n = this.sites.length;

@@ -5,7 +5,7 @@
  * profile (the CLI prints it and puts it in JSON); `--short-names` chosen
  * over all inputs at once.
  */
-import { Symbolizer, WarningCollector, defaultCacheDir, shortNames, withFunctionNames, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
+import { Symbolizer, WarningCollector, counted, defaultCacheDir, shortNames, withFunctionNames, type HeapProfile, type SymbolizeReport } from '@heapscope/parser';
 import type { LoadedInput } from './read-input.js';
 
 /** A symbolizer with or without the persistent symbol cache (`$HEAPSCOPE_CACHE_DIR`, else the user's cache directory). */
@@ -55,7 +55,7 @@ export function symbolizeWarnings(report: SymbolizeReport): string[] {
   const lines: string[] = [];
   for (const b of report.missing) {
     const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
-    lines.push(`binary not found: ${b.path}: ${b.locations} locations shown as module+offset (give the file with --symbols)${rejected}`);
+    lines.push(`binary not found: ${b.path}: ${counted(b.locations, 'location')} shown as module+offset (give the file with --symbols)${rejected}`);
   }
   for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
   for (const b of report.binaries) {

@@ -34,6 +34,7 @@ import { VERSION } from '../version.js';
 import { inputsLabel } from '../labels.js';
 import { plainFlameData, warnNegative } from '../flame-words.js';
 import { totalsOf } from '../written.js';
+import { counted } from '@heapscope/parser';
 
 type Target = 'pprof' | 'speedscope' | 'collapsed' | 'svg' | 'html';
 const TARGETS: readonly Target[] = ['pprof', 'speedscope', 'collapsed', 'svg', 'html'];
@@ -123,12 +124,12 @@ function convert({ target, profile, type }: Converted, run: Run<ConvertOptions>)
     }
     case 'speedscope': {
       const { file, negative } = toSpeedscope(profile, { title: o.title ?? inputsLabel(inputs), exporter: `heapscope ${VERSION}`, filters, activeType: type.type });
-      for (const [t, n] of Object.entries(negative)) run.warn([`${n} call paths with a negative ${t} were left out of the speedscope profile`]);
+      for (const [t, n] of Object.entries(negative)) run.warn([`${counted(n, 'call path')} with a negative ${t} ${n === 1 ? 'was' : 'were'} left out of the speedscope profile`]);
       return written(jsonText(file));
     }
     case 'collapsed': {
       const collapsed = toCollapsed(profile, profile.sampleTypeIndex(type.type), filters);
-      if (collapsed.negative > 0) run.warn([`${collapsed.negative} call paths with a negative ${type.type} were left out`]);
+      if (collapsed.negative > 0) run.warn([`${counted(collapsed.negative, 'call path')} with a negative ${type.type} ${collapsed.negative === 1 ? 'was' : 'were'} left out`]);
       return written(collapsed.text, { [type.type]: profile.total(profile.sampleTypeIndex(type.type)) });
     }
     case 'svg':

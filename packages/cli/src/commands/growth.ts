@@ -8,6 +8,7 @@ import { ThresholdError } from '../io.js';
 import { bytesOption, commonOptions, filterOptions, inputOptions, nodeCountOption, orderOption, sampleTypeOption, siteOptions, windowsOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { loadGrowthPoints } from '../series.js';
 import { renderGrowth } from '../render/growth.js';
+import { counted } from '@heapscope/parser';
 
 interface GrowthOptions extends InputOptions, FilterOptions, SharedOptions {
   failOnGrowth?: number;
@@ -60,7 +61,7 @@ Examples:
       const over = report.rows.filter((r) => r.delta > limit && !r.withinNoise);
       if (over.length === 0) return;
       throw new ThresholdError(
-        `${over.length} site(s) grew more than ${formatValue(limit, 'bytes')}: ${over
+        `${counted(over.length, 'site')} grew more than ${formatValue(limit, 'bytes')}: ${over
           .slice(0, 3)
           .map((r) => `${r.name} (+${formatValue(r.delta, report.unit)})`)
           .join(', ')}`,

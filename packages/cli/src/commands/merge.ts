@@ -5,7 +5,7 @@
  * associative, so merged outputs can themselves be merged (sharded merges).
  */
 import { ProfileMerger } from '@heapscope/analyzer';
-import type { HeapProfile } from '@heapscope/parser';
+import { counted, type HeapProfile } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, inputOptions, type InputOptions } from '../options.js';
@@ -44,10 +44,10 @@ Examples:
     kind: 'file',
     file: (merged, run) => ({
       format: 'pprof',
-      data: encodePprof(merged, { comments: [`heapscope merge of ${run.args.length} inputs`] }),
+      data: encodePprof(merged, { comments: [`heapscope merge of ${counted(run.args.length, 'input')}`] }),
       profiles: run.args.length,
       totals: totalsOf(merged),
-      note: `merged ${run.args.length} inputs into ${run.output.path ?? 'standard output'}`,
+      note: `merged ${counted(run.args.length, 'input')} into ${run.output.path ?? 'standard output'}`,
     }),
   },
 });

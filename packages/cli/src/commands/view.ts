@@ -14,6 +14,7 @@ import { openBrowser, serveSpeedscope } from '../speedscope-server.js';
 import { jsonText } from '../terminal-text.js';
 import { VERSION } from '../version.js';
 import { inputsLabel } from '../labels.js';
+import { counted } from '@heapscope/parser';
 
 interface ViewOptions extends InputOptions, StackFilterOptions, SharedOptions {
   open: boolean;
@@ -56,7 +57,7 @@ Examples:
     const type = commonSampleType([profile], o.sampleType);
     const title = o.title ?? inputsLabel(run.args);
     const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(o), activeType: type.type });
-    for (const [t, n] of Object.entries(negative)) run.warn([`${n} call paths with a negative ${t} were left out`]);
+    for (const [t, n] of Object.entries(negative)) run.warn([`${counted(n, 'call path')} with a negative ${t} ${n === 1 ? 'was' : 'were'} left out`]);
     return { title, profileJson: JSON.stringify(file) };
   },
   output: {

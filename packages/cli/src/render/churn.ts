@@ -6,6 +6,7 @@
  */
 import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
 import { renderTable, type Column } from './table.js';
+import { plural } from '@heapscope/parser';
 
 /** How the text is drawn. */
 export interface ChurnTextOptions {
@@ -160,11 +161,11 @@ function histogram(buckets: readonly Bucket[], total: number, label: (b: Bucket)
 function renderLifetimes(r: ChurnReport, options: ChurnTextOptions): string {
   const l = r.lifetimes!;
   const scope = options.filtered ? 'every site: the filters do not apply' : 'every site';
-  let out = `\nlifetimes of the ${formatCount(l.freedObjects)} blocks freed in the trace (${scope}), in allocation events:\n`;
+  let out = `\nlifetimes of the ${formatCount(l.freedObjects)} ${plural(l.freedObjects, 'block')} freed in the trace (${scope}), in allocation events:\n`;
   if (l.freedObjects === 0) out += '  none was freed\n';
   else out += histogram(log4Buckets(l.events.map((b) => ({ from: b.fromEvents, to: b.toEvents, count: b.count }))), l.freedObjects, eventsLabel, 'events');
   if (l.ns && l.timedObjects) {
-    out += `\nin time (${formatCount(l.timedObjects)} freed blocks with timestamps):\n`;
+    out += `\nin time (${formatCount(l.timedObjects)} freed ${plural(l.timedObjects, 'block')} with timestamps):\n`;
     out += histogram(log4Buckets(l.ns.map((b) => ({ from: b.fromNs, to: b.toNs, count: b.count }))), l.timedObjects, timeLabel, 'lifetime');
   }
   if (options.lifetimes) out += siteLifetimes(r.rows);

@@ -3,7 +3,7 @@
  * sample types, totals, trace figures, stacks, locations, process and
  * warnings.
  */
-import { formatWarning } from '@heapscope/parser';
+import { formatWarning, plural } from '@heapscope/parser';
 import { formatBytes, formatCount, formatValue, type InputInfo } from '@heapscope/analyzer';
 
 /** One sampling in words. */
@@ -53,9 +53,9 @@ function traceRows(info: InputInfo): [string, string][] {
   const span = t.firstTimeNs !== null && t.lastTimeNs !== null ? `, ${((t.lastTimeNs - t.firstTimeNs) / 1e9).toFixed(3)} s` : ', no timestamps';
   return [
     ['events', `${formatCount(t.events)}${span} (${ops})`],
-    ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} blocks`],
-    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} blocks at ${when}`],
-    ['temporary', `${formatCount(t.temporary)} allocations freed by the very next allocation event`],
+    ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} ${plural(t.liveObjects, 'block')}`],
+    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} ${plural(info.peak.objects, 'block')} at ${when}`],
+    ['temporary', `${formatCount(t.temporary)} ${plural(t.temporary, 'allocation')} freed by the very next allocation event`],
   ];
 }
 
@@ -75,7 +75,7 @@ export function renderInfo(info: InputInfo): string {
     ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
     ['totals', totals],
     ...traceRows(info),
-    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} samples, ${formatCount(info.threads)} threads`],
+    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} ${plural(info.samples, 'sample')}, ${formatCount(info.threads)} ${plural(info.threads, 'thread')}`],
     ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
     ['process', process || '-'],
     ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],

@@ -4,6 +4,7 @@
  */
 import { formatBytes, formatCount, type TopReport } from '@heapscope/analyzer';
 import { renderTop } from './top.js';
+import { plural } from '@heapscope/parser';
 
 /** A peak report: the peak, the number of events of the trace, and the top of the sites at the peak. */
 export interface PeakText {
@@ -16,5 +17,5 @@ export interface PeakText {
 export function renderPeak(r: PeakText, trace: string): string {
   const { peak } = r;
   const when = `event ${formatCount(peak.event)} of ${formatCount(r.events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
-  return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n${renderTop(r.top, [`${trace} at its peak`])}`;
+  return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} ${plural(peak.objects, 'block')}, ${when}\n${renderTop(r.top, [`${trace} at its peak`])}`;
 }

@@ -4,13 +4,14 @@
  */
 import { formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
 import { renderTable } from './table.js';
+import { plural } from '@heapscope/parser';
 
 /** The text form of a top report. */
 export function renderTop(r: TopReport, inputs: readonly string[]): string {
   const what = inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`;
   let head = `${what}: ${r.sampleType} total ${formatValue(r.total, r.unit)}`;
   if (r.shown !== r.total) head += `, ${formatValue(r.shown, r.unit)} (${formatShare(r.shown, r.total)}) after filters`;
-  head += r.rows.length < r.rowCount ? `; top ${r.rows.length} of ${r.rowCount} by ${r.by}\n` : `; ${r.rowCount} rows by ${r.by}\n`;
+  head += r.rows.length < r.rowCount ? `; top ${r.rows.length} of ${r.rowCount} by ${r.by}\n` : `; ${r.rowCount} ${plural(r.rowCount, 'row')} by ${r.by}\n`;
   let sum = 0;
   const rows = r.rows.map((row) => {
     sum += row.flat;

@@ -15,6 +15,7 @@ import { ParseError, excerpt } from '../errors.js';
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { AllocatorStats, MemoryFigures, StatsAllocator, StatsSnapshot } from './model.js';
+import { counted } from '../plural.js';
 
 /** `### <seconds> [label]`. */
 const MARKER = /^###[ \t]+(-?\d+(?:\.\d+)?)(?:[ \t]+(.*?))?[ \t]*$/;
@@ -217,7 +218,7 @@ export class SeriesBuilder {
       throw new ParseError(this.ctx.file, where, `no ${this.what} found`, this.ctx.format, text);
     }
     if (this.outsideCount > 0) {
-      this.ctx.warn(`${this.outsideCount} line(s) outside the ${this.what} ignored (first: "${excerpt(this.outsideText)}")`, this.outsideFirst);
+      this.ctx.warn(`${counted(this.outsideCount, 'line')} outside the ${this.what} ignored (first: "${excerpt(this.outsideText)}")`, this.outsideFirst);
     }
     if (this.pending) this.ctx.warn('a "###" separator line with no dump after it', Math.min(this.pending.line, lineCount));
     const stats: AllocatorStats = {

@@ -9,7 +9,10 @@
  * - a test imports its own package's files, other packages by name, and the
  *   shared helpers as `@heapscope/testkit/<helper>` — never another
  *   package's folders;
- * - no source file is longer than 600 lines without saying why at its top.
+ * - no source file is longer than 600 lines without saying why at its top;
+ * - code cites the design and format documents of the repository, by
+ *   anchors that exist (`docs/formats.md#record-allocs`), never documents
+ *   outside it.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -212,4 +215,59 @@ describe('the house rules', () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  it('has no source file over 600 lines that does not say why at its top', () => {
+    const long: string[] = [];
+    for (const file of codeFiles()) {
+      const text = readFileSync(file, 'utf8');
+      const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+      if (lines <= 600) continue;
+      const top = /^(?:#![^\n]*\n)?\s*\/\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
+      if (!/\b600 lines\b/.test(top)) long.push(`${name(file)}: ${lines} lines`);
+    }
+    expect(long).toEqual([]);
+  });
+
+  it('cites the documents of the repository, by anchors they have', () => {
+    const wrong: string[] = [];
+    const anchors = new Map<string, Set<string>>();
+    const anchorsOf = (doc: string): Set<string> | undefined => {
+      if (!anchors.has(doc)) {
+        const path = join(REPO, 'docs', doc);
+        if (!existsSync(path)) return undefined;
+        const text = readFileSync(path, 'utf8');
+        const ids = new Set([...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]));
+        // GitHub's heading anchors: lower case, punctuation dropped, spaces as dashes.
+        for (const m of text.matchAll(/^#+ (.*)$/gm)) ids.add(m[1].toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+        anchors.set(doc, ids);
+      }
+      return anchors.get(doc);
+    };
+    for (const file of codeFiles()) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\b(FORMATS|DESIGN|STYLE)\.md\b/g)) wrong.push(`${name(file)}: cites ${m[0]}, which is not in the repository`);
+      for (const m of text.matchAll(/docs\/([\w-]+\.md)#([\w-]+)/g)) {
+        const ids = anchorsOf(m[1]);
+        if (!ids) wrong.push(`${name(file)}: cites docs/${m[1]}, which does not exist`);
+        else if (!ids.has(m[2])) wrong.push(`${name(file)}: cites docs/${m[1]}#${m[2]}, an anchor it does not have`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 });
+
+/** The repository's code: the packages' sources and tests (native code too), the benchmarks and the scripts. */
+function codeFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const n of readdirSync(dir).sort()) {
+      const path = join(dir, n);
+      if (['node_modules', 'dist', 'build', 'fixtures', 'golden', 'inputs', 'out'].includes(n)) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|mjs|js|c|h|cc|sh)$/.test(n) && !n.endsWith('.d.ts')) out.push(path);
+    }
+  };
+  for (const dir of [PACKAGES, join(REPO, 'bench'), join(REPO, 'scripts')]) walk(dir);
+  return out;
+}

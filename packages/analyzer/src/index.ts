@@ -17,7 +17,7 @@ export * from './pipeline/load-profiles.js';
 export * from './merge.js';
 export * from './size-classes.js';
 export * from './sizes.js';
-export * from './series.js';
+export * from './snapshot-series.js';
 export * from './growth.js';
 export * from './churn.js';
 export * from './diagnose/diagnose.js';

@@ -5,7 +5,7 @@
 import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import type { TraceReport } from './accumulate/accumulator.js';
-import { mixedInputWarnings } from './series.js';
+import { mixedInputWarnings } from './snapshot-series.js';
 
 /** The `info` report of one input (JSON contract: docs/design.md#json). */
 export interface InputInfo {

@@ -27,7 +27,7 @@ import {
   type Sampling,
   type ValueType,
 } from '@heapscope/parser';
-import { samplingName } from './series.js';
+import { samplingName } from './snapshot-series.js';
 
 /** How one input was recorded, as the facts of a merge (its own, or those of its inputs when it is a merge). */
 export function inputsOf(meta: ProfileMeta): MergedInputs {

@@ -6,12 +6,12 @@
  * - event traces and perf probe records know each allocation's exact
  *   requested size (`exact`);
  * - a heap dump only knows, per stack, the average size of its objects
- *   (`average`), and jemalloc records usable size classes, not requested
- *   sizes (`average-usable`).
+ *   (`average-requested`), and jemalloc records usable size classes, not
+ *   requested sizes (`average-usable`).
  * Snapshots are counted by cumulative allocations when the dump has them,
  * else by in-use objects (`counts` says which); traces by allocations.
  */
-import type { HeapProfile } from '@heapscope/parser';
+import type { HeapProfile, SizeKind } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { glibcChunkSize, jemallocSizeClass, pow2Bucket } from './size-classes.js';
@@ -50,8 +50,12 @@ export interface SiteSizes {
 
 /** The report (JSON contract: `rows` of `{size, count, bytes}`, largest count first). */
 export interface SizesReport {
-  /** `exact` sizes, or per-stack `average` / `average-usable` sizes. */
-  sizeKind: 'exact' | 'average' | 'average-usable';
+  /**
+   * What the sizes are, in the model's words (`SizeKind`, as `info` says it
+   * of an input): `exact` sizes, or per-stack averages of requested sizes
+   * (`average-requested`) or of the allocator's size classes (`average-usable`).
+   */
+  sizeKind: SizeKind;
   /** What is counted: allocations over the run, or objects in use. */
   counts: 'allocations' | 'in-use objects';
   buckets: SizeBuckets;
@@ -140,7 +144,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   });
   siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
   return {
-    sizeKind: exact ? 'exact' : usable ? 'average-usable' : 'average',
+    sizeKind: exact ? 'exact' : usable ? 'average-usable' : 'average-requested',
     counts: snapshotsHaveAlloc ? 'allocations' : 'in-use objects',
     buckets,
     classes,

@@ -160,7 +160,7 @@ describe('sizes', () => {
   it('a gperftools dump records requested sizes: 8225 for odd_size_site', async () => {
     const loaded = await loadSymbolized(fixtureDumps('gperftools', /0005\.heap$/));
     const r = sizes(loaded, { by: 'function' });
-    expect(r.sizeKind).toBe('average');
+    expect(r.sizeKind).toBe('average-requested');
     expect(r.sites.find((s) => s.name === 'odd_size_site')!.rows[0]).toMatchObject({ size: ODD_SIZE, count: 5 * ODD_PER_PHASE });
   });
 });

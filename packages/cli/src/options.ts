@@ -17,7 +17,12 @@ import type { Orientation } from './render/flame-data.js';
 
 /** Options every command has. */
 export interface CommonOptions {
-  /** `--format`: text for people, or one JSON document. */
+  /**
+   * `--format`: the output's form, text for people or one JSON document.
+   * (In heapscope's words a *format* is a file's — an input's importer id,
+   * the file `convert` writes; this is the form of the report, and the code
+   * asks `run.json`.)
+   */
   format: 'text' | 'json';
   output?: string;
   quiet?: boolean;
@@ -102,8 +107,8 @@ export function sampleTypeOption(description = 'inuse_space (default), inuse_obj
   return new Option('-t, --sample-type <type>', description);
 }
 
-/** `--format text|json`. */
-export function formatOption(): Option {
+/** `--format text|json`: the output's form. */
+export function outputFormOption(): Option {
   return new Option('--format <format>', 'text for people, or one JSON document on stdout').choices(['text', 'json']).default('text');
 }
 
@@ -124,7 +129,7 @@ export function debugOption(): Option {
 
 /** The options every command has: `--format`, `-o`, `--quiet`, `--debug`. */
 export function commonOptions(output?: string): Option[] {
-  return [formatOption(), outputOption(output), quietOption(), debugOption()];
+  return [outputFormOption(), outputOption(output), quietOption(), debugOption()];
 }
 
 /** The options of the loading pipeline: detection, symbolization, limits, perf probe names. */

@@ -38,7 +38,7 @@ export class ReportOutput {
   }
 
   /**
-   * Writes a report: as JSON with `--format json`, else as the text
+   * Writes a report: as JSON (`json`: `--format json`), else as the text
    * `renderText` makes of it, with control characters from names escaped
    * (JSON escapes them its own way). On a terminal of known width, a text
    * line longer than the terminal (a long C++ name) is cut to its width and
@@ -46,9 +46,9 @@ export class ReportOutput {
    * JSON get every line whole. Either way a number in the report that is not
    * finite is refused first.
    */
-  writeReport(report: object, format: 'text' | 'json', renderText: () => string): void {
+  writeReport(report: object, json: boolean, renderText: () => string): void {
     assertFiniteReport(report);
-    if (format === 'json') this.write(`${jsonText(report, 2)}\n`);
+    if (json) this.write(`${jsonText(report, 2)}\n`);
     else this.write(this.fitToTerminal(escapeText(renderText())));
   }
 

@@ -64,7 +64,7 @@ async function writeReport(spec: ReportOutputSpec<CommonOptions, unknown>, resul
     for (const side of spec.sideFiles(result, run)) await writeOutputFile(side.path, side.data);
   }
   const out = run.output;
-  out.writeReport(report, run.json ? 'json' : 'text', () => spec.text(result, run));
+  out.writeReport(report, run.json, () => spec.text(result, run));
   await out.close();
   spec.gate?.(result, run);
 }

@@ -6,7 +6,7 @@ import { diffProfiles, seriesWarnings, top, type TopReport } from '@heapscope/an
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
-import { sameFileWarnings } from '../series.js';
+import { sameFileWarnings } from '../load-series.js';
 import { renderTop } from '../render/top.js';
 
 interface DiffOptions extends InputOptions, FilterOptions, SharedOptions {

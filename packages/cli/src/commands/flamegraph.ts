@@ -25,7 +25,7 @@ import {
   type StackFilterOptions,
 } from '../options.js';
 import type { Run } from '../run.js';
-import { loadSeries } from '../series.js';
+import { loadSeries } from '../load-series.js';
 import { renderFlame, type FlameData, type Orientation } from '../render/flamegraph.js';
 import { describeSampleType } from '../render/speedscope.js';
 import { inputsLabel } from '../labels.js';

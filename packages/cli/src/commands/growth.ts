@@ -6,7 +6,7 @@ import { formatValue, growthOfPoints, type GrowthReport } from '@heapscope/analy
 import { command } from '../command.js';
 import { ThresholdError } from '../io.js';
 import { bytesOption, commonOptions, filterOptions, inputOptions, nodeCountOption, orderOption, sampleTypeOption, siteOptions, windowsOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
-import { loadGrowthPoints } from '../series.js';
+import { loadGrowthPoints } from '../load-series.js';
 import { renderGrowth } from '../render/growth.js';
 import { counted } from '@heapscope/parser';
 

@@ -7,7 +7,7 @@ import { renderTable } from './table.js';
 
 const KIND: Record<SizesReport['sizeKind'], string> = {
   exact: 'exact requested sizes',
-  average: 'average object size per stack (a dump does not record each allocation)',
+  'average-requested': 'average object size per stack (a dump does not record each allocation)',
   'average-usable': 'average object size per stack, in allocator size classes (usable, not requested, sizes)',
 };
 

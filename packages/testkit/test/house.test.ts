@@ -1,7 +1,7 @@
 /**
  * The house rules of the workspace, read from the sources themselves (the
  * imports TypeScript sees, `import type` included, so a cycle of types
- * counts too; docs/design.md, "The house"):
+ * counts too; docs/design.md#house-rules):
  * - no import cycle between the modules of the packages' sources;
  * - a package's sources import other packages by name only (never a path
  *   into another package, never a deep import), and only the packages their

@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@heapscope/parser': src('parser'),
       '@heapscope/analyzer': src('analyzer'),
+      '@heapscope/store': src('store'),
       '@heapscope/cli': src('cli'),
     },
   },

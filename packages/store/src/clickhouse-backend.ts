@@ -35,6 +35,12 @@ const REQUEST_TIMEOUT_MS = 300_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 const SYNC_INSERTS = { insert_distributed_sync: 1 } as const;
+/**
+ * Users' queries: a subquery on a Distributed table inside IN or JOIN reads
+ * each server's local table. Right for this schema: the fact tables are
+ * sharded alike (by profile), and every server has every dictionary row.
+ */
+const USER_QUERY_SETTINGS = { distributed_product_mode: 'local' } as const;
 
 function clusterDialect(database: string, cluster: string | null): SqlDialect {
   const q = (name: string) => `${database}.${name}`;
@@ -149,14 +155,14 @@ export class ClickHouseBackend implements Backend {
     this.userClient ??= client(this.location, this.location.endpoints[0], this.database);
     if (!/^(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/i.test(statement)) {
       try {
-        await this.userClient.command({ query: statement });
+        await this.userClient.command({ query: statement, clickhouse_settings: USER_QUERY_SETTINGS });
       } catch (error) {
         throw new StoreError(this.display, engineMessage(error));
       }
       return { columns: [], rows: [] };
     }
     try {
-      const rs = await this.userClient.query({ query: statement, format: 'JSONCompact' });
+      const rs = await this.userClient.query({ query: statement, format: 'JSONCompact', clickhouse_settings: USER_QUERY_SETTINGS });
       const result = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] };
       return { columns: result.meta.map((m) => m.name), rows: result.data };
     } catch (error) {

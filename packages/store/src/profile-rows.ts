@@ -228,8 +228,13 @@ function locationRows(p: HeapProfile, functionIds: readonly bigint[], seen: Seen
 /** Stack ids per stack node (0 for the empty stack); new stacks, with their call-site keys, go to `out`. */
 function stackRows(p: HeapProfile, locationIds: readonly bigint[], seen: SeenIds, out: RowBatchBuilder, str: (s: string) => bigint): BigInt64Array {
   const { parent, location } = p.stacks;
+  // The empty stack (samples with no frames) is a row too, id 0: its site is `(no stack)`.
   const ids = new BigInt64Array(p.stacks.length);
   const fresh: number[] = [];
+  if (!seen.stacks.has(0n)) {
+    seen.stacks.add(0n);
+    fresh.push(EMPTY_STACK);
+  }
   for (let s = 1; s < p.stacks.length; s++) {
     const id = new ContentHash(Domain.stack).big(ids[parent[s]]).big(locationIds[location[s]]).digest();
     ids[s] = id;
@@ -247,7 +252,8 @@ function stackRows(p: HeapProfile, locationIds: readonly bigint[], seen: SeenIds
     return Array.from(keys, (key) => str(sites.names[key]));
   };
   for (const s of fresh) {
-    out.add([ids[s], parent[s] === EMPTY_STACK ? 0n : ids[parent[s]], locationIds[location[s]], keysOf(0, s), keysOf(1, s), keysOf(2, s), keysOf(3, s)[0]]);
+    const leaf = s === EMPTY_STACK ? 0n : locationIds[location[s]];
+    out.add([ids[s], s === EMPTY_STACK ? 0n : ids[parent[s]], leaf, keysOf(0, s), keysOf(1, s), keysOf(2, s), keysOf(3, s)[0]]);
   }
   return ids;
 }

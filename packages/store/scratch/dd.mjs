@@ -1,0 +1,13 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+const q = async (s) => { try { console.log(s, '=>', JSON.stringify((await c.runAndReadAll(s)).getRows(), (k, v) => typeof v === 'bigint' ? v.toString() : v)); } catch (e) { console.log(s, 'ERR', e.message); } };
+await q("SELECT CAST(1 AS DOUBLE), CASE WHEN 1 = 1 THEN 2.0 ELSE 3.0 END, least(1.0, 2.0), exp(-1.0), 5 / 0.0, 17 // 5, list_contains([1,2], 1), floor(17/5), [1,2][1], ([]::BIGINT[])[1]");
+await q("CREATE TABLE t AS SELECT range AS x, range % 3 AS y FROM range(10)");
+await q("SELECT count(*) FROM t WHERE (x, y) IN (SELECT 1, 1)");
+await q("SELECT count(*) FROM t WHERE (x, y) IN (SELECT x, y FROM t WHERE x < 4)");
+await q("SELECT unnest([1,2]) AS k, 5 AS v");
+await q("SELECT k, sum(v) FROM (SELECT unnest(a) AS k, a, v FROM (SELECT [1,2] AS a, 3.0 AS v UNION ALL SELECT [2], 1.0)) GROUP BY k ORDER BY k");
+await q("SELECT a, sum(v) FROM (SELECT [1,2] AS a, 3.0 AS v UNION ALL SELECT [1,2], 1.0) GROUP BY a");
+await q("SELECT min(x), count(DISTINCT y) FROM t");
+await q("SELECT sum(CASE WHEN x IN (SELECT x FROM t WHERE x < 3) THEN 1 ELSE 0 END) FROM t");

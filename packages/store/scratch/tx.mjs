@@ -1,0 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+await c.run('CREATE TABLE s (p BIGINT)');
+await c.run('BEGIN TRANSACTION');
+const ap = await c.createAppender('s');
+ap.appendBigInt(1n); ap.endRow(); ap.flushSync(); ap.closeSync();
+const c2 = await inst.connect();
+console.log('other conn during tx', (await c2.runAndReadAll('select count(*) from s')).getRows());
+console.log('same conn during tx', (await c.runAndReadAll('select count(*) from s')).getRows());
+await c.run('ROLLBACK');
+console.log('after rollback', (await c.runAndReadAll('select count(*) from s')).getRows());

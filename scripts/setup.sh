@@ -4,7 +4,8 @@
 #
 # 1. Debian packages the tests use as references and helpers (installed with
 #    apt-get when running as root, or through sudo): jeprof, google-pprof,
-#    go tool pprof, addr2line/c++filt, gcc, chromium.
+#    go tool pprof, addr2line/c++filt, gcc, chromium, clickhouse-server (the
+#    store's tests start a local two-shard cluster with scripts/clickhouse.sh).
 # 2. pnpm (pinned), the workspace's npm dependencies, and the build.
 # 3. `heapscope top` on the jemalloc fixture's final dump.
 #
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium)
+PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium clickhouse-server)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then
   missing=()

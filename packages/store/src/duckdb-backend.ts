@@ -92,7 +92,7 @@ export async function openDuckDb(path: string, display: string, options: DuckDbO
           continue;
         }
         const holder = /Conflicting lock is held in (.*?)(?:\. See also|$)/.exec(message)?.[1] ?? 'another process';
-        throw new StoreError(display, `in use by ${holder} for more than ${Math.round(options.lockTimeoutMs / 1000)} s (DuckDB lets one process write a store at a time)`);
+        throw new StoreError(display, `in use by ${holder} for more than ${Number((options.lockTimeoutMs / 1000).toFixed(1))} s (DuckDB lets one process write a store at a time)`);
       }
       if (/not a valid DuckDB database file/.test(message)) throw new StoreError(display, 'not a DuckDB database file');
       throw new StoreError(display, message);

@@ -52,10 +52,10 @@ export function stageDumps(files: readonly string[], dir: string, startMs: numbe
 }
 
 /** The dumps as the store reads them (one symbolizer, as one worker). */
-export async function loadAll(paths: readonly string[]): Promise<HeapProfile[]> {
-  const symbolizer = storeSymbolizer(LOAD);
+export async function loadAll(paths: readonly string[], options: StoreLoadOptions = LOAD): Promise<HeapProfile[]> {
+  const symbolizer = storeSymbolizer(options);
   const out: HeapProfile[] = [];
-  for (const p of paths) out.push((await loadDump(p, LOAD, symbolizer)).profile);
+  for (const p of paths) out.push((await loadDump(p, options, symbolizer)).profile);
   return out;
 }
 

@@ -20,6 +20,8 @@ const D2 = 0xc2b2ae3d;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
+const scratchId = new BigInt64Array(1);
+const scratch = new Uint32Array(scratchId.buffer);
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -80,8 +82,16 @@ export class ContentHash {
     return this.word(Number(n & 0xffffffffn)).word(Number((n >> 32n) & 0xffffffffn));
   }
 
-  /** The id: 63 bits, as a non-negative BigInt. */
-  digest(): bigint {
+  /** Another id, given as its two 32-bit halves (no BigInt: ids are hashed by the hundred thousand). */
+  id(halves: Uint32Array, index: number): this {
+    return this.word(halves[2 * index]).word(halves[2 * index + 1]);
+  }
+
+  /**
+   * Writes the id (63 bits) into `halves[2 index]` (low) and `[2 index + 1]`
+   * (high): a Uint32Array over a BigInt64Array's buffer (little-endian).
+   */
+  digestInto(halves: Uint32Array, index: number): void {
     let h1 = this.h1 ^ this.words;
     let h2 = this.h2 ^ this.words;
     h1 = (h1 + h2) | 0;
@@ -90,7 +100,14 @@ export class ContentHash {
     h2 = fmix(h2);
     h1 = (h1 + h2) | 0;
     h2 = (h2 + h1) | 0;
-    return (BigInt((h1 >>> 0) & 0x7fffffff) << 32n) | BigInt(h2 >>> 0);
+    halves[2 * index] = h2 >>> 0;
+    halves[2 * index + 1] = (h1 >>> 0) & 0x7fffffff;
+  }
+
+  /** The id: 63 bits, as a non-negative BigInt. */
+  digest(): bigint {
+    this.digestInto(scratch, 0);
+    return scratchId[0];
   }
 }
 

@@ -13,9 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { EMPTY_STACK, type HeapProfile } from '@heapscope/parser';
+import { EMPTY_STACK, PairIndex, type HeapProfile } from '@heapscope/parser';
 import { FrameTable, SiteIndex, mainMapping, type GroupBy } from '@heapscope/analyzer';
-import { ContentHash, Domain, stringId } from './content-hash.js';
+import { ContentHash, Domain } from './content-hash.js';
 import { RowBatchBuilder, type RowBatch } from './row-batch.js';
 import { DICTIONARY_TABLES, STORED_SAMPLE_TYPES, type DictionaryTable } from './schema.js';
 
@@ -35,12 +35,29 @@ export interface ProfileRowsOptions {
   seen?: SeenIds;
 }
 
-/** Ids of dictionary rows already emitted, per table. */
-export type SeenIds = Record<DictionaryTable, Set<bigint>>;
+/** Ids of dictionary rows already emitted, per table (as pairs of 32-bit halves: no BigInt per lookup). */
+export type SeenIds = Record<DictionaryTable, PairIndex>;
 
 /** An empty {@link SeenIds}. */
 export function seenIds(): SeenIds {
-  return Object.fromEntries(DICTIONARY_TABLES.map((t) => [t, new Set<bigint>()])) as SeenIds;
+  return Object.fromEntries(DICTIONARY_TABLES.map((t) => [t, new PairIndex(1024)])) as SeenIds;
+}
+
+/** Marks id `index` of `halves` seen in `set`; true when it was not seen before. */
+function firstSight(set: PairIndex, halves: Uint32Array, index: number): boolean {
+  const before = set.size;
+  return set.intern(halves[2 * index] | 0, halves[2 * index + 1] | 0) === before;
+}
+
+/** Ids of one kind, as a BigInt64Array (for the rows) with a view of their 32-bit halves (for hashing). */
+class Ids {
+  readonly values: BigInt64Array;
+  readonly halves: Uint32Array;
+  constructor(n: number) {
+    this.values = new BigInt64Array(n);
+    // Little-endian platforms (x86-64, arm64): the low half of id i is halves[2 i].
+    this.halves = new Uint32Array(this.values.buffer);
+  }
 }
 
 /** One profile's rows. `ingest` columns are 0: the writer sets them. */
@@ -69,25 +86,21 @@ const GROUPINGS: GroupBy[] = ['function', 'module', 'file', 'stack'];
 export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): ProfileRows {
   const seen = options.seen ?? seenIds();
   const dict = Object.fromEntries(DICTIONARY_TABLES.map((t) => [t, new RowBatchBuilder(t)])) as Record<DictionaryTable, RowBatchBuilder>;
+  const one = new Ids(1);
   const str = (s: string): bigint => {
-    const id = stringId(s);
-    if (!seen.strings.has(id)) {
-      seen.strings.add(id);
-      dict.strings.add([id, s]);
-    }
+    new ContentHash(Domain.string).string(s).digestInto(one.halves, 0);
+    const id = one.values[0];
+    if (firstSight(seen.strings, one.halves, 0)) dict.strings.add([id, s]);
     return id;
   };
 
   const functionIds = functionRows(profile, seen, dict.functions);
   const locationIds = locationRows(profile, functionIds, seen, dict.locations);
-  const stackIds = stackRows(profile, locationIds, seen, dict.stacks, str);
-  const threadIds = profile.threads.map((t) => {
-    const id = new ContentHash(Domain.thread).string(t.key).string(t.name).digest();
-    if (!seen.threads.has(id)) {
-      seen.threads.add(id);
-      dict.threads.add([id, t.key, t.name]);
-    }
-    return id;
+  const stackIds = stackRows(profile, locationIds, seen, dict.stacks, dict.stack_sites, str).values;
+  const threadIds = new Ids(profile.threads.length);
+  profile.threads.forEach((t, i) => {
+    new ContentHash(Domain.thread).string(t.key).string(t.name).digestInto(threadIds.halves, i);
+    if (firstSight(seen.threads, threadIds.halves, i)) dict.threads.add([threadIds.values[i], t.key, t.name]);
   });
 
   // Samples, in the profile's order.
@@ -104,7 +117,7 @@ export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): 
   const distinctLabels = labelColumns.some((l) => l.key !== 'bytes');
   for (let i = 0; i < n; i++) {
     stack[i] = stackIds[samples.stack[i]];
-    thread[i] = samples.thread[i] >= 0 ? threadIds[samples.thread[i]] : 0n;
+    thread[i] = samples.thread[i] >= 0 ? threadIds.values[samples.thread[i]] : 0n;
     labels[i] = distinctLabels ? str(labelColumns.map((l) => `${l.key}=${l.values[i]}`).join(';')) : 0n;
     columnOf.forEach((c, k) => {
       if (c >= 0) values[k][i] = samples.values[c][i];
@@ -180,81 +193,82 @@ export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): 
 }
 
 /** Function ids per function index; new functions go to `out`. */
-function functionRows(p: HeapProfile, seen: SeenIds, out: RowBatchBuilder): bigint[] {
+function functionRows(p: HeapProfile, seen: SeenIds, out: RowBatchBuilder): Ids {
   const { name, systemName, fileName, startLine } = p.functions;
-  const ids: bigint[] = new Array(p.functions.length);
+  const ids = new Ids(p.functions.length);
   for (let f = 0; f < p.functions.length; f++) {
     const row = [p.strings[name[f]], p.strings[systemName[f]], p.strings[fileName[f]], startLine[f]] as const;
-    const id = new ContentHash(Domain.function).string(row[0]).string(row[1]).string(row[2]).int(row[3]).digest();
-    ids[f] = id;
-    if (!seen.functions.has(id)) {
-      seen.functions.add(id);
-      out.add([id, ...row]);
-    }
+    new ContentHash(Domain.function).string(row[0]).string(row[1]).string(row[2]).int(row[3]).digestInto(ids.halves, f);
+    if (firstSight(seen.functions, ids.halves, f)) out.add([ids.values[f], ...row]);
   }
   return ids;
 }
 
 /** Location ids per location index; new locations go to `out`. */
-function locationRows(p: HeapProfile, functionIds: readonly bigint[], seen: SeenIds, out: RowBatchBuilder): bigint[] {
-  const { mapping, lineStart, lineFunction, lineNumber } = p.locations;
-  const ids: bigint[] = new Array(p.locations.length);
+function locationRows(p: HeapProfile, functionIds: Ids, seen: SeenIds, out: RowBatchBuilder): Ids {
+  const { mapping, lineStart, lineFunction, lineNumber, addressHi, addressLo } = p.locations;
+  const ids = new Ids(p.locations.length);
+  // Per mapping: its identity hashed once, and its start's halves.
+  const mappingHash = p.mappings.map((m) => new ContentHash(0).string(m.path).string(m.buildId).big(m.limit - m.start).big(m.fileOffset).digest());
+  const startHalves = p.mappings.map((m) => [Number(m.start >> 32n), Number(m.start & 0xffffffffn)]);
   for (let l = 0; l < p.locations.length; l++) {
-    const m = mapping[l] >= 0 ? p.mappings[mapping[l]] : undefined;
-    const address = p.address(l);
-    // The offset into the mapping identifies code across processes (ASLR).
-    const offset = m ? address - m.start : address;
+    const mi = mapping[l];
     const h = new ContentHash(Domain.location);
-    if (m) h.word(1).string(m.path).string(m.buildId).big(m.limit - m.start).big(m.fileOffset);
-    else h.word(0);
-    h.big(offset);
-    const fns: bigint[] = [];
-    const lines: number[] = [];
-    for (let k = lineStart[l]; k < lineStart[l + 1]; k++) {
-      fns.push(functionIds[lineFunction[k]]);
-      lines.push(lineNumber[k]);
-      h.big(functionIds[lineFunction[k]]).int(lineNumber[k]);
-    }
-    const id = h.digest();
-    ids[l] = id;
-    if (!seen.locations.has(id)) {
-      seen.locations.add(id);
-      out.add([id, m ? basename(m.path) : '', m?.path ?? '', m?.buildId ?? '', m ? offset + m.fileOffset : address, fns, lines]);
+    // The offset into the mapping identifies code across processes (ASLR).
+    let hi = addressHi[l];
+    let lo = addressLo[l];
+    if (mi >= 0) {
+      h.word(1).big(mappingHash[mi]);
+      const [sh, sl] = startHalves[mi];
+      const borrow = lo < sl ? 1 : 0;
+      lo = (lo - sl + 0x100000000) % 0x100000000;
+      hi = hi - sh - borrow;
+    } else h.word(0);
+    h.word(lo).word(hi >>> 0);
+    for (let k = lineStart[l]; k < lineStart[l + 1]; k++) h.id(functionIds.halves, lineFunction[k]).word(lineNumber[k]);
+    h.digestInto(ids.halves, l);
+    if (firstSight(seen.locations, ids.halves, l)) {
+      const m = mi >= 0 ? p.mappings[mi] : undefined;
+      const offset = m ? p.address(l) - m.start + m.fileOffset : p.address(l);
+      const fns: bigint[] = [];
+      const lines: number[] = [];
+      for (let k = lineStart[l]; k < lineStart[l + 1]; k++) {
+        fns.push(functionIds.values[lineFunction[k]]);
+        lines.push(lineNumber[k]);
+      }
+      out.add([ids.values[l], m ? basename(m.path) : '', m?.path ?? '', m?.buildId ?? '', offset, fns, lines]);
     }
   }
   return ids;
 }
 
-/** Stack ids per stack node (0 for the empty stack); new stacks, with their call-site keys, go to `out`. */
-function stackRows(p: HeapProfile, locationIds: readonly bigint[], seen: SeenIds, out: RowBatchBuilder, str: (s: string) => bigint): BigInt64Array {
+/**
+ * Stack ids per stack node (0 for the empty stack); new stacks go to
+ * `out`, and the call-site keys of new stacks that samples name to `sites`
+ * (a dump's prefix tree has ten times more nodes than sampled stacks).
+ */
+function stackRows(p: HeapProfile, locationIds: Ids, seen: SeenIds, out: RowBatchBuilder, sites: RowBatchBuilder, str: (s: string) => bigint): Ids {
   const { parent, location } = p.stacks;
-  // The empty stack (samples with no frames) is a row too, id 0: its site is `(no stack)`.
-  const ids = new BigInt64Array(p.stacks.length);
-  const fresh: number[] = [];
-  if (!seen.stacks.has(0n)) {
-    seen.stacks.add(0n);
-    fresh.push(EMPTY_STACK);
-  }
+  const ids = new Ids(p.stacks.length);
+  if (firstSight(seen.stacks, ids.halves, EMPTY_STACK)) out.add([0n, 0n, 0n]);
   for (let s = 1; s < p.stacks.length; s++) {
-    const id = new ContentHash(Domain.stack).big(ids[parent[s]]).big(locationIds[location[s]]).digest();
-    ids[s] = id;
-    if (!seen.stacks.has(id)) {
-      seen.stacks.add(id);
-      fresh.push(s);
-    }
+    new ContentHash(Domain.stack).id(ids.halves, parent[s]).id(locationIds.halves, location[s]).digestInto(ids.halves, s);
+    if (firstSight(seen.stacks, ids.halves, s)) out.add([ids.values[s], ids.values[parent[s]], locationIds.values[location[s]]]);
   }
+  const fresh: number[] = [];
+  for (const s of new Set(p.samples.stack)) if (firstSight(seen.stack_sites, ids.halves, s)) fresh.push(s);
   if (fresh.length === 0) return ids;
   const frames = new FrameTable(p);
   const indexes = GROUPINGS.map((by) => new SiteIndex(p, { by }, frames));
+  // String ids per key of each grouping, hashed once per key, not once per stack.
+  const keyIds = indexes.map(() => [] as bigint[]);
   const keysOf = (k: number, s: number): bigint[] => {
-    const sites = indexes[k];
-    const keys = sites.stackKeys(s) as Int32Array; // no filters: never null
-    return Array.from(keys, (key) => str(sites.names[key]));
+    const index = indexes[k];
+    const keys = index.stackKeys(s) as Int32Array; // no filters: never null
+    const known = keyIds[k];
+    return Array.from(keys, (key) => (known[key] ??= str(index.names[key])));
   };
-  for (const s of fresh) {
-    const leaf = s === EMPTY_STACK ? 0n : locationIds[location[s]];
-    out.add([ids[s], s === EMPTY_STACK ? 0n : ids[parent[s]], leaf, keysOf(0, s), keysOf(1, s), keysOf(2, s), keysOf(3, s)[0]]);
-  }
+  for (const s of fresh) sites.add([ids.values[s], keysOf(0, s), keysOf(1, s), keysOf(2, s), keysOf(3, s)[0]]);
   return ids;
 }
 

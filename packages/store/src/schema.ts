@@ -179,12 +179,22 @@ export const TABLES: readonly TableSpec[] = [
     kind: 'dictionary',
     key: 'stack',
     orderBy: ['stack'],
-    doc: 'call stacks as a prefix tree (leaf: the stack; walk parent to the root), with each stack\'s call-site keys for the analyses',
+    doc: 'call stacks as a prefix tree: a stack is its leaf location and its parent (the stack without that frame)',
     columns: [
-      c('stack', 'Int64', 'stack id: hash of the parent id and the location id'),
+      c('stack', 'Int64', 'stack id: hash of the parent id and the location id; 0 is the empty stack'),
       c('parent', 'Int64', 'the stack without its leaf frame; 0 at the root'),
-      c('location', 'Int64', 'the leaf location (locations.location)'),
-      c('site_functions', 'Array(Int64)', 'string ids of the functions on the call-site path, leaf (call site) first, each once, allocator frames dropped; `(no stack)` when none'),
+      c('location', 'Int64', 'the leaf location (locations.location); 0 for the empty stack'),
+    ],
+  },
+  {
+    name: 'stack_sites',
+    kind: 'dictionary',
+    key: 'stack',
+    orderBy: ['stack'],
+    doc: "the call-site keys of each stack that samples name, as the analyses group by them (allocator frames dropped at the leaf, as jeprof does)",
+    columns: [
+      c('stack', 'Int64', 'stack id (stacks.stack)'),
+      c('site_functions', 'Array(Int64)', 'string ids of the functions on the call-site path, leaf (call site) first, each once; `(no stack)` when none'),
       c('site_modules', 'Array(Int64)', 'the same path by module'),
       c('site_files', 'Array(Int64)', 'the same path by source file'),
       c('site_stack', 'Int64', 'string id of the whole call-site path, `leaf < caller < …`'),
@@ -208,5 +218,5 @@ export function table(name: string): TableSpec {
 }
 
 /** The dictionary tables, in the order an ingest writes them (a stack's location before it). */
-export const DICTIONARY_TABLES = ['strings', 'functions', 'locations', 'stacks', 'threads'] as const;
+export const DICTIONARY_TABLES = ['strings', 'functions', 'locations', 'stacks', 'stack_sites', 'threads'] as const;
 export type DictionaryTable = (typeof DICTIONARY_TABLES)[number];

@@ -45,6 +45,15 @@ export interface GrowthSeriesReport {
   unlabeled: number;
 }
 
+/**
+ * Site values are summed as integers of 2^-20 units: exact, so a site whose
+ * samples are the same in two dumps has the same value in both, whatever
+ * order the engine adds them in (floating-point sums in different orders
+ * differ in the last bits, and growth's trend compares points exactly).
+ * Up to 8.8 × 10^12 per site and point; 2^-20 is far below a byte or an object.
+ */
+const FIXED_POINT = 1048576;
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A bucket length in ms from `1h`, `30m`, `1d`, `15s`, `500ms` or a number of ms. */
@@ -94,7 +103,7 @@ async function growthSeries(
         `${d.joinOne} (SELECT profile, ingest, value FROM ${d.shardLocal('profile_labels')} WHERE key = ${d.quote(label)}) USING (profile, ingest) WHERE ${selection.holds(d)}`;
   const perStack =
     `SELECT series, point, stack, thread, sum(val) AS v, sum(var) AS var FROM (` +
-    `SELECT series, point, stack, thread, ${type.type} AS val, ${varianceSql(d, type)} AS var FROM ${d.fact('samples')} ${d.joinOne} (${selected}) USING (profile, ingest)` +
+    `SELECT series, point, stack, thread, CAST(round(${type.type} * ${FIXED_POINT}) AS BIGINT) AS val, ${varianceSql(d, type)} AS var FROM ${d.fact('samples')} ${d.joinOne} (${selected}) USING (profile, ingest)` +
     `) GROUP BY series, point, stack, thread`;
   const rows = await backend.query(
     `SELECT series, point, key, sum(v) AS v, sum(var) AS var FROM (${flatKeySql(backend, perStack, by, ['series', 'point', 'v', 'var'])}) GROUP BY series, point, key`,
@@ -108,11 +117,12 @@ async function growthSeries(
     let sites = sitesOf.get(id);
     if (!sites) sitesOf.set(id, (sites = new Map()));
     const name = names.get(String(r.key)) as string;
+    const value = Number(r.v) / FIXED_POINT;
     const known = sites.get(name);
     if (known) {
-      known.value += Number(r.v);
+      known.value += value;
       known.variance += Number(r.var);
-    } else sites.set(name, { value: Number(r.v), variance: Number(r.var) });
+    } else sites.set(name, { value, variance: Number(r.var) });
   }
   const bySeries = new Map<string, { points: GrowthPoint[]; profiles: number }>();
   for (const p of pointFacts) {

@@ -1,7 +1,7 @@
 /**
  * Call sites in SQL: the keys samples are grouped by, and their names.
  *
- * Each stack row carries its call-site path per grouping (`site_functions`,
+ * Each sampled stack has a `stack_sites` row with its call-site path per grouping (`site_functions`,
  * `site_modules`, `site_files`: leaf first, each key once; `site_stack`:
  * the whole path as one key), computed at ingest by the analyzer's
  * `SiteIndex`. So a sample's flat key is the path's first element and its
@@ -32,13 +32,13 @@ export function keySumsSql(backend: Backend, inner: string, by: GroupBy): string
   const d = backend.sql;
   if (by === 'thread') return `SELECT thread AS key, sum(v) AS flat, sum(v) AS cum FROM (${inner}) GROUP BY thread`;
   if (by === 'stack') {
-    return `SELECT site_stack AS key, sum(v) AS flat, sum(v) AS cum FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stacks')} USING (stack) GROUP BY site_stack`;
+    return `SELECT site_stack AS key, sum(v) AS flat, sum(v) AS cum FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack) GROUP BY site_stack`;
   }
   const path = PATH_COLUMN[by];
   // A key occurs once in a path, so it is the flat key exactly where it is the first.
   return (
     `SELECT k AS key, sum(CASE WHEN k = f THEN v ELSE 0 END) AS flat, sum(v) AS cum FROM (` +
-    `SELECT ${d.explode(path)} AS k, ${path}[1] AS f, v FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stacks')} USING (stack)` +
+    `SELECT ${d.explode(path)} AS k, ${path}[1] AS f, v FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack)` +
     `) GROUP BY k`
   );
 }
@@ -52,7 +52,7 @@ export function flatKeySql(backend: Backend, inner: string, by: GroupBy, columns
   const rest = columns.join(', ');
   if (by === 'thread') return `SELECT thread AS key, ${rest} FROM (${inner})`;
   const key = by === 'stack' ? 'site_stack' : `${PATH_COLUMN[by]}[1]`;
-  return `SELECT ${key} AS key, ${rest} FROM (${inner}) ${d.joinOne} ${d.dictionary('stacks')} USING (stack)`;
+  return `SELECT ${key} AS key, ${rest} FROM (${inner}) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack)`;
 }
 
 /** Display names of keys: strings (sites) or threads (`--by thread`). */

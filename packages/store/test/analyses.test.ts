@@ -4,7 +4,7 @@
  * ClickHouse cluster — on the fixtures (jemalloc, every allocation and
  * sampled; gperftools) and on the corpus's heap dumps.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { churn, diffProfiles, growth, mergeProfiles, sizes, top, type GroupBy } 
 import type { HeapProfile } from '@heapscope/parser';
 import { openStore, type Store } from '../src/index.js';
 import type { ClickHouseBackend } from '../src/clickhouse-backend.js';
-import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, findFiles } from '../../parser/test/helpers/paths.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, REPO, corpusSkipNote, findFiles } from '../../parser/test/helpers/paths.js';
 import { HOUR_MS, LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
 
 const START_MS = Date.UTC(2026, 10, 2, 0, 0, 0);
@@ -190,6 +190,21 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
     expect((await store.growth(none)).points).toBe(0);
     expect((await store.sizes(none)).rows).toEqual([]);
     expect((await store.churn(none)).rows).toEqual([]);
+  });
+
+  it('runs every SQL example of docs/store.md', async () => {
+    const docs = readFileSync(join(REPO, 'docs', 'store.md'), 'utf8');
+    const queries = [...docs.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(queries.length).toBeGreaterThanOrEqual(3);
+    const results = [];
+    for (const q of queries) results.push(await store.sql(q));
+    // Dumps per host: the two "hosts" of the fleet set.
+    expect(results[0].rows.map((r) => [r[0], Number(r[1])])).toEqual([
+      ['a', profiles['jemalloc-all'].length],
+      ['b', profiles.gperftools.length],
+    ]);
+    // leak_site's bytes: one row per dump that holds any.
+    expect(results[2].rows.length).toBeGreaterThan(0);
   });
 
   it('ingesting the same files again changes no answer', async () => {

@@ -62,26 +62,31 @@ static void *must(void *p) {
   return p;
 }
 
-/* A leak on a leaking host; a block replaced every round elsewhere. */
-static void leak_or_hold(unsigned long path, int round, size_t size) {
-  void *p = must(malloc(size));
-  memset(p, round & 0xff, size);
-  if (leaking) {
-    *(void **)p = kept;
-    kept = p;
-  } else {
-    free(held[path]);
-    held[path] = p;
-  }
-}
+/*
+ * A leak on a leaking host; a block replaced every round elsewhere. A macro,
+ * not a function: malloc must be called from the site's own frame (a helper,
+ * even inlined, would be the call site of both leaks).
+ */
+#define LEAK_OR_HOLD(path, round, size)   \
+  do {                                    \
+    void *p_ = must(malloc(size));        \
+    memset(p_, (round) & 0xff, (size));   \
+    if (leaking) {                        \
+      *(void **)p_ = kept;                \
+      kept = p_;                          \
+    } else {                              \
+      free(held[path]);                   \
+      held[path] = p_;                    \
+    }                                     \
+  } while (0)
 
 NOINLINE static void leak_a_site(unsigned long path, int round) {
-  leak_or_hold(path, round, 256);
+  LEAK_OR_HOLD(path, round, 256);
   sink += 1;
 }
 
 NOINLINE static void leak_b_site(unsigned long path, int round) {
-  leak_or_hold(path, round, 128);
+  LEAK_OR_HOLD(path, round, 128);
   sink += 2;
 }
 

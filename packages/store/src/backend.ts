@@ -41,6 +41,12 @@ export interface SqlDialect {
   joinOne: string;
   /** Whether an array holds a value. */
   contains(array: string, value: string): string;
+  /**
+   * Whether every sample belongs to a visible profile, written once (DuckDB:
+   * transactions and one writer). Then a selection needs no `(profile,
+   * ingest)` pairs, and selecting everything needs no condition at all.
+   */
+  exactlyOnce: boolean;
   /** A string literal (DuckDB doubles quotes; ClickHouse also escapes backslashes). */
   quote(s: string): string;
   /** Integer division rounding toward minus infinity, for non-negative operands. */

@@ -36,11 +36,11 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 const SYNC_INSERTS = { insert_distributed_sync: 1 } as const;
 /**
- * Users' queries: a subquery on a Distributed table inside IN or JOIN reads
- * each server's local table. Right for this schema: the fact tables are
- * sharded alike (by profile), and every server has every dictionary row.
+ * Users' queries: a subquery of IN or JOIN on a Distributed table runs once,
+ * on the server the query came to (where unqualified names are the store's
+ * tables), and its result goes to every shard (GLOBAL IN / GLOBAL JOIN).
  */
-const USER_QUERY_SETTINGS = { distributed_product_mode: 'local' } as const;
+const USER_QUERY_SETTINGS = { distributed_product_mode: 'global' } as const;
 
 function clusterDialect(database: string, cluster: string | null): SqlDialect {
   const q = (name: string) => `${database}.${name}`;
@@ -50,6 +50,7 @@ function clusterDialect(database: string, cluster: string | null): SqlDialect {
     dictionary: (name) => q(cluster ? `${name}_local` : name),
     explode: (array) => `arrayJoin(${array})`,
     joinOne: 'ANY INNER JOIN',
+    exactlyOnce: false,
     contains: (array, value) => `has(${array}, ${value})`,
     quote: (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     intDiv: (a, b) => `intDiv(${a}, ${b})`,

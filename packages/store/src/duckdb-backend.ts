@@ -60,6 +60,7 @@ const DIALECT: SqlDialect = {
   dictionary: (name) => name,
   explode: (array) => `unnest(${array})`,
   joinOne: 'INNER JOIN',
+  exactlyOnce: true,
   contains: (array, value) => `list_contains(${array}, ${value})`,
   quote: (s) => `'${s.replace(/'/g, "''")}'`,
   intDiv: (a, b) => `(${a}) // (${b})`,

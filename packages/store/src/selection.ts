@@ -43,7 +43,11 @@ export class Selection {
 
   /** A condition on a table with `profile` and `ingest` columns: the row belongs to a selected profile. */
   holds(d: SqlDialect): string {
-    return `(profile, ingest) IN (${this.pairs(d)})`;
+    if (!d.exactlyOnce) return `(profile, ingest) IN (${this.pairs(d)})`;
+    const { where, from, to } = this.filter;
+    // Every row is a visible profile's: selecting everything needs no condition.
+    if (from === undefined && to === undefined && Object.keys(where ?? {}).length === 0) return '1 = 1';
+    return `profile IN (SELECT profile FROM ${d.shardLocal('profiles')} WHERE ${conditions(d, this.filter)})`;
   }
 }
 

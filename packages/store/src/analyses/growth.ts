@@ -18,7 +18,7 @@ import type { Backend, Row, SqlDialect } from '../backend.js';
 import type { Selection } from '../selection.js';
 import { chooseSampleType, mergedFacts } from './merged-facts.js';
 import { checkStoreOptions, type StoreSiteOptions } from './options.js';
-import { flatKeySql, keyNames } from './site-sql.js';
+import { joinFlatKey, keyNames } from './site-sql.js';
 
 /** Options of `growth` on the store. */
 export interface StoreGrowthOptions extends StoreSiteOptions, Pick<GrowthOptions, 'sampleType' | 'limit'> {
@@ -46,7 +46,8 @@ export interface GrowthSeriesReport {
 }
 
 /**
- * Site values are summed as integers of 2^-20 units: exact, so a site whose
+ * Site values are summed as integers of 2^-20 units (each sample's value
+ * cast, as each engine casts: deterministically): exact, so a site whose
  * samples are the same in two dumps has the same value in both, whatever
  * order the engine adds them in (floating-point sums in different orders
  * differ in the last bits, and growth's trend compares points exactly).
@@ -93,37 +94,52 @@ async function growthSeries(
   const bucket = options.bucket === undefined ? null : bucketMs(options.bucket);
   const d = backend.sql;
 
-  // The selected profiles with what a point needs: series, point, sampling.
+  // Each selected profile's point and series.
   const point = bucket === null ? 'profile' : d.intDiv('time_ms', String(bucket));
-  const series = label === null ? `''` : 'value';
-  const selected =
-    label === null
-      ? `SELECT profile, ingest, ${point} AS point, '' AS series, sampling_model, sampling_period, sample_types FROM ${d.shardLocal('profiles')} WHERE ${selection.holds(d)}`
-      : `SELECT profile, ingest, ${point} AS point, ${series} AS series, sampling_model, sampling_period, sample_types FROM ${d.shardLocal('profiles')} ` +
-        `${d.joinOne} (SELECT profile, ingest, value FROM ${d.shardLocal('profile_labels')} WHERE key = ${d.quote(label)}) USING (profile, ingest) WHERE ${selection.holds(d)}`;
-  const perStack =
-    `SELECT series, point, stack, thread, sum(val) AS v, sum(var) AS var FROM (` +
-    `SELECT series, point, stack, thread, CAST(round(${type.type} * ${FIXED_POINT}) AS BIGINT) AS val, ${varianceSql(d, type)} AS var FROM ${d.fact('samples')} ${d.joinOne} (${selected}) USING (profile, ingest)` +
-    `) GROUP BY series, point, stack, thread`;
-  const rows = await backend.query(
-    `SELECT series, point, key, sum(v) AS v, sum(var) AS var FROM (${flatKeySql(backend, perStack, by, ['series', 'point', 'v', 'var'])}) GROUP BY series, point, key`,
+  const labelJoin = label === null ? '' : `${d.joinOne} (SELECT profile, ingest, value FROM ${d.shardLocal('profile_labels')} WHERE key = ${d.quote(label)}) USING (profile, ingest)`;
+  const placed = await backend.query(`SELECT profile, ${point} AS point, ${label === null ? "''" : 'value'} AS series FROM ${d.fact('profiles')} ${labelJoin} WHERE ${selection.holds(d)}`);
+  const placeOf = new Map(placed.map((r) => [String(r.profile), `${r.series}\u0000${r.point}`]));
+
+  // Per profile and site: the value and its sampling variance. The sampling
+  // parameters are constants of each class of profiles (usually one), so the
+  // query joins only the sites table: on a cluster, each shard sums its own
+  // samples down to profiles × sites.
+  const classes = await backend.query(
+    `SELECT sampling_model, sampling_period, sample_types, CAST(count(*) AS DOUBLE) AS n FROM ${d.fact('profiles')} WHERE ${selection.holds(d)} GROUP BY sampling_model, sampling_period, sample_types`,
   );
-  const names = await keyNames(backend, rows.map((r) => String(r.key)), by);
+  const rows: Row[] = [];
+  for (const c of classes) {
+    const sampling = { model: String(c.sampling_model), periodBytes: Number(c.sampling_period), types: c.sample_types as string[] };
+    const inClass =
+      classes.length === 1
+        ? selection.holds(d)
+        : `${selection.holds(d)} AND profile IN (SELECT profile FROM ${d.shardLocal('profiles')} WHERE sampling_model = ${d.quote(sampling.model)} AND sampling_period = ${sampling.periodBytes} AND sample_types = ${arrayLiteral(d, sampling.types)})`;
+    const { join, key } = joinFlatKey(backend, by);
+    rows.push(
+      ...(await backend.query(
+        `SELECT profile, ${key} AS site, sum(CAST(${type.type} * ${FIXED_POINT} AS BIGINT)) AS v, sum(${varianceSql(type, sampling)}) AS var ` +
+          `FROM ${d.fact('samples')} ${join} WHERE ${inClass} GROUP BY profile, site`,
+      )),
+    );
+  }
+  const names = await keyNames(backend, rows.map((r) => String(r.site)), by);
   const pointFacts = await pointsOf(backend, selection, label, bucket, type);
 
   const sitesOf = new Map<string, Map<string, { value: number; variance: number }>>();
   for (const r of rows) {
-    const id = `${r.series}\u0000${r.point}`;
+    const id = placeOf.get(String(r.profile));
+    if (id === undefined) continue; // a profile without the label
     let sites = sitesOf.get(id);
     if (!sites) sitesOf.set(id, (sites = new Map()));
-    const name = names.get(String(r.key)) as string;
-    const value = Number(r.v) / FIXED_POINT;
+    const name = names.get(String(r.site)) as string;
     const known = sites.get(name);
+    // Fixed-point units, added as integers (exact below 2^53), divided at the end.
     if (known) {
-      known.value += value;
+      known.value += Number(r.v);
       known.variance += Number(r.var);
-    } else sites.set(name, { value, variance: Number(r.var) });
+    } else sites.set(name, { value: Number(r.v), variance: Number(r.var) });
   }
+  for (const sites of sitesOf.values()) for (const site of sites.values()) site.value /= FIXED_POINT;
   const bySeries = new Map<string, { points: GrowthPoint[]; profiles: number }>();
   for (const p of pointFacts) {
     let s = bySeries.get(p.series);
@@ -139,16 +155,23 @@ async function growthSeries(
 }
 
 /**
- * Each sample's sampling variance in `type` (0 for unsampled dumps, and
- * for dumps without both the objects and the space column of its family).
+ * Each sample's sampling variance in `type`, for profiles sampled as
+ * `sampling` (0 for unsampled dumps, and for dumps without both the objects
+ * and the space column of the type's family).
  */
-function varianceSql(d: SqlDialect, type: ValueType): string {
+function varianceSql(type: ValueType, sampling: { model: string; periodBytes: number; types: readonly string[] }): string {
   const family = type.type.startsWith('alloc') ? 'alloc' : 'inuse';
   const [o, s, v] = [`${family}_objects`, `${family}_space`, type.type];
+  if (sampling.model === 'none' || !(sampling.periodBytes > 1) || !sampling.types.includes(o) || !sampling.types.includes(s)) return '0';
+  const r = sampling.periodBytes;
   const avg = `(${s} / ${o})`;
-  const raw = `(CASE WHEN sampling_model = 'poisson' THEN ${o} * (1 - exp(-${avg} / sampling_period)) ELSE least(${o}, ${o} * (${avg} / sampling_period)) END)`;
-  const hasPair = `${d.contains('sample_types', `'${o}'`)} AND ${d.contains('sample_types', `'${s}'`)}`;
-  return `(CASE WHEN sampling_model = 'none' OR sampling_period <= 1 OR NOT (${hasPair}) OR ${o} <= 0 THEN 0 WHEN ${raw} > 0 THEN ${v} * ${v} / ${raw} ELSE 0 END)`;
+  const raw = sampling.model === 'poisson' ? `(${o} * (1 - exp(-${avg} / ${r})))` : `least(${o}, ${o} * (${avg} / ${r}))`;
+  return `(CASE WHEN ${o} <= 0 THEN 0 WHEN ${raw} > 0 THEN ${v} * ${v} / ${raw} ELSE 0 END)`;
+}
+
+/** An array of strings as a literal both engines read. */
+function arrayLiteral(d: SqlDialect, items: readonly string[]): string {
+  return `[${items.map((i) => d.quote(i)).join(', ')}]`;
 }
 
 interface PointFacts {

@@ -48,11 +48,22 @@ export function keySumsSql(backend: Backend, inner: string, by: GroupBy): string
  * `columns`), as column `key`, with those columns.
  */
 export function flatKeySql(backend: Backend, inner: string, by: GroupBy, columns: readonly string[]): string {
-  const d = backend.sql;
   const rest = columns.join(', ');
   if (by === 'thread') return `SELECT thread AS key, ${rest} FROM (${inner})`;
+  return `SELECT key, ${rest} FROM (${inner}) ${joinFlatKey(backend, by).join}`;
+}
+
+/**
+ * The join of `samples` with each stack's flat key, as column `key` (for
+ * threads: no join, `thread` is the key). The sites table is narrowed to
+ * the key before the join: the join then carries one number per sample,
+ * not the stack's arrays.
+ */
+export function joinFlatKey(backend: Backend, by: GroupBy): { join: string; key: string } {
+  if (by === 'thread') return { join: '', key: 'thread' };
+  const d = backend.sql;
   const key = by === 'stack' ? 'site_stack' : `${PATH_COLUMN[by]}[1]`;
-  return `SELECT ${key} AS key, ${rest} FROM (${inner}) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack)`;
+  return { join: `${d.joinOne} (SELECT stack, ${key} AS key FROM ${d.dictionary('stack_sites')}) USING (stack)`, key: 'key' };
 }
 
 /** Display names of keys: strings (sites) or threads (`--by thread`). */

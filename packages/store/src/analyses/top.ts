@@ -49,9 +49,9 @@ export async function storeDiff(backend: Backend, base: Selection, other: Select
 }
 
 async function sumsToReport(backend: Backend, inner: string, type: ValueType, by: StoreTopOptions['by'] & string, options: StoreTopOptions): Promise<TopReport> {
-  const [totals] = await backend.query(`SELECT sum(v) AS total FROM (${inner})`);
-  const total = Number(totals?.total ?? 0);
   const rows = await backend.query(keySumsSql(backend, inner, by));
+  // Every sample has exactly one flat key (`(no stack)` when it has no site): the flat values add up to the total.
+  const total = rows.reduce((sum, r) => sum + Number(r.flat), 0);
   const names = await keyNames(backend, rows.map((r) => String(r.key)), by);
   const add = (x: number, y: number) => x + y;
   const flat = byName(rows.map((r) => ({ key: String(r.key), value: Number(r.flat) })), names, add);

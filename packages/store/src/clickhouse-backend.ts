@@ -125,10 +125,11 @@ export class ClickHouseBackend implements Backend {
     const replicated = rows.find((r) => r.cluster === `${this.cluster}_replicated`);
     if (!sharded) throw new StoreError(this.display, `the server has no cluster "${this.cluster}" in its remote_servers`);
     if (!replicated) throw new StoreError(this.display, `the server has no cluster "${this.cluster}_replicated" (one shard, every server a replica) for the deduplicated tables`);
-    if (sharded.servers !== this.clients.length) {
-      throw new StoreError(this.display, `cluster "${this.cluster}" has ${sharded.servers} servers, the URL lists ${this.clients.length}: list them all`);
-    }
+    this.clusterServers = Number(sharded.servers);
   }
+
+  /** Servers of the cluster (0 for one server). */
+  private clusterServers = 0;
 
   private async queryOn(i: number, sql: string): Promise<Row[]> {
     try {
@@ -226,6 +227,11 @@ export class ClickHouseBackend implements Backend {
 
   /** Creates the database and every table on every server, then records the schema version on each. */
   async createSchema(version: number): Promise<void> {
+    // Tables go on every server: creating them needs the URL to list them all
+    // (an ingest into an existing store needs one).
+    if (this.cluster !== null && this.clusterServers !== this.clients.length) {
+      throw new StoreError(this.display, `no store here yet, and creating one needs every server of cluster "${this.cluster}" in the URL (it has ${this.clusterServers}, the URL lists ${this.clients.length})`);
+    }
     for (let i = 0; i < this.clients.length; i++) {
       await this.commandOn(i, `CREATE DATABASE IF NOT EXISTS ${this.database}`);
       for (const spec of TABLES) {

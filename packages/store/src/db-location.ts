@@ -4,8 +4,8 @@
  *
  *   heap.duckdb                                   a DuckDB file (created by ingest)
  *   clickhouse://HOST:PORT/DATABASE               one ClickHouse server
- *   clickhouse://H1:P1,H2:P2/DATABASE?cluster=C   a cluster C (remote_servers):
- *                                                 every server listed, shards first
+ *   clickhouse://H1:P1,H2:P2/DATABASE?cluster=C   a cluster C (remote_servers): every server
+ *                                                 listed to create the store, any one after
  *   clickhouse://USER:PASSWORD@HOST:PORT/DATABASE with credentials
  *
  * With none given, `$HEAPSCOPE_DB`.

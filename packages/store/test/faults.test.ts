@@ -14,6 +14,7 @@ import { ParseError } from '@heapscope/parser';
 import { mergeProfiles, top } from '@heapscope/analyzer';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StoreError, UnsupportedOptionError, openStore, type Store } from '../src/index.js';
+import type { ClickHouseBackend } from '../src/clickhouse-backend.js';
 import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
 import { LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
 
@@ -115,6 +116,30 @@ describe('a store that cannot be used is one clear error', () => {
     expect((error as Error).message).toBe(`${url}: cannot reach ClickHouse at http://127.0.0.1:1 (ECONNREFUSED)`);
     await expect(openStore('clickhouse://host/')).rejects.toThrow(/expected clickhouse:\/\/HOST:PORT\/DATABASE/);
     await expect(openStore('clickhouse://a:1,b:2/db')).rejects.toThrow(/several servers need \?cluster=NAME/);
+  });
+
+  it('a cluster store is created through every server, then one server takes ingests and queries', async () => {
+    const all = cluster.url.replace('/heapscope?', '/oneentry?');
+    const first = all.replace(/\/\/([^,/]+),[^/]+\//, '//$1/');
+    await expect(openStore(first)).rejects.toThrow(/no store here yet, and creating one needs every server of cluster "heapscope" in the URL \(it has 2, the URL lists 1\)/);
+    await (await openStore(all)).close();
+    const store = await openStore(first);
+    try {
+      const report = await store.ingestFiles([...GPERFTOOLS, ...JEMALLOC], { ...LOAD, labels: { host: 'h1' } });
+      expect(report.ingested).toBe(GPERFTOOLS.length + JEMALLOC.length);
+      expect((await store.select({ where: { host: 'h1' } })).profiles).toBe(GPERFTOOLS.length + JEMALLOC.length);
+    } finally {
+      await store.close();
+    }
+    // Through the Distributed tables: the profiles went to both shards.
+    const both = await openStore(all);
+    try {
+      const spread = await (both.backend as ClickHouseBackend).rowsPerServer('profiles');
+      expect(spread.length).toBe(2);
+      expect(spread.every((n) => n > 0), `profiles per shard: ${spread}`).toBe(true);
+    } finally {
+      await both.close();
+    }
   });
 
   it.each(['duckdb', 'clickhouse'])('a schema newer than this code knows is refused (%s)', async (engine) => {

@@ -17,7 +17,7 @@ export {
   type IngestReport,
   type IngestedProfile,
 } from './ingest.js';
-export type { StoreLoadOptions } from './load.js';
+export { loadDump, storeSymbolizer, type StoreLoadOptions, type LoadedDump } from './load.js';
 export type { SqlResult, Backend } from './backend.js';
 export { SCHEMA_VERSION, TABLES, STORED_SAMPLE_TYPES, type TableSpec, type ColumnSpec } from './schema.js';
 export { UnsupportedOptionError, type StoreSiteOptions } from './analyses/options.js';

@@ -175,7 +175,8 @@ function workerScript(): URL {
 export async function ingestFiles(backend: Backend, paths: readonly string[], options: IngestFilesOptions = {}): Promise<IngestReport> {
   const started = performance.now();
   if (paths.length === 0) return summary([], 0, started);
-  if (paths.filter((p) => p === '-').length > 1) throw new TypeError('stdin (-) can be given only once');
+  // Worker threads have no stdin: the caller reads it (loadDump) and calls `ingestProfiles`.
+  if (paths.includes('-')) throw new TypeError('ingestFiles reads files on worker threads: load stdin (-) first and ingest the profile with Store.ingest');
   const setup: WorkerSetup = {
     load: { inputFormat: options.inputFormat, lenient: options.lenient, maxStacks: options.maxStacks, symbolize: options.symbolize, symbols: options.symbols, symbolCache: options.symbolCache },
     labels: checkLabels(options.labels),

@@ -193,6 +193,7 @@ describe('ingest', () => {
     try {
       const trace = findFiles(join(FIXTURES, 'perf'), /\.perf\.txt\.gz$/)[0];
       await expect(store.ingestFiles([trace], LOAD)).rejects.toThrow(/an event trace \(perf-script\): the store holds heap snapshots/);
+      await expect(store.ingestFiles(['-'], LOAD)).rejects.toThrow(/load stdin \(-\) first and ingest the profile with Store.ingest/);
       await store.ingestFiles([GPERFTOOLS[0]], LOAD);
       const sel = await store.select();
       await expect(store.top(sel, { focus: /x/ } as never)).rejects.toThrow(UnsupportedOptionError);

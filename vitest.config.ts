@@ -20,6 +20,7 @@ export default defineConfig({
       '@heapscope/parser': src('parser'),
       '@heapscope/analyzer': src('analyzer'),
       '@heapscope/replay': src('replay'),
+      '@heapscope/store': src('store'),
       '@heapscope/cli': src('cli'),
     },
   },

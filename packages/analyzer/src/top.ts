@@ -3,7 +3,7 @@
  * and cum (value of samples whose stack passes through it), over one or more
  * profiles (their values add up).
  */
-import type { HeapProfile } from '@heapscope/parser';
+import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type GroupBy, type SiteOptions } from './sites.js';
 import { commonSampleType } from './sample-type.js';
 
@@ -58,6 +58,29 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
       cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
     });
   }
+  return topOfSums({ type, by, total, shown, flat, cum }, options);
+}
+
+/**
+ * Per-site sums of one sample type, however they were formed: from profiles
+ * here, or aggregated by a database (`@heapscope/store`).
+ */
+export interface TopSums {
+  type: ValueType;
+  by: GroupBy;
+  /** Sum over every sample. */
+  total: number;
+  /** Sum over the samples the filters kept. */
+  shown: number;
+  /** Flat value per site name (sites with no flat value may be absent). */
+  flat: ReadonlyMap<string, number>;
+  /** Cum value per site name: every site some kept sample passes through. */
+  cum: ReadonlyMap<string, number>;
+}
+
+/** The ranked report from per-site sums: rows sorted, zero rows dropped, `limit` applied. */
+export function topOfSums(sums: TopSums, options: Pick<TopOptions, 'sort' | 'limit'> = {}): TopReport {
+  const { flat, cum } = sums;
   // Rows that are zero in this sample type (a site whose objects were all
   // freed, in inuse_*) are left out, as jeprof and pprof do.
   const rows: TopRow[] = [...cum.keys()]
@@ -66,11 +89,11 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
   const key = options.sort === 'cum' ? 'cum' : 'flat';
   rows.sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b.cum) - Math.abs(a.cum) || (a.name < b.name ? -1 : 1));
   return {
-    sampleType: type.type,
-    unit: type.unit,
-    by,
-    total,
-    shown,
+    sampleType: sums.type.type,
+    unit: sums.type.unit,
+    by: sums.by,
+    total: sums.total,
+    shown: sums.shown,
     rowCount: rows.length,
     rows: options.limit !== undefined ? rows.slice(0, options.limit) : rows,
   };

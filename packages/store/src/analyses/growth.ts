@@ -189,7 +189,7 @@ async function pointsOf(backend: Backend, selection: Selection, label: string | 
   const hasAlloc = (t: string) => `CASE WHEN ${d.contains('sample_types', `'${t}'`)} THEN 1 ELSE 0 END`;
   if (bucket === null) {
     const rows = await backend.query(
-      `SELECT profile AS point, ${seriesColumn} AS series, source, format, variant, sampling_model, sampling_period, pid, dump_seq, binary_name, ` +
+      `SELECT profile AS point, ${seriesColumn} AS series, source, format, variant, sampling_model, sampling_period, pid, dump_seq, binary_name, size_kind, ` +
         `total_alloc_objects, total_alloc_space, ${hasAlloc('alloc_objects')} AS has_ao, ${hasAlloc('alloc_space')} AS has_as, ${hasAlloc(type.type)} AS has_type, warnings ` +
         `FROM ${d.fact('profiles')} ${labels} WHERE ${selection.holds(d)} ORDER BY time_ms, source, profile`,
     );
@@ -203,9 +203,9 @@ async function pointsOf(backend: Backend, selection: Selection, label: string | 
   const same = (column: string) => `CASE WHEN min(${column}) = max(${column}) THEN min(${column}) ELSE NULL END AS same_${column}`;
   const rows = await backend.query(
     `SELECT point, series, CAST(count(*) AS DOUBLE) AS profiles, ${same('pid')}, ${same('format')}, ${same('variant')}, ${same('sampling_model')}, ${same('sampling_period')}, ` +
-      `max(sampling_period) AS max_period, ${same('binary_name')}, sum(total_alloc_objects) AS sum_alloc_objects, sum(total_alloc_space) AS sum_alloc_space, ` +
+      `max(sampling_period) AS max_period, ${same('binary_name')}, ${same('size_kind')}, sum(total_alloc_objects) AS sum_alloc_objects, sum(total_alloc_space) AS sum_alloc_space, ` +
       `min(${hasAlloc('alloc_objects')}) AS has_ao, min(${hasAlloc('alloc_space')}) AS has_as ` +
-      `FROM (SELECT ${d.intDiv('time_ms', String(bucket))} AS point, ${seriesColumn} AS series, pid, format, variant, sampling_model, sampling_period, binary_name, ` +
+      `FROM (SELECT ${d.intDiv('time_ms', String(bucket))} AS point, ${seriesColumn} AS series, pid, format, variant, sampling_model, sampling_period, binary_name, size_kind, ` +
       `total_alloc_objects, total_alloc_space, sample_types FROM ${d.fact('profiles')} ${labels} WHERE ${selection.holds(d)}) GROUP BY series, point ORDER BY series, point`,
   );
   return rows.map((r) => {
@@ -223,6 +223,7 @@ async function pointsOf(backend: Backend, selection: Selection, label: string | 
         sampling,
         sampled: Number(r.max_period) > 1,
         binary: r.same_binary_name === null ? '' : String(r.same_binary_name),
+        sizeKind: r.same_size_kind === null ? 'mixed' : String(r.same_size_kind),
         cumulative: cumulativeOf({ ...r, total_alloc_objects: r.sum_alloc_objects, total_alloc_space: r.sum_alloc_space }),
         truncated: false,
       },
@@ -240,6 +241,7 @@ function profileFacts(r: Row): SeriesFacts {
     sampling: `${r.sampling_model}/${Number(r.sampling_period)}`,
     sampled: Number(r.sampling_period) > 1,
     binary: String(r.binary_name),
+    sizeKind: String(r.size_kind),
     cumulative: cumulativeOf(r),
     truncated: (r.warnings as string[]).some((w) => /truncated/.test(w)),
   };

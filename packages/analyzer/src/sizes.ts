@@ -14,10 +14,11 @@
 import type { HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
-import { glibcChunkSize, jemallocSizeClass, pow2Bucket } from './size-classes.js';
+import { pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
 
 export type SizeBuckets = 'exact' | 'pow2' | 'class';
-export type SizeClasses = 'jemalloc' | 'glibc';
+/** Whose size classes `buckets: 'class'` uses. */
+export type SizeClasses = AllocatorName;
 
 export interface SizesOptions extends SiteOptions {
   buckets?: SizeBuckets;
@@ -91,7 +92,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   const bucketOf = (size: number): number => {
     const s = Math.round(size);
     if (buckets === 'pow2') return pow2Bucket(s);
-    if (buckets === 'class') return classes === 'jemalloc' ? jemallocSizeClass(s) : glibcChunkSize(s);
+    if (buckets === 'class') return sizeClassRules(classes as AllocatorName).blockBytes(s);
     return s;
   };
   // Traces and perf records carry each allocation's size; so do snapshots

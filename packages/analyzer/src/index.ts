@@ -20,3 +20,8 @@ export * from './growth.js';
 export * from './churn.js';
 export * from './diagnose/diagnose.js';
 export * from './units.js';
+export * from './sampling-error.js';
+export * from './waste/bins.js';
+export * from './waste/mixed-sizes.js';
+export * from './waste/fragmentation.js';
+export * from './waste/row-class.js';

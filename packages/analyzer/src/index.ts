@@ -25,3 +25,5 @@ export * from './waste/bins.js';
 export * from './waste/mixed-sizes.js';
 export * from './waste/fragmentation.js';
 export * from './waste/row-class.js';
+export * from './waste/waste-tally.js';
+export * from './waste/size-class-waste.js';

@@ -15,6 +15,7 @@ import type { HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
+import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
 
 export type SizeBuckets = 'exact' | 'pow2' | 'class';
 /** Whose size classes `buckets: 'class'` uses. */
@@ -27,6 +28,8 @@ export interface SizesOptions extends SiteOptions {
   /** Per-site breakdown: how many sites, and sizes per site (default 10 and 5). */
   sites?: number;
   sizesPerSite?: number;
+  /** Also the bytes these allocators' size classes lose to rounding (waste/size-class-waste.ts); needs requested sizes. */
+  waste?: readonly AllocatorName[];
 }
 
 /** One bucket. */
@@ -39,6 +42,8 @@ export interface SizeRow {
   countShare: number;
   /** Share of all bytes counted (0..1). */
   bytesShare: number;
+  /** With `waste`: bytes lost to rounding for this row's requests, by allocator. */
+  waste?: Record<string, number>;
 }
 
 /** A call site's (or thread's) sizes. */
@@ -47,6 +52,8 @@ export interface SiteSizes {
   count: number;
   bytes: number;
   rows: SizeRow[];
+  /** With `waste`: the site's bytes lost to rounding, by allocator. */
+  waste?: Record<string, number>;
 }
 
 /** The report (JSON contract: `rows` of `{size, count, bytes}`, largest count first). */
@@ -63,22 +70,28 @@ export interface SizesReport {
   /** Breakdown by `by` (call site, thread, …), largest count first. */
   by: string;
   sites: SiteSizes[];
+  /** With `waste`: the allocators compared and their bytes lost to rounding over all requests. */
+  waste?: { allocators: AllocatorName[]; total: Record<string, number> };
 }
 
 interface Tally {
   count: Map<number, number>;
   bytes: Map<number, number>;
+  waste?: WasteTally;
 }
 
-function add(t: Tally, bucket: number, count: number, bytes: number): void {
+function add(t: Tally, bucket: number, count: number, bytes: number, size: number): void {
   t.count.set(bucket, (t.count.get(bucket) ?? 0) + count);
   t.bytes.set(bucket, (t.bytes.get(bucket) ?? 0) + bytes);
+  t.waste?.add(bucket, size, count);
 }
 
 function rowsOf(t: Tally, totalCount: number, totalBytes: number, limit?: number): SizeRow[] {
   const rows = [...t.count.entries()].map(([size, count]) => {
     const bytes = t.bytes.get(size) ?? 0;
-    return { size, count, bytes, countShare: totalCount ? count / totalCount : 0, bytesShare: totalBytes ? bytes / totalBytes : 0 };
+    const row: SizeRow = { size, count, bytes, countShare: totalCount ? count / totalCount : 0, bytesShare: totalBytes ? bytes / totalBytes : 0 };
+    if (t.waste) row.waste = t.waste.of(size);
+    return row;
   });
   rows.sort((a, b) => b.count - a.count || b.bytes - a.bytes || a.size - b.size);
   return limit === undefined ? rows : rows.slice(0, limit);
@@ -100,23 +113,25 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   const exact = inputs.every((i) => i.trace !== undefined || i.profile.meta.sizeKind === 'exact');
   const usable = inputs.some((i) => i.profile.meta.sizeKind === 'average-usable');
   const snapshotsHaveAlloc = inputs.every((i) => i.trace !== undefined || i.profile.sampleTypeIndex('alloc_objects') >= 0);
-  const total: Tally = { count: new Map(), bytes: new Map() };
+  if (options.waste?.length) checkRequestedSizes(inputs);
+  const newTally = (): Tally => ({ count: new Map(), bytes: new Map(), ...(options.waste?.length ? { waste: new WasteTally(options.waste) } : {}) });
+  const total = newTally();
   const perSite = new Map<string, Tally>();
   let totalCount = 0;
   let totalBytes = 0;
   const record = (site: string | null, size: number, count: number) => {
     if (count === 0 || !(size >= 0)) return;
     const bucket = bucketOf(size);
-    add(total, bucket, count, count * size);
+    add(total, bucket, count, count * size, size);
     totalCount += count;
     totalBytes += count * size;
     if (site === null) return;
     let t = perSite.get(site);
     if (!t) {
-      t = { count: new Map(), bytes: new Map() };
+      t = newTally();
       perSite.set(site, t);
     }
-    add(t, bucket, count, count * size);
+    add(t, bucket, count, count * size, size);
   };
   for (const input of inputs) {
     const sites = new SiteIndex(input.profile, { ...options, by: options.by ?? 'function' });
@@ -137,7 +152,9 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
     let bytes = 0;
     for (const v of t.count.values()) count += v;
     for (const v of t.bytes.values()) bytes += v;
-    return { name, count, bytes, rows: rowsOf(t, count, bytes, options.sizesPerSite ?? 5) };
+    const site: SiteSizes = { name, count, bytes, rows: rowsOf(t, count, bytes, options.sizesPerSite ?? 5) };
+    if (t.waste) site.waste = t.waste.total();
+    return site;
   });
   siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
   return {
@@ -150,6 +167,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
     rows: rowsOf(total, totalCount, totalBytes),
     by: options.by ?? 'function',
     sites: siteRows.slice(0, options.sites ?? 10),
+    ...(total.waste ? { waste: { allocators: [...total.waste.allocators], total: total.waste.total() } } : {}),
   };
 }
 

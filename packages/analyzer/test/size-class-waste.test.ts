@@ -144,7 +144,7 @@ describe("Android inputs: bionic's allocators by default", () => {
 
   const systemui = resolve(CORPUS, 'android-record-allocs', 'systemui.zip');
   if (!existsSync(systemui)) console.warn(`[heapscope tests] ${systemui} not found: the record_allocs waste test on a real trace is skipped`);
-  it.skipIf(!existsSync(systemui))('a real record_allocs trace (systemui): every request counted; scudo's waste includes at least each block's 16-byte header', async () => {
+  it.skipIf(!existsSync(systemui))("a real record_allocs trace (systemui): every request counted; scudo's waste includes at least each block's 16-byte header", async () => {
     const input = await loadInput(systemui);
     const r = sizeClassWaste([input]);
     const s = sizes([input]);

@@ -14,10 +14,12 @@
 import type { HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './load.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
-import { glibcChunkSize, jemallocSizeClass, pow2Bucket } from './size-classes.js';
+import { pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
+import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
 
 export type SizeBuckets = 'exact' | 'pow2' | 'class';
-export type SizeClasses = 'jemalloc' | 'glibc';
+/** Whose size classes `buckets: 'class'` uses. */
+export type SizeClasses = AllocatorName;
 
 export interface SizesOptions extends SiteOptions {
   buckets?: SizeBuckets;
@@ -26,6 +28,8 @@ export interface SizesOptions extends SiteOptions {
   /** Per-site breakdown: how many sites, and sizes per site (default 10 and 5). */
   sites?: number;
   sizesPerSite?: number;
+  /** Also the bytes these allocators' size classes lose to rounding (waste/size-class-waste.ts); needs requested sizes. */
+  waste?: readonly AllocatorName[];
 }
 
 /** One bucket. */
@@ -38,6 +42,8 @@ export interface SizeRow {
   countShare: number;
   /** Share of all bytes counted (0..1). */
   bytesShare: number;
+  /** With `waste`: bytes lost to rounding for this row's requests, by allocator. */
+  waste?: Record<string, number>;
 }
 
 /** A call site's (or thread's) sizes. */
@@ -46,6 +52,8 @@ export interface SiteSizes {
   count: number;
   bytes: number;
   rows: SizeRow[];
+  /** With `waste`: the site's bytes lost to rounding, by allocator. */
+  waste?: Record<string, number>;
 }
 
 /** The report (JSON contract: `rows` of `{size, count, bytes}`, largest count first). */
@@ -62,22 +70,28 @@ export interface SizesReport {
   /** Breakdown by `by` (call site, thread, …), largest count first. */
   by: string;
   sites: SiteSizes[];
+  /** With `waste`: the allocators compared and their bytes lost to rounding over all requests. */
+  waste?: { allocators: AllocatorName[]; total: Record<string, number> };
 }
 
 interface Tally {
   count: Map<number, number>;
   bytes: Map<number, number>;
+  waste?: WasteTally;
 }
 
-function add(t: Tally, bucket: number, count: number, bytes: number): void {
+function add(t: Tally, bucket: number, count: number, bytes: number, size: number): void {
   t.count.set(bucket, (t.count.get(bucket) ?? 0) + count);
   t.bytes.set(bucket, (t.bytes.get(bucket) ?? 0) + bytes);
+  t.waste?.add(bucket, size, count);
 }
 
 function rowsOf(t: Tally, totalCount: number, totalBytes: number, limit?: number): SizeRow[] {
   const rows = [...t.count.entries()].map(([size, count]) => {
     const bytes = t.bytes.get(size) ?? 0;
-    return { size, count, bytes, countShare: totalCount ? count / totalCount : 0, bytesShare: totalBytes ? bytes / totalBytes : 0 };
+    const row: SizeRow = { size, count, bytes, countShare: totalCount ? count / totalCount : 0, bytesShare: totalBytes ? bytes / totalBytes : 0 };
+    if (t.waste) row.waste = t.waste.of(size);
+    return row;
   });
   rows.sort((a, b) => b.count - a.count || b.bytes - a.bytes || a.size - b.size);
   return limit === undefined ? rows : rows.slice(0, limit);
@@ -85,6 +99,7 @@ function rowsOf(t: Tally, totalCount: number, totalBytes: number, limit?: number
 
 /** Sizes over one or more inputs (their histograms add up). */
 export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}): SizesReport {
+  if (options.waste?.length) checkRequestedSizes(inputs);
   // Traces and perf records carry each allocation's size; so do snapshots
   // whose samples are one size each (Android native heap dumps).
   const histogram = new SizeHistogram(options, {
@@ -129,7 +144,7 @@ export interface SizeInputFacts {
 export class SizeHistogram {
   private readonly buckets: SizeBuckets;
   private readonly classes: SizeClasses | null;
-  private readonly total: Tally = { count: new Map(), bytes: new Map() };
+  private readonly total: Tally;
   private readonly perSite = new Map<string, Tally>();
   private totalCount = 0;
   private totalBytes = 0;
@@ -141,12 +156,17 @@ export class SizeHistogram {
   ) {
     this.buckets = options.buckets ?? 'exact';
     this.classes = this.buckets === 'class' ? (options.classes ?? (facts.format === 'jemalloc' ? 'jemalloc' : 'glibc')) : null;
+    this.total = this.newTally();
+  }
+
+  private newTally(): Tally {
+    return { count: new Map(), bytes: new Map(), ...(this.options.waste?.length ? { waste: new WasteTally(this.options.waste) } : {}) };
   }
 
   private bucketOf(size: number): number {
     const s = Math.round(size);
     if (this.buckets === 'pow2') return pow2Bucket(s);
-    if (this.buckets === 'class') return this.classes === 'jemalloc' ? jemallocSizeClass(s) : glibcChunkSize(s);
+    if (this.buckets === 'class') return sizeClassRules(this.classes as AllocatorName).blockBytes(s);
     return s;
   }
 
@@ -154,16 +174,16 @@ export class SizeHistogram {
   record(site: string | null, size: number, count: number): void {
     if (count === 0 || !(size >= 0)) return;
     const bucket = this.bucketOf(size);
-    add(this.total, bucket, count, count * size);
+    add(this.total, bucket, count, count * size, size);
     this.totalCount += count;
     this.totalBytes += count * size;
     if (site === null) return;
     let t = this.perSite.get(site);
     if (!t) {
-      t = { count: new Map(), bytes: new Map() };
+      t = this.newTally();
       this.perSite.set(site, t);
     }
-    add(t, bucket, count, count * size);
+    add(t, bucket, count, count * size, size);
   }
 
   /** Counts a snapshot sample: `objects` objects holding `space` bytes, at their average size. */
@@ -180,7 +200,9 @@ export class SizeHistogram {
       let bytes = 0;
       for (const v of t.count.values()) count += v;
       for (const v of t.bytes.values()) bytes += v;
-      return { name, count, bytes, rows: rowsOf(t, count, bytes, options.sizesPerSite ?? 5) };
+      const site: SiteSizes = { name, count, bytes, rows: rowsOf(t, count, bytes, options.sizesPerSite ?? 5) };
+      if (t.waste) site.waste = t.waste.total();
+      return site;
     });
     siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
     return {
@@ -193,6 +215,7 @@ export class SizeHistogram {
       rows: rowsOf(this.total, this.totalCount, this.totalBytes),
       by: options.by ?? 'function',
       sites: siteRows.slice(0, options.sites ?? 10),
+      ...(this.total.waste ? { waste: { allocators: [...this.total.waste.allocators], total: this.total.waste.total() } } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type GroupBy, type SiteOptions } from './sites.js';
 import { commonSampleType } from './sample-type.js';
+import { sampleVariances } from './sampling-error.js';
 
 export interface TopOptions extends SiteOptions {
   /** Sample type name; the first profile's default when absent. */
@@ -21,6 +22,10 @@ export interface TopRow {
   name: string;
   flat: number;
   cum: number;
+  /** On sampled inputs: the standard error of `flat` (sampling-error.ts); absent when nothing was sampled. */
+  stderr?: number;
+  /** On sampled inputs: the standard error of `cum`. */
+  cumStderr?: number;
 }
 
 /** The report; JSON-serializable (contract in DESIGN.md). */
@@ -43,6 +48,10 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
   const by = options.by ?? 'function';
   const flat = new Map<string, number>();
   const cum = new Map<string, number>();
+  // Variances of flat and cum, summed as the values are, for inputs that were sampled.
+  const flatVar = new Map<string, number>();
+  const cumVar = new Map<string, number>();
+  let sampled = false;
   let total = 0;
   let shown = 0;
   for (const profile of profiles) {
@@ -57,8 +66,18 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
       if (accFlat[id] !== 0) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
       cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
     });
+    const variances = sampleVariances(profile, profile.sampleTypeIndex(type.type));
+    if (variances) {
+      sampled = true;
+      const v = sites.summableAlongTree ? sites.sumAlongTree(variances) : sumBySample(sites, variances);
+      sites.names.forEach((name, id) => {
+        if (v.touched[id] !== 1) return;
+        flatVar.set(name, (flatVar.get(name) ?? 0) + v.flat[id]);
+        cumVar.set(name, (cumVar.get(name) ?? 0) + v.cum[id]);
+      });
+    }
   }
-  return topOfSums({ type, by, total, shown, flat, cum }, options);
+  return topOfSums({ type, by, total, shown, flat, cum, ...(sampled ? { variance: { flat: flatVar, cum: cumVar } } : {}) }, options);
 }
 
 /**
@@ -76,15 +95,21 @@ export interface TopSums {
   flat: ReadonlyMap<string, number>;
   /** Cum value per site name: every site some kept sample passes through. */
   cum: ReadonlyMap<string, number>;
+  /** For sampled inputs: the variance of each site's flat and cum estimate (sampling-error.ts), summed as the values are. */
+  variance?: { flat: ReadonlyMap<string, number>; cum: ReadonlyMap<string, number> };
 }
 
 /** The ranked report from per-site sums: rows sorted, zero rows dropped, `limit` applied. */
 export function topOfSums(sums: TopSums, options: Pick<TopOptions, 'sort' | 'limit'> = {}): TopReport {
-  const { flat, cum } = sums;
+  const { flat, cum, variance } = sums;
   // Rows that are zero in this sample type (a site whose objects were all
   // freed, in inuse_*) are left out, as jeprof and pprof do.
   const rows: TopRow[] = [...cum.keys()]
-    .map((name) => ({ name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 }))
+    .map((name): TopRow => {
+      const row: TopRow = { name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 };
+      if (variance) Object.assign(row, { stderr: Math.sqrt(variance.flat.get(name) ?? 0), cumStderr: Math.sqrt(variance.cum.get(name) ?? 0) });
+      return row;
+    })
     .filter((row) => row.flat !== 0 || row.cum !== 0);
   const key = options.sort === 'cum' ? 'cum' : 'flat';
   rows.sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b.cum) - Math.abs(a.cum) || (a.name < b.name ? -1 : 1));

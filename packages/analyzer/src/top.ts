@@ -7,6 +7,7 @@ import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type GroupBy, type SiteOptions } from './sites.js';
 import { commonSampleType } from './sample-type.js';
 import { sampleVariances } from './sampling-error.js';
+import { diffProfiles, mergeProfiles } from './merge.js';
 
 export interface TopOptions extends SiteOptions {
   /** Sample type name; the first profile's default when absent. */
@@ -46,38 +47,73 @@ export interface TopReport {
 export function top(profiles: readonly HeapProfile[], options: TopOptions = {}): TopReport {
   const type = commonSampleType(profiles, options.sampleType);
   const by = options.by ?? 'function';
-  const flat = new Map<string, number>();
-  const cum = new Map<string, number>();
+  const values = new SiteSums();
   // Variances of flat and cum, summed as the values are, for inputs that were sampled.
-  const flatVar = new Map<string, number>();
-  const cumVar = new Map<string, number>();
+  const variance = new SiteSums();
   let sampled = false;
   let total = 0;
   let shown = 0;
   for (const profile of profiles) {
     const sites = new SiteIndex(profile, { ...options, by });
-    const values = profile.samples.values[profile.sampleTypeIndex(type.type)];
-    for (let i = 0; i < profile.samples.length; i++) total += values[i];
-    const sums = sites.summableAlongTree ? sites.sumAlongTree(values) : sumBySample(sites, values);
-    shown += sums.shown;
-    const { flat: accFlat, cum: accCum, touched } = sums;
+    const column = profile.samples.values[profile.sampleTypeIndex(type.type)];
+    for (let i = 0; i < profile.samples.length; i++) total += column[i];
+    shown += values.add(sites, column);
+    sampled = variance.addVariances(sites, type.type) || sampled;
+  }
+  return topOfSums({ type, by, total, shown, flat: values.flat, cum: values.cum, ...(sampled ? { variance } : {}) }, options);
+}
+
+/**
+ * `input − base` per call site, ranked as {@link top} ranks: the values of
+ * `diffProfiles` of the two sides (each side's profiles merged), and, on
+ * sampled inputs, error bars from the variances of both sides added — the
+ * two estimates' errors are independent, so a site's change is uncertain by
+ * both, even where its values cancel. The sample type must be one both
+ * sides have; the default is the input's.
+ */
+export function diffTop(base: readonly HeapProfile[], input: readonly HeapProfile[], options: TopOptions = {}): TopReport {
+  const one = (side: readonly HeapProfile[]) => (side.length === 1 ? side[0] : mergeProfiles(side));
+  const diff = diffProfiles(one(base), one(input));
+  const type = commonSampleType([diff], options.sampleType);
+  const by = options.by ?? 'function';
+  const values = new SiteSums();
+  const column = diff.samples.values[diff.sampleTypeIndex(type.type)];
+  let total = 0;
+  for (let i = 0; i < diff.samples.length; i++) total += column[i];
+  const shown = values.add(new SiteIndex(diff, { ...options, by }), column);
+  const variance = new SiteSums();
+  let sampled = false;
+  for (const profile of [...base, ...input]) {
+    // A profile without the sample type adds zeros to the merge, and no noise.
+    if (profile.sampleTypeIndex(type.type) < 0) continue;
+    sampled = variance.addVariances(new SiteIndex(profile, { ...options, by }), type.type) || sampled;
+  }
+  return topOfSums({ type, by, total, shown, flat: values.flat, cum: values.cum, ...(sampled ? { variance } : {}) }, options);
+}
+
+/** Flat and cum per site name, added up over profiles. */
+class SiteSums {
+  readonly flat = new Map<string, number>();
+  readonly cum = new Map<string, number>();
+
+  /** Adds the flat and cum of `column` (one value per sample of `sites.profile`); returns the sum over the samples the filters kept. */
+  add(sites: SiteIndex, column: ArrayLike<number>): number {
+    const sums = sites.summableAlongTree ? sites.sumAlongTree(column) : sumBySample(sites, column);
+    const { flat, cum, touched } = sums;
     sites.names.forEach((name, id) => {
       if (touched[id] !== 1) return;
-      if (accFlat[id] !== 0) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
-      cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
+      if (flat[id] !== 0) this.flat.set(name, (this.flat.get(name) ?? 0) + flat[id]);
+      this.cum.set(name, (this.cum.get(name) ?? 0) + cum[id]);
     });
-    const variances = sampleVariances(profile, profile.sampleTypeIndex(type.type));
-    if (variances) {
-      sampled = true;
-      const v = sites.summableAlongTree ? sites.sumAlongTree(variances) : sumBySample(sites, variances);
-      sites.names.forEach((name, id) => {
-        if (v.touched[id] !== 1) return;
-        flatVar.set(name, (flatVar.get(name) ?? 0) + v.flat[id]);
-        cumVar.set(name, (cumVar.get(name) ?? 0) + v.cum[id]);
-      });
-    }
+    return sums.shown;
   }
-  return topOfSums({ type, by, total, shown, flat, cum, ...(sampled ? { variance: { flat: flatVar, cum: cumVar } } : {}) }, options);
+
+  /** Adds the sampling variances of sample type `type` (sampling-error.ts); false when the profile was not sampled. */
+  addVariances(sites: SiteIndex, type: string): boolean {
+    const variances = sampleVariances(sites.profile, sites.profile.sampleTypeIndex(type));
+    if (variances) this.add(sites, variances);
+    return variances !== null;
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symbolize, type HeapProfile } from '@heapscope/parser';
-import { growth, loadInput, rowVariance, sampleVariances, sampledProbability, slopeStandardError, top } from '@heapscope/analyzer';
+import { diffProfiles, diffTop, growth, loadInput, rowVariance, sampleVariances, sampledProbability, slopeStandardError, top } from '@heapscope/analyzer';
 import { FIXTURES } from '../../parser/test/helpers/paths.js';
 import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
 import { agrees, readReferenceText } from '../../parser/test/helpers/reference-tools.js';
@@ -123,6 +123,57 @@ describe('against the real allocator: the same workload dumped 24 times, each ru
     // Object counts get their own error bars.
     const objects = top([profile], { sampleType: 'inuse_objects' }).rows.find((r) => r.name === 'tiny_site')!;
     expect(objects.stderr! / objects.flat).toBeGreaterThan(0.02);
+  });
+});
+
+describe('error bars over several dumps: each dump by its own sampling, the variances added', () => {
+  const truthPath = fixtureFile('waste/sampling/truth', /^jeprof\..*\.heap$/);
+  const runs = fixtureFiles('waste/sampling/runs', /^run\d+\..*\.heap$/);
+  const squared = (x: number | undefined) => (x ?? 0) ** 2;
+  /** Equal within a relative 1e-9 (sums in another order). */
+  const same = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+
+  it("top over dumps: a site's variance is the sum of its variances in each; a dump with every allocation recorded adds none", async () => {
+    const [a, b, truth] = [await load(runs[0]), await load(runs[1]), await load(truthPath)];
+    for (const sampleType of ['inuse_space', 'inuse_objects', 'alloc_space']) {
+      const [ta, tb] = [top([a], { sampleType }), top([b], { sampleType })];
+      const both = top([a, b], { sampleType });
+      const withTruth = top([a, truth], { sampleType });
+      for (const name of SITES) {
+        const [ra, rb, r] = [ta.rows.find((x) => x.name === name), tb.rows.find((x) => x.name === name), both.rows.find((x) => x.name === name)!];
+        same(squared(r.stderr), squared(ra?.stderr) + squared(rb?.stderr));
+        same(squared(r.cumStderr), squared(ra?.cumStderr) + squared(rb?.cumStderr));
+        // The truth's values add up, its noise does not (a merge would give it the runs' sampling).
+        same(withTruth.rows.find((x) => x.name === name)!.stderr ?? NaN, ra?.stderr ?? 0);
+      }
+    }
+  });
+
+  it('diff: the values of input − base, the variances of both sides added, even where the values cancel', async () => {
+    const [a, b] = [await load(runs[0]), await load(runs[1])];
+    const [ta, tb] = [top([a]), top([b])];
+    const d = diffTop([a], [b]);
+    const plain = top([diffProfiles(a, b)]);
+    expect(d.rows.map(({ name, flat, cum }) => ({ name, flat, cum }))).toEqual(plain.rows.map(({ name, flat, cum }) => ({ name, flat, cum })));
+    for (const name of SITES) {
+      const r = d.rows.find((x) => x.name === name);
+      const [ra, rb] = [ta.rows.find((x) => x.name === name)!, tb.rows.find((x) => x.name === name)!];
+      // huge_site's 64 KiB blocks are always sampled: no change, so no row.
+      if (!r) {
+        expect(ra.flat).toBe(rb.flat);
+        continue;
+      }
+      same(r.stderr! ** 2, ra.stderr! ** 2 + rb.stderr! ** 2);
+      same(r.cumStderr! ** 2, ra.cumStderr! ** 2 + rb.cumStderr! ** 2);
+    }
+    // A change that is all noise: its error bar is as wide as both estimates' noise, not that of the net change.
+    const row = d.rows.find((x) => x.name === 'tiny_site')!;
+    expect(row.stderr!).toBeGreaterThan(ta.rows.find((x) => x.name === 'tiny_site')!.stderr!);
+    // Several dumps a side: the sides are merged for the values, each dump keeps its own noise.
+    const [c, e] = [await load(runs[2]), await load(runs[3])];
+    const many = diffTop([a, c], [b, e]);
+    const each = [a, c, b, e].map((p) => top([p]).rows.find((x) => x.name === 'tiny_site')!.stderr! ** 2);
+    same(many.rows.find((x) => x.name === 'tiny_site')!.stderr! ** 2, each.reduce((x, y) => x + y));
   });
 });
 

@@ -2,7 +2,7 @@
  * `heapscope diff <base> <input>`: signed per-site difference.
  */
 import type { Command } from 'commander';
-import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
+import { diffTop, seriesWarnings } from '@heapscope/analyzer';
 import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
 import { ReportOutput, UsageError, type CliIo } from '../io.js';
 import { renderTop } from './top.js';
@@ -38,7 +38,7 @@ Examples:
       const [b, i] = await loadInputs([base, input], options, io);
       const warnings = [...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])];
       for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      const report = top([diffProfiles(b.profile, i.profile)], {
+      const report = diffTop([b.profile], [i.profile], {
         ...siteOptions(options),
         sampleType: options.sampleType,
         sort: options.cum ? 'cum' : 'flat',

@@ -14,10 +14,10 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { EMPTY_STACK, PairIndex, type HeapProfile } from '@heapscope/parser';
-import { FrameTable, SiteIndex, mainMapping, type GroupBy } from '@heapscope/analyzer';
+import { FrameTable, SiteIndex, mainMapping, sampleVariances, type GroupBy } from '@heapscope/analyzer';
 import { ContentHash, Domain } from './content-hash.js';
 import { RowBatchBuilder, type RowBatch } from './row-batch.js';
-import { DICTIONARY_TABLES, STORED_SAMPLE_TYPES, type DictionaryTable } from './schema.js';
+import { DICTIONARY_TABLES, STORED_SAMPLE_TYPES, varianceColumn, type DictionaryTable } from './schema.js';
 
 /** Where a profile's time came from. */
 export type TimeSource = 'dump' | 'mtime' | 'given';
@@ -124,6 +124,10 @@ export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): 
     });
   }
 
+  // Each value's sampling variance, by the analyzer's formula (sampling-error.ts), so that the
+  // engine sums variances as it sums values; null where the dump was not sampled.
+  const variances = columnOf.map((c) => (c >= 0 ? sampleVariances(profile, c) : null));
+
   const given = Object.entries(options.labels);
   const buildId = mainBuildId(profile) || options.buildId || '';
   const allLabels = { ...dumpLabels(profile, buildId), ...Object.fromEntries(given) };
@@ -146,6 +150,7 @@ export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): 
       thread,
       labels,
       ...Object.fromEntries(STORED_SAMPLE_TYPES.map((t, k) => [t.type, values[k]])),
+      ...Object.fromEntries(STORED_SAMPLE_TYPES.map((t, k) => [varianceColumn(t.type), variances[k] ?? new Float64Array(n)])),
     },
   };
   const labelRows = new RowBatchBuilder('profile_labels');
@@ -170,6 +175,7 @@ export function profileRows(profile: HeapProfile, options: ProfileRowsOptions): 
     profile.defaultSampleType,
     meta.sampling.model,
     meta.sampling.periodBytes,
+    STORED_SAMPLE_TYPES.filter((_, k) => variances[k] !== null).map((t) => t.type),
     meta.sizeKind,
     BigInt(meta.pid ?? -1),
     BigInt(meta.dumpSeq ?? -1),

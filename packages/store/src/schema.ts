@@ -4,7 +4,7 @@
  *
  * - `profiles`: one row per ingested dump; `profile_labels`: its labels.
  * - `samples`: a profile's samples (stack, thread, the four heap sample
- *   types after unsampling).
+ *   types after unsampling, and each one's sampling variance).
  * - `strings`, `functions`, `locations`, `stacks`, `threads`: deduplicated
  *   rows keyed by content hashes (`content-hash.ts`): the same stack from a
  *   thousand hosts is one row.
@@ -24,8 +24,13 @@
  * one shard has every server as a replica (so every shard can join them).
  */
 
-/** The schema version this code writes and reads. Bumped on any change to the tables below. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes and reads. Bumped on any change to the tables below.
+ *
+ * - 1: the first.
+ * - 2: samples carry each sample type's sampling variance (`*_variance`), profiles the types that have one (`variance_types`).
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Column types, named as ClickHouse does; `sql-dialect.ts` maps them for DuckDB. */
 export type ColumnType = 'Int64' | 'Int32' | 'UInt8' | 'Float64' | 'String' | 'Array(Int64)' | 'Array(Int32)' | 'Array(String)';
@@ -60,8 +65,16 @@ export const STORED_SAMPLE_TYPES = [
   { type: 'inuse_space', unit: 'bytes' },
 ] as const;
 
+/** A stored sample type, with its unit. */
+export type StoredValueType = (typeof STORED_SAMPLE_TYPES)[number];
+
 /** A stored sample type's name. */
-export type StoredSampleType = (typeof STORED_SAMPLE_TYPES)[number]['type'];
+export type StoredSampleType = StoredValueType['type'];
+
+/** The column of `samples` that holds the sampling variance of a stored sample type's values. */
+export function varianceColumn(type: StoredSampleType): string {
+  return `${type}_variance`;
+}
 
 /** Whether `type` is a column of `samples`. */
 export function isStoredSampleType(type: string): type is StoredSampleType {
@@ -95,6 +108,7 @@ export const TABLES: readonly TableSpec[] = [
       c('default_type', 'String', 'the sample type shown when none is asked for'),
       c('sampling_model', 'String', '`poisson`, `uniform` or `none`'),
       c('sampling_period', 'Float64', 'sampling period R in bytes (0: every allocation recorded)'),
+      c('variance_types', 'Array(String)', 'the sample types whose values carry a sampling variance in samples (empty when every allocation was recorded)'),
       c('size_kind', 'String', '`exact`, `average-requested` or `average-usable`'),
       c('pid', 'Int64', 'process id, -1 when unknown'),
       c('dump_seq', 'Int64', "producer's dump sequence number, -1 when unknown"),
@@ -123,7 +137,7 @@ export const TABLES: readonly TableSpec[] = [
     kind: 'fact',
     key: 'profile',
     orderBy: ['profile', 'stack'],
-    doc: "a profile's samples, values after unsampling (fractional); a sample type the dump lacks is 0",
+    doc: "a profile's samples, values after unsampling (fractional), and the variance of each value due to sampling; a sample type the dump lacks is 0",
     columns: [
       c('profile', 'Int64', 'profile id'),
       c('ingest', 'Int64', 'ingest id'),
@@ -134,6 +148,10 @@ export const TABLES: readonly TableSpec[] = [
       c('alloc_space', 'Float64', 'bytes allocated (cumulative)'),
       c('inuse_objects', 'Float64', 'objects in use'),
       c('inuse_space', 'Float64', 'bytes in use'),
+      c('alloc_objects_variance', 'Float64', "the variance of alloc_objects due to sampling (N̂·(1 − p)/p, p the chance that one of the sample's objects was recorded); 0 when every allocation was recorded"),
+      c('alloc_space_variance', 'Float64', 'the variance of alloc_space (N̂·Z̄²·(1 − p)/p, Z̄ the average size)'),
+      c('inuse_objects_variance', 'Float64', 'the variance of inuse_objects'),
+      c('inuse_space_variance', 'Float64', 'the variance of inuse_space'),
     ],
   },
   {

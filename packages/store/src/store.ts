@@ -63,7 +63,7 @@ export class Store {
     return resolveSelection(this.backend, filter);
   }
 
-  /** As the analyzer's `top` on the merge of the selected profiles. */
+  /** As the analyzer's `top` over the selected profiles (the values of their merge; each one's sampling variances added). */
   top(selection: Selection, options: StoreTopOptions = {}): Promise<TopReport> {
     return storeTop(this.backend, selection, options);
   }
@@ -88,7 +88,7 @@ export class Store {
     return storeGrowthBy(this.backend, selection, label, options);
   }
 
-  /** `other` minus `base`, per site (as the analyzer's `top` of `diffProfiles` of their merges). */
+  /** `other` minus `base`, per site (as the analyzer's `diffTop` of the two selections' profiles). */
   diff(base: Selection, other: Selection, options: StoreTopOptions = {}): Promise<TopReport> {
     return storeDiff(this.backend, base, other, options);
   }
@@ -133,6 +133,17 @@ export async function openStore(db?: string, options: OpenStoreOptions = {}): Pr
   return new Store(backend);
 }
 
+/**
+ * What an older schema lacks, by version. Why no migration: the variances
+ * come from the analyzer's formula over each sample (sampling-error.ts);
+ * filling them into a store would copy that formula into SQL for both
+ * engines, and rewrite every sample row (on ClickHouse, every part), where
+ * ingesting the dumps again uses the one formula.
+ */
+const OLDER_SCHEMAS: Record<number, string> = {
+  1: 'its samples have no sampling variances (error bars)',
+};
+
 /** Creates the schema of a new store; refuses a database that is not a heapscope store, or a newer schema. */
 async function checkSchema(backend: Backend, readOnly: boolean): Promise<void> {
   const version = await backend.schemaVersion();
@@ -147,6 +158,6 @@ async function checkSchema(backend: Backend, readOnly: boolean): Promise<void> {
     throw new StoreError(backend.display, `store schema version ${version} is newer than this heapscope reads (${SCHEMA_VERSION}): use a newer heapscope`);
   }
   if (version < SCHEMA_VERSION) {
-    throw new StoreError(backend.display, `store schema version ${version} is older than this heapscope reads (${SCHEMA_VERSION}), and there is no migration for it`);
+    throw new StoreError(backend.display, `store schema version ${version} is older than this heapscope reads (${SCHEMA_VERSION}): ${OLDER_SCHEMAS[version] ?? 'it lacks columns this one needs'}; ingest the dumps again into a new store`);
   }
 }

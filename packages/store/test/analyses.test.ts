@@ -1,14 +1,15 @@
 /**
  * Every analysis gives the same answer from the files (the analyzer on
- * their merge, or on the series), from DuckDB, and from a two-shard
- * ClickHouse cluster — on the fixtures (jemalloc, every allocation and
- * sampled; gperftools) and on the corpus's heap dumps.
+ * them, on their merge, or on the series), from DuckDB, and from a
+ * two-shard ClickHouse cluster — on the fixtures (jemalloc, every
+ * allocation and sampled; gperftools) and on the corpus's heap dumps;
+ * error bars included (each dump's sampling variances, added up).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { churn, diffProfiles, growth, mergeProfiles, sizes, top, type GroupBy } from '@heapscope/analyzer';
+import { churn, diffTop, growth, growthOfPoints, growthPoint, mergeProfiles, sizes, top, type GroupBy, type GrowthReport, type TopOptions } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { openStore, type Store } from '../src/index.js';
 import type { ClickHouseBackend } from '../src/clickhouse-backend.js';
@@ -30,6 +31,24 @@ const SETS: Record<string, string[]> = {
 const CORPUS_DUMPS = HAVE_CORPUS ? [...findFiles(join(CORPUS, 'jemalloc'), /\.heap$/), ...findFiles(join(CORPUS, 'pprof-legacy'), /\.heap$/)] : [];
 if (CORPUS_DUMPS.length > 0) SETS.corpus = CORPUS_DUMPS;
 corpusSkipNote();
+
+/**
+ * The analyzer's growth over buckets of `size` dumps an hour apart, the first at `fromMs`:
+ * each point the merge of its dumps, its sites' variances those of its dumps added (their
+ * samples are independent; the merge's own would treat them as one dump).
+ */
+function bucketGrowth(list: readonly HeapProfile[], size: number, fromMs: number): GrowthReport {
+  const sampleType = list[0].defaultSampleType;
+  const points = [];
+  for (let i = 0; i < list.length; i += size) {
+    const part = list.slice(i, i + size);
+    const point = growthPoint(mergeProfiles(part), { sampleType }, new Date(fromMs + i * HOUR_MS).toISOString());
+    for (const site of point.sites.values()) site.variance = 0;
+    for (const p of part) for (const [name, site] of growthPoint(p, { sampleType }).sites) point.sites.get(name)!.variance += site.variance;
+    points.push(point);
+  }
+  return growthOfPoints(points);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-store-analyses-'));
 /** Staged copies (known mtimes) per set, and their profiles as the store reads them. */
@@ -82,6 +101,15 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
 
   const select = (set: string) => store.select({ where: { set } });
   const types = (set: string) => [...new Set(profiles[set].flatMap((p) => p.sampleTypes.map((t) => t.type)))];
+  /**
+   * The analyzer's top over a set's files (`heapscope top FILES…`): values
+   * and each dump's sampling variances add up. Files without the sample
+   * type are zeros in the store's merge of them: left out.
+   */
+  const topOfFiles = (set: string, options: TopOptions = {}) => {
+    const type = options.sampleType ?? profiles[set][0].defaultSampleType;
+    return top(profiles[set].filter((p) => p.sampleTypeIndex(type) >= 0), options);
+  };
 
   it('ingests each set as one profile per dump, every sample kept', async () => {
     for (const [set, list] of Object.entries(profiles)) {
@@ -103,14 +131,23 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
     });
   }
 
-  it.each(Object.keys(SETS))('top by every grouping and sample type equals top on the merged files: %s', async (set) => {
+  it.each(Object.keys(SETS))('top by every grouping and sample type equals top over the files, error bars included: %s', async (set) => {
     const merged = mergeProfiles(profiles[set]);
     const sel = await select(set);
     const groupings: GroupBy[] = ['function', 'module', 'file', 'stack', 'thread'];
-    for (const by of groupings) expectSameReport(await store.top(sel, { by }), top([merged], { by }), `${set} top --by ${by}`);
-    for (const sampleType of types(set)) {
-      expectSameReport(await store.top(sel, { sampleType, sort: 'cum', limit: 7 }), top([merged], { sampleType, sort: 'cum', limit: 7 }), `${set} top -t ${sampleType}`);
+    for (const by of groupings) {
+      const report = await store.top(sel, { by });
+      expectSameReport(report, topOfFiles(set, { by }), `${set} top --by ${by}`);
+      // The values are those of the merge; its error bars would treat the dumps as one.
+      const values = (r: typeof report) => ({ ...r, rows: r.rows.map(({ name, flat, cum }) => ({ name, flat, cum })) });
+      expectSameReport(values(report), values(top([merged], { by })), `${set} top --by ${by}, values`);
     }
+    for (const sampleType of types(set)) {
+      expectSameReport(await store.top(sel, { sampleType, sort: 'cum', limit: 7 }), topOfFiles(set, { sampleType, sort: 'cum', limit: 7 }), `${set} top -t ${sampleType}`);
+    }
+    // Error bars exactly where some dump was sampled.
+    const sampled = profiles[set].some((p) => p.meta.sampling.model !== 'none' && p.meta.sampling.periodBytes > 1);
+    expect((await store.top(sel)).rows.every((r) => (r.stderr !== undefined) === sampled), set).toBe(true);
   });
 
   it.each(Object.keys(SETS))('sizes equal sizes on the merged files: %s', async (set) => {
@@ -145,15 +182,11 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
     expectSameReport(await store.growth(sel, { by: 'file' }), growth(list, { by: 'file' }), `${set} growth --by file`);
   });
 
-  it('growth per 2-hour bucket equals growth over the merge of each bucket', async () => {
-    const list = profiles['jemalloc-all'];
-    const buckets: HeapProfile[] = [];
-    for (let i = 0; i < list.length; i += 2) buckets.push(mergeProfiles(list.slice(i, i + 2)));
-    const expected = growth(buckets, { labels: buckets.map((_, i) => new Date(START_MS + i * 2 * HOUR_MS).toISOString()) });
-    const actual = await store.growth(await select('jemalloc-all'), { bucket: '2h' });
-    // A bucket's noise is its dumps' variances summed; the merge's treats them as one dump.
-    const strip = (r: typeof expected) => ({ ...r, rows: r.rows.map(({ noise: _n, withinNoise: _w, score: _s, ...rest }) => rest) });
-    expectSameReport(strip(actual), strip(expected), 'growth --bucket 2h');
+  it.each(['jemalloc-all', 'jemalloc-sampled'])('growth per 2-hour bucket equals growth over the merge of each bucket, its noise that of its dumps: %s', async (set) => {
+    const list = profiles[set];
+    const actual = await store.growth(await select(set), { bucket: '2h' });
+    const [from] = (await select(set)).timeRangeMs as [number, number];
+    expectSameReport(actual, bucketGrowth(list, 2, from), `${set} growth --bucket 2h`);
     expect(actual.points).toBe(Math.ceil(list.length / 2));
   });
 
@@ -165,16 +198,16 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
     expectSameReport(report.series[1].report, growth(profiles.gperftools), 'host b');
   });
 
-  it.each(Object.keys(SETS))('diff between two time ranges equals diff of their merged files: %s', async (set) => {
+  it.each(Object.keys(SETS))('diff between two time ranges equals diff of their files, error bars from every dump of both: %s', async (set) => {
     const list = profiles[set];
     const half = Math.ceil(list.length / 2);
     const [from] = (await select(set)).timeRangeMs as [number, number];
     const base = await store.select({ where: { set }, to: from + half * HOUR_MS });
     const other = await store.select({ where: { set }, from: from + half * HOUR_MS });
     expect(base.profiles + other.profiles).toBe(list.length);
-    const expected = diffProfiles(mergeProfiles(list.slice(0, half)), mergeProfiles(list.slice(half)));
-    expectSameReport(await store.diff(base, other), top([expected]), `${set} diff`);
-    expectSameReport(await store.diff(base, other, { by: 'thread' }), top([expected], { by: 'thread' }), `${set} diff --by thread`);
+    const [before, after] = [list.slice(0, half), list.slice(half)];
+    expectSameReport(await store.diff(base, other), diffTop(before, after), `${set} diff`);
+    expectSameReport(await store.diff(base, other, { by: 'thread' }), diffTop(before, after, { by: 'thread' }), `${set} diff --by thread`);
   });
 
   it('selects by time range and label together; a missing label selects nothing, with a warning', async () => {
@@ -206,9 +239,13 @@ describe.each(ENGINES)('$name', ({ name, db }) => {
       ['a', profiles['jemalloc-all'].length],
       ['b', profiles.gperftools.length],
     ]);
-    // leak_site's id, then its bytes: one row per dump that holds any.
+    // leak_site's id, then its bytes and their error bar: one row per dump that holds any;
+    // error bars on the sampled dumps only.
     expect(results[2].rows).toEqual([[stringId('leak_site').toString()]]);
+    expect(results[3].columns).toEqual(['profile', 'bytes', 'stderr']);
     expect(results[3].rows.length).toBeGreaterThan(0);
+    const stderrs = results[3].rows.map((r) => Number(r[2]));
+    expect(stderrs.some((e) => e > 0) && stderrs.some((e) => e === 0), `stderrs ${stderrs}`).toBe(true);
   });
 
   it('ingesting the same files again changes no answer', async () => {

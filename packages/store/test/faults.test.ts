@@ -1,6 +1,6 @@
 /**
  * The store under faults: a path that is not a DuckDB store, an unreachable
- * ClickHouse, a newer schema, bad inputs, Ctrl-C in the middle of an ingest
+ * ClickHouse, a newer or an older schema, bad inputs, Ctrl-C in the middle of an ingest
  * (a real SIGINT to a child process), and two ingests into one DuckDB file
  * at once.
  */
@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParseError } from '@heapscope/parser';
 import { mergeProfiles, top } from '@heapscope/analyzer';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { StoreError, UnsupportedOptionError, openStore, type Store } from '../src/index.js';
-import type { ClickHouseBackend } from '../src/clickhouse-backend.js';
+import { SCHEMA_VERSION, StoreError, UnsupportedOptionError, openStore, type Store } from '../src/index.js';
+import { openClickHouse, type ClickHouseBackend } from '../src/clickhouse-backend.js';
+import { parseDbLocation } from '../src/db-location.js';
+import { openDuckDb } from '../src/duckdb-backend.js';
 import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
 import { LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
 
@@ -147,7 +149,19 @@ describe('a store that cannot be used is one clear error', () => {
     const store = await openStore(db);
     await store.sql(engine === 'duckdb' ? "UPDATE heapscope_meta SET value = '99'" : "INSERT INTO heapscope_meta VALUES ('schema_version', '99')");
     await store.close();
-    await expect(openStore(db)).rejects.toThrow(/store schema version 99 is newer than this heapscope reads \(1\): use a newer heapscope$/);
+    await expect(openStore(db)).rejects.toThrow(new RegExp(`store schema version 99 is newer than this heapscope reads \\(${SCHEMA_VERSION}\\): use a newer heapscope$`));
+  });
+
+  it.each(['duckdb', 'clickhouse'])('a store of schema version 1 (no sampling variances) is refused with what it lacks and what to do (%s)', async (engine) => {
+    const db = engine === 'duckdb' ? join(dir, 'older.duckdb') : cluster.url.replace('/heapscope?', '/older?');
+    const location = parseDbLocation(db);
+    const backend = location.kind === 'duckdb' ? await openDuckDb(location.path, location.display, { readOnly: false, lockTimeoutMs: 1000 }) : await openClickHouse(location);
+    await backend.createSchema(1);
+    await backend.close();
+    expect(SCHEMA_VERSION).toBeGreaterThan(1);
+    const message = `store schema version 1 is older than this heapscope reads (${SCHEMA_VERSION}): its samples have no sampling variances (error bars); ingest the dumps again into a new store`;
+    await expect(openStore(db)).rejects.toThrow(message);
+    await expect(openStore(db, { readOnly: true })).rejects.toThrow(message);
   });
 });
 

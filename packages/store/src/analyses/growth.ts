@@ -5,16 +5,16 @@
  * '1h'`: the bucket's profiles summed, as the merge of them would be).
  * With `splitBy: LABEL`, one series per value of the label (per host).
  *
- * The engine sums each site's value and sampling variance per point; the
- * analyzer's `growthOfPoints` ranks the sites. The variance is the
- * analyzer's `samplingVariance` in SQL: for each sample of a sampled dump,
- * value² / raw sampled objects, where raw = n·(1 − exp(−avg/R)) (Poisson)
- * or min(n, n·avg/R) (uniform). For a bucket the variances of its dumps
- * add up (independent samples).
+ * The engine sums each site's value and sampling variance per point (each
+ * sample's variance is stored at ingest, by the analyzer's formula); the
+ * analyzer's `growthOfPoints` ranks the sites, its noise and slope noise
+ * from those variances. For a bucket the variances of its dumps add up
+ * (independent samples).
  */
 import { growthOfPoints, type GrowthOptions, type GrowthPoint, type GrowthReport, type SeriesFacts } from '@heapscope/analyzer';
 import type { ValueType } from '@heapscope/parser';
-import type { Backend, Row, SqlDialect } from '../backend.js';
+import type { Backend, Row } from '../backend.js';
+import { varianceColumn } from '../schema.js';
 import type { Selection } from '../selection.js';
 import { chooseSampleType, mergedFacts } from './merged-facts.js';
 import { checkStoreOptions, type StoreSiteOptions } from './options.js';
@@ -100,28 +100,14 @@ async function growthSeries(
   const placed = await backend.query(`SELECT profile, ${point} AS point, ${label === null ? "''" : 'value'} AS series FROM ${d.fact('profiles')} ${labelJoin} WHERE ${selection.holds(d)}`);
   const placeOf = new Map(placed.map((r) => [String(r.profile), `${r.series}\u0000${r.point}`]));
 
-  // Per profile and site: the value and its sampling variance. The sampling
-  // parameters are constants of each class of profiles (usually one), so the
-  // query joins only the sites table: on a cluster, each shard sums its own
-  // samples down to profiles × sites.
-  const classes = await backend.query(
-    `SELECT sampling_model, sampling_period, sample_types, CAST(count(*) AS DOUBLE) AS n FROM ${d.fact('profiles')} WHERE ${selection.holds(d)} GROUP BY sampling_model, sampling_period, sample_types`,
+  // Per profile and site: the value and its sampling variance (stored per
+  // sample at ingest). The query joins only the sites table: on a cluster,
+  // each shard sums its own samples down to profiles × sites.
+  const { join, key } = joinFlatKey(backend, by);
+  const rows = await backend.query(
+    `SELECT profile, ${key} AS site, sum(CAST(${type.type} * ${FIXED_POINT} AS BIGINT)) AS v, sum(${varianceColumn(type.type)}) AS sv ` +
+      `FROM ${d.fact('samples')} ${join} WHERE ${selection.holds(d)} GROUP BY profile, site`,
   );
-  const rows: Row[] = [];
-  for (const c of classes) {
-    const sampling = { model: String(c.sampling_model), periodBytes: Number(c.sampling_period), types: c.sample_types as string[] };
-    const inClass =
-      classes.length === 1
-        ? selection.holds(d)
-        : `${selection.holds(d)} AND profile IN (SELECT profile FROM ${d.shardLocal('profiles')} WHERE sampling_model = ${d.quote(sampling.model)} AND sampling_period = ${sampling.periodBytes} AND sample_types = ${arrayLiteral(d, sampling.types)})`;
-    const { join, key } = joinFlatKey(backend, by);
-    rows.push(
-      ...(await backend.query(
-        `SELECT profile, ${key} AS site, sum(CAST(${type.type} * ${FIXED_POINT} AS BIGINT)) AS v, sum(${varianceSql(type, sampling)}) AS var ` +
-          `FROM ${d.fact('samples')} ${join} WHERE ${inClass} GROUP BY profile, site`,
-      )),
-    );
-  }
   const names = await keyNames(backend, rows.map((r) => String(r.site)), by);
   const pointFacts = await pointsOf(backend, selection, label, bucket, type);
 
@@ -136,8 +122,8 @@ async function growthSeries(
     // Fixed-point units, added as integers (exact below 2^53), divided at the end.
     if (known) {
       known.value += Number(r.v);
-      known.variance += Number(r.var);
-    } else sites.set(name, { value: Number(r.v), variance: Number(r.var) });
+      known.variance += Number(r.sv);
+    } else sites.set(name, { value: Number(r.v), variance: Number(r.sv) });
   }
   for (const sites of sitesOf.values()) for (const site of sites.values()) site.value /= FIXED_POINT;
   const bySeries = new Map<string, { points: GrowthPoint[]; profiles: number }>();
@@ -152,26 +138,6 @@ async function growthSeries(
     .map(([value, s]) => ({ value, profiles: s.profiles, report: growthOfPoints(s.points, options) }));
   const labeled = out.reduce((n, s) => n + s.profiles, 0);
   return { series: out, unlabeled: selection.profiles - labeled };
-}
-
-/**
- * Each sample's sampling variance in `type`, for profiles sampled as
- * `sampling` (0 for unsampled dumps, and for dumps without both the objects
- * and the space column of the type's family).
- */
-function varianceSql(type: ValueType, sampling: { model: string; periodBytes: number; types: readonly string[] }): string {
-  const family = type.type.startsWith('alloc') ? 'alloc' : 'inuse';
-  const [o, s, v] = [`${family}_objects`, `${family}_space`, type.type];
-  if (sampling.model === 'none' || !(sampling.periodBytes > 1) || !sampling.types.includes(o) || !sampling.types.includes(s)) return '0';
-  const r = sampling.periodBytes;
-  const avg = `(${s} / ${o})`;
-  const raw = sampling.model === 'poisson' ? `(${o} * (1 - exp(-${avg} / ${r})))` : `least(${o}, ${o} * (${avg} / ${r}))`;
-  return `(CASE WHEN ${o} <= 0 THEN 0 WHEN ${raw} > 0 THEN ${v} * ${v} / ${raw} ELSE 0 END)`;
-}
-
-/** An array of strings as a literal both engines read. */
-function arrayLiteral(d: SqlDialect, items: readonly string[]): string {
-  return `[${items.map((i) => d.quote(i)).join(', ')}]`;
 }
 
 interface PointFacts {

@@ -25,20 +25,24 @@ const PATH_COLUMN: Record<Exclude<GroupBy, 'thread' | 'stack'>, string> = {
 };
 
 /**
- * Per key: `flat` and `cum` of `v`, from `inner`, a subquery with columns
- * `stack`, `thread` and `v` (one row per stack and thread, or finer).
+ * Per key: the flat and cum sums of each column `c` of `columns`, as
+ * `flat_c` and `cum_c`, from `inner`, a subquery with columns `stack`,
+ * `thread` and `columns` (one row per stack and thread, or finer). The
+ * columns are summed alike: values, and their sampling variances.
  */
-export function keySumsSql(backend: Backend, inner: string, by: GroupBy): string {
+export function keySumsSql(backend: Backend, inner: string, by: GroupBy, columns: readonly string[]): string {
   const d = backend.sql;
-  if (by === 'thread') return `SELECT thread AS key, sum(v) AS flat, sum(v) AS cum FROM (${inner}) GROUP BY thread`;
+  const sums = (each: (c: string) => string) => columns.map(each).join(', ');
+  const perStack = `SELECT stack, ${sums((c) => `sum(${c}) AS ${c}`)} FROM (${inner}) GROUP BY stack`;
+  if (by === 'thread') return `SELECT thread AS key, ${sums((c) => `sum(${c}) AS flat_${c}, sum(${c}) AS cum_${c}`)} FROM (${inner}) GROUP BY thread`;
   if (by === 'stack') {
-    return `SELECT site_stack AS key, sum(v) AS flat, sum(v) AS cum FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack) GROUP BY site_stack`;
+    return `SELECT site_stack AS key, ${sums((c) => `sum(${c}) AS flat_${c}, sum(${c}) AS cum_${c}`)} FROM (${perStack}) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack) GROUP BY site_stack`;
   }
   const path = PATH_COLUMN[by];
   // A key occurs once in a path, so it is the flat key exactly where it is the first.
   return (
-    `SELECT k AS key, sum(CASE WHEN k = f THEN v ELSE 0 END) AS flat, sum(v) AS cum FROM (` +
-    `SELECT ${d.explode(path)} AS k, ${path}[1] AS f, v FROM (SELECT stack, sum(v) AS v FROM (${inner}) GROUP BY stack) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack)` +
+    `SELECT k AS key, ${sums((c) => `sum(CASE WHEN k = f THEN ${c} ELSE 0 END) AS flat_${c}, sum(${c}) AS cum_${c}`)} FROM (` +
+    `SELECT ${d.explode(path)} AS k, ${path}[1] AS f, ${columns.join(', ')} FROM (${perStack}) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack)` +
     `) GROUP BY k`
   );
 }

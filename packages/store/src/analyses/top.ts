@@ -1,13 +1,17 @@
 /**
  * `top` and `diff` on the store: per-site flat and cum of one sample type
- * over a selection — equal to the analyzer's `top` on the merge of the
- * selected profiles; `diff` to its `top` on `diffProfiles` of the two
- * selections' merges (the other selection minus the base).
+ * over a selection — equal to the analyzer's `top` over the selected
+ * profiles (their values, and on sampled profiles their variances, add
+ * up); `diff` to its `diffTop` of the two selections (the other selection
+ * minus the base, the variances of both added).
+ *
+ * Each sample's variance is stored at ingest (`<type>_variance`, by the
+ * analyzer's formula); the engine sums it per site exactly as it sums the
+ * values, and the analyzer's `topOfSums` turns both into rows.
  */
 import { topOfSums, type TopOptions, type TopReport } from '@heapscope/analyzer';
-import type { ValueType } from '@heapscope/parser';
-import type { Backend } from '../backend.js';
-import { STORED_SAMPLE_TYPES } from '../schema.js';
+import type { Backend, Row } from '../backend.js';
+import { STORED_SAMPLE_TYPES, varianceColumn, type StoredValueType } from '../schema.js';
 import type { Selection } from '../selection.js';
 import { chooseSampleType, mergedFacts } from './merged-facts.js';
 import { byName, keyNames, keySumsSql } from './site-sql.js';
@@ -24,8 +28,8 @@ export async function storeTop(backend: Backend, selection: Selection, options: 
   const facts = await mergedFacts(backend, selection);
   const type = chooseSampleType(facts, options.sampleType);
   const d = backend.sql;
-  const inner = `SELECT stack, thread, sum(${type.type}) AS v FROM ${d.fact('samples')} WHERE ${selection.holds(d)} GROUP BY stack, thread`;
-  return sumsToReport(backend, inner, type, by, options);
+  const inner = `SELECT stack, thread, sum(${type.type}) AS v, sum(${varianceColumn(type.type)}) AS sv FROM ${d.fact('samples')} WHERE ${selection.holds(d)} GROUP BY stack, thread`;
+  return sumsToReport(backend, inner, type, by, facts.varianceTypes.has(type.type), options);
 }
 
 /** Per-site change from `base` to `other`: signed flat and cum. */
@@ -40,24 +44,28 @@ export async function storeDiff(backend: Backend, base: Selection, other: Select
   const d = backend.sql;
   const inBase = base.holds(d);
   const inOther = other.holds(d);
+  const variance = varianceColumn(type.type);
   // Per sample identity (stack, thread, labels), as the merge: a stack equal
-  // in both selections comes out exactly zero before the sites add up.
+  // in both selections comes out exactly zero before the sites add up. Its
+  // noise does not cancel: the variances of both sides add.
   const perSample =
-    `SELECT stack, thread, labels, sum(CASE WHEN ${inBase} THEN ${type.type} ELSE 0 END) AS b, sum(CASE WHEN ${inOther} THEN ${type.type} ELSE 0 END) AS o ` +
+    `SELECT stack, thread, labels, sum(CASE WHEN ${inBase} THEN ${type.type} ELSE 0 END) AS b, sum(CASE WHEN ${inOther} THEN ${type.type} ELSE 0 END) AS o, ` +
+    `sum(CASE WHEN ${inBase} THEN ${variance} ELSE 0 END) + sum(CASE WHEN ${inOther} THEN ${variance} ELSE 0 END) AS sv ` +
     `FROM ${d.fact('samples')} WHERE ${inBase} OR ${inOther} GROUP BY stack, thread, labels`;
-  return sumsToReport(backend, `SELECT stack, thread, o - b AS v FROM (${perSample})`, type, by, options);
+  const sampled = b.varianceTypes.has(type.type) || o.varianceTypes.has(type.type);
+  return sumsToReport(backend, `SELECT stack, thread, o - b AS v, sv FROM (${perSample})`, type, by, sampled, options);
 }
 
-async function sumsToReport(backend: Backend, inner: string, type: ValueType, by: StoreTopOptions['by'] & string, options: StoreTopOptions): Promise<TopReport> {
-  const rows = await backend.query(keySumsSql(backend, inner, by));
+/** The report from `inner` (columns stack, thread, v: the value, sv: its variance); error bars when `sampled`. */
+async function sumsToReport(backend: Backend, inner: string, type: StoredValueType, by: StoreTopOptions['by'] & string, sampled: boolean, options: StoreTopOptions): Promise<TopReport> {
+  const rows = await backend.query(keySumsSql(backend, inner, by, ['v', 'sv']));
   // Every sample has exactly one flat key (`(no stack)` when it has no site): the flat values add up to the total.
-  const total = rows.reduce((sum, r) => sum + Number(r.flat), 0);
+  const total = rows.reduce((sum, r) => sum + Number(r.flat_v), 0);
   const names = await keyNames(backend, rows.map((r) => String(r.key)), by);
-  const add = (x: number, y: number) => x + y;
-  const flat = byName(rows.map((r) => ({ key: String(r.key), value: Number(r.flat) })), names, add);
-  const cum = byName(rows.map((r) => ({ key: String(r.key), value: Number(r.cum) })), names, add);
+  const perName = (column: string) => byName(rows.map((r: Row) => ({ key: String(r.key), value: Number(r[column]) })), names, (x, y) => x + y);
+  const variance = sampled ? { variance: { flat: perName('flat_sv'), cum: perName('cum_sv') } } : {};
   // Without filters every sample is kept: shown is the total.
-  return topOfSums({ type, by, total, shown: total, flat, cum }, options);
+  return topOfSums({ type, by, total, shown: total, flat: perName('flat_v'), cum: perName('cum_v'), ...variance }, options);
 }
 
 function emptyTop(options: StoreTopOptions, by: TopReport['by']): TopReport {

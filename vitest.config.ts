@@ -22,6 +22,7 @@ export default defineConfig({
       '@heapscope/parser': src('parser'),
       '@heapscope/analyzer': src('analyzer'),
       '@heapscope/replay': src('replay'),
+      '@heapscope/store': src('store'),
       '@heapscope/cli': src('cli'),
       '@heapscope/testkit': testkit,
     },

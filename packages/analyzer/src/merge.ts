@@ -131,7 +131,8 @@ export class ProfileMerger {
   private ensureBuilder(): ProfileBuilder {
     if (!this.builder) {
       // Sample types are fixed at finish(); the builder only interns tables.
-      this.builder = new ProfileBuilder({ sampleTypes: [], meta: this.meta as ProfileMeta, maxStacks: Number.MAX_SAFE_INTEGER });
+      // Locations come with their mappings: an unmapped address stays unmapped.
+      this.builder = new ProfileBuilder({ sampleTypes: [], meta: this.meta as ProfileMeta, maxStacks: Number.MAX_SAFE_INTEGER, locateUnmapped: false });
     }
     return this.builder;
   }

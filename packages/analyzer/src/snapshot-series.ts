@@ -3,7 +3,7 @@
  * whether the series is one: same process and binary, same format and
  * sampling, cumulative counters that never go backwards, no truncated dump.
  */
-import type { HeapProfile, MergedInputs, Sampling } from '@heapscope/parser';
+import type { HeapProfile, Mapping, MergedInputs, Sampling } from '@heapscope/parser';
 
 /** How inputs are ordered: by the producer's sequence numbers when every input has one, else as given. */
 export type SeriesOrder = 'auto' | 'given' | 'sequence';
@@ -141,12 +141,17 @@ export function seriesWarnings(members: readonly SeriesMember[]): string[] {
   return out;
 }
 
-/** The path of the mapping at the lowest address that names a file: usually the executable. */
-function mainBinary(p: HeapProfile): string {
-  let best: { start: bigint; path: string } | undefined;
+/** The executable mapping at the lowest address that names a file: usually the main binary. */
+export function mainMapping(p: HeapProfile): Mapping | undefined {
+  let best: Mapping | undefined;
   for (const m of p.mappings) {
     if (!m.path.startsWith('/') || !m.perms.includes('x')) continue;
-    if (!best || m.start < best.start) best = { start: m.start, path: m.path };
+    if (!best || m.start < best.start) best = m;
   }
-  return best?.path.replace(/.*\//, '') ?? '';
+  return best;
+}
+
+/** The file name of the main binary ({@link mainMapping}), or ''. */
+function mainBinary(p: HeapProfile): string {
+  return mainMapping(p)?.path.replace(/.*\//, '') ?? '';
 }

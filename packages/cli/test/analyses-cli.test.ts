@@ -9,6 +9,7 @@ import { ODD_PER_PHASE, ODD_SIZE } from '@heapscope/testkit/workload';
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);
 const gperf = findFiles(join(FIXTURES, 'gperftools'), /^workload\.000[1-5]\.heap$/);
+const sampled = findFiles(join(FIXTURES, 'jemalloc', 'sampled'), /\.heap$/).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
 
 describe('analysis commands', () => {
   it('growth: verdict on top, JSON per the contract', async () => {
@@ -78,6 +79,17 @@ describe('analysis commands', () => {
     const r = JSON.parse((await runCli(['diff', '--format', 'json', ...S, gperf[4], gperf[0]])).stdout);
     expect(r.rows[0]).toMatchObject({ name: 'leak_site', flat: -4 * 1048576 });
     expect(r.total).toBeLessThan(0);
+  });
+
+  it('diff of sampled dumps: error bars from the variances of both', async () => {
+    const [before, after] = [sampled[0], sampled[sampled.length - 1]];
+    const json = async (...args: string[]) => JSON.parse((await runCli([...args, '--format', 'json', ...S])).stdout);
+    const [d, a, b] = [await json('diff', before, after), await json('top', before), await json('top', after)];
+    const leak = d.rows.find((r: { name: string }) => r.name === 'leak_site');
+    const [ra, rb] = [a, b].map((t) => t.rows.find((r: { name: string }) => r.name === 'leak_site'));
+    expect(leak.flat).toBeCloseTo(rb.flat - ra.flat, 3);
+    expect(leak.stderr ** 2 / (ra.stderr ** 2 + rb.stderr ** 2)).toBeCloseTo(1, 9);
+    expect(leak.cumStderr ** 2 / (ra.cumStderr ** 2 + rb.cumStderr ** 2)).toBeCloseTo(1, 9);
   });
 
   it('peak refuses a heap dump', async () => {

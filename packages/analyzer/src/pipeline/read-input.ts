@@ -43,12 +43,6 @@ export async function readInput(path: string, options: ReadOptions = {}): Promis
   return readOpened(await openInput(path, options), options);
 }
 
-/**
- * {@link readInput}, under the name it had before the pipeline had one entry
- * point. @deprecated Use `loadProfile` (or `readInput` for no symbolization).
- */
-export const loadInput = readInput;
-
 /** Detects the format of an opened input (or uses `inputFormat`) and parses or accumulates it. */
 export async function readOpened(input: Input, options: ReadOptions = {}): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);

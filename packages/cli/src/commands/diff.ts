@@ -2,7 +2,7 @@
  * `heapscope diff <base> <input>`: signed per-site difference.
  */
 import { Option } from 'commander';
-import { diffProfiles, seriesWarnings, top, type TopReport } from '@heapscope/analyzer';
+import { diffTop, seriesWarnings, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
@@ -33,7 +33,7 @@ Examples:
     const [b, i] = await run.load([base, input]);
     run.warn([...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])]);
     const o = run.options;
-    return top([diffProfiles(b.profile, i.profile)], { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+    return diffTop([b.profile], [i.profile], { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
   },
   output: {
     kind: 'report',

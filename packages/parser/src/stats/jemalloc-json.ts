@@ -230,6 +230,12 @@ function classes(a: JsonObject, binInfo: JsonObject[], lextentSizes: (number | u
       sc.freeBlocks = slabs * regs - live;
       sc.freeBytes = sc.freeBlocks * size;
       if (slabs * regs > 0) sc.utilization = live / (slabs * regs);
+      sc.slabs = slabs;
+      const nonfull = num(b.nonfull_slabs);
+      if (nonfull !== undefined) sc.nonfullSlabs = nonfull;
+      if (regs > 0) sc.regionsPerSlab = regs;
+      const slabBytes = num(info.slab_size);
+      if (slabBytes !== undefined) sc.slabBytes = slabBytes;
       small.push(sc);
     });
   }

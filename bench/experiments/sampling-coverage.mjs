@@ -17,7 +17,7 @@
  * Prints a Markdown table (per site and overall) on stdout; progress on
  * stderr. docs/analyses.md quotes its result. The test
  * packages/analyzer/test/sampling-error.test.ts runs the same computation
- * ({@link coverage}) on the dumps committed in fixtures/waste/sampling/.
+ * (the analyzer's errorBarCoverage) on the dumps committed in fixtures/waste/sampling/.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,49 +29,9 @@ import { parseArgs } from 'node:util';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORKLOAD = join(ROOT, 'fixtures', 'waste', 'bin', 'sampling-workload');
 
-/**
- * Coverage of error bars: `estimates` are one run's rows each (`{ name, flat, stderr }`),
- * `truth` maps a site to its true value. Sites not in `truth` are ignored; an
- * estimate with a zero standard error counts as covered only when it is exact;
- * a site missing from a run (no sample reached it) counts as not covered.
- * Returns per site and over the sites with a nonzero error bar: pairs, share within ±1 and ±2 standard errors,
- * and the standard deviation of (estimate − truth) / stderr (1 when the bars are right).
- */
-export function coverage(estimates, truth) {
-  const bySite = new Map([...truth.keys()].map((name) => [name, { n: 0, within1: 0, within2: 0, zs: [], relStderr: 0 }]));
-  for (const rows of estimates) {
-    const byName = new Map(rows.map((r) => [r.name, r]));
-    for (const [name, t] of truth) {
-      const s = bySite.get(name);
-      s.n++;
-      // A site that no sample reached is missing from the run's rows: an estimate of 0 with no error bar, a miss.
-      const row = byName.get(name);
-      if (!row) continue;
-      const err = row.flat - t;
-      const se = row.stderr ?? 0;
-      if (Math.abs(err) <= se * (1 + 1e-9) + 1e-6) s.within1++;
-      if (Math.abs(err) <= 2 * se * (1 + 1e-9) + 1e-6) s.within2++;
-      if (se > 0) s.zs.push(err / se);
-      s.relStderr += se / t;
-    }
-  }
-  const summarize = (name, n, within1, within2, zs, relStderr) => {
-    const sd = zs.length > 1 ? Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length) : null;
-    return { name, pairs: n, within1: n ? within1 / n : 0, within2: n ? within2 / n : 0, zRms: sd, meanRelStderr: n ? relStderr / n : 0 };
-  };
-  const sites = [...bySite.entries()].map(([name, s]) => summarize(name, s.n, s.within1, s.within2, s.zs, s.relStderr));
-  sites.sort((a, b) => a.name.localeCompare(b.name));
-  // Sites whose allocations are far above the period are recorded every time (an error bar under 0.1% of
-  // the value, estimates exact): nothing to check there; the overall figure is over the other sites.
-  const all = [...bySite.values()].filter((s) => s.n > 0 && s.relStderr / s.n >= 1e-3);
-  const sum = (f) => all.reduce((a, s) => a + f(s), 0);
-  const overall = summarize('all sampled sites', sum((s) => s.n), sum((s) => s.within1), sum((s) => s.within2), all.flatMap((s) => s.zs), sum((s) => s.relStderr));
-  return { sites, overall };
-}
-
 /** One dump's top rows by function (inuse_space), symbolized against the workload. */
 async function topRows(path, libs) {
-  const loaded = await libs.analyzer.loadInput(path);
+  const loaded = await libs.analyzer.readInput(path);
   const { profile } = await libs.parser.symbolize(loaded.profile, { symbolPaths: [WORKLOAD], external: 'none' });
   return libs.analyzer.top([profile], { sampleType: 'inuse_space' }).rows.filter((r) => r.flat !== 0);
 }
@@ -86,7 +46,7 @@ function runWorkload(dir, name, lg) {
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
-/** The Markdown table of a {@link coverage} result. */
+/** The Markdown table of an errorBarCoverage result. */
 export function coverageTable({ sites, overall }) {
   const lines = ['| site | runs | within ±1 stderr | within ±2 stderr | rms of (estimate − truth)/stderr | mean stderr / truth |', '|---|---:|---:|---:|---:|---:|'];
   for (const s of [...sites, overall]) {
@@ -115,7 +75,7 @@ async function main() {
       estimates.push(await topRows(path, libs));
       rmSync(path);
     }
-    const table = coverageTable(coverage(estimates, truth));
+    const table = coverageTable(libs.analyzer.errorBarCoverage(estimates, truth));
     const text = `${runs} runs of \`sampling-workload sites\` under jemalloc with \`lg_prof_sample:${lg}\` (R = ${2 ** lg} bytes), ASLR on; truth from one run with \`lg_prof_sample:0\`.\n\n${table}\n`;
     process.stdout.write(text);
     if (values.out) writeFileSync(values.out, text);

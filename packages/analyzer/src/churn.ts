@@ -15,9 +15,9 @@
  *   interval, from the process start).
  * Sites with the most freed (churned) objects come first.
  */
-import type { HeapProfile } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
-import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './replay/replay.js';
+import { plural, type HeapProfile } from '@heapscope/parser';
+import type { LoadedInput } from './pipeline/read-input.js';
+import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';
 
@@ -192,7 +192,7 @@ function bucketsOf(hist: readonly number[], base: number, size: number): { from:
 const eventBuckets = (hist: readonly number[], base: number, size: number): LifetimeEventsBucket[] =>
   bucketsOf(hist, base, size).map((b) => ({ fromEvents: b.from, toEvents: b.to, count: b.count, share: b.share }));
 
-/** Adds `from` into `into`, index by index (the replay trims trailing empty buckets). */
+/** Adds `from` into `into`, index by index (the accumulator trims trailing empty buckets). */
 function addInto(into: number[], from: readonly number[]): void {
   for (let b = 0; b < from.length; b++) into[b] = (into[b] ?? 0) + from[b];
 }
@@ -426,7 +426,7 @@ function churnVerdict(rows: ChurnRow[], source: ChurnReport['source']): string {
   const top = rows[0];
   if (!top || top.churnObjects <= 0) return 'no churn: everything allocated is still in use';
   const pct = (v: number) => `${Math.round(v * 100)}%`;
-  let text = `${top.name} allocated ${formatCount(top.allocObjects)} blocks (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
+  let text = `${top.name} allocated ${formatCount(top.allocObjects)} ${plural(top.allocObjects, 'block')} (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
   if (source === 'trace' && top.temporary !== null && top.allocObjects > 0) text += `; ${pct(top.temporary / top.allocObjects)} were temporary`;
   return text;
 }

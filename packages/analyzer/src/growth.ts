@@ -8,7 +8,7 @@
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { SampleTypeError, commonSampleType, sampleTypeIndex } from './sample-type.js';
-import { seriesFacts, type SeriesFacts } from './series.js';
+import { seriesFacts, type SeriesFacts } from './snapshot-series.js';
 import { formatValue } from './units.js';
 import { sampleVariances, slopeStandardError } from './sampling-error.js';
 

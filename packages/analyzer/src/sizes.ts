@@ -6,13 +6,13 @@
  * - event traces and perf probe records know each allocation's exact
  *   requested size (`exact`);
  * - a heap dump only knows, per stack, the average size of its objects
- *   (`average`), and jemalloc records usable size classes, not requested
- *   sizes (`average-usable`).
+ *   (`average-requested`), and jemalloc records usable size classes, not
+ *   requested sizes (`average-usable`).
  * Snapshots are counted by cumulative allocations when the dump has them,
  * else by in-use objects (`counts` says which); traces by allocations.
  */
-import type { HeapProfile } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
+import type { HeapProfile, SizeKind } from '@heapscope/parser';
+import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
 import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
@@ -58,8 +58,12 @@ export interface SiteSizes {
 
 /** The report (JSON contract: `rows` of `{size, count, bytes}`, largest count first). */
 export interface SizesReport {
-  /** `exact` sizes, or per-stack `average` / `average-usable` sizes. */
-  sizeKind: 'exact' | 'average' | 'average-usable';
+  /**
+   * What the sizes are, in the model's words (`SizeKind`, as `info` says it
+   * of an input): `exact` sizes, or per-stack averages of requested sizes
+   * (`average-requested`) or of the allocator's size classes (`average-usable`).
+   */
+  sizeKind: SizeKind;
   /** What is counted: allocations over the run, or objects in use. */
   counts: 'allocations' | 'in-use objects';
   buckets: SizeBuckets;
@@ -111,7 +115,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
   for (const input of inputs) {
     const sites = new SiteIndex(input.profile, { ...options, by: options.by ?? 'function' });
     if (input.trace) {
-      // Replay samples are its sites, in site order: sample i is site i.
+      // An accumulated trace's samples are its sites, in site order: sample i is site i.
       const { sizes: rows } = input.trace;
       for (let r = 0; r < rows.length; r++) {
         const keys = sites.sampleKeys(rows.site[r]);
@@ -206,7 +210,7 @@ export class SizeHistogram {
     });
     siteRows.sort((a, b) => b.count - a.count || b.bytes - a.bytes);
     return {
-      sizeKind: facts.exact ? 'exact' : facts.usable ? 'average-usable' : 'average',
+      sizeKind: facts.exact ? 'exact' : facts.usable ? 'average-usable' : 'average-requested',
       counts: facts.snapshotsHaveAlloc ? 'allocations' : 'in-use objects',
       buckets: this.buckets,
       classes: this.classes,

@@ -29,7 +29,7 @@ export interface TopRow {
   cumStderr?: number;
 }
 
-/** The report; JSON-serializable (contract in DESIGN.md). */
+/** The report; JSON-serializable (contract: docs/design.md#json). */
 export interface TopReport {
   sampleType: string;
   unit: string;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, loadSnapshot, symbolize } from '@heapscope/parser';
 import { diffProfiles, mergeProfiles, mixedInputWarnings, top } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { buildProfile } from './build-profile.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { buildProfile } from '@heapscope/testkit/build-profile';
 
 const series = (dir: string) =>
   readdirSync(join(FIXTURES, dir))

@@ -15,18 +15,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symbolize, type HeapProfile } from '@heapscope/parser';
-import { diffProfiles, diffTop, growth, loadInput, rowVariance, sampleVariances, sampledProbability, slopeStandardError, top } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
-import { agrees, readReferenceText } from '../../parser/test/helpers/reference-tools.js';
+import { diffProfiles, diffTop, errorBarCoverage, growth, readInput, rowVariance, sampleVariances, sampledProbability, slopeStandardError, top } from '@heapscope/analyzer';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile, fixtureFiles } from '@heapscope/testkit/inputs';
+import { agrees, readReferenceText } from '@heapscope/testkit/reference-tools';
 // The experiment's own computation, so that the test and the experiment measure the same thing.
-import { coverage } from '../../../bench/experiments/sampling-coverage.mjs';
+
 
 const BIN = join(FIXTURES, 'waste', 'bin', 'sampling-workload');
 const SITES = ['tiny_site', 'small_site', 'medium_site', 'page_site', 'big_site', 'huge_site', 'few_site', 'mixed_site'];
 
 async function load(path: string): Promise<HeapProfile> {
-  const { profile } = await symbolize((await loadInput(path)).profile, { symbolPaths: [BIN], external: 'none' });
+  const { profile } = await symbolize((await readInput(path)).profile, { symbolPaths: [BIN], external: 'none' });
   return profile;
 }
 
@@ -88,7 +88,7 @@ describe('against the real allocator: the same workload dumped 24 times, each ru
     for (const path of runs) estimates.push(top([await load(path)], { sampleType: 'inuse_space' }).rows);
     // The runs did sample differently.
     expect(new Set(estimates.map((rows) => rows.find((r) => r.name === 'tiny_site')?.flat)).size).toBeGreaterThan(12);
-    const { sites, overall } = coverage(estimates, truth);
+    const { sites, overall } = errorBarCoverage(estimates, truth);
     // 24 runs × 7 sampled sites: 168 pairs, so ±3.5 binomial standard errors around 68% and 95%.
     expect(overall.pairs).toBe(24 * 7);
     expect(overall.within1).toBeGreaterThan(0.55);

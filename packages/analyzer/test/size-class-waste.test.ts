@@ -14,8 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { openBytes, symbolize } from '@heapscope/parser';
 import {
   SizeClassWasteInputError,
-  loadInput,
-  loadOpened,
+  readInput,
+  readOpened,
   parseAllocatorList,
   sizeClassWaste,
   sizes,
@@ -23,15 +23,15 @@ import {
   withWasteSampleType,
   type LoadedInput,
 } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES } from '../../parser/test/helpers/paths.js';
-import { RECORD_ALLOCS_TIMED } from '../../parser/test/helpers/hand-written.js';
-import { CHURN_PER_PHASE, ODD_PER_PHASE, ODD_SIZE } from '../../parser/test/helpers/workload.js';
+import { CORPUS, FIXTURES } from '@heapscope/testkit/paths';
+import { RECORD_ALLOCS_TIMED } from '@heapscope/testkit/hand-written';
+import { CHURN_PER_PHASE, ODD_PER_PHASE, ODD_SIZE } from '@heapscope/testkit/workload';
 import { WORKLOAD } from './fixture-series.js';
 
 const PHASES = 5;
 
 async function loadSymbolized(path: string): Promise<LoadedInput> {
-  const loaded = await loadInput(path);
+  const loaded = await readInput(path);
   const { profile } = await symbolize(loaded.profile, { symbolPaths: [WORKLOAD], external: 'none' });
   return { ...loaded, profile };
 }
@@ -84,7 +84,7 @@ describe('size-class waste from exact requested sizes (heaptrack: every allocati
 
 describe('sizes with waste (the `sizes --waste` rows)', () => {
   it('perf probe records: each exact size row carries its waste per allocator; the rows add up to the total', async () => {
-    const input = await loadInput(join(FIXTURES, 'perf', 'workload.sizes.perf.txt.gz'));
+    const input = await readInput(join(FIXTURES, 'perf', 'workload.sizes.perf.txt.gz'));
     const r = sizes([input], { waste: parseAllocatorList('glibc,jemalloc,tcmalloc'), sites: 3 });
     const odd = r.rows.find((row) => row.size === ODD_SIZE)!;
     expect(odd.waste).toEqual({ glibc: odd.count * (8240 - ODD_SIZE), jemalloc: odd.count * (10240 - ODD_SIZE), tcmalloc: odd.count * (9216 - ODD_SIZE) });
@@ -99,7 +99,7 @@ describe('sizes with waste (the `sizes --waste` rows)', () => {
   });
 
   it('pow2 buckets sum the waste of the sizes in them', async () => {
-    const input = await loadInput(join(FIXTURES, 'perf', 'workload.sizes.perf.txt.gz'));
+    const input = await readInput(join(FIXTURES, 'perf', 'workload.sizes.perf.txt.gz'));
     const exact = sizes([input], { waste: ['glibc'] });
     const pow2 = sizes([input], { waste: ['glibc'], buckets: 'pow2' });
     expect(pow2.waste!.total.glibc).toBeCloseTo(exact.waste!.total.glibc, 6);
@@ -122,7 +122,7 @@ describe('per-stack averages (gperftools dumps) and their limit', () => {
   });
 
   it('a jemalloc dump records usable sizes: refused, saying why', async () => {
-    const jemalloc = await loadInput(join(FIXTURES, 'jemalloc', 'all', (await import('node:fs')).readdirSync(join(FIXTURES, 'jemalloc', 'all')).find((f) => f.endsWith('.f.heap'))!));
+    const jemalloc = await readInput(join(FIXTURES, 'jemalloc', 'all', (await import('node:fs')).readdirSync(join(FIXTURES, 'jemalloc', 'all')).find((f) => f.endsWith('.f.heap'))!));
     expect(() => sizeClassWaste([jemalloc])).toThrow(SizeClassWasteInputError);
     expect(() => sizes([jemalloc], { waste: ['glibc'] })).toThrow(/records usable sizes \(the allocator's classes\), not requested ones/);
     expect(() => withWasteSampleType(jemalloc, 'glibc')).toThrow(SizeClassWasteInputError);
@@ -132,7 +132,7 @@ describe('per-stack averages (gperftools dumps) and their limit', () => {
 
 describe("Android inputs: bionic's allocators by default", () => {
   it('record_allocs (hand-written in its grammar): scudo blocks hold a 16-byte header; bionic jemalloc rounds to its classes', async () => {
-    const input = await loadOpened(await openBytes('record_allocs.txt', new TextEncoder().encode(RECORD_ALLOCS_TIMED)));
+    const input = await readOpened(await openBytes('record_allocs.txt', new TextEncoder().encode(RECORD_ALLOCS_TIMED)));
     const r = sizeClassWaste([input]);
     expect(r.allocators).toEqual(['scudo', 'bionic-jemalloc']);
     // Requests: malloc 100, calloc 4×50 = 200, memalign 1000, realloc to 300, malloc 7 (realloc to 0 frees).
@@ -145,7 +145,7 @@ describe("Android inputs: bionic's allocators by default", () => {
   const systemui = resolve(CORPUS, 'android-record-allocs', 'systemui.zip');
   if (!existsSync(systemui)) console.warn(`[heapscope tests] ${systemui} not found: the record_allocs waste test on a real trace is skipped`);
   it.skipIf(!existsSync(systemui))("a real record_allocs trace (systemui): every request counted; scudo's waste includes at least each block's 16-byte header", async () => {
-    const input = await loadInput(systemui);
+    const input = await readInput(systemui);
     const r = sizeClassWaste([input]);
     const s = sizes([input]);
     expect(r.total.count).toBe(s.totalCount);

@@ -15,7 +15,7 @@ import {
   FragmentationInputError,
   jemallocApparentSize,
   jemallocSizeClass,
-  loadInput,
+  readInput,
   rowClass,
   siteFragmentation,
   spreadOverRoom,
@@ -24,21 +24,21 @@ import {
   twoClassSplit,
   type FragmentationReport,
 } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
-import { agrees, readReferenceText } from '../../parser/test/helpers/reference-tools.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
+import { agrees, readReferenceText } from '@heapscope/testkit/reference-tools';
 
 const BIN = join(FIXTURES, 'waste', 'bin', 'fragment-sites');
 const JE = 'waste/fragment/jemalloc';
 const TC = 'waste/fragment/tcmalloc';
 
 async function profileOf(path: string): Promise<HeapProfile> {
-  const { profile } = await symbolize((await loadInput(path)).profile, { symbolPaths: [BIN], external: 'none' });
+  const { profile } = await symbolize((await readInput(path)).profile, { symbolPaths: [BIN], external: 'none' });
   return profile;
 }
 
 async function statsOf(path: string): Promise<AllocatorStats> {
-  const loaded = await loadInput(path);
+  const loaded = await readInput(path);
   if (!loaded.stats) throw new Error(`${path} is not allocator statistics`);
   return loaded.stats;
 }

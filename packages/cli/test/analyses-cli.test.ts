@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
-import { ODD_PER_PHASE, ODD_SIZE } from '../../parser/test/helpers/workload.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { ODD_PER_PHASE, ODD_SIZE } from '@heapscope/testkit/workload';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);
@@ -26,7 +26,7 @@ describe('analysis commands', () => {
   it('growth --fail-on-growth exits 3 past the threshold, 0 below it', async () => {
     const over = await runCli(['growth', '--fail-on-growth', '1MiB', ...S, ...gperf]);
     expect(over.code).toBe(3);
-    expect(over.stderr).toMatch(/^heapscope: 2 site\(s\) grew more than 1.00 MiB: leak_site \(\+4.00 MiB\), odd_size_site/m);
+    expect(over.stderr).toMatch(/^heapscope: 2 sites grew more than 1.00 MiB: leak_site \(\+4.00 MiB\), odd_size_site/m);
     const under = await runCli(['growth', '--fail-on-growth', '10MiB', ...S, ...gperf]);
     expect(under.code).toBe(0);
     expect((await runCli(['growth', '--fail-on-growth', 'lots', ...gperf])).code).toBe(2);

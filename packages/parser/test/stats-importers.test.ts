@@ -17,7 +17,7 @@ import {
   type AllocatorStats,
   type StatsImporter,
 } from '@heapscope/parser';
-import { FIXTURES, displayName, findFiles } from './helpers/paths.js';
+import { FIXTURES, displayName, findFiles } from '@heapscope/testkit/paths';
 
 const STATS = join(FIXTURES, 'stats');
 const MODES = ['leak', 'fragment', 'steady', 'retain'];
@@ -269,7 +269,7 @@ describe('statistics importers: separators, text around dumps', () => {
     const stats = await parse(`program output\nmore output\n${dump[0]}`, 'tcmalloc-stats');
     expect(stats.snapshots).toHaveLength(1);
     expect(stats.warnings).toHaveLength(1);
-    expect(stats.warnings[0].message).toMatch(/^2 line\(s\) outside the tcmalloc statistics ignored/);
+    expect(stats.warnings[0].message).toMatch(/^2 lines outside the tcmalloc statistics ignored/);
     expect(stats.warnings[0].locations[0].line).toBe(1);
   });
 

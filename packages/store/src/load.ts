@@ -1,12 +1,12 @@
 /**
- * Reading a dump for the store: open, detect, parse and symbolize. The one
- * place the store calls the loading pipeline (`loadInput` in
- * @heapscope/analyzer and the parser's `Symbolizer`), so that when the
- * pipeline moves, this is the line that follows it.
+ * Reading a dump for the store: the analyzer's loading pipeline
+ * (`loadProfile`: open, detect, parse, symbolize), plus what the store
+ * records beside the profile (the file's time and size, the main binary's
+ * build id).
  */
 import { stat } from 'node:fs/promises';
-import { ParseError, Symbolizer, WarningCollector, defaultCacheDir, readElfInfo, withFileSource, type HeapProfile, type LoadOptions, type SymbolizeReport } from '@heapscope/parser';
-import { loadInput, mainMapping } from '@heapscope/analyzer';
+import { ParseError, readElfInfo, withFileSource, type HeapProfile, type LoadOptions, type SymbolizeReport, type Symbolizer } from '@heapscope/parser';
+import { loadProfile, mainMapping, newSymbolizer } from '@heapscope/analyzer';
 
 /** How inputs are read and symbolized (the CLI's input options). */
 export interface StoreLoadOptions extends Pick<LoadOptions, 'inputFormat' | 'lenient' | 'maxStacks'> {
@@ -31,36 +31,26 @@ export interface LoadedDump {
 
 /** A symbolizer for a series of dumps (its caches hold across them). */
 export function storeSymbolizer(options: StoreLoadOptions): Symbolizer {
-  return new Symbolizer({ cacheDir: options.symbolCache === false ? null : defaultCacheDir() });
+  return newSymbolizer(options);
 }
 
 /** Reads one heap snapshot; event traces and allocator statistics are refused (the store holds snapshots). */
 export async function loadDump(path: string, options: StoreLoadOptions, symbolizer: Symbolizer): Promise<LoadedDump> {
   const file = path === '-' ? null : await stat(path);
-  const loaded = await loadInput(path, { inputFormat: options.inputFormat, lenient: options.lenient, maxStacks: options.maxStacks });
+  const loaded = await loadProfile(path, {
+    inputFormat: options.inputFormat,
+    lenient: options.lenient,
+    maxStacks: options.maxStacks,
+    symbolize: options.symbolize !== false,
+    symbols: options.symbols ?? [],
+    symbolizer,
+  });
   if (loaded.trace || loaded.stats) {
     const what = loaded.trace ? 'an event trace' : 'allocator statistics';
     throw new ParseError(path, 1, `${what} (${loaded.profile.meta.format}): the store holds heap snapshots`, loaded.profile.meta.format);
   }
-  let profile = loaded.profile;
-  let buildId = '';
-  if (options.symbolize !== false) {
-    const result = await symbolizer.symbolize(profile, { symbolPaths: options.symbols ?? [] });
-    const warnings = new WarningCollector();
-    warnings.addAll(result.profile.meta.warnings);
-    for (const message of symbolizeWarnings(result.report)) warnings.add(message);
-    profile = result.profile.with({ meta: { ...result.profile.meta, warnings: warnings.list() } });
-    buildId = await usedBuildId(profile, result.report);
-  }
-  return { profile, buildId, mtimeMs: file ? file.mtimeMs : null, bytes: file ? file.size : 0 };
-}
-
-/** What could not be symbolized, one line per binary. */
-function symbolizeWarnings(report: SymbolizeReport): string[] {
-  return [
-    ...report.missing.map((b) => `no binary for ${b.path}: its ${b.locations} locations are stored as module+offset`),
-    ...report.symbolPathErrors.map((e) => `symbols ${e.path}: ${e.reason}`),
-  ];
+  const buildId = loaded.symbolization ? await usedBuildId(loaded.profile, loaded.symbolization) : '';
+  return { profile: loaded.profile, buildId, mtimeMs: file ? file.mtimeMs : null, bytes: file ? file.size : 0 };
 }
 
 /** The build id of the file the symbolizer read for the main binary, when the dump records none. */

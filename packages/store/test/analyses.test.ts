@@ -14,7 +14,7 @@ import type { HeapProfile } from '@heapscope/parser';
 import { openStore, type Store } from '../src/index.js';
 import type { ClickHouseBackend } from '../src/clickhouse-backend.js';
 import { stringId } from '../src/content-hash.js';
-import { CORPUS, FIXTURES, HAVE_CORPUS, REPO, corpusSkipNote, findFiles } from '../../parser/test/helpers/paths.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, REPO, corpusSkipNote, findFiles } from '@heapscope/testkit/paths';
 import { HOUR_MS, LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
 
 const START_MS = Date.UTC(2026, 10, 2, 0, 0, 0);

@@ -17,7 +17,7 @@ import { SCHEMA_VERSION, StoreError, UnsupportedOptionError, openStore, type Sto
 import { openClickHouse, type ClickHouseBackend } from '../src/clickhouse-backend.js';
 import { parseDbLocation } from '../src/db-location.js';
 import { openDuckDb } from '../src/duckdb-backend.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 import { LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./ingest-child.mjs', import.meta.url));

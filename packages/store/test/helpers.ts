@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { expect } from 'vitest';
 import type { HeapProfile } from '@heapscope/parser';
 import { loadDump, storeSymbolizer, type StoreLoadOptions } from '../src/load.js';
-import { FIXTURES, REPO } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, REPO } from '@heapscope/testkit/paths';
 
 /** How the tests read dumps: against the fixture workload binary, no symbol cache. */
 export const LOAD: StoreLoadOptions = { symbols: [join(FIXTURES, 'bin', 'workload')], symbolCache: false };

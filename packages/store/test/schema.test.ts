@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, TABLES } from '../src/index.js';
 import { parseDbLocation } from '../src/db-location.js';
-import { REPO } from '../../parser/test/helpers/paths.js';
+import { REPO } from '@heapscope/testkit/paths';
 
 const docs = readFileSync(join(REPO, 'docs', 'store.md'), 'utf8');
 

@@ -17,7 +17,7 @@
  * rank by it.
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import type { LoadedInput } from '../load.js';
+import type { LoadedInput } from '../pipeline/read-input.js';
 import type { SiteOptions } from '../sites.js';
 import { sizes } from '../sizes.js';
 import { defaultAllocators, sizeClassRules, type AllocatorName } from '../size-classes.js';

@@ -3,7 +3,7 @@
  * request takes beyond the request (`size-classes.ts`), summed per key
  * (a size bucket, a call site) as requests are counted.
  */
-import type { LoadedInput } from '../load.js';
+import type { LoadedInput } from '../pipeline/read-input.js';
 import { sizeClassRules, type AllocatorName, type SizeClassRules } from '../size-classes.js';
 
 /** Inputs whose sizes cannot show rounding waste. */

@@ -40,7 +40,7 @@ import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
 import { mergeClasses } from './jemalloc-text.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

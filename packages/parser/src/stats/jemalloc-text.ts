@@ -68,7 +68,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './series.js';
+import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './dump-reader.js';
 
 const BEGIN = '___ Begin jemalloc statistics ___';
 const END = '--- End jemalloc statistics ---';

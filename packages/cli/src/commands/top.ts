@@ -3,36 +3,55 @@
  */
 import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
-import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { commonOptions, filterOptions, inputOptions, sampleTypeOption, siteOptions, terminalRowCountOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { Option } from 'commander';
-import { renderTop } from '../render/top.js';
+import { moreRowsLine, renderTop } from '../render/top.js';
 
 interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
   cum?: boolean;
 }
 
-export const topCommand = command<TopOptions, TopReport>({
+/** Rows `top` shows on a terminal without `-n`: a screenful, the rest one `-n 0` away. */
+export const TERMINAL_ROWS = 20;
+
+/** What `top` gives its renderer: the report, and whether it was cut to a terminal's default rows. */
+export interface TopResult {
+  report: TopReport;
+  /** The rows were cut to {@link TERMINAL_ROWS} because the report goes to a terminal and no `-n` was given. */
+  cutForTerminal: boolean;
+}
+
+export const topCommand = command<TopOptions, TopResult>({
   name: 'top',
   summary: 'call sites ranked by a sample type (several inputs are summed)',
   args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
-  options: [sampleTypeOption(), nodeCountOption('rows'), new Option('--cum', 'sort by cumulative value instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  options: [sampleTypeOption(), terminalRowCountOption(TERMINAL_ROWS), new Option('--cum', 'sort by cumulative value instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
   help: `
+On a terminal top shows the first ${TERMINAL_ROWS} rows and says how many more
+there are; piped, with -o or with --format json it shows all of them.
+-n N shows the first N, -n 0 all.
+
 flat is the value allocated at the site itself (its frame is the first one
 outside the allocator); cum also counts the sites it calls.
 
 Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
-  $ heapscope top --format json --focus 'leak' dump.heap`,
+  $ heapscope top --format json --focus 'leak' dump.heap
+  $ heapscope top -n 0 dump.heap | less`,
   async analyze(run) {
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     const o = run.options;
-    return top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+    // A terminal gets a screenful by default; pipes, files and JSON get every row.
+    const cutForTerminal = o.nodeCount === undefined && !run.json && run.output.isTerminal;
+    const limit = cutForTerminal ? TERMINAL_ROWS : o.nodeCount || undefined;
+    const report = top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit });
+    return { report, cutForTerminal };
   },
   output: {
     kind: 'report',
-    json: (report, run) => ({ ...report, warnings: run.warnings }),
-    text: (report, run) => renderTop(report, run.args),
+    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
+    text: ({ report, cutForTerminal }, run) => renderTop(report, run.args) + (cutForTerminal ? moreRowsLine(report) : ''),
   },
 });

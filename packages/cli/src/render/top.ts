@@ -2,7 +2,7 @@
  * The text of a `top` report (also `diff`'s and `peak`'s table): a header
  * with the total, then flat, flat%, sum%, cum, cum% and name per row.
  */
-import { formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
+import { formatCount, formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
 import { renderTable } from './table.js';
 import { plural } from '@heapscope/parser';
 
@@ -38,4 +38,10 @@ export function renderTop(r: TopReport, inputs: readonly string[]): string {
       rows,
     )
   );
+}
+
+/** The line under a top table cut to a terminal's rows: how many more there are, and how to see them; empty when none were cut. */
+export function moreRowsLine(r: TopReport): string {
+  const more = r.rowCount - r.rows.length;
+  return more > 0 ? `… ${formatCount(more)} more ${plural(more, 'row')}, -n 0 for all\n` : '';
 }

@@ -6,6 +6,7 @@ import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import type { TraceReport } from './accumulate/accumulator.js';
 import { mixedInputWarnings } from './snapshot-series.js';
+import { peakMoment, type PeakMoment } from './peak.js';
 
 /** The `info` report of one input (JSON contract: docs/design.md#json). */
 export interface InputInfo {
@@ -23,8 +24,8 @@ export interface InputInfo {
   /** A sum of several inputs: how they were recorded. */
   merged: MergedInputs | null;
   totals: Record<string, number>;
-  /** Peak live bytes (event traces only). */
-  peak: { bytes: number; objects: number; event: number; timeNs: number | null } | null;
+  /** Peak live bytes and where in the trace it was (event traces only). */
+  peak: PeakMoment | null;
   /** Event traces only: events, counts per operation, live at the end, lifetimes. */
   trace: TraceReport | null;
   samples: number;
@@ -45,7 +46,7 @@ export function inputInfo(input: LoadedInput): InputInfo {
   const info = profileInfo(input.profile);
   if (!input.trace) return info;
   const report = input.trace.report;
-  return { ...info, peak: { ...report.peak }, trace: report };
+  return { ...info, peak: peakMoment(report), trace: report };
 }
 
 /** Summarizes one profile. */

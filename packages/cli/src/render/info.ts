@@ -5,6 +5,7 @@
  */
 import { formatWarning, plural } from '@heapscope/parser';
 import { formatBytes, formatCount, formatValue, type InputInfo } from '@heapscope/analyzer';
+import { peakWhen } from './peak.js';
 
 /** One sampling in words. */
 function samplingText(model: string, periodBytes: number): string {
@@ -49,12 +50,11 @@ function traceRows(info: InputInfo): [string, string][] {
     .filter(([, n]) => n > 0)
     .map(([op, n]) => `${op} ${formatCount(n)}`)
     .join(', ');
-  const when = `event ${formatCount(info.peak.event)}${info.peak.timeNs !== null ? `, ${(info.peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
   const span = t.firstTimeNs !== null && t.lastTimeNs !== null ? `, ${((t.lastTimeNs - t.firstTimeNs) / 1e9).toFixed(3)} s` : ', no timestamps';
   return [
     ['events', `${formatCount(t.events)}${span} (${ops})`],
     ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} ${plural(t.liveObjects, 'block')}`],
-    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} ${plural(info.peak.objects, 'block')} at ${when}`],
+    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} ${plural(info.peak.objects, 'block')} ${peakWhen(info.peak)}`],
     ['temporary', `${formatCount(t.temporary)} ${plural(t.temporary, 'allocation')} freed by the very next allocation event`],
   ];
 }

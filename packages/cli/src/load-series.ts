@@ -54,7 +54,7 @@ export interface SeriesOptions {
 /** Loads `inputs` as a series (`command` names the command in usage errors). */
 export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], command: string): Promise<LoadedSeries> {
   const options = run.options;
-  const loaded = await run.load(inputs, { windows: options.windows });
+  const loaded = await run.load(inputs, { windows: options.windows, needsHeap: `${command} needs live bytes` });
   if (options.windows !== undefined) {
     if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
     const snapshots = loaded[0].trace.snapshots;
@@ -92,7 +92,7 @@ export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, 
   const points: GrowthPoint[] = [];
   let type = growthOptions.sampleType;
   for (const path of inputs) {
-    const [input] = await run.load([path]);
+    const [input] = await run.load([path], { needsHeap: `${command} needs live bytes` });
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));

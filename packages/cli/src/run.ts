@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { WarningCollector, formatWarning, type Symbolizer } from '@heapscope/parser';
-import { loadProfiles, mixedInputWarnings, newSymbolizer, type LoadedInput } from '@heapscope/analyzer';
+import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, type LoadedInput } from '@heapscope/analyzer';
 import type { MergedInputs } from '@heapscope/parser';
 import { UsageError, type CliIo } from './io.js';
 import { regexOption, type CommonOptions, type InputOptions } from './options.js';
@@ -26,6 +26,12 @@ export interface LoadExtra {
   windows?: number;
   /** Accept allocator statistics (only `diagnose` reads them). */
   allowStats?: boolean;
+  /**
+   * The command needs heap events (sizes, lifetimes, live bytes): an input of
+   * CPU samples only is refused, with what the command needs. The words say
+   * what it needs them for (`sizes needs allocation sizes`).
+   */
+  needsHeap?: string;
 }
 
 /** The context of one command's run. */
@@ -145,6 +151,17 @@ export class Run<O extends CommonOptions = CommonOptions> {
       progress.done();
     }
     for (const input of loaded) this.warnInput(input);
+    if (extra.needsHeap !== undefined) loaded.forEach((input, i) => refuseCpuProfile(input, paths[i], extra.needsHeap!));
     return loaded;
   }
+}
+
+/** A usage error for an input of CPU samples given to a command that needs heap events. */
+function refuseCpuProfile(input: LoadedInput, path: string, need: string): void {
+  const cpu = cpuSamples(input);
+  if (!cpu) return;
+  const events = cpu.events.length > 0 ? ` (${cpu.events.join(', ')})` : '';
+  throw new UsageError(
+    `${path} holds CPU samples${events}, not heap events: ${need}. Record malloc and free probes (docs/formats.md#perf-script), or read CPU samples with top, flamegraph or convert`,
+  );
 }

@@ -58,7 +58,7 @@ Examples:
   $ heapscope churn --by thread --format json app.perf.txt`,
   async analyze(run) {
     const o = run.options;
-    const loaded = await run.load(run.args);
+    const loaded = await run.load(run.args, { needsHeap: 'churn needs allocations and frees' });
     const dumps = loaded.every((l) => !l.trace);
     const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };
     const ordered = order.indexes.map((i) => loaded[i]);

@@ -24,7 +24,7 @@ Examples:
   $ heapscope peak --by thread record_allocs.txt`,
   async analyze(run) {
     const [trace] = run.args;
-    const [loaded] = await run.load([trace]);
+    const [loaded] = await run.load([trace], { needsHeap: 'peak needs live bytes over time' });
     if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
     const o = run.options;
     return { peak: peakMoment(loaded.trace.report), top: top([loaded.trace.peakProfile], { ...siteOptions(o), sampleType: o.sampleType, limit: o.nodeCount }) };

@@ -37,7 +37,7 @@ Examples:
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
   $ heapscope sizes --by thread --sites 5 app.perf.txt`,
   async analyze(run) {
-    const loaded = await run.load(run.args);
+    const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes' });
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     const o = run.options;
     const report = sizes(loaded, { ...siteOptions(o), buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount });

@@ -4,7 +4,7 @@
  * warnings.
  */
 import { formatWarning, plural } from '@heapscope/parser';
-import { formatBytes, formatCount, formatValue, type InputInfo } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatDuration, formatValue, type InputInfo } from '@heapscope/analyzer';
 import { peakWhen } from './peak.js';
 
 /** One sampling in words. */
@@ -59,6 +59,26 @@ function traceRows(info: InputInfo): [string, string][] {
   ];
 }
 
+/** How a heap profile was recorded: its sampling, what it is a sum of, and what its sizes are. */
+function heapRows(info: InputInfo): [string, string][] {
+  return [
+    ['sampling', describeSampling(info)],
+    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
+    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+  ];
+}
+
+/** What a CPU profile is, in place of the heap's rows: no sampling of bytes, no sizes, no peak. */
+function cpuRows(info: InputInfo, cpu: NonNullable<InputInfo['cpuSamples']>): [string, string][] {
+  const t = info.trace;
+  const span = t && t.firstTimeNs !== null && t.lastTimeNs !== null ? ` over ${formatDuration(t.lastTimeNs - t.firstTimeNs)}` : '';
+  const events = cpu.events.length > 0 ? ` of ${cpu.events.join(', ')}` : '';
+  return [
+    ['profile', `CPU samples${events}: ${formatCount(cpu.records)} ${plural(cpu.records, 'record')}${span}; no heap events`],
+    ['heap', 'none: sizes, peak and churn need malloc/free records (perf probe on malloc and free, docs/formats.md#perf-script)'],
+  ];
+}
+
 /** The text of one input's `info`. */
 export function renderInfo(info: InputInfo): string {
   const totals = info.sampleTypes
@@ -67,15 +87,16 @@ export function renderInfo(info: InputInfo): string {
   const process = [info.pid !== null ? `pid ${info.pid}` : '', info.dumpSeq !== null ? `dump #${info.dumpSeq}` : '', info.dumpKind ? `kind ${info.dumpKind}` : '']
     .filter(Boolean)
     .join(', ');
+  const cpu = info.cpuSamples;
+  const stacks = info.stacks === null ? 'none recorded (the trace has no stacks)' : `${formatCount(info.stacks)} distinct`;
   const rows: [string, string][] = [
     ['format', info.format],
-    ['sampling', describeSampling(info)],
-    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
-    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+    ...(cpu ? cpuRows(info, cpu) : heapRows(info)),
     ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
     ['totals', totals],
-    ...traceRows(info),
-    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} ${plural(info.samples, 'sample')}, ${formatCount(info.threads)} ${plural(info.threads, 'thread')}`],
+    ...(cpu ? [] : traceRows(info)),
+    ['stacks', `${stacks}, ${formatCount(info.samples)} ${plural(info.samples, 'sample')}, ${formatCount(info.threads)} ${plural(info.threads, 'thread')}`],
+
     ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
     ['process', process || '-'],
     ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],

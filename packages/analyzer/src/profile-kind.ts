@@ -41,3 +41,13 @@ export function cpuSamples(input: LoadedInput): CpuSamples | null {
 export function profileKind(input: LoadedInput): ProfileKind {
   return cpuSamples(input) ? 'cpu' : 'heap';
 }
+
+/**
+ * Whether every input is an event trace that records no call stacks (an
+ * Android `record_allocs` trace): grouped by function, stack, module or file,
+ * all of it is one "(no stack)" row, and only threads, sizes, the peak and
+ * lifetimes tell its allocations apart.
+ */
+export function stacklessTraces(inputs: readonly LoadedInput[]): boolean {
+  return inputs.length > 0 && inputs.every((input) => input.trace !== undefined && !input.trace.report.facts.hasStacks);
+}

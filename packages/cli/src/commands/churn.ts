@@ -77,6 +77,6 @@ Examples:
   output: {
     kind: 'report',
     json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
-    text: ({ report, seriesBy }, run) => renderChurn(report, { lifetimes: run.options.lifetimes === true, filtered: hasStackFilters(run.options), seriesBy }),
+    text: ({ report, seriesBy }, run) => renderChurn(report, { lifetimes: run.options.lifetimes === true, filtered: hasStackFilters(run.options), seriesBy, by: run.options.by }),
   },
 });

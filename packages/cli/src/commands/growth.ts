@@ -54,7 +54,7 @@ Examples:
   output: {
     kind: 'report',
     json: (r, run) => ({ ...r.shown, warnings: run.warnings }),
-    text: (r) => renderGrowth(r.shown, r.how),
+    text: (r, run) => renderGrowth(r.shown, r.how, run.options.by),
     gate({ report }, run) {
       const limit = run.options.failOnGrowth;
       if (limit === undefined) return;

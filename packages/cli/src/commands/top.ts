@@ -1,11 +1,11 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
+import { stacklessTraces, summedInputs, top, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { commonOptions, filterOptions, inputOptions, sampleTypeOption, siteOptions, terminalRowCountOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { Option } from 'commander';
-import { moreRowsLine, renderTop } from '../render/top.js';
+import { moreRowsLine, renderTop, renderTopHeader, stacklessHint } from '../render/top.js';
 
 interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
   cum?: boolean;
@@ -19,6 +19,8 @@ export interface TopResult {
   report: TopReport;
   /** The rows were cut to {@link TERMINAL_ROWS} because the report goes to a terminal and no `-n` was given. */
   cutForTerminal: boolean;
+  /** The inputs are traces without call stacks, grouped by something stacks give: the text is a hint of what to run instead. */
+  stackless: boolean;
 }
 
 export const topCommand = command<TopOptions, TopResult>({
@@ -38,7 +40,12 @@ Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
   $ heapscope top --format json --focus 'leak' dump.heap
-  $ heapscope top -n 0 dump.heap | less`,
+  $ heapscope top -n 0 dump.heap | less
+  $ heapscope top --by thread record_allocs.txt
+
+A trace that records no call stacks (Android record_allocs) has no call
+sites: grouped by function, stack, module or file, top says what to run
+instead (--by thread, sizes, peak, churn); JSON adds that as "hint".`,
   async analyze(run) {
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
@@ -47,11 +54,12 @@ Examples:
     const cutForTerminal = o.nodeCount === undefined && !run.json && run.output.isTerminal;
     const limit = cutForTerminal ? TERMINAL_ROWS : o.nodeCount || undefined;
     const report = top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit });
-    return { report, cutForTerminal };
+    return { report, cutForTerminal, stackless: o.by !== 'thread' && stacklessTraces(loaded) };
   },
   output: {
     kind: 'report',
-    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
-    text: ({ report, cutForTerminal }, run) => renderTop(report, run.args) + (cutForTerminal ? moreRowsLine(report) : ''),
+    json: ({ report, stackless }, run) => ({ ...report, ...(stackless ? { hint: stacklessHint(run.args) } : {}), warnings: run.warnings }),
+    text: ({ report, cutForTerminal, stackless }, run) =>
+      stackless ? `${renderTopHeader(report, run.args)}${stacklessHint(run.args)}` : renderTop(report, run.args) + (cutForTerminal ? moreRowsLine(report) : ''),
   },
 });

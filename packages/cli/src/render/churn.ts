@@ -5,7 +5,7 @@
  * of a table; for a series of dumps, the process per interval.
  */
 import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
-import { renderTable, type Column } from './table.js';
+import { nameHeader, renderTable, type Column } from './table.js';
 import { plural } from '@heapscope/parser';
 
 /** How the text is drawn. */
@@ -16,6 +16,8 @@ export interface ChurnTextOptions {
   filtered: boolean;
   /** How a series was ordered. */
   seriesBy: 'sequence' | 'given';
+  /** What the rows are (`--by`): names the name column. */
+  by?: string;
 }
 
 const right = (header: string): Column => ({ header, align: 'right' });
@@ -38,7 +40,7 @@ export function renderChurn(r: ChurnReport, options: ChurnTextOptions): string {
     right('live bytes'),
     right('churned'),
     ...(trace ? [right('temporary'), right('median life'), ...(r.durationSeconds ? [right('allocs/s')] : [])] : []),
-    { header: 'name', align: 'left' as const },
+    { header: nameHeader(options.by ?? 'function'), align: 'left' as const },
   ];
   const rows = r.rows.map((row) => [
     formatCount(row.allocObjects),

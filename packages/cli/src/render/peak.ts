@@ -3,13 +3,15 @@
  * table of the sites holding them at that moment.
  */
 import { formatBytes, formatCount, formatDuration, type PeakMoment, type TopReport } from '@heapscope/analyzer';
-import { renderTop } from './top.js';
+import { renderTop, stacklessHint } from './top.js';
 import { plural } from '@heapscope/parser';
 
 /** A peak report: the peak, placed in the trace, and the top of the sites at the peak. */
 export interface PeakText {
   peak: PeakMoment;
   top: TopReport;
+  /** The trace records no call stacks and the rows would be one "(no stack)": a hint replaces the table. */
+  stackless?: boolean;
 }
 
 /**
@@ -24,5 +26,6 @@ export function peakWhen(peak: PeakMoment): string {
 /** The text of a peak report; `trace` names the input. */
 export function renderPeak(r: PeakText, trace: string): string {
   const { peak } = r;
-  return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} ${plural(peak.objects, 'block')}, ${peakWhen(peak)}\n${renderTop(r.top, [`${trace} at its peak`])}`;
+  const line = `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} ${plural(peak.objects, 'block')}, ${peakWhen(peak)}\n`;
+  return line + (r.stackless ? stacklessHint([trace]) : renderTop(r.top, [`${trace} at its peak`]));
 }

@@ -2,14 +2,14 @@
  * `heapscope sizes`: hot allocation sizes.
  */
 import { Option } from 'commander';
-import { sizes, summedInputs, type SizesReport } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, sizes, summedInputs, type SizeClasses, type SizesReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { renderSizes } from '../render/sizes.js';
 
 interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
   buckets: 'exact' | 'pow2' | 'class';
-  classes?: 'jemalloc' | 'glibc';
+  classes?: SizeClasses;
   sites?: number;
 }
 
@@ -19,7 +19,7 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
   args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
   options: [
     new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'),
-    new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices(['jemalloc', 'glibc']),
+    new Option('--classes <allocator>', "size classes for --buckets class (default: the input's allocator: jemalloc for jemalloc dumps, tcmalloc for gperftools, bionic-jemalloc for Android, glibc otherwise)").choices([...ALLOCATOR_NAMES]),
     nodeCountOption('sizes'),
     countOption('--sites <n>', 'with --by: how many sites to break down (default 10)'),
     ...commonOptions(),
@@ -28,13 +28,17 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
   ],
   help: `
 Traces and perf probe records know exact sizes. Heap dumps only know the
-average size per stack (jemalloc: in size classes, not requested sizes);
-the report says which. Dumps are counted by cumulative allocations when they
-have them, in-use objects otherwise.
+average size per stack (jemalloc: in size classes, not requested sizes):
+the headline and the size column say so ("avg size"). Dumps are counted by
+cumulative allocations when they have them, in-use objects otherwise.
+--buckets pow2 and class are listed in size order, with a bar per bucket
+(JSON rows stay most frequent first); -n keeps the most frequent buckets.
 
 Examples:
   $ heapscope sizes trace.txt
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
+  $ heapscope sizes --buckets pow2 fixtures/gperftools/workload.0005.heap
+  $ heapscope sizes --buckets class record_allocs.txt    (bionic's jemalloc classes)
   $ heapscope sizes --by thread --sites 5 app.perf.txt`,
   async analyze(run) {
     const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes' });

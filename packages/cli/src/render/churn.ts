@@ -6,6 +6,7 @@
  */
 import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
 import { nameHeader, renderTable, type Column } from './table.js';
+import { bar } from './bar.js';
 import { plural } from '@heapscope/parser';
 
 /** How the text is drawn. */
@@ -135,15 +136,6 @@ function timeLabel(b: Bucket): string {
   return fromUnit === toUnit ? `${fromValue}–${toValue} ${toUnit}` : `${fromValue} ${fromUnit}–${toValue} ${toUnit}`;
 }
 
-const BAR_WIDTH = 30;
-const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-
-/** A horizontal bar of `value / max` × BAR_WIDTH cells, in eighths; never empty for a value above 0. */
-function bar(value: number, max: number): string {
-  if (value <= 0 || max <= 0) return '';
-  const eighths = Math.max(1, Math.round((value / max) * BAR_WIDTH * 8));
-  return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-}
 
 /** `12.3%`, `<0.1%` for a share above 0 that rounds to 0. */
 function percent(share: number): string {

@@ -45,7 +45,7 @@ Examples:
 
 A trace that records no call stacks (Android record_allocs) has no call
 sites: grouped by function, stack, module or file, top says what to run
-instead (--by thread, sizes, peak, churn); JSON adds that as "hint".`,
+instead (--by thread, sizes, peak, churn).`,
   async analyze(run) {
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
@@ -58,7 +58,8 @@ instead (--by thread, sizes, peak, churn); JSON adds that as "hint".`,
   },
   output: {
     kind: 'report',
-    json: ({ report, stackless }, run) => ({ ...report, ...(stackless ? { hint: stacklessHint(run.args) } : {}), warnings: run.warnings }),
+    // The JSON is the analyzer's report (plus warnings), the same as a library user's: the hint is the text's advice.
+    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
     text: ({ report, cutForTerminal, stackless }, run) =>
       stackless ? `${renderTopHeader(report, run.args)}${stacklessHint(run.args)}` : renderTop(report, run.args) + (cutForTerminal ? moreRowsLine(report) : ''),
   },

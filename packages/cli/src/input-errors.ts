@@ -13,12 +13,15 @@ export function isWasteInputError(error: unknown): error is Error {
 }
 
 /**
- * `error` as a ParseError located at whichever of `files` its message names
- * first (the first of `files` when it names none); other errors unchanged.
+ * `error` as a ParseError located at the one of `files` its message begins
+ * with (the first of `files` when it begins with none); other errors unchanged.
  */
 export function wasteInputError(error: unknown, files: readonly string[]): unknown {
   if (!isWasteInputError(error)) return error;
   const file = files.find((f) => error.message.startsWith(`${f}: `));
   if (file !== undefined) return new ParseError(file, 1, error.message.slice(file.length + 2));
+  // "FILE is a jemalloc profile, but …": the location names the file already.
+  const subject = files.find((f) => error.message.startsWith(`${f} is `));
+  if (subject !== undefined) return new ParseError(subject, 1, `it${error.message.slice(subject.length)}`);
   return new ParseError(files[0], 1, error.message);
 }

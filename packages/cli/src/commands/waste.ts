@@ -7,7 +7,7 @@
  */
 import { isWasteInputError, wasteInputError } from '../input-errors.js';
 import { siteFragmentation, sizeClassWaste, type AllocatorName, type FragmentationReport, type SizeClassWasteReport } from '@heapscope/analyzer';
-import type { AllocatorStats, HeapProfile } from '@heapscope/parser';
+import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { allocatorsOption, commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
@@ -74,7 +74,13 @@ Examples:
       sizeClasses = sizeClassWaste([dump], { ...sites, allocators: o.allocators, limit: o.nodeCount });
     } catch (error) {
       // Without statistics there is nothing else to report: the refusal is the answer.
-      if (!isWasteInputError(error) || !statsInput) throw wasteInputError(error, files);
+      if (!isWasteInputError(error)) throw error;
+      if (!statsInput) {
+        const e = wasteInputError(error, files) as ParseError;
+        // A jemalloc dump: its waste is the fragmentation, which needs the statistics.
+        const hint = dump.profile.meta.sizeKind === 'average-usable' ? '; what its sites waste in the bins needs the allocator statistics of the same moment (heapscope waste DUMP STATS)' : '';
+        throw new ParseError(e.file, e.line, e.reason + hint);
+      }
       sizeClassesUnavailable = error.message;
     }
     let fragmentation: FragmentationReport | null = null;

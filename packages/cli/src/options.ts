@@ -234,7 +234,7 @@ export function allocatorList(flag: string) {
     try {
       return parseAllocatorList(value);
     } catch (error) {
-      if (error instanceof AllocatorNameError) throw new UsageError(`${flag}: ${error.message}`);
+      if (error instanceof AllocatorNameError) throw new UsageError(`${flag} expects comma-separated allocator names: ${error.message}`);
       throw error;
     }
   };

@@ -29,16 +29,18 @@ const SPREAD: Record<FragmentationSite['spread'], string> = {
 /** The text of a fragmentation report: its totals, then a row per site, most pinned first. */
 export function renderFragmentation(r: FragmentationReport): string {
   const t = r.totals;
+  const sampled = isSampled(r.sampling);
   let out = `fragmentation per call site: ${r.profile} with ${r.allocator} statistics ${r.stats} (dump ${r.snapshot + 1})\n`;
   out += `pinned ${formatBytes(t.pinnedBytes)} of ${r.allocator}'s ${formatBytes(t.unusedBinBytes)} of unused bin bytes (${formatShare(t.pinnedBytes, t.unusedBinBytes)}); ${formatBytes(t.unattributedBytes)} in bins no site accounts for\n`;
-  if (isSampled(r.sampling)) out += `the dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error\n`;
+  if (sampled) out += `the dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error\n`;
   for (const m of r.missing) out += `missing: ${m}\n`;
   out += `${r.sites.length < r.siteCount ? `top ${r.sites.length} of ${r.siteCount} sites` : `${r.siteCount} ${plural(r.siteCount, 'site')}`}, most pinned first\n`;
-  const rows = r.sites.map((s) => [formatBytes(s.pinnedBytes), plusMinus(s.pinnedStderr, formatBytes), formatBytes(s.liveBytes), sitePlaces(s), s.name + SPREAD[s.spread]]);
+  // An unsampled dump's figures are exact: no ± column.
+  const rows = r.sites.map((s) => [formatBytes(s.pinnedBytes), ...(sampled ? [plusMinus(s.pinnedStderr, formatBytes)] : []), formatBytes(s.liveBytes), sitePlaces(s), s.name + SPREAD[s.spread]]);
   out += renderTable(
     [
       { header: 'pinned', align: 'right' },
-      { header: '±', align: 'right' },
+      ...(sampled ? [{ header: '±', align: 'right' as const }] : []),
       { header: 'live', align: 'right' },
       { header: 'bins (class: regions, utilization)', align: 'left' },
       { header: 'name', align: 'left' },

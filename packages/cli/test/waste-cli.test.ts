@@ -202,11 +202,12 @@ describe('sizes --waste and top -t waste_space', () => {
     expect(r.waste.total.jemalloc).toBeCloseTo(waste.sizeClasses.total.waste.jemalloc, 6);
   });
 
-  it("top -t waste_space ranks the sites by an allocator's waste: heapscope waste's per-site figures", async () => {
-    for (const allocator of ['glibc', 'tcmalloc'] as const) {
+  it("top -t waste_space ranks the sites by an allocator's waste: heapscope waste's per-site figures, for a dump and a trace", async () => {
+    for (const [allocator, input] of [['glibc', TC_DUMP], ['tcmalloc', TC_DUMP], ['jemalloc', PERF]] as const) {
       const args = allocator === 'glibc' ? [] : ['--allocators', allocator];
-      const top = await json(['top', '-t', 'waste_space', ...args, ...S, TC_DUMP]);
-      const waste = await json(['waste', '--allocators', allocator, ...S, TC_DUMP]);
+      const top = await json(['top', '-t', 'waste_space', ...args, ...S, input]);
+      const waste = await json(['waste', '--allocators', allocator, ...S, input]);
+      expect(top.rows[0].flat).toBeGreaterThan(0);
       expect(top.sampleType).toBe('waste_space');
       expect(top.total).toBeCloseTo(waste.sizeClasses.total.waste[allocator], 6);
       for (const site of waste.sizeClasses.sites) {

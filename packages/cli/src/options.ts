@@ -10,7 +10,7 @@
  */
 import { Option } from 'commander';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_STACKS, importers } from '@heapscope/parser';
-import { GROUP_BY, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, AllocatorNameError, GROUP_BY, parseAllocatorList, type AllocatorName, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
 import { UsageError } from './io.js';
 import { parseBytes } from './size-arg.js';
 import type { Orientation } from './render/flame-data.js';
@@ -226,4 +226,21 @@ export function hasStackFilters(o: StackFilterOptions): boolean {
 /** The analyzer's site options (grouping and filters) from the command line's. */
 export function siteOptions(o: FilterOptions): SiteOptions {
   return { by: o.by, ...stackFilters(o) };
+}
+
+/** A parser of allocator lists (`glibc,jemalloc`): an unknown name is a usage error naming the known ones. */
+export function allocatorList(flag: string) {
+  return (value: string): AllocatorName[] => {
+    try {
+      return parseAllocatorList(value);
+    } catch (error) {
+      if (error instanceof AllocatorNameError) throw new UsageError(`${flag} expects comma-separated allocator names: ${error.message}`);
+      throw error;
+    }
+  };
+}
+
+/** `--allocators <list>`: whose size classes the waste of rounding is counted for (`sizes --waste`, `waste`, `top -t waste_space`). */
+export function allocatorsOption(description = `comma-separated allocators whose size classes to compare (${ALLOCATOR_NAMES.join(', ')}; default: the Linux four, or scudo and bionic-jemalloc for Android inputs)`): Option {
+  return new Option('--allocators <list>', description).argParser(allocatorList('--allocators'));
 }

@@ -43,6 +43,7 @@ const INPUTS: Record<string, string[]> = {
   growth: SERIES,
   churn: [DUMP],
   diff: [SERIES[0], SERIES[1]],
+  waste: [join(FIXTURES, 'gperftools', 'workload.0005.heap')],
   peak: [TRACE],
   diagnose: [STATS],
   merge: [DUMP],

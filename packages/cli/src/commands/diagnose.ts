@@ -3,28 +3,35 @@
  * inconclusive: one dump shows no trend) — from allocator statistics, /proc samples and heap profiles of one run.
  */
 import { Option } from 'commander';
-import { DiagnoseError, diagnose, seriesOrder, type DiagnoseReport } from '@heapscope/analyzer';
+import { DiagnoseError, diagnose, seriesOrder, siteFragmentation, type DiagnoseReport, type FragmentationReport } from '@heapscope/analyzer';
 import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { bytesOption, commonOptions, countOption, filterOptions, inputOptions, orderOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { renderDiagnosePlot } from '../render/diagnose-plot.js';
 import { renderDiagnose } from '../render/diagnose.js';
+import { renderFragmentation } from '../render/waste.js';
+import { wasteInputError } from '../input-errors.js';
 
 interface DiagnoseOptions extends InputOptions, FilterOptions, SharedOptions {
   plot?: string;
   minGrowth?: number;
   sites?: number;
+  bySite?: boolean;
 }
 
-export const diagnoseCommand = command<DiagnoseOptions, DiagnoseReport>({
+/** The diagnosis, and with `--by-site` the fragmentation per call site (docs/cli.md, "waste"). */
+type DiagnoseResult = DiagnoseReport & { bySite?: FragmentationReport };
+
+export const diagnoseCommand = command<DiagnoseOptions, DiagnoseResult>({
   name: 'diagnose',
   summary: 'leak or fragmentation? from allocator statistics, heap dumps and RSS over time',
   args: [['<input...>', 'allocator statistics (jemalloc, glibc, tcmalloc, mimalloc), /proc samples and heap profiles of one run']],
   options: [
     new Option('--plot <file.svg>', 'also write an SVG chart of allocated, resident and RSS over time'),
     bytesOption('--min-growth <bytes>', 'rises below this are flat (default 1MiB, and at least 10% of the starting footprint)'),
-    countOption('--sites <n>', 'growing call sites to name, from heap profiles (default 5)'),
+    countOption('--sites <n>', 'growing call sites to name, from heap profiles, and sites of --by-site (default 5)'),
+    new Option('--by-site', "also the fragmentation each call site pins: the last heap dump joined with the last statistics (jemalloc or tcmalloc), as heapscope waste does"),
     orderOption('order of the heap profiles: by dump sequence numbers when every name has one (auto), or as given'),
     ...commonOptions(),
     ...inputOptions(),
@@ -39,7 +46,8 @@ See docs/diagnose.md for how to collect them for each allocator.
 Examples:
   $ heapscope diagnose jemalloc-stats.txt proc.txt
   $ heapscope diagnose --plot memory.svg malloc-info.xml proc.txt
-  $ heapscope diagnose --format json tcmalloc-stats.txt jeprof.*.heap`,
+  $ heapscope diagnose --format json tcmalloc-stats.txt jeprof.*.heap
+  $ heapscope diagnose --by-site jemalloc-stats.json jeprof.1234.0.m0.heap`,
   async analyze(run) {
     const o = run.options;
     const loaded = await run.load(run.args, { allowStats: true });
@@ -67,13 +75,25 @@ Examples:
       throw error;
     }
     run.warn(report.warnings);
-    return report;
+    if (!o.bySite) return report;
+    // The dump and the statistics must be of one moment: the last of each (docs/cli.md, "diagnose").
+    const dump = ordered[ordered.length - 1];
+    const last = stats[stats.length - 1];
+    if (!dump || !last) throw new UsageError('--by-site joins a heap dump with the allocator statistics of the same moment: give both');
+    let bySite: FragmentationReport;
+    try {
+      bySite = siteFragmentation(dump, last, { ...siteOptions(o), limit: o.sites ?? 5 });
+    } catch (error) {
+      throw wasteInputError(error, [dump.meta.file, last.file]);
+    }
+    run.warn(bySite.warnings);
+    return { ...report, bySite };
   },
   output: {
     kind: 'report',
     // The report carries its own warnings (what the run's alignment found).
     json: (report) => report,
-    text: (report) => renderDiagnose(report),
+    text: (report) => renderDiagnose(report) + (report.bySite ? `\n${renderFragmentation(report.bySite)}` : ''),
     sideFiles: (report, run) => (run.options.plot ? [{ path: run.options.plot, data: renderDiagnosePlot(report) }] : []),
   },
 });

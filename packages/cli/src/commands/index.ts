@@ -11,6 +11,7 @@ import { sizesCommand } from './sizes.js';
 import { growthCommand } from './growth.js';
 import { churnCommand } from './churn.js';
 import { diffCommand } from './diff.js';
+import { wasteCommand } from './waste.js';
 import { peakCommand } from './peak.js';
 import { diagnoseCommand } from './diagnose.js';
 import { mergeCommand } from './merge.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   growthCommand,
   churnCommand,
   diffCommand,
+  wasteCommand,
   peakCommand,
   diagnoseCommand,
   mergeCommand,

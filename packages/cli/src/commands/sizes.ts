@@ -2,15 +2,19 @@
  * `heapscope sizes`: hot allocation sizes.
  */
 import { Option } from 'commander';
-import { sizes, summedInputs, type SizesReport } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedInputs, type AllocatorName, type SizesReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
-import { commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { wasteInputError } from '../input-errors.js';
+import { UsageError } from '../io.js';
+import { allocatorsOption, commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { renderSizes } from '../render/sizes.js';
 
 interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
   buckets: 'exact' | 'pow2' | 'class';
-  classes?: 'jemalloc' | 'glibc';
+  classes?: AllocatorName;
   sites?: number;
+  waste?: boolean;
+  allocators?: AllocatorName[];
 }
 
 export const sizesCommand = command<SizesOptions, SizesReport>({
@@ -19,7 +23,9 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
   args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
   options: [
     new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'),
-    new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices(['jemalloc', 'glibc']),
+    new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices([...ALLOCATOR_NAMES]),
+    new Option('--waste', "add the bytes each allocator's size classes lose to rounding the requests (needs requested sizes: not jemalloc dumps)"),
+    allocatorsOption('with --waste: comma-separated allocators to compare (default: glibc, jemalloc, tcmalloc and mimalloc, or scudo and bionic-jemalloc for Android inputs)'),
     nodeCountOption('sizes'),
     countOption('--sites <n>', 'with --by: how many sites to break down (default 10)'),
     ...commonOptions(),
@@ -35,12 +41,20 @@ have them, in-use objects otherwise.
 Examples:
   $ heapscope sizes trace.txt
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
-  $ heapscope sizes --by thread --sites 5 app.perf.txt`,
+  $ heapscope sizes --by thread --sites 5 app.perf.txt
+  $ heapscope sizes --waste --allocators glibc,jemalloc,tcmalloc app.perf.txt`,
   async analyze(run) {
+    const o = run.options;
+    if (o.allocators && !o.waste) throw new UsageError('--allocators names the allocators of --waste: give --waste too');
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
-    const o = run.options;
-    const report = sizes(loaded, { ...siteOptions(o), buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount });
+    const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
+    let report: SizesReport;
+    try {
+      report = sizes(loaded, { ...siteOptions(o), buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount, waste });
+    } catch (error) {
+      throw wasteInputError(error, run.args);
+    }
     // The breakdown by site only when asked for with --by.
     if (!run.given('by')) report.sites = [];
     return o.nodeCount ? { ...report, rows: report.rows.slice(0, o.nodeCount) } : report;

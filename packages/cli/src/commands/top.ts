@@ -1,21 +1,32 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
+import { WASTE_SPACE, defaultAllocators, summedInputs, top, withWasteSampleType, type AllocatorName, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
-import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { wasteInputError } from '../input-errors.js';
+import { UsageError } from '../io.js';
+import { allocatorsOption, commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { Option } from 'commander';
 import { renderTop } from '../render/top.js';
 
 interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
   cum?: boolean;
+  allocators?: AllocatorName[];
 }
 
 export const topCommand = command<TopOptions, TopReport>({
   name: 'top',
   summary: 'call sites ranked by a sample type (several inputs are summed)',
   args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
-  options: [sampleTypeOption(), nodeCountOption('rows'), new Option('--cum', 'sort by cumulative value instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  options: [
+    sampleTypeOption('inuse_space (default), inuse_objects, alloc_space, alloc_objects, or waste_space (bytes lost to an allocator\'s size classes)'),
+    nodeCountOption('rows'),
+    new Option('--cum', 'sort by cumulative value instead of flat'),
+    allocatorsOption('with -t waste_space: the allocator whose size classes to count (default: glibc, or scudo for Android inputs)'),
+    ...commonOptions(),
+    ...inputOptions(),
+    ...filterOptions(),
+  ],
   help: `
 flat is the value allocated at the site itself (its frame is the first one
 outside the allocator); cum also counts the sites it calls.
@@ -23,12 +34,28 @@ outside the allocator); cum also counts the sites it calls.
 Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
-  $ heapscope top --format json --focus 'leak' dump.heap`,
+  $ heapscope top --format json --focus 'leak' dump.heap
+  $ heapscope top -t waste_space --allocators jemalloc app.perf.txt
+
+On sampled dumps, ± is one standard error of flat (JSON: stderr, cumStderr).`,
   async analyze(run) {
+    const o = run.options;
+    const waste = o.sampleType === WASTE_SPACE.type;
+    if (o.allocators && !waste) throw new UsageError(`--allocators names the allocator of -t ${WASTE_SPACE.type}: give -t ${WASTE_SPACE.type} too`);
+    if (o.allocators && o.allocators.length > 1) throw new UsageError(`-t ${WASTE_SPACE.type} ranks by one allocator's waste: --allocators names ${o.allocators.length} (${o.allocators.join(', ')})`);
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
-    const o = run.options;
-    return top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+    let profiles = loaded.map((l) => l.profile);
+    if (waste) {
+      // The waste of rounding each site's requests up to the allocator's classes, as a sample type of its own.
+      const allocator = o.allocators?.[0] ?? defaultAllocators(loaded[0].profile.meta.format)[0];
+      try {
+        profiles = loaded.map((l) => withWasteSampleType(l, allocator));
+      } catch (error) {
+        throw wasteInputError(error, run.args);
+      }
+    }
+    return top(profiles, { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
   },
   output: {
     kind: 'report',

@@ -2,7 +2,7 @@
  * The text of a `sizes` report: the most frequent size, what the sizes are
  * and what is counted, the table of sizes, and each site's table.
  */
-import { formatBytes, formatCount, type SizesReport } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatShare, type SizesReport } from '@heapscope/analyzer';
 import { renderTable } from './table.js';
 
 const KIND: Record<SizesReport['sizeKind'], string> = {
@@ -19,6 +19,8 @@ function sizeLabel(r: SizesReport, size: number): string {
 }
 
 function table(r: SizesReport, rows: SizesReport['rows']): string {
+  // With --waste: a column per allocator, the bytes its classes lose to rounding the row's requests.
+  const allocators = r.waste?.allocators ?? [];
   return renderTable(
     [
       { header: 'size', align: 'right' },
@@ -26,9 +28,17 @@ function table(r: SizesReport, rows: SizesReport['rows']): string {
       { header: 'count%', align: 'right' },
       { header: 'bytes', align: 'right' },
       { header: 'bytes%', align: 'right' },
+      ...allocators.map((a) => ({ header: `${a} waste`, align: 'right' as const })),
     ],
-    rows.map((row) => [sizeLabel(r, row.size), formatCount(row.count), `${(row.countShare * 100).toFixed(1)}%`, formatBytes(row.bytes), `${(row.bytesShare * 100).toFixed(1)}%`]),
+    rows.map((row) => [sizeLabel(r, row.size), formatCount(row.count), `${(row.countShare * 100).toFixed(1)}%`, formatBytes(row.bytes), `${(row.bytesShare * 100).toFixed(1)}%`, ...allocators.map((a) => formatBytes(row.waste?.[a] ?? 0))]),
   );
+}
+
+/** With --waste: the line of each allocator's waste over all requests. */
+function wasteLine(r: SizesReport): string {
+  if (!r.waste) return '';
+  const all = r.waste.allocators.map((a) => `${a} ${formatBytes(r.waste?.total[a] ?? 0)} (${formatShare(r.waste?.total[a] ?? 0, r.totalBytes)})`);
+  return `waste: bytes the size classes add to the requests: ${all.join(', ')}\n`;
 }
 
 /** The text of a sizes report. */
@@ -37,10 +47,12 @@ export function renderSizes(r: SizesReport): string {
   let out = top
     ? `${sizeLabel(r, top.size)} is the most frequent size: ${formatCount(top.count)} ${r.counts} (${(top.countShare * 100).toFixed(1)}%), ${formatBytes(top.bytes)}\n`
     : 'no allocations\n';
-  out += `sizes: ${KIND[r.sizeKind]}; counting ${r.counts}; ${formatCount(r.totalCount)} in all, ${formatBytes(r.totalBytes)}\n\n`;
+  out += `sizes: ${KIND[r.sizeKind]}; counting ${r.counts}; ${formatCount(r.totalCount)} in all, ${formatBytes(r.totalBytes)}\n`;
+  out += `${wasteLine(r)}\n`;
   out += table(r, r.rows);
   for (const site of r.sites) {
-    out += `\n${site.name}: ${formatCount(site.count)} ${r.counts}, ${formatBytes(site.bytes)}\n`;
+    const siteWaste = site.waste ? `; waste ${r.waste?.allocators.map((a) => `${a} ${formatBytes(site.waste?.[a] ?? 0)}`).join(', ')}` : '';
+    out += `\n${site.name}: ${formatCount(site.count)} ${r.counts}, ${formatBytes(site.bytes)}${siteWaste}\n`;
     out += table(r, site.rows).replace(/^(?=.)/gm, '  ');
   }
   return out;

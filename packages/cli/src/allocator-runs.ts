@@ -6,9 +6,22 @@
  * are reported, and the run exits 1 once the report is written (or at once,
  * with every error, when none could be).
  */
-import { ReplayOptionError, ReplayerMissingError } from '@heapscope/replay';
+import { ReplayOptionError, ReplayerMissingError, type AllocatorVerdict } from '@heapscope/replay';
+import type { ReportOutputSpec } from './command.js';
 import { RunFailure, UsageError } from './io.js';
+import type { CommonOptions } from './options.js';
 import type { Run } from './run.js';
+
+/** Rows of a report, one per allocator: its error, null when it was measured. */
+interface AllocatorRows {
+  rows: readonly { allocator: string; error: string | null }[];
+}
+
+/** A replay's or a trial's report and the verdict on it. */
+export interface Judged<R extends AllocatorRows> {
+  report: R;
+  verdict: AllocatorVerdict;
+}
 
 /** Runs the replay package's `work`, turning its option and installation errors into the CLI's. */
 export async function allocatorWork<T>(work: () => Promise<T>): Promise<T> {
@@ -28,8 +41,23 @@ export function warnFailedAllocators(run: Run, rows: readonly { allocator: strin
   run.warn(failed.map((r) => r.error!));
 }
 
-/** After the report: exit 1 when an allocator could not be measured (its error was a warning, the report has the others). */
-export function failedAllocatorsGate(rows: readonly { allocator: string; error: string | null }[]): void {
-  const failed = rows.filter((r) => r.error !== null).map((r) => r.allocator);
-  if (failed.length > 0) throw new RunFailure(`${failed.length} of ${rows.length} allocators could not be measured (${failed.join(', ')}); the report has the others`);
+/**
+ * The output of `replay` and `trial`: as JSON the report with the verdict,
+ * as text `text`'s; once it is written, exit 1 when an allocator could not
+ * be measured (its error was a warning, the report has the others).
+ */
+export function judgedOutput<O extends CommonOptions, R extends AllocatorRows>(
+  text: (report: R, verdict: AllocatorVerdict) => string,
+  sideFiles?: ReportOutputSpec<O, Judged<R>>['sideFiles'],
+): ReportOutputSpec<O, Judged<R>> {
+  return {
+    kind: 'report',
+    json: ({ report, verdict }) => ({ ...report, verdict }),
+    text: ({ report, verdict }) => text(report, verdict),
+    sideFiles,
+    gate: ({ report }) => {
+      const failed = report.rows.filter((r) => r.error !== null).map((r) => r.allocator);
+      if (failed.length > 0) throw new RunFailure(`${failed.length} of ${report.rows.length} allocators could not be measured (${failed.join(', ')}); the report has the others`);
+    },
+  };
 }

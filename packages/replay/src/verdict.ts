@@ -110,40 +110,35 @@ export function allocatorVerdict(rows: readonly VerdictFigures[], memoryFigure: 
   return { ...base, choose: (glibc ?? rows[0]).allocator, reason: 'no-difference' };
 }
 
+/** A median and its range over the runs (null when the allocator has no figures). */
+interface Spread {
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** An allocator's figures for the verdict; null when it has none. */
+function figures(allocator: string, runs: number, time: Spread, memory: Spread): VerdictFigures | null {
+  if (time.median === null || memory.median === null) return null;
+  const t = time.median;
+  const m = memory.median;
+  return { allocator, runs, time: t, timeMin: time.min ?? t, timeMax: time.max ?? t, memory: m, memoryMin: memory.min ?? m, memoryMax: memory.max ?? m };
+}
+
+const present = (f: VerdictFigures | null): f is VerdictFigures => f !== null;
+
 /** The verdict of a replay: time in the operations, peak RSS. */
 export function replayVerdict(report: ReplayReport): AllocatorVerdict {
-  const rows: VerdictFigures[] = [];
-  for (const r of report.rows) {
-    if (r.error !== null || r.seconds === null || r.peakRss === null) continue;
-    rows.push({
-      allocator: r.allocator,
-      runs: r.runs,
-      time: r.seconds,
-      timeMin: r.secondsMin ?? r.seconds,
-      timeMax: r.secondsMax ?? r.seconds,
-      memory: r.peakRss,
-      memoryMin: r.peakRssMin ?? r.peakRss,
-      memoryMax: r.peakRssMax ?? r.peakRss,
-    });
-  }
-  return allocatorVerdict(rows, 'peakRss');
+  const rows = report.rows
+    .filter((r) => r.error === null)
+    .map((r) => figures(r.allocator, r.runs, { median: r.seconds, min: r.secondsMin, max: r.secondsMax }, { median: r.peakRss, min: r.peakRssMin, max: r.peakRssMax }));
+  return allocatorVerdict(rows.filter(present), 'peakRss');
 }
 
 /** The verdict of a trial: the command's wall time, its peak RSS. */
 export function trialVerdict(report: TrialReport): AllocatorVerdict {
-  const rows: VerdictFigures[] = [];
-  for (const r of report.rows) {
-    if (r.failed || r.seconds === null || r.maxRss === null) continue;
-    rows.push({
-      allocator: r.allocator,
-      runs: r.runs,
-      time: r.seconds,
-      timeMin: r.secondsMin ?? r.seconds,
-      timeMax: r.secondsMax ?? r.seconds,
-      memory: r.maxRss,
-      memoryMin: r.maxRssMin ?? r.maxRss,
-      memoryMax: r.maxRssMax ?? r.maxRss,
-    });
-  }
-  return allocatorVerdict(rows, 'maxRss');
+  const rows = report.rows
+    .filter((r) => !r.failed)
+    .map((r) => figures(r.allocator, r.runs, { median: r.seconds, min: r.secondsMin, max: r.secondsMax }, { median: r.maxRss, min: r.maxRssMin, max: r.maxRssMax }));
+  return allocatorVerdict(rows.filter(present), 'maxRss');
 }

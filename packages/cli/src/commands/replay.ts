@@ -5,8 +5,8 @@
  */
 import { Option } from 'commander';
 import { formatWarning } from '@heapscope/parser';
-import { replayTrace, replayVerdict, type AllocatorVerdict, type ReplayReport } from '@heapscope/replay';
-import { allocatorWork, failedAllocatorsGate, warnFailedAllocators } from '../allocator-runs.js';
+import { replayTrace, replayVerdict, type ReplayReport } from '@heapscope/replay';
+import { allocatorWork, judgedOutput, warnFailedAllocators, type Judged } from '../allocator-runs.js';
 import { command } from '../command.js';
 import { allocatorOptions, commonOptions, regexOption, traceInputOptions, type AllocatorOptions, type InputOptions } from '../options.js';
 import { Progress } from '../progress.js';
@@ -19,13 +19,7 @@ interface ReplayOptions extends InputOptions, AllocatorOptions {
   plot?: string;
 }
 
-/** The library's report and the verdict on it. */
-interface ReplayResult {
-  report: ReplayReport;
-  verdict: AllocatorVerdict;
-}
-
-export const replayCommand = command<ReplayOptions, ReplayResult>({
+export const replayCommand = command<ReplayOptions, Judged<ReplayReport>>({
   name: 'replay',
   summary: 'replay a trace against real allocators: time, RSS and address space of each',
   args: [['<trace>', 'an allocation trace with pointers: Android record_allocs (plain, gzip or zip), perf script malloc/free probes with return probes']],
@@ -86,11 +80,5 @@ Examples:
     warnFailedAllocators(run, report.rows, 'the trace could be replayed');
     return { report, verdict: replayVerdict(report) };
   },
-  output: {
-    kind: 'report',
-    json: ({ report, verdict }) => ({ ...report, verdict }),
-    text: ({ report, verdict }) => renderReplay(report, verdict),
-    sideFiles: ({ report, verdict }, run) => (run.options.plot ? [{ path: run.options.plot, data: renderReplayPlot(report, verdictHeading(verdict)) }] : []),
-    gate: ({ report }) => failedAllocatorsGate(report.rows),
-  },
+  output: judgedOutput(renderReplay, ({ report, verdict }, run) => (run.options.plot ? [{ path: run.options.plot, data: renderReplayPlot(report, verdictHeading(verdict)) }] : [])),
 });

@@ -3,21 +3,15 @@
  * each allocator (LD_PRELOAD), in the order A B C A B C …, with its wall
  * time and peak RSS per allocator and a verdict (docs/replay.md#heapscope-trial).
  */
-import { DEFAULT_TRIAL_RUNS, runTrial, trialVerdict, type AllocatorVerdict, type TrialReport } from '@heapscope/replay';
-import { allocatorWork, failedAllocatorsGate, warnFailedAllocators } from '../allocator-runs.js';
+import { DEFAULT_TRIAL_RUNS, runTrial, trialVerdict, type TrialReport } from '@heapscope/replay';
+import { allocatorWork, judgedOutput, warnFailedAllocators, type Judged } from '../allocator-runs.js';
 import { command } from '../command.js';
 import { allocatorOptions, commonOptions, type AllocatorOptions, type CommonOptions } from '../options.js';
 import { renderTrial } from '../render/replay.js';
 
 interface TrialOptions extends CommonOptions, AllocatorOptions {}
 
-/** The library's report and the verdict on it. */
-interface TrialResult {
-  report: TrialReport;
-  verdict: AllocatorVerdict;
-}
-
-export const trialCommand = command<TrialOptions, TrialResult>({
+export const trialCommand = command<TrialOptions, Judged<TrialReport>>({
   name: 'trial',
   summary: 'run a command under each allocator: wall time and peak RSS of each',
   args: [['<command...>', 'the command and its arguments, after -- (its output is discarded)']],
@@ -41,10 +35,5 @@ Examples:
     warnFailedAllocators(run, report.rows, 'the command ran');
     return { report, verdict: trialVerdict(report) };
   },
-  output: {
-    kind: 'report',
-    json: ({ report, verdict }) => ({ ...report, verdict }),
-    text: ({ report, verdict }) => renderTrial(report, verdict),
-    gate: ({ report }) => failedAllocatorsGate(report.rows),
-  },
+  output: judgedOutput(renderTrial),
 });

@@ -244,3 +244,27 @@ export function allocatorList(flag: string) {
 export function allocatorsOption(description = `comma-separated allocators whose size classes to compare (${ALLOCATOR_NAMES.join(', ')}; default: the Linux four, or scudo and bionic-jemalloc for Android inputs)`): Option {
   return new Option('--allocators <list>', description).argParser(allocatorList('--allocators'));
 }
+
+/** The options of the loading pipeline that reading a trace uses (`replay`: detection, limits, perf probe names; nothing is symbolized). */
+export function traceInputOptions(): Option[] {
+  const kept = new Set(['--input-format', '--lenient', '--max-string-bytes', '--max-decompressed-bytes', '--size-arg', '--alloc-event', '--free-event']);
+  return inputOptions().filter((o) => kept.has(o.long!));
+}
+
+/** Options of the commands that run allocators (`replay`, `trial`). */
+export interface AllocatorOptions {
+  allocators?: string;
+  preload: string[];
+  env: string[];
+  runs?: number;
+}
+
+/** `--allocators`, `--preload`, `--env`, `--runs`: which allocators run, how, and how often (`runs` is the default of `--runs`). */
+export function allocatorOptions(runs: number): Option[] {
+  return [
+    new Option('--allocators <list>', 'allocators to run, in order, comma-separated: glibc, jemalloc, tcmalloc, mimalloc, or a name given to --preload (default glibc,jemalloc,tcmalloc,mimalloc)'),
+    new Option('--preload <name=lib>', 'add allocator NAME, preloading LIB (a path or a soname); with a known name, use LIB instead of its Debian build (repeatable)').argParser(collect).default([], 'none'),
+    new Option('--env <[name:]var=value>', "set an environment variable in one allocator's runs (NAME:VAR=VALUE), or in every run (VAR=VALUE) (repeatable)").argParser(collect).default([], 'none'),
+    countOption('--runs <n>', `runs per allocator, in the order A B C A B C …; the figures are medians, with their range (default ${runs})`),
+  ];
+}

@@ -18,6 +18,8 @@ import { mergeCommand } from './merge.js';
 import { convertCommand } from './convert.js';
 import { flamegraphCommand } from './flamegraph.js';
 import { viewCommand } from './view.js';
+import { replayCommand } from './replay.js';
+import { trialCommand } from './trial.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -34,4 +36,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   convertCommand,
   flamegraphCommand,
   viewCommand,
+  replayCommand,
+  trialCommand,
 ];

@@ -138,7 +138,8 @@ function assemble(
   const series: MemorySeries[] = shown.map((name) => ({ name, values: points.map((p) => p.get(name) ?? 0), other: false }));
   if (live && largest.size > shown.length) {
     const values = totals.map((t, i) => t - series.reduce((s, row) => s + row.values[i], 0));
-    series.push({ name: 'other', values, other: true });
+    // Sites never above zero add nothing to draw: no "other" of zeros.
+    if (values.some((v) => v !== 0)) series.push({ name: 'other', values, other: true });
   }
   return {
     axis,

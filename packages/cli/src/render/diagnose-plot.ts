@@ -4,6 +4,9 @@
  * series' points. No scripts, no external fonts or styles.
  */
 import { formatBytes, type DiagnoseReport } from '@heapscope/analyzer';
+import { esc, niceScale, xTicks } from './chart-axes.js';
+
+export { niceStep, xTicks } from './chart-axes.js';
 
 const WIDTH = 860;
 const HEIGHT = 440;
@@ -92,63 +95,6 @@ export function renderDiagnosePlot(report: DiagnoseReport): string {
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
-}
-
-/** A tick step of 1, 2 or 5 × a power of 1024 or 10, and the top of the axis. */
-function niceScale(max: number): { step: number; top: number } {
-  const unit = max >= 1024 ** 3 ? 1024 ** 3 : max >= 1024 ** 2 ? 1024 ** 2 : max >= 1024 ? 1024 : 1;
-  const inUnits = max / unit;
-  const raw = inUnits / 5;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const mult = [1, 2, 5, 10].find((m) => m * pow >= raw) ?? 10;
-  const step = mult * pow * unit;
-  return { step, top: Math.ceil(max / step) * step };
-}
-
-/** At most this many x-axis intervals (labels of ~8 characters fit about 100 px apart). */
-const MAX_X_TICKS = 8;
-
-/** The smallest 1, 2 or 5 × 10^exponent step that cuts `range` into at most `maxTicks` intervals. */
-export function niceStep(range: number, maxTicks: number): { step: number; exponent: number } {
-  if (!(range > 0)) return { step: 1, exponent: 0 };
-  const raw = range / maxTicks;
-  let exponent = Math.floor(Math.log10(raw));
-  let mult = [1, 2, 5, 10].find((m) => m * 10 ** exponent >= raw * (1 - 1e-12)) ?? 10;
-  if (mult === 10) {
-    mult = 1;
-    exponent += 1;
-  }
-  return { step: mult * 10 ** exponent, exponent };
-}
-
-/**
- * The x-axis ticks. By time: offsets from the first point (seconds) at a
- * nice step of the run's span, labelled in µs, ms or s as the span asks,
- * with as many decimals as the step has, so no two labels are equal. By
- * point: `range` is the last position (points − 1); ticks at point numbers
- * (1 is the first) at a nice whole step.
- */
-export function xTicks(range: number, byTime: boolean): { value: number; label: string }[] {
-  if (!byTime) {
-    const count = Math.round(range) + 1;
-    const whole = Math.max(1, Math.round(niceStep(Math.max(1, count - 1), MAX_X_TICKS).step));
-    const points = [1];
-    for (let k = whole; k <= count; k += whole) if (k > 1) points.push(k);
-    return points.map((k) => ({ value: k - 1, label: String(k) }));
-  }
-  if (!(range > 0)) return [{ value: 0, label: '0 s' }];
-  const unit = range < 1e-3 ? { name: 'µs', scale: 1e6 } : range < 1 ? { name: 'ms', scale: 1e3 } : { name: 's', scale: 1 };
-  const { step, exponent } = niceStep(range * unit.scale, MAX_X_TICKS);
-  const decimals = Math.max(0, -exponent);
-  const ticks: { value: number; label: string }[] = [];
-  for (let k = 0; k * step <= range * unit.scale * (1 + 1e-9); k++) {
-    ticks.push({ value: (k * step) / unit.scale, label: `${(k * step).toFixed(decimals)} ${unit.name}` });
-  }
-  return ticks;
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function truncate(text: string, max: number): string {

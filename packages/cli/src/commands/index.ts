@@ -17,6 +17,7 @@ import { mergeCommand } from './merge.js';
 import { convertCommand } from './convert.js';
 import { flamegraphCommand } from './flamegraph.js';
 import { viewCommand } from './view.js';
+import { reportCommand } from './report.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -32,4 +33,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   convertCommand,
   flamegraphCommand,
   viewCommand,
+  reportCommand,
 ];

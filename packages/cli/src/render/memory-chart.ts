@@ -11,7 +11,8 @@
  * the DOM.
  */
 import { formatValue, type MemoryOverTime } from '@heapscope/analyzer';
-import { countTicks, esc, niceScale, shortCount, xTicks } from './chart-axes.js';
+import { countTicks, niceScale, shortCount, xTicks } from './chart-axes.js';
+import { xmlEscape as esc } from './flamegraph-svg.js';
 
 /** Options of the chart. */
 export interface MemoryChartOptions {
@@ -152,9 +153,9 @@ function xAxis(out: string[], m: MemoryOverTime, xAt: (v: number) => number, y: 
   out.push(`<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + plotW}" y2="${y}" stroke="#57606a"/>`);
 }
 
-/** Six significant digits: what the page's readers need, in a short attribute. */
-function compact(v: number): number {
-  return Number(v.toPrecision(6));
+/** Whole numbers as they are, fractions (unsampled values) to 3 decimals: exact enough to check, short in an attribute. */
+export function compact(v: number): number {
+  return Number.isInteger(v) ? v : Number(v.toFixed(3));
 }
 
 function cut(text: string, max: number): string {

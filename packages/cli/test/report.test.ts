@@ -145,6 +145,16 @@ describe('heapscope report', () => {
     checkSelfContained(readFileSync(path, 'utf8'));
   });
 
+  it('allocator statistics with the heap dumps of the run: diagnose\'s verdict in the summary', async () => {
+    const dir = join(FIXTURES, 'stats', 'jemalloc', 'leak');
+    const dumps = fixtureFiles('stats/jemalloc/leak/heap', /\.heap$/);
+    const { path, summary } = await report('stats', [join(dir, 'jemalloc-stats.txt.gz'), join(dir, 'proc.txt'), ...dumps]);
+    expect(summary.profiles).toBe(dumps.length + 2);
+    const html = readFileSync(path, 'utf8');
+    expect(html).toMatch(/<b>diagnose<\/b> leak: allocated grew/);
+    expect(html).toMatch(/<b>grew most<\/b> \S+ grew/);
+  });
+
   it('refuses a page to the terminal, a trace with dumps, and statistics alone', async () => {
     expect((await runCli(['report', '-o', join(scratch, 'x.html'), PERF, SERIES[0]])).stderr).toMatch(/one event trace, or heap dumps/);
     const stats = join(FIXTURES, 'stats', 'glibc', 'leak', 'malloc-info.xml');

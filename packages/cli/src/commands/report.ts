@@ -95,7 +95,7 @@ A trace without stacks (Android record_allocs) is grouped by thread unless
 Examples:
   $ heapscope report -o report.html fixtures/jemalloc/all/jeprof.*.m*.heap
   $ heapscope report -o trace.html --windows 100 app.perf.txt
-  $ heapscope report -o run.html jemalloc-stats.txt jeprof.*.heap`,
+  $ heapscope report -o run.html jemalloc-stats.txt proc.txt jeprof.*.heap`,
   async analyze(run) {
     if (run.output.isTerminal) throw new UsageError('an HTML report would go to the terminal: give -o FILE.html');
     const o = run.options;
@@ -223,7 +223,8 @@ function diagnosis(run: Run<ReportOptions>, stats: AllocatorStats[], profiles: H
   try {
     const report = diagnose({ stats, profiles }, sites);
     run.warn(report.warnings);
-    return [{ label: 'diagnose', text: `${report.verdict}: ${report.summary}` }];
+    // The summary begins with the verdict.
+    return [{ label: 'diagnose', text: report.summary }];
   } catch (error) {
     if (error instanceof DiagnoseError) return [{ label: 'diagnose', text: `cannot tell: ${error.message}` }];
     throw error;

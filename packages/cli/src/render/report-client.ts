@@ -54,7 +54,7 @@ export const REPORT_CLIENT = String.raw`
   var frame = document.getElementById('flame-frame');
   var focusIndex = JSON.parse(document.getElementById('focus-index').textContent);
   var status = document.getElementById('flame-status');
-  var focused = null;
+  var focused = null, pending = null;
 
   function flame() { return frame && frame.contentWindow ? frame.contentWindow.heapscopeFlame : undefined; }
   function escapeRegex(s) { return s.replace(/[.*+?^${'$'}{}()|[\]\\]/g, '\\$&'); }
@@ -65,7 +65,8 @@ export const REPORT_CLIENT = String.raw`
     var rows = document.querySelectorAll('tr[data-site]');
     for (var i = 0; i < rows.length; i++) rows[i].classList.toggle('focused', rows[i].getAttribute('data-site') === name);
     var f = flame();
-    if (!f) { status.textContent = 'the flamegraph is still loading'; return false; }
+    // Before the flamegraph is ready: focus once it is.
+    if (!f) { pending = name; status.textContent = 'the flamegraph is still loading'; return false; }
     var index = focusIndex[name];
     if (index === undefined) {
       f.reset(); f.search('');
@@ -116,12 +117,19 @@ export const REPORT_CLIENT = String.raw`
   function fitFrame() {
     try {
       var doc = frame.contentDocument;
-      if (doc && doc.body) frame.style.height = Math.max(240, Math.min(doc.documentElement.scrollHeight + 2, window.innerHeight - 60)) + 'px';
+      if (doc && doc.body) frame.style.height = Math.max(240, Math.min(doc.body.scrollHeight + 16, window.innerHeight - 60)) + 'px';
     } catch (e) { /* a frame of another origin keeps its height */ }
   }
   if (frame) {
-    frame.addEventListener('load', fitFrame);
-    if (frame.contentDocument && frame.contentDocument.readyState === 'complete') fitFrame();
+    frame.addEventListener('load', function () {
+      if (!frame.srcdoc) return;
+      fitFrame();
+      if (pending !== null) { var p = pending; pending = null; focus(p); }
+    });
+    // The flamegraph's page once the report is on screen (see report-page.ts).
+    var start = function () { frame.srcdoc = JSON.parse(document.getElementById('flame-page').textContent); };
+    if (document.readyState === 'complete') setTimeout(start, 0);
+    else window.addEventListener('load', function () { setTimeout(start, 0); });
   }
 
   window.heapscopeReport = {

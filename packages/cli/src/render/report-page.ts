@@ -8,7 +8,10 @@
  *
  * The flamegraph is one section made by one call ({@link flameSection}):
  * today the HTML flamegraph page (flamegraph-html.ts) in an inline frame
- * (`srcdoc`, same origin), driven through its `window.heapscopeFlame`.
+ * (`srcdoc`, same origin), driven through its `window.heapscopeFlame`. The
+ * frame's page is a JSON string that the script hands to the frame once the
+ * report has loaded: the summary, the chart and the tables are on screen
+ * before the flamegraph's data is parsed.
  */
 import type { ChurnReport, GrowthReport, MemoryOverTime, SizesReport, TopReport } from '@heapscope/analyzer';
 import type { FlameData } from './flame-data.js';
@@ -153,8 +156,9 @@ export function flameSection(data: FlameData, sites: ReadonlySet<string>): strin
     'flame',
     'Flamegraph',
     `<p class="note">${esc(data.subtitle)}<span id="flame-status"></span></p>${legend}
-<iframe class="flame" id="flame-frame" title="flamegraph" srcdoc="${html.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>
-<script type="application/json" id="focus-index">${JSON.stringify(focusIndex(data, sites)).replace(/</g, '\\u003c')}</script>`,
+<iframe class="flame" id="flame-frame" title="flamegraph"></iframe>
+<script type="application/json" id="flame-page">${scriptJson(JSON.stringify(html))}</script>
+<script type="application/json" id="focus-index">${scriptJson(JSON.stringify(focusIndex(data, sites)))}</script>`,
   );
 }
 
@@ -172,4 +176,9 @@ function focusIndex(data: FlameData, sites: ReadonlySet<string>): Record<string,
   }
   for (const [name, k] of widest) out[name] = k;
   return out;
+}
+
+/** JSON text inside a `<script type="application/json">` element: no `<` that could close it (the data is never run as script). */
+function scriptJson(json: string): string {
+  return json.replace(/</g, '\\u003c');
 }

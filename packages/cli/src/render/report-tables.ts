@@ -5,7 +5,7 @@
  * (each cell carries its sort value in `data-v`), and every site row carries
  * its name (`data-site`) for the script to focus the flamegraph on.
  */
-import { formatBytes, formatCount, formatValue, type ChurnReport, type GrowthReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
+import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, formatValue, type ChurnReport, type GrowthReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
 import { xmlEscape as htmlEscape } from './flamegraph-svg.js';
 import { compact } from './memory-chart.js';
 
@@ -86,7 +86,7 @@ export function churnTable(report: ChurnReport): string {
   if (trace) {
     columns.push({ head: 'temporary', numeric: true, cell: (r) => ({ text: r.temporary === null ? '-' : formatCount(r.temporary), value: r.temporary ?? -1 }) });
     columns.push({
-      head: 'lifetimes (allocation events)',
+      head: 'lifetimes: 1 … 4ⁿ events',
       numeric: true,
       cell: (r) => ({ text: '', value: r.medianLifetimeEvents ?? -1, html: r.lifetimes ? lifetimeBars(r.lifetimes.events) : '-' }),
     });
@@ -135,18 +135,19 @@ function sparkline(values: readonly number[], title: string): string {
   return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" data-values="${values.map(compact).join(',')}"><title>${htmlEscape(title)}</title><polyline points="${points}" fill="none" stroke="#cf222e" stroke-width="1.5"/></svg>`;
 }
 
-/** A site's lifetime histogram: one bar per power-of-4 bucket of events, by share. */
+/** A site's lifetime histogram: one bar per power-of-4 bucket of events, by share, each bucket in its own place on every row (short lifetimes on the left). */
 function lifetimeBars(buckets: readonly { fromEvents: number; toEvents: number | null; count: number; share: number }[]): string {
   const w = 8;
   const h = 22;
   const max = Math.max(1e-9, ...buckets.map((b) => b.share));
+  const slot = (fromEvents: number) => (fromEvents === 0 ? 0 : Math.round(Math.log(fromEvents) / Math.log(4)) + 1);
   const bars = buckets
-    .map((b, i) => {
-      const bh = (b.share / max) * (h - 2);
+    .map((b) => {
+      const bh = Math.max(1, (b.share / max) * (h - 2));
       const range = b.toEvents === null ? `≥ ${b.fromEvents}` : `${b.fromEvents}–${b.toEvents - 1}`;
-      return `<rect x="${i * (w + 1)}" y="${(h - bh).toFixed(1)}" width="${w}" height="${bh.toFixed(1)}"><title>${htmlEscape(`${range} events: ${formatCount(b.count)} (${(100 * b.share).toFixed(1)}%)`)}</title></rect>`;
+      return `<rect x="${slot(b.fromEvents) * (w + 1)}" y="${(h - bh).toFixed(1)}" width="${w}" height="${bh.toFixed(1)}"><title>${htmlEscape(`${range} events: ${formatCount(b.count)} (${(100 * b.share).toFixed(1)}%)`)}</title></rect>`;
     })
     .join('');
-  const width = Math.max(1, buckets.length * (w + 1));
-  return `<svg class="hist" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" fill="#8250df">${bars}</svg>`;
+  const width = SITE_LIFETIME_BUCKETS * (w + 1);
+  return `<svg class="hist" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" fill="#8250df"><line x1="0" y1="${h - 0.5}" x2="${width}" y2="${h - 0.5}" stroke="#d0d7de"/>${bars}</svg>`;
 }

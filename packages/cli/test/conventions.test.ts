@@ -49,6 +49,7 @@ const INPUTS: Record<string, string[]> = {
   convert: [DUMP],
   flamegraph: [DUMP],
   view: [DUMP],
+  report: [DUMP],
 };
 
 /** What a command needs besides its inputs to run (its output's name). */
@@ -56,6 +57,7 @@ const OUTPUT: Record<string, (name: string) => string[]> = {
   merge: (name) => ['-o', join(scratch, `${name}.pb.gz`)],
   convert: (name) => ['--to', 'collapsed', '-o', join(scratch, `${name}.collapsed`)],
   flamegraph: (name) => ['-o', join(scratch, `${name}.svg`)],
+  report: (name) => ['-o', join(scratch, `${name}.html`)],
 };
 
 describe('options are checked alike in every command', () => {

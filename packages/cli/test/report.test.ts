@@ -196,6 +196,11 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       await frame.locator('#search').fill('steady');
       expect(await frame.locator('#status').textContent()).toMatch(/matched 1 frames/);
       await screenshots(page, 'jemalloc-series');
+      // A row clicked before the flamegraph is ready: focused once it is.
+      await page.goto(`file://${path}`, { waitUntil: 'domcontentloaded' });
+      // (The frame is filled after the load event, so this focus normally waits; either way it must end focused.)
+      await page.evaluate(() => (window as unknown as { heapscopeReport: { focus(n: string): boolean } }).heapscopeReport.focus('steady_site'));
+      await page.waitForFunction(() => (window as unknown as { heapscopeReport: { state(): { flame: { zoom: string } | null } } }).heapscopeReport.state().flame?.zoom === 'steady_site');
     }, VIEWPORT);
   }, 60_000);
 

@@ -68,8 +68,8 @@ Examples:
     for (const l of loaded) {
       if (l.stats) stats.push(l.stats);
       else if (l.trace) {
-        // The live heap at the window ends: a series of heap profiles in time order.
-        profiles.push(...l.trace.snapshots.map((s) => s.profile));
+        // The live heap at the window ends: a series of heap profiles in time order, each named by its window's end.
+        profiles.push(...l.trace.snapshots.map((s) => s.profile.with({ meta: { ...s.profile.meta, file: `${s.profile.meta.file} (event ${s.event})` } })));
         if (o.plot !== undefined) memory = memoryOfTrace(l.trace, siteOptions(o));
       } else profiles.push(l.profile);
     }

@@ -6,7 +6,7 @@
  * run's (printed, and in JSON output).
  */
 import { statSync } from 'node:fs';
-import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
+import { growthPoint, seriesOrder, seriesWarnings, type AccumulatedTrace, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { UsageError } from './io.js';
 import type { CommonOptions } from './options.js';
@@ -43,6 +43,8 @@ export interface LoadedSeries {
   labels: string[];
   /** How the points were chosen and ordered, for the report's header. */
   how: string;
+  /** The trace whose windows the points are (`--windows`). */
+  trace?: AccumulatedTrace;
 }
 
 /** How a series is read: its order, or windows of one trace. */
@@ -62,6 +64,7 @@ export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs
       profiles: snapshots.map((s) => s.profile),
       labels: snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`),
       how: `${snapshots.length} windows of ${inputs[0]}`,
+      trace: loaded[0].trace,
     };
   }
   run.warn(sameFileWarnings(inputs));
@@ -73,6 +76,8 @@ export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs
 export interface LoadedGrowthPoints {
   points: GrowthPoint[];
   how: string;
+  /** The trace whose windows the points are (`--windows`). */
+  trace?: AccumulatedTrace;
 }
 
 /**
@@ -84,7 +89,7 @@ export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, 
   if (run.options.windows !== undefined) {
     const series = await loadSeries(run, inputs, command);
     const type = growthOptions.sampleType ?? series.profiles[0]?.defaultSampleType;
-    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how };
+    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how, trace: series.trace };
   }
   if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');

@@ -77,7 +77,7 @@ async function writeFile(spec: FileOutputSpec<CommonOptions, unknown>, result: u
   await out.close();
   if (run.json) {
     const bytes = typeof file.data === 'string' ? Buffer.byteLength(file.data) : file.data.length;
-    const summary = { path: out.path, format: file.format, bytes, profiles: file.profiles, totals: file.totals, warnings: run.warnings };
+    const summary = { path: out.path, format: file.format, bytes, profiles: file.profiles, ...(file.inputs ? { inputs: file.inputs } : {}), totals: file.totals, warnings: run.warnings };
     assertFiniteReport(summary);
     run.io.stdout.write(`${jsonText(summary, 2)}\n`);
   } else if (file.note !== undefined) {

@@ -52,6 +52,7 @@ const INPUTS: Record<string, string[]> = {
   view: [DUMP],
   replay: ['--allocators', 'glibc', TRACE],
   trial: ['--allocators', 'glibc', '--runs', '1', '--', WORKLOAD],
+  report: [DUMP],
 };
 
 /** What a command needs besides its inputs to run (its output's name). */
@@ -59,6 +60,7 @@ const OUTPUT: Record<string, (name: string) => string[]> = {
   merge: (name) => ['-o', join(scratch, `${name}.pb.gz`)],
   convert: (name) => ['--to', 'collapsed', '-o', join(scratch, `${name}.collapsed`)],
   flamegraph: (name) => ['-o', join(scratch, `${name}.svg`)],
+  report: (name) => ['-o', join(scratch, `${name}.html`)],
 };
 
 describe('options are checked alike in every command', () => {

@@ -59,6 +59,11 @@ export interface TraceSnapshot {
   timeNs: number | null;
   /** The live set then, as a profile (`inuse_*` only meaningful). */
   profile: HeapProfile;
+  /** Allocated from the trace's start to this snapshot: bytes and blocks (memory over time's allocation rate). */
+  allocatedBytes: number;
+  allocatedObjects: number;
+  /** Temporary allocations from the trace's start to this snapshot. */
+  temporary: number;
 }
 
 /** Everything the accumulator learned that is JSON (`info`'s `trace`). Profiles and columns are separate fields of {@link AccumulatedTrace}. */
@@ -222,7 +227,15 @@ export class EventAccumulator implements TraceSink {
 
   /** The live columns now, as a snapshot. */
   private liveNow(): RawSnapshot {
-    return { event: this.events, timeNs: this.lastTime, bytes: this.sites.liveBytes.finish(), objects: this.sites.liveObjects.finish() };
+    const s = this.sites;
+    // Summed here, not counted per event: a snapshot already costs a pass over the sites.
+    let allocatedBytes = 0;
+    let allocatedObjects = 0;
+    for (let i = 0; i < s.length; i++) {
+      allocatedBytes += this.allocBytes.data[i];
+      allocatedObjects += this.allocObjects.data[i];
+    }
+    return { event: this.events, timeNs: this.lastTime, bytes: s.liveBytes.finish(), objects: s.liveObjects.finish(), allocatedBytes, allocatedObjects, temporary: this.temporary };
   }
 
   alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
@@ -316,6 +329,9 @@ export class EventAccumulator implements TraceSink {
       event: s.event,
       timeNs: timeOrNull(s.timeNs),
       profile: withLive(s.bytes, s.objects),
+      allocatedBytes: s.allocatedBytes,
+      allocatedObjects: s.allocatedObjects,
+      temporary: s.temporary,
     }));
     const atPeak = this.peak.finish();
     return {

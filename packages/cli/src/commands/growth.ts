@@ -2,16 +2,19 @@
  * `heapscope growth`: growth per call site over a series of dumps, or over
  * windows of one event trace.
  */
-import { formatValue, growthOfPoints, type GrowthReport } from '@heapscope/analyzer';
+import { Option } from 'commander';
+import { formatValue, growthOfPoints, memoryOfSeries, memoryOfTrace, type GrowthReport, type MemoryOverTime } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { ThresholdError } from '../io.js';
 import { bytesOption, commonOptions, filterOptions, inputOptions, nodeCountOption, orderOption, sampleTypeOption, siteOptions, windowsOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { loadGrowthPoints } from '../load-series.js';
 import { renderGrowth } from '../render/growth.js';
+import { renderMemoryChart } from '../render/memory-chart.js';
 import { counted } from '@heapscope/parser';
 
 interface GrowthOptions extends InputOptions, FilterOptions, SharedOptions {
   failOnGrowth?: number;
+  plot?: string;
 }
 
 interface GrowthResult {
@@ -20,6 +23,8 @@ interface GrowthResult {
   /** The rows shown (`-n`). */
   shown: GrowthReport;
   how: string;
+  /** Memory over time per top site, for `--plot`. */
+  memory?: MemoryOverTime;
 }
 
 export const growthCommand = command<GrowthOptions, GrowthResult>({
@@ -31,6 +36,7 @@ export const growthCommand = command<GrowthOptions, GrowthResult>({
     orderOption('order of the series: by dump sequence numbers when every name has one (auto), or as given'),
     windowsOption('for one event trace: split it into N windows and compare the live set at their ends'),
     nodeCountOption('sites'),
+    new Option('--plot <file.svg>', 'also write an SVG chart of memory over time: the top sites stacked, with allocations per window'),
     bytesOption('--fail-on-growth <bytes>', 'exit 3 when a site grows by more than BYTES from first to last point (beyond sampling noise)'),
     ...commonOptions(),
     ...inputOptions(),
@@ -43,18 +49,21 @@ its fit (r²), ignoring changes within the sampling noise of sampled dumps.
 Examples:
   $ heapscope growth fixtures/jemalloc/all/jeprof.*.m*.heap
   $ heapscope growth --fail-on-growth 10MiB before.heap after.heap
-  $ heapscope growth --windows 10 record_allocs.txt`,
+  $ heapscope growth --windows 10 record_allocs.txt
+  $ heapscope growth --windows 50 --plot memory.svg app.perf.txt`,
   async analyze(run) {
     const growthOptions = { ...siteOptions(run.options), sampleType: run.options.sampleType };
-    const { points, how } = await loadGrowthPoints(run, run.args, growthOptions, 'growth');
+    const { points, how, trace } = await loadGrowthPoints(run, run.args, growthOptions, 'growth');
     const report = growthOfPoints(points, growthOptions);
     const n = run.options.nodeCount;
-    return { report, shown: n ? { ...report, rows: report.rows.slice(0, n) } : report, how };
+    const memory = run.options.plot === undefined ? undefined : trace ? memoryOfTrace(trace, growthOptions) : memoryOfSeries(points, growthOptions);
+    return { report, shown: n ? { ...report, rows: report.rows.slice(0, n) } : report, how, memory };
   },
   output: {
     kind: 'report',
     json: (r, run) => ({ ...r.shown, warnings: run.warnings }),
     text: (r) => renderGrowth(r.shown, r.how),
+    sideFiles: (r, run) => (run.options.plot && r.memory ? [{ path: run.options.plot, data: renderMemoryChart(r.memory, { title: `memory over time: ${r.how}`, subtitle: r.report.verdict, standalone: true }) }] : []),
     gate({ report }, run) {
       const limit = run.options.failOnGrowth;
       if (limit === undefined) return;

@@ -20,6 +20,7 @@ import { flamegraphCommand } from './flamegraph.js';
 import { viewCommand } from './view.js';
 import { replayCommand } from './replay.js';
 import { trialCommand } from './trial.js';
+import { reportCommand } from './report.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -38,4 +39,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   viewCommand,
   replayCommand,
   trialCommand,
+  reportCommand,
 ];

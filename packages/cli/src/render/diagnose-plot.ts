@@ -4,7 +4,9 @@
  * series' points. No scripts, no external fonts or styles.
  */
 import type { DiagnoseReport } from '@heapscope/analyzer';
-import { MAX_X_TICKS, niceStep, renderLineChart, type ChartLine } from './line-chart.js';
+import { renderLineChart, type ChartLine } from './line-chart.js';
+import { xTicks } from './chart-axes.js';
+
 
 /** Renders the report's series as an SVG document. */
 export function renderDiagnosePlot(report: DiagnoseReport): string {
@@ -33,30 +35,4 @@ export function renderDiagnosePlot(report: DiagnoseReport): string {
     xLabel: useTime ? 'time since the first point' : 'point',
     lines,
   });
-}
-
-/**
- * The x-axis ticks. By time: offsets from the first point (seconds) at a
- * nice step of the run's span, labelled in µs, ms or s as the span asks,
- * with as many decimals as the step has, so no two labels are equal. By
- * point: `range` is the last position (points − 1); ticks at point numbers
- * (1 is the first) at a nice whole step.
- */
-export function xTicks(range: number, byTime: boolean): { value: number; label: string }[] {
-  if (!byTime) {
-    const count = Math.round(range) + 1;
-    const whole = Math.max(1, Math.round(niceStep(Math.max(1, count - 1), MAX_X_TICKS).step));
-    const points = [1];
-    for (let k = whole; k <= count; k += whole) if (k > 1) points.push(k);
-    return points.map((k) => ({ value: k - 1, label: String(k) }));
-  }
-  if (!(range > 0)) return [{ value: 0, label: '0 s' }];
-  const unit = range < 1e-3 ? { name: 'µs', scale: 1e6 } : range < 1 ? { name: 'ms', scale: 1e3 } : { name: 's', scale: 1 };
-  const { step, exponent } = niceStep(range * unit.scale, MAX_X_TICKS);
-  const decimals = Math.max(0, -exponent);
-  const ticks: { value: number; label: string }[] = [];
-  for (let k = 0; k * step <= range * unit.scale * (1 + 1e-9); k++) {
-    ticks.push({ value: (k * step) / unit.scale, label: `${(k * step).toFixed(decimals)} ${unit.name}` });
-  }
-  return ticks;
 }

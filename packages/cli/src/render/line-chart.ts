@@ -7,6 +7,7 @@
  * with it.
  */
 import { formatBytes } from '@heapscope/analyzer';
+import { esc, niceScale } from './chart-axes.js';
 
 const WIDTH = 860;
 const HEIGHT = 440;
@@ -104,37 +105,6 @@ export function renderLineChart(chart: LineChart): string {
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
-}
-
-/** A tick step of 1, 2 or 5 × a power of 1024 or 10, and the top of the axis. */
-function niceScale(max: number): { step: number; top: number } {
-  const unit = max >= 1024 ** 3 ? 1024 ** 3 : max >= 1024 ** 2 ? 1024 ** 2 : max >= 1024 ? 1024 : 1;
-  const inUnits = max / unit;
-  const raw = inUnits / 5;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const mult = [1, 2, 5, 10].find((m) => m * pow >= raw) ?? 10;
-  const step = mult * pow * unit;
-  return { step, top: Math.ceil(max / step) * step };
-}
-
-/** At most this many x-axis intervals (labels of ~8 characters fit about 100 px apart). */
-export const MAX_X_TICKS = 8;
-
-/** The smallest 1, 2 or 5 × 10^exponent step that cuts `range` into at most `maxTicks` intervals. */
-export function niceStep(range: number, maxTicks: number): { step: number; exponent: number } {
-  if (!(range > 0)) return { step: 1, exponent: 0 };
-  const raw = range / maxTicks;
-  let exponent = Math.floor(Math.log10(raw));
-  let mult = [1, 2, 5, 10].find((m) => m * 10 ** exponent >= raw * (1 - 1e-12)) ?? 10;
-  if (mult === 10) {
-    mult = 1;
-    exponent += 1;
-  }
-  return { step: mult * 10 ** exponent, exponent };
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function truncate(text: string, max: number): string {

@@ -5,7 +5,8 @@
  */
 import { formatCount } from '@heapscope/analyzer';
 import type { ReplayReport } from '@heapscope/replay';
-import { MAX_X_TICKS, niceStep, renderLineChart, type ChartLine } from './line-chart.js';
+import { renderLineChart, type ChartLine } from './line-chart.js';
+import { MAX_X_TICKS, niceStep } from './chart-axes.js';
 
 /** Line colours, in the order of the allocators. */
 const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#bf8700', '#8250df', '#0550ae', '#cf222e', '#116329'];

@@ -12,6 +12,8 @@ export * from './info.js';
 export * from './accumulate/live-set.js';
 export * from './accumulate/accumulator.js';
 export * from './pipeline/read-input.js';
+export * from './pipeline/read-pool.js';
+export { packInput, unpackInput, type PackedInput } from './pipeline/packed-input.js';
 export * from './pipeline/symbolize-inputs.js';
 export * from './pipeline/load-profiles.js';
 export * from './merge.js';

@@ -14,6 +14,7 @@ export * from './accumulate/accumulator.js';
 export * from './pipeline/read-input.js';
 export * from './pipeline/read-pool.js';
 export { packInput, unpackInput, type PackedInput } from './pipeline/packed-input.js';
+export { errorData, rebuildError, type ErrorData } from './pipeline/read-protocol.js';
 export * from './pipeline/symbolize-inputs.js';
 export * from './pipeline/load-profiles.js';
 export * from './merge.js';

@@ -17,7 +17,7 @@
  * before it were handed on — as the sequential path does. Standard input
  * (`-`) is read on this thread: workers have none.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -28,22 +28,48 @@ import { rebuildError, type ReadReply, type ReadWorkerSetup } from './read-proto
 
 /** Options of reading many inputs. */
 export interface ReadInputsOptions extends ReadOptions {
-  /** Inputs read at once, each on a worker thread (default: the available cores); 1 reads them one after the other on this thread. */
+  /**
+   * Inputs read at once, each on a worker thread; 1 reads them one after the
+   * other on this thread. Default: the available cores, or 1 for inputs
+   * smaller than {@link PARALLEL_MIN_BYTES} in all.
+   */
   jobs?: number;
   /** Called as each input starts to be read (in parallel: as it becomes the next to hand on); what it returns follows its reading. */
   onInput?: (path: string) => OpenOptions['onProgress'];
+  /** Called as reading an input starts, on this thread or on a worker (in parallel, up to `jobs` ahead of the caller). */
+  onStart?: (path: string, index: number) => void;
 }
 
-/** The default of `jobs`: one input per core. */
-export function defaultJobs(): number {
-  return availableParallelism();
+/**
+ * Inputs smaller than this in all are read on this thread unless `jobs` is
+ * given. Why: a worker first compiles the reading code (a fraction of a
+ * second), which is about what parsing a few tens of MiB of dumps takes; for
+ * a few small inputs, starting workers costs more than it saves.
+ */
+export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
+
+/** The default of `jobs`: one input per core, or 1 when the inputs are small in all ({@link PARALLEL_MIN_BYTES}). */
+export function defaultJobs(paths: readonly string[]): number {
+  let bytes = 0;
+  for (const path of paths) {
+    if (path === '-') continue;
+    try {
+      bytes += statSync(path).size;
+    } catch {
+      continue; // reading it will say what is wrong
+    }
+  }
+  return bytes >= PARALLEL_MIN_BYTES ? availableParallelism() : 1;
 }
 
 /** Reads `paths` (`-` is stdin), `jobs` at a time, and yields them in order; nothing is symbolized. */
 export async function* readInputs(paths: readonly string[], options: ReadInputsOptions = {}): AsyncGenerator<LoadedInput> {
-  const jobs = Math.min(options.jobs ?? defaultJobs(), paths.length);
+  const jobs = Math.min(options.jobs ?? defaultJobs(paths), paths.length);
   if (jobs <= 1) {
-    for (const path of paths) yield await readInput(path, { ...options, onProgress: options.onInput?.(path) ?? options.onProgress });
+    for (const [index, path] of paths.entries()) {
+      options.onStart?.(path, index);
+      yield await readInput(path, { ...options, onProgress: options.onInput?.(path) ?? options.onProgress });
+    }
     return;
   }
   const pool = new ReadPool(paths, jobs, options);
@@ -146,6 +172,7 @@ class ReadPool {
       const index = this.next++;
       const slot = this.newSlot();
       this.slots[index] = slot;
+      this.options.onStart?.(path, index);
       if (path !== '-' && this.failed) slot.reject(this.failed);
       else if (worker) {
         slot.worker = worker;

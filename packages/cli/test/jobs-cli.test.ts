@@ -7,13 +7,13 @@
  * The command is the built one (dist/heapscope.mjs, `pnpm build`), so the
  * reading worker is the one the bundle ships.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { runProcess, type ProcessResult } from './run-process.js';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-jobs-cli-'));
@@ -27,23 +27,9 @@ const PERF = join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz');
 const PERF_SIZES = join(FIXTURES, 'perf', 'workload.sizes.perf.txt.gz');
 const SYMBOLS = ['--symbols', join(FIXTURES, 'bin', 'workload'), '--no-symbol-cache'];
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
+type Run = ProcessResult;
 
-function heapscope(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
-  });
-}
+const heapscope = (args: readonly string[]): Promise<Run> => runProcess(process.execPath, [BIN, ...args]);
 
 /** The same command with --jobs 1 and --jobs 2: exit code, stdout and stderr equal. Returns the run. */
 async function sameWithJobs(args: readonly string[]): Promise<Run> {

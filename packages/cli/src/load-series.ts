@@ -82,8 +82,9 @@ export interface LoadedGrowthPoints {
 
 /**
  * Loads `inputs` as a series for `growth`, one dump at a time: each is
- * reduced to its per-site values ({@link growthPoint}) before the next is
- * read, so a long series never holds more than one profile.
+ * reduced to its per-site values ({@link growthPoint}) as it is handed on,
+ * so a long series never holds more than `--jobs` profiles (read ahead on
+ * worker threads) and the one being reduced.
  */
 export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], growthOptions: GrowthOptions, command: string): Promise<LoadedGrowthPoints> {
   if (run.options.windows !== undefined) {
@@ -93,11 +94,10 @@ export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, 
   }
   if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  // One at a time, with the run's one symbolizer: its caches hold across dumps.
+  // One at a time (--jobs read ahead on worker threads), with the run's one symbolizer: its caches hold across dumps.
   const points: GrowthPoint[] = [];
   let type = growthOptions.sampleType;
-  for (const path of inputs) {
-    const [input] = await run.load([path]);
+  for await (const input of run.stream(inputs)) {
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));

@@ -143,6 +143,8 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     expect(cli.manifest.bin).toEqual({ heapscope: './bin/heapscope.mjs' });
     // The bundled program and its code cache: the installed command starts as fast as the repository's.
     expect(cli.paths).toEqual(expect.arrayContaining(['dist/heapscope.mjs', 'dist/heapscope.cjs', 'dist/heapscope.cjs.cache']));
+    // The loading pipeline's reading worker (--jobs), which the bundle starts from beside itself.
+    expect(cli.paths).toContain('dist/heapscope-read-worker.cjs');
   });
 
   it('install with npm -g into a prefix, ours from the tarballs only, and heapscope prints what the repository\'s prints', async () => {
@@ -162,11 +164,14 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     const env = userEnv();
     const jemalloc = join(FIXTURES, 'jemalloc', 'all', 'jeprof.24747.5.f.heap');
     const gperftools = join(FIXTURES, 'gperftools', 'workload.0005.heap');
+    const series = [0, 1, 2, 3, 4].map((seq) => join(FIXTURES, 'jemalloc', 'all', `jeprof.24747.${seq}.m${seq}.heap`));
     const runs = [
       ['--version'],
       ['top', '--format', 'json', jemalloc],
       ['top', '-n', '5', '--by', 'stack', gperftools],
       ['convert', '--to', 'pprof', jemalloc],
+      // Inputs read on worker threads: the installed bundle finds its worker.
+      ['growth', '--jobs', '2', '--format', 'json', ...series],
     ];
     for (const argv of runs) {
       const [got, want] = await Promise.all([runProcess(installed, argv, { cwd, env }), runProcess(process.execPath, [BIN, ...argv], { cwd, env })]);

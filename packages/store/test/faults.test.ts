@@ -185,12 +185,12 @@ describe('ingest', () => {
     }
   });
 
-  it('a bad input stops the ingest with its file and line; no part of it is visible, the dumps before it are whole', async () => {
+  it.each([1, 2])('a bad input stops the ingest with its file and line; no part of it is visible, the dumps before it are whole (read on %i worker threads)', async (workers) => {
     const bad = join(dir, 'bad.heap');
     writeFileSync(bad, 'heap_v2/524288\n  t*: 1: 2 [0: 0]\n@ 0x1 0x2\n  t*: not numbers\n');
-    const store = await openStore(join(dir, 'bad-input.duckdb'));
+    const store = await openStore(join(dir, `bad-input-${workers}.duckdb`));
     try {
-      const error = await store.ingestFiles([GPERFTOOLS[0], GPERFTOOLS[1], bad, GPERFTOOLS[2]], { ...LOAD, batchRows: 1, workers: 1 }).catch((e: Error) => e);
+      const error = await store.ingestFiles([GPERFTOOLS[0], GPERFTOOLS[1], bad, GPERFTOOLS[2]], { ...LOAD, batchRows: 1, workers }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).file).toBe(bad);
       expect((error as ParseError).message).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));

@@ -34,3 +34,4 @@ export * from './waste/row-class.js';
 export * from './waste/waste-tally.js';
 export * from './waste/size-class-waste.js';
 export * from './error-bar-coverage.js';
+export * from './call-tree-views.js';

@@ -42,7 +42,7 @@ function flameData(html: string): {
   slope?: number[];
   mode: string;
 } {
-  const m = /<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html);
+  const m = /<script type="application\/json" class="flame-data">(.*?)<\/script>/s.exec(html);
   if (!m) throw new Error('no flame data');
   return JSON.parse(m[1]);
 }
@@ -206,7 +206,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       const initial = await state();
       expect(initial.drawn).toBeGreaterThan(10);
       expect(initial.zoom).toBe('all');
-      expect(await nonBackgroundPixels(page, '#flame', [248, 248, 248])).toBeGreaterThan(20000);
+      expect(await nonBackgroundPixels(page, '#flame canvas.flame', [248, 248, 248])).toBeGreaterThan(20000);
       const shot = join(scratch, 'flame.png');
       await page.screenshot({ path: shot });
       expect(readFileSync(shot).length).toBeGreaterThan(5000);
@@ -214,38 +214,38 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       // Search: matched frames turn magenta, the status line gives their share.
       const magenta = () =>
         page.evaluate(() => {
-          const c = document.querySelector('#flame') as HTMLCanvasElement;
+          const c = document.querySelector('#flame canvas.flame') as HTMLCanvasElement;
           const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
           let n = 0;
           for (let i = 0; i < data.length; i += 4) if (data[i] === 230 && data[i + 1] === 0 && data[i + 2] === 230) n++;
           return n;
         });
       expect(await magenta()).toBe(0);
-      await page.fill('#search', 'leak_');
+      await page.fill('#flame .search', 'leak_');
       const searched = await state();
       expect(searched.matchedCount).toBe(1);
       expect(searched.matchedValue).toBe(5242880);
       expect(await magenta()).toBeGreaterThan(500);
-      expect(await page.textContent('#status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
+      expect(await page.textContent('#flame .status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
 
       // Hover shows value and share; click zooms to the frame.
       const box = await page.evaluate(() => {
-        const c = document.querySelector('#flame') as HTMLCanvasElement;
+        const c = document.querySelector('#flame canvas.flame') as HTMLCanvasElement;
         const r = c.getBoundingClientRect();
         return { x: r.left, y: r.top, width: r.width, height: r.height };
       });
       // leak_site is the widest frame at depth 5 (all, _start, __libc_start_main_impl, __libc_start_call_main, main, leak_site), flame orientation.
       const rowY = box.y + box.height - (5 + 0.5) * 18;
       await page.mouse.move(box.x + 20, rowY);
-      expect(await page.textContent('#tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);
+      expect(await page.textContent('#flame .tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);
       await page.mouse.click(box.x + 20, rowY);
       const zoomed = await state();
       expect(zoomed.zoom).toBe('leak_site');
       await page.keyboard.press('Escape'); // clears the search box first
-      await page.locator('#flame').click({ position: { x: 5, y: 2 } }).catch(() => undefined);
-      await page.click('#reset');
+      await page.locator('#flame canvas.flame').click({ position: { x: 5, y: 2 } }).catch(() => undefined);
+      await page.click('#flame .reset');
       expect((await state()).zoom).toBe('all');
-      await page.click('#flip');
+      await page.click('#flame .flip');
       expect((await state()).orientation).toBe('icicle');
       expect(errors).toEqual([]);
     });

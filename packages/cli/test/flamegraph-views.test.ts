@@ -4,11 +4,14 @@
  * (checked path by path against the analyzer's call-tree-views.ts, which
  * the page runs by its source), file:line in tooltips, a valid and an
  * invalid search, matches under a pixel wide made visible through their
- * ancestors, and focusing a function by the URL hash. Screenshots at
+ * ancestors, and focusing a function by the URL hash; the SVG
+ * flamegraph's click-to-zoom and search, its legend, and its validity as
+ * XML (xmllint) and as a static picture (no script run). Screenshots at
  * 1400×900 go to packages/cli/test-output/flamegraph/ for a person to
  * look at.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +35,9 @@ mkdirSync(SHOTS, { recursive: true });
 const VIEWPORT = { width: 1400, height: 900 };
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
+const SERIES_FIRST = fixtureFile('jemalloc/all', /\.0\.m0\.heap$/);
+const HAVE_XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
+if (!HAVE_XMLLINT) console.warn('[heapscope tests] no xmllint (apt-get install libxml2-utils; scripts/setup.sh does): SVG validity checks are skipped');
 const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
 
 interface FlameApi {
@@ -213,6 +219,83 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
       await page.screenshot({ path: join(SHOTS, 'focused.png') });
       expect(await page.evaluate(() => (window as unknown as { heapscopeFlame: FlameApi }).heapscopeFlame.focus('no_such_function'))).toBe(false);
       expect(errors).toEqual([]);
+    }, VIEWPORT);
+  });
+});
+
+interface SvgApi {
+  state(): { frames: number; shown: number; zoom: string; matchedShare: number; searchError: string };
+  frameIndex(name: string): number;
+}
+const svgState = (page: Page) => page.evaluate(() => (window as unknown as { heapscopeSvg: SvgApi }).heapscopeSvg.state());
+
+describe('the SVG flamegraph', () => {
+  const diffSvg = join(scratch, 'diff.svg');
+  const plainSvg = join(scratch, 'plain.svg');
+
+  it('is well-formed XML with its script in CDATA, a legend on diff pictures and none on plain ones', async () => {
+    expect((await runCli(['flamegraph', '-o', plainSvg, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    expect((await runCli(['flamegraph', '-o', diffSvg, '--symbols', WORKLOAD, '--base', SERIES_FIRST, JEMALLOC])).code).toBe(0);
+    const diff = readFileSync(diffSvg, 'utf8');
+    const plain = readFileSync(plainSvg, 'utf8');
+    expect(diff).toMatch(/<g class="legend"><text class="s" [^>]*>shrank<\/text>/);
+    expect(diff).toMatch(/>grew · deeper = larger change; width: the larger of base and input<\/text>/);
+    expect(plain).not.toContain('class="legend"');
+    expect(plain).toMatch(/<script type="text\/ecmascript"><!\[CDATA\[[\s\S]*\]\]><\/script>\n<\/svg>\n$/);
+    // The controls are hidden in the file itself: a viewer that runs no script shows none.
+    expect(plain).toMatch(/<text id="hs-search" class="c hidden"/);
+    if (HAVE_XMLLINT) {
+      for (const file of [plainSvg, diffSvg]) {
+        const lint = spawnSync('xmllint', ['--noout', file], { encoding: 'utf8' });
+        expect(lint.status, lint.stderr).toBe(0);
+      }
+    }
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)('zooms on click and searches in Chromium, and is a whole picture without its script', async () => {
+    expect((await runCli(['flamegraph', '-o', plainSvg, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    expect((await runCli(['flamegraph', '-o', diffSvg, '--symbols', WORKLOAD, '--base', SERIES_FIRST, JEMALLOC])).code).toBe(0);
+    await withPage(async (page, errors) => {
+      await page.goto(`file://${diffSvg}`);
+      const all = await svgState(page);
+      expect(all).toMatchObject({ zoom: 'all', matchedShare: 0 });
+      expect(all.shown).toBe(all.frames);
+      await page.screenshot({ path: join(SHOTS, 'svg-diff.png') });
+      // Click worker_main's rectangle: it spans the width, its callers dim, everything else hides.
+      const rect = page.locator('g.f', { has: page.locator('title', { hasText: /^worker_main\n/ }) }).locator('rect');
+      await rect.click();
+      const zoomed = await svgState(page);
+      expect(zoomed.zoom).toBe('worker_main');
+      expect(zoomed.shown).toBeLessThan(all.shown);
+      expect(Number(await rect.getAttribute('width'))).toBeGreaterThan(1150);
+      expect(await page.isVisible('#hs-reset')).toBe(true);
+      await page.screenshot({ path: join(SHOTS, 'svg-zoomed.png') });
+      // Search through the Search control's prompt.
+      page.once('dialog', (d) => void d.accept('^leak_site$'));
+      await page.click('#hs-search');
+      await page.waitForFunction(() => (window as unknown as { heapscopeSvg: SvgApi }).heapscopeSvg.state().matchedShare > 0);
+      expect((await svgState(page)).matchedShare).toBeCloseTo(5242880 / 9063232, 2);
+      expect(await page.textContent('#hs-matched')).toMatch(/^Matched: 57\.\d%$/);
+      page.once('dialog', (d) => void d.accept('leak_('));
+      await page.click('#hs-search');
+      await page.waitForFunction(() => (window as unknown as { heapscopeSvg: SvgApi }).heapscopeSvg.state().searchError !== '');
+      expect(await page.textContent('#hs-matched')).toBe('not a regular expression: leak_(');
+      await page.click('#hs-reset');
+      expect((await svgState(page)).shown).toBe(all.frames);
+      expect(errors).toEqual([]);
+
+      // As an image (no script runs): the frames are drawn and no control shows.
+      const html = join(scratch, 'img.html');
+      writeFileSync(html, `<!DOCTYPE html><body style="margin:0"><img id="i" src="file://${plainSvg}"></body>`);
+      await page.goto(`file://${html}`);
+      await page.waitForFunction(() => (document.getElementById('i') as HTMLImageElement).complete);
+      const size = await page.evaluate(() => {
+        const img = document.getElementById('i') as HTMLImageElement;
+        return { w: img.naturalWidth, h: img.naturalHeight };
+      });
+      expect(size.w).toBe(1200);
+      expect(size.h).toBeGreaterThan(100);
+      await page.screenshot({ path: join(SHOTS, 'svg-static.png') });
     }, VIEWPORT);
   });
 });

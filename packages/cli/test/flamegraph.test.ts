@@ -64,9 +64,9 @@ describe('heapscope flamegraph', () => {
     const svg = readFileSync(out, 'utf8');
     expectSelfContained(svg);
     expect(svg).toMatch(/^<\?xml version="1.0" standalone="no"\?>\n<svg /);
-    expect(svg).toContain('<title>leak_site (');
-    expect(svg).toMatch(/<title>leak_site \([^)]*workload\.c\): 5\.00 MiB, 57\.8%<\/title>/);
-    const rootY = (text: string) => Number(/<title>all: [^<]*<\/title><rect x="[\d.]+" y="(\d+)"/.exec(text)![1]);
+    expect(svg).toContain('<title>leak_site\n');
+    expect(svg).toMatch(/<title>leak_site\n[^\n<]*workload\.c:\d+\n5\.00 MiB, 57\.8%<\/title>/);
+    const rootY = (text: string) => Number(/<title>all\n[^<]*<\/title><rect x="[\d.]+" y="(\d+)"/.exec(text)![1]);
     const icicle = join(scratch, 'icicle.svg');
     expect((await runCli(['flamegraph', '--orientation', 'icicle', '-o', icicle, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
     expect(rootY(readFileSync(icicle, 'utf8'))).toBeLessThan(rootY(svg));
@@ -133,7 +133,7 @@ describe('heapscope flamegraph', () => {
     expect([data.base![grow], data.input![grow]]).toEqual([1048576, 4 * 1048576]);
     const svg = join(scratch, 'diff.svg');
     expect((await runCli(['flamegraph', '--no-symbolize', '--base', base, '-o', svg, input])).code).toBe(0);
-    expect(readFileSync(svg, 'utf8')).toMatch(/<title>site_shrink: 1\.00 MiB, [\d.]+%; base 3\.00 MiB → 1\.00 MiB \(-2\.00 MiB, -66\.7%\)<\/title>/);
+    expect(readFileSync(svg, 'utf8')).toMatch(/<title>site_shrink\n1\.00 MiB, [\d.]+%; base 3\.00 MiB → 1\.00 MiB \(-2\.00 MiB, -66\.7%\)<\/title>/);
   });
 
   it('--growth: a growth flamegraph over a series, coloured by slope', async () => {

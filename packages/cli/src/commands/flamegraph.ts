@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type SiteFilters } from '@heapscope/analyzer';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type TreeOptions } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import {
@@ -16,13 +16,14 @@ import {
   orientationOption,
   sampleTypeOption,
   stackFilterOptions,
-  stackFilters,
   titleOption,
+  treeByOption,
+  treeOptions,
   widthOption,
   windowsOption,
   type InputOptions,
   type SharedOptions,
-  type StackFilterOptions,
+  type TreeFilterOptions,
 } from '../options.js';
 import type { Run } from '../run.js';
 import { loadSeries } from '../load-series.js';
@@ -31,7 +32,7 @@ import { describeSampleType } from '../render/speedscope.js';
 import { inputsLabel } from '../labels.js';
 import { plainFlameData, warnNegative } from '../flame-words.js';
 
-interface FlamegraphOptions extends InputOptions, StackFilterOptions, SharedOptions {
+interface FlamegraphOptions extends InputOptions, TreeFilterOptions, SharedOptions {
   to?: 'svg' | 'html';
   orientation: Orientation;
   title?: string;
@@ -72,6 +73,7 @@ export const flamegraphCommand = command<FlamegraphOptions, Flame>({
     windowsOption('with --growth and one event trace: compare N windows of it'),
     ...commonOptions('write the flamegraph to FILE (.svg or .html; - for stdout): a file is written whole or not at all'),
     ...inputOptions(),
+    treeByOption(),
     ...stackFilterOptions(),
   ],
   help: `
@@ -90,7 +92,7 @@ Examples:
     const kind = flameKind(o.to, o.output);
     if (o.base !== undefined && o.growth) throw new UsageError('--base and --growth cannot be combined');
     if (o.windows !== undefined && !o.growth) throw new UsageError('--windows needs --growth');
-    const filters = stackFilters(o);
+    const filters = treeOptions(o);
     const flame = o.base !== undefined ? await diffFlameOf(run, o.base, filters) : o.growth ? await growthFlameOf(run, filters) : await plainFlameOf(run, filters);
     warnNegative(run, flame.data);
     if (run.output.isTerminal && kind === 'html') throw new UsageError('an HTML flamegraph would go to the terminal: give -o FILE.html');
@@ -108,7 +110,7 @@ Examples:
 });
 
 /** `--base`: the inputs (summed) minus the base. */
-async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const inputs = run.args;
   const [base, ...rest] = await run.load([basePath, ...inputs]);
   const input = sumProfiles(rest.map((l) => l.profile));
@@ -125,7 +127,7 @@ async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filter
 }
 
 /** `--growth`: a series, coloured by each frame's slope. */
-async function growthFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function growthFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const { profiles: series, how } = await loadSeries(run, run.args, 'flamegraph --growth');
   if (series.length < 2) throw new UsageError('--growth needs at least two points');
   const type = commonSampleType(series, run.options.sampleType);
@@ -139,7 +141,7 @@ async function growthFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters):
 }
 
 /** The inputs, summed. */
-async function plainFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function plainFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const loaded = await run.load(run.args);
   const profile = sumProfiles(loaded.map((l) => l.profile));
   run.warnMixed(summedInputs([profile.meta]));

@@ -262,7 +262,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       await page.waitForFunction(() => (window as unknown as { heapscopeFlame?: unknown }).heapscopeFlame !== undefined);
       const loadMs = Date.now() - start;
       const timings = await page.evaluate(() => {
-        const f = (window as unknown as { heapscopeFlame: { state(): { frames: number; drawn: number }; search(q: string): void; zoomTo(i: number): void; reset(): void } }).heapscopeFlame;
+        const f = (window as unknown as { heapscopeFlame: { state(): { frames: number; drawn: number; callees: { frames: number } | null }; search(q: string): void; zoomTo(i: number): void; reset(): void; setView(v: string): boolean; focus(name: string): boolean } }).heapscopeFlame;
         const time = (fn: () => void) => {
           const t = performance.now();
           fn();
@@ -274,7 +274,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
         const zoom = time(() => f.zoomTo(5));
         const drawnZoomed = f.state().drawn;
         const reset = time(() => f.reset());
-        return { frames, drawnAll, drawnZoomed, search, zoom, reset };
+        // The other views are computed in the page when asked for: the whole tree inverted, one function's sandwich.
+        const inverted = time(() => f.setView('inverted'));
+        const invertedFrames = f.state().frames;
+        const sandwich = time(() => f.focus('main'));
+        const sandwichFrames = f.state().callees?.frames ?? 0;
+        f.setView('top-down');
+        return { frames, drawnAll, drawnZoomed, search, zoom, reset, inverted, invertedFrames, sandwich, sandwichFrames };
       });
       expect(timings.frames).toBeGreaterThan(90_000);
       // Culling: far fewer frames drawn than exist.
@@ -284,6 +290,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       expect(timings.search, JSON.stringify(timings)).toBeLessThan(250);
       expect(timings.zoom, JSON.stringify(timings)).toBeLessThan(100);
       expect(timings.reset, JSON.stringify(timings)).toBeLessThan(100);
+      expect(timings.invertedFrames).toBeGreaterThan(1000);
+      expect(timings.sandwichFrames).toBeGreaterThan(1000);
+      expect(timings.inverted, JSON.stringify(timings)).toBeLessThan(2000);
+      expect(timings.sandwich, JSON.stringify(timings)).toBeLessThan(2000);
       expect(loadMs).toBeLessThan(10_000);
       expect(errors).toEqual([]);
       console.log(`[flamegraph] 32k stacks: ${JSON.stringify({ ...timings, loadMs })}`);

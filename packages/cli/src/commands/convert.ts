@@ -85,7 +85,10 @@ export const convertCommand = command<ConvertOptions, Converted>({
 pprof is gzipped protobuf with every sample type, functions, locations with
 inlined frames, mappings, thread labels and the sampling period: read it
 with "go tool pprof" (or heapscope). speedscope files hold one profile per
-sample type. collapsed stacks ("root;...;site value") feed flamegraph.pl.
+sample type (an event trace as its final profile: speedscope's evented
+profiles cannot hold allocation events, see docs/cli.md). collapsed stacks
+("root;...;site value") feed flamegraph.pl. --by line names frames by
+function and file:line.
 The filters (--focus, --ignore, --hide, --thread) apply to every format but
 pprof, which keeps the whole profile (use pprof's own -focus/-ignore/-hide).
 With --format json, -o FILE is needed: the JSON on stdout says what was

@@ -1,6 +1,7 @@
 /**
  * `heapscope flamegraph -o x.svg|x.html <input...>`: a self-contained
- * flamegraph — static SVG, or interactive HTML (zoom, search, tooltips) —
+ * flamegraph — SVG (zoom and search by an embedded script), or interactive
+ * HTML (zoom, search, tooltips, inverted and sandwich views) —
  * of one sample type; with `--base` a diff flamegraph (growth red,
  * shrinkage blue), with `--growth` a growth flamegraph of a series.
  */
@@ -78,13 +79,21 @@ export const flamegraphCommand = command<FlamegraphOptions, Flame>({
   ],
   help: `
 The HTML page is one file with no external resources: click a frame to zoom,
-Escape to reset, search with a regular expression, hover for values.
+Escape to reset; "Inverted" shows call sites first with their callers,
+double-click a frame for its function's sandwich (callers and callees);
+search with a regular expression (an invalid one is said so); hover for
+values and file:line. Link to a function with heap.html#focus=NAME.
+The SVG is a whole picture; opened in a browser, click a frame to zoom and
+"Search" to highlight. Diff and growth pictures carry a colour legend.
+--by line makes a frame a function and source line (where the input has
+lines; elsewhere the function name stays).
 With --format json, the JSON on stdout says what was written (path,
 format, bytes, profiles, totals).
 
 Examples:
   $ heapscope flamegraph -o heap.html jeprof.1234.5.f.heap
   $ heapscope flamegraph -o heap.svg --orientation icicle -t alloc_space dump.heap
+  $ heapscope flamegraph -o lines.html --by line jeprof.1234.5.f.heap
   $ heapscope flamegraph -o diff.html --base before.heap after.heap
   $ heapscope flamegraph -o growth.html --growth jeprof.1234.*.heap`,
   async analyze(run) {

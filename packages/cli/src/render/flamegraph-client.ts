@@ -287,6 +287,8 @@ window.heapscopeMountFlame = window.heapscopeMountFlame || function (root, D, V)
       main.orientation = D.orientation;
     }
     view = next;
+    details.textContent = '';
+    tip.style.display = 'none';
     mainBox.style.display = next === 'sandwich' ? 'none' : '';
     sandBox.style.display = next === 'sandwich' ? '' : 'none';
     updateStatus();

@@ -74,6 +74,14 @@ function magenta(page: Page, selector: string): Promise<number> {
   }, selector);
 }
 
+/** The symbolized jemalloc fixture's HTML flamegraph, written by the CLI. */
+async function jemallocPage(name: string): Promise<string> {
+  const out = join(scratch, name);
+  const r = await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, JEMALLOC]);
+  expect(r.code, r.stderr).toBe(0);
+  return out;
+}
+
 /** Where a frame is drawn in the main chart: its centre, in page coordinates. */
 async function frameCentre(page: Page, name: string): Promise<{ x: number; y: number }> {
   const box = await page.evaluate(() => {
@@ -129,8 +137,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
   });
 
   it('on a symbolized dump: file:line in tooltips, inverted, sandwich, searches valid and invalid', async () => {
-    const out = join(scratch, 'jemalloc.html');
-    expect((await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    const out = await jemallocPage('jemalloc.html');
     await withPage(async (page, errors) => {
       await page.goto(`file://${out}`);
       await page.screenshot({ path: join(SHOTS, 'top-down.png') });
@@ -204,8 +211,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
   });
 
   it('focuses a function from the URL hash: its sandwich, or its widest frame zoomed', async () => {
-    const out = join(scratch, 'hash.html');
-    expect((await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
+    const out = await jemallocPage('hash.html');
     await withPage(async (page, errors) => {
       await page.goto(`file://${out}#focus=steady_site`);
       let st = await state(page);

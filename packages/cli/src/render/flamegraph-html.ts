@@ -25,7 +25,7 @@
  * links: `#focus=NAME`, `&view=VIEW`, `&search=RE` (URL-encoded).
  */
 import { assertFinite, formatValue } from '@heapscope/analyzer';
-import { invertTree, sandwichTrees } from '@heapscope/analyzer';
+import { callTreeViews } from '@heapscope/analyzer';
 import { layoutColumns, layoutTree } from './flamegraph-layout.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
 import { FLAME_CLIENT, FLAME_STYLE } from './flamegraph-client.js';
@@ -133,7 +133,7 @@ export interface FlameFragment {
  * trees and the renderer's layout, by their source (they are self-contained).
  */
 function viewsScript(): string {
-  return `{invert:(${invertTree.toString()}),sandwich:(${sandwichTrees.toString()}),layout:(${layoutColumns.toString()})}`;
+  return `(function (v) { return { invert: v.invertTree, sandwich: v.sandwichTrees, layout: (${layoutColumns.toString()}) }; })((${callTreeViews.toString()})())`;
 }
 
 /** The flamegraph as a fragment of a page, with its data; it mounts itself when the page loads it. */

@@ -224,6 +224,8 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
       expect(st.view).toBe('top-down');
       await page.screenshot({ path: join(SHOTS, 'focused.png') });
       expect(await page.evaluate(() => (window as unknown as { heapscopeFlame: FlameApi }).heapscopeFlame.focus('no_such_function'))).toBe(false);
+      expect(await page.evaluate(() => (window as unknown as { heapscopeFlame: FlameApi }).heapscopeFlame.setView('no_such_view'))).toBe(false);
+      expect((await state(page)).view).toBe('top-down');
       expect(errors).toEqual([]);
     }, VIEWPORT);
   });

@@ -269,6 +269,7 @@ window.heapscopeMountFlame = window.heapscopeMountFlame || function (root, D, V)
   }
 
   function setView(next, fn) {
+    if (next !== 'top-down' && next !== 'inverted' && next !== 'sandwich') return false;
     if (next === 'sandwich') {
       if (fn !== undefined && fn >= 0) selected = fn;
       if (selected < 0) { var z = main.f.name[main.zoom]; selected = z >= 0 ? z : main.f.N > 1 ? main.f.name[1] : -1; }
@@ -380,6 +381,8 @@ window.heapscopeMountFlame = window.heapscopeMountFlame || function (root, D, V)
     focus: focus,
     zoomTo: function (i) { zoomTo(main, i); },
     reset: function () { zoomTo(main, 0); },
+    /** Draws again: for a page that shows the flamegraph after it was hidden (a tab, a closed section). */
+    redraw: drawAll,
     describe: function (i) { return describe(main.f, i); }
   };
   updateStatus();

@@ -21,7 +21,8 @@
  * of them in `window.heapscopeFlames` by id) has `state()`, `search(re)`,
  * `setView('top-down'|'inverted'|'sandwich')`, `focus(name, view?)` (by
  * exact function name; default view: its sandwich), `zoomTo(frame)`,
- * `reset()` and `paths(chart)`. The page's URL hash does the same for
+ * `reset()`, `redraw()` (after the page shows a hidden flamegraph) and
+ * `paths(chart)`. The page's URL hash does the same for
  * links: `#focus=NAME`, `&view=VIEW`, `&search=RE` (URL-encoded).
  */
 import { assertFinite, formatValue } from '@heapscope/analyzer';

@@ -210,6 +210,21 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
     }, VIEWPORT);
   });
 
+  it('carries a colour legend on a diff page, and its views still work there', async () => {
+    const out = join(scratch, 'diff.html');
+    const r = await runCli(['flamegraph', '-o', out, '--symbols', WORKLOAD, '--base', SERIES_FIRST, JEMALLOC]);
+    expect(r.code, r.stderr).toBe(0);
+    await withPage(async (page, errors) => {
+      await page.goto(`file://${out}`);
+      expect(await page.isVisible('#flame .legend .scale')).toBe(true);
+      expect(await page.textContent('#flame .legend')).toMatch(/^shrank.*grew· deeper colour = larger change; width: the larger of base and input/);
+      await page.screenshot({ path: join(SHOTS, 'diff-legend.png') });
+      expect(await page.evaluate(() => (window as unknown as { heapscopeFlame: FlameApi }).heapscopeFlame.focus('leak_site'))).toBe(true);
+      expect((await state(page)).callers).toMatchObject({ root: 'leak_site', total: 5242880 });
+      expect(errors).toEqual([]);
+    }, VIEWPORT);
+  });
+
   it('focuses a function from the URL hash: its sandwich, or its widest frame zoomed', async () => {
     const out = await jemallocPage('hash.html');
     await withPage(async (page, errors) => {

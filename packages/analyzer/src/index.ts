@@ -38,3 +38,4 @@ export * from './waste/waste-tally.js';
 export * from './waste/size-class-waste.js';
 export * from './error-bar-coverage.js';
 export * from './memory-over-time.js';
+export * from './call-tree-views.js';

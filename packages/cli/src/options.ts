@@ -10,7 +10,7 @@
  */
 import { Option } from 'commander';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_STACKS, importers } from '@heapscope/parser';
-import { ALLOCATOR_NAMES, AllocatorNameError, GROUP_BY, parseAllocatorList, type AllocatorName, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, AllocatorNameError, GROUP_BY, parseAllocatorList, type AllocatorName, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions, type TreeGrouping, type TreeOptions } from '@heapscope/analyzer';
 import { UsageError } from './io.js';
 import { parseBytes } from './size-arg.js';
 import type { Orientation } from './render/flame-data.js';
@@ -55,6 +55,11 @@ export interface StackFilterOptions {
   hide?: string;
   thread?: string;
   keepAllocatorFrames?: boolean;
+}
+
+/** Stack filters and the frame grouping of the stack-shaped outputs (flamegraphs, collapsed stacks, speedscope). */
+export interface TreeFilterOptions extends StackFilterOptions {
+  by: TreeGrouping;
 }
 
 /** Filter and grouping options of the ranked reports (top, sizes, growth, …). */
@@ -170,6 +175,11 @@ export function filterOptions(): Option[] {
   return [new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function'), ...stackFilterOptions()];
 }
 
+/** `--by function|line`: what a stack-shaped output's frames are. */
+export function treeByOption(description = 'frames by function, or by function and source line (file:line where the input has lines)'): Option {
+  return new Option('--by <grouping>', description).choices(['function', 'line'] satisfies TreeGrouping[]).default('function');
+}
+
 /** `--order auto|given|sequence`. */
 export function orderOption(description: string): Option {
   return new Option('--order <order>', description).choices(['auto', 'given', 'sequence']).default('auto');
@@ -218,6 +228,11 @@ export function stackFilters(o: StackFilterOptions): SiteFilters {
     thread: regex('--thread', o.thread),
     keepAllocatorFrames: o.keepAllocatorFrames === true,
   };
+}
+
+/** The call tree's filters and frame grouping from the command line's options. */
+export function treeOptions(o: TreeFilterOptions): TreeOptions {
+  return { by: o.by, ...stackFilters(o) };
 }
 
 /** Whether any stack filter was given. */

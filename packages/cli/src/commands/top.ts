@@ -34,6 +34,7 @@ outside the allocator); cum also counts the sites it calls.
 Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
+  $ heapscope top --by line dump.heap
   $ heapscope top --format json --focus 'leak' dump.heap
   $ heapscope top -t waste_space --allocators jemalloc app.perf.txt
 

@@ -193,8 +193,8 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       expect(clicked).toMatchObject({ site: 'leak_site', zoom: 'leak_site', focused: true });
       // The flamegraph's own search still works inside the report.
       const frame = page.frameLocator('#flame-frame');
-      await frame.locator('#search').fill('steady');
-      expect(await frame.locator('#status').textContent()).toMatch(/matched 1 frames/);
+      await frame.locator('.hs-flame .search').fill('steady');
+      expect(await frame.locator('.hs-flame .status').textContent()).toMatch(/matched 1 frames/);
       await screenshots(page, 'jemalloc-series');
       // A row clicked before the flamegraph is ready: focused once it is.
       await page.goto(`file://${path}`, { waitUntil: 'domcontentloaded' });

@@ -137,7 +137,7 @@ export function recordBaseline(results, file = BASELINE_FILE) {
       machine: machineKey(results.machine),
       runs: results.options.runs,
       loadAverage: c.loadAverage,
-      otherCores: Math.max(0, ...c.commands.filter((x) => !x.skipped).map((x) => x.otherCores)),
+      otherCores: round(Math.max(0, ...c.commands.filter((x) => !x.skipped).map((x) => x.otherCores))),
       figures: Object.fromEntries(
         c.figures.filter((f) => !f.skipped).map((f) => [f.name, { unit: f.unit, better: f.better, wall: round(f.wall), cpu: round(f.cpu) }]),
       ),

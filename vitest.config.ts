@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+/** The test helpers' package: one module per helper, `@heapscope/testkit/<name>`. */
+const testkit = fileURLToPath(new URL('./packages/testkit/src', import.meta.url));
 
 // Tests run against the TypeScript sources (no build needed for a test edit);
 // the CLI's end-to-end tests that spawn `heapscope` use the built dist/.
@@ -20,7 +22,9 @@ export default defineConfig({
       '@heapscope/parser': src('parser'),
       '@heapscope/analyzer': src('analyzer'),
       '@heapscope/replay': src('replay'),
+      '@heapscope/store': src('store'),
       '@heapscope/cli': src('cli'),
+      '@heapscope/testkit': testkit,
     },
   },
   test: {

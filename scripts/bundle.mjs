@@ -7,10 +7,10 @@
  * with (heapscope.cjs.cache), from a run of
  * `heapscope top` over a jemalloc and a gperftools fixture.
  *
- * Why: loading ~100 separate ES modules costs a CLI run about 130 ms on the
- * benchmark machine, a bundle about 45 ms, and the bundle from its code cache
- * about 10 ms less — for a tool whose runs take under a second, that is a
- * tenth of the time. Dependencies that read files beside themselves
+ * Why: loading about a hundred separate ES modules costs a CLI run several
+ * times what one bundle costs, and the bundle loads faster again from its
+ * code cache — for a tool whose runs take under a second, a noticeable share
+ * of the time (docs/BENCHMARKS.md#measured-design-choices). Dependencies that read files beside themselves
  * (speedscope's viewer) keep resolving from packages/cli, where the bundle
  * lives.
  */

@@ -5,8 +5,9 @@
 # 1. Debian packages the tests use as references and helpers (installed with
 #    apt-get when running as root, or through sudo): jeprof, google-pprof,
 #    go tool pprof, addr2line/c++filt, gcc, chromium, zstd, heaptrack_print,
-#    and the allocators the replay runs traces against (jemalloc, tcmalloc,
-#    mimalloc).
+#    the allocators the replay runs traces against (jemalloc, tcmalloc,
+#    mimalloc), and clickhouse-server (the store's tests start a local
+#    two-shard cluster with scripts/clickhouse.sh).
 # 2. pnpm (pinned), the workspace's npm dependencies, and the build (the
 #    allocator replayer, packages/replay/native, is compiled with gcc by
 #    that package's install script).
@@ -19,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium zstd heaptrack
-  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0)
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clickhouse-server)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then
   missing=()

@@ -14,7 +14,7 @@
  * Throughput: this file is also a script. `node bench/cases/heaptrack.mjs
  * --throughput FILE [RUNS]` reads FILE RUNS times in-process with the built
  * packages: decompression alone, parsing into a sink that does nothing, and
- * parsing with the replay; it prints JSON with each run's time.
+ * parsing into the event accumulator; it prints JSON with each run's time.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,12 +30,12 @@ const LENGTHS = [
   ['10.5 M events', outputs.events10m],
 ];
 
-/** Reads `file` `runs` times in this process: decompression, parse, parse + replay. */
+/** Reads `file` `runs` times in this process: decompression, parse, parse + accumulate. */
 async function throughput(file, runs) {
   const parser = await import(pathToFileURL(path.join(ROOT, 'packages/parser/dist/index.js')).href);
   const analyzer = await import(pathToFileURL(path.join(ROOT, 'packages/analyzer/dist/index.js')).href);
   const nullSink = { alloc() {}, free() {}, realloc() {}, allocUntracked() {}, threadDone() {}, sample() {} };
-  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], replayMs: [], decompressCpuMs: [], parseCpuMs: [], replayCpuMs: [] };
+  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], accumulateMs: [], decompressCpuMs: [], parseCpuMs: [], accumulateCpuMs: [] };
   // CPU time of the whole process (its threads included), less disturbed than wall time on a busy machine.
   const cpuMs = (since) => {
     const u = process.cpuUsage(since);
@@ -49,17 +49,17 @@ async function throughput(file, runs) {
     result.decompressMs.push(performance.now() - start);
     result.decompressCpuMs.push(cpuMs(cpu));
     result.decompressedBytes = bytes;
-    for (const replay of [false, true]) {
+    for (const accumulate of [false, true]) {
       start = performance.now();
       cpu = process.cpuUsage();
       const input = await parser.openInput(file);
       const importer = parser.importerById('heaptrack');
       const builder = parser.traceBuilder(input, importer);
-      const sink = replay ? new analyzer.Replay(builder) : nullSink;
+      const sink = accumulate ? new analyzer.EventAccumulator(builder) : nullSink;
       const facts = await parser.parseTrace(input, importer, builder, sink);
-      if (replay) result.events = sink.finish(facts).report.events;
-      (replay ? result.replayMs : result.parseMs).push(performance.now() - start);
-      (replay ? result.replayCpuMs : result.parseCpuMs).push(cpuMs(cpu));
+      if (accumulate) result.events = sink.finish(facts).report.events;
+      (accumulate ? result.accumulateMs : result.parseMs).push(performance.now() - start);
+      (accumulate ? result.accumulateCpuMs : result.parseCpuMs).push(cpuMs(cpu));
     }
   }
   return result;
@@ -83,20 +83,20 @@ export default {
       return { label: `heapscope info --no-symbolize, ${what}`, role: 'heapscope', argv: heapscope('info', '--no-symbolize', file), maxRuns: longest ? undefined : 3, ...(longest ? {} : { quick: false }) };
     }),
     { label: 'heaptrack_print, 10.5 M events', role: 'reference', argv: ['heaptrack_print', '-f', outputs.events10m] },
-    { label: 'decompress, parse, parse + replay in-process, 3 times', role: 'heapscope', argv: ['node', SELF, '--throughput', outputs.events10m, '3'], maxRuns: 1, warmup: 0, quick: false },
+    { label: 'decompress, parse, parse + accumulate in-process, 3 times', role: 'heapscope', argv: ['node', SELF, '--throughput', outputs.events10m, '3'], maxRuns: 1, warmup: 0, quick: false },
   ],
 
   async verify({ run, stdout, skipped }) {
     const same = await checkHeaptrackTotals(run, outputs.events10m, stdout('heaptrack_print, 10.5 M events'));
-    if (skipped('decompress, parse, parse + replay in-process, 3 times')) return [same];
-    const tp = JSON.parse(stdout('decompress, parse, parse + replay in-process, 3 times'));
+    if (skipped('decompress, parse, parse + accumulate in-process, 3 times')) return [same];
+    const tp = JSON.parse(stdout('decompress, parse, parse + accumulate in-process, 3 times'));
     const mb = tp.decompressedBytes / 1e6;
     const rate = (ms) => `${fmt(mb / (median(ms) / 1e3), 0)} MB/s, ${fmt(tp.events / (median(ms) / 1e3) / 1e6, 2)} M events/s`;
     return [
       same,
       `In-process, median of 3 on ${tp.file} (${fmt(mb, 1)} MB decompressed, ${fmt(tp.events)} events): zstd decompression alone ${fmt(mb / (median(tp.decompressMs) / 1e3), 0)} MB/s; ` +
-        `parse into a null sink ${rate(tp.parseMs)}; parse + replay ${rate(tp.replayMs)}. ` +
-        `CPU time, median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + replay ${fmt(median(tp.replayCpuMs))} ms.`,
+        `parse into a null sink ${rate(tp.parseMs)}; parse + accumulate ${rate(tp.accumulateMs)}. ` +
+        `CPU time, median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + accumulate ${fmt(median(tp.accumulateCpuMs))} ms.`,
     ];
   },
 };

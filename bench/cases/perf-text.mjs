@@ -2,7 +2,7 @@
  * perf script text: `heapscope info` on more than 1 GiB of malloc/calloc/
  * realloc/free uprobe records with frame-pointer callchains (input perf-1g,
  * synthesized from the real fixtures/perf capture), and the importer's
- * throughput in MB/s with and without the replay.
+ * throughput in MB/s with and without the event accumulator.
  *
  * There is no reference tool that reads perf script text and reports heap
  * numbers (perf report reads perf.data, which is not kept for this input),
@@ -13,7 +13,7 @@
  *
  * Throughput: this file is also a script. `node bench/cases/perf-text.mjs
  * --throughput FILE [RUNS]` parses FILE RUNS times in-process with the built
- * packages, once into a sink that does nothing and once into the replay, and
+ * packages, once into a sink that does nothing and once into the event accumulator, and
  * prints JSON with each run's time and the process's peak RSS.
  */
 import { statSync } from 'node:fs';
@@ -30,22 +30,22 @@ const median = (values) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Parses (and replays) `file` `runs` times in this process; returns ms per run. */
+/** Parses (and accumulates) `file` `runs` times in this process; returns ms per run. */
 async function throughput(file, runs) {
   const parser = await import(pathToFileURL(path.join(ROOT, 'packages/parser/dist/index.js')).href);
   const analyzer = await import(pathToFileURL(path.join(ROOT, 'packages/analyzer/dist/index.js')).href);
   const nullSink = { alloc() {}, free() {}, realloc() {}, allocUntracked() {}, threadDone() {} };
-  const result = { file: path.relative(ROOT, file), bytes: statSync(file).size, events: 0, parseMs: [], replayMs: [], peakRssBytes: 0 };
+  const result = { file: path.relative(ROOT, file), bytes: statSync(file).size, events: 0, parseMs: [], accumulateMs: [], peakRssBytes: 0 };
   for (let r = 0; r < runs; r++) {
-    for (const replay of [false, true]) {
+    for (const accumulate of [false, true]) {
       const start = performance.now();
       const input = await parser.openInput(file);
       const importer = parser.importerById('perf-script');
       const builder = parser.traceBuilder(input, importer);
-      const sink = replay ? new analyzer.Replay(builder) : nullSink;
+      const sink = accumulate ? new analyzer.EventAccumulator(builder) : nullSink;
       const facts = await parser.parseTrace(input, importer, builder, sink);
-      if (replay) result.events = sink.finish(facts).report.events;
-      (replay ? result.replayMs : result.parseMs).push(performance.now() - start);
+      if (accumulate) result.events = sink.finish(facts).report.events;
+      (accumulate ? result.accumulateMs : result.parseMs).push(performance.now() - start);
     }
   }
   result.peakRssBytes = process.resourceUsage().maxRSS * 1024;
@@ -64,7 +64,7 @@ export default {
     { label: 'heapscope info --no-symbolize', role: 'heapscope', argv: heapscope('info', '--no-symbolize', outputs.text) },
     { label: 'heapscope info', role: 'heapscope', argv: heapscope('info', outputs.text), quick: false },
     { label: 'heapscope sizes --no-symbolize', role: 'heapscope', argv: heapscope('sizes', '--no-symbolize', outputs.text) },
-    { label: 'parse, parse + replay in-process, 3 times', role: 'heapscope', argv: ['node', SELF, '--throughput', outputs.text, '3'], maxRuns: 1, warmup: 0, quick: false },
+    { label: 'parse, parse + accumulate in-process, 3 times', role: 'heapscope', argv: ['node', SELF, '--throughput', outputs.text, '3'], maxRuns: 1, warmup: 0, quick: false },
   ],
   figures: [
     { name: 'heapscope info --no-symbolize: MB/s', rate: 'heapscope info --no-symbolize', bytes: outputs.text },
@@ -99,14 +99,14 @@ export default {
         `${fmt(all.liveObjects)} blocks (${fmt(all.liveBytes)} B) live at the end, peak ${fmt(all.peak.bytes)} B = (${k} − 1) × the capture's live ${fmt(one.liveBytes)} B + its peak ${fmt(one.peak.bytes)} B, ` +
         `${fmt(s1.size)} exact sizes each with ${k} × the capture's count.`,
     );
-    if (skipped('parse, parse + replay in-process, 3 times')) return notes;
-    const tp = JSON.parse(stdout('parse, parse + replay in-process, 3 times'));
+    if (skipped('parse, parse + accumulate in-process, 3 times')) return notes;
+    const tp = JSON.parse(stdout('parse, parse + accumulate in-process, 3 times'));
     const mbs = (ms) => tp.bytes / 1e6 / (ms / 1000);
     notes.push(
       `In-process (\`node ${SELF} --throughput ${tp.file} 3\`, the file read from the page cache): ` +
-        `parse + replay ${fmt(median(tp.replayMs))} ms median = ${fmt(mbs(median(tp.replayMs)), 1)} MB/s (best ${fmt(mbs(Math.min(...tp.replayMs)), 1)} MB/s); ` +
+        `parse + accumulate ${fmt(median(tp.accumulateMs))} ms median = ${fmt(mbs(median(tp.accumulateMs)), 1)} MB/s (best ${fmt(mbs(Math.min(...tp.accumulateMs)), 1)} MB/s); ` +
         `parsing alone into a sink that does nothing ${fmt(mbs(median(tp.parseMs)), 1)} MB/s median. Peak RSS of that process ${fmt(tp.peakRssBytes / 2 ** 20)} MiB. ` +
-        `Per run: parse+replay ${tp.replayMs.map((v) => fmt(v)).join(', ')} ms; parse ${tp.parseMs.map((v) => fmt(v)).join(', ')} ms.`,
+        `Per run: parse+accumulate ${tp.accumulateMs.map((v) => fmt(v)).join(', ')} ms; parse ${tp.parseMs.map((v) => fmt(v)).join(', ')} ms.`,
     );
     return notes;
   },

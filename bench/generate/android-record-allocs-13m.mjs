@@ -5,7 +5,7 @@
  * the trace.
  *
  * No real trace that long is public, so these are **synthesized from the
- * real surfaceflinger trace** (input android-surfaceflinger, FORMATS.md §6):
+ * real surfaceflinger trace** (input android-surfaceflinger, docs/formats.md#record-allocs):
  * its 2,455,240 lines are repeated in order, and repetition k (0, 1, 2, …)
  * moves every non-NULL pointer into its own 4 GiB region —
  * `0x<70+k><8 hex digits of the original>`, so the traces have 64-bit

@@ -1,6 +1,6 @@
 /**
  * Input `android-surfaceflinger`: the real Android `record_allocs` trace of
- * surfaceflinger from the shared corpus (FORMATS.md §6, §11), the zip as AOSP
+ * surfaceflinger from the shared corpus (docs/formats.md#record-allocs-corpus), the zip as AOSP
  * keeps it and its member unzipped:
  *
  *   bench/inputs/android-surfaceflinger.zip   a copy of
@@ -65,9 +65,9 @@ export async function generate({ root, log }) {
   writeFileSync(path.join(root, outputs.text), data);
   const counts = countOps(data);
   log(`${source}: member ${name}, ${data.length} bytes, ${counts.lines} lines`);
-  // What FORMATS.md §6 says of this trace; anything else is not the benchmark's input.
+  // What docs/formats.md#record-allocs-corpus says of this trace; anything else is not the benchmark's input.
   if (name !== 'surfaceflinger.txt' || data.length !== 58_862_264 || counts.lines !== 2_455_240 || counts.malloc !== 1_142_990 || counts.free !== 1_194_239) {
-    throw new Error(`${source} is not the corpus trace FORMATS.md §6 describes (member ${name}, ${data.length} bytes, ${JSON.stringify(counts)})`);
+    throw new Error(`${source} is not the corpus trace docs/formats.md#record-allocs-corpus describes (member ${name}, ${data.length} bytes, ${JSON.stringify(counts)})`);
   }
   return {
     summary: `${data.length.toLocaleString('en-US')} bytes unzipped (${(readFileSync(source).length / 2 ** 20).toFixed(1)} MiB zipped), ${counts.lines.toLocaleString('en-US')} operations (32-bit pointers, no timestamps)`,

@@ -1,6 +1,6 @@
 /**
  * Input `android-systemui`: the real Android `record_allocs` trace of
- * systemui from the shared corpus (FORMATS.md §6, §11), copied as AOSP keeps
+ * systemui from the shared corpus (docs/formats.md#record-allocs-corpus), copied as AOSP keeps
  * it:
  *
  *   bench/inputs/android-systemui.zip   a copy of ../shared/corpus/android-record-allocs/systemui.zip

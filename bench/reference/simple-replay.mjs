@@ -7,7 +7,7 @@
  *
  *   node bench/reference/simple-replay.mjs TRACE.txt
  *
- * Line grammar (FORMATS.md, Android record_allocs): `tid: malloc ptr size`,
+ * Line grammar (docs/formats.md#record-allocs): `tid: malloc ptr size`,
  * `tid: calloc ptr nmemb size`, `tid: memalign ptr align size`,
  * `tid: realloc new old size`, `tid: free ptr`, `tid: thread_done 0x0`,
  * each optionally followed by timestamps (ignored here).

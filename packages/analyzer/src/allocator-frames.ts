@@ -1,6 +1,6 @@
 /**
  * Which frames belong to the allocator, so that a stack's call site is the
- * first frame outside it (DESIGN.md, "Analyses").
+ * first frame outside it (docs/design.md#analyses).
  *
  * The function names are jeprof's (`RemoveUninterestingFrames` in jemalloc's
  * bin/jeprof.in) — allocator entry points of libc, jemalloc, tcmalloc, C++

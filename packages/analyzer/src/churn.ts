@@ -15,9 +15,9 @@
  *   interval, from the process start).
  * Sites with the most freed (churned) objects come first.
  */
-import type { HeapProfile } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
-import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './replay/replay.js';
+import { plural, type HeapProfile } from '@heapscope/parser';
+import type { LoadedInput } from './pipeline/read-input.js';
+import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';
 
@@ -192,7 +192,7 @@ function bucketsOf(hist: readonly number[], base: number, size: number): { from:
 const eventBuckets = (hist: readonly number[], base: number, size: number): LifetimeEventsBucket[] =>
   bucketsOf(hist, base, size).map((b) => ({ fromEvents: b.from, toEvents: b.to, count: b.count, share: b.share }));
 
-/** Adds `from` into `into`, index by index (the replay trims trailing empty buckets). */
+/** Adds `from` into `into`, index by index (the accumulator trims trailing empty buckets). */
 function addInto(into: number[], from: readonly number[]): void {
   for (let b = 0; b < from.length; b++) into[b] = (into[b] ?? 0) + from[b];
 }
@@ -256,13 +256,37 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
   } else {
     const profiles = inputs.map((i) => i.profile);
     for (const p of profiles) {
-      if (p.sampleTypeIndex('alloc_objects') < 0) {
-        throw new Error(`${p.meta.file}: churn needs cumulative allocation counts, which this dump does not have${CUMULATIVE_HINT[p.meta.format] ?? ''}`);
-      }
+      if (p.sampleTypeIndex('alloc_objects') < 0) throw missingCumulativeCounts(p.meta.file, p.meta.format);
     }
     source = profiles.length > 1 ? 'series' : 'snapshot';
-    intervals = snapshotChurn(profiles, options, bySite);
+    intervals = snapshotChurn(profiles.map((p) => churnPoint(p, options)), bySite);
   }
+  return churnReport(bySite, { source, durationSeconds, lifetimes, intervals }, options);
+}
+
+/**
+ * Churn of snapshots already reduced to their per-site values (see
+ * {@link churnPoint}), in order: one point is one snapshot, more are a
+ * series. Memory is sites × points numbers; a database can form the points.
+ */
+export function churnOfPoints(points: readonly ChurnPoint[], options: ChurnOptions = {}): ChurnReport {
+  const bySite = new Map<string, Acc>();
+  const intervals = snapshotChurn(points, bySite);
+  return churnReport(bySite, { source: points.length > 1 ? 'series' : 'snapshot', durationSeconds: null, lifetimes: null, intervals }, options);
+}
+
+/** The error for a snapshot without cumulative counts, with how its producer records them. */
+export function missingCumulativeCounts(file: string, format: string): Error {
+  return new Error(`${file}: churn needs cumulative allocation counts, which this dump does not have${CUMULATIVE_HINT[format] ?? ''}`);
+}
+
+/** The rows, sorted and limited, with the verdict, from the per-site accumulators. */
+function churnReport(
+  bySite: Map<string, Acc>,
+  facts: Pick<ChurnReport, 'source' | 'durationSeconds' | 'lifetimes' | 'intervals'>,
+  options: ChurnOptions,
+): ChurnReport {
+  const { source, durationSeconds, lifetimes, intervals } = facts;
   const traceLifetimes = source === 'trace' && lifetimes !== null;
   const rows: ChurnRow[] = [...bySite.entries()].map(([name, a]) => ({
     name,
@@ -309,6 +333,36 @@ function intervalValues(flat: readonly number[]): ChurnIntervalValues[] {
 }
 
 /**
+ * One snapshot reduced to what churn needs (a long series is analyzed
+ * point by point, as growth's `growthPoint`).
+ */
+export interface ChurnPoint {
+  /** The dump's file: intervals are named by the dumps that bound them. */
+  file: string;
+  /** Per site: alloc_objects, alloc_space, inuse_objects, inuse_space. */
+  sites: Map<string, [number, number, number, number]>;
+}
+
+/** Reduces a snapshot with cumulative counts to its per-site values ({@link ChurnPoint}). */
+export function churnPoint(p: HeapProfile, options: ChurnOptions = {}): ChurnPoint {
+  const sites = new SiteIndex(p, options);
+  const [ao, as, io, is] = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((t) => p.samples.values[p.sampleTypeIndex(t)]);
+  const now = new Map<string, [number, number, number, number]>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const keys = sites.sampleKeys(i);
+    if (keys === null) continue;
+    const name = keys.length ? sites.names[keys[0]] : '(no stack)';
+    let v = now.get(name);
+    if (!v) now.set(name, (v = [0, 0, 0, 0]));
+    v[0] += ao[i];
+    v[1] += as[i];
+    v[2] += io ? io[i] : 0;
+    v[3] += is ? is[i] : 0;
+  }
+  return { file: p.meta.file, sites: now };
+}
+
+/**
  * Series: per interval, allocated (Δ cumulative) and retained (Δ in use),
  * per site and for the process; the first interval runs from the process
  * start (counts zero) to the first dump. A site's totals are the sums over
@@ -320,28 +374,15 @@ function intervalValues(flat: readonly number[]): ChurnIntervalValues[] {
  * has nothing in use there and its cumulative counts are taken as unchanged
  * since it was last seen — so a site that comes back is not counted twice.
  */
-function snapshotChurn(profiles: HeapProfile[], options: ChurnOptions, bySite: Map<string, Acc>): ChurnInterval[] {
+function snapshotChurn(points: readonly ChurnPoint[], bySite: Map<string, Acc>): ChurnInterval[] {
   // Per site: cumulative allocations when last seen.
   const lastAlloc = new Map<string, [number, number]>();
   const intervals: ChurnInterval[] = [];
-  profiles.forEach((p, k) => {
-    const sites = new SiteIndex(p, options);
-    const [ao, as, io, is] = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((t) => p.samples.values[p.sampleTypeIndex(t)]);
-    const now = new Map<string, [number, number, number, number]>();
-    for (let i = 0; i < p.samples.length; i++) {
-      const keys = sites.sampleKeys(i);
-      if (keys === null) continue;
-      const name = keys.length ? sites.names[keys[0]] : '(no stack)';
-      let v = now.get(name);
-      if (!v) now.set(name, (v = [0, 0, 0, 0]));
-      v[0] += ao[i];
-      v[1] += as[i];
-      v[2] += io ? io[i] : 0;
-      v[3] += is ? is[i] : 0;
-    }
+  points.forEach((point, k) => {
+    const now = point.sites;
     const interval: ChurnInterval = {
-      from: k === 0 ? null : profiles[k - 1].meta.file,
-      to: p.meta.file,
+      from: k === 0 ? null : points[k - 1].file,
+      to: point.file,
       allocObjects: 0,
       allocBytes: 0,
       retainedObjects: 0,
@@ -385,7 +426,7 @@ function churnVerdict(rows: ChurnRow[], source: ChurnReport['source']): string {
   const top = rows[0];
   if (!top || top.churnObjects <= 0) return 'no churn: everything allocated is still in use';
   const pct = (v: number) => `${Math.round(v * 100)}%`;
-  let text = `${top.name} allocated ${formatCount(top.allocObjects)} blocks (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
+  let text = `${top.name} allocated ${formatCount(top.allocObjects)} ${plural(top.allocObjects, 'block')} (${formatBytes(top.allocBytes)}) and kept ${formatCount(top.liveObjects)} (${pct(top.churnShare)} churned)`;
   if (source === 'trace' && top.temporary !== null && top.allocObjects > 0) text += `; ${pct(top.temporary / top.allocObjects)} were temporary`;
   return text;
 }

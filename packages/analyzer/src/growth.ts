@@ -8,8 +8,9 @@
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { SampleTypeError, commonSampleType, sampleTypeIndex } from './sample-type.js';
-import { seriesFacts, type SeriesFacts } from './series.js';
+import { seriesFacts, type SeriesFacts } from './snapshot-series.js';
 import { formatValue } from './units.js';
+import { sampleVariances, slopeStandardError } from './sampling-error.js';
 
 export interface GrowthOptions extends SiteOptions {
   sampleType?: string;
@@ -37,7 +38,9 @@ export interface GrowthRow {
   trend: 'growing' | 'plateau' | 'shrinking' | 'flat' | 'mixed';
   /** One standard deviation of sampling noise on `delta` (0 when every allocation was recorded). */
   noise: number;
-  /** |delta| is within 2 standard deviations of sampling noise. */
+  /** One standard error of sampling noise on `slope` (0 when every allocation was recorded). */
+  slopeNoise: number;
+  /** |delta| is within 2 standard deviations of sampling noise, or the slope within 2 standard errors of 0. */
   withinNoise: boolean;
   /** The ranking score: slope × r² for sites that grow (not plateaus), beyond noise; 0 otherwise. */
   score: number;
@@ -81,32 +84,15 @@ export function linearFit(values: readonly number[]): { slope: number; r2: numbe
   return { slope, r2 };
 }
 
-/**
- * Per-key variance of the flat value in one profile due to sampling: a row
- * estimated from n sampled objects as B bytes has variance B²/n (Poisson).
- * Zero when every allocation was recorded.
- */
+/** Per-key variance of the flat value in one profile due to sampling (sampling-error.ts); empty when nothing was sampled. */
 function samplingVariance(p: HeapProfile, sites: SiteIndex, typeIndex: number): Map<number, number> {
   const out = new Map<number, number>();
-  const { model, periodBytes } = p.meta.sampling;
-  if (model === 'none' || periodBytes <= 1) return out;
-  const isSpace = p.sampleTypes[typeIndex].unit === 'bytes';
-  const objectsType = p.sampleTypes[typeIndex].type.startsWith('alloc') ? 'alloc_objects' : 'inuse_objects';
-  const spaceType = objectsType.replace('objects', 'space');
-  const objects = p.samples.values[p.sampleTypeIndex(objectsType)];
-  const space = p.samples.values[p.sampleTypeIndex(spaceType)];
-  if (!objects || !space) return out;
+  const variances = sampleVariances(p, typeIndex);
+  if (!variances) return out;
   for (let i = 0; i < p.samples.length; i++) {
-    const count = objects[i];
-    if (!(count > 0)) continue;
     const keys = sites.sampleKeys(i);
-    if (keys === null || keys.length === 0) continue;
-    // Raw sampled objects behind the unsampled estimate.
-    const avg = space[i] / count;
-    const raw = model === 'poisson' ? count * (1 - Math.exp(-avg / periodBytes)) : Math.min(count, count * (avg / periodBytes));
-    const value = isSpace ? space[i] : count;
-    const variance = raw > 0 ? (value * value) / raw : 0;
-    out.set(keys[0], (out.get(keys[0]) ?? 0) + variance);
+    if (keys === null || keys.length === 0 || variances[i] === 0) continue;
+    out.set(keys[0], (out.get(keys[0]) ?? 0) + variances[i]);
   }
   return out;
 }
@@ -189,11 +175,13 @@ export function growthOfPoints(points: readonly GrowthPoint[], options: GrowthOp
       else if (values[i] < values[i - 1]) down++;
     }
     const noise = Math.sqrt(variance[0] + variance[n - 1]);
-    const withinNoise = noise > 0 && Math.abs(delta) <= 2 * noise;
+    const slopeNoise = slopeStandardError(variance);
+    // A slope within two standard errors of flat is sampling noise too, even where the end points differ.
+    const withinNoise = (noise > 0 && Math.abs(delta) <= 2 * noise) || (slopeNoise > 0 && Math.abs(slope) <= 2 * slopeNoise);
     const trend = up === 0 && down === 0 ? 'flat' : down === 0 ? (stoppedGrowing(values) ? 'plateau' : 'growing') : up === 0 ? 'shrinking' : 'mixed';
     // A plateau grew and stopped: it ranks after every site still growing.
     const score = slope > 0 && !withinNoise && trend !== 'plateau' ? slope * r2 : 0;
-    rows.push({ name, values, delta, slope, r2, upSteps: n > 1 ? up / (n - 1) : 0, trend, noise, withinNoise, score });
+    rows.push({ name, values, delta, slope, r2, upSteps: n > 1 ? up / (n - 1) : 0, trend, noise, slopeNoise, withinNoise, score });
   }
   // Steady growth first (score), then by delta; plateaus and noise after.
   rows.sort((a, b) => b.score - a.score || b.delta - a.delta || a.name.localeCompare(b.name));

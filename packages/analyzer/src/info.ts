@@ -3,11 +3,11 @@
  * threads, mappings, warnings.
  */
 import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
-import type { LoadedInput } from './load.js';
-import type { TraceReport } from './replay/replay.js';
-import { mixedInputWarnings } from './series.js';
+import type { LoadedInput } from './pipeline/read-input.js';
+import type { TraceReport } from './accumulate/accumulator.js';
+import { mixedInputWarnings } from './snapshot-series.js';
 
-/** The `info` report of one input (JSON contract in DESIGN.md). */
+/** The `info` report of one input (JSON contract: docs/design.md#json). */
 export interface InputInfo {
   file: string;
   format: string;
@@ -40,7 +40,7 @@ export interface InputInfo {
   warnings: Warning[];
 }
 
-/** Summarizes one loaded input (a snapshot, or a replayed trace). */
+/** Summarizes one loaded input (a snapshot, or an accumulated trace). */
 export function inputInfo(input: LoadedInput): InputInfo {
   const info = profileInfo(input.profile);
   if (!input.trace) return info;

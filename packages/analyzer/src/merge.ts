@@ -27,7 +27,7 @@ import {
   type Sampling,
   type ValueType,
 } from '@heapscope/parser';
-import { samplingName } from './series.js';
+import { samplingName } from './snapshot-series.js';
 
 /** How one input was recorded, as the facts of a merge (its own, or those of its inputs when it is a merge). */
 export function inputsOf(meta: ProfileMeta): MergedInputs {
@@ -131,7 +131,8 @@ export class ProfileMerger {
   private ensureBuilder(): ProfileBuilder {
     if (!this.builder) {
       // Sample types are fixed at finish(); the builder only interns tables.
-      this.builder = new ProfileBuilder({ sampleTypes: [], meta: this.meta as ProfileMeta, maxStacks: Number.MAX_SAFE_INTEGER });
+      // Locations come with their mappings: an unmapped address stays unmapped.
+      this.builder = new ProfileBuilder({ sampleTypes: [], meta: this.meta as ProfileMeta, maxStacks: Number.MAX_SAFE_INTEGER, locateUnmapped: false });
     }
     return this.builder;
   }
@@ -263,6 +264,11 @@ export class ProfileMerger {
       meta: { ...this.meta, merged: this.merged && this.merged.count > 1 ? this.merged : undefined, warnings: this.warnings.list() },
     });
   }
+}
+
+/** One profile from several inputs: the only one, or their sum (as every analysis over several inputs takes them). */
+export function sumProfiles(profiles: readonly HeapProfile[]): HeapProfile {
+  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
 }
 
 /** Sums profiles into one. */

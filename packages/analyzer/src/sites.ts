@@ -109,7 +109,7 @@ export class SiteIndex {
     const { samples, threads } = this.profile;
     const thread = samples.thread[i];
     if (this.options.thread && (thread < 0 || !this.threadOk[thread])) return null;
-    const path = this.stackPath(samples.stack[i]);
+    const path = this.stackKeys(samples.stack[i]);
     if (path === null || this.by !== 'thread') return path;
     const t = thread >= 0 ? threads[thread] : undefined;
     return Int32Array.of(this.key(t ? threadLabel(t.key, t.name) : NO_THREAD));
@@ -292,7 +292,13 @@ export class SiteIndex {
     return n;
   }
 
-  private stackPath(stack: number): Int32Array | null {
+  /**
+   * Keys of a stack's call-site path under `by`, leaf (call site) first,
+   * without repeats (ids into `names`); null when a filter drops it. Empty
+   * for `by: 'thread'` (threads belong to samples, not stacks). Depends
+   * only on the stack's frames, so a store can keep it per distinct stack.
+   */
+  stackKeys(stack: number): Int32Array | null {
     let path = this.byStack[stack];
     if (path === undefined) {
       path = this.computePath(stack);

@@ -3,9 +3,11 @@
  * and cum (value of samples whose stack passes through it), over one or more
  * profiles (their values add up).
  */
-import type { HeapProfile } from '@heapscope/parser';
+import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { SiteIndex, type GroupBy, type SiteOptions } from './sites.js';
 import { commonSampleType } from './sample-type.js';
+import { sampleVariances } from './sampling-error.js';
+import { diffProfiles, mergeProfiles } from './merge.js';
 
 export interface TopOptions extends SiteOptions {
   /** Sample type name; the first profile's default when absent. */
@@ -21,9 +23,13 @@ export interface TopRow {
   name: string;
   flat: number;
   cum: number;
+  /** On sampled inputs: the standard error of `flat` (sampling-error.ts); absent when nothing was sampled. */
+  stderr?: number;
+  /** On sampled inputs: the standard error of `cum`. */
+  cumStderr?: number;
 }
 
-/** The report; JSON-serializable (contract in DESIGN.md). */
+/** The report; JSON-serializable (contract: docs/design.md#json). */
 export interface TopReport {
   sampleType: string;
   unit: string;
@@ -41,36 +47,114 @@ export interface TopReport {
 export function top(profiles: readonly HeapProfile[], options: TopOptions = {}): TopReport {
   const type = commonSampleType(profiles, options.sampleType);
   const by = options.by ?? 'function';
-  const flat = new Map<string, number>();
-  const cum = new Map<string, number>();
+  const values = new SiteSums();
+  // Variances of flat and cum, summed as the values are, for inputs that were sampled.
+  const variance = new SiteSums();
+  let sampled = false;
   let total = 0;
   let shown = 0;
   for (const profile of profiles) {
     const sites = new SiteIndex(profile, { ...options, by });
-    const values = profile.samples.values[profile.sampleTypeIndex(type.type)];
-    for (let i = 0; i < profile.samples.length; i++) total += values[i];
-    const sums = sites.summableAlongTree ? sites.sumAlongTree(values) : sumBySample(sites, values);
-    shown += sums.shown;
-    const { flat: accFlat, cum: accCum, touched } = sums;
+    const column = profile.samples.values[profile.sampleTypeIndex(type.type)];
+    for (let i = 0; i < profile.samples.length; i++) total += column[i];
+    shown += values.add(sites, column);
+    sampled = variance.addVariances(sites, type.type) || sampled;
+  }
+  return topOfSums({ type, by, total, shown, flat: values.flat, cum: values.cum, ...(sampled ? { variance } : {}) }, options);
+}
+
+/**
+ * `input − base` per call site, ranked as {@link top} ranks: the values of
+ * `diffProfiles` of the two sides (each side's profiles merged), and, on
+ * sampled inputs, error bars from the variances of both sides added — the
+ * two estimates' errors are independent, so a site's change is uncertain by
+ * both, even where its values cancel. The sample type must be one both
+ * sides have; the default is the input's.
+ */
+export function diffTop(base: readonly HeapProfile[], input: readonly HeapProfile[], options: TopOptions = {}): TopReport {
+  const one = (side: readonly HeapProfile[]) => (side.length === 1 ? side[0] : mergeProfiles(side));
+  const diff = diffProfiles(one(base), one(input));
+  const type = commonSampleType([diff], options.sampleType);
+  const by = options.by ?? 'function';
+  const values = new SiteSums();
+  const column = diff.samples.values[diff.sampleTypeIndex(type.type)];
+  let total = 0;
+  for (let i = 0; i < diff.samples.length; i++) total += column[i];
+  const shown = values.add(new SiteIndex(diff, { ...options, by }), column);
+  const variance = new SiteSums();
+  let sampled = false;
+  for (const profile of [...base, ...input]) {
+    // A profile without the sample type adds zeros to the merge, and no noise.
+    if (profile.sampleTypeIndex(type.type) < 0) continue;
+    sampled = variance.addVariances(new SiteIndex(profile, { ...options, by }), type.type) || sampled;
+  }
+  return topOfSums({ type, by, total, shown, flat: values.flat, cum: values.cum, ...(sampled ? { variance } : {}) }, options);
+}
+
+/** Flat and cum per site name, added up over profiles. */
+class SiteSums {
+  readonly flat = new Map<string, number>();
+  readonly cum = new Map<string, number>();
+
+  /** Adds the flat and cum of `column` (one value per sample of `sites.profile`); returns the sum over the samples the filters kept. */
+  add(sites: SiteIndex, column: ArrayLike<number>): number {
+    const sums = sites.summableAlongTree ? sites.sumAlongTree(column) : sumBySample(sites, column);
+    const { flat, cum, touched } = sums;
     sites.names.forEach((name, id) => {
       if (touched[id] !== 1) return;
-      if (accFlat[id] !== 0) flat.set(name, (flat.get(name) ?? 0) + accFlat[id]);
-      cum.set(name, (cum.get(name) ?? 0) + accCum[id]);
+      if (flat[id] !== 0) this.flat.set(name, (this.flat.get(name) ?? 0) + flat[id]);
+      this.cum.set(name, (this.cum.get(name) ?? 0) + cum[id]);
     });
+    return sums.shown;
   }
+
+  /** Adds the sampling variances of sample type `type` (sampling-error.ts); false when the profile was not sampled. */
+  addVariances(sites: SiteIndex, type: string): boolean {
+    const variances = sampleVariances(sites.profile, sites.profile.sampleTypeIndex(type));
+    if (variances) this.add(sites, variances);
+    return variances !== null;
+  }
+}
+
+/**
+ * Per-site sums of one sample type, however they were formed: from profiles
+ * here, or aggregated by a database (`@heapscope/store`).
+ */
+export interface TopSums {
+  type: ValueType;
+  by: GroupBy;
+  /** Sum over every sample. */
+  total: number;
+  /** Sum over the samples the filters kept. */
+  shown: number;
+  /** Flat value per site name (sites with no flat value may be absent). */
+  flat: ReadonlyMap<string, number>;
+  /** Cum value per site name: every site some kept sample passes through. */
+  cum: ReadonlyMap<string, number>;
+  /** For sampled inputs: the variance of each site's flat and cum estimate (sampling-error.ts), summed as the values are. */
+  variance?: { flat: ReadonlyMap<string, number>; cum: ReadonlyMap<string, number> };
+}
+
+/** The ranked report from per-site sums: rows sorted, zero rows dropped, `limit` applied. */
+export function topOfSums(sums: TopSums, options: Pick<TopOptions, 'sort' | 'limit'> = {}): TopReport {
+  const { flat, cum, variance } = sums;
   // Rows that are zero in this sample type (a site whose objects were all
   // freed, in inuse_*) are left out, as jeprof and pprof do.
   const rows: TopRow[] = [...cum.keys()]
-    .map((name) => ({ name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 }))
+    .map((name): TopRow => {
+      const row: TopRow = { name, flat: flat.get(name) ?? 0, cum: cum.get(name) ?? 0 };
+      if (variance) Object.assign(row, { stderr: Math.sqrt(variance.flat.get(name) ?? 0), cumStderr: Math.sqrt(variance.cum.get(name) ?? 0) });
+      return row;
+    })
     .filter((row) => row.flat !== 0 || row.cum !== 0);
   const key = options.sort === 'cum' ? 'cum' : 'flat';
   rows.sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b.cum) - Math.abs(a.cum) || (a.name < b.name ? -1 : 1));
   return {
-    sampleType: type.type,
-    unit: type.unit,
-    by,
-    total,
-    shown,
+    sampleType: sums.type.type,
+    unit: sums.type.unit,
+    by: sums.by,
+    total: sums.total,
+    shown: sums.shown,
     rowCount: rows.length,
     rows: options.limit !== undefined ? rows.slice(0, options.limit) : rows,
   };

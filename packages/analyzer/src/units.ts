@@ -50,7 +50,7 @@ export function formatBytes(value: number): string {
 /** Counts with thousands separators; fractional (unsampled) values rounded. */
 export function formatCount(value: number): string {
   finite(value);
-  // Not toLocaleString: loading ICU's number formatting costs ~20 ms per run.
+  // Not toLocaleString: loading ICU's number formatting is a start-up cost every run would pay (docs/BENCHMARKS.md#measured-design-choices).
   const digits = Math.abs(Math.round(value)).toString();
   const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return value < 0 && Math.round(value) !== 0 ? `-${grouped}` : grouped;

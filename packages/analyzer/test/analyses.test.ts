@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { churn, glibcChunkSize, growth, growthOfPoints, growthPoint, jemallocSizeClass, linearFit, pow2Bucket, seriesOrder, seriesWarnings, sizes } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
-import { buildProfile } from './build-profile.js';
-import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '../../parser/test/helpers/workload.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { ODD_PER_PHASE, ODD_SIZE, ODD_SIZE_CLASS } from '@heapscope/testkit/workload';
 
 const MiB = 1048576;
 
@@ -160,7 +160,7 @@ describe('sizes', () => {
   it('a gperftools dump records requested sizes: 8225 for odd_size_site', async () => {
     const loaded = await loadSymbolized(fixtureDumps('gperftools', /0005\.heap$/));
     const r = sizes(loaded, { by: 'function' });
-    expect(r.sizeKind).toBe('average');
+    expect(r.sizeKind).toBe('average-requested');
     expect(r.sites.find((s) => s.name === 'odd_size_site')!.rows[0]).toMatchObject({ size: ODD_SIZE, count: 5 * ODD_PER_PHASE });
   });
 });

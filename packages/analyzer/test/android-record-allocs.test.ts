@@ -1,38 +1,36 @@
 /**
- * record_allocs traces through the streaming replay: a small hand-written
+ * record_allocs traces through the event accumulator: a small hand-written
  * trace with timestamps, and the real corpus traces
  * (../shared/corpus/android-record-allocs, skipped when absent) checked
- * against FORMATS.md §6's counts and against an independent replay written
+ * against the counts of docs/formats.md#record-allocs-corpus and against an independent count written
  * here as simply as possible (a Map over BigInt pointers).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
-import { Replay, churn, loadInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
-import { RECORD_ALLOCS_TIMED as TIMED } from '../../parser/test/helpers/hand-written.js';
+import { EventAccumulator, churn, readInput, sizes, top, type LoadedInput } from '@heapscope/analyzer';
+import { RECORD_ALLOCS_TIMED as TIMED } from '@heapscope/testkit/hand-written';
+import { CORPUS } from '@heapscope/testkit/paths';
 
-const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const CORPUS = process.env.HEAPSCOPE_CORPUS ?? resolve(REPO, '..', 'shared', 'corpus');
 const TRACES = resolve(CORPUS, 'android-record-allocs');
 const HAVE_TRACES = existsSync(TRACES);
 if (!HAVE_TRACES) console.warn(`[heapscope tests] ${TRACES} not found: record_allocs corpus tests are skipped`);
 
-/** Replays text held in the test, as `loadInput` does for a file. */
-async function replayText(text: string, windows = 0): Promise<LoadedInput> {
+/** Accumulates text held in the test, as `readInput` does for a file. */
+async function accumulateText(text: string, windows = 0): Promise<LoadedInput> {
   const input = await openBytes('trace.txt', new TextEncoder().encode(text));
   const importer = detectImporter(input) as TraceImporter;
   const builder = traceBuilder(input, importer);
-  const replay = new Replay(builder, { windows });
-  const trace = replay.finish(await parseTrace(input, importer, builder, replay));
+  const accumulator = new EventAccumulator(builder, { windows });
+  const trace = accumulator.finish(await parseTrace(input, importer, builder, accumulator));
   return { profile: trace.profile, trace };
 }
 
-describe('record_allocs replay', () => {
+describe('record_allocs, accumulated', () => {
   it('gives live bytes, the peak, counts per operation, lifetimes in ns and a per-thread breakdown', async () => {
-    const { profile, trace } = await replayText(TIMED, 2);
+    const { profile, trace } = await accumulateText(TIMED, 2);
     const r = trace!.report;
     expect(checkIntegrity(profile)).toEqual([]);
     expect(r.facts).toEqual({ hasTimestamps: true, hasStacks: false, tracksPointers: true, presentBytes: { events: 3, bytes: 4396 } });
@@ -79,8 +77,8 @@ function firstMember(path: string): string {
   return data.toString('latin1');
 }
 
-/** An independent replay: one Map from BigInt pointer to size, nothing shared with heapscope. */
-function naiveReplay(text: string) {
+/** An independent count: one Map from BigInt pointer to size, nothing shared with heapscope. */
+function naiveCount(text: string) {
   const live = new Map<bigint, number>();
   const tids = new Set<string>();
   const ops: Record<string, number> = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, free: 0, thread_done: 0 };
@@ -124,7 +122,7 @@ function naiveReplay(text: string) {
   return { lines, ops, tids: tids.size, freeNull, reallocFromNull, unknownFrees, liveBytes, liveObjects: live.size, peakBytes };
 }
 
-// FORMATS.md §6, the table of the corpus traces.
+// docs/formats.md#record-allocs-corpus, the table of the corpus traces.
 const TABLE = {
   'surfaceflinger.zip': { lines: 2_455_240, malloc: 1_142_990, calloc: 44_229, realloc: 73_781, memalign: 0, free: 1_194_239, thread_done: 1, tids: 15, freeNull: 2_514, reallocFromNull: 8_073, liveObjects: 3_567 },
   'systemui.zip': { lines: 786_454, malloc: 383_154, calloc: 7_847, realloc: 29_167, memalign: 1_066, free: 364_863, thread_done: 357, tids: 393, freeNull: 15_818, reallocFromNull: 10_623, liveObjects: 53_645 },
@@ -132,10 +130,10 @@ const TABLE = {
 
 describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
   for (const [name, expected] of Object.entries(TABLE)) {
-    it(`${name}: the FORMATS.md counts, and the live and peak bytes of an independent replay`, async () => {
+    it(`${name}: the counts of docs/formats.md, and the live and peak bytes of an independent count`, async () => {
       const path = resolve(TRACES, name);
-      const naive = naiveReplay(firstMember(path));
-      // The independent replay agrees with the table first.
+      const naive = naiveCount(firstMember(path));
+      // The independent count agrees with the table first.
       expect({
         lines: naive.lines,
         ...naive.ops,
@@ -146,7 +144,7 @@ describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
       }).toEqual(expected);
       expect(naive.unknownFrees).toBe(0);
 
-      const { profile, trace } = await loadInput(path, { windows: 8 });
+      const { profile, trace } = await readInput(path, { windows: 8 });
       const r = trace!.report;
       expect(profile.meta.format).toBe('android-record-allocs');
       expect(profile.meta.variant).toBe('record_allocs, 32-bit pointers');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, ProfileBuilder, withLocationLines, type HeapProfile } from '@heapscope/parser';
 import { churn, type ChurnIntervalValues, type ChurnReport } from '@heapscope/analyzer';
 import { fixtureDumps, loadSymbolized } from './fixture-series.js';
-import { CHURN_PER_PHASE, LEAK_PER_PHASE, ODD_PER_PHASE } from '../../parser/test/helpers/workload.js';
+import { CHURN_PER_PHASE, LEAK_PER_PHASE, ODD_PER_PHASE } from '@heapscope/testkit/workload';
 
 const FIELDS = ['allocObjects', 'allocBytes', 'retainedObjects', 'retainedBytes', 'churnObjects', 'churnBytes'] as const;
 

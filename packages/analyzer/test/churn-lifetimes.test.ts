@@ -4,16 +4,17 @@
  * workload's churn_site frees half its blocks at the very next event and the
  * rest within ~256 events; odd_size_site frees 3,950 blocks after allocating
  * all 4,000), and the real record_allocs corpus trace against an independent
- * lifetime replay written here (a Map over BigInt pointers).
+ * lifetime count written here (a Map over BigInt pointers).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectImporter, openBytes, parseTrace, traceBuilder, type TraceImporter } from '@heapscope/parser';
-import { Replay, churn, loadInput, type ChurnReport, type LifetimeEventsBucket, type LoadedInput } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES } from '../../parser/test/helpers/paths.js';
-import { CHURN_PER_PHASE, ODD_PER_PHASE } from '../../parser/test/helpers/workload.js';
+import { EventAccumulator, churn, readInput, type ChurnReport, type LifetimeEventsBucket, type LoadedInput } from '@heapscope/analyzer';
+import { CORPUS, FIXTURES } from '@heapscope/testkit/paths';
+import { CHURN_PER_PHASE, ODD_PER_PHASE } from '@heapscope/testkit/workload';
+import { RECORD_ALLOCS_TIMED as TIMED } from '@heapscope/testkit/hand-written';
 
 const SYSTEMUI = resolve(CORPUS, 'android-record-allocs', 'systemui.zip');
 const HAVE_SYSTEMUI = existsSync(SYSTEMUI);
@@ -21,12 +22,12 @@ if (!HAVE_SYSTEMUI) console.warn(`[heapscope tests] ${SYSTEMUI} not found: the r
 
 const PERF = join(FIXTURES, 'perf');
 
-async function replayText(text: string): Promise<LoadedInput> {
+async function accumulateText(text: string): Promise<LoadedInput> {
   const input = await openBytes('trace.txt', new TextEncoder().encode(text));
   const importer = detectImporter(input) as TraceImporter;
   const builder = traceBuilder(input, importer);
-  const replay = new Replay(builder);
-  const trace = replay.finish(await parseTrace(input, importer, builder, replay));
+  const accumulator = new EventAccumulator(builder);
+  const trace = accumulator.finish(await parseTrace(input, importer, builder, accumulator));
   return { profile: trace.profile, trace };
 }
 
@@ -66,21 +67,11 @@ function expectConsistent(r: ChurnReport): void {
 // 0 malloc A, 1 calloc B, 2 memalign C, 3 free B (lives 3−1 = 2 events, 1320−1110 = 210 ns),
 // 4 realloc A→D (A lives 4 events, 400 ns), 5 malloc E, 6 free E (1 event, 100 ns: temporary),
 // 7 realloc(D, 0) frees D (3 events, 500 ns). C stays live.
-const TIMED = `10: malloc 0x7b00001000 100 1000 1010
-10: calloc 0x7b00002000 4 50 1100 1110
-11: memalign 0x7b00003000 64 1000 1200 1210
-11: free 0x7b00002000 1300 1320 200
-10: realloc 0x7b00004000 0x7b00001000 300 1400 1410 100
-10: free 0x0 1500 1501
-11: thread_done 0x0 1600
-11: malloc 0xb400007b00005000 7 1700 1710
-11: free 0xb400007b00005000 1800 1810 4096
-10: realloc 0x0 0x7b00004000 0 1900 1910
-`;
+// The trace: RECORD_ALLOCS_TIMED of the testkit's hand-written samples.
 
 describe('churn lifetime histograms', () => {
   it('a timed record_allocs trace: every freed block in its power-of-2 bucket of events and of ns, and per site in powers of 4', async () => {
-    const loaded = await replayText(TIMED);
+    const loaded = await accumulateText(TIMED);
     const r = churn([loaded]);
     expectConsistent(r);
     expect(r.lifetimes).toEqual({
@@ -123,20 +114,20 @@ describe('churn lifetime histograms', () => {
   });
 
   it('a trace without timestamps has no time histogram; a size-only perf capture has no lifetimes at all', async () => {
-    const untimed = await replayText('1: malloc 0x10 8\n1: free 0x10\n1: malloc 0x20 8\n');
+    const untimed = await accumulateText('1: malloc 0x10 8\n1: free 0x10\n1: malloc 0x20 8\n');
     const r = churn([untimed]);
     expect(r.lifetimes).toEqual({ freedObjects: 1, events: [{ fromEvents: 1, toEvents: 2, count: 1, share: 1 }], timedObjects: null, ns: null });
-    const sizesOnly = churn([await loadInput(join(PERF, 'workload.sizes.perf.txt.gz'))]);
+    const sizesOnly = churn([await readInput(join(PERF, 'workload.sizes.perf.txt.gz'))]);
     expect(sizesOnly.lifetimes).toBeNull();
     expect(sizesOnly.rows.every((row) => row.lifetimes === null)).toBe(true);
   });
 
   it('perf malloc probes: the histograms add up to the freed blocks; churn_site lives short, odd_size_site long', async () => {
-    const loaded = await loadInput(join(PERF, 'workload.fp.perf.txt.gz'));
+    const loaded = await readInput(join(PERF, 'workload.fp.perf.txt.gz'));
     const r = churn([loaded]);
     expectConsistent(r);
     const l = r.lifetimes!;
-    // Independently of the histograms: the freed blocks the replay counted per site.
+    // Independently of the histograms: the freed blocks the accumulator counted per site.
     expect(l.freedObjects).toBe(sum([...loaded.trace!.sites.freedObjects]));
     // perf stamps every record: every freed block has a lifetime in time.
     expect(l.timedObjects).toBe(l.freedObjects);
@@ -164,10 +155,10 @@ describe('churn lifetime histograms', () => {
     expect(site('leak_site').lifetimes).toEqual({ freedObjects: 0, events: [] });
   });
 
-  it.skipIf(!HAVE_SYSTEMUI)('the systemui record_allocs trace: the histograms equal an independent replay of every lifetime', async () => {
+  it.skipIf(!HAVE_SYSTEMUI)('the systemui record_allocs trace: the histograms equal an independent count of every lifetime', async () => {
     const text = firstMember(SYSTEMUI);
     const want = naiveLifetimes(text);
-    const loaded = await replayText(text);
+    const loaded = await accumulateText(text);
     const r = churn([loaded], { by: 'thread' });
     expectConsistent(r);
     const l = r.lifetimes!;
@@ -198,7 +189,7 @@ function firstMember(path: string): string {
 }
 
 /**
- * Lifetimes in events, replayed independently: an event is each allocation,
+ * Lifetimes in events, counted independently: an event is each allocation,
  * free (not free(NULL)) and realloc; a block lives from the event that
  * allocated it to the one that freed it (a pointer allocated again while
  * live frees its earlier block there). Power-of-2 buckets: 0, [1,2), [2,4), …

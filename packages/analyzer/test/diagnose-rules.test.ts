@@ -4,15 +4,17 @@
  * a made-up run that shows what the row says.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AllocatorStats } from '@heapscope/parser';
 import { DiagnoseError, VERDICT_RULES, decideVerdict, diagnose, type DiagnoseInputs, type VerdictFacts, type VerdictRuleId } from '@heapscope/analyzer';
 import { alignRun } from '../src/diagnose/align.js';
 import { flatThreshold, trendsOf } from '../src/diagnose/trends.js';
 import { verdictFacts } from '../src/diagnose/verdict.js';
+import { REPO } from '@heapscope/testkit/paths';
 import { MiB, series } from './made-up-stats.js';
 
-const DOC = new URL('../../../docs/diagnose.md', import.meta.url);
+const DOC = join(REPO, 'docs', 'diagnose.md');
 
 /** The rows of the decision table in docs/diagnose.md: rule id and verdict, in order. */
 function documentedRules(): { id: string; verdict: string }[] {

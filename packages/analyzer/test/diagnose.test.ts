@@ -8,8 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symbolize, type AllocatorStats } from '@heapscope/parser';
-import { DiagnoseError, diagnose, loadInput, type DiagnoseReport, type Verdict } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { DiagnoseError, diagnose, readInput, type DiagnoseReport, type Verdict } from '@heapscope/analyzer';
+import { FIXTURES } from '@heapscope/testkit/paths';
 import { MiB, series } from './made-up-stats.js';
 
 const STATS = join(FIXTURES, 'stats');
@@ -42,7 +42,7 @@ const EXPECTED: Record<string, Record<string, Verdict | 'cannot tell'>> = {
 };
 
 async function statsOf(...paths: string[]): Promise<AllocatorStats[]> {
-  return Promise.all(paths.map(async (p) => (await loadInput(p)).stats as AllocatorStats));
+  return Promise.all(paths.map(async (p) => (await readInput(p)).stats as AllocatorStats));
 }
 
 async function run(paths: string[]): Promise<DiagnoseReport | DiagnoseError> {
@@ -248,7 +248,7 @@ describe('diagnose on the fixture runs', () => {
         .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
         .map((n) => join(dir, n));
       return Promise.all(
-        paths.map(async (p) => (await symbolize((await loadInput(p)).profile, { symbolPaths: [BINARY], external: 'none' })).profile),
+        paths.map(async (p) => (await symbolize((await readInput(p)).profile, { symbolPaths: [BINARY], external: 'none' })).profile),
       );
     };
 

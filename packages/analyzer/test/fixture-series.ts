@@ -2,8 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { symbolize } from '@heapscope/parser';
-import { loadInput, type LoadedInput } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { readInput, type LoadedInput } from '@heapscope/analyzer';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 export const WORKLOAD = join(FIXTURES, 'bin', 'workload');
 
@@ -18,7 +18,7 @@ export function fixtureDumps(dir: string, pattern: RegExp): string[] {
 export async function loadSymbolized(paths: string[]): Promise<LoadedInput[]> {
   return Promise.all(
     paths.map(async (path) => {
-      const loaded = await loadInput(path);
+      const loaded = await readInput(path);
       const { profile } = await symbolize(loaded.profile, { symbolPaths: [WORKLOAD], external: 'none' });
       return { ...loaded, profile };
     }),

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { growth, growthOfPoints, growthPoint, linearFit } from '@heapscope/analyzer';
-import { buildProfile } from './build-profile.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
 
 const MiB = 1048576;
 /** Every value sits on this base, so no point of the site is empty. */

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, loadSnapshot, symbolize } from '@heapscope/parser';
 import { diffProfiles, mergeProfiles, mixedInputWarnings, top } from '@heapscope/analyzer';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { buildProfile } from './build-profile.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { buildProfile } from '@heapscope/testkit/build-profile';
 
 const series = (dir: string) =>
   readdirSync(join(FIXTURES, dir))
@@ -64,6 +64,15 @@ describe('merge and diff', () => {
     const merged = mergeProfiles([a, shifted]);
     expect(merged.locations.length).toBe(a.locations.length);
     expect(merged.total(1)).toBe(20);
+  });
+
+  it("keeps an input's unmapped address unmapped, even inside another input's mapping", () => {
+    const unmapped = buildProfile([{ stack: ['go_alloc'], bytes: 7 }]); // no maps: address 0x10000010
+    const mapped = buildProfile([{ stack: ['main@app'], bytes: 3 }], { modules: ['/srv/app'] });
+    const covering = mapped.with({ mappings: mapped.mappings.map((m) => ({ ...m, start: 0x10000000n, limit: 0x10100000n })) });
+    const byModule = (p: ReturnType<typeof mergeProfiles>) => Object.fromEntries(top([p], { by: 'module' }).rows.map((r) => [r.name, r.flat]));
+    expect(byModule(mergeProfiles([unmapped, covering]))).toEqual({ '(unknown module)': 7, app: 3 });
+    expect(byModule(mergeProfiles([covering, unmapped]))).toEqual({ '(unknown module)': 7, app: 3 });
   });
 
   it('diff is input minus base, signed, per site: the leak grows by its per-phase amount', async () => {

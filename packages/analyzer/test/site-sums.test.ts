@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Symbolizer, type HeapProfile } from '@heapscope/parser';
-import { SiteIndex, loadInput, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
-import { buildProfile } from './build-profile.js';
-import { importerInputs } from '../../parser/test/helpers/inputs.js';
+import { SiteIndex, readInput, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { importerInputs } from '@heapscope/testkit/inputs';
 
 /** name → [flat, cum] the plain way, for keys some sample reaches. */
 function bySample(sites: SiteIndex, values: ArrayLike<number>): Map<string, [number, number]> {
@@ -106,7 +106,7 @@ describe('sums along the prefix tree, on every importer input', () => {
   const symbolizer = new Symbolizer({ cacheDir: null });
   for (const input of importerInputs(scratch)) {
     it(input.name, async () => {
-      let { profile } = await loadInput(input.path);
+      let { profile } = await readInput(input.path);
       const at = input.symbolArgs.indexOf('--symbols');
       if (at >= 0) profile = (await symbolizer.symbolize(profile, { symbolPaths: [input.symbolArgs[at + 1]] })).profile;
       expect(profile.samples.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { top, SiteIndex, isAllocatorFunction } from '@heapscope/analyzer';
-import { buildProfile } from './build-profile.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
 
 const rows = (r: ReturnType<typeof top>) => r.rows.map((row) => [row.name, row.flat, row.cum]);
 

@@ -3,3 +3,4 @@
  */
 export { main, buildProgram, VERSION } from './main.js';
 export * from './io.js';
+export * from './report-output.js';

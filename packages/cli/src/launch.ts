@@ -4,9 +4,9 @@
  * bin/heapscope.mjs runs): loads the bundled program (dist/heapscope.cjs, see
  * scripts/bundle.mjs) with the V8 code cache the build wrote beside it.
  *
- * Why: compiling the 600 kB program costs every run 10–20 ms, a twentieth of
- * `heapscope top` on a 20 MB dump; from the cache, V8 deserializes the
- * compiled code instead. A cache that does not match this Node (another
+ * Why: compiling the whole program is a noticeable part of every run, even of
+ * `heapscope top` on a large dump (docs/BENCHMARKS.md#measured-design-choices);
+ * from the cache, V8 deserializes the compiled code instead. A cache that does not match this Node (another
  * version, other V8 flags) is rejected by V8 and the program compiles as
  * usual; a missing one is no error either.
  */

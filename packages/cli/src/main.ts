@@ -10,20 +10,11 @@ import { NonFiniteValueError, SampleTypeError } from '@heapscope/analyzer';
 import { ThresholdError, UsageError, type CliIo } from './io.js';
 import { OutputError } from './output-file.js';
 import { TerminalSafeSink } from './terminal-text.js';
-import { registerInfo } from './commands/info.js';
-import { registerTop } from './commands/top.js';
-import { registerSizes } from './commands/sizes.js';
-import { registerGrowth } from './commands/growth.js';
-import { registerChurn } from './commands/churn.js';
-import { registerDiff } from './commands/diff.js';
-import { registerPeak } from './commands/peak.js';
-import { registerDiagnose } from './commands/diagnose.js';
-import { registerMerge } from './commands/merge.js';
-import { registerConvert } from './commands/convert.js';
-import { registerFlamegraph } from './commands/flamegraph.js';
-import { registerView } from './commands/view.js';
+import { COMMANDS } from './commands/index.js';
+import { registerCommand } from './runner.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** Builds the commander program bound to `io`. */
 export function buildProgram(io: CliIo): Command {
@@ -46,18 +37,7 @@ Examples:
 
 Run "heapscope <command> --help" for a command's options.`,
     );
-  registerInfo(program, io);
-  registerTop(program, io);
-  registerSizes(program, io);
-  registerGrowth(program, io);
-  registerChurn(program, io);
-  registerDiff(program, io);
-  registerPeak(program, io);
-  registerDiagnose(program, io);
-  registerMerge(program, io);
-  registerConvert(program, io);
-  registerFlamegraph(program, io);
-  registerView(program, io);
+  for (const spec of COMMANDS) registerCommand(program, spec, io);
   return program;
 }
 

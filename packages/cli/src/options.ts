@@ -1,30 +1,36 @@
 /**
- * Options shared by commands, and turning them into loaded, symbolized
- * profiles. Only the CLI decides where output goes.
+ * The options of the command line, declared once: each builder makes one
+ * option (or one group) with its flags, its help, its default and the
+ * parser that checks its value, and every command that has the option takes
+ * it from here — so `-n abc` is the same usage error (exit 2) in every
+ * command, and `--help` and docs/cli.md say the same thing everywhere
+ * (packages/cli/test/help-docs.test.ts holds the two together).
+ *
+ * Also here: the analyzer's filters and grouping from the parsed options.
  */
-import { Option, type Command } from 'commander';
-import {
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_MAX_SAMPLES,
-  DEFAULT_MAX_STACKS,
-  formatWarning,
-  importers,
-  type MergedInputs,
-  type Symbolizer,
-  type Warning,
-} from '@heapscope/parser';
-import { GROUP_BY, loadInput, mixedInputWarnings, type GroupBy, type LoadedInput, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
-import { UsageError, type CliIo } from './io.js';
-import { shortenAll, symbolizeAll } from './symbols.js';
-import { Progress } from './progress.js';
-import { rawSink } from './terminal-text.js';
+import { Option } from 'commander';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_STACKS, importers } from '@heapscope/parser';
+import { GROUP_BY, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { UsageError } from './io.js';
 import { parseBytes } from './size-arg.js';
+import type { Orientation } from './render/flame-data.js';
 
-/** Options every command that reads inputs has. */
-export interface InputOptions {
+/** Options every command has. */
+export interface CommonOptions {
+  /**
+   * `--format`: the output's form, text for people or one JSON document.
+   * (In heapscope's words a *format* is a file's — an input's importer id,
+   * the file `convert` writes; this is the form of the report, and the code
+   * asks `run.json`.)
+   */
   format: 'text' | 'json';
   output?: string;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+/** Options of the commands that read inputs (the loading pipeline's). */
+export interface InputOptions extends CommonOptions {
   inputFormat?: string;
   symbols: string[];
   symbolize: boolean;
@@ -39,7 +45,6 @@ export interface InputOptions {
   sizeArg?: string;
   allocEvent?: string;
   freeEvent?: string;
-  debug?: boolean;
 }
 
 /** Stack filters: what every stack-shaped report and output takes. */
@@ -56,6 +61,14 @@ export interface FilterOptions extends StackFilterOptions {
   by: GroupBy;
 }
 
+/** `-t`, `-n`, `--order`, `--windows`: options several commands share. */
+export interface SharedOptions {
+  sampleType?: string;
+  nodeCount?: number;
+  order?: SeriesOrder;
+  windows?: number;
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** A parser of positive integer option values, naming the flag when one is not. */
@@ -67,41 +80,117 @@ export function positiveInt(flag: string) {
   };
 }
 
-/** Adds the options of commands that read inputs. */
-export function addInputOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-o, --output <file>', 'write the report to FILE (- for stdout): a file is written whole or not at all, a device or FIFO in place')
-    .option('--input-format <id>', `skip detection and read inputs as this format (${importers.map((i) => i.id).join(', ')})`)
-    .addOption(new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'))
-    .option('--no-symbolize', 'do not symbolize addresses')
-    .option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)')
-    .option('--short-names', 'C++ function names without argument lists, template arguments and return types (distinct functions stay distinct)')
-    .option('--lenient', 'turn malformed records into counted warnings instead of failing')
-    .option('--max-stacks <n>', `fail when an input has more distinct stacks than this (default ${DEFAULT_MAX_STACKS})`, positiveInt('--max-stacks'))
-    .option('--max-samples <n>', `fail when an input has more distinct samples (a pprof file: samples) than this (default ${DEFAULT_MAX_SAMPLES})`, positiveInt('--max-samples'))
-    .option('--max-string-bytes <bytes>', `fail on a longer line (or pprof string) than this (default ${DEFAULT_MAX_LINE_BYTES / 2 ** 20}MiB)`, (v: string) => parseBytes('--max-string-bytes', v))
-    .option('--max-decompressed-bytes <bytes>', `fail when a compressed input inflates to more than this (default ${DEFAULT_MAX_DECOMPRESSED_BYTES / 2 ** 30}GiB)`, (v: string) => parseBytes('--max-decompressed-bytes', v))
-    .option('--keep-bad-frames', 'keep stack frames outside every executable mapping (broken frame-pointer unwinding), which are cut by default')
-    .option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size')
-    .option('--alloc-event <regex>', 'perf records: events (group:name) that allocate')
-    .option('--free-event <regex>', 'perf records: events (group:name) that free')
-    .option('--debug', 'print stack traces for internal errors');
+/** A parser of byte amounts (`1048576`, `512KiB`, `1MiB`), naming the flag when one is not. */
+export function byteAmount(flag: string) {
+  return (value: string): number => parseBytes(flag, value);
 }
 
-/** Adds `--focus`, `--ignore`, `--hide`, `--thread`, `--keep-allocator-frames`. */
-export function addStackFilterOptions(cmd: Command): Command {
-  return cmd
-    .option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX')
-    .option('--ignore <regex>', 'drop samples with a frame matching REGEX')
-    .option('--hide <regex>', 'remove frames matching REGEX from stacks')
-    .option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX')
-    .option('--keep-allocator-frames', "do not drop the allocator's own frames at the leaf");
+/** A count option (`--sites <n>`): a positive integer, checked as every count is. */
+export function countOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  return new Option(flags, description).argParser(positiveInt(long));
 }
 
-/** Adds `--by` and the stack filters. */
-export function addFilterOptions(cmd: Command): Command {
-  return addStackFilterOptions(cmd.addOption(new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function')));
+/** A byte-amount option (`--min-growth <bytes>`, `--fail-on-growth <bytes>`): sizes and thresholds. */
+export function bytesOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  return new Option(flags, description).argParser(byteAmount(long));
+}
+
+/** `-n, --node-count <n>`: how many rows (sites, sizes) to show. */
+export function nodeCountOption(what = 'rows'): Option {
+  return new Option('-n, --node-count <n>', `show the first N ${what}`).argParser(positiveInt('-n'));
+}
+
+/** `-t, --sample-type <type>`: the sample type a command reads. */
+export function sampleTypeOption(description = 'inuse_space (default), inuse_objects, alloc_space or alloc_objects'): Option {
+  return new Option('-t, --sample-type <type>', description);
+}
+
+/** `--format text|json`: the output's form. */
+export function outputFormOption(): Option {
+  return new Option('--format <format>', 'text for people, or one JSON document on stdout').choices(['text', 'json']).default('text');
+}
+
+/** `-o, --output <file>`. */
+export function outputOption(description = 'write the report to FILE (- for stdout): a file is written whole or not at all, a device or FIFO in place'): Option {
+  return new Option('-o, --output <file>', description);
+}
+
+/** `--quiet`. */
+export function quietOption(): Option {
+  return new Option('--quiet', 'do not print warnings on stderr (JSON output still lists them)');
+}
+
+/** `--debug`. */
+export function debugOption(): Option {
+  return new Option('--debug', 'print stack traces for internal errors');
+}
+
+/** The options every command has: `--format`, `-o`, `--quiet`, `--debug`. */
+export function commonOptions(output?: string): Option[] {
+  return [outputFormOption(), outputOption(output), quietOption(), debugOption()];
+}
+
+/** The options of the loading pipeline: detection, symbolization, limits, perf probe names. */
+export function inputOptions(): Option[] {
+  return [
+    new Option('--input-format <id>', `skip detection and read inputs as this format (${importers.map((i) => i.id).join(', ')})`),
+    new Option('--symbols <path>', 'binary, directory or symbol tree to symbolize against (repeatable)').argParser(collect).default([], 'none'),
+    new Option('--no-symbolize', 'do not symbolize addresses'),
+    new Option('--no-symbol-cache', 'do not use or update the symbol cache (~/.cache/heapscope, $HEAPSCOPE_CACHE_DIR)'),
+    new Option('--short-names', 'C++ function names without argument lists, template arguments and return types (distinct functions stay distinct)'),
+    new Option('--lenient', 'turn malformed records into counted warnings instead of failing'),
+    countOption('--max-stacks <n>', `fail when an input has more distinct stacks than this (default ${DEFAULT_MAX_STACKS})`),
+    countOption('--max-samples <n>', `fail when an input has more distinct samples (a pprof file: samples) than this (default ${DEFAULT_MAX_SAMPLES})`),
+    bytesOption('--max-string-bytes <bytes>', `fail on a longer line (or pprof string) than this (default ${DEFAULT_MAX_LINE_BYTES / 2 ** 20}MiB)`),
+    bytesOption('--max-decompressed-bytes <bytes>', `fail when a compressed input inflates to more than this (default ${DEFAULT_MAX_DECOMPRESSED_BYTES / 2 ** 30}GiB)`),
+    new Option('--keep-bad-frames', 'keep stack frames outside every executable mapping (broken frame-pointer unwinding), which are cut by default'),
+    new Option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size'),
+    new Option('--alloc-event <regex>', 'perf records: events (group:name) that allocate'),
+    new Option('--free-event <regex>', 'perf records: events (group:name) that free'),
+  ];
+}
+
+/** `--focus`, `--ignore`, `--hide`, `--thread`, `--keep-allocator-frames`. */
+export function stackFilterOptions(): Option[] {
+  return [
+    new Option('--focus <regex>', 'keep only samples with a frame (function, file or module) matching REGEX'),
+    new Option('--ignore <regex>', 'drop samples with a frame matching REGEX'),
+    new Option('--hide <regex>', 'remove frames matching REGEX from stacks'),
+    new Option('--thread <regex>', 'keep only samples of threads whose id or name matches REGEX'),
+    new Option('--keep-allocator-frames', "do not drop the allocator's own frames at the leaf"),
+  ];
+}
+
+/** `--by` and the stack filters. */
+export function filterOptions(): Option[] {
+  return [new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function'), ...stackFilterOptions()];
+}
+
+/** `--order auto|given|sequence`. */
+export function orderOption(description: string): Option {
+  return new Option('--order <order>', description).choices(['auto', 'given', 'sequence']).default('auto');
+}
+
+/** `--windows <n>`. */
+export function windowsOption(description: string): Option {
+  return countOption('--windows <n>', description);
+}
+
+/** `--orientation flame|icicle`. */
+export function orientationOption(description: string): Option {
+  return new Option('--orientation <o>', description).choices(['flame', 'icicle'] satisfies Orientation[]).default('flame');
+}
+
+/** `--title <text>`. */
+export function titleOption(description: string): Option {
+  return new Option('--title <text>', description);
+}
+
+/** `--width <px>`. */
+export function widthOption(description: string): Option {
+  return countOption('--width <px>', description);
 }
 
 function regex(flag: string, source: string | undefined): RegExp | undefined {
@@ -111,6 +200,11 @@ function regex(flag: string, source: string | undefined): RegExp | undefined {
   } catch (error) {
     throw new UsageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
   }
+}
+
+/** A regular expression option's value, a usage error when it does not compile. */
+export function regexOption(flag: string, source: string | undefined): RegExp | undefined {
+  return regex(flag, source);
 }
 
 /** The analyzer's filters from the command line's stack filter options. */
@@ -132,70 +226,4 @@ export function hasStackFilters(o: StackFilterOptions): boolean {
 /** The analyzer's site options (grouping and filters) from the command line's. */
 export function siteOptions(o: FilterOptions): SiteOptions {
   return { by: o.by, ...stackFilters(o) };
-}
-
-/** Reads, parses (or replays) and, unless `--no-symbolize`, symbolizes every input. */
-export async function loadInputs(
-  paths: readonly string[],
-  o: InputOptions,
-  io: CliIo,
-  extra: { windows?: number; symbolizer?: Symbolizer; /** Accept allocator statistics (only `diagnose` reads them). */ allowStats?: boolean } = {},
-): Promise<LoadedInput[]> {
-  if (paths.length === 0) throw new UsageError('no input given');
-  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  const loaded: LoadedInput[] = [];
-  // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
-  const progress = new Progress(rawSink(io.stderr), io.stderr.isTTY === true && o.format !== 'json');
-  try {
-    for (const path of paths) {
-      const input = await loadInput(path, {
-        onProgress: progress.reporter(path),
-        inputFormat: o.inputFormat,
-        lenient: o.lenient,
-        maxStacks: o.maxStacks,
-        maxSamples: o.maxSamples,
-        maxLineBytes: o.maxStringBytes,
-        maxDecompressedBytes: o.maxDecompressedBytes,
-        keepBadFrames: o.keepBadFrames,
-        stdin: io.stdin,
-        windows: extra.windows,
-        // Importer-specific options (perf script).
-        sizeArg: o.sizeArg,
-        allocEvent: regex('--alloc-event', o.allocEvent),
-        freeEvent: regex('--free-event', o.freeEvent),
-      });
-      if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
-      loaded.push(input);
-    }
-  } finally {
-    progress.done();
-  }
-  const symbolized = o.symbolize ? await symbolizeAll(loaded, o.symbols, o.symbolCache, extra.symbolizer) : loaded;
-  if (o.shortNames) shortenAll(symbolized);
-  for (const input of symbolized) printWarnings(io, input.profile.meta.warnings);
-  return symbolized;
-}
-
-/**
- * The warnings of loaded inputs as JSON reports carry them (`warnings`): the
- * lines printed to stderr, without the `heapscope: warning: ` prefix.
- */
-export function inputWarnings(loaded: readonly LoadedInput[]): string[] {
-  return loaded.flatMap((l) => l.profile.meta.warnings.map(formatWarning));
-}
-
-/**
- * Warnings about inputs summed into one result (or one input that is such a
- * sum) that were recorded differently — processes, formats, sampling, size
- * kinds: printed to stderr, and returned for JSON output.
- */
-export function warnMixedInputs(io: CliIo, inputs: MergedInputs | undefined): string[] {
-  const warnings = mixedInputWarnings(inputs);
-  for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-  return warnings;
-}
-
-/** Prints warnings to stderr, one line each. */
-export function printWarnings(io: CliIo, warnings: readonly Warning[]): void {
-  for (const w of warnings) io.stderr.write(`heapscope: warning: ${formatWarning(w)}\n`);
 }

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
-import { ODD_PER_PHASE, ODD_SIZE } from '../../parser/test/helpers/workload.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { ODD_PER_PHASE, ODD_SIZE } from '@heapscope/testkit/workload';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const manual = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.m\d+\.heap$/);
 const gperf = findFiles(join(FIXTURES, 'gperftools'), /^workload\.000[1-5]\.heap$/);
+const sampled = findFiles(join(FIXTURES, 'jemalloc', 'sampled'), /\.heap$/).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
 
 describe('analysis commands', () => {
   it('growth: verdict on top, JSON per the contract', async () => {
@@ -25,7 +26,7 @@ describe('analysis commands', () => {
   it('growth --fail-on-growth exits 3 past the threshold, 0 below it', async () => {
     const over = await runCli(['growth', '--fail-on-growth', '1MiB', ...S, ...gperf]);
     expect(over.code).toBe(3);
-    expect(over.stderr).toMatch(/^heapscope: 2 site\(s\) grew more than 1.00 MiB: leak_site \(\+4.00 MiB\), odd_size_site/m);
+    expect(over.stderr).toMatch(/^heapscope: 2 sites grew more than 1.00 MiB: leak_site \(\+4.00 MiB\), odd_size_site/m);
     const under = await runCli(['growth', '--fail-on-growth', '10MiB', ...S, ...gperf]);
     expect(under.code).toBe(0);
     expect((await runCli(['growth', '--fail-on-growth', 'lots', ...gperf])).code).toBe(2);
@@ -78,6 +79,17 @@ describe('analysis commands', () => {
     const r = JSON.parse((await runCli(['diff', '--format', 'json', ...S, gperf[4], gperf[0]])).stdout);
     expect(r.rows[0]).toMatchObject({ name: 'leak_site', flat: -4 * 1048576 });
     expect(r.total).toBeLessThan(0);
+  });
+
+  it('diff of sampled dumps: error bars from the variances of both', async () => {
+    const [before, after] = [sampled[0], sampled[sampled.length - 1]];
+    const json = async (...args: string[]) => JSON.parse((await runCli([...args, '--format', 'json', ...S])).stdout);
+    const [d, a, b] = [await json('diff', before, after), await json('top', before), await json('top', after)];
+    const leak = d.rows.find((r: { name: string }) => r.name === 'leak_site');
+    const [ra, rb] = [a, b].map((t) => t.rows.find((r: { name: string }) => r.name === 'leak_site'));
+    expect(leak.flat).toBeCloseTo(rb.flat - ra.flat, 3);
+    expect(leak.stderr ** 2 / (ra.stderr ** 2 + rb.stderr ** 2)).toBeCloseTo(1, 9);
+    expect(leak.cumStderr ** 2 / (ra.cumStderr ** 2 + rb.cumStderr ** 2)).toBeCloseTo(1, 9);
   });
 
   it('peak refuses a heap dump', async () => {

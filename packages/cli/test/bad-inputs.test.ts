@@ -12,8 +12,8 @@ import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { importers } from '@heapscope/parser';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
-import { zstdSync } from '../../parser/test/helpers/inputs.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { zstdSync } from '@heapscope/testkit/inputs';
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-bad-'));
 const jemallocDump = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.f\.heap$/)[0];
@@ -57,7 +57,7 @@ const generic: Record<string, Uint8Array> = {
   CRLF: enc(jemallocText.replace(/\n/g, '\r\n')),
 };
 
-/** Bad variants of a jemalloc dump (FORMATS.md §3). */
+/** Bad variants of a jemalloc dump (docs/formats.md#jemalloc). */
 const jemallocBad: Record<string, string> = {
   'truncated last record': jemallocText.slice(0, jemallocText.indexOf('MAPPED_LIBRARIES') - 40),
   'non-numeric count': jemallocText.replace(/t\*: (\d+):/, 't*: many:'),

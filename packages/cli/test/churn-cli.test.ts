@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload')];
 const FP = join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz');

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeName, escapeText } from '../src/terminal-text.js';
 import { collapsedFrame } from '../src/render/collapsed.js';
 import { runCli } from './run-cli.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-control-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -13,9 +13,9 @@ import { main } from '@heapscope/cli';
 import { loadSnapshot } from '@heapscope/parser';
 import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
-import { HAVE_GO, goEnv } from '../../parser/test/helpers/reference-tools.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile, fixtureFiles } from '@heapscope/testkit/inputs';
+import { HAVE_GO, goEnv } from '@heapscope/testkit/reference-tools';
 import { execFileSync } from 'node:child_process';
 
 const scratch = mkdtempSync(join(tmpdir(), 'heapscope-convert-'));

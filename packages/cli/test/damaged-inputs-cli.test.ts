@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-damaged-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,7 +114,7 @@ describe('time going backwards in a trace', () => {
     const info = JSON.parse((await runCli(['info', '--format', 'json', trace])).stdout);
     const warnings = info.inputs[0].warnings.map((w: { message: string; locations: { file: string; line: number }[] }) => `${w.message} (first at ${w.locations[0]?.file}:${w.locations[0]?.line})`).join('\n');
     expect(warnings).toMatch(/timestamps go backwards: .* \(first at .*backwards\.txt:3\)/);
-    expect(warnings).toMatch(/1 blocks freed at a time before their allocation \(timestamps out of order\): their lifetimes in ns are left out/);
+    expect(warnings).toMatch(/1 block freed at a time before their allocation \(timestamps out of order\): their lifetimes in ns are left out/);
   });
 });
 

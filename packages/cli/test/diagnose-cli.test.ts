@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
 import { niceStep, renderDiagnosePlot, xTicks } from '../src/render/diagnose-plot.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 const STATS = join(FIXTURES, 'stats');
 const run = (allocator: string, mode: string, ...files: string[]) => files.map((f) => join(STATS, allocator, mode, f));

@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/main.js';
 import { runCli } from './run-cli.js';
-import { REPO } from '../../parser/test/helpers/paths.js';
+import { REPO } from '@heapscope/testkit/paths';
 
 interface Example {
   file: string;

@@ -10,17 +10,16 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '@heapscope/cli';
-import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, ProfileBuilder, Symbolizer, loadSnapshot, withLocationLines, type HeapProfile } from '@heapscope/parser';
+import { ALLOC_OBJECTS, ALLOC_SPACE, INUSE_OBJECTS, INUSE_SPACE, ProfileBuilder, withLocationLines, type HeapProfile } from '@heapscope/parser';
 import { runCli } from './run-cli.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, nonBackgroundPixels, withPage } from './browser.js';
-import { buildProfile } from '../../analyzer/test/build-profile.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { snapshotInputs } from '../../parser/test/helpers/inputs.js';
+import { buildProfile } from '@heapscope/testkit/build-profile';
+import { FIXTURES } from '@heapscope/testkit/paths';
 import { encodePprof } from '../src/render/pprof.js';
-import { plainFlame } from '../src/render/flamegraph-data.js';
+import { FrameTreeBuilder, cumulative, plainFlame } from '@heapscope/analyzer';
 import { renderFlameHtml } from '../src/render/flamegraph-html.js';
-import { FrameTreeBuilder, cumulative, layoutTree, roundPreservingTotal } from '../src/render/flamegraph-tree.js';
-import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
+import { layoutTree } from '../src/render/flamegraph-layout.js';
+import { fixtureFile, fixtureFiles } from '@heapscope/testkit/inputs';
 
 chromiumSkipNote();
 
@@ -151,55 +150,7 @@ describe('heapscope flamegraph', () => {
   });
 });
 
-describe('frame tree', () => {
-  it('shares nodes through the prefix tree exactly as a frame-by-frame walk does', () => {
-    const p = buildProfile([
-      { stack: ['malloc', 'a', 'main'], bytes: 10 },
-      { stack: ['malloc', 'b', 'a', 'main'], bytes: 20 },
-      { stack: ['calloc', 'x|b', 'a', 'main'], bytes: 5 }, // x inlined into b
-      { stack: ['b', 'a', 'main'], bytes: 7 },
-      { stack: ['malloc'], bytes: 1 },
-    ]);
-    const paths = (slow = false) => {
-      const builder = new FrameTreeBuilder(1, {}, slow);
-      builder.add(p, [{ typeIndex: 1, channel: 0 }]);
-      const tree = builder.finish();
-      const out: string[] = [];
-      for (let n = 1; n < tree.length; n++) {
-        if (tree.self[0][n] === 0) continue;
-        const names: string[] = [];
-        for (let k = n; k > 0; k = tree.parent[k]) names.unshift(tree.names[tree.name[k]]);
-        out.push(`${names.join(';')} ${tree.self[0][n]}`);
-      }
-      return out.sort();
-    };
-    expect(paths()).toEqual(paths(true));
-    expect(paths()).toEqual(['(no stack) 1', 'main;a 10', 'main;a;b 27', 'main;a;b;x 5']);
-  });
-
-  it('finds the same call-site paths as SiteIndex on every snapshot input, symbolized', async () => {
-    const symbolizer = new Symbolizer({ cacheDir: null });
-    for (const path of snapshotInputs()) {
-      const { profile } = await symbolizer.symbolize(await loadSnapshot(path), { symbolPaths: [WORKLOAD] });
-      for (const filters of [{}, { keepAllocatorFrames: true }]) {
-        const collapsed = (slow: boolean) => {
-          const builder = new FrameTreeBuilder(profile.sampleTypes.length, filters, slow);
-          builder.add(profile, profile.sampleTypes.map((_, i) => ({ typeIndex: i, channel: i })));
-          const tree = builder.finish();
-          const out: string[] = [];
-          for (let n = 1; n < tree.length; n++) {
-            if (tree.self.every((c) => c[n] === 0)) continue;
-            const names: string[] = [];
-            for (let k = n; k > 0; k = tree.parent[k]) names.unshift(tree.names[tree.name[k]]);
-            out.push(`${names.join(';')} ${tree.self.map((c) => c[n]).join(' ')}`);
-          }
-          return out.sort();
-        };
-        expect(collapsed(false), `${path} ${JSON.stringify(filters)}`).toEqual(collapsed(true));
-      }
-    }
-  });
-
+describe('flamegraph layout', () => {
   it('lays out children widest first, each starting where the previous ended', () => {
     const p = buildProfile([
       { stack: ['small', 'main'], bytes: 1 },
@@ -214,11 +165,6 @@ describe('frame tree', () => {
     expect(names).toEqual(['all', 'main', 'big', 'small']);
     expect(Array.from(layout.start)).toEqual([0, 0, 0, 5]);
     expect(Array.from(layout.depth)).toEqual([0, 1, 2, 2]);
-  });
-
-  it('rounds values keeping the total', () => {
-    expect(Array.from(roundPreservingTotal([0.4, 0.4, 0.4, 1.5]))).toEqual([1, 0, 0, 2]); // 2.7 → 3; ties go to the first
-    expect(Array.from(roundPreservingTotal([2, -1.5, 0.25]))).toEqual([2, -1, 0]);
   });
 });
 
@@ -307,7 +253,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
 
   it('stays responsive on a 32k-stack profile: draws only what is visible', async () => {
     const p = largeProfile();
-    const data = plainFlame(p, INUSE_SPACE, {}, 'large', '32768 stacks');
+    const data = { ...plainFlame(p, INUSE_SPACE), title: 'large', subtitle: '32768 stacks' };
     const out = join(scratch, 'large.html');
     writeFileSync(out, renderFlameHtml(data, 'icicle'));
     await withPage(async (page, errors) => {

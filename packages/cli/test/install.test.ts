@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO } from '../../parser/test/helpers/paths.js';
+import { FIXTURES, REPO } from '@heapscope/testkit/paths';
 import { hasCommand, runProcess, userEnv } from './run-process.js';
 
 const BIN = fileURLToPath(new URL('../bin/heapscope.mjs', import.meta.url));
@@ -91,7 +91,9 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
   beforeAll(async () => {
     const r = await runProcess('pnpm', ['-r', 'pack', '--json', '--pack-destination', join(dir, 'packed')], { cwd: REPO, env: userEnv() });
     expect(r.code, r.stderr).toBe(0);
-    const list = JSON.parse(r.stdout.toString()) as { name: string; version: string; filename: string; files: { path: string }[] }[];
+    // pnpm packs private packages too (the testkit): only the publishable ones are installed and checked.
+    const publishable = new Set(workspacePackages().map((m) => m.name));
+    const list = (JSON.parse(r.stdout.toString()) as { name: string; version: string; filename: string; files: { path: string }[] }[]).filter((p) => publishable.has(p.name));
     packed = list.map((p) => {
       const root = join(dir, 'unpacked', p.name);
       mkdirSync(root, { recursive: true });

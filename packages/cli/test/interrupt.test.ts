@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const built = existsSync(BIN);

@@ -13,8 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot, type MergedInputs } from '@heapscope/parser';
 import { encodePprof } from '../src/render/pprof.js';
 import { runCli } from './run-cli.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile, fixtureFiles } from '../../parser/test/helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile, fixtureFiles } from '@heapscope/testkit/inputs';
 
 const ALL = fixtureFile('jemalloc/all', /\.f\.heap$/);
 const SAMPLED = fixtureFile('jemalloc/sampled', /\.f\.heap$/);

@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '@heapscope/cli';
 import { runCli } from './run-cli.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = join(FIXTURES, 'cxx', 'bin');
 const GPERFTOOLS = join(FIXTURES, 'cxx', 'gperftools', 'cxx.0001.heap');

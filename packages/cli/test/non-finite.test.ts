@@ -19,9 +19,10 @@ import { ReportOutput } from '@heapscope/cli';
 import { encodePprof } from '../src/render/pprof.js';
 import { toSpeedscope } from '../src/render/speedscope.js';
 import { toCollapsed } from '../src/render/collapsed.js';
-import { plainFlameFor, renderFlame } from '../src/commands/flamegraph.js';
+import { plainFlameData } from '../src/flame-words.js';
+import { renderFlame } from '../src/render/flamegraph.js';
 import { runCli } from './run-cli.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const JEMALLOC = fixtureFile('jemalloc/all', /\.f\.heap$/);
 const SAMPLED = fixtureFile('jemalloc/sampled', /\.f\.heap$/);
@@ -58,8 +59,8 @@ describe('profile writers refuse non-finite values', () => {
         ['pprof', () => encodePprof(p)],
         ['speedscope', () => toSpeedscope(p, { title: 't', exporter: 'test' })],
         ['collapsed', () => toCollapsed(p, p.sampleTypeIndex('inuse_space'))],
-        ['svg', () => renderFlame(plainFlameFor(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'svg', 'flame')],
-        ['html', () => renderFlame(plainFlameFor(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'html', 'flame')],
+        ['svg', () => renderFlame(plainFlameData(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'svg', 'flame')],
+        ['html', () => renderFlame(plainFlameData(p, ['x'], p.sampleTypes[p.sampleTypeIndex('inuse_space')], {}), 'html', 'flame')],
       ];
       for (const [name, write] of writers) {
         let error: unknown;
@@ -112,10 +113,10 @@ describe('reports refuse non-finite values, as JSON and as text', () => {
   for (const bad of BAD) {
     it(`${bad} in an info report`, () => {
       const report = { inputs: [profileInfo(damaged(clean, bad))] };
-      for (const format of ['json', 'text'] as const) {
+      for (const json of [true, false]) {
         let written = '';
         const out = new ReportOutput({ stdout: { write: (c) => (written += String(c)) }, stderr: { write: () => undefined } }, undefined);
-        expect(() => out.writeReport(report, format, () => 'text')).toThrow(
+        expect(() => out.writeReport(report, json, () => 'text')).toThrow(
           new RegExp(`^the report's inputs\\[0\\]\\.totals\\.inuse_space is ${String(bad)}, not a finite number: refusing to write it$`),
         );
         expect(written).toBe('');

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { HAVE_GO, goEnv, goPprofTops, readReferenceText } from '../../parser/test/helpers/reference-tools.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { HAVE_GO, goEnv, goPprofTops, readReferenceText } from '@heapscope/testkit/reference-tools';
 
 const DUMP = join(FIXTURES, 'jemalloc', 'sampled', 'jeprof.31497.5.f.heap');
 const GOLDEN = join(FIXTURES, 'jemalloc', 'sampled', 'golden', `${basename(DUMP)}.inuse_objects.jeprof.txt`);

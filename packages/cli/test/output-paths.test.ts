@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const built = existsSync(BIN);

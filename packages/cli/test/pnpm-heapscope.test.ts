@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
 import { hasCommand, runProcess, userEnv } from './run-process.js';
 
 const BIN = fileURLToPath(new URL('../bin/heapscope.mjs', import.meta.url));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../src/progress.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const built = existsSync(BIN);

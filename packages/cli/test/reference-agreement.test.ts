@@ -18,8 +18,8 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FIXTURES, findFiles } from '../../parser/test/helpers/paths.js';
-import { HEAP_TYPES, WORKLOAD_FUNCTIONS, agrees, readReferenceText, type ReferenceRow } from '../../parser/test/helpers/reference-tools.js';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { HEAP_TYPES, WORKLOAD_FUNCTIONS, agrees, readReferenceText, type ReferenceRow } from '@heapscope/testkit/reference-tools';
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
 const TYPES = HEAP_TYPES;

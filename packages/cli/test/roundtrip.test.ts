@@ -1,6 +1,6 @@
 /**
  * Every importer's inputs through the same round trips (the table is
- * `importerInputs` in packages/parser/test/helpers/inputs.ts: the fixtures,
+ * `importerInputs` in packages/testkit/src/inputs.ts: the fixtures,
  * the shared corpus when present, hand-written Android samples):
  *
  * - → pprof → heapscope reads it back (`info`, `top` as JSON) with the same
@@ -32,13 +32,13 @@ import { Profile } from 'pprof-format';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity, importers, loadSnapshot, type HeapProfile } from '@heapscope/parser';
-import { diffProfiles, isAllocatorFunction, loadInput, top, type TopReport } from '@heapscope/analyzer';
+import { diffProfiles, isAllocatorFunction, readInput, top, type TopReport } from '@heapscope/analyzer';
 import { encodePprof } from '../src/render/pprof.js';
 import { runCli } from './run-cli.js';
 import { validateSpeedscope } from './speedscope-schema.js';
-import { importerInputs, type ImporterInput } from '../../parser/test/helpers/inputs.js';
-import { FIXTURES, HAVE_CORPUS, corpusSkipNote } from '../../parser/test/helpers/paths.js';
-import { HAVE_GO, WORKLOAD_FUNCTIONS, goEnv, goPprofTops, readReferenceText, type GoTop, type ReferenceRow } from '../../parser/test/helpers/reference-tools.js';
+import { importerInputs, type ImporterInput } from '@heapscope/testkit/inputs';
+import { FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { HAVE_GO, WORKLOAD_FUNCTIONS, goEnv, goPprofTops, readReferenceText, type GoTop, type ReferenceRow } from '@heapscope/testkit/reference-tools';
 
 corpusSkipNote();
 if (!HAVE_GO) console.warn('[heapscope tests] `go` not found (apt-get install golang-go): the go tool pprof checks are skipped');
@@ -65,10 +65,10 @@ async function cli(args: string[]): Promise<string> {
 
 /**
  * `info` and `top` (every sample type) of a file, as JSON. With `loaded`
- * (the file as `loadInput` reads it, for inputs not symbolized) only the
+ * (the file as `readInput` reads it, for inputs not symbolized) only the
  * default type's `top` runs through the CLI: it is checked to equal the
  * analyzer's `top` on `loaded`, which then gives the other types, so a
- * million-event trace is not replayed once per sample type.
+ * million-event trace is not accumulated once per sample type.
  */
 async function readReports(path: string, symbolArgs: string[], loaded?: () => Promise<HeapProfile>): Promise<{ info: Info; tops: Map<string, TopReport> }> {
   const info = (JSON.parse(await cli(['info', '--format', 'json', ...symbolArgs, path])) as { inputs: Info[] }).inputs[0];
@@ -89,7 +89,7 @@ async function readReports(path: string, symbolArgs: string[], loaded?: () => Pr
   return { info, tops };
 }
 
-/** Each step once per input, shared by its tests (a big trace takes a second to replay). */
+/** Each step once per input, shared by its tests (a big trace takes a while to accumulate). */
 function lazy<T>(make: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= make());
@@ -197,7 +197,7 @@ describe.each(inputs.map((input, n) => [input.name, input, n] as const))('%s', (
 
   const model = lazy(async () => {
     await converted();
-    return { original: (await loadInput(input.path)).profile, back: await loadSnapshot(pprof) };
+    return { original: (await readInput(input.path)).profile, back: await loadSnapshot(pprof) };
   });
   /** How far a function's value may move when each sample's value is rounded: 0 for integers, else the number of samples. */
   const roundingSlack = async (type: string) => {

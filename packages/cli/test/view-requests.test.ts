@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedHost } from '../src/commands/view.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { allowedHost } from '../src/speedscope-server.js';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const built = existsSync(BIN);

@@ -11,12 +11,12 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@heapscope/parser';
-import { serveSpeedscope } from '../src/commands/view.js';
+import { serveSpeedscope } from '../src/speedscope-server.js';
 import { toSpeedscope } from '../src/render/speedscope.js';
 import { HAVE_CHROMIUM, chromiumSkipNote, withPage } from './browser.js';
 import { validateSpeedscope } from './speedscope-schema.js';
-import { FIXTURES } from '../../parser/test/helpers/paths.js';
-import { fixtureFile } from '../../parser/test/helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 chromiumSkipNote();
 
@@ -123,6 +123,35 @@ describe.skipIf(!existsSync(BIN))('heapscope view --no-open', () => {
       const profile = await (await fetch(`${base}/profile.speedscope.json`)).json();
       expect(profile.profiles.map((p: { name: string }) => p.name)).toContain(`inuse_space (bytes in use) — ${JEMALLOC_NAME}`);
       expect((await fetch(url)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('with --format json prints {url, port, title} and serves the same', async () => {
+    const child = spawn(process.execPath, [BIN, 'view', '--no-open', '--no-symbolize', '--format', 'json', JEMALLOC], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const said = await new Promise<{ url: string; port: number; title: string }>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`no JSON after 20 s; stderr: ${err}`)), 20_000);
+        child.stdout.on('data', (d) => {
+          out += String(d);
+          try {
+            const json = JSON.parse(out);
+            clearTimeout(timer);
+            resolve(json);
+          } catch {
+            // not the whole document yet
+          }
+        });
+        child.stderr.on('data', (d) => (err += String(d)));
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+      });
+      expect(said.title).toBe(JEMALLOC_NAME);
+      expect(said.url).toBe(`http://127.0.0.1:${said.port}/index.html#profileURL=%2Fprofile.speedscope.json&view=left-heavy`);
+      expect((await fetch(said.url)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -5,7 +5,9 @@
  */
 import { ParseError, excerpt } from './errors.js';
 import type { Input } from './input/source.js';
-import type { Head, Importer } from './importers/importer.js';
+import type { Head, SnapshotImporter } from './importers/importer.js';
+import type { TraceImporter } from './trace/sink.js';
+import type { StatsImporter } from './stats/model.js';
 import { statsImporters } from './stats/index.js';
 import { jemallocImporter } from './importers/jemalloc.js';
 import { gperftoolsImporter } from './importers/gperftools.js';
@@ -15,6 +17,13 @@ import { androidHeapDumpImporter } from './importers/android-heap-dump.js';
 import { perfScriptImporter } from './importers/perf-script.js';
 import { heaptrackImporter } from './importers/heaptrack.js';
 import { memrayImporter } from './importers/memray.js';
+
+/**
+ * Any importer: of snapshots (heap dumps), of event traces, or of allocator
+ * statistics. The union lives with the registry, above the three kinds,
+ * so that no kind's module imports another's.
+ */
+export type Importer = SnapshotImporter | TraceImporter | StatsImporter;
 
 /** Every importer, by id. */
 export const importers: readonly Importer[] = [

@@ -3,6 +3,7 @@
  * zip), format detection, importers and symbolization.
  */
 export * from './errors.js';
+export * from './plural.js';
 export * from './model/address.js';
 export * from './model/columns.js';
 export * from './model/pair-index.js';
@@ -17,6 +18,7 @@ export * from './importers/importer.js';
 export * from './trace/sink.js';
 export * from './importers/unsample.js';
 export * from './importers/dump-name.js';
+export * from './importers/pprof-facts.js';
 export { jemallocImporter } from './importers/jemalloc.js';
 export { gperftoolsImporter } from './importers/gperftools.js';
 export { androidRecordAllocsImporter, type RecordAllocsFacts } from './importers/android-record-allocs.js';

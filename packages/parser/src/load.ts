@@ -1,7 +1,9 @@
 /**
- * Reading an input end to end: open, detect, parse. Snapshot inputs become
- * a profile here; event traces are parsed into a sink (the analyzer's
- * replay, see `loadInput` in @heapscope/analyzer).
+ * The parsing stages every reader of inputs shares: a snapshot importer run
+ * into a profile, a trace importer run into a sink (`TraceSink`, whoever
+ * provides it), a statistics importer run into its series — each with size
+ * limits turned into located errors. `loadSnapshot` opens, detects and
+ * parses a snapshot end to end.
  */
 import { ParseError } from './errors.js';
 import { detectImporter } from './formats.js';
@@ -87,7 +89,7 @@ export async function loadSnapshot(path: string, options: LoadOptions = {}): Pro
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind !== 'snapshot') {
     const what = importer.kind === 'stats' ? 'allocator statistics' : 'an event trace';
-    throw new ParseError(input.name, 1, `this is ${what} (${importer.id}); read it with loadInput from @heapscope/analyzer`, importer.id);
+    throw new ParseError(input.name, 1, `this is ${what} (${importer.id}), not a snapshot: read it with ${importer.kind === 'stats' ? 'parseStats' : 'parseTrace and a TraceSink'}`, importer.id);
   }
   return parseSnapshot(input, importer, options);
 }

@@ -1,6 +1,6 @@
 /**
  * The Android native heap dump importer on small dumps written here by hand
- * after FORMATS.md §7 (no real dump is in the corpus): the three versions
+ * after docs/formats.md#android-heap-dump (no real dump is in the corpus): the three versions
  * and their differences, records (zygote flag, duplicates, zero frames),
  * bt_info names, the MAPS forms, and errors.
  */
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { ParseError, androidHeapDumpImporter, checkIntegrity, symbolize, type HeapProfile } from '@heapscope/parser';
 import { parseText, valueOf } from './helpers/parse-text.js';
-import { ANDROID_HEAP_DUMP_V12 as V12 } from './helpers/hand-written.js';
+import { ANDROID_HEAP_DUMP_V12 as V12 } from '@heapscope/testkit/hand-written';
 
 const which = (command: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
 const HAVE_TOOLS = which('gcc') && which('nm') && which('readelf');

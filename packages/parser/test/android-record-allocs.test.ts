@@ -1,9 +1,9 @@
 /**
  * The record_allocs importer on small traces written here by hand after the
- * grammar of FORMATS.md §6: which events each line becomes, in every writer
+ * grammar of docs/formats.md#record-allocs: which events each line becomes, in every writer
  * generation (no timestamps; start/end ns; present bytes; thread_done with
  * its end time), and how malformed lines are reported. Events are checked
- * through a recording sink; the replay's results are tested in
+ * through a recording sink; the event accumulator's results are tested in
  * packages/analyzer/test/android-record-allocs.test.ts.
  */
 import { describe, expect, it } from 'vitest';

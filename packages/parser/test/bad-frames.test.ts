@@ -85,7 +85,7 @@ describe('frames outside every executable mapping in heap dumps', () => {
       expect(checkIntegrity(p)).toEqual([]);
       const stacks = rows(p).map(([s]) => s.map((a) => a.toString(16)));
       expect(stacks).toEqual([['555555556010'], ['555555556010', '555555556030']]);
-      expect(p.meta.warnings.map(formatWarning).join('\n')).toMatch(/3 stack frames outside every executable mapping .* were cut from 1 stacks/);
+      expect(p.meta.warnings.map(formatWarning).join('\n')).toMatch(/3 stack frames outside every executable mapping .* were cut from 1 stack, with every frame above them/);
     }
   });
 });

@@ -11,8 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, symbolize, type HeapProfile } from '@heapscope/parser';
-import { FIXTURES } from './helpers/paths.js';
-import { fixtureFile } from './helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 const BIN = join(FIXTURES, 'cxx', 'bin');
 /**

@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync, strFromU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ParseError, openBytes, type AllocatorStats } from '@heapscope/parser';
-import { loadOpened, type LoadedInput } from '@heapscope/analyzer';
-import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from './helpers/hand-written.js';
-import { unzstdFile, zstdSync } from './helpers/inputs.js';
-import { FIXTURES, findFiles } from './helpers/paths.js';
+import { readOpened, type LoadedInput } from '@heapscope/analyzer';
+import { ANDROID_HEAP_DUMP_V12, MEMRAY_CSV, RECORD_ALLOCS_TIMED } from '@heapscope/testkit/hand-written';
+import { unzstdFile, zstdSync } from '@heapscope/testkit/inputs';
+import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const fixtureText = (path: string) =>
@@ -135,7 +135,7 @@ function numbersOf(l: LoadedInput): string {
 
 async function outcome(bytes: Uint8Array, format: string, options: Record<string, unknown> = {}): Promise<Outcome> {
   try {
-    const loaded = await loadOpened(await openBytes('in', bytes, options), { inputFormat: format, ...options });
+    const loaded = await readOpened(await openBytes('in', bytes, options), { inputFormat: format, ...options });
     return { warnings: loaded.profile.meta.warnings.map((w) => w.message), numbers: numbersOf(loaded) };
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
@@ -306,7 +306,7 @@ describe('bombs, per container', () => {
     ];
     for (const [format, text] of inputs) {
       for (const [name, wrap] of containers) {
-        const loaded = await loadOpened(await openBytes('bomb', wrap(enc(text))), { inputFormat: format });
+        const loaded = await readOpened(await openBytes('bomb', wrap(enc(text))), { inputFormat: format });
         const p = loaded.profile;
         expect(p.samples.length, `${format} ${name}`).toBe(1);
         expect(p.total(p.sampleTypeIndex('inuse_objects')), `${format} ${name}`).toBe(n);
@@ -333,7 +333,7 @@ describe('timestamps that go backwards', () => {
     lines[last] = lines[last].replace(/ \d+\.\d+: /, ' 1.000000: ');
     const r = await outcome(enc(lines.join('\n')), 'perf-script');
     expect(r.warnings).toContain('timestamps go backwards: events earlier than an event before them in the file (out of order, damaged or merged trace?)');
-    const loaded = await loadOpened(await openBytes('in', enc(lines.join('\n'))), { inputFormat: 'perf-script' });
+    const loaded = await readOpened(await openBytes('in', enc(lines.join('\n'))), { inputFormat: 'perf-script' });
     const w = loaded.profile.meta.warnings.find((x) => x.message.startsWith('timestamps go backwards'))!;
     expect([w.count, w.locations[0].line]).toEqual([1, last + 1]);
     expect(JSON.parse(r.numbers).events).toBe(JSON.parse((await outcome(enc(text), 'perf-script')).numbers).events);
@@ -342,7 +342,7 @@ describe('timestamps that go backwards', () => {
     const text = smallHeaptrack();
     const earlier = text.replace(/\n(\+ 1\n)/, '\nc 300\n$1').replace(/\nc 241\n/, '\nc 5\n');
     const r = await outcome(enc(earlier), 'heaptrack');
-    const loaded = await loadOpened(await openBytes('in', enc(earlier)), { inputFormat: 'heaptrack' });
+    const loaded = await readOpened(await openBytes('in', enc(earlier)), { inputFormat: 'heaptrack' });
     const w = loaded.profile.meta.warnings.find((x) => x.message.startsWith('timestamps go backwards'))!;
     expect([w.count, w.locations[0].line]).toEqual([1, earlier.split('\n').findIndex((l) => l === 'c 5') + 1]);
     expect(JSON.parse(r.numbers).events).toBe(JSON.parse((await outcome(enc(text), 'heaptrack')).numbers).events);
@@ -354,7 +354,7 @@ describe('detection and lenient reading', () => {
     it(`${format}: a byte order mark and leading blank lines do not change what is detected or read`, async () => {
       const text = make();
       const expected = await outcome(enc(text), format);
-      const loaded = await loadOpened(await openBytes('x', enc(`\uFEFF\n\n  \n${text}`)));
+      const loaded = await readOpened(await openBytes('x', enc(`\uFEFF\n\n  \n${text}`)));
       expect(loaded.profile.meta.format).toBe(format);
       expect(numbersOf(loaded)).toBe(expected.numbers);
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '@heapscope/parser';
 import { parseText, valueOf } from './helpers/parse-text.js';
 
-// Headers of every variant (FORMATS.md §4), rows written by hand following the grammar.
+// Headers of every variant (docs/formats.md#gperftools), rows written by hand following the grammar.
 const row = '     2:     1000 [     5:     3000] @ 0x00400f00 0x00400a00\n';
 
 describe('gperftools / legacy heap importer', () => {

@@ -1,5 +1,5 @@
 /**
- * The heaptrack importer and the replay on real recordings, against
+ * The heaptrack importer and the event accumulator on real recordings, against
  * heaptrack's own numbers on the same files:
  * - fixtures/heaptrack: the fixture workload recorded by heaptrack 1.4
  *   (interpreted and raw; see fixtures/heaptrack/README.md), with
@@ -14,10 +14,10 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, openBytes, openInput, parseTrace, symbolize, traceBuilder, type HeapProfile, type HeaptrackFacts } from '@heapscope/parser';
-import { Replay, top, loadInput, type LoadedInput } from '@heapscope/analyzer';
-import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
-import { fixtureFile } from './helpers/inputs.js';
-import { workloadSites } from './helpers/workload.js';
+import { EventAccumulator, top, readInput, type LoadedInput } from '@heapscope/analyzer';
+import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
+import { workloadSites } from '@heapscope/testkit/workload';
 import {
   HAVE_HEAPTRACK_PRINT,
   HEAPTRACK_COSTS,
@@ -82,9 +82,9 @@ async function fromBytes(bytes: Uint8Array, chunkBytes?: number): Promise<Loaded
   const importer = detectImporter(input);
   if (importer.id !== 'heaptrack' || importer.kind !== 'trace') throw new Error(`detected ${importer.id}`);
   const builder = traceBuilder(input, importer);
-  const replay = new Replay(builder);
-  const facts = await parseTrace(input, importer, builder, replay);
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder);
+  const facts = await parseTrace(input, importer, builder, accumulator);
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 
@@ -123,7 +123,7 @@ function infoZeroQuirks(text: string): number {
 }
 
 describe('heaptrack fixture: interpreted recording of the workload', () => {
-  const load = () => loadInput(interpreted);
+  const load = () => readInput(interpreted);
 
   it('imports with integrity, as an interpreted heaptrack 1.4 recording with stacks, times and RSS', async () => {
     const { profile, trace } = await load();
@@ -206,13 +206,13 @@ describe('heaptrack fixture: interpreted recording of the workload', () => {
 
 describe('heaptrack fixture: raw recording of the workload, symbolized by heapscope', () => {
   const load = async () => {
-    const loaded = await loadInput(raw);
+    const loaded = await readInput(raw);
     const { profile } = await symbolize(loaded.profile, { symbolPaths: [WORKLOAD] });
     return { ...loaded, profile };
   };
 
   it('imports with integrity, pointers and mappings with load biases from the module list', async () => {
-    const { profile, trace } = await loadInput(raw);
+    const { profile, trace } = await readInput(raw);
     expect(checkIntegrity(profile)).toEqual([]);
     expect(profile.meta.variant).toBe('heaptrack 1.4.0, file format 3, raw');
     expect((trace!.report.facts as HeaptrackFacts).stage).toBe('raw');
@@ -237,7 +237,7 @@ describe('heaptrack fixture: raw recording of the workload, symbolized by heapsc
 
   it("gives the workload's sites, symbolized from the workload binary, the numbers of the interpreted recording", async () => {
     const got = sites((await load()).profile);
-    const want = sites((await loadInput(interpreted)).profile);
+    const want = sites((await readInput(interpreted)).profile);
     for (const name of ['churn_site', 'odd_size_site', 'make_node', 'leak_site', 'steady_site', 'realloc_site']) expect(got[name], name).toEqual(want[name]);
     // heapscope's symbolizer finds the inlined frame too.
     const cum = new Map(top([(await load()).profile], { sampleType: 'alloc_objects' }).rows.map((r) => [r.name, r.cum]));
@@ -246,7 +246,7 @@ describe('heaptrack fixture: raw recording of the workload, symbolized by heapsc
 
   it('gives the same result detected without a file name and in 7-byte chunks', async () => {
     const zst = new Uint8Array(readFileSync(raw));
-    const want = summary(await loadInput(raw));
+    const want = summary(await readInput(raw));
     expect(summary(await fromBytes(zst, 7))).toEqual(want);
   });
 });
@@ -261,14 +261,14 @@ describe.skipIf(!HAVE_CORPUS)('heaptrack corpus recordings', () => {
     describe(name, () => {
       const file = join(dir, name);
       it('imports with integrity', async () => {
-        const { profile } = await loadInput(file);
+        const { profile } = await readInput(file);
         expect(checkIntegrity(profile)).toEqual([]);
         expect(profile.meta.variant).toBe(variant);
         expect(profile.meta.warnings).toEqual([]);
       });
 
       it.skipIf(!HAVE_HEAPTRACK_PRINT)("has heaptrack_print's allocations, peak and leaked bytes; its temporary count less its info-0 quirk", async () => {
-        const loaded = await loadInput(file);
+        const loaded = await readInput(file);
         const ours = heapscopeTotals(loaded);
         const runs = await Promise.all(HEAPTRACK_COSTS.map(async (cost) => [cost, total(await runHeaptrackPrint(file, cost))] as const));
         const print = Object.fromEntries(runs) as Record<HeaptrackCost, number>;
@@ -284,7 +284,7 @@ describe.skipIf(!HAVE_CORPUS)('heaptrack corpus recordings', () => {
   for (const name of ['heaptrack.david.18594.gz', 'heaptrack.heaptrack_gui.99454.zst']) {
     it.skipIf(!HAVE_HEAPTRACK_PRINT)(`${name}: names the sites of heaptrack_print's most-calls list, with at least its counts`, async () => {
       const file = join(dir, name);
-      const { profile } = await loadInput(file);
+      const { profile } = await readInput(file);
       const rows = top([profile], { sampleType: 'alloc_objects' }).rows;
       const ours = new Map<string, number>();
       for (const r of rows) ours.set(shortenTemplates(r.name), (ours.get(shortenTemplates(r.name)) ?? 0) + r.flat);
@@ -303,8 +303,8 @@ describe.skipIf(!HAVE_CORPUS)('heaptrack corpus recordings', () => {
   it('reads the raw recording as heaptrack_interpret reads it: the same events, stacks and addresses as its interpreted twin', async () => {
     const rawFile = join(dir, 'heaptrack.test_sysroot.raw');
     const expectedFile = join(dir, 'heaptrack.test_sysroot.expected');
-    const fromRaw = await loadInput(rawFile);
-    const fromExpected = await loadInput(expectedFile);
+    const fromRaw = await readInput(rawFile);
+    const fromExpected = await readInput(expectedFile);
     for (const loaded of [fromRaw, fromExpected]) expect(checkIntegrity(loaded.profile)).toEqual([]);
     expect(fromRaw.trace!.report).toEqual({ ...fromExpected.trace!.report, facts: fromRaw.trace!.report.facts });
     const addresses = (p: HeapProfile) => [...Array(p.samples.length).keys()].map((i) => [p.stackLocations(p.samples.stack[i]).map((l) => p.addressHex(l)).join(' '), p.samples.values[0][i]]).sort();
@@ -329,9 +329,9 @@ async function fromText(text: string, lenient = false): Promise<LoadedInput> {
   const importer = detectImporter(input, 'heaptrack');
   if (importer.kind !== 'trace') throw new Error('not a trace importer');
   const builder = traceBuilder(input, importer, { lenient });
-  const replay = new Replay(builder);
-  const facts = await parseTrace(input, importer, builder, replay, { lenient });
-  const trace = replay.finish(facts);
+  const accumulator = new EventAccumulator(builder);
+  const facts = await parseTrace(input, importer, builder, accumulator, { lenient });
+  const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
 }
 

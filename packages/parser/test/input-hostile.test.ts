@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { gzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, openBytes, openInput, type Input, type LineReading } from '@heapscope/parser';
-import { zstdSync } from './helpers/inputs.js';
+import { zstdSync } from '@heapscope/testkit/inputs';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dir = mkdtempSync(join(tmpdir(), 'hs-hostile-'));

@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, type HeapProfile } from '@heapscope/parser';
-import { CORPUS, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
-import { agrees } from './helpers/reference-tools.js';
+import { CORPUS, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { agrees } from '@heapscope/testkit/reference-tools';
 
 corpusSkipNote();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity } from '@heapscope/parser';
 import { parseText, valueOf } from './helpers/parse-text.js';
 
-// Small dumps written by hand following jemalloc's grammar (FORMATS.md §3).
+// Small dumps written by hand following jemalloc's grammar (docs/formats.md#jemalloc).
 const THREADED = `heap_v2/1048576
   t*: 1330: 87058891 [0: 0]
   t0: 2: 512 [0: 0] main thread
@@ -23,7 +23,7 @@ MAPPED_LIBRARIES:
 `;
 
 describe('jemalloc importer', () => {
-  it('unsamples each row exactly as jeprof (FORMATS.md worked example)', async () => {
+  it('unsamples each row exactly as jeprof (docs/formats.md#jemalloc-worked-example)', async () => {
     const p = await parseText(THREADED);
     expect(checkIntegrity(p)).toEqual([]);
     const stack0 = p.samples.stack[0];

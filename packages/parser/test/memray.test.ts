@@ -8,7 +8,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { MEMRAY_ALLOCATORS, ParseError, checkIntegrity, detectImporter, openBytes, parseSnapshot, type HeapProfile } from '@heapscope/parser';
 import { top } from '@heapscope/analyzer';
-import { MEMRAY_CSV } from './helpers/hand-written.js';
+import { MEMRAY_CSV } from '@heapscope/testkit/hand-written';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,6 +1,6 @@
 /**
  * The perf importer reads a sample line with two scanners of one grammar
- * (perf-script.ts): a fast one for the usual shape, which may decline a
+ * (perf-sample-line.ts): a fast one for the usual shape, which may decline a
  * line, and the general one, token by token. Whatever the fast one
  * accepts, the general one must read the same — comm, pid, tid, time,
  * period, event, payload — on every line of the real perf files (the
@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_HEAD_SCANNERS, type SampleHead } from '../src/importers/perf-script.js';
-import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from './helpers/paths.js';
+import { SAMPLE_HEAD_SCANNERS, type SampleHead } from '../src/importers/perf-sample-line.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from '@heapscope/testkit/paths';
 
 corpusSkipNote();
 

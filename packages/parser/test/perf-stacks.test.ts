@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIntegrity, formatWarning, type HeapProfile } from '@heapscope/parser';
-import { loadInput, top } from '@heapscope/analyzer';
-import { FIXTURES } from './helpers/paths.js';
+import { readInput, top } from '@heapscope/analyzer';
+import { FIXTURES } from '@heapscope/testkit/paths';
 
 const PERF = join(FIXTURES, 'cxx', 'perf');
 const capture = (name: string) => join(PERF, `cxx.${name}.perf.txt.gz`);
@@ -26,7 +26,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 async function loadText(name: string, text: string, options: { keepBadFrames?: boolean } = {}) {
   const path = join(scratch, name);
   writeFileSync(path, text);
-  return loadInput(path, options);
+  return readInput(path, options);
 }
 
 const warningsOf = (p: HeapProfile) => p.meta.warnings.map(formatWarning);
@@ -73,14 +73,14 @@ describe('perf: frames outside every executable mapping', () => {
     expect(records).toBeGreaterThan(5);
     expect(garbage.size).toBeGreaterThan(1);
 
-    const { profile } = await loadInput(path);
+    const { profile } = await readInput(path);
     expect(checkIntegrity(profile)).toEqual([]);
     expect(cutCounts(profile)).toEqual([frames, records]);
     // No location was made for them: memory follows the stacks kept.
     const addresses = new Set(Array.from({ length: profile.locations.length }, (_, l) => profile.addressHex(l).slice(2)));
     for (const ip of garbage) expect(addresses.has(ip), ip).toBe(false);
 
-    const kept = await loadInput(path, { keepBadFrames: true });
+    const kept = await readInput(path, { keepBadFrames: true });
     expect(cutCounts(kept.profile)).toBeNull();
     const keptAddresses = new Set(Array.from({ length: kept.profile.locations.length }, (_, l) => kept.profile.addressHex(l).slice(2)));
     for (const ip of garbage) expect(keptAddresses.has(ip), ip).toBe(true);
@@ -138,7 +138,7 @@ describe('perf: records without a callchain', () => {
     for (const m of textOf(capture('nocallchain-ip')).matchAll(/__return: \([0-9a-f]+ <- ([0-9a-f]+)\) \S+\s+[0-9a-f]+ (.+?) \(/g)) {
       symbolOf.set(m[1], m[2]);
     }
-    const { profile } = await loadInput(capture('nocallchain'));
+    const { profile } = await readInput(capture('nocallchain'));
     expect(checkIntegrity(profile)).toEqual([]);
     const objects = profile.samples.values[profile.sampleTypeIndex('alloc_objects')];
     const ours = new Map<string, number>();
@@ -160,7 +160,7 @@ describe('perf: records without a callchain', () => {
   });
 
   it('name an entry record\'s address after the probed function, so that allocator frames are dropped from it', async () => {
-    const { profile } = await loadInput(capture('nocallchain'));
+    const { profile } = await readInput(capture('nocallchain'));
     const rows = top([profile], { sampleType: 'alloc_objects', by: 'function', keepAllocatorFrames: true }).rows.map((r) => r.name);
     expect(rows).not.toContain('malloc'); // allocations take the return record's stack
     const names = new Set(Array.from({ length: profile.functions.length }, (_, f) => profile.strings[profile.functions.name[f]]));

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@heapscope/parser';
-import { CORPUS, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
+import { CORPUS, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
 
 corpusSkipNote();
 

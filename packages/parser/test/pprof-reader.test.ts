@@ -13,9 +13,9 @@ import { gunzipSync, gzipSync } from 'fflate';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, checkIntegrity, detectImporter, loadSnapshot, openBytes, parseSnapshot, type HeapProfile } from '@heapscope/parser';
-import { CORPUS, HAVE_CORPUS, corpusSkipNote } from './helpers/paths.js';
-import { fixtureFile } from './helpers/inputs.js';
-import { HAVE_GO, goEnv } from './helpers/reference-tools.js';
+import { CORPUS, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
+import { HAVE_GO, goEnv } from '@heapscope/testkit/reference-tools';
 
 corpusSkipNote();
 

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, shortNames, symbolize } from '@heapscope/parser';
-import { FIXTURES } from './helpers/paths.js';
-import { fixtureFile } from './helpers/inputs.js';
+import { FIXTURES } from '@heapscope/testkit/paths';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 
 describe('short function names', () => {
   it('drop argument lists, template arguments, return types, qualifiers and clone suffixes', () => {

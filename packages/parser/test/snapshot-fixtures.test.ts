@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity, detectImporter, loadSnapshot, openBytes, parseDumpName, parseSnapshot, type HeapProfile } from '@heapscope/parser';
-import { corpusSkipNote, displayName } from './helpers/paths.js';
-import { snapshotInputs } from './helpers/inputs.js';
+import { corpusSkipNote, displayName } from '@heapscope/testkit/paths';
+import { snapshotInputs } from '@heapscope/testkit/inputs';
 import { expectGolden, summarize } from './helpers/summary.js';
 
 corpusSkipNote();

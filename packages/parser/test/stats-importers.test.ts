@@ -17,7 +17,7 @@ import {
   type AllocatorStats,
   type StatsImporter,
 } from '@heapscope/parser';
-import { FIXTURES, displayName, findFiles } from './helpers/paths.js';
+import { FIXTURES, displayName, findFiles } from '@heapscope/testkit/paths';
 
 const STATS = join(FIXTURES, 'stats');
 const MODES = ['leak', 'fragment', 'steady', 'retain'];
@@ -127,6 +127,30 @@ describe('statistics importers read the numbers the allocators printed', () => {
     });
     const allocated = grepNumbers(join(d, 'jemalloc-stats.json.gz'), /"stats":\{"allocated":(\d+)/);
     expect(json.snapshots.map((s) => s.allocatedBytes)).toEqual(allocated);
+  });
+
+  it("jemalloc bins' slab figures: text and JSON give the same slabs, regions per slab and slab size per class", async () => {
+    const d = dir('jemalloc', 'fragment');
+    const json = (await load(join(d, 'jemalloc-stats.json.gz'))).snapshots[POINTS - 1];
+    const txt = (await load(join(d, 'jemalloc-stats.txt.gz'))).snapshots[POINTS - 1];
+    const slabFields = (s: typeof json) =>
+      s.sizeClasses.filter((c) => c.table === 'small').map((c) => [c.sizeBytes, c.slabs, c.nonfullSlabs, c.regionsPerSlab, c.slabBytes]);
+    const fromJson = slabFields(json);
+    expect(fromJson.length).toBeGreaterThan(4);
+    // The two dumps are separate calls a moment apart: the classes the printing touches may differ by a slab.
+    const fromText = new Map(slabFields(txt).map((row) => [row[0], row]));
+    let same = 0;
+    for (const row of fromJson) {
+      const t = fromText.get(row[0]);
+      if (t && t[1] === row[1]) same++;
+      if (t) expect([t[3], t[4]]).toEqual([row[3], row[4]]);
+    }
+    expect(same).toBeGreaterThanOrEqual(fromJson.length - 2);
+    // 96-byte regions: 128 to a 3-page (12 KiB) slab in jemalloc 5.3; free regions = slabs × regions − live.
+    const c96 = json.sizeClasses.find((c) => c.table === 'small' && c.sizeBytes === 96)!;
+    expect([c96.regionsPerSlab, c96.slabBytes]).toEqual([128, 12288]);
+    expect(c96.freeBlocks).toBe((c96.slabs as number) * 128 - (c96.liveBlocks as number));
+    expect(c96.nonfullSlabs).toBeLessThanOrEqual(c96.slabs as number);
   });
 
   it('jemalloc at exit (stats_print:true, text and JSON)', async () => {
@@ -245,7 +269,7 @@ describe('statistics importers: separators, text around dumps', () => {
     const stats = await parse(`program output\nmore output\n${dump[0]}`, 'tcmalloc-stats');
     expect(stats.snapshots).toHaveLength(1);
     expect(stats.warnings).toHaveLength(1);
-    expect(stats.warnings[0].message).toMatch(/^2 line\(s\) outside the tcmalloc statistics ignored/);
+    expect(stats.warnings[0].message).toMatch(/^2 lines outside the tcmalloc statistics ignored/);
     expect(stats.warnings[0].locations[0].line).toBe(1);
   });
 

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ParseError, openBytes, openInput, type LineBatch } from '@heapscope/parser';
-import { zstdSync } from './helpers/inputs.js';
+import { zstdSync } from '@heapscope/testkit/inputs';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadInput } from '@heapscope/analyzer';
+import { readInput } from '@heapscope/analyzer';
 import { replayTrace, type ReplayReport } from '@heapscope/replay';
-import { CORPUS, corpusSkipNote } from '../../parser/test/helpers/paths.js';
+import { CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
 import { REPO, buildReplayer, liveBytesAfterEachOp } from './helpers.js';
 
 const SYSTEMUI = join(CORPUS, 'android-record-allocs', 'systemui.zip');
@@ -21,7 +21,7 @@ corpusSkipNote();
 
 /** What heapscope's analysis says of the trace, in the replay's terms. */
 async function analysis(path: string) {
-  const { trace } = await loadInput(path);
+  const { trace } = await readInput(path);
   const r = trace!.report;
   return {
     // The replay counts free(NULL) as an operation (it calls it); the analysis does not.

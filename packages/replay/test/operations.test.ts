@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadInput } from '@heapscope/analyzer';
+import { readInput } from '@heapscope/analyzer';
 import { encodeTrace, replayTrace, replayerPath } from '@heapscope/replay';
 import { buildPreload, buildReplayer, tempDir, writeTrace } from './helpers.js';
 
@@ -55,7 +55,7 @@ describe('operations the trace cannot have reproduced as recorded', () => {
       expect(report.rows[0]).toMatchObject({ error: null, failedAllocs: 1, ops: 10 });
       expect(report.series[0].points.map((p) => p.liveBytes)).toEqual([0, 100, 100, 150, 80, 280, 280, 344, 280, 280 + HUGE, 380 + HUGE]);
       // The analysis agrees (it counts the realloc of an unknown pointer as an unknown free).
-      const { trace } = await loadInput(edges);
+      const { trace } = await readInput(edges);
       expect([trace!.report.peak.bytes, trace!.report.liveBytes, trace!.report.unknownFrees]).toEqual([380 + HUGE, 380 + HUGE, 2]);
     });
   }

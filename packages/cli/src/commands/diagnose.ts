@@ -2,41 +2,35 @@
  * `heapscope diagnose`: leak, fragmentation, retained pages or healthy (or
  * inconclusive: one dump shows no trend) — from allocator statistics, /proc samples and heap profiles of one run.
  */
-import { Option, type Command } from 'commander';
-import { DiagnoseError, diagnose, formatBytes, seriesOrder, type DiagnoseReport, type SeriesOrder } from '@heapscope/analyzer';
+import { Option } from 'commander';
+import { DiagnoseError, diagnose, seriesOrder, type DiagnoseReport } from '@heapscope/analyzer';
 import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
-import { addFilterOptions, addInputOptions, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { writeOutputFile } from '../output-file.js';
-import { assertFiniteReport } from '../finite.js';
-import { renderTable } from '../render/table.js';
-import { sparkline } from '../render/sparkline.js';
-import { parseBytes } from '../size-arg.js';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { bytesOption, commonOptions, countOption, filterOptions, inputOptions, orderOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
 import { renderDiagnosePlot } from '../render/diagnose-plot.js';
+import { renderDiagnose } from '../render/diagnose.js';
 
-interface DiagnoseCommandOptions extends InputOptions, FilterOptions {
+interface DiagnoseOptions extends InputOptions, FilterOptions, SharedOptions {
   plot?: string;
   minGrowth?: number;
   sites?: number;
-  order: SeriesOrder;
 }
 
-/** Rows of the text table before the middle is elided. */
-const MAX_ROWS = 24;
-
-export function registerDiagnose(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('diagnose')
-    .description('leak or fragmentation? from allocator statistics, heap dumps and RSS over time')
-    .argument('<input...>', 'allocator statistics (jemalloc, glibc, tcmalloc, mimalloc), /proc samples and heap profiles of one run')
-    .option('--plot <file.svg>', 'also write an SVG chart of allocated, resident and RSS over time')
-    .option('--min-growth <bytes>', 'rises below this are flat (default 1MiB, and at least 10% of the starting footprint)', (v) => parseBytes('--min-growth', v))
-    .option('--sites <n>', 'growing call sites to name, from heap profiles (default 5)', (v) => positive('--sites', v))
-    .addOption(new Option('--order <order>', 'order of the heap profiles: by dump sequence numbers when every name has one (auto), or as given').choices(['auto', 'given', 'sequence']).default('auto'));
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+export const diagnoseCommand = command<DiagnoseOptions, DiagnoseReport>({
+  name: 'diagnose',
+  summary: 'leak or fragmentation? from allocator statistics, heap dumps and RSS over time',
+  args: [['<input...>', 'allocator statistics (jemalloc, glibc, tcmalloc, mimalloc), /proc samples and heap profiles of one run']],
+  options: [
+    new Option('--plot <file.svg>', 'also write an SVG chart of allocated, resident and RSS over time'),
+    bytesOption('--min-growth <bytes>', 'rises below this are flat (default 1MiB, and at least 10% of the starting footprint)'),
+    countOption('--sites <n>', 'growing call sites to name, from heap profiles (default 5)'),
+    orderOption('order of the heap profiles: by dump sequence numbers when every name has one (auto), or as given'),
+    ...commonOptions(),
+    ...inputOptions(),
+    ...filterOptions(),
+  ],
+  help: `
 Give the statistics of several dumps of one process (a file of periodic
 dumps, or several files in order); /proc/<pid>/status or smaps_rollup
 samples for RSS; heap profiles of the same run to name growing call sites.
@@ -46,111 +40,40 @@ Examples:
   $ heapscope diagnose jemalloc-stats.txt proc.txt
   $ heapscope diagnose --plot memory.svg malloc-info.xml proc.txt
   $ heapscope diagnose --format json tcmalloc-stats.txt jeprof.*.heap`,
-    )
-    .action(async (inputs: string[], options: DiagnoseCommandOptions) => {
-      const loaded = await loadInputs(inputs, options, io, { allowStats: true });
-      const stats: AllocatorStats[] = [];
-      const profiles: HeapProfile[] = [];
-      for (const l of loaded) {
-        if (l.stats) stats.push(l.stats);
-        else if (l.trace) throw new UsageError(`${l.profile.meta.file} is an event trace: diagnose reads heap profiles (dumps), allocator statistics and /proc samples`);
-        else profiles.push(l.profile);
-      }
-      let ordered = profiles;
-      if (profiles.length > 1) {
-        try {
-          ordered = seriesOrder(profiles, options.order).indexes.map((i) => profiles[i]);
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-      }
-      let report: DiagnoseReport;
+  async analyze(run) {
+    const o = run.options;
+    const loaded = await run.load(run.args, { allowStats: true });
+    const stats: AllocatorStats[] = [];
+    const profiles: HeapProfile[] = [];
+    for (const l of loaded) {
+      if (l.stats) stats.push(l.stats);
+      else if (l.trace) throw new UsageError(`${l.profile.meta.file} is an event trace: diagnose reads heap profiles (dumps), allocator statistics and /proc samples`);
+      else profiles.push(l.profile);
+    }
+    let ordered = profiles;
+    if (profiles.length > 1) {
       try {
-        report = diagnose(
-          { stats, profiles: ordered },
-          { ...siteOptions(options), minGrowthBytes: options.minGrowth, sites: options.sites },
-        );
+        ordered = seriesOrder(profiles, o.order).indexes.map((i) => profiles[i]);
       } catch (error) {
-        // The inputs cannot answer: a bad-input failure, located at the input it is about.
-        if (error instanceof DiagnoseError) throw new ParseError(error.file ?? inputs[0], 1, error.message);
-        throw error;
+        throw new UsageError((error as Error).message);
       }
-      for (const w of report.warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      // The chart first: when it cannot be written, no report is written either.
-      if (options.plot) {
-        assertFiniteReport(report);
-        await writeOutputFile(options.plot, renderDiagnosePlot(report));
-      }
-      const out = new ReportOutput(io, options.output);
-      out.writeReport(report, options.format, () => renderDiagnose(report));
-      await out.close();
-    });
-}
-
-function positive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive integer, got "${v}"`);
-  return n;
-}
-
-const bytes = (v: number | null) => (v === null ? '-' : formatBytes(v));
-
-/** The text report. */
-export function renderDiagnose(r: DiagnoseReport): string {
-  let out = `${r.summary}\n`;
-  const who = r.allocator === 'unknown' ? 'allocator unknown' : `${r.allocator}${r.allocatorVersion ? ` ${r.allocatorVersion}` : ''}`;
-  // "allocated and resident from stats.txt; RSS from proc.txt": one entry per input.
-  const bySource = new Map<string, string[]>();
-  const add = (what: string, source: string | null) => {
-    if (source) bySource.set(source, [...(bySource.get(source) ?? []), what]);
-  };
-  add('allocated', r.sources.allocated);
-  add(r.sources.footprintKind === 'rss' ? 'RSS' : (r.sources.footprintKind ?? ''), r.sources.footprint);
-  if (r.sources.footprintKind !== 'rss') add('RSS', r.sources.rss);
-  const from = [...bySource].map(([source, what]) => `${what.join(' and ')} from ${source}`);
-  out += `${who}; ${r.points} point${r.points === 1 ? '' : 's'}${from.length ? `: ${from.join('; ')}` : ''}\n\n`;
-
-  const hasResident = r.series.some((p) => p.resident !== null);
-  const hasMapped = !hasResident && r.series.some((p) => p.mapped !== null);
-  const hasRss = r.series.some((p) => p.rss !== null);
-  const hasUnpurged = r.series.some((p) => p.unpurged !== null);
-  const columns = [
-    { header: '#', align: 'right' as const },
-    { header: 'allocated', align: 'right' as const },
-    ...(hasResident ? [{ header: 'resident', align: 'right' as const }] : []),
-    ...(hasMapped ? [{ header: r.allocator === 'mimalloc' ? 'committed' : 'mapped', align: 'right' as const }] : []),
-    ...(hasRss ? [{ header: 'RSS', align: 'right' as const }] : []),
-    ...(hasUnpurged ? [{ header: 'unpurged', align: 'right' as const }] : []),
-    { header: 'alloc/footprint', align: 'right' as const },
-    { header: 'point', align: 'left' as const },
-  ];
-  const rowOf = (i: number) => {
-    const p = r.series[i];
-    return [
-      String(i + 1),
-      bytes(p.allocated),
-      ...(hasResident ? [bytes(p.resident)] : []),
-      ...(hasMapped ? [bytes(p.mapped)] : []),
-      ...(hasRss ? [bytes(p.rss)] : []),
-      ...(hasUnpurged ? [bytes(p.unpurged)] : []),
-      p.ratio === null ? '-' : `${(100 * p.ratio).toFixed(0)}%`,
-      p.label,
-    ];
-  };
-  const n = r.series.length;
-  const indexes = n <= MAX_ROWS ? [...Array(n).keys()] : [...Array(MAX_ROWS / 2).keys(), -1, ...[...Array(MAX_ROWS / 2).keys()].map((i) => n - MAX_ROWS / 2 + i)];
-  const rows = indexes.map((i) => (i < 0 ? columns.map((_, c) => (c === 0 ? '…' : '')) : rowOf(i)));
-  out += renderTable(columns, rows);
-  if (n > MAX_ROWS) {
-    const line = (name: string, values: (number | null)[]) => (values.every((v) => v !== null) ? `  ${name.padEnd(10)} ${sparkline(values as number[])}\n` : '');
-    out += `\n${line('allocated', r.series.map((p) => p.allocated))}${line('footprint', r.series.map((p) => p.footprint))}`;
-  }
-
-  out += '\nEvidence:\n';
-  for (const e of r.evidence) out += `  - ${e}\n`;
-  if (r.knobs.length > 0) {
-    out += `\nWhat moves it (${r.allocator}):\n`;
-    for (const k of r.knobs) out += `  - ${k.name}${k.current !== undefined ? ` (now ${k.current})` : ''}: ${k.effect}\n`;
-  }
-  return out;
-}
+    }
+    let report: DiagnoseReport;
+    try {
+      report = diagnose({ stats, profiles: ordered }, { ...siteOptions(o), minGrowthBytes: o.minGrowth, sites: o.sites });
+    } catch (error) {
+      // The inputs cannot answer: a bad-input failure, located at the input it is about.
+      if (error instanceof DiagnoseError) throw new ParseError(error.file ?? run.args[0], 1, error.message);
+      throw error;
+    }
+    run.warn(report.warnings);
+    return report;
+  },
+  output: {
+    kind: 'report',
+    // The report carries its own warnings (what the run's alignment found).
+    json: (report) => report,
+    text: (report) => renderDiagnose(report),
+    sideFiles: (report, run) => (run.options.plot ? [{ path: run.options.plot, data: renderDiagnosePlot(report) }] : []),
+  },
+});

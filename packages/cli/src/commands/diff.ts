@@ -1,51 +1,43 @@
 /**
  * `heapscope diff <base> <input>`: signed per-site difference.
  */
-import type { Command } from 'commander';
-import { diffProfiles, seriesWarnings, top } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { renderTop } from './top.js';
-import { sameFileWarnings } from '../series.js';
+import { Option } from 'commander';
+import { diffTop, seriesWarnings, type TopReport } from '@heapscope/analyzer';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { sameFileWarnings } from '../load-series.js';
+import { renderTop } from '../render/top.js';
 
-interface DiffCommandOptions extends InputOptions, FilterOptions {
-  sampleType?: string;
-  nodeCount?: number;
+interface DiffOptions extends InputOptions, FilterOptions, SharedOptions {
   cum?: boolean;
 }
 
-export function registerDiff(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('diff')
-    .description('signed per-site difference: input minus base')
-    .argument('<base>', 'the earlier dump')
-    .argument('<input>', 'the later dump')
-    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
-    .option('-n, --node-count <n>', 'show the first N rows', (v) => Number(v))
-    .option('--cum', 'sort by cumulative difference instead of flat');
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+export const diffCommand = command<DiffOptions, TopReport>({
+  name: 'diff',
+  summary: 'signed per-site difference: input minus base',
+  args: [
+    ['<base>', 'the earlier dump'],
+    ['<input>', 'the later dump'],
+  ],
+  options: [sampleTypeOption(), nodeCountOption('rows'), new Option('--cum', 'sort by cumulative difference instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  help: `
 Rows are ranked by the size of their change; growth is positive.
 
 Examples:
   $ heapscope diff jeprof.1.0.m0.heap jeprof.1.4.m4.heap
   $ heapscope diff --format json -t inuse_objects before.heap after.heap`,
-    )
-    .action(async (base: string, input: string, options: DiffCommandOptions) => {
-      if (base === '-' && input === '-') throw new UsageError('stdin (-) can be given only once');
-      const [b, i] = await loadInputs([base, input], options, io);
-      const warnings = [...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])];
-      for (const w of warnings) io.stderr.write(`heapscope: warning: ${w}\n`);
-      const report = top([diffProfiles(b.profile, i.profile)], {
-        ...siteOptions(options),
-        sampleType: options.sampleType,
-        sort: options.cum ? 'cum' : 'flat',
-        limit: options.nodeCount,
-      });
-      const out = new ReportOutput(io, options.output);
-      out.writeReport({ ...report, base, input, warnings: [...inputWarnings([b, i]), ...warnings] }, options.format, () => renderTop(report, [`${input} − ${base}`]));
-      await out.close();
-    });
-}
+  async analyze(run) {
+    const [base, input] = run.args;
+    if (base === '-' && input === '-') throw new UsageError('stdin (-) can be given only once');
+    const [b, i] = await run.load([base, input]);
+    run.warn([...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])]);
+    const o = run.options;
+    return diffTop([b.profile], [i.profile], { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+  },
+  output: {
+    kind: 'report',
+    json: (report, run) => ({ ...report, base: run.args[0], input: run.args[1], warnings: run.warnings }),
+    text: (report, run) => renderTop(report, [`${run.args[1]} − ${run.args[0]}`]),
+  },
+});

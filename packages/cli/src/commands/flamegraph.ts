@@ -5,28 +5,39 @@
  * shrinkage blue), with `--growth` a growth flamegraph of a series.
  */
 import { extname } from 'node:path';
-import { Option, type Command } from 'commander';
-import { commonSampleType, mergeProfiles, seriesOrder, seriesWarnings, formatValue, summedInputs, type SeriesOrder, type SiteFilters } from '@heapscope/analyzer';
-import type { HeapProfile, ValueType } from '@heapscope/parser';
-import { loadSeries } from '../series.js';
-import { addInputOptions, addStackFilterOptions, loadInputs, positiveInt, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { diffFlame, growthFlame, plainFlame, type FlameData } from '../render/flamegraph-data.js';
-import { renderFlameSvg, type Orientation } from '../render/flamegraph-svg.js';
-import { renderFlameHtml } from '../render/flamegraph-html.js';
+import { Option } from 'commander';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type SiteFilters } from '@heapscope/analyzer';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import {
+  commonOptions,
+  inputOptions,
+  orderOption,
+  orientationOption,
+  sampleTypeOption,
+  stackFilterOptions,
+  stackFilters,
+  titleOption,
+  widthOption,
+  windowsOption,
+  type InputOptions,
+  type SharedOptions,
+  type StackFilterOptions,
+} from '../options.js';
+import type { Run } from '../run.js';
+import { loadSeries } from '../load-series.js';
+import { renderFlame, type FlameData, type Orientation } from '../render/flamegraph.js';
 import { describeSampleType } from '../render/speedscope.js';
-import { assertFiniteSamples } from '../finite.js';
+import { inputsLabel } from '../labels.js';
+import { plainFlameData, warnNegative } from '../flame-words.js';
 
-interface FlamegraphCommandOptions extends InputOptions, StackFilterOptions {
+interface FlamegraphOptions extends InputOptions, StackFilterOptions, SharedOptions {
   to?: 'svg' | 'html';
-  sampleType?: string;
   orientation: Orientation;
   title?: string;
   width?: number;
   base?: string;
   growth?: boolean;
-  order: SeriesOrder;
-  windows?: number;
 }
 
 /** `svg` or `html` from an explicit choice or the output file's extension. */
@@ -38,104 +49,101 @@ export function flameKind(to: string | undefined, output: string | undefined): '
   throw new UsageError(output ? `cannot tell the flamegraph kind from "${output}": name it .svg or .html, or give --to svg|html` : 'give -o FILE.svg or FILE.html (or --to svg|html)');
 }
 
-/** One profile from several inputs (their sum), as the analyses do. */
-export function sumProfiles(profiles: readonly HeapProfile[]): HeapProfile {
-  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
+interface Flame {
+  kind: 'svg' | 'html';
+  data: FlameData;
+  /** The total of what is drawn (the input's, or the last point's). */
+  total: number;
 }
 
-/** Display name of a list of inputs. */
-export function inputsLabel(inputs: readonly string[]): string {
-  const short = inputs.map((i) => i.replace(/.*\//, ''));
-  return short.length <= 3 ? short.join(', ') : `${short[0]} … ${short[short.length - 1]} (${short.length} inputs)`;
-}
-
-/** Renders flame data as SVG or HTML text. */
-export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: Orientation, width?: number): string {
-  return kind === 'svg' ? renderFlameSvg(data, { orientation, width }) : renderFlameHtml(data, orientation);
-}
-
-/** A plain flamegraph's data for inputs summed, in one sample type. */
-export function plainFlameFor(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
-  const label = inputsLabel(inputs);
-  const typeIndex = profile.sampleTypeIndex(type.type);
-  // Checked before the total goes into the subtitle, so the error says which sample.
-  assertFiniteSamples(profile, [typeIndex]);
-  const total = profile.total(typeIndex);
-  return plainFlame(profile, type, filters, title ?? `heapscope: ${label}`, `${describeSampleType(type)}, total ${formatValue(total, type.unit)}`);
-}
-
-/** Warns about call paths a flamegraph could not draw. */
-export function warnNegative(io: CliIo, data: FlameData): void {
-  if (data.negative > 0) {
-    io.stderr.write(`heapscope: warning: ${data.negative} call paths with a negative ${data.sampleType.type} were left out of the flamegraph\n`);
-  }
-}
-
-export function registerFlamegraph(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('flamegraph')
-    .description('a self-contained SVG or interactive HTML flamegraph (diff with --base, growth with --growth)')
-    .argument('<input...>', 'heap dumps or traces (summed), or a series with --growth')
-    .addOption(new Option('--to <kind>', 'svg or html (default: from the -o extension)').choices(['svg', 'html']))
-    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
-    .addOption(new Option('--orientation <o>', 'flame: root at the bottom; icicle: root at the top').choices(['flame', 'icicle']).default('flame'))
-    .option('--title <text>', 'title shown above the graph')
-    .option('--width <px>', 'SVG width in pixels (default 1200)', positiveInt('--width'))
-    .option('--base <file>', 'diff flamegraph: the inputs minus this base (red grew, blue shrank)')
-    .option('--growth', 'growth flamegraph: the inputs are a series of dumps of one process; colour by growth')
-    .addOption(new Option('--order <order>', 'with --growth: series order').choices(['auto', 'given', 'sequence']).default('auto'))
-    .option('--windows <n>', 'with --growth and one event trace: compare N windows of it', positiveInt('--windows'));
-  addStackFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+export const flamegraphCommand = command<FlamegraphOptions, Flame>({
+  name: 'flamegraph',
+  summary: 'a self-contained SVG or interactive HTML flamegraph (diff with --base, growth with --growth)',
+  args: [['<input...>', 'heap dumps or traces (summed), or a series with --growth']],
+  options: [
+    new Option('--to <kind>', 'svg or html (default: from the -o extension)').choices(['svg', 'html']),
+    sampleTypeOption(),
+    orientationOption('flame: root at the bottom; icicle: root at the top'),
+    titleOption('title shown above the graph'),
+    widthOption('SVG width in pixels (default 1200)'),
+    new Option('--base <file>', 'diff flamegraph: the inputs minus this base (red grew, blue shrank)'),
+    new Option('--growth', 'growth flamegraph: the inputs are a series of dumps of one process; colour by growth'),
+    orderOption('with --growth: series order'),
+    windowsOption('with --growth and one event trace: compare N windows of it'),
+    ...commonOptions('write the flamegraph to FILE (.svg or .html; - for stdout): a file is written whole or not at all'),
+    ...inputOptions(),
+    ...stackFilterOptions(),
+  ],
+  help: `
 The HTML page is one file with no external resources: click a frame to zoom,
 Escape to reset, search with a regular expression, hover for values.
+With --format json, the JSON on stdout says what was written (path,
+format, bytes, profiles, totals).
 
 Examples:
   $ heapscope flamegraph -o heap.html jeprof.1234.5.f.heap
   $ heapscope flamegraph -o heap.svg --orientation icicle -t alloc_space dump.heap
   $ heapscope flamegraph -o diff.html --base before.heap after.heap
   $ heapscope flamegraph -o growth.html --growth jeprof.1234.*.heap`,
-    )
-    .action(async (inputs: string[], options: FlamegraphCommandOptions) => {
-      const kind = flameKind(options.to, options.output);
-      if (options.base !== undefined && options.growth) throw new UsageError('--base and --growth cannot be combined');
-      if (options.windows !== undefined && !options.growth) throw new UsageError('--windows needs --growth');
-      const filters = stackFilters(options);
-      let data: FlameData;
-      if (options.base !== undefined) {
-        const [base, ...rest] = await loadInputs([options.base, ...inputs], options, io);
-        const input = sumProfiles(rest.map((l) => l.profile));
-        warnMixedInputs(io, summedInputs([input.meta]));
-        const type = commonSampleType([input, base.profile], options.sampleType);
-        for (const w of seriesWarnings([base.profile, input])) io.stderr.write(`heapscope: warning: ${w}\n`);
-        const label = inputsLabel(inputs);
-        data = diffFlame(
-          base.profile,
-          input,
-          type,
-          filters,
-          options.title ?? `heapscope diff: ${label} − ${inputsLabel([options.base])}`,
-          `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(input.total(input.sampleTypeIndex(type.type)), type.unit)}`,
-        );
-      } else if (options.growth) {
-        const { profiles: series, how } = await loadSeries(inputs, options, io, 'flamegraph --growth');
-        if (series.length < 2) throw new UsageError('--growth needs at least two points');
-        const type = commonSampleType(series, options.sampleType);
-        data = growthFlame(series, type, filters, options.title ?? `heapscope growth: ${inputsLabel(inputs)}`, `${describeSampleType(type)} over ${how}`);
-      } else {
-        const loaded = await loadInputs(inputs, options, io);
-        const profile = sumProfiles(loaded.map((l) => l.profile));
-        warnMixedInputs(io, summedInputs([profile.meta]));
-        const type = commonSampleType([profile], options.sampleType);
-        data = plainFlameFor(profile, inputs, type, filters, options.title);
-      }
-      warnNegative(io, data);
-      const out = new ReportOutput(io, options.output);
-      if (out.isTerminal && kind === 'html') throw new UsageError('an HTML flamegraph would go to the terminal: give -o FILE.html');
-      out.write(renderFlame(data, kind, options.orientation, options.width));
-      await out.close();
-    });
+  async analyze(run) {
+    const o = run.options;
+    const kind = flameKind(o.to, o.output);
+    if (o.base !== undefined && o.growth) throw new UsageError('--base and --growth cannot be combined');
+    if (o.windows !== undefined && !o.growth) throw new UsageError('--windows needs --growth');
+    const filters = stackFilters(o);
+    const flame = o.base !== undefined ? await diffFlameOf(run, o.base, filters) : o.growth ? await growthFlameOf(run, filters) : await plainFlameOf(run, filters);
+    warnNegative(run, flame.data);
+    if (run.output.isTerminal && kind === 'html') throw new UsageError('an HTML flamegraph would go to the terminal: give -o FILE.html');
+    return { kind, ...flame };
+  },
+  output: {
+    kind: 'file',
+    file: ({ kind, data, total }, run) => ({
+      format: kind,
+      data: renderFlame(data, kind, run.options.orientation, run.options.width),
+      profiles: run.args.length + (run.options.base !== undefined ? 1 : 0),
+      totals: { [data.sampleType.type]: total },
+    }),
+  },
+});
+
+/** `--base`: the inputs (summed) minus the base. */
+async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+  const inputs = run.args;
+  const [base, ...rest] = await run.load([basePath, ...inputs]);
+  const input = sumProfiles(rest.map((l) => l.profile));
+  run.warnMixed(summedInputs([input.meta]));
+  const type = commonSampleType([input, base.profile], run.options.sampleType);
+  run.warn(seriesWarnings([base.profile, input]));
+  const total = input.total(input.sampleTypeIndex(type.type));
+  const data: FlameData = {
+    ...diffFlame(base.profile, input, type, filters),
+    title: run.options.title ?? `heapscope diff: ${inputsLabel(inputs)} − ${inputsLabel([basePath])}`,
+    subtitle: `${describeSampleType(type)}: base ${formatValue(base.profile.total(base.profile.sampleTypeIndex(type.type)), type.unit)} → ${formatValue(total, type.unit)}`,
+  };
+  return { data, total };
 }
 
+/** `--growth`: a series, coloured by each frame's slope. */
+async function growthFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+  const { profiles: series, how } = await loadSeries(run, run.args, 'flamegraph --growth');
+  if (series.length < 2) throw new UsageError('--growth needs at least two points');
+  const type = commonSampleType(series, run.options.sampleType);
+  const last = series[series.length - 1];
+  const data: FlameData = {
+    ...growthFlame(series, type, filters),
+    title: run.options.title ?? `heapscope growth: ${inputsLabel(run.args)}`,
+    subtitle: `${describeSampleType(type)} over ${how}`,
+  };
+  return { data, total: last.total(last.sampleTypeIndex(type.type)) };
+}
+
+/** The inputs, summed. */
+async function plainFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+  const loaded = await run.load(run.args);
+  const profile = sumProfiles(loaded.map((l) => l.profile));
+  run.warnMixed(summedInputs([profile.meta]));
+  const type = commonSampleType([profile], run.options.sampleType);
+  const data = plainFlameData(profile, run.args, type, filters, run.options.title);
+  return { data, total: profile.total(profile.sampleTypeIndex(type.type)) };
+}

@@ -2,38 +2,41 @@
  * `heapscope growth`: growth per call site over a series of dumps, or over
  * windows of one event trace.
  */
-import { Option, type Command } from 'commander';
-import { growthOfPoints, type GrowthReport, type SeriesOrder } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, positiveInt, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { loadGrowthPoints } from '../series.js';
-import { ReportOutput, ThresholdError, UsageError, type CliIo } from '../io.js';
-import { formatValue } from '@heapscope/analyzer';
-import { renderTable } from '../render/table.js';
-import { sparkline } from '../render/sparkline.js';
-import { parseBytes } from '../size-arg.js';
+import { formatValue, growthOfPoints, type GrowthReport } from '@heapscope/analyzer';
+import { command } from '../command.js';
+import { ThresholdError } from '../io.js';
+import { bytesOption, commonOptions, filterOptions, inputOptions, nodeCountOption, orderOption, sampleTypeOption, siteOptions, windowsOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { loadGrowthPoints } from '../load-series.js';
+import { renderGrowth } from '../render/growth.js';
+import { counted } from '@heapscope/parser';
 
-interface GrowthCommandOptions extends InputOptions, FilterOptions {
-  sampleType?: string;
-  order: SeriesOrder;
-  windows?: number;
-  nodeCount?: number;
+interface GrowthOptions extends InputOptions, FilterOptions, SharedOptions {
   failOnGrowth?: number;
 }
 
-export function registerGrowth(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('growth')
-    .description('growth per call site over a series of dumps of one process (or windows of a trace)')
-    .argument('<input...>', 'dumps of one process (or one trace with --windows)')
-    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
-    .addOption(new Option('--order <order>', 'order of the series: by dump sequence numbers when every name has one (auto), or as given').choices(['auto', 'given', 'sequence']).default('auto'))
-    .option('--windows <n>', 'for one event trace: split it into N windows and compare the live set at their ends', positiveInt('--windows'))
-    .option('-n, --node-count <n>', 'show the first N sites', positiveInt('-n'))
-    .option('--fail-on-growth <bytes>', 'exit 3 when a site grows by more than BYTES from first to last point (beyond sampling noise)', (v) => parseBytes('--fail-on-growth', v));
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+interface GrowthResult {
+  /** Every site's growth (the threshold looks at all of them). */
+  report: GrowthReport;
+  /** The rows shown (`-n`). */
+  shown: GrowthReport;
+  how: string;
+}
+
+export const growthCommand = command<GrowthOptions, GrowthResult>({
+  name: 'growth',
+  summary: 'growth per call site over a series of dumps of one process (or windows of a trace)',
+  args: [['<input...>', 'dumps of one process (or one trace with --windows)']],
+  options: [
+    sampleTypeOption(),
+    orderOption('order of the series: by dump sequence numbers when every name has one (auto), or as given'),
+    windowsOption('for one event trace: split it into N windows and compare the live set at their ends'),
+    nodeCountOption('sites'),
+    bytesOption('--fail-on-growth <bytes>', 'exit 3 when a site grows by more than BYTES from first to last point (beyond sampling noise)'),
+    ...commonOptions(),
+    ...inputOptions(),
+    ...filterOptions(),
+  ],
+  help: `
 Sites that grow steadily (a leak) rank first: by least-squares slope times
 its fit (r²), ignoring changes within the sampling noise of sampled dumps.
 
@@ -41,60 +44,28 @@ Examples:
   $ heapscope growth fixtures/jemalloc/all/jeprof.*.m*.heap
   $ heapscope growth --fail-on-growth 10MiB before.heap after.heap
   $ heapscope growth --windows 10 record_allocs.txt`,
-    )
-    .action(async (inputs: string[], options: GrowthCommandOptions) => {
-      const growthOptions = { ...siteOptions(options), sampleType: options.sampleType };
-      const { points, how, warnings } = await loadGrowthPoints(inputs, options, growthOptions, io, 'growth');
-      const report = growthOfPoints(points, growthOptions);
-      const shown = options.nodeCount ? { ...report, rows: report.rows.slice(0, options.nodeCount) } : report;
-      const out = new ReportOutput(io, options.output);
-      out.writeReport({ ...shown, warnings }, options.format, () => renderGrowth(shown, how));
-      await out.close();
-      if (options.failOnGrowth !== undefined) {
-        const over = report.rows.filter((r) => r.delta > options.failOnGrowth! && !r.withinNoise);
-        if (over.length > 0) {
-          throw new ThresholdError(
-            `${over.length} site(s) grew more than ${formatValue(options.failOnGrowth, 'bytes')}: ${over
-              .slice(0, 3)
-              .map((r) => `${r.name} (+${formatValue(r.delta, report.unit)})`)
-              .join(', ')}`,
-          );
-        }
-      }
-    });
-}
-
-
-function signed(value: number, unit: string): string {
-  return `${value > 0 ? '+' : ''}${formatValue(value, unit)}`;
-}
-
-export function renderGrowth(r: GrowthReport, how: string): string {
-  let out = `${r.verdict}\n`;
-  const point = (i: number) => `${i + 1}=${r.labels[i].replace(/.*\//, '')}`;
-  // A long series names its first and last points only.
-  const points = r.points <= 6 ? r.labels.map((_, i) => point(i)).join(' ') : `${point(0)} … ${point(r.points - 1)}`;
-  out += `${r.sampleType}, ${how}: ${points}\n\n`;
-  const inline = r.points <= 6;
-  const rows = r.rows.map((row) => [
-    signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),
-    signed(row.slope, r.unit),
-    row.r2.toFixed(2),
-    row.trend,
-    inline ? row.values.map((v) => formatValue(v, r.unit)).join(' → ') : `${formatValue(row.values[0], r.unit)} ${sparkline(row.values)} ${formatValue(row.values[row.values.length - 1], r.unit)}`,
-    row.name,
-  ]);
-  out += renderTable(
-    [
-      { header: 'delta', align: 'right' },
-      { header: 'slope/pt', align: 'right' },
-      { header: 'r²', align: 'right' },
-      { header: 'trend', align: 'left' },
-      { header: 'values', align: 'left' },
-      { header: 'name', align: 'left' },
-    ],
-    rows,
-  );
-  if (r.rows.some((row) => row.withinNoise)) out += '\n~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
-  return out;
-}
+  async analyze(run) {
+    const growthOptions = { ...siteOptions(run.options), sampleType: run.options.sampleType };
+    const { points, how } = await loadGrowthPoints(run, run.args, growthOptions, 'growth');
+    const report = growthOfPoints(points, growthOptions);
+    const n = run.options.nodeCount;
+    return { report, shown: n ? { ...report, rows: report.rows.slice(0, n) } : report, how };
+  },
+  output: {
+    kind: 'report',
+    json: (r, run) => ({ ...r.shown, warnings: run.warnings }),
+    text: (r) => renderGrowth(r.shown, r.how),
+    gate({ report }, run) {
+      const limit = run.options.failOnGrowth;
+      if (limit === undefined) return;
+      const over = report.rows.filter((r) => r.delta > limit && !r.withinNoise);
+      if (over.length === 0) return;
+      throw new ThresholdError(
+        `${counted(over.length, 'site')} grew more than ${formatValue(limit, 'bytes')}: ${over
+          .slice(0, 3)
+          .map((r) => `${r.name} (+${formatValue(r.delta, report.unit)})`)
+          .join(', ')}`,
+      );
+    },
+  },
+});

@@ -1,22 +1,17 @@
 /**
  * `heapscope info`: what each input is.
  */
-import type { Command } from 'commander';
-import { formatWarning } from '@heapscope/parser';
 import { inputInfo, type InputInfo } from '@heapscope/analyzer';
-import { addInputOptions, loadInputs, type InputOptions } from '../options.js';
-import { ReportOutput, type CliIo } from '../io.js';
-import { formatBytes, formatCount, formatValue } from '@heapscope/analyzer';
+import { command } from '../command.js';
+import { commonOptions, inputOptions, type InputOptions } from '../options.js';
+import { renderInfo } from '../render/info.js';
 
-export function registerInfo(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('info')
-    .description('per input: format, sample types, totals, sampling period, warnings')
-    .argument('<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)');
-  addInputOptions(cmd)
-    .addHelpText(
-      'after',
-      `
+export const infoCommand = command<InputOptions, { inputs: InputInfo[] }>({
+  name: 'info',
+  summary: 'per input: format, sample types, totals, sampling period, warnings',
+  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
+  options: [...commonOptions(), ...inputOptions()],
+  help: `
 Inputs (detected from their content, docs/formats.md): jemalloc heap_v2
 dumps; gperftools, tcmalloc and Go legacy heap profiles; pprof; perf script
 text of malloc/free uprobes; heaptrack recordings, raw (heaptrack --raw) or
@@ -27,88 +22,13 @@ Example:
   $ heapscope info fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope info --format json dump.heap.gz
   $ heapscope info heaptrack.app.1234.zst`,
-    )
-    .action(async (inputs: string[], options: InputOptions) => {
-      const loaded = await loadInputs(inputs, options, io);
-      const report = { inputs: loaded.map(inputInfo) };
-      const out = new ReportOutput(io, options.output);
-      out.writeReport(report, options.format, () => report.inputs.map(renderInfo).join('\n'));
-      await out.close();
-    });
-}
-
-/** One sampling in words. */
-function samplingText(model: string, periodBytes: number): string {
-  switch (model) {
-    case 'none':
-      return 'every allocation recorded';
-    case 'poisson':
-      return periodBytes <= 1 ? 'every allocation recorded' : `Poisson, on average 1 sample per ${formatBytes(periodBytes)} allocated`;
-    default:
-      return `uniform, 1 in ${formatBytes(periodBytes)}`;
-  }
-}
-
-function describeSampling(info: InputInfo): string {
-  const variant = info.variant ? ` (${info.variant})` : '';
-  if (info.samplingModel === 'mixed' && info.merged) {
-    const each = info.merged.samplings.map((s) => samplingText(s.model, s.periodBytes)).join('; ');
-    return `mixed: the inputs were sampled differently (${each}); each input's values were unsampled by its own sampling`;
-  }
-  const text = samplingText(info.samplingModel, info.samplingPeriod);
-  return text === 'every allocation recorded' ? `${text}${variant}` : `${text}; values unsampled${variant}`;
-}
-
-/** What a sum of inputs was made of. */
-function describeMerged(info: InputInfo): string {
-  const m = info.merged!;
-  const processes = m.pids.length === 0 ? '' : `, ${m.pids.length === 1 ? `pid ${m.pids[0]}` : `${m.pids.length} processes`}`;
-  return `a sum of ${formatCount(m.count)} inputs: ${m.formats.join(', ')}${processes}`;
-}
-
-const SIZE_KINDS: Record<string, string> = {
-  exact: 'exact requested sizes',
-  'average-requested': 'average requested size per stack',
-  'average-usable': 'average size per stack, in allocator size classes (usable size, not requested)',
-};
-
-/** Rows that only event traces have. */
-function traceRows(info: InputInfo): [string, string][] {
-  const t = info.trace;
-  if (!t || !info.peak) return [];
-  const ops = Object.entries(t.ops)
-    .filter(([, n]) => n > 0)
-    .map(([op, n]) => `${op} ${formatCount(n)}`)
-    .join(', ');
-  const when = `event ${formatCount(info.peak.event)}${info.peak.timeNs !== null ? `, ${(info.peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
-  const span = t.firstTimeNs !== null && t.lastTimeNs !== null ? `, ${((t.lastTimeNs - t.firstTimeNs) / 1e9).toFixed(3)} s` : ', no timestamps';
-  return [
-    ['events', `${formatCount(t.events)}${span} (${ops})`],
-    ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} blocks`],
-    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} blocks at ${when}`],
-    ['temporary', `${formatCount(t.temporary)} allocations freed by the very next allocation event`],
-  ];
-}
-
-function renderInfo(info: InputInfo): string {
-  const totals = info.sampleTypes
-    .map((t) => `${t} ${formatValue(info.totals[t], t.endsWith('space') ? 'bytes' : 'count')}`)
-    .join(', ');
-  const process = [info.pid !== null ? `pid ${info.pid}` : '', info.dumpSeq !== null ? `dump #${info.dumpSeq}` : '', info.dumpKind ? `kind ${info.dumpKind}` : '']
-    .filter(Boolean)
-    .join(', ');
-  const rows: [string, string][] = [
-    ['format', info.format],
-    ['sampling', describeSampling(info)],
-    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
-    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
-    ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
-    ['totals', totals],
-    ...traceRows(info),
-    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} samples, ${formatCount(info.threads)} threads`],
-    ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
-    ['process', process || '-'],
-    ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],
-  ];
-  return `${info.file}\n${rows.map(([k, v]) => `  ${k.padEnd(13)}  ${v}\n`).join('')}`;
-}
+  async analyze(run) {
+    const loaded = await run.load(run.args);
+    return { inputs: loaded.map(inputInfo) };
+  },
+  output: {
+    kind: 'report',
+    json: (report) => report,
+    text: (report) => report.inputs.map(renderInfo).join('\n'),
+  },
+});

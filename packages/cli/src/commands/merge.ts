@@ -4,46 +4,50 @@
  * grows with the merged profile, not with the number of inputs; merging is
  * associative, so merged outputs can themselves be merged (sharded merges).
  */
-import type { Command } from 'commander';
 import { ProfileMerger } from '@heapscope/analyzer';
-import { addInputOptions, loadInputs, warnMixedInputs, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
+import { counted, type HeapProfile } from '@heapscope/parser';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { commonOptions, inputOptions, type InputOptions } from '../options.js';
 import { encodePprof } from '../render/pprof.js';
-import { cliSymbolizer } from '../symbols.js';
+import { totalsOf } from '../written.js';
 
-export function registerMerge(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('merge')
-    .description('sum many inputs into one profile, written as gzip-compressed pprof')
-    .argument('<input...>', 'heap dumps, traces or pprof files (for example earlier merge outputs)');
-  addInputOptions(cmd)
-    .addHelpText(
-      'after',
-      `
+export const mergeCommand = command<InputOptions, HeapProfile>({
+  name: 'merge',
+  summary: 'sum many inputs into one profile, written as gzip-compressed pprof',
+  args: [['<input...>', 'heap dumps, traces or pprof files (for example earlier merge outputs)']],
+  options: [...commonOptions('write the merged profile to FILE (- for stdout, never a terminal): a file is written whole or not at all'), ...inputOptions()],
+  help: `
 Inputs are added one at a time; the result can be merged again, so a
 fleet's dumps can be merged in shards and the shards merged after.
 
 Examples:
   $ heapscope merge -o all.pb.gz hosts/*/jeprof.*.f.heap
   $ heapscope merge -o fleet.pb.gz shard-*.pb.gz`,
-    )
-    .action(async (inputs: string[], options: InputOptions) => {
-      if (!options.output) throw new UsageError('merge writes pprof: give the output file with -o FILE (or -o - for standard output)');
-      if (inputs.length === 0) throw new UsageError('no input given');
-      const out = new ReportOutput(io, options.output);
-      // Binary output never goes to a terminal.
-      if (out.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
-      const merger = new ProfileMerger();
-      const symbolizer = cliSymbolizer(options.symbolCache);
-      for (const path of inputs) {
-        const [loaded] = await loadInputs([path], options, io, { symbolizer });
-        merger.add(loaded.profile);
-      }
-      const merged = merger.finish();
-      // Every warning is printed: the inputs' own (as each was read) and how the inputs differ.
-      warnMixedInputs(io, merged.meta.merged);
-      out.write(encodePprof(merged, { comments: [`heapscope merge of ${inputs.length} inputs`] }));
-      await out.close();
-      if (options.format !== 'json') io.stderr.write(`heapscope: merged ${inputs.length} inputs into ${out.path ?? 'standard output'}\n`);
-    });
-}
+  async analyze(run) {
+    if (!run.options.output) throw new UsageError('merge writes pprof: give the output file with -o FILE (or -o - for standard output)');
+    if (run.args.length === 0) throw new UsageError('no input given');
+    // Binary output never goes to a terminal.
+    if (run.output.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
+    const merger = new ProfileMerger();
+    // One at a time, with the run's one symbolizer; each input's warnings are printed as it is read.
+    for (const path of run.args) {
+      const [loaded] = await run.load([path]);
+      merger.add(loaded.profile);
+    }
+    const merged = merger.finish();
+    // How the inputs differ.
+    run.warnMixed(merged.meta.merged);
+    return merged;
+  },
+  output: {
+    kind: 'file',
+    file: (merged, run) => ({
+      format: 'pprof',
+      data: encodePprof(merged, { comments: [`heapscope merge of ${counted(run.args.length, 'input')}`] }),
+      profiles: run.args.length,
+      totals: totalsOf(merged),
+      note: `merged ${counted(run.args.length, 'input')} into ${run.output.path ?? 'standard output'}`,
+    }),
+  },
+});

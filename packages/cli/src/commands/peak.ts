@@ -2,43 +2,31 @@
  * `heapscope peak`: for event traces, the peak of live bytes, when it
  * happened, and the call sites that held it at that moment.
  */
-import type { Command } from 'commander';
 import { top } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { formatBytes, formatCount } from '@heapscope/analyzer';
-import { renderTop } from './top.js';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { renderPeak, type PeakText } from '../render/peak.js';
 
-interface PeakCommandOptions extends InputOptions, FilterOptions {
-  nodeCount?: number;
-  sampleType?: string;
-}
-
-export function registerPeak(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('peak')
-    .description('event traces: peak live bytes, when, and the call sites holding them then')
-    .argument('<trace>', 'an event trace (Android record_allocs, perf malloc/free probes)')
-    .option('-t, --sample-type <type>', 'inuse_space (default) or inuse_objects')
-    .option('-n, --node-count <n>', 'show the first N rows', (v) => Number(v));
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+export const peakCommand = command<InputOptions & FilterOptions & SharedOptions, PeakText>({
+  name: 'peak',
+  summary: 'event traces: peak live bytes, when, and the call sites holding them then',
+  args: [['<trace>', 'an event trace (Android record_allocs, perf malloc/free probes)']],
+  options: [sampleTypeOption('inuse_space (default) or inuse_objects'), nodeCountOption('rows'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  help: `
 Example:
   $ heapscope peak --by thread record_allocs.txt`,
-    )
-    .action(async (trace: string, options: PeakCommandOptions) => {
-      const [loaded] = await loadInputs([trace], options, io);
-      if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
-      const { peak } = loaded.trace.report;
-      const report = top([loaded.trace.peakProfile], { ...siteOptions(options), sampleType: options.sampleType, limit: options.nodeCount });
-      const out = new ReportOutput(io, options.output);
-      const events = loaded.trace.report.events;
-      out.writeReport({ peak, ...report, warnings: inputWarnings([loaded]) }, options.format, () => {
-        const when = `event ${formatCount(peak.event)} of ${formatCount(events)}${peak.timeNs !== null ? `, at ${(peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
-        return `peak: ${formatBytes(peak.bytes)} live in ${formatCount(peak.objects)} blocks, ${when}\n${renderTop(report, [`${trace} at its peak`])}`;
-      });
-      await out.close();
-    });
-}
+  async analyze(run) {
+    const [trace] = run.args;
+    const [loaded] = await run.load([trace]);
+    if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
+    const { peak, events } = loaded.trace.report;
+    const o = run.options;
+    return { peak, events, top: top([loaded.trace.peakProfile], { ...siteOptions(o), sampleType: o.sampleType, limit: o.nodeCount }) };
+  },
+  output: {
+    kind: 'report',
+    json: (r, run) => ({ peak: r.peak, ...r.top, warnings: run.warnings }),
+    text: (r, run) => renderPeak(r, run.args[0]),
+  },
+});

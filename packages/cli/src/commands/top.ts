@@ -1,35 +1,22 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import type { Command } from 'commander';
 import { summedInputs, top, type TopReport } from '@heapscope/analyzer';
-import { addFilterOptions, addInputOptions, inputWarnings, loadInputs, siteOptions, warnMixedInputs, type FilterOptions, type InputOptions } from '../options.js';
-import { ReportOutput, UsageError, type CliIo } from '../io.js';
-import { formatShare, formatValue } from '@heapscope/analyzer';
-import { renderTable } from '../render/table.js';
+import { command } from '../command.js';
+import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { Option } from 'commander';
+import { renderTop } from '../render/top.js';
 
-interface TopCommandOptions extends InputOptions, FilterOptions {
-  sampleType?: string;
-  nodeCount?: number;
+interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
   cum?: boolean;
 }
 
-export function registerTop(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('top')
-    .description('call sites ranked by a sample type (several inputs are summed)')
-    .argument('<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)')
-    .option('-t, --sample-type <type>', 'inuse_space (default), inuse_objects, alloc_space or alloc_objects')
-    .option('-n, --node-count <n>', 'show the first N rows', (v) => {
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`-n expects a positive integer, got "${v}"`);
-      return n;
-    })
-    .option('--cum', 'sort by cumulative value instead of flat');
-  addFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+export const topCommand = command<TopOptions, TopReport>({
+  name: 'top',
+  summary: 'call sites ranked by a sample type (several inputs are summed)',
+  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
+  options: [sampleTypeOption(), nodeCountOption('rows'), new Option('--cum', 'sort by cumulative value instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  help: `
 flat is the value allocated at the site itself (its frame is the first one
 outside the allocator); cum also counts the sites it calls.
 
@@ -37,52 +24,15 @@ Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
   $ heapscope top --format json --focus 'leak' dump.heap`,
-    )
-    .action(async (inputs: string[], options: TopCommandOptions) => {
-      const loaded = await loadInputs(inputs, options, io);
-      const mixed = warnMixedInputs(io, summedInputs(loaded.map((l) => l.profile.meta)));
-      const report = top(loaded.map((l) => l.profile), {
-        ...siteOptions(options),
-        sampleType: options.sampleType,
-        sort: options.cum ? 'cum' : 'flat',
-        limit: options.nodeCount,
-      });
-      const out = new ReportOutput(io, options.output);
-      out.writeReport({ ...report, warnings: [...inputWarnings(loaded), ...mixed] }, options.format, () => renderTop(report, inputs));
-      await out.close();
-    });
-}
-
-/** The text form of a top report. */
-export function renderTop(r: TopReport, inputs: readonly string[]): string {
-  const what = inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`;
-  let head = `${what}: ${r.sampleType} total ${formatValue(r.total, r.unit)}`;
-  if (r.shown !== r.total) head += `, ${formatValue(r.shown, r.unit)} (${formatShare(r.shown, r.total)}) after filters`;
-  head += r.rows.length < r.rowCount ? `; top ${r.rows.length} of ${r.rowCount} by ${r.by}\n` : `; ${r.rowCount} rows by ${r.by}\n`;
-  let sum = 0;
-  const rows = r.rows.map((row) => {
-    sum += row.flat;
-    return [
-      formatValue(row.flat, r.unit),
-      formatShare(row.flat, r.total),
-      formatShare(sum, r.total),
-      formatValue(row.cum, r.unit),
-      formatShare(row.cum, r.total),
-      row.name,
-    ];
-  });
-  return (
-    head +
-    renderTable(
-      [
-        { header: 'flat', align: 'right' },
-        { header: 'flat%', align: 'right' },
-        { header: 'sum%', align: 'right' },
-        { header: 'cum', align: 'right' },
-        { header: 'cum%', align: 'right' },
-        { header: 'name', align: 'left' },
-      ],
-      rows,
-    )
-  );
-}
+  async analyze(run) {
+    const loaded = await run.load(run.args);
+    run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+    const o = run.options;
+    return top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+  },
+  output: {
+    kind: 'report',
+    json: (report, run) => ({ ...report, warnings: run.warnings }),
+    text: (report, run) => renderTop(report, run.args),
+  },
+});

@@ -1,199 +1,71 @@
 /**
  * `heapscope view <input...>`: converts to speedscope's format and opens it
- * in the speedscope viewer that the `speedscope` npm package ships
- * (dist/release), offline. A small HTTP server on 127.0.0.1 (a random port
- * unless `--port`) serves the viewer's files and the profile; the viewer
- * loads the profile from its `#profileURL=` hash parameter. The browser is
- * opened the way speedscope's own command line does it (the platform's URL
- * opener); `--no-open` only prints the URL. The server runs until Ctrl-C.
+ * in the speedscope viewer that the `speedscope` npm package ships, offline
+ * (speedscope-server.ts). The server runs until Ctrl-C; `--no-open` only
+ * prints the URL.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Command } from 'commander';
-import { commonSampleType, summedInputs } from '@heapscope/analyzer';
-import { addInputOptions, addStackFilterOptions, loadInputs, stackFilters, warnMixedInputs, type InputOptions, type StackFilterOptions } from '../options.js';
-import { UsageError, type CliIo } from '../io.js';
+import { Option } from 'commander';
+import { commonSampleType, sumProfiles, summedInputs } from '@heapscope/analyzer';
+import { command } from '../command.js';
+import { UsageError } from '../io.js';
+import { commonOptions, inputOptions, sampleTypeOption, stackFilterOptions, stackFilters, titleOption, type InputOptions, type SharedOptions, type StackFilterOptions } from '../options.js';
 import { toSpeedscope } from '../render/speedscope.js';
-// main.ts imports this module; VERSION is only read when a command runs.
-import { VERSION } from '../main.js';
-import { inputsLabel, sumProfiles } from './flamegraph.js';
+import { openBrowser, serveSpeedscope } from '../speedscope-server.js';
+import { jsonText } from '../terminal-text.js';
+import { VERSION } from '../version.js';
+import { inputsLabel } from '../labels.js';
+import { counted } from '@heapscope/parser';
 
-interface ViewCommandOptions extends InputOptions, StackFilterOptions {
-  sampleType?: string;
+interface ViewOptions extends InputOptions, StackFilterOptions, SharedOptions {
   open: boolean;
   port?: number;
   title?: string;
 }
 
-/** The directory of speedscope's bundled viewer (`index.html`, its script and assets). */
-export function speedscopeReleaseDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('speedscope/package.json')), 'dist', 'release');
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-};
-
-/** Path of the profile on the server. */
-const PROFILE_PATH = '/profile.speedscope.json';
-
-/** A running viewer server. */
-export interface ViewerServer {
-  /** The URL that opens the profile in the viewer. */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-/**
- * Serves speedscope's viewer and one profile (speedscope JSON text) on
- * 127.0.0.1. Only the viewer's own files and the profile are served, only
- * to requests whose Host is this server's address (see `allowedHost`); a
- * request target that does not decode is answered 400.
- */
-export async function serveSpeedscope(profileJson: string, port = 0): Promise<ViewerServer> {
-  const dir = speedscopeReleaseDir();
-  const files = new Set(readdirSync(dir));
-  const cache = new Map<string, Buffer>();
-  const profile = Buffer.from(profileJson);
-  // Loaded here: only `view` serves (node:http costs every other run its load time).
-  const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-  let actual = 0;
-  const server: Server = createServer((req, res) => {
-    const send = (status: number, type: string, body: Buffer | string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    // DNS rebinding: a page from a name that resolves to 127.0.0.1 would
-    // reach this server as same-origin and read the profile. Its requests
-    // carry that name in Host; only our own addresses are served.
-    if (!allowedHost(req.headers.host, actual)) return send(403, 'text/plain', 'forbidden: this server answers only to 127.0.0.1, localhost and [::1]\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
-    const path = requestPath(req.url);
-    if (path === undefined) return send(400, 'text/plain', 'bad request: malformed URL\n');
-    if (path === '/') {
-      res.writeHead(302, { location: viewerPath() });
-      return res.end();
-    }
-    if (path === PROFILE_PATH) return send(200, CONTENT_TYPES['.json'], profile);
-    const name = path.slice(1);
-    if (!files.has(name)) return send(404, 'text/plain', 'not found\n');
-    let body = cache.get(name);
-    if (!body) {
-      try {
-        body = readFileSync(join(dir, name));
-      } catch {
-        // One request fails; the server keeps serving.
-        return send(500, 'text/plain', 'cannot read the file\n');
-      }
-      cache.set(name, body);
-    }
-    return send(200, CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actual}${viewerPath()}`,
-    port: actual,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** The decoded path of a request target, or undefined when it is malformed (`/%ff`, `/%`, `//`). */
-function requestPath(target: string | undefined): string | undefined {
-  try {
-    return decodeURIComponent(new URL(target ?? '/', 'http://127.0.0.1').pathname);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a request's Host header names this server: 127.0.0.1, localhost or [::1], with its port. */
-export function allowedHost(host: string | undefined, port: number): boolean {
-  if (host === undefined) return false;
-  const match = /^(127\.0\.0\.1|localhost|\[::1\])(?::(\d+))?$/i.exec(host);
-  if (!match) return false;
-  // A browser leaves out the scheme's default port.
-  return match[2] === undefined ? port === 80 : Number(match[2]) === port;
-}
-
-function viewerPath(): string {
-  // No `title` parameter: speedscope would give it to every profile, hiding
-  // the sample type in each profile's own name. The file's name is the title.
-  // Left Heavy: the order of a heap profile's samples means nothing, so the
-  // merged view (widest call paths first) is the useful one.
-  return `/index.html#profileURL=${encodeURIComponent(PROFILE_PATH)}&view=left-heavy`;
-}
-
-/** Opens a URL in the desktop's browser, as speedscope's CLI does (the platform's opener). */
-function openBrowser(url: string, io: CliIo): void {
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
-  try {
-    const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', (error) => io.stderr.write(`heapscope: could not open a browser (${command}: ${error.message}); open the URL above yourself\n`));
-    child.unref();
-  } catch (error) {
-    io.stderr.write(`heapscope: could not open a browser (${(error as Error).message}); open the URL above yourself\n`);
-  }
-}
-
-export function registerView(program: Command, io: CliIo): void {
-  const cmd = program
-    .command('view')
-    .description('open the inputs in the speedscope viewer bundled with heapscope (offline, from a local server)')
-    .argument('<input...>', 'heap dumps or traces (several are summed)')
-    .option('-t, --sample-type <type>', 'the sample type shown first (every one is in the file)')
-    .option('--title <text>', 'name of the profile in the viewer')
-    .option('--no-open', 'do not open a browser; print the URL and keep serving')
-    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', (v) => {
+export const viewCommand = command<ViewOptions, { title: string; profileJson: string }>({
+  name: 'view',
+  summary: 'open the inputs in the speedscope viewer bundled with heapscope (offline, from a local server)',
+  args: [['<input...>', 'heap dumps or traces (several are summed)']],
+  options: [
+    sampleTypeOption('the sample type shown first (every one is in the file)'),
+    titleOption('name of the profile in the viewer'),
+    new Option('--no-open', 'do not open a browser; print the URL and keep serving'),
+    new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)').argParser((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port expects 0-65535, got "${v}"`);
       return n;
-    });
-  addStackFilterOptions(addInputOptions(cmd))
-    .addHelpText(
-      'after',
-      `
+    }),
+    ...commonOptions('not used: view serves its profile, and prints its URL on stdout'),
+    ...inputOptions(),
+    ...stackFilterOptions(),
+  ],
+  help: `
 The viewer and the profile are served from 127.0.0.1 only, and only to
 requests addressed to 127.0.0.1, localhost or [::1] (so no web page can
 read them); nothing goes to the network. Stop the server with Ctrl-C.
+With --format json, stdout gets {"url","port","title"} instead of the URL.
 
 Examples:
   $ heapscope view jeprof.1234.5.f.heap
   $ heapscope view --no-open --port 8123 -t alloc_space dump.heap`,
-    )
-    .action(async (inputs: string[], options: ViewCommandOptions) => {
-      const loaded = await loadInputs(inputs, options, io);
-      const profile = sumProfiles(loaded.map((l) => l.profile));
-      warnMixedInputs(io, summedInputs([profile.meta]));
-      const type = commonSampleType([profile], options.sampleType);
-      const title = options.title ?? inputsLabel(inputs);
-      const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(options), activeType: type.type });
-      for (const [t, n] of Object.entries(negative)) io.stderr.write(`heapscope: warning: ${n} call paths with a negative ${t} were left out\n`);
-      const server = await serveSpeedscope(JSON.stringify(file), options.port ?? 0);
-      io.stdout.write(`${server.url}\n`);
+  async analyze(run) {
+    const o = run.options;
+    if (o.output !== undefined && o.output !== '-') throw new UsageError('view serves its profile and writes no file: use heapscope convert --to speedscope -o FILE');
+    const loaded = await run.load(run.args);
+    const profile = sumProfiles(loaded.map((l) => l.profile));
+    run.warnMixed(summedInputs([profile.meta]));
+    const type = commonSampleType([profile], o.sampleType);
+    const title = o.title ?? inputsLabel(run.args);
+    const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(o), activeType: type.type });
+    for (const [t, n] of Object.entries(negative)) run.warn([`${counted(n, 'call path')} with a negative ${t} ${n === 1 ? 'was' : 'were'} left out`]);
+    return { title, profileJson: JSON.stringify(file) };
+  },
+  output: {
+    kind: 'serve',
+    async serve({ title, profileJson }, run) {
+      const { io, options } = run;
+      const server = await serveSpeedscope(profileJson, options.port ?? 0);
+      io.stdout.write(run.json ? `${jsonText({ url: server.url, port: server.port, title }, 2)}\n` : `${server.url}\n`);
       io.stderr.write(`heapscope: serving ${title} in speedscope on 127.0.0.1:${server.port}; press Ctrl-C to stop\n`);
       if (options.open) openBrowser(server.url, io);
       await new Promise<void>((resolve) => {
@@ -201,5 +73,6 @@ Examples:
         process.once('SIGTERM', resolve);
       });
       await server.close();
-    });
-}
+    },
+  },
+});

@@ -10,8 +10,7 @@
  * them), which are counted for a warning. Lines are sorted by path.
  */
 import type { HeapProfile } from '@heapscope/parser';
-import type { SiteFilters } from '@heapscope/analyzer';
-import { FrameTreeBuilder, nodePath, roundPreservingTotal } from './flamegraph-tree.js';
+import { FrameTreeBuilder, nodePath, roundPreservingTotal, type SiteFilters } from '@heapscope/analyzer';
 import { escapeName } from '../terminal-text.js';
 
 /** What {@link toCollapsed} made and left out. */

@@ -20,12 +20,10 @@
  * `window.heapscopeFlame` exposes the state (frames drawn, zoom, matches)
  * for tests and scripting.
  */
-import { formatValue } from '@heapscope/analyzer';
-import { layoutTree } from './flamegraph-tree.js';
+import { assertFinite, formatValue } from '@heapscope/analyzer';
+import { layoutTree } from './flamegraph-layout.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
-import type { FlameData } from './flamegraph-data.js';
-import type { Orientation } from './flamegraph-svg.js';
-import { assertFinite } from '../finite.js';
+import type { FlameData, Orientation } from './flame-data.js';
 
 /** Keeps 3 decimals below 100 and integers above: enough for drawing and tooltips, and compact. */
 function compact(v: number): number {

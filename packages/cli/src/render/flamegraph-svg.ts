@@ -5,12 +5,10 @@
  * chosen width are left out with their subtrees (they could not be seen).
  */
 import { formatShare, formatValue } from '@heapscope/analyzer';
-import { layoutTree } from './flamegraph-tree.js';
+import { layoutTree } from './flamegraph-layout.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
-import type { FlameData } from './flamegraph-data.js';
+import type { FlameData, Orientation } from './flame-data.js';
 import { escapeName } from '../terminal-text.js';
-
-export type Orientation = 'flame' | 'icicle';
 
 export interface SvgOptions {
   /** Image width in pixels (default 1200). */

@@ -31,17 +31,8 @@
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { Function as PFunction, Line, Location, Mapping as PMapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { EMPTY_STACK, type HeapProfile, type Mapping } from '@heapscope/parser';
-import { isAllocatorFunction, isAllocatorModule, NonFiniteValueError } from '@heapscope/analyzer';
-import { roundPreservingTotal } from './flamegraph-tree.js';
-import { assertFinite, assertFiniteSamples } from '../finite.js';
-
-/**
- * Prefix of the JSON comment with the facts pprof has no field for; the
- * parser's pprof importer (`HEAPSCOPE_META_COMMENT` in importers/pprof.ts)
- * reads it back. The round-trip tests keep the two in step.
- */
-export const HEAPSCOPE_META_COMMENT_PREFIX = 'heapscope-meta: ';
+import { EMPTY_STACK, HEAP_PERIOD_TYPE, THREAD_LABEL, THREAD_NAME_LABEL, heapscopeMetaComment, pprofAddress, type HeapProfile, type Mapping } from '@heapscope/parser';
+import { assertFinite, assertFiniteSamples, isAllocatorFunction, isAllocatorModule, NonFiniteValueError, roundPreservingTotal } from '@heapscope/analyzer';
 
 /** An int64 holds values in [-2^63, 2^63). */
 const INT64_LIMIT = 2 ** 63;
@@ -110,8 +101,9 @@ function labelSize(l: SampleLabel): number {
  * Why: location ids are nearly all of a heap profile's bytes (the 32k-stack
  * benchmark dump has 1.3M of them), and pprof-format measures and encodes
  * each number through a general 64-bit path that allocates two arrays per
- * number, three to four times per encode: 0.5 s of a 1.5 s conversion, most
- * of it garbage collection. Here each call stack's ids are packed once into
+ * number, three to four times per encode: a third of a conversion's time,
+ * most of it garbage collection (docs/BENCHMARKS.md#measured-design-choices).
+ * Here each call stack's ids are packed once into
  * a shared buffer, and a sample's length is computed once. The Profile
  * around the samples is still measured and encoded by pprof-format.
  */
@@ -251,7 +243,7 @@ function packStacks(sampleStack: Int32Array, parent: Int32Array, location: Int32
 export interface PprofOptions {
   /** Extra comments (for example the command line). */
   comments?: readonly string[];
-  /** gzip level 0–9 (default 1, as Go's runtime/pprof writes: 7 times faster than 6 on the benchmark, for 1.6 times the bytes). */
+  /** gzip level 0–9 (default 1, as Go's runtime/pprof writes: much faster than 6 for somewhat more bytes; docs/BENCHMARKS.md#measured-design-choices). */
   level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }
 
@@ -287,8 +279,8 @@ function mappingOrder(mappings: readonly Mapping[], wanted: boolean[]): number[]
  * The profile as a pprof protocol buffer, gzip-compressed.
  *
  * Compressed with Node's own zlib rather than fflate (which the input layer
- * uses for streaming): on the benchmark's 2.1 MB protocol buffer zlib takes
- * 10 ms where fflate takes 85 ms, a tenth of the one-second budget.
+ * uses for streaming): zlib is several times faster on the benchmark's
+ * protocol buffer (docs/BENCHMARKS.md#measured-design-choices).
  */
 export function encodePprof(profile: HeapProfile, options: PprofOptions = {}): Uint8Array {
   // Required here: runs that write no pprof do not load node:zlib.
@@ -409,8 +401,8 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
     locationId[l] = pLocations.length + 1;
     const hi = locations.addressHi[l];
     const lo = locations.addressLo[l];
-    let address: number | bigint = hi < 0x200000 ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
-    if (minusOne && address !== 0 && address !== 0n) address = typeof address === 'bigint' ? address - 1n : address - 1;
+    const raw = hi < 0x200000 ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+    const address = typeof raw === 'bigint' ? pprofAddress(raw, minusOne) : pprofAddress(raw, minusOne);
     const lines: Line[] = [];
     for (let k = locations.lineStart[l]; k < locations.lineStart[l + 1]; k++) {
       lines.push(new Line({ functionId: functionId[locations.lineFunction[k]], line: locations.lineNumber[k] }));
@@ -434,8 +426,8 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
   const sampleTypes = p.sampleTypes.map((t) => new ValueType({ type: s(t.type), unit: s(t.unit) }));
   const rounded = samples.values.map((column) => roundPreservingTotal(column));
   const threadLabels: SampleLabel[][] = p.threads.map((t) => {
-    const labels = [{ key: s('thread'), str: s(t.key), num: 0, unit: 0 }];
-    if (t.name !== '') labels.push({ key: s('thread_name'), str: s(t.name), num: 0, unit: 0 });
+    const labels = [{ key: s(THREAD_LABEL), str: s(t.key), num: 0, unit: 0 }];
+    if (t.name !== '') labels.push({ key: s(THREAD_NAME_LABEL), str: s(t.name), num: 0, unit: 0 });
     return labels;
   });
   const numericLabels = samples.labels.map((l) => ({ key: s(l.key), unit: l.unit === '' ? 0 : s(l.unit), values: l.values }));
@@ -455,19 +447,7 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
   const comments = [
     `heapscope: from ${m.file} (${m.format}${m.variant ? ` ${m.variant}` : ''})`,
     ...(options.comments ?? []),
-    HEAPSCOPE_META_COMMENT_PREFIX +
-      JSON.stringify({
-        format: m.format,
-        variant: m.variant,
-        sampling: m.sampling,
-        sizeKind: m.sizeKind,
-        returnAddresses: m.returnAddresses,
-        pid: m.pid,
-        dumpSeq: m.dumpSeq,
-        dumpKind: m.dumpKind,
-        merged: m.merged,
-        warnings: m.warnings,
-      }),
+    heapscopeMetaComment(m),
   ].map(s);
 
   // The period is in bytes allocated between samples for heap profiles; a
@@ -483,7 +463,7 @@ export function encodePprofProto(profile: HeapProfile, options: PprofOptions = {
     function: pFunctions,
     stringTable: strings,
     dropFrames: dropNames.size > 0 ? s([...dropNames].sort().join('|')) : 0,
-    periodType: new ValueType(heap ? { type: s('space'), unit: s('bytes') } : { type: s(periodOf!.type), unit: s(periodOf!.unit) }),
+    periodType: new ValueType(heap ? { type: s(HEAP_PERIOD_TYPE.type), unit: s(HEAP_PERIOD_TYPE.unit) } : { type: s(periodOf!.type), unit: s(periodOf!.unit) }),
     period: !heap || m.sampling.model === 'none' || m.sampling.periodBytes <= 0 ? 1 : Math.round(m.sampling.periodBytes),
     comment: comments,
     defaultSampleType: defaultType !== '' ? s(defaultType) : 0,

@@ -12,9 +12,7 @@
  * objects").
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import type { SiteFilters } from '@heapscope/analyzer';
-import { FrameTreeBuilder, nodePath, roundPreservingTotal } from './flamegraph-tree.js';
-import { assertFinite } from '../finite.js';
+import { FrameTreeBuilder, assertFinite, nodePath, roundPreservingTotal, type SiteFilters } from '@heapscope/analyzer';
 
 /** speedscope's JSON schema URL, which files must carry as `$schema`. */
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';

@@ -7,7 +7,7 @@
  * libc/malloc_debug/malloc_debug.cpp (`write_dump`) and PointerData.cpp
  * (`DumpLiveToFile`) — and malloc_debug's `backtrace` option on signal 47
  * (`backtrace_heap.<pid>.txt`, `….<pid>.exit.txt`). Documented in bionic
- * libc/malloc_debug/README.md; facts in FORMATS.md §7. The README's example
+ * libc/malloc_debug/README.md; facts in docs/formats.md#android-heap-dump. The README's example
  * (v1.2, with `backtrace_full`):
  *
  *   Android Native Heap Dump v1.2

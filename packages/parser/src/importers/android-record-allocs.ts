@@ -5,7 +5,7 @@
  * Writers: bionic libc/malloc_debug/RecordData.cpp (2016–2024) and, since
  * late 2024, system/extras memory_replay/MemoryTrace.cpp (`FormatEntry`).
  * Reader of reference: memory_replay (`FillInEntryFromString`). Documented
- * in bionic libc/malloc_debug/README.md; facts in FORMATS.md §6. A real
+ * in bionic libc/malloc_debug/README.md; facts in docs/formats.md#record-allocs. A real
  * excerpt (a 32-bit surfaceflinger, a writer without timestamps):
  *
  *   186: malloc 0xb6027400 1024
@@ -27,7 +27,7 @@
  * - `calloc` allocates nmemb × size bytes. `memalign` also stands for
  *   posix_memalign, aligned_alloc, valloc and pvalloc (the writer names
  *   them all memalign); its size is the size argument, and its alignment
- *   goes to the sink (the allocator replay asks for it).
+ *   goes to the sink (a sink that runs the trace asks for it).
  * - `realloc new 0x0 n` is realloc(NULL, n): an allocation (counted as a
  *   realloc). `realloc 0x0 old 0` is realloc(p, 0): a free. Otherwise old
  *   dies and new is born (they may be equal).
@@ -57,8 +57,8 @@
  * Speed: this is the format of multi-million-line traces (a system_server
  * trace has about 13 million), so the importer reads the decompressed bytes
  * itself instead of `input.lines()`: no UTF-8 decoding, no string per line
- * (decoding and splitting the 58.9 MB surfaceflinger trace took 0.15–0.35 s
- * on the benchmark machine, about as long as parsing its bytes takes), no
+ * (decoding and splitting a trace into strings takes about as long as
+ * parsing its bytes; docs/BENCHMARKS.md#measured-design-choices), no
  * regular expression; the bytes of each line are scanned once, in place,
  * and pointers become two uint32 halves without BigInt. The format is
  * ASCII: any other byte makes its line malformed.

@@ -21,6 +21,7 @@ import { int32Column } from '../model/columns.js';
 import { PairIndex } from '../model/pair-index.js';
 import { EMPTY_STACK, type HeapProfile } from '../model/profile.js';
 import type { ParseContext } from './importer.js';
+import { counted } from '../plural.js';
 
 /** Whether a mapping with these permissions (`r-xp`, or '' when the dump gives none) may hold code. */
 export function mayHoldCode(perms: string): boolean {
@@ -34,7 +35,7 @@ export function mayHoldCode(perms: string): boolean {
 export function warnCutFrames(ctx: ParseContext, frames: number, stacks: number, line?: number): void {
   if (frames === 0) return;
   ctx.warn(
-    `${frames} stack frames outside every executable mapping (broken frame-pointer unwinding: 0x0, small numbers, heap or stack addresses) were cut from ${stacks} stacks, with every frame above them; --keep-bad-frames keeps them`,
+    `${counted(frames, 'stack frame')} outside every executable mapping (broken frame-pointer unwinding: 0x0, small numbers, heap or stack addresses) ${frames === 1 ? 'was' : 'were'} cut from ${counted(stacks, 'stack')}, with every frame above ${frames === 1 ? 'it' : 'them'}; --keep-bad-frames keeps them`,
     line,
   );
 }

@@ -7,7 +7,7 @@
  * (`@ heap_v2/N`, `@ growth`), Go runtime/pprof `writeHeapInternal`
  * (`@ heap/N`), jemalloc 3.x src/prof.c. Readers: jeprof/google-pprof
  * `ReadHeapProfile`, google/pprof profile/legacy_profile.go. Facts in
- * FORMATS.md §4. A real excerpt (gperftools 2.10):
+ * docs/formats.md#gperftools. A real excerpt (gperftools 2.10):
  *
  *   heap profile:    500:  4112500 [  1002:  8225054] @ heapprofile
  *      500:  4112500 [  1000:  8225000] @ 0x55cade3f8172 0x55cade3f8188 0x55cade3f81b2 ...
@@ -17,7 +17,7 @@
  *   55cade3f7000-55cade3f8000 r--p 00000000 00:00 2146458     /path/to/app
  *
  * The first pair is in use, the bracketed pair allocated since start. The
- * token after `@` picks the sampling model (table in FORMATS.md §4):
+ * token after `@` picks the sampling model (table in docs/formats.md#gperftools):
  * `heapprofile`, `growth[z]`, `fragmentation[z]`: unsampled; `heap_v2/N`,
  * `heapz_v2/N`: Poisson, R = N; `heap/N` (Go, which doubles its rate):
  * Poisson with R = N/2, as google/pprof reads it (jeprof's uniform reading

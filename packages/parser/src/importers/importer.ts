@@ -3,13 +3,15 @@
  * the first bytes and says how sure it is that the input is its format (0 =
  * "not mine"); `parse` reads the whole input. Once an importer owns an input,
  * malformed content is a ParseError — or, with `lenient`, a counted warning.
+ *
+ * Three kinds of importer share this contract: snapshot importers (here),
+ * trace importers (trace/sink.ts) and statistics importers (stats/model.ts);
+ * their union, `Importer`, is declared with the registry in formats.ts.
  */
 import { ParseError, WarningCollector, type Warning } from '../errors.js';
 import type { Input } from '../input/source.js';
 import { cutLineMessage, type LineSource } from '../input/lines.js';
 import type { HeapProfile } from '../model/profile.js';
-import type { TraceImporter } from '../trace/sink.js';
-import type { StatsImporter } from '../stats/model.js';
 
 /** What detection sees of an input. */
 export interface Head {
@@ -122,6 +124,3 @@ export interface SnapshotImporter {
   sniff(head: Head): number;
   parse(input: Input, ctx: ParseContext): Promise<HeapProfile>;
 }
-
-/** Any importer: of snapshots (heap dumps), of event traces, or of allocator statistics. */
-export type Importer = SnapshotImporter | TraceImporter | StatsImporter;

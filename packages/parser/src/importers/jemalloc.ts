@@ -5,7 +5,7 @@
  * `lg_prof_interval`, `prof_gdump` (src/prof_data.c `prof_dump_header`,
  * `prof_dump_gctx`, `prof_tctx_dump_iter`; maps from src/prof_sys.c).
  * Format documented in jemalloc's doc/jemalloc.xml.in, "HEAP PROFILE FORMAT";
- * facts in FORMATS.md §3. A real excerpt (jemalloc 5.3.0, Linux x86-64):
+ * facts in docs/formats.md#jemalloc. A real excerpt (jemalloc 5.3.0, Linux x86-64):
  *
  *   heap_v2/1
  *     t*: 504: 5206096 [1004: 10326096]

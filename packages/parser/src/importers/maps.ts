@@ -1,5 +1,5 @@
 /**
- * The memory-map sections that end heap dumps (FORMATS.md §2 "Map sections"):
+ * The memory-map sections that end heap dumps (docs/formats.md#map-sections):
  *
  *   raw /proc     55c281f92000-55c282113000 r--p 00000000 00:11 4891588   /usr/local/bin/testbinary
  *                 (jemalloc copies it byte for byte; gperftools re-formats it,

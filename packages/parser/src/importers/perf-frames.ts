@@ -1,7 +1,7 @@
 /**
  * Callchain frames of `perf script` output, turned into locations.
  *
- * A frame line (Linux tools/perf/util/evsel_fprintf.c; FORMATS.md §5):
+ * A frame line (Linux tools/perf/util/evsel_fprintf.c; docs/formats.md#perf-script):
  *
  *   frame = [WS] ip WS symbol [ "+0x" hex ] SP "(" dso ")" [ SP "(inlined)" ]
  *

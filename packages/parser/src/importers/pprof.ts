@@ -46,35 +46,13 @@ import type { Head, ParseContext, SnapshotImporter } from './importer.js';
 import type { Input } from '../input/source.js';
 import { ParseError, warningsFrom } from '../errors.js';
 import { DEFAULT_MAX_SAMPLES, ProfileBuilder } from '../model/builder.js';
-import { mergedInputsFrom, type ProfileMeta, type Sampling, type SizeKind, type ValueType } from '../model/profile.js';
+import { mergedInputsFrom, type ProfileMeta, type Sampling, type ValueType } from '../model/profile.js';
 import { parseDumpName } from './dump-name.js';
 import { checkProfileWire, ProfileScan, sniffProfileWire, stripForeignFields, WireError } from './pprof-wire.js';
 import { MAX_PERIOD_BYTES } from './unsample.js';
+import { HEAP_PERIOD_TYPE, HEAPSCOPE_META_COMMENT, THREAD_LABEL_KEYS, THREAD_NAME_LABEL_KEYS, type HeapscopeMetaComment } from './pprof-facts.js';
 
 type Numeric = number | bigint;
-
-/** Prefix of the comment heapscope writes with the facts pprof has no field for. */
-export const HEAPSCOPE_META_COMMENT = 'heapscope-meta: ';
-
-/** The facts a `heapscope-meta:` comment carries. */
-export interface HeapscopeMetaComment {
-  format?: string;
-  variant?: string;
-  sampling?: Sampling;
-  sizeKind?: SizeKind;
-  returnAddresses?: boolean;
-  pid?: number;
-  dumpSeq?: number;
-  dumpKind?: string;
-  /** How the inputs of a merge were recorded (checked with `mergedInputsFrom`). */
-  merged?: unknown;
-  /** The warnings of the profile written (checked with `warningsFrom`). */
-  warnings?: unknown;
-}
-
-/** Label keys read as the thread of a sample, and as its name. */
-const THREAD_KEYS = new Set(['thread', 'thread id', 'thread_id', 'tid']);
-const THREAD_NAME_KEYS = new Set(['thread_name', 'thread name']);
 
 /** int64 field → number (pprof-format returns bigint, unsigned, for long varints). */
 function int64(v: Numeric): number {
@@ -184,7 +162,7 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
   // each allocation sampled with probability 1 − exp(−size/period).
   const sampling: Sampling =
     written.sampling ??
-    (periodType?.type === 'space' && periodType.unit === 'bytes' && period > 1 ? { model: 'poisson', periodBytes: period } : { model: 'none', periodBytes: 0 });
+    (periodType?.type === HEAP_PERIOD_TYPE.type && periodType.unit === HEAP_PERIOD_TYPE.unit && period > 1 ? { model: 'poisson', periodBytes: period } : { model: 'none', periodBytes: 0 });
   const name = parseDumpName(file);
   const variant = written.format ? `from ${written.format}${written.variant ? ` ${written.variant}` : ''}` : periodType ? `${periodType.type}/${periodType.unit}` : '';
   const meta: ProfileMeta = {
@@ -197,8 +175,7 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
     timeNs: pb.timeNanos ? int64(pb.timeNanos) : undefined,
     sampling,
     sizeKind: written.sizeKind ?? 'average-requested',
-    // pprof stores the address to look up (heapscope subtracts 1 from return
-    // addresses when it writes pprof, as pprof's own legacy parser does).
+    // pprof stores the address to look up (pprof-facts.ts, `pprofAddress`).
     returnAddresses: false,
     merged: written.merged === undefined ? undefined : mergedInputsFrom(written.merged),
     warnings: [],
@@ -217,10 +194,10 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
     for (const l of s.label) {
       const key = str(l.key, 'a label key');
       if (l.str) {
-        if (!THREAD_KEYS.has(key) && !THREAD_NAME_KEYS.has(key)) otherStringKeys.set(key, (otherStringKeys.get(key) ?? 0) + 1);
+        if (!THREAD_LABEL_KEYS.has(key) && !THREAD_NAME_LABEL_KEYS.has(key)) otherStringKeys.set(key, (otherStringKeys.get(key) ?? 0) + 1);
         continue;
       }
-      if (THREAD_KEYS.has(key)) continue;
+      if (THREAD_LABEL_KEYS.has(key)) continue;
       const unit = str(l.numUnit, 'a label unit') || (key === 'bytes' ? 'bytes' : '');
       const known = labelIndex.get(key);
       if (known === undefined) {
@@ -313,8 +290,8 @@ function mapProfile(pb: PprofProfile, file: string, ctx: ParseContext, fail: (re
     let threadName = '';
     for (const l of s.label) {
       const key = strings[id(l.key)];
-      if (THREAD_KEYS.has(key)) threadKey = l.str ? str(l.str, 'a thread label') : String(int64(l.num));
-      else if (THREAD_NAME_KEYS.has(key) && l.str) threadName = str(l.str, 'a thread name label');
+      if (THREAD_LABEL_KEYS.has(key)) threadKey = l.str ? str(l.str, 'a thread label') : String(int64(l.num));
+      else if (THREAD_NAME_LABEL_KEYS.has(key) && l.str) threadName = str(l.str, 'a thread name label');
       else if (!l.str) {
         const k = labelIndex.get(key) as number;
         if (Number.isNaN(labels[k])) labels[k] = int64(l.num);

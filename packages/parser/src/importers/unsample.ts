@@ -1,7 +1,7 @@
 /**
  * Undoing allocation sampling, row by row, exactly as jeprof's
  * `AdjustSamples` does (jemalloc `bin/jeprof.in`), in floating point and
- * without truncation. See FORMATS.md §2 "Unsampling".
+ * without truncation. See docs/formats.md#unsampling.
  *
  * Poisson (jemalloc heap_v2, tcmalloc heap_v2/heapz_v2, Go): an allocation
  * of S bytes is sampled with probability 1 − exp(−S/R), so a row of `count`
@@ -14,6 +14,7 @@
  * such a row stays 0.
  */
 import type { Sampling } from '../model/profile.js';
+import { counted } from '../plural.js';
 
 /** The factor by which a (count, bytes) pair is multiplied. */
 export function scaleFactor(sampling: Sampling, count: number, bytes: number): number {
@@ -45,6 +46,6 @@ export const MAX_PERIOD_BYTES = 2 ** 53;
 export function unsampleProblem(sampling: Sampling, count: number, bytes: number): string | undefined {
   const factor = scaleFactor(sampling, count, bytes);
   if (Number.isFinite(factor * count) && Number.isFinite(factor * bytes)) return undefined;
-  if (bytes === 0) return `${count} objects of 0 bytes cannot be unsampled (the sampling model divides by their average size)`;
-  return `${count} objects of ${bytes} bytes cannot be unsampled with a sampling period of ${sampling.periodBytes} bytes (the scale factor is not finite)`;
+  if (bytes === 0) return `${counted(count, 'object')} of 0 bytes cannot be unsampled (the sampling model divides by their average size)`;
+  return `${counted(count, 'object')} of ${bytes} bytes cannot be unsampled with a sampling period of ${sampling.periodBytes} bytes (the scale factor is not finite)`;
 }

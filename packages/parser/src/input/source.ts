@@ -421,8 +421,8 @@ interface ZipMember {
 /**
  * Streams the first member of a zip archive; later members are not read.
  * Reads the local file header itself and inflates with node:zlib, which
- * runs in libuv's thread pool: 58.9 MB (the surfaceflinger record_allocs
- * trace) inflates in ~70 ms against ~550 ms through fflate. A deflate stream
+ * runs in libuv's thread pool, several times faster than fflate's
+ * JavaScript inflate on large traces (docs/BENCHMARKS.md#measured-design-choices). A deflate stream
  * ends itself, so sizes are needed to read only stored members; they and the
  * CRC-32 are checked for every member read, as `unzip -t` does, since a
  * changed digit in a stored member is otherwise read without complaint.

@@ -3,8 +3,8 @@
  * recordings zstd-compressed), with zstddec: the reference C decoder
  * compiled to WebAssembly and shipped inside the npm package (no native
  * build, nothing fetched at run time). On heaptrack recordings it decodes
- * about 2.5 times as fast as fzstd, the pure-JavaScript decoder
- * (docs/BENCHMARKS.md, "zstd decompression").
+ * faster than fzstd, the pure-JavaScript decoder
+ * (docs/BENCHMARKS.md#zstd-decompression).
  *
  * zstddec's streaming decoder is a synchronous generator that pulls the
  * compressed chunks from an `Iterable`. Inputs arrive asynchronously, so the

@@ -55,6 +55,15 @@ export interface ProfileBuilderOptions {
    * doubling and rehashing as they fill.
    */
   expectedStacks?: number;
+  /**
+   * Whether `finish()` gives locations added without a mapping the mapping
+   * that contains their address (default true: importers add addresses
+   * before or without knowing the maps). A builder whose locations already
+   * carry their mappings (a merge of profiles) turns it off: there an
+   * address outside every mapping of its own profile stays unmapped, not
+   * attached to another profile's mapping that happens to cover it.
+   */
+  locateUnmapped?: boolean;
 }
 
 type Int32Col = GrowableColumn<Int32Array>;
@@ -68,6 +77,7 @@ export class ProfileBuilder {
   private readonly defaultSampleType: string;
   private readonly maxStacks: number;
   private readonly maxSamples: number;
+  private readonly locateUnmapped: boolean;
 
   // functions
   private readonly functionIndex = new PairIndex(256);
@@ -117,6 +127,7 @@ export class ProfileBuilder {
     this.defaultSampleType = options.defaultSampleType ?? options.sampleTypes[options.sampleTypes.length - 1]?.type ?? '';
     this.maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
     this.maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    this.locateUnmapped = options.locateUnmapped !== false;
     const stacks = Math.min(Math.max(4096, Math.ceil(options.expectedStacks ?? 0)), 1 << 24);
     this.stackParent = int32Column(stacks);
     this.childCount = int32Column(stacks);
@@ -358,7 +369,7 @@ export class ProfileBuilder {
       lineFunction: this.lineFunction.finish(),
       lineNumber: this.lineNumber.finish(),
     };
-    assignMappings(locations.addressHi, locations.addressLo, locations.mapping, this.mappings);
+    if (this.locateUnmapped) assignMappings(locations.addressHi, locations.addressLo, locations.mapping, this.mappings);
     const labels: LabelColumn[] = this.labelKeys.map((k, i) => ({ ...k, values: this.labelValues[i].finish() }));
     return new HeapProfile({
       strings: this.strings.strings,

@@ -2,7 +2,7 @@
  * Growable typed-array columns used while a profile is being built.
  *
  * The model stores every per-sample, per-stack and per-location value in a
- * typed array (see DESIGN.md, "The model"); while importing, the final length
+ * typed array (see docs/design.md#model); while importing, the final length
  * is unknown, so builders append into one of these and call `finish()` to get
  * an exact-length copy.
  */

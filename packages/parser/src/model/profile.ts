@@ -1,6 +1,6 @@
 /**
  * heapscope's snapshot model: a heap profile as tables of columns with
- * integer indexes (DESIGN.md, "The model").
+ * integer indexes (docs/design.md#model).
  *
  * Invariants, checked by {@link checkIntegrity}:
  * - `strings[0] === ''`; every string id is in range.

@@ -56,7 +56,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
 
 const ELEMENT = /^\s*<(\/?)([a-z]+)((?:\s+[a-z]+="[^"]*")*)\s*(\/?)>\s*$/;
 const ATTRIBUTE = /([a-z]+)="([^"]*)"/g;

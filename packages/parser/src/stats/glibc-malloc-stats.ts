@@ -30,7 +30,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
 
 const ARENA = /^Arena (\d+):\s*$/;
 const TOTAL = /^Total \(incl\. mmap\):\s*$/;

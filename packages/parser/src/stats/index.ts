@@ -12,7 +12,7 @@ import { mimallocStatsImporter } from './mimalloc.js';
 import { procImporter } from './proc.js';
 
 export * from './model.js';
-export { parseMarker, type Marker } from './series.js';
+export { parseMarker, type Marker } from './dump-reader.js';
 export {
   jemallocStatsTextImporter,
   jemallocStatsJsonImporter,

@@ -40,7 +40,7 @@ import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
 import { mergeClasses } from './jemalloc-text.js';
-import { SeriesBuilder, contentLines, eachLine } from './series.js';
+import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -230,6 +230,12 @@ function classes(a: JsonObject, binInfo: JsonObject[], lextentSizes: (number | u
       sc.freeBlocks = slabs * regs - live;
       sc.freeBytes = sc.freeBlocks * size;
       if (slabs * regs > 0) sc.utilization = live / (slabs * regs);
+      sc.slabs = slabs;
+      const nonfull = num(b.nonfull_slabs);
+      if (nonfull !== undefined) sc.nonfullSlabs = nonfull;
+      if (regs > 0) sc.regionsPerSlab = regs;
+      const slabBytes = num(info.slab_size);
+      if (slabBytes !== undefined) sc.slabBytes = slabBytes;
       small.push(sc);
     });
   }

@@ -68,7 +68,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './series.js';
+import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './dump-reader.js';
 
 const BEGIN = '___ Begin jemalloc statistics ___';
 const END = '--- End jemalloc statistics ---';
@@ -242,6 +242,13 @@ class JemallocTextReader {
         sc.freeBlocks = slabs * regs - live;
         sc.freeBytes = sc.freeBlocks * size;
       }
+      if (slabs !== undefined) sc.slabs = slabs;
+      const nonfull = row.get('nonfull_slabs');
+      if (nonfull !== undefined) sc.nonfullSlabs = nonfull;
+      if (regs !== undefined && regs > 0) sc.regionsPerSlab = regs;
+      // `pgs` is the slab's size in pages; "Page size:" comes before the tables.
+      const pgs = row.get('pgs');
+      if (pgs !== undefined) sc.slabBytes = pgs * (snap.raw['Page size'] ?? 4096);
       const util = row.get('util');
       if (util !== undefined && !Number.isNaN(util)) sc.utilization = util;
       // A class that was used but holds nothing now: not worth a row (the JSON reader drops them too).
@@ -361,7 +368,7 @@ export function mergeClasses(tables: SizeClassStats[][]): SizeClassStats[] {
         bySize.set(sc.sizeBytes, { ...sc });
         continue;
       }
-      for (const k of ['liveBlocks', 'allocatedBytes', 'freeBlocks', 'freeBytes'] as const) {
+      for (const k of ['liveBlocks', 'allocatedBytes', 'freeBlocks', 'freeBytes', 'slabs', 'nonfullSlabs'] as const) {
         const v = sc[k];
         if (v !== undefined) have[k] = (have[k] ?? 0) + v;
       }

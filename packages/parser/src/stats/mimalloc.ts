@@ -69,7 +69,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine, isFigure } from './series.js';
+import { SeriesBuilder, contentLines, eachLine, isFigure } from './dump-reader.js';
 
 const HEADER = /^\s*heap stats:\s+(.*?)\s*$/;
 const ROW = /^\s*([a-z-]+(?: [a-z]+)?(?:\s+\d+)?):\s+(.*?)\s*$/;

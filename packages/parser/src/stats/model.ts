@@ -86,6 +86,14 @@ export interface SizeClassStats {
   freeBytes?: number;
   /** Live share of the class's slab capacity, 0..1 (jemalloc `util`). */
   utilization?: number;
+  /** Slabs holding this class's regions now (jemalloc `curslabs`): empty slabs are returned, so each holds a live region or a cached one. */
+  slabs?: number;
+  /** Of those, the slabs with a free region (jemalloc `nonfull_slabs`, 5.3). */
+  nonfullSlabs?: number;
+  /** Regions per slab (jemalloc `nregs`, `regs` in the text). */
+  regionsPerSlab?: number;
+  /** Bytes of one slab (jemalloc `slab_size`, `pgs` × page size in the text). */
+  slabBytes?: number;
 }
 
 /** One dump. */

@@ -44,7 +44,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine, parseMarker } from './series.js';
+import { SeriesBuilder, contentLines, eachLine, parseMarker } from './dump-reader.js';
 
 const ROLLUP = /^[0-9a-f]+-[0-9a-f]+ [-r][-w][-x][-ps] [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ \d+\s+\[rollup\]\s*$/;
 const FIELD = /^([A-Za-z][\w()]*):(?:[ \t]+(.*?))?[ \t]*$/;

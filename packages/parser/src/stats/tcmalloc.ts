@@ -65,7 +65,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { MemoryFigures, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine, parseMarker } from './series.js';
+import { SeriesBuilder, contentLines, eachLine, parseMarker } from './dump-reader.js';
 
 const FIRST = 'Bytes in use by application';
 const AMOUNT = /^MALLOC:\s*([+=]?)\s*(\d+)\s+\(\s*\d+(?:\.\d+)?\s*MiB\)\s+(.+?)\s*$/;

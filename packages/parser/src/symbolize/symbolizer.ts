@@ -1,7 +1,7 @@
 /**
  * Symbolization of a {@link HeapProfile}: gives its locations function names,
  * and file:line with inlined frames where DWARF and an external symbolizer
- * are available (DESIGN.md, "Raw addresses are symbolized…").
+ * are available (docs/design.md#symbolization).
  *
  * Reads: the profile's mappings and locations (model/profile.ts), ELF files
  * (elf-file.ts, symbol-table.ts; System V gABI), the output of addr2line /
@@ -10,46 +10,30 @@
  *
  * Never drops: a location that cannot be resolved keeps no lines (the
  * display layer shows it as `module+0xoffset`), and the report says why.
+ *
+ * This module groups a profile's locations by binary, finds each binary
+ * (binary-locator.ts), translates addresses (address-translation.ts) and
+ * builds the symbolized profile; a binary's caches and how an address gets
+ * its frames are in binary-entry.ts, demangling in demangler.ts, the tools
+ * in tools.ts, the report in report.ts.
  */
 import { stat } from 'node:fs/promises';
 import { toNumber } from '../model/address.js';
 import type { HeapProfile, Mapping } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
-import { StringTable } from '../model/string-table.js';
 import { IDENTITY, translationFor, type AddressTranslation, type TranslationRule } from './address-translation.js';
-import {
-  isPseudoPath,
-  locateBinary,
-  type LocatedBinary,
-  type RejectedFile,
-  type SymbolPathEntry,
-} from './binary-locator.js';
+import { isPseudoPath, locateBinary, type LocatedBinary, type RejectedFile, type SymbolPathEntry } from './binary-locator.js';
 import { ElfError, isElf, readElfInfo, withFileSource, type ElfInfo } from './elf-file.js';
-import {
-  DEFAULT_TOOL_TIMEOUT_MS,
-  findOnPath,
-  looksMangled,
-  runAddr2line,
-  runDemangler,
-  runLlvmSymbolizer,
-  type DemanglerName,
-  type ExternalSymbolizerName,
-  type RawFrame,
-  type ToolName,
-} from './external-tools.js';
-import { ElfSymbolTable, readElfSymbols } from './symbol-table.js';
-import { merge, nameByAddress } from './reconcile.js';
+import type { RawFrame, ToolName } from './external-tools.js';
+import { readElfSymbols } from './symbol-table.js';
 import { SymbolDiskCache } from './disk-cache.js';
+import { BinaryEntry, resolveFrames } from './binary-entry.js';
+import { Demangler } from './demangler.js';
+import { emptySymbolizeReport, type BinaryReport, type SymbolizeReport, type SymbolizerStats } from './report.js';
+import { DEFAULT_TOOL_TIMEOUT_MS, ToolBox, type DemangleMode, type ExternalMode } from './tools.js';
 
-/**
- * Which external symbolizer gives file:line and inlined frames: `auto` uses
- * the first of llvm-symbolizer and addr2line found on the search path (and
- * the other when the first fails); `none` uses ELF symbol tables only.
- */
-export type ExternalMode = 'auto' | 'none' | ExternalSymbolizerName;
-
-/** Which demangler turns C++ linkage names into display names; `auto`: c++filt, else llvm-cxxfilt. */
-export type DemangleMode = 'auto' | 'none' | DemanglerName;
+export type { BinaryReport, SymbolizeReport, SymbolizerStats } from './report.js';
+export type { DemangleMode, ExternalMode } from './tools.js';
 
 /** Options of one {@link symbolize} call. */
 export interface SymbolizeOptions {
@@ -90,144 +74,8 @@ export interface SymbolizerOptions {
   cacheDir?: string | null;
 }
 
-/** What happened to one binary (one distinct mapping path and build id). */
-export interface BinaryReport {
-  /** The mapping path as the dump gives it (or the `--symbols` file under the no-mappings rule). */
-  path: string;
-  /** The mapping's build id, '' when the dump has none. */
-  buildId: string;
-  /** `not-found`: no usable file; its locations stay unresolved. */
-  status: 'symbolized' | 'not-found';
-  /** The file the symbol names came from, or null. */
-  file: string | null;
-  /** The file with DWARF for an external symbolizer (`file` itself or a separate debug file), or null. */
-  debugFile: string | null;
-  /** How runtime addresses became file addresses, or null when no file was found. */
-  translation: TranslationRule | null;
-  /** Symbol tables read: `symtab`, `dynsym` (empty for a fully stripped file, and when every address was answered from the cache, which needs no table). */
-  symbolTables: readonly string[];
-  /** Locations in this binary that were looked up. */
-  locations: number;
-  /** Of those, locations that got at least one line. */
-  resolved: number;
-  /** Of those, locations left without lines. */
-  unresolved: number;
-  /** The external symbolizer whose answers were used, or null. */
-  external: ExternalSymbolizerName | null;
-  /** Why an external symbolizer failed (its answers then came from the symbol tables), or null. */
-  externalError: string | null;
-  /** Files looked at and not used (build id mismatch, not ELF). */
-  rejected: readonly RejectedFile[];
-  /** Why the symbol tables of `file` could not be read (names then come only from the external tool), or null. */
-  symbolError: string | null;
-}
-
-/** What a {@link symbolize} call did, for the CLI's warnings and `--verbose`. */
-export interface SymbolizeReport {
-  /** One entry per binary with locations to look up, in mapping order. */
-  binaries: BinaryReport[];
-  /** The entries of `binaries` whose file was not found (one warning line each). */
-  missing: BinaryReport[];
-  /** Locations in no mapping (left unresolved). */
-  unmappedLocations: number;
-  /** Locations in mappings that name no file (`[heap]`, anonymous, …). */
-  pseudoLocations: number;
-  /** Locations that already had lines and were kept. */
-  keptLocations: number;
-  /**
-   * Locations looked up at address − 1: every location looked up in a
-   * profile whose frames are return addresses (`meta.returnAddresses`),
-   * none otherwise.
-   */
-  returnAddressLocations: number;
-  /**
-   * True when the profile has no mappings and `symbolPaths` names exactly one
-   * file: every address was taken as a virtual address of that file.
-   */
-  noMappingsRule: boolean;
-  /** The demangler used, or null (none wanted, none found, or nothing to demangle). */
-  demangler: DemanglerName | null;
-  /** Why the demangler failed (names were then kept mangled), or null. */
-  demanglerError: string | null;
-  /** `symbolPaths` entries that could not be used, with the reason. */
-  symbolPathErrors: { path: string; reason: string }[];
-}
-
-/** Work a {@link Symbolizer} has done so far (for `--verbose` and for tests of its caches). */
-export interface SymbolizerStats {
-  /** ELF files whose headers were read. */
-  elfHeadersRead: number;
-  /** Symbol tables read and indexed. */
-  symbolTablesRead: number;
-  /** External symbolizer processes started. */
-  externalRuns: number;
-  /** Demangler processes started. */
-  demanglerRuns: number;
-}
-
 /** How many binaries are located and resolved at once. */
 const CONCURRENCY = 4;
-
-/**
- * Per-binary state kept across calls: the symbol table and every address
- * already resolved. The symbol tables are read on first need: when the
- * persistent cache answers every address, they are never read.
- */
-class BinaryEntry {
-  /** Resolved frames by file address, per external mode (`none` or the tool that was asked). */
-  readonly frames = new Map<string, Map<number, RawFrame[]>>();
-  /** A tool that failed on this binary, and why (not retried on later calls). */
-  readonly toolErrors = new Map<ExternalSymbolizerName, string>();
-
-  /** Tools whose persistent cache was already merged into `frames`. */
-  readonly loadedFromDisk = new Set<string>();
-
-  private table: Promise<ElfSymbolTable> | null = null;
-  /** The symbol tables, once read (null before). */
-  symbols: ElfSymbolTable | null = null;
-  /** Why the symbol tables could not be read, or null. */
-  symbolError: string | null = null;
-
-  constructor(
-    private readonly readSymbols: () => Promise<ElfSymbolTable>,
-    /** Build id of the binary ('' when it has none). */
-    readonly buildId: string,
-    readonly debugFile: string | null,
-    /**
-     * Disk cache key of the symbol tables' answers: a stripped and an
-     * unstripped copy of one build id answer differently.
-     */
-    readonly tablesKey: 'symtab' | 'dynsym',
-  ) {}
-
-  /** Reads the symbol tables once; a file whose tables cannot be read gets an empty table and `symbolError`. */
-  loadSymbols(): Promise<ElfSymbolTable> {
-    this.table ??= this.readSymbols().then(
-      (symbols) => (this.symbols = symbols),
-      (error: unknown) => {
-        this.symbolError = (error as Error).message;
-        return (this.symbols = ElfSymbolTable.empty());
-      },
-    );
-    return this.table;
-  }
-
-  framesFor(mode: string): Map<number, RawFrame[]> {
-    let map = this.frames.get(mode);
-    if (!map) {
-      map = new Map();
-      this.frames.set(mode, map);
-    }
-    return map;
-  }
-
-  /** In-process answer: the covering symbol's name, or no frame (after {@link loadSymbols}). */
-  fromSymbols(address: number): RawFrame[] {
-    const symbols = this.symbols as ElfSymbolTable;
-    const i = symbols.lookup(address);
-    return i < 0 ? [] : [{ name: symbols.name(i), file: '', line: 0 }];
-  }
-}
 
 /** Locations of one binary group being symbolized. */
 interface Group {
@@ -245,34 +93,24 @@ interface Group {
  * once. Not meant to outlive changes to the files it has read.
  */
 export class Symbolizer {
-  private readonly searchPath: string;
-  private readonly toolOverrides: Partial<Record<ToolName, string>>;
-  private readonly timeoutMs: number;
+  private readonly tools: ToolBox;
+  private readonly demangler: Demangler;
   private readonly diskCache: SymbolDiskCache | null;
-  private readonly tools = new Map<ToolName, Promise<string | null>>();
   private readonly infos = new Map<string, Promise<ElfInfo | { error: string }>>();
   private readonly identities = new WeakMap<ElfInfo, string>();
   private readonly binaries = new Map<string, BinaryEntry>();
-  private readonly demangled = new Map<string, string>();
   /** Counters of the work done so far; read-only for callers. */
   readonly stats: SymbolizerStats = { elfHeadersRead: 0, symbolTablesRead: 0, externalRuns: 0, demanglerRuns: 0 };
 
   constructor(options: SymbolizerOptions = {}) {
-    this.searchPath = options.searchPath ?? process.env.PATH ?? '';
-    this.toolOverrides = options.tools ?? {};
-    this.timeoutMs = options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+    this.tools = new ToolBox(options.searchPath ?? process.env.PATH ?? '', options.tools ?? {}, options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, this.stats);
+    this.demangler = new Demangler(this.tools);
     this.diskCache = options.cacheDir ? new SymbolDiskCache(options.cacheDir) : null;
   }
 
   /** The command for `tool`, or null when it is not available. Cached. */
   tool(tool: ToolName): Promise<string | null> {
-    let found = this.tools.get(tool);
-    if (!found) {
-      const override = this.toolOverrides[tool];
-      found = override !== undefined ? Promise.resolve(override === '' ? null : override) : findOnPath(tool, this.searchPath);
-      this.tools.set(tool, found);
-    }
-    return found;
+    return this.tools.tool(tool);
   }
 
   /**
@@ -330,18 +168,7 @@ export class Symbolizer {
     profile: HeapProfile,
     options: Omit<SymbolizeOptions, 'symbolizer'> = {},
   ): Promise<{ profile: HeapProfile; report: SymbolizeReport }> {
-    const report: SymbolizeReport = {
-      binaries: [],
-      missing: [],
-      unmappedLocations: 0,
-      pseudoLocations: 0,
-      keptLocations: 0,
-      returnAddressLocations: 0,
-      noMappingsRule: false,
-      demangler: null,
-      demanglerError: null,
-      symbolPathErrors: [],
-    };
+    const report = emptySymbolizeReport();
     const locations = profile.locations;
     // Every frame of a heap backtrace, the leaf included, is a return address:
     // the call instruction ends just before it, and the code at the address
@@ -413,7 +240,7 @@ export class Symbolizer {
     report.missing = reports.filter((r) => r.status === 'not-found');
 
     // Demangle every new name in one process, then build the frames.
-    const demangle = await this.demangleAll(framesOfLocation, options.demangle ?? 'auto', report);
+    const demangle = await this.demangler.demangleAll(framesOfLocation, options.demangle ?? 'auto', report);
     const shared = new Map<RawFrame[], FrameInfo[]>();
     const symbolized = withLocationLines(profile, (l) => {
       const raw = framesOfLocation[l];
@@ -437,26 +264,7 @@ export class Symbolizer {
     const withIds = buildIdOfMapping.size === 0
       ? symbolized
       : symbolized.with({ mappings: mappings.map((m, i) => (m.buildId === '' && buildIdOfMapping.has(i) ? { ...m, buildId: buildIdOfMapping.get(i) as string } : m)) });
-    return { profile: await this.demangleKept(withIds, options.demangle ?? 'auto', report), report };
-  }
-
-  /**
-   * Demangles names the input itself gave (perf prints C++ symbols mangled,
-   * `_Z4betav`): functions whose name looks mangled and was never demangled
-   * get the demangled name; the mangled one stays their system name.
-   */
-  private async demangleKept(profile: HeapProfile, mode: DemangleMode, report: SymbolizeReport): Promise<HeapProfile> {
-    const { functions: f, strings } = profile;
-    const mangled: RawFrame[] = [];
-    for (let i = 0; i < f.length; i++) {
-      const name = strings[f.name[i]];
-      if (f.name[i] === f.systemName[i] && looksMangled(name)) mangled.push({ name, file: '', line: 0 });
-    }
-    if (mangled.length === 0 || mode === 'none') return profile;
-    const demangle = await this.demangleAll([mangled], mode, report);
-    const table = StringTable.from(strings);
-    const names = Int32Array.from(f.name, (id, i) => (f.name[i] === f.systemName[i] && looksMangled(strings[id]) ? table.intern(demangle(strings[id])) : id));
-    return profile.with({ strings: table.strings, functions: { ...f, name: names } });
+    return { profile: await this.demangler.demangleKept(withIds, options.demangle ?? 'auto', report), report };
   }
 
   private async classifySymbolPaths(paths: readonly string[], report: SymbolizeReport): Promise<SymbolPathEntry[]> {
@@ -548,7 +356,7 @@ export class Symbolizer {
     }
     report.translation = rules.values().next().value ?? null;
 
-    const frames = await this.resolve(binary, [...wanted], ctx.external, report);
+    const frames = await resolveFrames(binary, [...wanted], ctx.external, report, this.tools, this.diskCache);
     report.symbolTables = binary.symbols?.tables ?? [];
     report.symbolError = binary.symbolError;
     for (let k = 0; k < group.locations.length; k++) {
@@ -571,112 +379,7 @@ export class Symbolizer {
     return located ?? { file: entry.path, info: entry.info, layout: entry.info, debug: null };
   }
 
-  /** Raw frames for `addresses` of `binary`: cached, then external tool, then symbol tables. */
-  private async resolve(
-    binary: BinaryEntry,
-    addresses: readonly number[],
-    external: ExternalMode,
-    report: BinaryReport,
-  ): Promise<Map<number, RawFrame[]>> {
-    const tools: ExternalSymbolizerName[] = [];
-    if (binary.debugFile !== null) {
-      const order: ExternalSymbolizerName[] =
-        external === 'auto' ? ['llvm-symbolizer', 'addr2line'] : external === 'none' ? [] : [external];
-      for (const t of order) if ((await this.tool(t)) !== null) tools.push(t);
-      if (tools.length === 0 && external !== 'auto' && external !== 'none') {
-        report.externalError = `${external}: not found`;
-      }
-    }
-    report.debugFile = binary.debugFile;
 
-    // Try each tool in turn; a tool that failed on this binary before is not run again.
-    for (const t of tools) {
-      const cache = binary.framesFor(t);
-      const failed = binary.toolErrors.get(t);
-      if (failed !== undefined) {
-        report.externalError = failed;
-        continue;
-      }
-      const disk = this.diskCache !== null && binary.buildId !== '' ? this.diskCache : null;
-      if (disk && !binary.loadedFromDisk.has(t)) {
-        binary.loadedFromDisk.add(t);
-        for (const [address, frames] of await disk.load(binary.buildId, t)) if (!cache.has(address)) cache.set(address, frames);
-      }
-      const todo = addresses.filter((a) => !cache.has(a));
-      if (todo.length > 0) {
-        const command = (await this.tool(t)) as string;
-        await binary.loadSymbols();
-        try {
-          const run = t === 'addr2line' ? runAddr2line : runLlvmSymbolizer;
-          this.stats.externalRuns++;
-          const answers = await run(command, binary.debugFile as string, todo, this.timeoutMs);
-          const symbols = binary.symbols as ElfSymbolTable;
-          for (let i = 0; i < todo.length; i++) cache.set(todo[i], nameByAddress(merge(answers[i], binary.fromSymbols(todo[i])), symbols, todo[i]));
-          if (disk) await disk.store(binary.buildId, t, cache);
-        } catch (error) {
-          const message = (error as Error).message;
-          binary.toolErrors.set(t, message);
-          report.externalError = message;
-          continue;
-        }
-      }
-      report.external = t;
-      report.externalError = null;
-      return cache;
-    }
-
-    // No external tool: the symbol tables answer, and their answers are kept
-    // on disk too, so that a warm cache reads no table at all.
-    const cache = binary.framesFor('none');
-    const disk = this.diskCache !== null && binary.buildId !== '' ? this.diskCache : null;
-    if (disk && !binary.loadedFromDisk.has(binary.tablesKey)) {
-      binary.loadedFromDisk.add(binary.tablesKey);
-      for (const [address, frames] of await disk.load(binary.buildId, binary.tablesKey)) if (!cache.has(address)) cache.set(address, frames);
-    }
-    const todo = addresses.filter((a) => !cache.has(a));
-    if (todo.length > 0) {
-      await binary.loadSymbols();
-      for (const a of todo) cache.set(a, binary.fromSymbols(a));
-      if (disk) await disk.store(binary.buildId, binary.tablesKey, cache);
-    }
-    return cache;
-  }
-
-  /** Demangles every mangled raw name in one process; returns the name → display name function. */
-  private async demangleAll(
-    frames: readonly (RawFrame[] | undefined)[],
-    mode: DemangleMode,
-    report: SymbolizeReport,
-  ): Promise<(name: string) => string> {
-    const identity = (name: string) => name;
-    if (mode === 'none') return identity;
-    const todo = new Set<string>();
-    const seen = new Set<RawFrame[]>();
-    for (const list of frames) {
-      if (!list || seen.has(list)) continue;
-      seen.add(list);
-      for (const f of list) if (looksMangled(f.name) && !this.demangled.has(f.name)) todo.add(f.name);
-    }
-    const lookup = (name: string) => this.demangled.get(name) ?? name;
-    if (todo.size === 0) return lookup;
-    const order: DemanglerName[] = mode === 'auto' ? ['c++filt', 'llvm-cxxfilt'] : [mode];
-    for (const d of order) {
-      const command = await this.tool(d);
-      if (command === null) continue;
-      const names = [...todo];
-      try {
-        this.stats.demanglerRuns++;
-        const out = await runDemangler(command, names, this.timeoutMs);
-        for (let i = 0; i < names.length; i++) this.demangled.set(names[i], out[i]);
-        report.demangler = d;
-        report.demanglerError = null;
-        return lookup;
-      } catch (error) {
-        report.demanglerError = (error as Error).message;
-      }
-    }
-    return lookup;
-  }
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Event traces (Android `record_allocs`, `perf script` malloc/free probes)
  * are streamed, never held whole: an importer pushes each event into a
- * {@link TraceSink} as it reads it. The analyzer's replay is the usual sink;
- * it keeps only the live set and per-site aggregates.
+ * {@link TraceSink} as it reads it. The usual sink accumulates the events,
+ * keeping only the live set and per-site aggregates; another runs them
+ * against real allocators.
  *
  * Pointers are passed as two unsigned 32-bit halves (see model/address.ts):
  * tagged Android pointers exceed 2^53.
@@ -30,8 +31,9 @@ export const NO_TIME = -1;
 export interface TraceSink {
   /**
    * A block of `sizeBytes` was allocated at `ptr` (non-NULL). `alignBytes` is
-   * the alignment a `memalign` asked for, when the trace records it (the
-   * allocator replay calls memalign with it); absent otherwise.
+   * the alignment a `memalign` asked for, when the trace records it (a sink
+   * that runs the trace against a real allocator calls memalign with it);
+   * absent otherwise.
    */
   alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number, alignBytes?: number): void;
   /** The block at `ptr` was freed. `ptr` NULL is free(NULL): counted, otherwise a no-op. */
@@ -87,7 +89,7 @@ export interface TraceImporter {
  * them; record_allocs appends each call as it returns), so time going
  * backwards is a damaged or merged trace, or clocks of different CPUs
  * disagreeing; the importer says so, with the count and the first line.
- * (The replay, for its part, never lets such times make a negative lifetime
+ * (The event accumulator, for its part, never lets such times make a negative lifetime
  * or a peak before the trace starts.)
  */
 export class TimeOrder {

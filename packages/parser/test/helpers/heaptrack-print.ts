@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeapProfile } from '@heapscope/parser';
-import { installed } from './reference-tools.js';
+import { installed } from '@heapscope/testkit/reference-tools';
 
 /** The cost types of heaptrack_print's flamegraph output. */
 export const HEAPTRACK_COSTS = ['allocations', 'temporary', 'leaked', 'peak'] as const;

@@ -1,0 +1,383 @@
+/**
+ * The event accumulator: what the analyses learn from an allocation trace,
+ * in one streaming pass (docs/design.md#event-traces). It is the trace
+ * importers' usual sink.
+ *
+ * Memory grows with the live set and the number of distinct (stack, thread)
+ * sites, never with the trace's length. The pass yields:
+ * - the final profile: `alloc_*` = everything allocated, `inuse_*` = live at
+ *   the end, per (stack, thread) — the site table (site-table.ts);
+ * - the peak: the largest live byte count, the event and time where it was
+ *   reached, and the per-site live values at that moment — the peak table
+ *   (peak-table.ts);
+ * - exact sizes per site — the size table (size-table.ts);
+ * - live-set snapshots at evenly spaced events, for growth analysis
+ *   (window-snapshots.ts);
+ * - lifetime histograms in events and in ns (lifetime-buckets.ts),
+ *   heaptrack's "temporary" allocations (freed by the very next allocation
+ *   event of the process), counts per operation.
+ * This class holds the live set (live-set.ts) and the trace-wide totals, and
+ * sends each event to the tables it changes.
+ */
+import {
+  ALLOC_OBJECTS,
+  ALLOC_OP_NAMES,
+  ALLOC_SPACE,
+  INUSE_OBJECTS,
+  INUSE_SPACE,
+  NO_TIME,
+  WarningCollector,
+  AllocOp,
+  counted,
+  type HeapProfile,
+  type ProfileBuilder,
+  type TraceFacts,
+  type TraceSink,
+} from '@heapscope/parser';
+import { LiveSet } from './live-set.js';
+import { LIFETIME_BUCKETS, log2Bucket } from './lifetime-buckets.js';
+import { SiteTable, type SiteColumns } from './site-table.js';
+import { SizeTable, type SiteSizeRows } from './size-table.js';
+import { PeakTable } from './peak-table.js';
+import { WindowSnapshots, type RawSnapshot } from './window-snapshots.js';
+
+export { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './lifetime-buckets.js';
+export type { SiteColumns } from './site-table.js';
+export type { SiteSizeRows } from './size-table.js';
+
+/** Options of an accumulation. */
+export interface AccumulatorOptions {
+  /** Number of evenly spaced live-set snapshots wanted (0: none). */
+  windows?: number;
+}
+
+/** A live-set snapshot. */
+export interface TraceSnapshot {
+  /** Events accumulated when it was taken. */
+  event: number;
+  /** Time of the last event, or null without timestamps. */
+  timeNs: number | null;
+  /** The live set then, as a profile (`inuse_*` only meaningful). */
+  profile: HeapProfile;
+}
+
+/** Everything the accumulator learned that is JSON (`info`'s `trace`). Profiles and columns are separate fields of {@link AccumulatedTrace}. */
+export interface TraceReport {
+  facts: TraceFacts;
+  /** Allocation, free and realloc events accumulated (thread exits not included). */
+  events: number;
+  /** Counts per operation: malloc, calloc, memalign, realloc, other, free, freeNull, untracked, threadDone. */
+  ops: Record<string, number>;
+  liveBytes: number;
+  liveObjects: number;
+  peak: { bytes: number; objects: number; event: number; timeNs: number | null };
+  /** Blocks freed by the very next allocation event. */
+  temporary: number;
+  /** Frees of pointers that were not live. */
+  unknownFrees: number;
+  /** First and last timestamps, when the trace has them. */
+  firstTimeNs: number | null;
+  lastTimeNs: number | null;
+  /** Lifetime histogram of freed blocks, in events (log2 buckets). */
+  lifetimeEvents: number[];
+  /** Lifetime histogram of freed blocks, in ns (log2 buckets), when timestamps exist. */
+  lifetimeNs: number[] | null;
+}
+
+/** What {@link EventAccumulator.finish} returns: a trace, accumulated. */
+export interface AccumulatedTrace {
+  /** `alloc_*` = allocated over the trace, `inuse_*` = live at the end. */
+  profile: HeapProfile;
+  /** Live values per site at the peak (same tables as `profile`). */
+  peakProfile: HeapProfile;
+  snapshots: TraceSnapshot[];
+  report: TraceReport;
+  sites: SiteColumns;
+  sizes: SiteSizeRows;
+}
+
+/** Weight of profiler samples that are not allocations (perf CPU samples). */
+export const SAMPLES = { type: 'samples', unit: 'count' } as const;
+
+/** A TraceSink that accumulates events; call `finish()` after the importer is done. */
+export class EventAccumulator implements TraceSink {
+  private readonly live = new LiveSet();
+  private readonly warnings = new WarningCollector();
+  private readonly peak = new PeakTable();
+  private readonly sites = new SiteTable(() => this.peak.addSite());
+  private readonly sizes = new SizeTable();
+  private readonly windows: WindowSnapshots;
+  /** Windows wanted (0: no snapshots to take). */
+  private readonly windowCount: number;
+  // The site table's hot columns, held here: one load less per event.
+  private readonly allocObjects = this.sites.allocObjects;
+  private readonly allocBytes = this.sites.allocBytes;
+  private readonly siteLiveObjects = this.sites.liveObjects;
+  private readonly siteLiveBytes = this.sites.liveBytes;
+
+  // totals
+  private events = 0;
+  private liveBytes = 0;
+  private liveCount = 0;
+  private temporary = 0;
+  private unknownFrees = 0;
+  private sampleWeight = 0;
+  /** Frees timed before their block's allocation (timestamps out of order). */
+  private freedBeforeBorn = 0;
+  /** Allocations per AllocOp (a typed array: a string-keyed increment per event is slow). */
+  private readonly opCounts = new Float64Array(ALLOC_OP_NAMES.length);
+  private readonly ops = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, other: 0, free: 0, freeNull: 0, untracked: 0, threadDone: 0 };
+  private firstTime = NO_TIME;
+  private lastTime = NO_TIME;
+  private readonly lifetimeEvents = new Array<number>(LIFETIME_BUCKETS).fill(0);
+  private readonly lifetimeNs = new Array<number>(LIFETIME_BUCKETS).fill(0);
+  // heaptrack's temporary: the last event was an allocation of this pointer
+  private lastAllocHi = -1;
+  private lastAllocLo = -1;
+
+  constructor(
+    private readonly builder: ProfileBuilder,
+    options: AccumulatorOptions = {},
+  ) {
+    this.windowCount = options.windows ?? 0;
+    this.windows = new WindowSnapshots(this.windowCount);
+  }
+
+  /**
+   * Takes an event's time. The trace's span is from its earliest to its
+   * latest time, and `lastTime` (the time of snapshots and of the peak) is
+   * the latest so far: a time earlier than one before it (an out-of-order
+   * trace, which its importer reports) never moves them backwards.
+   */
+  private time(timeNs: number): void {
+    if (timeNs === NO_TIME) return;
+    if (this.firstTime === NO_TIME || timeNs < this.firstTime) this.firstTime = timeNs;
+    if (timeNs > this.lastTime) this.lastTime = timeNs;
+  }
+
+  /** Records a change of live values at a site and tracks the peak. */
+  private changeLive(site: number, bytes: number, objects: number): void {
+    this.siteLiveBytes.data[site] += bytes;
+    this.siteLiveObjects.data[site] += objects;
+    this.liveBytes += bytes;
+    this.liveCount += objects;
+    this.peak.change(site, bytes, objects);
+    // The event being accumulated counts: it reached the peak.
+    if (this.liveBytes > this.peak.bytes) this.peak.reach(this.liveBytes, this.liveCount, this.events + 1, this.lastTime);
+  }
+
+  private born(ptrHi: number, ptrLo: number, sizeBytes: number, site: number, timeNs: number): void {
+    let slot = this.live.find(ptrHi, ptrLo);
+    if (slot >= 0) {
+      // The block was freed without a record of it (events lost or dropped).
+      this.warnings.add('allocation of a pointer that was already live; its earlier block is taken as freed (free events missing?)');
+      this.kill(slot, timeNs, false);
+    }
+    slot = this.live.insert(ptrHi, ptrLo);
+    this.live.sizeBytes[slot] = sizeBytes;
+    this.live.site[slot] = site;
+    this.live.bornEvent[slot] = this.events;
+    this.live.bornTimeNs[slot] = timeNs;
+    this.allocObjects.data[site]++;
+    this.allocBytes.data[site] += sizeBytes;
+    this.sizes.add(site, sizeBytes);
+    this.changeLive(site, sizeBytes, 1);
+    this.lastAllocHi = ptrHi;
+    this.lastAllocLo = ptrLo;
+  }
+
+  /** Frees the block in `slot`; `temporary` when the event before was its allocation. */
+  private kill(slot: number, timeNs: number, temporary: boolean): void {
+    const site = this.live.site[slot];
+    const size = this.live.sizeBytes[slot];
+    const lifetime = this.events - this.live.bornEvent[slot];
+    this.sites.freed(site, lifetime, temporary);
+    this.lifetimeEvents[log2Bucket(lifetime)]++;
+    const born = this.live.bornTimeNs[slot];
+    if (timeNs !== NO_TIME && born !== NO_TIME) {
+      // A free timed before its allocation has no lifetime to count.
+      if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;
+      else this.freedBeforeBorn++;
+    }
+    if (temporary) this.temporary++;
+    this.live.removeAt(slot);
+    this.changeLive(site, -size, -1);
+  }
+
+  private died(ptrHi: number, ptrLo: number, timeNs: number): void {
+    const slot = this.live.find(ptrHi, ptrLo);
+    if (slot < 0) {
+      this.unknownFrees++;
+    } else {
+      this.kill(slot, timeNs, ptrHi === this.lastAllocHi && ptrLo === this.lastAllocLo);
+    }
+    this.lastAllocHi = -1;
+    this.lastAllocLo = -1;
+  }
+
+  private tick(): void {
+    this.events++;
+    if (this.windowCount > 0 && this.windows.due(this.events)) this.windows.take(this.liveNow());
+  }
+
+  /** The live columns now, as a snapshot. */
+  private liveNow(): RawSnapshot {
+    return { event: this.events, timeNs: this.lastTime, bytes: this.sites.liveBytes.finish(), objects: this.sites.liveObjects.finish() };
+  }
+
+  alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
+    this.time(timeNs);
+    this.opCounts[op]++;
+    this.born(ptrHi, ptrLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
+    this.tick();
+  }
+
+  free(ptrHi: number, ptrLo: number, _stack: number, _thread: number, timeNs: number): void {
+    this.time(timeNs);
+    if (ptrHi === 0 && ptrLo === 0) {
+      this.ops.freeNull++; // free(NULL): a no-op, and not an event for "temporary"
+      return;
+    }
+    this.ops.free++;
+    this.died(ptrHi, ptrLo, timeNs);
+    this.tick();
+  }
+
+  realloc(oldHi: number, oldLo: number, newHi: number, newLo: number, sizeBytes: number, stack: number, thread: number, timeNs: number): void {
+    this.time(timeNs);
+    this.opCounts[AllocOp.realloc]++;
+    this.died(oldHi, oldLo, timeNs);
+    this.born(newHi, newLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
+    this.tick();
+  }
+
+  allocUntracked(sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
+    this.time(timeNs);
+    this.opCounts[op]++;
+    this.ops.untracked++;
+    const site = this.sites.siteOf(stack, thread);
+    this.allocObjects.data[site]++;
+    this.allocBytes.data[site] += sizeBytes;
+    this.sizes.add(site, sizeBytes);
+    this.lastAllocHi = -1;
+    this.lastAllocLo = -1;
+    this.tick();
+  }
+
+  sample(stack: number, thread: number, weight: number, timeNs: number): void {
+    this.time(timeNs);
+    this.sites.samples.data[this.sites.siteOf(stack, thread)] += weight;
+    this.sampleWeight += weight;
+  }
+
+  threadDone(_thread: number, timeNs: number): void {
+    this.time(timeNs);
+    this.ops.threadDone++;
+  }
+
+  /** Ends the accumulation: writes the samples into the builder and builds the reports. */
+  finish(facts: TraceFacts): AccumulatedTrace {
+    ALLOC_OP_NAMES.forEach((name, op) => (this.ops[name] = this.opCounts[op]));
+    if (this.unknownFrees > 0) {
+      this.warnings.add(`${counted(this.unknownFrees, 'free')} of pointers not allocated in the trace (allocated before recording started?)`);
+    }
+    if (this.freedBeforeBorn > 0) {
+      this.warnings.add(`${counted(this.freedBeforeBorn, 'block')} freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out`);
+    }
+    if (this.ops.untracked > 0 && facts.tracksPointers) {
+      this.warnings.add(`${counted(this.ops.untracked, 'allocation')} without a returned pointer count as allocated, never as live`);
+    }
+    const profile = this.finalProfile(facts);
+    const n = this.sites.length;
+    // The live set as a profile of the same tables: the peak's, and each snapshot's.
+    const withLive = (bytes: Float64Array, objects: Float64Array): HeapProfile =>
+      profile.with({
+        sampleTypes: [INUSE_OBJECTS, INUSE_SPACE],
+        defaultSampleType: INUSE_SPACE.type,
+        samples: { ...profile.samples, values: [padTo(objects, n), padTo(bytes, n)] },
+      });
+    const timeOrNull = (t: number) => (t === NO_TIME ? null : t);
+    const peak = this.peak;
+    const report: TraceReport = {
+      facts,
+      events: this.events,
+      ops: { ...this.ops },
+      liveBytes: this.liveBytes,
+      liveObjects: this.liveCount,
+      peak: { bytes: peak.bytes, objects: peak.objects, event: peak.event, timeNs: timeOrNull(peak.timeNs) },
+      temporary: this.temporary,
+      unknownFrees: this.unknownFrees,
+      firstTimeNs: timeOrNull(this.firstTime),
+      lastTimeNs: timeOrNull(this.lastTime),
+      lifetimeEvents: trimZeros(this.lifetimeEvents),
+      lifetimeNs: facts.hasTimestamps ? trimZeros(this.lifetimeNs) : null,
+    };
+    const snapshots = this.windows.even(this.events, () => this.liveNow()).map((s) => ({
+      event: s.event,
+      timeNs: timeOrNull(s.timeNs),
+      profile: withLive(s.bytes, s.objects),
+    }));
+    const atPeak = this.peak.finish();
+    return {
+      profile,
+      peakProfile: withLive(atPeak.bytes, atPeak.objects),
+      snapshots,
+      report,
+      sites: this.sites.finish(),
+      sizes: this.sizes.finish(),
+    };
+  }
+
+  /**
+   * The final profile, one sample per site: the four heap sample types, less
+   * the live ones when pointers were not tracked, plus `samples` when the
+   * trace had profiler samples.
+   */
+  private finalProfile(facts: TraceFacts): HeapProfile {
+    const s = this.sites;
+    const values = new Float64Array(4);
+    const b = this.builder;
+    for (let i = 0; i < s.length; i++) {
+      values[0] = s.allocObjects.data[i];
+      values[1] = s.allocBytes.data[i];
+      values[2] = s.liveObjects.data[i];
+      values[3] = s.liveBytes.data[i];
+      b.addSample(s.stack.data[i], s.thread.data[i], values);
+    }
+    b.meta.warnings = [...b.meta.warnings, ...this.warnings.list()];
+    let profile = b.finish();
+    if (!facts.tracksPointers) {
+      // Size-only records: what is live is unknown, not zero.
+      profile = profile.with({
+        sampleTypes: [ALLOC_OBJECTS, ALLOC_SPACE],
+        defaultSampleType: ALLOC_SPACE.type,
+        samples: { ...profile.samples, values: profile.samples.values.slice(0, 2) },
+      });
+    }
+    if (this.sampleWeight > 0) {
+      // Profiler samples that are not allocations (perf CPU samples).
+      const samples = s.samples.finish();
+      const allocs = this.ops.untracked + this.ops.malloc + this.ops.calloc + this.ops.memalign + this.ops.realloc + this.ops.other;
+      profile = profile.with({
+        sampleTypes: allocs > 0 ? [...profile.sampleTypes, SAMPLES] : [SAMPLES],
+        defaultSampleType: allocs > 0 ? profile.defaultSampleType : SAMPLES.type,
+        samples: { ...profile.samples, values: allocs > 0 ? [...profile.samples.values, samples] : [samples] },
+      });
+    }
+    return profile;
+  }
+}
+
+function trimZeros(values: number[]): number[] {
+  let end = values.length;
+  while (end > 0 && values[end - 1] === 0) end--;
+  return values.slice(0, end);
+}
+
+/** `values`, or an exact-length copy: the peak's columns, and a snapshot's taken before later sites existed, get zeros for those. */
+function padTo(values: Float64Array, n: number): Float64Array {
+  if (values.length === n) return values;
+  const out = new Float64Array(n);
+  out.set(values.subarray(0, n));
+  return out;
+}

@@ -1,0 +1,157 @@
+/**
+ * Ordering a series of snapshots of one process, and the checks that say
+ * whether the series is one: same process and binary, same format and
+ * sampling, cumulative counters that never go backwards, no truncated dump.
+ */
+import type { HeapProfile, Mapping, MergedInputs, Sampling } from '@heapscope/parser';
+
+/** How inputs are ordered: by the producer's sequence numbers when every input has one, else as given. */
+export type SeriesOrder = 'auto' | 'given' | 'sequence';
+
+/**
+ * What the series checks need of one snapshot, so that a long series can be
+ * checked without holding its profiles (see `growthPoint`).
+ */
+export interface SeriesFacts {
+  file: string;
+  pid?: number;
+  dumpSeq?: number;
+  /** Format and variant, as shown in messages (`jemalloc heap_v2`). */
+  format: string;
+  /** Sampling model and period (`poisson/524288`, `none`). */
+  sampling: string;
+  /** What sizes mean (`exact`, `average-usable`, …). */
+  sizeKind: string;
+  /** Whether the dump was sampled (its values are estimates). */
+  sampled: boolean;
+  /** The executable's file name, or ''. */
+  binary: string;
+  /** Totals of the cumulative sample types the profile has. */
+  cumulative: { alloc_objects?: number; alloc_space?: number };
+  /** The importer said the dump looks truncated. */
+  truncated: boolean;
+}
+
+/** A series member: a profile, or the facts taken from one. */
+export type SeriesMember = HeapProfile | SeriesFacts;
+
+/** The facts of `profile` that the series checks use. */
+export function seriesFacts(profile: HeapProfile): SeriesFacts {
+  const { meta } = profile;
+  const cumulative: SeriesFacts['cumulative'] = {};
+  for (const type of ['alloc_objects', 'alloc_space'] as const) {
+    const i = profile.sampleTypeIndex(type);
+    if (i >= 0) cumulative[type] = profile.total(i);
+  }
+  return {
+    file: meta.file,
+    pid: meta.pid,
+    dumpSeq: meta.dumpSeq,
+    format: `${meta.format}${meta.variant ? ` ${meta.variant}` : ''}`,
+    sampling: samplingName(meta.sampling),
+    sizeKind: meta.sizeKind,
+    sampled: meta.sampling.periodBytes > 1,
+    binary: mainBinary(profile),
+    cumulative,
+    truncated: meta.warnings.some((w) => /truncated/.test(w.message)),
+  };
+}
+
+function factsOf(member: SeriesMember): SeriesFacts {
+  return 'samples' in member ? seriesFacts(member) : member;
+}
+
+/**
+ * The order of `members` (indexes into it). jemalloc names dumps
+ * `prefix.<pid>.<seq>.<kind><n>.heap` with one counter per process;
+ * gperftools `prefix.<NNNN>.heap`.
+ */
+export function seriesOrder(members: readonly SeriesMember[], order: SeriesOrder = 'auto'): { indexes: number[]; by: 'sequence' | 'given' } {
+  const seqs = members.map((m) => ('samples' in m ? m.meta.dumpSeq : m.dumpSeq));
+  const given = members.map((_, i) => i);
+  if (order === 'given') return { indexes: given, by: 'given' };
+  if (!seqs.every((s) => s !== undefined)) {
+    if (order === 'sequence') throw new Error('not every input has a dump sequence number in its name; use the order given');
+    return { indexes: given, by: 'given' };
+  }
+  const sorted = [...given].sort((a, b) => (seqs[a] as number) - (seqs[b] as number) || a - b);
+  return { indexes: sorted, by: 'sequence' };
+}
+
+/** A sampling as messages name it: `poisson/524288`, `uniform/1048576`, `none` (every allocation recorded, whatever the model says). */
+export function samplingName(s: Sampling): string {
+  return s.model === 'none' || s.periodBytes <= 1 ? 'none' : `${s.model}/${s.periodBytes}`;
+}
+
+/** The first few of a list, and how many there are in all. */
+function someOf(values: readonly (string | number)[], shown = 5): string {
+  return values.length <= shown ? values.join(', ') : `${values.slice(0, shown).join(', ')}, … ${values.length} in all`;
+}
+
+/** The distinct values of one fact of every input, in the order first seen, for {@link mixedInputWarnings}. */
+export interface InputDifferences {
+  pids: readonly number[];
+  formats: readonly string[];
+  samplings: readonly string[];
+  sizeKinds: readonly string[];
+}
+
+/**
+ * Warnings when inputs that are summed or compared differ in process,
+ * format, sampling or size kind. Messages state facts.
+ */
+export function mixedInputWarnings(d: InputDifferences | MergedInputs | undefined): string[] {
+  if (!d) return [];
+  const samplings = d.samplings.map((s) => (typeof s === 'string' ? s : samplingName(s)));
+  const out: string[] = [];
+  if (d.pids.length > 1) out.push(`inputs come from ${d.pids.length} different processes (pids ${someOf(d.pids)})`);
+  if (d.formats.length > 1) out.push(`inputs have different formats (${someOf(d.formats)})`);
+  if (samplings.length > 1) out.push(`inputs were sampled differently (${someOf(samplings)}); each input's values were unsampled by its own sampling`);
+  if (d.sizeKinds.length > 1) out.push(`inputs record sizes differently (${someOf(d.sizeKinds)})`);
+  return out;
+}
+
+/** Warnings about a series that may not be one. Messages state facts. */
+export function seriesWarnings(members: readonly SeriesMember[]): string[] {
+  const facts = members.map(factsOf);
+  const distinct = <T>(values: T[]) => [...new Set(values)];
+  const out = mixedInputWarnings({
+    pids: distinct(facts.map((f) => f.pid).filter((p) => p !== undefined)),
+    formats: distinct(facts.map((f) => f.format)),
+    samplings: distinct(facts.map((f) => f.sampling)),
+    sizeKinds: distinct(facts.map((f) => f.sizeKind)),
+  });
+  const binaries = distinct(facts.map((f) => f.binary).filter((b) => b !== ''));
+  if (binaries.length > 1) out.push(`inputs come from different binaries (${binaries.join(', ')})`);
+  for (const type of ['alloc_objects', 'alloc_space'] as const) {
+    for (let i = 1; i < facts.length; i++) {
+      const a = facts[i - 1];
+      const b = facts[i];
+      const before = a.cumulative[type];
+      const after = b.cumulative[type];
+      if (before === undefined || after === undefined || (a.pid !== undefined && a.pid !== b.pid)) continue;
+      // Sampled dumps wobble; only a clear step back is a reset or a mix-up.
+      if (after < before * (a.sampled ? 0.9 : 1) - 1e-6) {
+        out.push(`cumulative ${type} goes backwards from ${a.file} to ${b.file} (${Math.round(before)} → ${Math.round(after)}): a restarted process or a different one?`);
+        break;
+      }
+    }
+  }
+  for (const f of facts) if (f.truncated) out.push(`${f.file} looks truncated`);
+  return out;
+}
+
+/** The executable mapping at the lowest address that names a file: usually the main binary. */
+export function mainMapping(p: HeapProfile): Mapping | undefined {
+  let best: Mapping | undefined;
+  for (const m of p.mappings) {
+    if (!m.path.startsWith('/') || !m.perms.includes('x')) continue;
+    if (!best || m.start < best.start) best = m;
+  }
+  return best;
+}
+
+/** The file name of the main binary ({@link mainMapping}), or ''. */
+function mainBinary(p: HeapProfile): string {
+  return mainMapping(p)?.path.replace(/.*\//, '') ?? '';
+}

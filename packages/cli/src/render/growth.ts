@@ -1,0 +1,42 @@
+/**
+ * The text of a `growth` report: the verdict, the points, and per site its
+ * delta, slope, fit, trend and values (a sparkline for long series).
+ */
+import { formatValue, type GrowthReport } from '@heapscope/analyzer';
+import { renderTable } from './table.js';
+import { sparkline } from './sparkline.js';
+
+function signed(value: number, unit: string): string {
+  return `${value > 0 ? '+' : ''}${formatValue(value, unit)}`;
+}
+
+/** The text of a growth report; `how` says how the points were chosen and ordered. */
+export function renderGrowth(r: GrowthReport, how: string): string {
+  let out = `${r.verdict}\n`;
+  const point = (i: number) => `${i + 1}=${r.labels[i].replace(/.*\//, '')}`;
+  // A long series names its first and last points only.
+  const points = r.points <= 6 ? r.labels.map((_, i) => point(i)).join(' ') : `${point(0)} … ${point(r.points - 1)}`;
+  out += `${r.sampleType}, ${how}: ${points}\n\n`;
+  const inline = r.points <= 6;
+  const rows = r.rows.map((row) => [
+    signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),
+    signed(row.slope, r.unit),
+    row.r2.toFixed(2),
+    row.trend,
+    inline ? row.values.map((v) => formatValue(v, r.unit)).join(' → ') : `${formatValue(row.values[0], r.unit)} ${sparkline(row.values)} ${formatValue(row.values[row.values.length - 1], r.unit)}`,
+    row.name,
+  ]);
+  out += renderTable(
+    [
+      { header: 'delta', align: 'right' },
+      { header: 'slope/pt', align: 'right' },
+      { header: 'r²', align: 'right' },
+      { header: 'trend', align: 'left' },
+      { header: 'values', align: 'left' },
+      { header: 'name', align: 'left' },
+    ],
+    rows,
+  );
+  if (r.rows.some((row) => row.withinNoise)) out += '\n~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
+  return out;
+}

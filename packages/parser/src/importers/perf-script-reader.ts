@@ -1,0 +1,464 @@
+/**
+ * The reader of `perf script` text (perf-script.ts has the grammar and the
+ * producer's quirks): a state machine over lines — sample lines
+ * (perf-sample-line.ts), frame lines (perf-frames.ts), payloads and what
+ * the records mean (perf-events.ts) — that interns stacks and threads and
+ * hands the records to the sink.
+ */
+import type { ParseContext } from './importer.js';
+import type { ProfileBuilder } from '../model/builder.js';
+import { EMPTY_STACK } from '../model/profile.js';
+import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
+import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { warnCutFrames } from './bad-frames.js';
+import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
+import { PayloadArgs } from './perf-payload.js';
+import { isBlank, isDigit, newSampleHead, scanSampleHead, type SampleHead } from './perf-sample-line.js';
+
+/** What `perf script` import says about a trace, beyond {@link TraceFacts}. */
+export interface PerfScriptFacts extends TraceFacts {
+  /** Records per event name, in order of first appearance. */
+  events: { name: string; role: 'alloc' | 'free' | 'unknown' | 'sideband'; records: number }[];
+}
+
+/** perf's timestamps are u64 ns: a time beyond is no time. */
+const MAX_TIME_NS = 2 ** 64;
+/** A period beyond 2^53 is not an exact number, and no counter reaches it. */
+const MAX_PERIOD = 2 ** 53;
+/** Callchain depth up to which each event remembers its last frame lines. */
+const FRAME_CACHE_DEPTH = 64;
+/** Events compared in place before a name is sliced and looked up. */
+const RECENT_EVENTS = 8;
+
+/** Per thread: its builder index, comm, and open allocator call. */
+class PerfThread extends ThreadCalls {
+  constructor(
+    readonly index: number,
+    public comm: string,
+  ) {
+    super();
+  }
+}
+
+/** A `-F +srcline` line: indented, one token, ending in `:<line>` (`  malloc.c:3281`, `  ??:0`). */
+function isSrcline(text: string): boolean {
+  const n = text.length;
+  if (n < 4 || !isBlank(text.charCodeAt(0))) return false;
+  let i = 0;
+  while (i < n && isBlank(text.charCodeAt(i))) i++;
+  const colon = text.lastIndexOf(':');
+  if (colon <= i || colon === n - 1) return false;
+  for (let k = colon + 1; k < n; k++) if (!isDigit(text.charCodeAt(k))) return false;
+  for (let k = i; k < colon; k++) if (isBlank(text.charCodeAt(k))) return false;
+  return true;
+}
+
+/** `# event : name = …` lines of `perf script --header`. */
+const HEADER_EVENT = /^#\s*event\s*:\s*name\s*=\s*([^,\s]+)/;
+
+/**
+ * The reader's state machine, one line at a time (a method called per line
+ * is optimized early by V8; see jemalloc.ts).
+ */
+export class PerfScriptReader {
+  private readonly frames: PerfFrames;
+  private readonly events: PerfEvents;
+  private readonly threads = new Map<number, PerfThread>();
+  private readonly threadsByComm = new Map<string, PerfThread>();
+  private readonly head: SampleHead = newSampleHead();
+  private readonly args = new PayloadArgs();
+  private readonly rec = new EventRecord();
+  private codes = new Int32Array(256);
+  private frameCount = 0;
+  private hasInlined = false;
+  /** A record is open: frame lines belong to it. */
+  private inRecord = false;
+  /** Lenient mode skipping the rest of a malformed record. */
+  private skipping = false;
+  private recordEvent: PerfEvent | undefined;
+  private recordThread: PerfThread | undefined;
+  private recordTime = NO_TIME;
+  private recordPeriod = NaN;
+  private recordLine = 0;
+  /** The record's event is an allocation/free whose arguments were read. */
+  private recordKnown = false;
+  private headerEvents: string[] = [];
+  private sawSample = false;
+  private lastPid = -1;
+  private pids = 0;
+  records = 0;
+  hasTimestamps = false;
+  hasStacks = false;
+  /** Every frame line of the open record so far hit its event's per-depth cache. */
+  private sameFrames = true;
+  private srclines = 0;
+  private srclineLine = 0;
+  private readonly recentEvents: PerfEvent[] = [];
+  private recentNext = 0;
+  /** Where the open record's stack was cut (a frame outside every mapping), or -1. */
+  private cutFrom = -1;
+  private cutFrames = 0;
+  private cutRecords = 0;
+  private cutLine = 0;
+  /** The open record's own address (its payload's ip), when it has one. */
+  private recordHasIp = false;
+  private recordIpHi = 0;
+  private recordIpLo = 0;
+  /** Records without a callchain: given their own address as their stack, or left without a stack. */
+  private ipStacks = 0;
+  private ipStackLine = 0;
+  /** Records left without a stack: of allocation/free events, and of other events (which count only in a file of samples). */
+  private stackless = 0;
+  private stacklessLine = 0;
+  private stacklessOther = 0;
+  private stacklessOtherLine = 0;
+  private readonly timeOrder = new TimeOrder();
+
+  constructor(
+    private readonly ctx: ParseContext,
+    private readonly builder: ProfileBuilder,
+    private readonly sink: TraceSink,
+  ) {
+    this.frames = new PerfFrames(builder, ctx.options.keepBadFrames !== true);
+    this.events = new PerfEvents(ctx, sink, perfEventOptions(ctx.options));
+  }
+
+  line(text: string, lineNo: number): void {
+    const n = text.length;
+    // Frame and sample lines end in a non-blank character: only a line that
+    // does not can be blank (whitespace only), so only such lines are scanned.
+    if (n === 0 || isBlank(text.charCodeAt(n - 1))) {
+      let i = 0;
+      while (i < n && isBlank(text.charCodeAt(i))) i++;
+      if (i === n) {
+        if (this.inRecord) this.endRecord();
+        this.skipping = false;
+        return;
+      }
+    }
+    if (this.inRecord && this.cutFrom >= 0) {
+      // Above a cut: counted, never made into locations.
+      if (this.frames.isFrame(text)) {
+        this.cutFrames++;
+        return;
+      }
+    } else if (this.inRecord) {
+      const event = this.recordEvent!;
+      const depth = this.frameCount;
+      let code: number;
+      if (depth < event.lastFrames.length && event.lastFrames[depth] === text) code = event.lastCodes[depth];
+      else {
+        this.sameFrames = false;
+        code = this.frames.frame(text);
+        if (code !== NOT_A_FRAME && depth < FRAME_CACHE_DEPTH) {
+          event.lastFrames[depth] = text;
+          event.lastCodes[depth] = code;
+        }
+      }
+      if (code === BAD_FRAME) {
+        this.cut();
+        return;
+      }
+      if (code !== NOT_A_FRAME) {
+        this.pushFrame(code);
+        return;
+      }
+    }
+    if (this.inRecord) {
+      if (isSrcline(text)) {
+        // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
+        if (this.srclines++ === 0) this.srclineLine = lineNo;
+        return;
+      }
+    } else if (this.skipping && this.frames.frame(text) !== NOT_A_FRAME) return;
+    if (text.charCodeAt(0) === 35 /* # */ && !this.inRecord) {
+      if (!this.sawSample) {
+        const m = HEADER_EVENT.exec(text);
+        if (m) this.headerEvents.push(m[1]);
+      }
+      return;
+    }
+    this.sampleLine(text, lineNo);
+  }
+
+  /** The event named by `text[start, end)`: recent events are compared in place, without slicing. */
+  private eventAt(text: string, start: number, end: number, lineNo: number): PerfEvent {
+    const recent = this.recentEvents;
+    const length = end - start;
+    for (let k = 0; k < recent.length; k++) {
+      const e = recent[k];
+      if (e.name.length === length && text.startsWith(e.name, start)) return e;
+    }
+    const event = this.events.event(text.slice(start, end), lineNo);
+    if (recent.length < RECENT_EVENTS) recent.push(event);
+    else recent[this.recentNext++ % RECENT_EVENTS] = event;
+    return event;
+  }
+
+  /** The open record's stack ends here: the frame just read is outside every executable mapping (bad-frames.ts). */
+  private cut(): void {
+    this.cutFrom = this.frameCount;
+    if (this.cutFrames++ === 0) this.cutLine = this.recordLine;
+    this.cutRecords++;
+  }
+
+  private pushFrame(code: number): void {
+    if (this.frameCount === this.codes.length) {
+      const grown = new Int32Array(this.codes.length * 2);
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    this.codes[this.frameCount++] = code;
+    if (isInlinedCode(code)) this.hasInlined = true;
+  }
+
+  private sampleLine(text: string, lineNo: number): void {
+    const h = this.head;
+    if (!scanSampleHead(text, h)) {
+      const side = text.indexOf(' PERF_RECORD_');
+      if (side >= 0) {
+        this.sideband(text, side + 1, lineNo);
+        return;
+      }
+      this.fail(lineNo, this.inRecord ? 'expected a callchain frame "<ip> <symbol> (<dso>)" or a sample line' : 'expected a sample line "<comm> <tid> [<cpu>] <time>: <event>: …"', text);
+      return;
+    }
+    if (this.inRecord) this.endRecord();
+    this.cutFrom = -1;
+    if (h.timeNs > MAX_TIME_NS || h.period > MAX_PERIOD) {
+      this.fail(lineNo, h.timeNs > MAX_TIME_NS ? 'timestamp beyond 2^64 ns' : 'period beyond 2^53', text);
+      return;
+    }
+    const event = this.eventAt(text, h.eventStart, h.eventEnd, lineNo);
+    const known = event.role === Role.alloc || event.role === Role.free;
+    let ok = true;
+    let trailing = -1;
+    if (known) {
+      ok = this.args.scan(text, h.payloadStart);
+      if (ok && this.args.rest >= 0) {
+        trailing = this.frames.frameAt(text, this.args.rest);
+        if (trailing === NOT_A_FRAME) ok = false;
+      }
+    } else if (event.role === Role.unknown) {
+      // Hardware events without -g print their frame as the payload.
+      let p = h.payloadStart;
+      while (p < text.length && isBlank(text.charCodeAt(p))) p++;
+      if (p < text.length) trailing = this.frames.frameAt(text, p);
+    }
+    if (!ok) {
+      this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, text);
+      return;
+    }
+    if (!this.sawSample) {
+      this.sawSample = true;
+      if (this.headerEvents.length > 0) this.events.declareEvents(this.headerEvents);
+    }
+    if (event.records++ === 0) event.firstLine = lineNo;
+    this.records++;
+    this.inRecord = true;
+    this.skipping = false;
+    this.frameCount = 0;
+    this.hasInlined = false;
+    this.recordEvent = event;
+    this.recordLine = lineNo;
+    this.recordTime = h.timeNs;
+    this.recordPeriod = h.period;
+    if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
+    this.timeOrder.see(h.timeNs, lineNo);
+    this.recordKnown = false;
+    this.recordHasIp = known && this.args.hasIp;
+    this.recordIpHi = this.args.ipHi;
+    this.recordIpLo = this.args.ipLo;
+    if (event.role === Role.sideband) return; // perf's own records: no thread of the program, no frames
+    const thread = this.thread(text, h);
+    this.recordThread = thread;
+    if (known) {
+      const rec = this.rec;
+      rec.event = event;
+      rec.thread = thread.index;
+      rec.timeNs = h.timeNs;
+      rec.line = lineNo;
+      rec.stack = EMPTY_STACK;
+      // A free whose pointer is unreadable is skipped (warned); an entry or
+      // return still takes part in pairing, without a size or pointer.
+      this.recordKnown = this.events.extract(event, this.args, text, rec) || event.role === Role.alloc;
+    }
+    this.sameFrames = trailing === NOT_A_FRAME;
+    if (trailing === BAD_FRAME) this.cut();
+    else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
+    if (h.pid >= 0 && h.pid !== this.lastPid) {
+      if (this.lastPid >= 0) this.pids++;
+      this.lastPid = h.pid;
+    }
+  }
+
+  /**
+   * A side-band record printed by `--show-task-events`, `--show-mmap-events`
+   * or `--show-lost-events` (`PERF_RECORD_MMAP2 15410/15410: […]`,
+   * `PERF_RECORD_COMM exec: …`): counted, never followed by frames.
+   */
+  private sideband(text: string, start: number, lineNo: number): void {
+    if (this.inRecord) this.endRecord();
+    let end = start;
+    for (let c = text.charCodeAt(end); (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95; c = text.charCodeAt(++end));
+    const event = this.events.event(text.slice(start, end), lineNo);
+    if (event.records++ === 0) event.firstLine = lineNo;
+    this.skipping = false;
+  }
+
+  /** The thread of a sample line (new, or renamed when its comm changed). */
+  private thread(text: string, h: SampleHead): PerfThread {
+    const commLength = h.commEnd - h.commStart;
+    let t = h.tid >= 0 ? this.threads.get(h.tid) : this.threadsByComm.get(text.slice(h.commStart, h.commEnd));
+    if (t !== undefined && t.comm.length === commLength && text.startsWith(t.comm, h.commStart)) return t;
+    const comm = text.slice(h.commStart, h.commEnd);
+    const key = h.tid >= 0 ? String(h.tid) : `comm:${comm}`;
+    const index = this.builder.thread(key, comm);
+    if (t === undefined) {
+      t = new PerfThread(index, comm);
+      if (h.tid >= 0) this.threads.set(h.tid, t);
+      else this.threadsByComm.set(comm, t);
+    } else t.comm = comm; // exec or prctl(PR_SET_NAME): same thread, new comm
+    return t;
+  }
+
+  /** Closes the open record: its stack, then its meaning. */
+  private endRecord(): void {
+    this.inRecord = false;
+    let count = this.frameCount;
+    if (this.hasInlined) count = this.frames.resolve(this.codes, count);
+    const event = this.recordEvent!;
+    if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+    let stack = EMPTY_STACK;
+    if (count > 0) {
+      // Every frame line was the one at the same depth in the event's last record: same stack.
+      if (this.sameFrames && count === event.lastCount && !this.hasInlined) stack = event.lastStack;
+      else {
+        stack = this.builder.internStack(this.codes, count);
+        event.lastStack = stack;
+        event.lastCount = this.sameFrames || count <= FRAME_CACHE_DEPTH ? count : -1;
+      }
+      this.hasStacks = true;
+    }
+    if (event.role === Role.alloc || event.role === Role.free) {
+      if (!this.recordKnown) return;
+      this.rec.stack = stack;
+      this.events.handle(this.rec, this.recordThread!);
+      return;
+    }
+    if (event.role === Role.unknown) {
+      const weight = Number.isNaN(this.recordPeriod) ? 1 : this.recordPeriod;
+      this.sink.sample(stack, this.recordThread!.index, weight, this.recordTime);
+    }
+  }
+
+  /**
+   * The stack of a record that printed no callchain: its own address, as
+   * perf report attributes such a sample (uprobe records carry it in their
+   * payload, `(ip)` or `(func <- ret)`); an entry record's address is the
+   * probed function's, named after the event. Returns the frame count (0:
+   * no address either, the record stays without a stack).
+   */
+  private ownAddress(event: PerfEvent): number {
+    if (event.role === Role.sideband) return 0;
+    if (!this.recordHasIp) {
+      if (event.role !== Role.unknown) {
+        if (this.stackless++ === 0) this.stacklessLine = this.recordLine;
+      } else if (this.stacklessOther++ === 0) this.stacklessOtherLine = this.recordLine;
+      return 0;
+    }
+    if (this.ipStacks++ === 0) this.ipStackLine = this.recordLine;
+    this.sameFrames = false; // another address than the event's last record may have had
+    const part = event.name.slice(event.name.indexOf(':') + 1);
+    this.codes[0] = this.frames.sampleAddress(this.recordIpHi, this.recordIpLo, event.isReturn ? '' : part);
+    return 1;
+  }
+
+  /** A line that does not fit: an error (or lenient warning), or a warning at a truncated end. */
+  private fail(lineNo: number, reason: string, text: string): void {
+    // The record this line would have belonged to is dropped whole; later
+    // lines of the same broken record are not reported again.
+    this.inRecord = false;
+    if (this.skipping) return;
+    this.skipping = true;
+    this.ctx.malformed(lineNo, reason, text);
+  }
+
+  /**
+   * The input's last line was cut short and dropped: the open record goes
+   * too when that line may have been one of its frames (see the top of the
+   * file). A stack already cut at a bad frame is kept: the lost line was
+   * above the cut, where every frame goes anyway.
+   */
+  dropCutRecord(): void {
+    if (!this.inRecord || this.cutFrom >= 0 || (this.frameCount === 0 && !this.hasStacks)) return;
+    this.inRecord = false;
+    this.records--;
+    this.recordEvent!.records--;
+    this.ctx.warn('the record the cut line belonged to was dropped (its callchain is incomplete)', this.recordLine);
+  }
+
+  finish(): PerfScriptFacts {
+    if (this.inRecord) this.endRecord();
+    const events = this.events;
+    events.finish(this.allCalls(), this.hasStacks);
+    const ctx = this.ctx;
+    const allocatorEvents = events.sawAllocatorEvents;
+    for (const event of events.all) {
+      if (event.records === 0) continue;
+      if (event.role === Role.unknown) {
+        if (allocatorEvents) {
+          ctx.warn(`records of event "${event.name}" are neither allocations nor frees; they were skipped`, event.firstLine, event.records);
+        } else {
+          ctx.warn(`no malloc/free probe events: samples of "${event.name}" carry no sizes (imported as stacks only)`, event.firstLine, event.records);
+        }
+      } else if (event.role === Role.sideband) {
+        const lost = event.name.startsWith('PERF_RECORD_LOST');
+        ctx.warn(
+          lost ? `perf lost events ("${event.name}" records): pairs, frees and live bytes may be incomplete` : `side-band records "${event.name}" were skipped`,
+          event.firstLine,
+          event.records,
+        );
+      }
+    }
+    if (this.ipStacks > 0) {
+      ctx.warn(
+        'records without a callchain (recorded without -g?): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
+        this.ipStackLine,
+        this.ipStacks,
+      );
+    }
+    // Records of other events count only in a file of samples (else they are skipped, and said so above).
+    const [stackless, stacklessLine] = allocatorEvents ? [this.stackless, this.stacklessLine] : [this.stacklessOther, this.stacklessOtherLine];
+    if (stackless > 0) ctx.warn('records with neither a callchain nor an address are counted without a stack', stacklessLine, stackless);
+    warnCutFrames(ctx, this.cutFrames, this.cutRecords, this.cutLine);
+    this.timeOrder.report(ctx);
+    if (this.srclines > 0) {
+      ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
+    }
+    if (this.records === 0) ctx.warn('the input has no records');
+    if (this.pids > 0 && allocatorEvents) {
+      ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
+    }
+    const meta = this.builder.meta;
+    if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
+    meta.variant = allocatorEvents
+      ? events.tracking
+        ? 'malloc probes with return probes'
+        : 'malloc probes (entry records only: sizes)'
+      : `samples (${events.all.filter((e) => e.role === Role.unknown && e.records > 0).map((e) => e.name).join(', ')})`;
+    return {
+      hasTimestamps: this.hasTimestamps,
+      hasStacks: this.hasStacks,
+      tracksPointers: events.tracking,
+      events: events.all
+        .filter((e) => e.records > 0)
+        .map((e) => ({ name: e.name, role: (['unknown', 'alloc', 'free', 'sideband'] as const)[e.role], records: e.records })),
+    };
+  }
+
+  private *allCalls(): Iterable<ThreadCalls> {
+    yield* this.threads.values();
+    yield* this.threadsByComm.values();
+  }
+}

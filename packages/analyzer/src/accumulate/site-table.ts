@@ -45,6 +45,9 @@ export class SiteTable {
   private lastStack = -2;
   private lastThread = -2;
   private lastSite = -1;
+  /** Per stack id, the site + 1 of its last (stack, thread) looked up (0: none), and that thread. */
+  private byStackSite = new Int32Array(4096);
+  private byStackThread = new Int32Array(4096);
 
   constructor(
     /** Called once per new site, after its row exists (other tables add theirs). */
@@ -60,11 +63,34 @@ export class SiteTable {
   siteOf(stack: number, thread: number): number {
     // Consecutive events usually come from the same site (one thread's run).
     if (stack === this.lastStack && thread === this.lastThread) return this.lastSite;
-    const site = this.intern(stack, thread);
+    // Then a direct table by stack: a stack is usually allocated at by one thread
+    // (or the trace has none), so the hash table is rarely needed.
+    let site: number;
+    if (stack >= 0 && stack < this.byStackSite.length && this.byStackSite[stack] > 0 && this.byStackThread[stack] === thread) {
+      site = this.byStackSite[stack] - 1;
+    } else {
+      site = this.intern(stack, thread);
+      if (stack >= 0) this.cacheByStack(stack, thread, site);
+    }
     this.lastStack = stack;
     this.lastThread = thread;
     this.lastSite = site;
     return site;
+  }
+
+  private cacheByStack(stack: number, thread: number, site: number): void {
+    if (stack >= this.byStackSite.length) {
+      let n = this.byStackSite.length * 2;
+      while (n <= stack) n *= 2;
+      const sites = new Int32Array(n);
+      sites.set(this.byStackSite);
+      const threads = new Int32Array(n);
+      threads.set(this.byStackThread);
+      this.byStackSite = sites;
+      this.byStackThread = threads;
+    }
+    this.byStackSite[stack] = site + 1;
+    this.byStackThread[stack] = thread;
   }
 
   private intern(stack: number, thread: number): number {

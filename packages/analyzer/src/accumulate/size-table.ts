@@ -26,8 +26,20 @@ export class SizeTable {
   private readonly size = int32Column(4096);
   private readonly count = float64Column(4096);
 
+  /** Per site, the size of its last allocation and that (site, size)'s row + 1 (0: none yet). */
+  private lastSize = new Float64Array(4096);
+  private lastRow = new Int32Array(4096);
+
   /** Counts one allocation of `sizeBytes` at `site`. */
   add(site: number, sizeBytes: number): void {
+    // A site usually allocates the same size again (one type, one buffer length): try its last row first.
+    if (site < this.lastRow.length) {
+      const last = this.lastRow[site];
+      if (last > 0 && this.lastSize[site] === sizeBytes) {
+        this.count.data[last - 1]++;
+        return;
+      }
+    } else this.growLast(site);
     // Most sizes are small integers: a direct table before the Map.
     const small = sizeBytes < SMALL_SIZES && sizeBytes === (sizeBytes | 0);
     let id = small ? this.smallIds[sizeBytes] - 1 : (this.ids.get(sizeBytes) ?? -1);
@@ -45,6 +57,19 @@ export class SizeTable {
       this.count.push(0);
     }
     this.count.data[row]++;
+    this.lastSize[site] = sizeBytes;
+    this.lastRow[site] = row + 1;
+  }
+
+  private growLast(site: number): void {
+    let n = this.lastRow.length * 2;
+    while (n <= site) n *= 2;
+    const sizes = new Float64Array(n);
+    sizes.set(this.lastSize);
+    const rows = new Int32Array(n);
+    rows.set(this.lastRow);
+    this.lastSize = sizes;
+    this.lastRow = rows;
   }
 
   /** The table as rows. */

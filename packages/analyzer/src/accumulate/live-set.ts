@@ -4,23 +4,30 @@
  * deletion (no tombstones, so long traces with heavy churn never degrade).
  * Memory grows with the number of live blocks only.
  *
- * Why two interleaved arrays rather than one array per field: the table is
- * much larger than the cache once many blocks are live, and each event
- * touches one slot at a random place. With a slot's key, flag and site side
- * by side (16 bytes) and its three numbers side by side (32 bytes), an event
- * reads two cache lines instead of seven.
+ * Why this layout: once many blocks are live the table is larger than the
+ * cache, and each event touches it at a random place. A slot holds only the
+ * key, a used flag and the block's row (16 bytes, four slots to a cache
+ * line); the block's values live in that row of a dense pool, side by side,
+ * and a freed row is the next one reused — so the rows in use stay few and
+ * recently touched, a probe or a backward shift moves 16 bytes, and an event
+ * costs about one cache line of the table.
  */
 
-/** Ints per slot in `keys`: hi, lo, used (0 or 1), site. */
+/** Ints per slot in `keys`: hi, lo, used (0 or 1), row in the pool. */
 const KEY_STRIDE = 4;
-/** Numbers per slot in `values`: size in bytes, event of the allocation, time of the allocation (one unused: slots stay within a cache line). */
-const VALUE_STRIDE = 4;
+/** Numbers per row in `rows`: size in bytes, event of the allocation, time of the allocation, site. */
+const ROW_STRIDE = 4;
 
 /** Per-block values kept while a block is live. */
 export class LiveSet {
   private keys: Uint32Array;
-  private values: Float64Array;
   private mask: number;
+  private rows: Float64Array;
+  /** Rows freed, reused last in, first out. */
+  private freeRows: Int32Array;
+  private freeCount = 0;
+  /** Rows ever handed out. */
+  private rowCount = 0;
   /** Number of live blocks. */
   count = 0;
 
@@ -28,8 +35,9 @@ export class LiveSet {
     let c = 16;
     while (c < capacity) c *= 2;
     this.keys = new Uint32Array(c * KEY_STRIDE);
-    this.values = new Float64Array(c * VALUE_STRIDE);
     this.mask = c - 1;
+    this.rows = new Float64Array((c / 2) * ROW_STRIDE);
+    this.freeRows = new Int32Array(c / 2);
   }
 
   private slotOf(hi: number, lo: number): number {
@@ -65,42 +73,46 @@ export class LiveSet {
       ({ keys, mask } = this);
       for (s = this.slotOf(hi, lo); keys[s * KEY_STRIDE + 2] !== 0; s = (s + 1) & mask);
     }
+    const row = this.freeCount > 0 ? this.freeRows[--this.freeCount] : this.rowCount++;
     const o = s * KEY_STRIDE;
     keys[o] = hi;
     keys[o + 1] = lo;
     keys[o + 2] = 1;
-    keys[o + 3] = site;
-    const v = s * VALUE_STRIDE;
-    this.values[v] = sizeBytes;
-    this.values[v + 1] = bornEvent;
-    this.values[v + 2] = bornTimeNs;
+    keys[o + 3] = row;
+    const r = row * ROW_STRIDE;
+    const rows = this.rows;
+    rows[r] = sizeBytes;
+    rows[r + 1] = bornEvent;
+    rows[r + 2] = bornTimeNs;
+    rows[r + 3] = site;
     this.count++;
     return s;
   }
 
   /** Size in bytes of the block in slot `s`. */
   sizeBytes(s: number): number {
-    return this.values[s * VALUE_STRIDE];
+    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE];
   }
 
   /** Site id of the block in slot `s`. */
   site(s: number): number {
-    return this.keys[s * KEY_STRIDE + 3];
+    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 3];
   }
 
   /** Event index of the allocation of the block in slot `s`. */
   bornEvent(s: number): number {
-    return this.values[s * VALUE_STRIDE + 1];
+    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 1];
   }
 
   /** Allocation time (ns, or -1) of the block in slot `s`. */
   bornTimeNs(s: number): number {
-    return this.values[s * VALUE_STRIDE + 2];
+    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 2];
   }
 
   /** Removes the block in slot `s`, shifting later probes back into place. */
   removeAt(s: number): void {
-    const { keys, values, mask } = this;
+    const { keys, mask } = this;
+    this.freeRows[this.freeCount++] = keys[s * KEY_STRIDE + 3];
     let hole = s;
     let next = (s + 1) & mask;
     while (keys[next * KEY_STRIDE + 2] !== 0) {
@@ -113,11 +125,6 @@ export class LiveSet {
         keys[h] = keys[n];
         keys[h + 1] = keys[n + 1];
         keys[h + 3] = keys[n + 3];
-        const hv = hole * VALUE_STRIDE;
-        const nv = next * VALUE_STRIDE;
-        values[hv] = values[nv];
-        values[hv + 1] = values[nv + 1];
-        values[hv + 2] = values[nv + 2];
         hole = next;
       }
       next = (next + 1) & mask;
@@ -131,18 +138,24 @@ export class LiveSet {
     for (let s = 0; s <= this.mask; s++) if (this.keys[s * KEY_STRIDE + 2] !== 0) fn(s);
   }
 
+  /** Doubles the table (the pool keeps its rows: at most half the slots are ever in use). */
   private grow(): void {
-    const { keys, values } = this;
+    const old = this.keys;
     const slots = (this.mask + 1) * 2;
-    this.keys = new Uint32Array(slots * KEY_STRIDE);
-    this.values = new Float64Array(slots * VALUE_STRIDE);
+    const keys = new Uint32Array(slots * KEY_STRIDE);
+    this.keys = keys;
     this.mask = slots - 1;
-    this.count = 0;
-    for (let s = 0; s * KEY_STRIDE < keys.length; s++) {
-      const o = s * KEY_STRIDE;
-      if (keys[o + 2] === 0) continue;
-      const v = s * VALUE_STRIDE;
-      this.insert(keys[o], keys[o + 1], values[v], keys[o + 3], values[v + 1], values[v + 2]);
+    for (let o = 0; o < old.length; o += KEY_STRIDE) {
+      if (old[o + 2] === 0) continue;
+      let s = this.slotOf(old[o], old[o + 1]);
+      while (keys[s * KEY_STRIDE + 2] !== 0) s = (s + 1) & this.mask;
+      keys.set(old.subarray(o, o + KEY_STRIDE), s * KEY_STRIDE);
     }
+    const rows = new Float64Array((slots / 2) * ROW_STRIDE);
+    rows.set(this.rows);
+    this.rows = rows;
+    const freeRows = new Int32Array(slots / 2);
+    freeRows.set(this.freeRows);
+    this.freeRows = freeRows;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
 import { SITE_LIFETIME_BUCKETS, log4Bucket } from './lifetime-buckets.js';
+import { holding } from './grow.js';
 
 /** Per-site aggregates, as columns indexed by site id (what the accumulator hands on). */
 export interface SiteColumns {
@@ -79,16 +80,8 @@ export class SiteTable {
   }
 
   private cacheByStack(stack: number, thread: number, site: number): void {
-    if (stack >= this.byStackSite.length) {
-      let n = this.byStackSite.length * 2;
-      while (n <= stack) n *= 2;
-      const sites = new Int32Array(n);
-      sites.set(this.byStackSite);
-      const threads = new Int32Array(n);
-      threads.set(this.byStackThread);
-      this.byStackSite = sites;
-      this.byStackThread = threads;
-    }
+    this.byStackSite = holding(this.byStackSite, stack);
+    this.byStackThread = holding(this.byStackThread, stack);
     this.byStackSite[stack] = site + 1;
     this.byStackThread[stack] = thread;
   }

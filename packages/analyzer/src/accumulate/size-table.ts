@@ -3,6 +3,7 @@
  * size each site made, as `(site, size) → count` rows.
  */
 import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
+import { holding } from './grow.js';
 
 /** Exact sizes: `(site, size) → count` rows. */
 export interface SiteSizeRows {
@@ -39,7 +40,10 @@ export class SizeTable {
         this.count.data[last - 1]++;
         return;
       }
-    } else this.growLast(site);
+    } else {
+      this.lastSize = holding(this.lastSize, site);
+      this.lastRow = holding(this.lastRow, site);
+    }
     // Most sizes are small integers: a direct table before the Map.
     const small = sizeBytes < SMALL_SIZES && sizeBytes === (sizeBytes | 0);
     let id = small ? this.smallIds[sizeBytes] - 1 : (this.ids.get(sizeBytes) ?? -1);
@@ -59,17 +63,6 @@ export class SizeTable {
     this.count.data[row]++;
     this.lastSize[site] = sizeBytes;
     this.lastRow[site] = row + 1;
-  }
-
-  private growLast(site: number): void {
-    let n = this.lastRow.length * 2;
-    while (n <= site) n *= 2;
-    const sizes = new Float64Array(n);
-    sizes.set(this.lastSize);
-    const rows = new Int32Array(n);
-    rows.set(this.lastRow);
-    this.lastSize = sizes;
-    this.lastRow = rows;
   }
 
   /** The table as rows. */

@@ -172,17 +172,13 @@ export class EventAccumulator implements TraceSink {
   }
 
   private born(ptrHi: number, ptrLo: number, sizeBytes: number, site: number, timeNs: number): void {
-    let slot = this.live.find(ptrHi, ptrLo);
-    if (slot >= 0) {
+    const slot = this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
+    if (slot < 0) {
       // The block was freed without a record of it (events lost or dropped).
       this.warnings.add('allocation of a pointer that was already live; its earlier block is taken as freed (free events missing?)');
-      this.kill(slot, timeNs, false);
+      this.kill(-1 - slot, timeNs, false);
+      this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
     }
-    slot = this.live.insert(ptrHi, ptrLo);
-    this.live.sizeBytes[slot] = sizeBytes;
-    this.live.site[slot] = site;
-    this.live.bornEvent[slot] = this.events;
-    this.live.bornTimeNs[slot] = timeNs;
     this.allocObjects.data[site]++;
     this.allocBytes.data[site] += sizeBytes;
     this.sizes.add(site, sizeBytes);
@@ -193,12 +189,12 @@ export class EventAccumulator implements TraceSink {
 
   /** Frees the block in `slot`; `temporary` when the event before was its allocation. */
   private kill(slot: number, timeNs: number, temporary: boolean): void {
-    const site = this.live.site[slot];
-    const size = this.live.sizeBytes[slot];
-    const lifetime = this.events - this.live.bornEvent[slot];
+    const site = this.live.site(slot);
+    const size = this.live.sizeBytes(slot);
+    const lifetime = this.events - this.live.bornEvent(slot);
     this.sites.freed(site, lifetime, temporary);
     this.lifetimeEvents[log2Bucket(lifetime)]++;
-    const born = this.live.bornTimeNs[slot];
+    const born = this.live.bornTimeNs(slot);
     if (timeNs !== NO_TIME && born !== NO_TIME) {
       // A free timed before its allocation has no lifetime to count.
       if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;

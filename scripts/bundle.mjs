@@ -13,6 +13,12 @@
  * of the time (docs/BENCHMARKS.md#measured-design-choices). Dependencies that read files beside themselves
  * (speedscope's viewer) keep resolving from packages/cli, where the bundle
  * lives.
+ *
+ * The store (`heapscope ingest`, `--db`) adds two things: DuckDB's native
+ * module stays outside the bundle (esbuild cannot bundle a `.node` file) and
+ * resolves from packages/cli, which declares it; and the store's ingest
+ * worker is bundled beside the program (dist/ingest-worker.js), where the
+ * store looks for it (the worker script beside its module).
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -21,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = `${root}packages/cli/`;
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+// Native modules (DuckDB's bindings) and what loads them resolve at run time, from packages/cli's dependencies.
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', external: ['@duckdb/node-api'] };
 
 await build({
   ...common,
@@ -38,6 +45,15 @@ const program = readFileSync(`${cli}dist/heapscope.cjs`, 'utf8');
 const dynamicImport = /\bimport\(\s*["'`]/.exec(program);
 if (dynamicImport) throw new Error(`dist/heapscope.cjs has a dynamic import() at offset ${dynamicImport.index}: use createRequire instead`);
 await build({ ...common, entryPoints: [`${cli}dist/launch.js`], outfile: `${cli}dist/heapscope.mjs`, format: 'esm' });
+// The store's ingest worker, where the bundled store looks for it: beside the program (an ES module, as packages/cli's files are).
+await build({
+  ...common,
+  entryPoints: [`${root}packages/store/dist/ingest-worker.js`],
+  outfile: `${cli}dist/ingest-worker.js`,
+  format: 'esm',
+  // Bundled CommonJS dependencies call require(): an ES module has none of its own.
+  banner: { js: "import { createRequire as __heapscopeCreateRequire } from 'node:module'; const require = __heapscopeCreateRequire(import.meta.url);" },
+});
 rmSync(`${cli}dist/heapscope.mjs.map`, { force: true }); // from builds before the launcher
 
 const cache = `${cli}dist/heapscope.cjs.cache`;

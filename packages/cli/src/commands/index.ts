@@ -17,6 +17,8 @@ import { mergeCommand } from './merge.js';
 import { convertCommand } from './convert.js';
 import { flamegraphCommand } from './flamegraph.js';
 import { viewCommand } from './view.js';
+import { ingestCommand } from './ingest.js';
+import { sqlCommand } from './sql.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -32,4 +34,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   convertCommand,
   flamegraphCommand,
   viewCommand,
+  ingestCommand,
+  sqlCommand,
 ];

@@ -4,10 +4,11 @@
 import { Option } from 'commander';
 import { sizes, summedInputs, type SizesReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
-import { commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, storeOptions, type FilterOptions, type InputOptions, type SharedOptions, type StoreOptions } from '../options.js';
+import { readsStore, selectProfiles, withStore } from '../store-access.js';
 import { renderSizes } from '../render/sizes.js';
 
-interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
+interface SizesOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   buckets: 'exact' | 'pow2' | 'class';
   classes?: 'jemalloc' | 'glibc';
   sites?: number;
@@ -16,7 +17,7 @@ interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
 export const sizesCommand = command<SizesOptions, SizesReport>({
   name: 'sizes',
   summary: 'hot allocation sizes: counts, bytes and shares, for the process and per call site',
-  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
+  args: [['[input...]', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin); none with --db']],
   options: [
     new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'),
     new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices(['jemalloc', 'glibc']),
@@ -25,6 +26,7 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
     ...commonOptions(),
     ...inputOptions(),
     ...filterOptions(),
+    ...storeOptions(),
   ],
   help: `
 Traces and perf probe records know exact sizes. Heap dumps only know the
@@ -35,12 +37,19 @@ have them, in-use objects otherwise.
 Examples:
   $ heapscope sizes trace.txt
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
-  $ heapscope sizes --by thread --sites 5 app.perf.txt`,
+  $ heapscope sizes --by thread --sites 5 app.perf.txt
+  $ heapscope sizes --db fleet.duckdb --where host=web-1 --buckets pow2`,
   async analyze(run) {
-    const loaded = await run.load(run.args);
-    run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     const o = run.options;
-    const report = sizes(loaded, { ...siteOptions(o), buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount });
+    const how = { buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount };
+    let report: SizesReport;
+    if (readsStore(run)) {
+      report = await withStore(run, { readOnly: true }, async (store) => store.sizes(await selectProfiles(store, run), { by: o.by, ...how }));
+    } else {
+      const loaded = await run.load(run.args);
+      run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+      report = sizes(loaded, { ...siteOptions(o), ...how });
+    }
     // The breakdown by site only when asked for with --by.
     if (!run.given('by')) report.sites = [];
     return o.nodeCount ? { ...report, rows: report.rows.slice(0, o.nodeCount) } : report;

@@ -33,7 +33,8 @@ export function registerCommand(program: Command, spec: CommandSpec, io: CliIo):
   cmd.action(async (...values: unknown[]) => {
     // commander passes the positional arguments, then the options and the command.
     const options = values[values.length - 2] as CommonOptions;
-    const args = values.slice(0, -2).flatMap((v) => (Array.isArray(v) ? (v as string[]) : [v as string]));
+    // An optional argument not given (`diff --db`'s [base] [input]) is no argument.
+    const args = values.slice(0, -2).flatMap((v) => (Array.isArray(v) ? (v as string[]) : v === undefined ? [] : [v as string]));
     await runCommand(spec, new Run(io, options, args, cmd));
   });
   return cmd;

@@ -17,7 +17,7 @@ import { fixtureFiles } from '@heapscope/testkit/inputs';
 import { FIXTURES } from '@heapscope/testkit/paths';
 import { HOUR_MS, expectSameReport, stageDumps, startCluster, type Cluster } from '@heapscope/testkit/store';
 import { runCli } from './run-cli.js';
-import { runProcess } from './run-process.js';
+import { runProcess, userEnv } from './run-process.js';
 
 const S = ['--symbols', join(FIXTURES, 'bin', 'workload'), '--no-symbol-cache'];
 const START_MS = Date.UTC(2026, 10, 2, 0, 0, 0);
@@ -247,10 +247,12 @@ describe('the store from the command line (DuckDB)', () => {
   it('the installed program (the bundle) ingests on its worker threads and reads the store', async () => {
     const bin = fileURLToPath(new URL('../bin/heapscope.mjs', import.meta.url));
     const bundled = join(dir, 'bundled.duckdb');
-    const ingest = await runProcess(process.execPath, [bin, 'ingest', '--db', bundled, '--label', 'host=a', '--format', 'json', ...S, ...SERIES]);
+    // From another directory, with a user's environment, its output to a pipe (a piped stdout once kept DuckDB's module from loading).
+    const run = (argv: string[]) => runProcess(process.execPath, [bin, ...argv], { cwd: dir, env: userEnv() });
+    const ingest = await run(['ingest', '--db', bundled, '--label', 'host=a', '--format', 'json', ...S, ...SERIES]);
     expect(ingest.code, ingest.stderr).toBe(0);
     expect(JSON.parse(ingest.stdout.toString())).toMatchObject({ ingested: SERIES.length });
-    const top = await runProcess(process.execPath, [bin, 'top', '--db', bundled, '--format', 'json']);
+    const top = await run(['top', '--db', bundled, '--format', 'json']);
     expect(top.code, top.stderr).toBe(0);
     expectSameReport(JSON.parse(top.stdout.toString()), await json(['top', '--db', db, '--where', 'host=a']), 'top from the bundle');
   });

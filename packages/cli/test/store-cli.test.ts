@@ -8,14 +8,14 @@
  * locked one, a bad --where, options that belong to files or to the store.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureFiles } from '@heapscope/testkit/inputs';
 import { FIXTURES } from '@heapscope/testkit/paths';
-import { HOUR_MS, expectSameReport, stageDumps, startCluster, type Cluster } from '@heapscope/testkit/store';
+import { HOUR_MS, clusterForTests, expectSameReport, stageDumps } from '@heapscope/testkit/store';
 import { runCli } from './run-cli.js';
 import { runProcess, userEnv } from './run-process.js';
 
@@ -28,14 +28,7 @@ const SAMPLED = stageDumps(fixtureFiles('jemalloc/sampled', /\.m\d+\.heap$/), di
 /** The final dump of the series (cumulative counts: churn). */
 const [FINAL] = stageDumps(fixtureFiles('jemalloc/all', /\.f\.heap$/), dir, START_MS + 48 * HOUR_MS, 'final-');
 
-let cluster: Cluster;
-beforeAll(() => {
-  cluster = startCluster();
-}, 120_000);
-afterAll(() => {
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const clusterUrl = clusterForTests(dir);
 
 /** Runs the CLI in process; the JSON it printed (failing on a non-zero exit). */
 async function json(args: string[]): Promise<Record<string, unknown>> {
@@ -46,7 +39,7 @@ async function json(args: string[]): Promise<Record<string, unknown>> {
 
 const ENGINES = [
   { name: 'DuckDB', db: () => join(dir, 'store.duckdb') },
-  { name: 'ClickHouse (two shards)', db: () => cluster.url },
+  { name: 'ClickHouse (two shards)', db: clusterUrl },
 ];
 
 describe.each(ENGINES)('$name: the analyses with --db equal the analyses over the files', ({ db }) => {

@@ -10,7 +10,7 @@ import type { HeapProfile } from '@heapscope/parser';
 import { loadDump, storeSymbolizer, type StoreLoadOptions } from '../src/load.js';
 import { FIXTURES } from '@heapscope/testkit/paths';
 
-export { HOUR_MS, expectSameReport, stageDumps, startCluster, type Cluster } from '@heapscope/testkit/store';
+export { HOUR_MS, clusterForTests, expectSameReport, stageDumps, startCluster, type Cluster } from '@heapscope/testkit/store';
 
 /** How the tests read dumps: against the fixture workload binary, no symbol cache. */
 export const LOAD: StoreLoadOptions = { symbols: [join(FIXTURES, 'bin', 'workload')], symbolCache: false };

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { REPO } from './paths.js';
 
 /** A running local cluster. */
@@ -106,4 +106,24 @@ function compare(a: unknown, b: unknown, path: string, problems: string[]): void
     return;
   }
   if (a !== b) problems.push(`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
+}
+
+/**
+ * A cluster for a test file: started before its tests, stopped after them
+ * (with `scratch`, the file's temporary directory, removed). Returns the
+ * running cluster's URL, for use in tests and hooks.
+ */
+export function clusterForTests(scratch?: string): () => string {
+  let cluster: Cluster | undefined;
+  beforeAll(() => {
+    cluster = startCluster();
+  }, 120_000);
+  afterAll(() => {
+    cluster?.stop();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+  return () => {
+    if (!cluster) throw new Error('the cluster has not started');
+    return cluster.url;
+  };
 }

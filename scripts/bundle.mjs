@@ -14,6 +14,11 @@
  * of the time (docs/BENCHMARKS.md#measured-design-choices). Dependencies that read files beside themselves
  * (speedscope's viewer) keep resolving from packages/cli, where the bundle
  * lives.
+ *
+ * The store (`heapscope ingest`, `--db`): DuckDB's native module stays
+ * outside the bundle (esbuild cannot bundle a `.node` file) and resolves from
+ * packages/cli, which declares it; the store's ingest reads its dumps on the
+ * loading pipeline's reading worker, like every other command.
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -22,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = `${root}packages/cli/`;
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+// Native modules (DuckDB's bindings) and what loads them resolve at run time, from packages/cli's dependencies.
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', external: ['@duckdb/node-api'] };
 
 await build({
   ...common,

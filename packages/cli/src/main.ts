@@ -73,6 +73,13 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     if (debug) io.stderr.write(`${error.stack}\n`);
     return 1;
   }
+  // The store's errors (unreachable, not a store, locked, a failed query) are one line naming the store.
+  // By name: the store's module, and DuckDB with it, is loaded only by the runs that use a store.
+  if (error instanceof Error && error.name === 'StoreError') {
+    io.stderr.write(`heapscope: ${error.message}\n`);
+    if (debug) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
   if (error instanceof ParseError) {
     io.stderr.write(`heapscope: ${error.message}\n`);
     if (debug) io.stderr.write(`${error.stack}\n`);

@@ -285,3 +285,106 @@ export function allocatorOptions(runs: number): Option[] {
     countOption('--runs <n>', `runs per allocator, in the order A B C A B C …; the figures are medians, with their range (default ${runs})`),
   ];
 }
+
+/** The store's options (`--db`, the selection, and what some commands add): see store-access.ts. */
+export interface StoreOptions {
+  db?: string;
+  where: Record<string, string>;
+  from?: number;
+  to?: number;
+  lockTimeout?: number;
+  /** growth: one series per value of this label. */
+  byLabel?: string;
+  /** growth: one point per time bucket (ms). */
+  bucket?: number;
+  /** diff: the base selection's labels. */
+  baseWhere?: Record<string, string>;
+}
+
+/** A parser of `KEY=VALUE` pairs collected into one object (`--where`, `--label`), a usage error naming the flag when one is not a pair, or a key is given twice. */
+export function labelPairs(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const at = value.indexOf('=');
+    const key = value.slice(0, Math.max(at, 0));
+    if (at <= 0 || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
+      throw new UsageError(`${flag} expects KEY=VALUE (KEY: letters, digits, _ . -, starting with a letter or _), got "${value}"`);
+    }
+    // Every pair must hold: the same label twice would select nothing.
+    if (key in previous) throw new UsageError(`${flag} ${key} given twice: every pair must hold, so a label takes one value`);
+    return { ...previous, [key]: value.slice(at + 1) };
+  };
+}
+
+/** A parser of times (ISO 8601: `2026-11-02`, `2026-11-02T14:00:00Z`) into ms since the epoch, naming the flag when one is not. */
+export function timeOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  return new Option(flags, description).argParser((value: string) => {
+    const ms = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
+    if (!Number.isFinite(ms)) throw new UsageError(`${long} expects a time (ISO 8601, e.g. 2026-11-02T14:00:00Z), got "${value}"`);
+    return ms;
+  });
+}
+
+/** A parser of lengths of time (`30m`, `1h`, `1d`) into ms, naming the flag when one is not. */
+export function durationOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return new Option(flags, description).argParser((value: string) => {
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+    if (!m || Number(m[1]) === 0) throw new UsageError(`${long} expects a length of time like 30m, 1h or 1d, got "${value}"`);
+    return Number(m[1]) * units[m[2]];
+  });
+}
+
+/** `--db <db>`: the store (a DuckDB file or `clickhouse://…`; `$HEAPSCOPE_DB` when not given). */
+export function dbOption(description: string): Option {
+  return new Option('--db <db>', description);
+}
+
+/** `--lock-timeout <s>`: how long to wait for another process writing a DuckDB store. */
+export function lockTimeoutOption(): Option {
+  return countOption('--lock-timeout <s>', 'DuckDB: seconds to wait while another process writes the store (default 60)');
+}
+
+/** `--label KEY=VALUE` (repeatable): labels of what `ingest` writes. */
+export function ingestLabelOption(): Option {
+  return new Option('--label <key=value>', 'a label of every ingested profile, e.g. host=web-1 (repeatable)').argParser(labelPairs('--label')).default({}, 'none');
+}
+
+/**
+ * The options that make an analysis read the store instead of files:
+ * `--db`, the selection (`--where`, `--from`, `--to`) and `--lock-timeout`;
+ * `extra` adds a command's own (`--by-label`, `--bucket`, `--base-where`).
+ *
+ * `--by-label`, not `--by`: `--by` already groups the rows of every
+ * ranked report (function, stack, module, file, thread), so the label that
+ * splits a selection into series gets a name of its own.
+ */
+export function storeOptions(extra: { byLabel?: boolean; bucket?: boolean; baseWhere?: boolean } = {}): Option[] {
+  const options = [
+    dbOption('read the profiles from this store instead of input files: a DuckDB file or clickhouse://HOST:PORT/DATABASE (also $HEAPSCOPE_DB, when no input is given)'),
+    new Option('--where <key=value>', 'with --db: profiles with this label (repeatable; every pair must hold)').argParser(labelPairs('--where')).default({}, 'every profile'),
+  ];
+  if (extra.baseWhere) options.push(new Option('--base-where <key=value>', 'with --db: the base profiles, by label (repeatable); --where selects the others').argParser(labelPairs('--base-where')));
+  options.push(
+    timeOption('--from <time>', 'with --db: profiles at or after this time (ISO 8601)'),
+    timeOption('--to <time>', 'with --db: profiles before this time (ISO 8601)'),
+  );
+  if (extra.byLabel) options.push(new Option('--by-label <label>', 'with --db: one growth series per value of this label (e.g. host)'));
+  if (extra.bucket) options.push(durationOption('--bucket <length>', 'with --db: one point per time bucket (30m, 1h, 1d), its dumps summed, instead of one per dump'));
+  options.push(lockTimeoutOption());
+  return options;
+}
+
+/** The loading pipeline's options that ingest applies (it reads heap snapshots only: no trace or perf options). */
+export function ingestInputOptions(): Option[] {
+  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks']);
+  return inputOptions().filter((o) => applied.has(o.long!));
+}
+
+/** `--time auto|TIME`: the time of dumps that record none. */
+export function ingestTimeOption(): Option {
+  const time = timeOption('--time <time>', 'time of dumps that record none: auto (the file\'s modification time; for stdin, now) or ISO 8601');
+  const parse = time.parseArg!;
+  return time.argParser((value: string, previous: unknown) => (value === 'auto' ? 'auto' : parse(value, previous))).default('auto');
+}

@@ -33,7 +33,7 @@ export function registerCommand(program: Command, spec: CommandSpec, io: CliIo):
   cmd.action(async (...values: unknown[]) => {
     // commander passes the positional arguments, then the options and the command.
     const options = values[values.length - 2] as CommonOptions;
-    // An optional argument not given (`waste DUMP [STATS]`) comes as undefined: it is no input.
+    // An optional argument not given (`waste DUMP [STATS]`, `diff --db`'s [base] [input]) comes as undefined: it is no input.
     const args = values.slice(0, -2).flatMap((v) => (Array.isArray(v) ? (v as string[]) : v === undefined ? [] : [v as string]));
     await runCommand(spec, new Run(io, options, args, cmd));
   });

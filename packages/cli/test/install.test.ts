@@ -182,6 +182,24 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     const cli = packed.find((p) => p.name === '@heapscope/cli')!;
     expect((await runProcess(installed, ['--version'], { cwd, env })).stdout.toString()).toBe(`${cli.version}\n`);
 
+    // The store: ingest on the installed program's worker threads (its bundled ingest worker), DuckDB's
+    // native module resolved from the installed package; the store it wrote reads as the repository's reads it.
+    const db = join(dir, 'installed.duckdb');
+    const series = ['0', '1', '2'].map((i) => join(FIXTURES, 'jemalloc', 'all', `jeprof.24747.${i}.m${i}.heap`));
+    const ingest = await runProcess(installed, ['ingest', '--db', db, '--label', 'host=a', '--no-symbol-cache', '--format', 'json', ...series], { cwd, env });
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(JSON.parse(ingest.stdout.toString())).toMatchObject({ ingested: series.length, present: 0 });
+    for (const argv of [
+      ['top', '--db', db, '--where', 'host=a', '--format', 'json'],
+      ['growth', '--db', db, '--by-label', 'host'],
+    ]) {
+      const got = await runProcess(installed, argv, { cwd, env });
+      const want = await runProcess(process.execPath, [BIN, ...argv], { cwd, env });
+      expect(got.code, `${argv.join(' ')}: ${got.stderr}`).toBe(0);
+      expect(want.code, `the repository's ${argv.join(' ')}: ${want.stderr}`).toBe(0);
+      expect(got.stdout.toString(), `heapscope ${argv.join(' ')}: same output as the repository's`).toBe(want.stdout.toString());
+    }
+
     // The installed program loads from the code cache the build wrote (V8 accepts it there too).
     const dist = join(prefix, 'lib', 'node_modules', '@heapscope', 'cli', 'dist');
     const probe = `import { programScript } from ${JSON.stringify(`file://${dist}/program-script.js`)};

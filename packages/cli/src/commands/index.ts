@@ -21,6 +21,8 @@ import { viewCommand } from './view.js';
 import { replayCommand } from './replay.js';
 import { trialCommand } from './trial.js';
 import { reportCommand } from './report.js';
+import { ingestCommand } from './ingest.js';
+import { sqlCommand } from './sql.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -40,4 +42,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   replayCommand,
   trialCommand,
   reportCommand,
+  ingestCommand,
+  sqlCommand,
 ];

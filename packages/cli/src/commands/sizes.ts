@@ -6,10 +6,11 @@ import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedInputs, type Allocator
 import { command } from '../command.js';
 import { wasteInputError } from '../input-errors.js';
 import { UsageError } from '../io.js';
-import { allocatorsOption, commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { allocatorsOption, commonOptions, countOption, filterOptions, inputOptions, nodeCountOption, siteOptions, storeOptions, type FilterOptions, type InputOptions, type SharedOptions, type StoreOptions } from '../options.js';
+import { readsStore, selectProfiles, withStore } from '../store-access.js';
 import { renderSizes } from '../render/sizes.js';
 
-interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
+interface SizesOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   buckets: 'exact' | 'pow2' | 'class';
   classes?: AllocatorName;
   sites?: number;
@@ -20,7 +21,7 @@ interface SizesOptions extends InputOptions, FilterOptions, SharedOptions {
 export const sizesCommand = command<SizesOptions, SizesReport>({
   name: 'sizes',
   summary: 'hot allocation sizes: counts, bytes and shares, for the process and per call site',
-  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
+  args: [['[input...]', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin); none with --db']],
   options: [
     new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'),
     new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices([...ALLOCATOR_NAMES]),
@@ -31,6 +32,7 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
     ...commonOptions(),
     ...inputOptions(),
     ...filterOptions(),
+    ...storeOptions(),
   ],
   help: `
 Traces and perf probe records know exact sizes. Heap dumps only know the
@@ -42,18 +44,25 @@ Examples:
   $ heapscope sizes trace.txt
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
   $ heapscope sizes --by thread --sites 5 app.perf.txt
-  $ heapscope sizes --waste --allocators glibc,jemalloc,tcmalloc app.perf.txt`,
+  $ heapscope sizes --waste --allocators glibc,jemalloc,tcmalloc app.perf.txt
+  $ heapscope sizes --db fleet.duckdb --where host=web-1 --buckets pow2`,
   async analyze(run) {
     const o = run.options;
     if (o.allocators && !o.waste) throw new UsageError('--allocators names the allocators of --waste: give --waste too');
-    const loaded = await run.load(run.args);
-    run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
-    const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
+    const how = { buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount };
     let report: SizesReport;
-    try {
-      report = sizes(loaded, { ...siteOptions(o), buckets: o.buckets, classes: o.classes, sites: o.sites, sizesPerSite: o.nodeCount, waste });
-    } catch (error) {
-      throw wasteInputError(error, run.args);
+    if (readsStore(run)) {
+      if (o.waste) throw new UsageError('--waste needs the requested sizes of the inputs: not from a store (--db)');
+      report = await withStore(run, { readOnly: true }, async (store) => store.sizes(await selectProfiles(store, run), { by: o.by, ...how }));
+    } else {
+      const loaded = await run.load(run.args);
+      run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+      const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
+      try {
+        report = sizes(loaded, { ...siteOptions(o), ...how, waste });
+      } catch (error) {
+        throw wasteInputError(error, run.args);
+      }
     }
     // The breakdown by site only when asked for with --by.
     if (!run.given('by')) report.sites = [];

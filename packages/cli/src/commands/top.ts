@@ -5,19 +5,26 @@ import { WASTE_SPACE, defaultAllocators, summedInputs, top, withWasteSampleType,
 import { command } from '../command.js';
 import { wasteInputError } from '../input-errors.js';
 import { UsageError } from '../io.js';
-import { allocatorsOption, commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { allocatorsOption, commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, storeOptions, type FilterOptions, type InputOptions, type SharedOptions, type StoreOptions } from '../options.js';
 import { Option } from 'commander';
 import { renderTop } from '../render/top.js';
+import { readsStore, selectProfiles, selectionName, withStore } from '../store-access.js';
 
-interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
+interface TopOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   cum?: boolean;
   allocators?: AllocatorName[];
 }
 
-export const topCommand = command<TopOptions, TopReport>({
+interface TopResult {
+  report: TopReport;
+  /** What was read: the inputs, or the store's selection. */
+  inputs: string[];
+}
+
+export const topCommand = command<TopOptions, TopResult>({
   name: 'top',
   summary: 'call sites ranked by a sample type (several inputs are summed)',
-  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
+  args: [['[input...]', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin); none with --db']],
   options: [
     sampleTypeOption('inuse_space (default), inuse_objects, alloc_space, alloc_objects, or waste_space (bytes lost to an allocator\'s size classes)'),
     nodeCountOption('rows'),
@@ -26,6 +33,7 @@ export const topCommand = command<TopOptions, TopReport>({
     ...commonOptions(),
     ...inputOptions(),
     ...filterOptions(),
+    ...storeOptions(),
   ],
   help: `
 flat is the value allocated at the site itself (its frame is the first one
@@ -37,6 +45,7 @@ Examples:
   $ heapscope top --by line dump.heap
   $ heapscope top --format json --focus 'leak' dump.heap
   $ heapscope top -t waste_space --allocators jemalloc app.perf.txt
+  $ heapscope top --db fleet.duckdb --where build=ab12 --from 2026-11-02 -n 20
 
 On sampled dumps, ± is one standard error of flat (JSON: stderr, cumStderr).`,
   async analyze(run) {
@@ -44,6 +53,14 @@ On sampled dumps, ± is one standard error of flat (JSON: stderr, cumStderr).`,
     const waste = o.sampleType === WASTE_SPACE.type;
     if (o.allocators && !waste) throw new UsageError(`--allocators names the allocator of -t ${WASTE_SPACE.type}: give -t ${WASTE_SPACE.type} too`);
     if (o.allocators && o.allocators.length > 1) throw new UsageError(`-t ${WASTE_SPACE.type} ranks by one allocator's waste: --allocators names ${o.allocators.length} (${o.allocators.join(', ')})`);
+    const ranking = { sampleType: o.sampleType, sort: o.cum ? ('cum' as const) : ('flat' as const), limit: o.nodeCount };
+    if (readsStore(run)) {
+      if (waste) throw new UsageError(`-t ${WASTE_SPACE.type} needs the requested sizes of the inputs: not from a store (--db)`);
+      return withStore(run, { readOnly: true }, async (store) => {
+        const selection = await selectProfiles(store, run);
+        return { report: await store.top(selection, { by: o.by, ...ranking }), inputs: [selectionName(store, selection, run)] };
+      });
+    }
     const loaded = await run.load(run.args);
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     let profiles = loaded.map((l) => l.profile);
@@ -56,11 +73,11 @@ On sampled dumps, ± is one standard error of flat (JSON: stderr, cumStderr).`,
         throw wasteInputError(error, run.args);
       }
     }
-    return top(profiles, { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit: o.nodeCount });
+    return { report: top(profiles, { ...siteOptions(o), ...ranking }), inputs: [...run.args] };
   },
   output: {
     kind: 'report',
-    json: (report, run) => ({ ...report, warnings: run.warnings }),
-    text: (report, run) => renderTop(report, run.args),
+    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
+    text: ({ report, inputs }) => renderTop(report, inputs),
   },
 });

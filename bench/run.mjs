@@ -2,8 +2,8 @@
 /**
  * heapscope benchmark harness (`pnpm bench`).  Node built-ins only.
  *
- *   node bench/run.mjs [--only REGEX] [--runs N] [--warmup N] [--out FILE]
- *                      [--poll-ms N] [--regenerate] [--list]
+ *   node bench/run.mjs [--only REGEX] [--quick] [--runs N] [--warmup N]
+ *                      [--out FILE] [--poll-ms N] [--regenerate] [--record] [--list]
  *
  * 1. Loads the cases (bench/cases/*.mjs, see bench/lib/cases.mjs) and keeps
  *    those whose name matches --only.
@@ -17,6 +17,14 @@
  *    (or is killed) fails the whole run, loudly.
  * 4. Prints a Markdown table per case on stdout (progress goes to stderr);
  *    --out FILE also writes FILE.md and FILE.json (the JSON has every run).
+ * 5. Compares each case's figures with the last recorded ones
+ *    (bench/baseline.json, bench/lib/figures.mjs) and fails when one got
+ *    more than 10 % worse; --record writes this run's figures there instead.
+ *
+ * --quick runs the short version of every case: each case's `quick` fields
+ * (smaller inputs, fewer commands), one timed run per command and no
+ * warmup unless --runs/--warmup say otherwise; its figures are recorded and
+ * compared apart from the full runs'.
  *
  * The last timed run's stdout/stderr of every command is kept in
  * bench/out/last/ (gitignored) for inspection.
@@ -30,17 +38,23 @@ import { HEAPSCOPE_BIN, ROOT, commandLine, run, tail, which } from './lib/exec.m
 import { ensureInput, loadGenerator } from './lib/inputs.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { GNU_TIME, measure } from './lib/measure.mjs';
-import { addRatios, formatMs, machineMarkdown, resultsMarkdown, summarize } from './lib/report.mjs';
+import { addRatios, figuresMarkdown, formatMs, machineMarkdown, resultsMarkdown, summarize } from './lib/report.mjs';
+import { BASELINE_FILE, TOLERANCE, compareFigures, computeFigures, readBaseline, recordBaseline } from './lib/figures.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]   (pnpm bench [options])
 
   --only REGEX    run only the cases whose name matches REGEX
+  --quick         the short version of every case (smaller inputs, fewer
+                  commands; --runs 1 --warmup 0 unless given), for use
+                  before a stop; compared with the recorded quick figures
   --runs N        timed runs per command (default 5; a case may cap a slow
                   command with maxRuns)
   --warmup N      untimed runs per command before timing (default 1)
   --out FILE      also write FILE.md and FILE.json (a .md/.json suffix is dropped)
   --poll-ms N     /proc polling interval for the process-tree RSS (default 20; 0: off)
   --regenerate    regenerate the selected cases' inputs even when up to date
+  --record        write this run's figures to bench/baseline.json (the
+                  cases run, this mode) instead of failing on a regression
   --list          list the cases and their commands, run nothing
   -h, --help      this text`;
 
@@ -53,8 +67,10 @@ function parseOptions(argv) {
       args: argv,
       options: {
         only: { type: 'string' },
-        runs: { type: 'string', default: '5' },
-        warmup: { type: 'string', default: '1' },
+        quick: { type: 'boolean', default: false },
+        record: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        warmup: { type: 'string' },
         out: { type: 'string' },
         'poll-ms': { type: 'string', default: '20' },
         regenerate: { type: 'boolean', default: false },
@@ -67,6 +83,8 @@ function parseOptions(argv) {
     throw new UsageError(error.message);
   }
   const v = parsed.values;
+  v.runs ??= v.quick ? '1' : '5';
+  v.warmup ??= v.quick ? '0' : '1';
   const int = (flag, min) => {
     const n = Number(v[flag]);
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} expects an integer >= ${min}, got "${v[flag]}"`);
@@ -88,6 +106,8 @@ function parseOptions(argv) {
     pollMs: int('poll-ms', 0),
     out: v.out,
     regenerate: v.regenerate,
+    quick: v.quick,
+    record: v.record,
     list: v.list,
     help: v.help,
   };
@@ -130,10 +150,23 @@ function slug(s) {
   return s.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '');
 }
 
+/** Asks each command's skipWhen; returns label → reason for those that cannot run yet. */
+async function skippedCommands(c) {
+  const skipped = new Map();
+  for (const cmd of c.commands) {
+    const why = cmd.skipWhen ? await cmd.skipWhen() : null;
+    if (why) skipped.set(cmd.label, String(why));
+  }
+  if (skipped.has(c.baseline)) throw new Error(`${c.name}: the baseline command "${c.baseline}" is skipped: ${skipped.get(c.baseline)}`);
+  return skipped;
+}
+
 async function runCase(c, inputs, options) {
   const lastDir = path.join(ROOT, 'bench', 'out', 'last', c.name);
   mkdirSync(lastDir, { recursive: true });
-  const plan = c.commands.map((cmd) => ({
+  const skipped = await skippedCommands(c);
+  for (const [label, why] of skipped) log(`${c.name} / ${label}: skipped (${why})`);
+  const plan = c.commands.filter((cmd) => !skipped.has(cmd.label)).map((cmd) => ({
     cmd,
     runs: Math.min(options.runs, cmd.maxRuns ?? Infinity),
     warmup: cmd.warmup ?? options.warmup,
@@ -184,14 +217,18 @@ async function runCase(c, inputs, options) {
     title: c.title ?? c.name,
     baseline: c.baseline,
     inputs: c.inputs.map((id) => inputs.get(id)),
-    commands: plan.map((p) => ({
-      label: p.cmd.label,
-      role: p.cmd.role,
-      argv: p.cmd.argv,
-      warmup: p.warmup,
-      ...summarize(p.results),
-      samples: p.results.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, otherCpuMs: r.otherCpuMs, stealMs: r.stealMs, peakRssKb: r.peakRssKb, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb })),
-    })),
+    commands: c.commands.map((cmd) => {
+      const p = plan.find((x) => x.cmd === cmd);
+      if (!p) return { label: cmd.label, role: cmd.role, argv: cmd.argv, skipped: skipped.get(cmd.label) };
+      return {
+        label: cmd.label,
+        role: cmd.role,
+        argv: cmd.argv,
+        warmup: p.warmup,
+        ...summarize(p.results),
+        samples: p.results.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, otherCpuMs: r.otherCpuMs, stealMs: r.stealMs, peakRssKb: r.peakRssKb, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb })),
+      };
+    }),
     loadAverage: { before: loadBefore, after: os.loadavg() },
     cores: os.availableParallelism?.() ?? os.cpus().length,
     notes: [],
@@ -201,17 +238,23 @@ async function runCase(c, inputs, options) {
   if (c.verify) {
     log(`${c.name}: verifying`);
     const byLabel = new Map(plan.map((p) => [p.cmd.label, p]));
+    const output = (label, ext) => {
+      const p = byLabel.get(label);
+      if (!p) throw new Error(`${c.name}: verify asked for the output of ${skipped.has(label) ? 'skipped' : 'unknown'} command "${label}"`);
+      return readFileSync(`${p.base}.${ext}`, 'utf8');
+    };
     const notes = await c.verify({
-      stdout(label) {
-        const p = byLabel.get(label);
-        if (!p) throw new Error(`${c.name}: verify asked for the output of unknown command "${label}"`);
-        return readFileSync(`${p.base}.stdout`, 'utf8');
-      },
+      stdout: (label) => output(label, 'stdout'),
+      stderr: (label) => output(label, 'stderr'),
+      skipped: (label) => skipped.get(label) ?? null,
+      quick: options.quick,
       run: (argv, opts) => run(argv, opts),
       inputs: Object.fromEntries(result.inputs.map((i) => [i.id, i])),
     });
     result.notes = Array.isArray(notes) ? notes.map(String) : [];
   }
+  for (const [label, why] of skipped) result.notes.push(`${label}: skipped: ${why}.`);
+  result.figures = computeFigures(c.figures, result);
   return result;
 }
 
@@ -221,7 +264,7 @@ async function main(argv) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const cases = (await loadCases(loadGenerator)).filter((c) => !options.only || options.only.test(c.name));
+  const cases = (await loadCases(loadGenerator, { quick: options.quick })).filter((c) => !options.only || options.only.test(c.name));
   if (options.list) {
     for (const c of cases) {
       process.stdout.write(`${c.name}: ${c.title ?? ''}\n  inputs: ${c.inputs.join(', ')}\n`);
@@ -243,9 +286,12 @@ async function main(argv) {
 
   const startedAt = new Date().toISOString();
   const shown = `pnpm bench${argv.length ? ` ${commandLine(argv)}` : ''}`;
+  const mode = options.quick ? 'quick' : 'full';
+  const recorded = readBaseline().modes[mode] ?? {};
   const results = {
     startedAt,
     commandLine: shown,
+    mode,
     options: { only: options.onlySource ?? null, runs: options.runs, warmup: options.warmup, pollMs: options.pollMs },
     machine,
     cases: [],
@@ -253,7 +299,10 @@ async function main(argv) {
   for (const c of cases) {
     log(`case ${c.name}: ${c.commands.length} commands`);
     const r = await runCase(c, inputs, options);
+    r.comparison = compareFigures(r.figures, recorded[c.name], machine);
+    r.recorded = recorded[c.name] ? { recordedAt: recorded[c.name].recordedAt, commit: recorded[c.name].commit } : null;
     results.cases.push(r);
+    log(figuresMarkdown(r, mode).replace(/\n/g, '\nbench: '));
     process.stderr.write('\n');
   }
   results.finishedAt = new Date().toISOString();
@@ -269,6 +318,16 @@ async function main(argv) {
       renameSync(`${base}${ext}.tmp`, `${base}${ext}`);
     }
     log(`wrote ${path.relative(process.cwd(), base)}.md and .json`);
+  }
+  const regressed = results.cases.flatMap((c) => c.comparison.filter((f) => f.status === 'regressed').map((f) => `${c.name}: ${f.name}`));
+  if (options.record) {
+    recordBaseline(results);
+    log(`recorded the ${mode} figures of ${results.cases.map((c) => c.name).join(', ')} in ${path.relative(process.cwd(), BASELINE_FILE)}`);
+    return 0;
+  }
+  if (regressed.length > 0) {
+    log(`FAILED: ${regressed.length} figure(s) more than ${TOLERANCE * 100} % worse than recorded in ${path.relative(process.cwd(), BASELINE_FILE)} (${mode}), by wall-clock and CPU time:\n  ${regressed.join('\n  ')}`);
+    return 1;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 /**
  * Bundles the CLI (packages/cli/dist/bin.js, as compiled by tsc) and the
  * workspace packages it imports into one CommonJS file,
- * packages/cli/dist/heapscope.cjs; packages/cli/dist/heapscope.mjs, the
+ * packages/cli/dist/heapscope.cjs, and the loading pipeline's reading worker
+ * into packages/cli/dist/heapscope-read-worker.cjs; packages/cli/dist/heapscope.mjs, the
  * launcher (src/launch.ts) that the `heapscope` command (bin/heapscope.mjs)
  * runs, loads it; and then writes the V8 code cache the launcher loads it
  * with (heapscope.cjs.cache), from a run of
@@ -13,6 +14,11 @@
  * of the time (docs/BENCHMARKS.md#measured-design-choices). Dependencies that read files beside themselves
  * (speedscope's viewer) keep resolving from packages/cli, where the bundle
  * lives.
+ *
+ * The store (`heapscope ingest`, `--db`): DuckDB's native module stays
+ * outside the bundle (esbuild cannot bundle a `.node` file) and resolves from
+ * packages/cli, which declares it; the store's ingest reads its dumps on the
+ * loading pipeline's reading worker, like every other command.
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -21,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = `${root}packages/cli/`;
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+// Native modules (DuckDB's bindings) and what loads them resolve at run time, from packages/cli's dependencies.
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', external: ['@duckdb/node-api'] };
 
 await build({
   ...common,
@@ -30,6 +37,17 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   // The sources are ES modules: `import.meta.url` is the bundle's own URL.
+  define: { 'import.meta.url': '__heapscopeUrl' },
+  banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// The loading pipeline's reading worker (packages/analyzer/src/pipeline/read-pool.ts
+// looks for it beside the bundle): a program of its own, started once per worker thread.
+await build({
+  ...common,
+  entryPoints: [`${root}packages/analyzer/dist/pipeline/read-worker.js`],
+  outfile: `${cli}dist/heapscope-read-worker.cjs`,
+  format: 'cjs',
+  sourcemap: 'linked',
   define: { 'import.meta.url': '__heapscopeUrl' },
   banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

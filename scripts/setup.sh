@@ -6,7 +6,8 @@
 #    apt-get when running as root, or through sudo): jeprof, google-pprof,
 #    go tool pprof, addr2line/c++filt, gcc, chromium, zstd, heaptrack_print,
 #    the allocators the replay runs traces against (jemalloc, tcmalloc,
-#    mimalloc), and clickhouse-server (the store's tests start a local
+#    mimalloc), xmllint (the SVG flamegraphs are checked with it), and
+#    clickhouse-server (the store's tests start a local
 #    two-shard cluster with scripts/clickhouse.sh).
 # 2. pnpm (pinned), the workspace's npm dependencies, and the build (the
 #    allocator replayer, packages/replay/native, is compiled with gcc by
@@ -20,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium zstd heaptrack
-  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clickhouse-server)
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clickhouse-server libxml2-utils)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then
   missing=()

@@ -8,34 +8,15 @@
  * (--symbols); the --no-symbolize row shows what symbolization costs. Both
  * reference tools take seconds per run: three timed runs at most.
  */
-import path from 'node:path';
-import { SYMBOLIZING_TOOLS } from '../lib/tools.mjs';
-import { HEAPSCOPE_BIN, ROOT } from '../lib/exec.mjs';
+import { SYMBOLIZING_TOOLS, goPprof } from '../lib/tools.mjs';
+import { HEAPSCOPE_BIN } from '../lib/exec.mjs';
 import { outputs } from '../generate/gperftools-32k.mjs';
+import { parseGoTop, parsePprofText } from '../lib/reference-text.mjs';
 
 const { heap, binary } = outputs;
 const heapscope = (...args) => ['node', HEAPSCOPE_BIN, ...args];
-/** go tool pprof keeps its own files under PPROF_TMPDIR; keep them out of $HOME. */
-const GO_ENV = { PPROF_TMPDIR: path.join(ROOT, 'bench/out/last/pprof-tmp') };
-const goPprof = (...args) => ['env', `PPROF_TMPDIR=${GO_ENV.PPROF_TMPDIR}`, 'go', 'tool', 'pprof', ...args];
 
 const fmt = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 4 });
-
-/** "Total: N B" and the flat column of `google-pprof --text --show_bytes`. */
-function parsePprofText(text) {
-  const total = /^Total: ([\d.]+) B$/m.exec(text);
-  if (!total) throw new Error(`no "Total: N B" line in google-pprof --text --show_bytes output:\n${text.slice(0, 300)}`);
-  const flats = [...text.matchAll(/^\s*(\d+)\s+[\d.]+%\s+[\d.]+%\s+\d+\s+[\d.]+%\s+\S/gm)].map((m) => Number(m[1]));
-  return { total: Number(total[1]), flats };
-}
-
-/** "… of N total" and the flat column of `go tool pprof -top -unit=B`. */
-function parseGoTop(text) {
-  const total = /of (\d+)B total/.exec(text);
-  if (!total) throw new Error(`no "of NB total" in go tool pprof -top output:\n${text.slice(0, 300)}`);
-  const rows = [...text.matchAll(/^\s*(\d+)B\s+[\d.]+%\s+[\d.]+%\s+\d+B\s+[\d.]+%\s+(\S+)/gm)].map((m) => ({ flat: Number(m[1]), name: m[2] }));
-  return { total: Number(total[1]), rows };
-}
 
 export default {
   name: 'gperftools-top',
@@ -53,12 +34,17 @@ export default {
     { label: 'google-pprof --text', role: 'reference', argv: ['google-pprof', '--text', binary, heap], maxRuns: 3 },
     { label: 'go tool pprof -top', role: 'reference', argv: goPprof('-top', binary, heap), maxRuns: 3 },
   ],
+  figures: [
+    // Issue 23's target: ≥ 10× go tool pprof -top.
+    { name: 'go tool pprof -top ÷ heapscope top', ratio: ['go tool pprof -top', 'heapscope top'], better: 'higher', target: { min: 10 } },
+    { name: 'google-pprof --text ÷ heapscope top', ratio: ['google-pprof --text', 'heapscope top'], better: 'higher' },
+  ],
 
   /** The same inuse_space total in all three, the same largest flat values, the same top function. */
   async verify({ run, stdout }) {
     const notes = [];
     const hs = JSON.parse((await run(heapscope('top', '--format', 'json', '--symbols', binary, heap))).stdout);
-    const gp = parsePprofText((await run(['google-pprof', '--text', '--show_bytes', binary, heap])).stdout);
+    const gp = parsePprofText((await run(['google-pprof', '--text', '--show_bytes', binary, heap])).stdout, 'google-pprof');
     const go = parseGoTop((await run(goPprof('-top', '-unit=B', binary, heap))).stdout);
     if (hs.sampleType !== 'inuse_space' || hs.unit !== 'bytes') throw new Error(`heapscope top reports ${hs.sampleType} in ${hs.unit}, expected inuse_space in bytes`);
     // Every allocation is recorded (no sampling): the totals are whole bytes and must be equal.

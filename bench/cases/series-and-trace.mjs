@@ -11,27 +11,50 @@
  * and must rank first with that slope; plateau_site stops after 20 rounds;
  * churn_site holds nothing at any dump. For the trace, churn's totals must
  * equal the replay's counts that `heapscope info` reports.
+ *
+ * Every core (issue 23): `growth` over the 100 dumps with `--jobs 1` beside
+ * the default (parsing on worker threads, one per core), target ≥ 1.7×
+ * faster on 2 cores. Until `heapscope growth --help` lists --jobs, the
+ * `--jobs 1` row is skipped with that reason, and starts running when the
+ * option lands. The check then also compares the two rankings.
  */
-import { HEAPSCOPE_BIN } from '../lib/exec.mjs';
+import { HEAPSCOPE_BIN, run as runCommand } from '../lib/exec.mjs';
 import { ROUNDS, SITES, dumps } from '../generate/jemalloc-series-100.mjs';
 import { LINES, outputs as traceOutputs } from '../generate/trace-10m.mjs';
 
 const heapscope = (...args) => ['node', HEAPSCOPE_BIN, ...args];
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const trace = traceOutputs.trace;
+const GROWTH = 'heapscope growth (100 dumps)';
+const GROWTH_1 = 'heapscope growth --jobs 1 (100 dumps)';
+const CHURN = 'heapscope churn (10 M operations)';
+const WINDOWS = 'heapscope growth --windows 20 (10 M operations)';
+
+/** Why `growth --jobs` cannot be timed yet, or null when heapscope has it. */
+async function noJobsOption() {
+  const { stdout } = await runCommand(heapscope('growth', '--help'));
+  return /--jobs\b/.test(stdout) ? null : '`heapscope growth --help` lists no --jobs option yet';
+}
 
 export default {
   name: 'series-and-trace',
   title: 'growth over 100 dumps of 10,000 stacks, churn and growth --windows over a 10 M-operation trace',
   inputs: ['jemalloc-series-100', 'trace-10m'],
-  baseline: 'heapscope growth (100 dumps)',
+  baseline: GROWTH,
   commands: [
-    { label: 'heapscope growth (100 dumps)', role: 'heapscope', argv: heapscope('growth', '--no-symbolize', ...dumps), maxRuns: 3 },
-    { label: 'heapscope churn (10 M operations)', role: 'heapscope', argv: heapscope('churn', trace), maxRuns: 3 },
-    { label: 'heapscope growth --windows 20 (10 M operations)', role: 'heapscope', argv: heapscope('growth', '--windows', '20', trace), maxRuns: 3 },
+    { label: GROWTH, role: 'heapscope', argv: heapscope('growth', '--no-symbolize', ...dumps), maxRuns: 3 },
+    { label: GROWTH_1, role: 'heapscope', argv: heapscope('growth', '--no-symbolize', '--jobs', '1', ...dumps), maxRuns: 3, skipWhen: noJobsOption },
+    { label: CHURN, role: 'heapscope', argv: heapscope('churn', trace), maxRuns: 3 },
+    { label: WINDOWS, role: 'heapscope', argv: heapscope('growth', '--windows', '20', trace), maxRuns: 3 },
+  ],
+  figures: [
+    { name: `${GROWTH}: time`, time: GROWTH },
+    { name: `${GROWTH_1} ÷ ${GROWTH}`, ratio: [GROWTH_1, GROWTH], better: 'higher', target: { min: 1.7 } },
+    { name: `${CHURN}: M ops/s`, rate: CHURN, count: LINES, scale: 1e6, unit: 'M ops/s' },
+    { name: `${WINDOWS}: M ops/s`, rate: WINDOWS, count: LINES, scale: 1e6, unit: 'M ops/s' },
   ],
 
-  async verify({ run }) {
+  async verify({ run, stdout, skipped }) {
     const notes = [];
     // The series: symbolized against the workload binary, so sites have names.
     const g = JSON.parse((await run(heapscope('growth', '--format', 'json', ...dumps))).stdout);
@@ -42,6 +65,12 @@ export default {
     if (Math.abs(first.slope - leakSlope) > 1) throw new Error(`growth: leak_site slope ${first.slope}, expected ${leakSlope} per dump`);
     const plateau = g.rows.find((r) => r.name === 'plateau_site');
     if (!plateau) throw new Error('growth: no plateau_site row');
+    if (!skipped(GROWTH_1)) {
+      // Parallel parsing must not change the answer: the same ranking with one job as with the default.
+      const rank = (text) => text.trimEnd().split('\n').filter((l) => /\S/.test(l));
+      if (rank(stdout(GROWTH_1)).join('\n') !== rank(stdout(GROWTH)).join('\n')) throw new Error('growth --jobs 1 printed another report than growth with the default jobs');
+      notes.push('`growth --jobs 1` printed the same report as `growth` with the default jobs.');
+    }
     notes.push(
       `growth over ${ROUNDS} dumps: first row \`leak_site\`, slope ${fmt(first.slope, 1)} B per dump (the workload leaks ${fmt(leakSlope)} B per round), r² ${fmt(first.r2, 3)}; ` +
         `\`plateau_site\` ranks ${g.rows.indexOf(plateau) + 1} (trend ${plateau.trend}). Verdict: "${g.verdict}".`,

@@ -6,6 +6,12 @@
  * store, against `heapscope growth` over each host's files and `heapscope
  * merge` + `top` over all of them.
  *
+ * The same, through the command line: `heapscope ingest` of each host's
+ * 100 dumps with `--label host=…` (ten runs into one fresh DuckDB file, as
+ * ten hosts would each ingest their own), then `heapscope growth --db
+ * --by-label host` and `heapscope top --db` on it — the library's numbers
+ * plus what the command adds (its start, the bundle, JSON out).
+ *
  * The ingest commands run once each (a fresh store every time); the
  * ClickHouse command also times the two queries there (bench/store/ingest.mjs).
  * Every command runs without warmup, in order: the queries read the store
@@ -17,6 +23,9 @@ import { HOSTS, dumps, hostDumps, hostName } from '../generate/fleet-1000.mjs';
 import { checkFleetGrowth } from '../store/fleet-check.mjs';
 
 const DB = 'bench/out/fleet-1000.duckdb';
+/** The store `heapscope ingest` writes. */
+const CLI_DB = 'bench/out/fleet-1000-cli.duckdb';
+const cliIngest = `rm -f ${CLI_DB} ${CLI_DB}.wal && ${Array.from({ length: HOSTS }, (_, h) => `node ${HEAPSCOPE_BIN} ingest --db ${CLI_DB} --label host=${hostName(h)} --format json ${hostDumps(h).join(' ')} > bench/out/fleet-cli-ingest-${hostName(h)}.json`).join(' && ')}`;
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const perHostGrowth = Array.from({ length: HOSTS }, (_, h) => `node ${HEAPSCOPE_BIN} growth --format json ${hostDumps(h).join(' ')} > bench/out/fleet-growth-${hostName(h)}.json`).join(' && ');
 
@@ -32,6 +41,9 @@ export default {
     { label: 'store ingest 1,000 dumps + queries (ClickHouse, 2 shards)', role: 'heapscope', warmup: 0, maxRuns: 1, argv: ['node', 'bench/store/ingest.mjs', '--engine', 'clickhouse'] },
     { label: 'store growth --by host (DuckDB)', role: 'heapscope', warmup: 0, argv: ['node', 'bench/store/query.mjs', '--db', DB, 'growth-by-host'] },
     { label: 'store top (DuckDB)', role: 'heapscope', warmup: 0, argv: ['node', 'bench/store/query.mjs', '--db', DB, 'top'] },
+    { label: 'heapscope ingest 1,000 dumps (DuckDB, ten runs of 100)', role: 'heapscope', warmup: 0, maxRuns: 1, argv: ['sh', '-c', cliIngest] },
+    { label: 'heapscope growth --db --by-label host (DuckDB)', role: 'heapscope', warmup: 0, argv: ['node', HEAPSCOPE_BIN, 'growth', '--db', CLI_DB, '--by-label', 'host', '--format', 'json'] },
+    { label: 'heapscope top --db (DuckDB)', role: 'heapscope', warmup: 0, argv: ['node', HEAPSCOPE_BIN, 'top', '--db', CLI_DB, '--format', 'json', '-n', '20'] },
     { label: 'heapscope growth over each host\'s 100 files', role: 'reference', warmup: 0, maxRuns: 1, argv: ['sh', '-c', perHostGrowth] },
     {
       label: 'heapscope merge + top over the 1,000 files',
@@ -87,6 +99,24 @@ export default {
       if (!sameName(r.name, files.rows[i].name) || Math.abs(r.flat - files.rows[i].flat) > 1e-6 * Math.abs(r.flat)) throw new Error(`top row ${i + 1}: ${r.name} ${r.flat} on the store, ${files.rows[i].name} ${files.rows[i].flat} over the files`);
     });
     notes.push(`fleet-wide top: the store's total (${fmt(top.total)} B) and first 10 rows equal heapscope merge + top over the files (unsymbolized frames one byte apart: the merged pprof stores return addresses minus 1).`);
+    // The command line: its ingest rate from the ten reports, and the same answers as the library's.
+    const reports = Array.from({ length: HOSTS }, (_, h) => JSON.parse(readFileSync(`bench/out/fleet-cli-ingest-${hostName(h)}.json`, 'utf8')));
+    const cli = reports.reduce((a, r) => ({ dumps: a.dumps + r.ingested, rows: a.rows + r.sampleRows, bytes: a.bytes + r.bytesRead, seconds: a.seconds + r.seconds }), { dumps: 0, rows: 0, bytes: 0, seconds: 0 });
+    if (cli.dumps !== dumps.length) throw new Error(`heapscope ingest: ingested ${cli.dumps} dumps, expected ${dumps.length}`);
+    notes.push(
+      `heapscope ingest into DuckDB (ten runs, one per host): ${fmt(cli.dumps)} dumps in ${fmt(cli.seconds, 1)} s inside the runs — ${fmt(cli.dumps / cli.seconds, 1)} dumps/s, ` +
+        `${fmt(cli.bytes / 1e6 / cli.seconds, 1)} MB/s, ${fmt(cli.rows / cli.seconds)} sample rows/s.`,
+    );
+    const cliGrowth = JSON.parse(stdout('heapscope growth --db --by-label host (DuckDB)'));
+    const cliCheck = checkFleetGrowth(cliGrowth);
+    notes.push(`heapscope growth --db --by-label host: leak_a_site and leak_b_site grow on exactly ${cliCheck.leaks.leak_a_site.join(', ')}.`);
+    for (const s of growth.series) {
+      const mine = cliGrowth.series.find((c) => c.value === s.value);
+      if (!mine || mine.report.rows.length !== s.report.rows.length) throw new Error(`${s.value}: heapscope growth --db differs from the library's growthBy`);
+    }
+    const cliTop = JSON.parse(stdout('heapscope top --db (DuckDB)'));
+    if (Math.abs(cliTop.total - top.total) > 1e-6 * top.total) throw new Error(`heapscope top --db: total ${cliTop.total}, the library's ${top.total}`);
+    notes.push("heapscope growth --db and top --db give the library's answers (series, rows, total).");
     void run;
     return notes;
   },

@@ -12,7 +12,11 @@
  * 68% of the estimates fall within ±1 standard error, 95% within ±2.
  *
  *   pnpm build
- *   node bench/experiments/sampling-coverage.mjs [--runs 400] [--lg 12] [--out FILE.md]
+ *   node bench/experiments/sampling-coverage.mjs [--runs 400] [--lg 12] [--via library|cli] [--out FILE.md]
+ *
+ * `--via cli` takes each estimate from the command line instead of the
+ * library: `heapscope top --format json` of the built CLI, one process per
+ * dump, so that the figures checked are the ones users read.
  *
  * Prints a Markdown table (per site and overall) on stdout; progress on
  * stderr. docs/analyses.md quotes its result. The test
@@ -28,12 +32,19 @@ import { parseArgs } from 'node:util';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORKLOAD = join(ROOT, 'fixtures', 'waste', 'bin', 'sampling-workload');
+const CLI = join(ROOT, 'packages', 'cli', 'dist', 'heapscope.mjs');
 
 /** One dump's top rows by function (inuse_space), symbolized against the workload. */
 async function topRows(path, libs) {
   const loaded = await libs.analyzer.readInput(path);
   const { profile } = await libs.parser.symbolize(loaded.profile, { symbolPaths: [WORKLOAD], external: 'none' });
   return libs.analyzer.top([profile], { sampleType: 'inuse_space' }).rows.filter((r) => r.flat !== 0);
+}
+
+/** The same rows from `heapscope top --format json`. */
+function cliRows(path) {
+  const out = execFileSync(process.execPath, [CLI, 'top', '--format', 'json', '--quiet', '-t', 'inuse_space', '--symbols', WORKLOAD, path], { encoding: 'utf8' });
+  return JSON.parse(out).rows.filter((r) => r.flat !== 0);
 }
 
 function runWorkload(dir, name, lg) {
@@ -56,8 +67,10 @@ export function coverageTable({ sites, overall }) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '400' }, lg: { type: 'string', default: '12' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '400' }, lg: { type: 'string', default: '12' }, via: { type: 'string', default: 'library' }, out: { type: 'string' } } });
   const runs = Number(values.runs);
+  if (values.via !== 'library' && values.via !== 'cli') throw new Error(`--via library|cli, not ${values.via}`);
+  const rowsOf = (path, libs) => (values.via === 'cli' ? cliRows(path) : topRows(path, libs));
   const lg = Number(values.lg);
   const libs = {
     analyzer: await import(join(ROOT, 'packages', 'analyzer', 'dist', 'index.js')),
@@ -65,18 +78,18 @@ async function main() {
   };
   const dir = mkdtempSync(join(tmpdir(), 'heapscope-sampling-'));
   try {
-    const truthRows = await topRows(runWorkload(dir, 'truth', 0), libs);
+    const truthRows = await rowsOf(runWorkload(dir, 'truth', 0), libs);
     const sites = new Set(['tiny_site', 'small_site', 'medium_site', 'page_site', 'big_site', 'huge_site', 'few_site', 'mixed_site']);
     const truth = new Map(truthRows.filter((r) => sites.has(r.name)).map((r) => [r.name, r.flat]));
     const estimates = [];
     for (let i = 0; i < runs; i++) {
       if (i % 50 === 0) process.stderr.write(`run ${i + 1}/${runs}\n`);
       const path = runWorkload(dir, `run${i}`, lg);
-      estimates.push(await topRows(path, libs));
+      estimates.push(await rowsOf(path, libs));
       rmSync(path);
     }
     const table = coverageTable(libs.analyzer.errorBarCoverage(estimates, truth));
-    const text = `${runs} runs of \`sampling-workload sites\` under jemalloc with \`lg_prof_sample:${lg}\` (R = ${2 ** lg} bytes), ASLR on; truth from one run with \`lg_prof_sample:0\`.\n\n${table}\n`;
+    const text = `${runs} runs of \`sampling-workload sites\` under jemalloc with \`lg_prof_sample:${lg}\` (R = ${2 ** lg} bytes), ASLR on; truth from one run with \`lg_prof_sample:0\`; estimates from the ${values.via === 'cli' ? 'command line (`heapscope top --format json`)' : 'library (`top`)'}.\n\n${table}\n`;
     process.stdout.write(text);
     if (values.out) writeFileSync(values.out, text);
   } finally {

@@ -16,41 +16,24 @@
  *   bench/inputs/perf-record.data   the perf.data
  *   bench/inputs/perf-record.txt    perf script's output, ≥ 1 GiB
  */
-import { mkdirSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { run, which } from '../lib/exec.mjs';
+import { run } from '../lib/exec.mjs';
+import { PERF_PROBE_SOURCES, checkPerf, perfScript } from '../lib/perf.mjs';
 
 export const id = 'perf-record';
 export const description =
   'real perf.data and its perf script text (≥ 1 GiB): malloc/calloc/realloc entry+return and free uprobes with frame-pointer callchains on fixtures/bin/workload, many phases';
 export const outputs = { data: 'bench/inputs/perf-record.data', text: 'bench/inputs/perf-record.txt' };
-export const sources = ['fixtures/scripts/perf.sh', 'fixtures/scripts/lib.sh', 'fixtures/bin/workload'];
+export const sources = [...PERF_PROBE_SOURCES, 'fixtures/bin/workload'];
 export const tools = { perf: ['perf', '--version'] };
 
 /** Workload phases: about 24 MB of text each. */
 export const PHASES = 46;
 const MIN_BYTES = 2 ** 30;
 
-/** perf script -i data > file, streamed. */
-function perfScript(data, file) {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(file, 'w');
-    const child = spawn('perf', ['script', '-i', data], { stdio: ['ignore', fd, 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (b) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      closeSync(fd);
-      if (code === 0) resolve();
-      else reject(new Error(`perf script -i ${data} exited with status ${code}: ${err.slice(-500)}`));
-    });
-  });
-}
-
 export async function generate({ root, inputsDir, log }) {
-  if (process.getuid?.() !== 0) throw new Error('perf-record: uprobes need root');
-  if (!which('perf')) throw new Error('perf not found; apt-get install linux-perf');
+  checkPerf(id);
   const tmp = path.join(inputsDir, `${id}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);

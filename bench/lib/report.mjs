@@ -36,6 +36,7 @@ export function summarize(runs) {
 export function addRatios(caseResult) {
   const base = caseResult.commands.find((c) => c.label === caseResult.baseline);
   for (const c of caseResult.commands) {
+    if (c.skipped) continue;
     c.timeRatio = c.medianMs / base.medianMs;
     c.rssRatio = c.peakRssKb / base.peakRssKb;
   }
@@ -86,17 +87,60 @@ export function caseMarkdown(c, level = 2) {
   lines.push(`| command | role | runs | median | min | max | median CPU | peak RSS | time ÷ ${cell(c.baseline)} | RSS ÷ ${cell(c.baseline)} |`);
   lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of c.commands) {
+    if (r.skipped) {
+      lines.push(`| ${cell(r.label)} | ${r.role} | 0 | skipped: ${cell(r.skipped)} | | | | | | |`);
+      continue;
+    }
     lines.push(
       `| ${cell(r.label)} | ${r.role} | ${r.runs} | ${formatMs(r.medianMs)} | ${formatMs(r.minMs)} | ${formatMs(r.maxMs)} | ${formatMs(r.medianCpuMs)} | ${formatKb(r.peakRssKb)} | ${formatRatio(r.timeRatio)} | ${formatRatio(r.rssRatio)} |`,
     );
   }
   lines.push('', 'Command lines (run from the repository root; `node` is the Node running the harness):', '');
   for (const r of c.commands) lines.push(`* ${cell(r.label)}: \`${commandLine(r.argv)}\``);
-  const other = c.commands.map((r) => `${cell(r.label)} ${r.otherCores.toFixed(2)} (max ${r.maxOtherCores.toFixed(2)})`).join(', ');
+  const other = c.commands.filter((r) => !r.skipped).map((r) => `${cell(r.label)} ${r.otherCores.toFixed(2)} (max ${r.maxOtherCores.toFixed(2)})`).join(', ');
   lines.push('', `Other processes' CPU use during the timed runs, in cores (of ${c.cores}): ${other}.`);
   if (c.notes.length > 0) {
     lines.push('', 'Checks:', '');
     for (const n of c.notes) lines.push(`* ${n}`);
+  }
+  if (c.comparison) lines.push('', figuresMarkdown(c));
+  return lines.join('\n');
+}
+
+function formatFigure(x, unit) {
+  if (!Number.isFinite(x)) return '–';
+  return unit === '×' ? formatRatio(x) : unit === 's' ? formatMs(x * 1e3) : unit === 'MiB' ? formatKb(x * 1024) : `${sig3(x)} ${unit}`;
+}
+
+function formatChange(x) {
+  if (!Number.isFinite(x)) return '';
+  // Shown as "better/worse by": positive means worse.
+  return x > 0 ? `${(x * 100).toFixed(1)} % worse` : `${(-x * 100).toFixed(1)} % better`;
+}
+
+function formatTarget(t, unit) {
+  if (!t) return '';
+  return t.min !== undefined ? `≥ ${formatFigure(t.min, unit)}` : `≤ ${formatFigure(t.max, unit)}`;
+}
+
+/**
+ * A case's figures (bench/lib/figures.mjs) against the last recorded ones,
+ * as a Markdown table: wall-clock and CPU-time values, the recorded wall
+ * value, the changes, and the status.
+ */
+export function figuresMarkdown(c) {
+  const rec = c.recorded ? ` (recorded ${c.recorded.recordedAt.slice(0, 10)} at ${c.recorded.commit})` : ' (nothing recorded for this case yet)';
+  const lines = [`Figures against bench/baseline.json${rec}:`, '', '| figure | wall | CPU | target | recorded wall | recorded CPU | change (wall / CPU) | status |', '|---|--:|--:|--:|--:|--:|---|---|'];
+  for (const f of c.comparison) {
+    if (f.skipped) {
+      lines.push(`| ${cell(f.name)} | | | | | | | skipped (${cell(f.skipped)}) |`);
+      continue;
+    }
+    const r = f.recorded;
+    const change = f.wallChange !== undefined ? `${formatChange(f.wallChange)} / ${formatChange(f.cpuChange)}` : '';
+    lines.push(
+      `| ${cell(f.name)} | ${formatFigure(f.wall, f.unit)} | ${formatFigure(f.cpu, f.unit)} | ${formatTarget(f.target, f.unit)} | ${r ? formatFigure(r.wall, f.unit) : ''} | ${r ? formatFigure(r.cpu, f.unit) : ''} | ${change} | ${f.status} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -107,7 +151,7 @@ export function resultsMarkdown(results) {
   return [
     `# heapscope benchmark results`,
     '',
-    `Run ${results.startedAt} with \`${results.commandLine}\` (runs: ${o.runs}, warmup: ${o.warmup}, /proc polling: ${o.pollMs ? `${o.pollMs} ms` : 'off'}).`,
+    `Run ${results.startedAt} with \`${results.commandLine}\` (${results.mode === 'quick' ? 'quick mode, ' : ''}runs: ${o.runs}, warmup: ${o.warmup}, /proc polling: ${o.pollMs ? `${o.pollMs} ms` : 'off'}).`,
     '',
     machineMarkdown(results.machine),
     '',

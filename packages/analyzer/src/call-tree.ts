@@ -5,12 +5,18 @@
  * frames at the leaf dropped, `--hide` applied, as in `top`), merged root
  * first into a prefix tree keyed by function name.
  *
+ * Frames are keyed by function name, or with `by: 'line'` by function and
+ * source line (`sites.ts`'s `lineKeyName`; frames without a line keep the
+ * function name). Each node remembers its source line when every frame
+ * merged into it had the same one (tooltips show `file:line`). The
+ * inverted and sandwich views of a tree are in call-tree-views.ts.
+ *
  * A tree has one or more value channels (a sample type, the base and input
  * of a diff, the points of a series); each node holds its own (self) value
  * per channel. Node 0 is the root; every node comes after its parent.
  */
 import { PairIndex, type HeapProfile } from '@heapscope/parser';
-import { NO_STACK, SiteIndex, type SiteFilters } from './sites.js';
+import { NO_STACK, SiteIndex, lineKeyName, type SiteFilters } from './sites.js';
 import { assertFinite, assertFiniteSamples } from './finite.js';
 
 /** Children of a node kept in its list before the rest go to the hash table. */
@@ -32,6 +38,16 @@ export interface FrameTree {
   readonly modules: readonly string[];
   /** Self value of each node, one column per channel. */
   readonly self: readonly Float64Array[];
+  /** Source line of each node's frames: 0 when unknown, -1 when its frames are on different lines. */
+  readonly line: Int32Array;
+}
+
+/** How a call tree keys its frames: by function, or by function and source line. */
+export type TreeGrouping = 'function' | 'line';
+
+/** The filters of a call tree, and its grouping. */
+export interface TreeOptions extends SiteFilters {
+  by?: TreeGrouping;
 }
 
 /** One value column of one profile going into a channel of the tree. */
@@ -54,6 +70,7 @@ export class FrameTreeBuilder {
   private index: PairIndex | undefined;
   private parent: number[] = [-1];
   private name: number[] = [-1];
+  private line: number[] = [0];
   /** First child of each node in its short list (0 = none), and the next sibling of each. */
   private firstChild: number[] = [0];
   private nextSibling: number[] = [0];
@@ -67,7 +84,7 @@ export class FrameTreeBuilder {
 
   constructor(
     readonly channels: number,
-    private readonly filters: SiteFilters = {},
+    private readonly filters: TreeOptions = {},
     /** Walk every stack frame by frame through SiteIndex (tests compare the two ways). */
     private readonly slowPath = false,
   ) {
@@ -91,20 +108,21 @@ export class FrameTreeBuilder {
    * through a short list per node (most frames have a few callees); a node
    * with many children gets them indexed in the hash table.
    */
-  private child(parent: number, name: number): number {
+  private child(parent: number, name: number, line: number): number {
     let scanned = 0;
     for (let c = this.firstChild[parent]; c > 0; c = this.nextSibling[c]) {
-      if (this.name[c] === name) return c;
+      if (this.name[c] === name) return this.sameLine(c, line);
       scanned++;
     }
     if (scanned >= LIST_LIMIT) {
       const index = this.index as PairIndex;
       const known = index.get(parent, name);
-      if (known >= 0) return this.hashed[known];
+      if (known >= 0) return this.sameLine(this.hashed[known], line);
     }
     const node = this.parent.length;
     this.parent.push(parent);
     this.name.push(name);
+    this.line.push(line);
     for (const column of this.self) column.push(0);
     this.firstChild.push(0);
     if (scanned < LIST_LIMIT) {
@@ -117,6 +135,12 @@ export class FrameTreeBuilder {
     return node;
   }
 
+  /** Notes one more frame's line on `node` (-1 once two differ); returns the node. */
+  private sameLine(node: number, line: number): number {
+    if (this.line[node] !== line) this.line[node] = -1;
+    return node;
+  }
+
   /** Adds the samples of `profile`: each column's values go to its channel. Refuses values that are not finite. */
   add(profile: HeapProfile, columns: readonly TreeColumn[]): AddResult {
     assertFiniteSamples(profile, columns.map((c) => c.typeIndex));
@@ -124,7 +148,12 @@ export class FrameTreeBuilder {
     const sites = new SiteIndex(profile, this.filters);
     const frames = sites.frames;
     const frameName = new Int32Array(frames.length);
-    for (let f = 0; f < frames.length; f++) frameName[f] = this.nameId(frames.name[f], frames.file[f], frames.module[f]);
+    const byLine = this.filters.by === 'line';
+    for (let f = 0; f < frames.length; f++) {
+      const name = byLine ? lineKeyName(frames.name[f], frames.file[f], frames.line[f]) : frames.name[f];
+      frameName[f] = this.nameId(name, frames.file[f], frames.module[f]);
+    }
+    const frameLine = frames.line;
     const noStack = this.nameId(NO_STACK, '', '');
     const leafOfStack = new Int32Array(profile.stacks.length).fill(-1);
     const filtering = this.filters.focus !== undefined || this.filters.ignore !== undefined || this.filters.thread !== undefined;
@@ -137,7 +166,7 @@ export class FrameTreeBuilder {
     // can be shared through the profile's own prefix tree.
     const prefix =
       this.filters.hide === undefined && !this.slowPath
-        ? new PrefixNodes(profile, sites, frameName, (parent, name) => this.child(parent, name))
+        ? new PrefixNodes(profile, sites, (parent, f) => this.child(parent, frameName[f], frameLine[f]))
         : undefined;
     let filtered = 0;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -153,12 +182,12 @@ export class FrameTreeBuilder {
       if (node < 0) {
         if (prefix) {
           const kept = prefix.keptFrames(s);
-          node = kept === 0 ? this.child(0, noStack) : prefix.node(s, kept);
+          node = kept === 0 ? this.child(0, noStack, 0) : prefix.node(s, kept);
         } else {
           const ids = sites.siteFrameIds(s);
           node = 0;
-          for (let j = ids.length - 1; j >= 0; j--) node = this.child(node, frameName[ids[j]]);
-          if (ids.length === 0) node = this.child(0, noStack);
+          for (let j = ids.length - 1; j >= 0; j--) node = this.child(node, frameName[ids[j]], frameLine[ids[j]]);
+          if (ids.length === 0) node = this.child(0, noStack, 0);
         }
         leafOfStack[s] = node;
       }
@@ -178,6 +207,7 @@ export class FrameTreeBuilder {
       files: this.files,
       modules: this.modules,
       self: this.self.map((c) => Float64Array.from(c)),
+      line: Int32Array.from(this.line),
     };
   }
 }
@@ -202,8 +232,8 @@ class PrefixNodes {
   constructor(
     private readonly profile: HeapProfile,
     private readonly sites: SiteIndex,
-    private readonly frameName: Int32Array,
-    private readonly child: (parent: number, name: number) => number,
+    /** The child of a tree node for frame `f` (by its name and line). */
+    private readonly child: (parent: number, frame: number) => number,
   ) {
     this.full = new Int32Array(profile.stacks.length).fill(-1);
     this.full[0] = 0;
@@ -230,7 +260,7 @@ class PrefixNodes {
     let node = this.full[a];
     for (let k = chain.length - 1; k >= 0; k--) {
       const l = location[chain[k]];
-      for (let f = frameStart[l + 1] - 1; f >= frameStart[l]; f--) node = this.child(node, this.frameName[f]);
+      for (let f = frameStart[l + 1] - 1; f >= frameStart[l]; f--) node = this.child(node, f);
       this.full[chain[k]] = node;
     }
     return node;
@@ -252,7 +282,7 @@ class PrefixNodes {
     if (extra > 0) {
       const l = location[below];
       const end = this.sites.frames.frameStart[l + 1];
-      for (let f = end - 1; f >= end - extra; f--) node = this.child(node, this.frameName[f]);
+      for (let f = end - 1; f >= end - extra; f--) node = this.child(node, f);
     }
     return node;
   }

@@ -19,8 +19,7 @@
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { diffProfiles } from './merge.js';
 import { linearFit } from './growth.js';
-import type { SiteFilters } from './sites.js';
-import { cumulative, FrameTreeBuilder, type FrameTree } from './call-tree.js';
+import { cumulative, FrameTreeBuilder, type FrameTree, type TreeOptions } from './call-tree.js';
 
 export type FlameMode = 'plain' | 'diff' | 'growth';
 
@@ -67,7 +66,7 @@ function signedScale(change: Float64Array): Float64Array {
 }
 
 /** A plain flamegraph of one profile in one sample type. */
-export function plainFlame(profile: HeapProfile, type: ValueType, filters: SiteFilters = {}): FlameGraph {
+export function plainFlame(profile: HeapProfile, type: ValueType, filters: TreeOptions = {}): FlameGraph {
   const builder = new FrameTreeBuilder(1, filters);
   builder.add(profile, [{ typeIndex: typeIndexOf(profile, type.type), channel: 0 }]);
   const tree = builder.finish();
@@ -83,7 +82,7 @@ export function plainFlame(profile: HeapProfile, type: ValueType, filters: SiteF
 }
 
 /** A diff flamegraph: `input − base`, by way of `diffProfiles`. */
-export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType, filters: SiteFilters = {}): FlameGraph {
+export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType, filters: TreeOptions = {}): FlameGraph {
   const diff = diffProfiles(base, input);
   const builder = new FrameTreeBuilder(2, filters);
   builder.add(input, [{ typeIndex: typeIndexOf(input, type.type), channel: 0 }]);
@@ -111,7 +110,7 @@ export function diffFlame(base: HeapProfile, input: HeapProfile, type: ValueType
 }
 
 /** A growth flamegraph over snapshots in series order. */
-export function growthFlame(series: readonly HeapProfile[], type: ValueType, filters: SiteFilters = {}): FlameGraph {
+export function growthFlame(series: readonly HeapProfile[], type: ValueType, filters: TreeOptions = {}): FlameGraph {
   const builder = new FrameTreeBuilder(series.length, filters);
   series.forEach((p, point) => builder.add(p, [{ typeIndex: typeIndexOf(p, type.type), channel: point }]));
   const tree = builder.finish();

@@ -18,6 +18,8 @@ export class FrameTable {
   readonly file: string[];
   /** Module (mapping basename) of each frame ('' when unknown). */
   readonly module: string[];
+  /** Source line of each frame (0 when unknown). */
+  readonly line: Int32Array;
   /** 1 when the frame is inlined into the next one (all frames of a location but its last). */
   readonly inlined: Uint8Array;
   /** 1 when the frame is an allocator entry point. */
@@ -37,6 +39,7 @@ export class FrameTable {
     this.module = [];
     const allocator: number[] = [];
     const inlined: number[] = [];
+    const lines: number[] = [];
     const allocatorByName = new Map<string, boolean>();
     for (let l = 0; l < n; l++) {
       this.frameStart[l] = this.name.length;
@@ -46,6 +49,7 @@ export class FrameTable {
         this.name.push(f.name);
         this.file.push(f.file);
         this.module.push(f.module);
+        lines.push(f.line > 0 ? f.line : 0);
         let a = allocatorByName.get(f.name);
         if (a === undefined) {
           a = isAllocatorFunction(f.name);
@@ -59,5 +63,6 @@ export class FrameTable {
     this.length = this.name.length;
     this.isAllocator = Uint8Array.from(allocator);
     this.inlined = Uint8Array.from(inlined);
+    this.line = Int32Array.from(lines);
   }
 }

@@ -13,9 +13,21 @@ import { EMPTY_STACK } from '@heapscope/parser';
 import { FrameTable } from './frame-table.js';
 
 /** What rows are made of. */
-export type GroupBy = 'function' | 'stack' | 'module' | 'file' | 'thread';
+export type GroupBy = 'function' | 'stack' | 'module' | 'file' | 'thread' | 'line';
 
-export const GROUP_BY: readonly GroupBy[] = ['function', 'stack', 'module', 'file', 'thread'];
+export const GROUP_BY: readonly GroupBy[] = ['function', 'stack', 'module', 'file', 'thread', 'line'];
+
+/**
+ * A frame's name under `--by line`: `function file:line` (the file's base
+ * name) where the model has the frame's line; the function name alone where
+ * it has none (an unresolved frame's name, `module+0xoffset`, is already
+ * one address).
+ */
+export function lineKeyName(name: string, file: string, line: number): string {
+  if (!file || !(line > 0)) return name;
+  const slash = file.lastIndexOf('/');
+  return `${name} ${slash >= 0 ? file.slice(slash + 1) : file}:${line}`;
+}
 
 /** Filters shared by every analysis (`--focus`, `--ignore`, `--hide`, `--thread`). */
 export interface SiteFilters {
@@ -87,6 +99,7 @@ export class SiteIndex {
       if (this.by === 'function') this.frameKey[i] = this.key(f.name[i]);
       else if (this.by === 'module') this.frameKey[i] = this.key(f.module[i] || '(unknown module)');
       else if (this.by === 'file') this.frameKey[i] = this.key(f.file[i] || `(unknown file${f.module[i] ? ` in ${f.module[i]}` : ''})`);
+      else if (this.by === 'line') this.frameKey[i] = this.key(lineKeyName(f.name[i], f.file[i], f.line[i]));
     }
   }
 
@@ -184,12 +197,12 @@ export class SiteIndex {
 
   /**
    * Whether {@link sumAlongTree} applies: grouping by a frame's function,
-   * module or file, with no filter that looks at a whole sample (focus,
+   * module, file or line, with no filter that looks at a whole sample (focus,
    * ignore, hide, thread).
    */
   get summableAlongTree(): boolean {
     const { focus, ignore, hide, thread } = this.options;
-    return !focus && !ignore && !hide && !thread && (this.by === 'function' || this.by === 'module' || this.by === 'file');
+    return !focus && !ignore && !hide && !thread && (this.by === 'function' || this.by === 'module' || this.by === 'file' || this.by === 'line');
   }
 
   /**

@@ -102,6 +102,45 @@ describe('event accumulator', () => {
     }
   });
 
+  it('sites and exact sizes agree with a naive count when stacks, threads and sizes interleave', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const random = rng(seed);
+      const b = builder();
+      const stacks = Array.from({ length: 6 }, (_, i) => b.internStack([b.addLocation(0, 0x100 + i)]));
+      const r = new EventAccumulator(b);
+      const sites = new Map<string, { objects: number; bytes: number }>();
+      const sizes = new Map<string, number>();
+      // Runs of one site and one size, then changes of stack, thread or size alone.
+      let stack = stacks[0];
+      let thread = -1;
+      let size = 8;
+      for (let i = 0; i < 4000; i++) {
+        const x = random();
+        if (x < 0.3) stack = stacks[Math.floor(random() * stacks.length)];
+        else if (x < 0.5) thread = Math.floor(random() * 3) - 1;
+        else if (x < 0.7) size = random() < 0.8 ? 8 * (1 + Math.floor(random() * 4)) : 2 ** 40 + Math.floor(random() * 3);
+        r.allocUntracked(size, AllocOp.malloc, stack, thread, NO_TIME);
+        const site = sites.get(`${stack}:${thread}`) ?? { objects: 0, bytes: 0 };
+        site.objects++;
+        site.bytes += size;
+        sites.set(`${stack}:${thread}`, site);
+        sizes.set(`${stack}:${thread}:${size}`, (sizes.get(`${stack}:${thread}:${size}`) ?? 0) + 1);
+      }
+      const result = r.finish({ ...facts, tracksPointers: false, hasTimestamps: false });
+      const got = new Map<string, { objects: number; bytes: number }>();
+      for (let i = 0; i < result.sites.length; i++) {
+        got.set(`${result.sites.stack[i]}:${result.sites.thread[i]}`, { objects: result.sites.allocObjects[i], bytes: result.sites.allocBytes[i] });
+      }
+      expect(got).toEqual(sites);
+      const gotSizes = new Map<string, number>();
+      for (let i = 0; i < result.sizes.length; i++) {
+        const site = result.sizes.site[i];
+        gotSizes.set(`${result.sites.stack[site]}:${result.sites.thread[site]}:${result.sizes.sizeBytes[i]}`, result.sizes.count[i]);
+      }
+      expect(gotSizes).toEqual(sizes);
+    }
+  });
+
   it('--windows: window ends are evenly spaced by event count, within 1/8 of a window, whatever the length', () => {
     for (const [events, windows] of [[2_452_725, 4], [786_454, 5], [1_000, 7], [100_003, 20], [12, 5]]) {
       const b = builder();
@@ -157,19 +196,22 @@ describe('event accumulator', () => {
     const model = new Map<string, number>();
     const random = rng(7);
     for (let i = 0; i < 20000; i++) {
-      const hi = Math.floor(random() * 3);
-      const lo = Math.floor(random() * 500) * 4096;
+      // Halves with the top bit set as well (uint32 beyond int32).
+      const hi = [0, 1, 0xffffffff][Math.floor(random() * 3)];
+      const lo = Math.floor(random() * 500) * 4096 + (random() < 0.5 ? 0x80000000 : 0);
       const key = `${hi}:${lo}`;
       const slot = set.find(hi, lo);
       if (model.has(key)) {
         expect(slot).toBeGreaterThanOrEqual(0);
-        expect(set.sizeBytes[slot]).toBe(model.get(key));
+        expect(set.insert(hi, lo, -5, 0, 0, 0)).toBe(-1 - slot); // already live: nothing changes
+        expect(set.sizeBytes(slot)).toBe(model.get(key));
+        expect(set.site(slot)).toBe(model.get(key)! % 1000);
+        expect(set.bornEvent(slot)).toBe(model.get(key)! * 2);
         set.removeAt(slot);
         model.delete(key);
       } else {
         expect(slot).toBe(-1);
-        const s = set.insert(hi, lo);
-        set.sizeBytes[s] = i;
+        set.insert(hi, lo, i, i % 1000, i * 2, -1);
         model.set(key, i);
       }
       expect(set.count).toBe(model.size);

@@ -41,6 +41,8 @@ export interface WrittenFile {
   profiles: number;
   /** Totals of what the file holds, per sample type. */
   totals: Record<string, number>;
+  /** The inputs it was made from, when the JSON summary lists them (`report`'s). */
+  inputs?: readonly string[];
   /** A line for stderr in text mode once the file is written (`merge`'s). */
   note?: string;
 }

@@ -3,7 +3,7 @@
  * warning for what it could not draw: shared by `flamegraph` and `convert
  * --to svg|html`.
  */
-import { assertFiniteSamples, formatValue, plainFlame, type SiteFilters } from '@heapscope/analyzer';
+import { assertFiniteSamples, formatValue, plainFlame, type TreeOptions } from '@heapscope/analyzer';
 import { counted, type HeapProfile, type ValueType } from '@heapscope/parser';
 import type { Run } from './run.js';
 import { inputsLabel } from './labels.js';
@@ -11,7 +11,7 @@ import type { FlameData } from './render/flame-data.js';
 import { describeSampleType } from './render/speedscope.js';
 
 /** A plain flamegraph's data for inputs summed into `profile`, in one sample type. */
-export function plainFlameData(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: SiteFilters, title?: string): FlameData {
+export function plainFlameData(profile: HeapProfile, inputs: readonly string[], type: ValueType, filters: TreeOptions, title?: string): FlameData {
   const typeIndex = profile.sampleTypeIndex(type.type);
   // Checked before the total goes into the subtitle, so the error says which sample.
   assertFiniteSamples(profile, [typeIndex]);

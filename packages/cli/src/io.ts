@@ -31,3 +31,8 @@ export class UsageError extends Error {
 export class ThresholdError extends Error {
   override readonly name = 'ThresholdError';
 }
+
+/** A run that could not do its work, for a reason named in one line (exit 1): an allocator that could not be measured. */
+export class RunFailure extends Error {
+  override readonly name = 'RunFailure';
+}

@@ -6,7 +6,7 @@
  * run's (printed, and in JSON output).
  */
 import { statSync } from 'node:fs';
-import { growthPoint, seriesOrder, seriesWarnings, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
+import { growthPoint, seriesOrder, seriesWarnings, type AccumulatedTrace, type GrowthOptions, type GrowthPoint, type SeriesMember, type SeriesOrder } from '@heapscope/analyzer';
 import type { HeapProfile } from '@heapscope/parser';
 import { UsageError } from './io.js';
 import type { CommonOptions } from './options.js';
@@ -43,6 +43,8 @@ export interface LoadedSeries {
   labels: string[];
   /** How the points were chosen and ordered, for the report's header. */
   how: string;
+  /** The trace whose windows the points are (`--windows`). */
+  trace?: AccumulatedTrace;
 }
 
 /** How a series is read: its order, or windows of one trace. */
@@ -62,6 +64,7 @@ export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs
       profiles: snapshots.map((s) => s.profile),
       labels: snapshots.map((s) => `event ${s.event}${s.timeNs !== null ? ` (${(s.timeNs / 1e9).toFixed(3)} s)` : ''}`),
       how: `${snapshots.length} windows of ${inputs[0]}`,
+      trace: loaded[0].trace,
     };
   }
   run.warn(sameFileWarnings(inputs));
@@ -73,26 +76,28 @@ export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs
 export interface LoadedGrowthPoints {
   points: GrowthPoint[];
   how: string;
+  /** The trace whose windows the points are (`--windows`). */
+  trace?: AccumulatedTrace;
 }
 
 /**
  * Loads `inputs` as a series for `growth`, one dump at a time: each is
- * reduced to its per-site values ({@link growthPoint}) before the next is
- * read, so a long series never holds more than one profile.
+ * reduced to its per-site values ({@link growthPoint}) as it is handed on,
+ * so a long series never holds more than `--jobs` profiles (read ahead on
+ * worker threads) and the one being reduced.
  */
 export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], growthOptions: GrowthOptions, command: string): Promise<LoadedGrowthPoints> {
   if (run.options.windows !== undefined) {
     const series = await loadSeries(run, inputs, command);
     const type = growthOptions.sampleType ?? series.profiles[0]?.defaultSampleType;
-    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how };
+    return { points: series.profiles.map((p, i) => growthPoint(p, { ...growthOptions, sampleType: type }, series.labels[i])), how: series.how, trace: series.trace };
   }
   if (inputs.length < 2) throw new UsageError(`${command} needs at least two dumps (or one trace with --windows N)`);
   if (inputs.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-  // One at a time, with the run's one symbolizer: its caches hold across dumps.
+  // One at a time (--jobs read ahead on worker threads), with the run's one symbolizer: its caches hold across dumps.
   const points: GrowthPoint[] = [];
   let type = growthOptions.sampleType;
-  for (const path of inputs) {
-    const [input] = await run.load([path], { needsHeap: `${command} needs live bytes` });
+  for await (const input of run.stream(inputs, { needsHeap: `${command} needs live bytes` })) {
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ParseError } from '@heapscope/parser';
 import { NonFiniteValueError, SampleTypeError } from '@heapscope/analyzer';
-import { ThresholdError, UsageError, type CliIo } from './io.js';
+import { RunFailure, ThresholdError, UsageError, type CliIo } from './io.js';
 import { OutputError } from './output-file.js';
 import { TerminalSafeSink } from './terminal-text.js';
 import { COMMANDS } from './commands/index.js';
@@ -68,7 +68,14 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     return 2;
   }
-  if (error instanceof OutputError || error instanceof NonFiniteValueError) {
+  if (error instanceof OutputError || error instanceof NonFiniteValueError || error instanceof RunFailure) {
+    io.stderr.write(`heapscope: ${error.message}\n`);
+    if (debug) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+  // The store's errors (unreachable, not a store, locked, a failed query) are one line naming the store.
+  // By name: the store's module, and DuckDB with it, is loaded only by the runs that use a store.
+  if (error instanceof Error && error.name === 'StoreError') {
     io.stderr.write(`heapscope: ${error.message}\n`);
     if (debug) io.stderr.write(`${error.stack}\n`);
     return 1;

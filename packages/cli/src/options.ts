@@ -10,7 +10,7 @@
  */
 import { Option } from 'commander';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_STACKS, importers } from '@heapscope/parser';
-import { GROUP_BY, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, AllocatorNameError, GROUP_BY, parseAllocatorList, type AllocatorName, type GroupBy, type SeriesOrder, type SiteFilters, type SiteOptions, type TreeGrouping, type TreeOptions } from '@heapscope/analyzer';
 import { UsageError } from './io.js';
 import { parseBytes } from './size-arg.js';
 import type { Orientation } from './render/flame-data.js';
@@ -45,6 +45,7 @@ export interface InputOptions extends CommonOptions {
   sizeArg?: string;
   allocEvent?: string;
   freeEvent?: string;
+  jobs?: number;
 }
 
 /** Stack filters: what every stack-shaped report and output takes. */
@@ -54,6 +55,11 @@ export interface StackFilterOptions {
   hide?: string;
   thread?: string;
   keepAllocatorFrames?: boolean;
+}
+
+/** Stack filters and the frame grouping of the stack-shaped outputs (flamegraphs, collapsed stacks, speedscope). */
+export interface TreeFilterOptions extends StackFilterOptions {
+  by: TreeGrouping;
 }
 
 /** Filter and grouping options of the ranked reports (top, sizes, growth, …). */
@@ -167,6 +173,7 @@ export function inputOptions(): Option[] {
     new Option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size'),
     new Option('--alloc-event <regex>', 'perf records: events (group:name) that allocate'),
     new Option('--free-event <regex>', 'perf records: events (group:name) that free'),
+    countOption('--jobs <n>', 'read N inputs at once, each on a worker thread (default: the available cores; 1 reads them one after the other)'),
   ];
 }
 
@@ -184,6 +191,11 @@ export function stackFilterOptions(): Option[] {
 /** `--by` and the stack filters. */
 export function filterOptions(): Option[] {
   return [new Option('--by <grouping>', 'group rows by').choices([...GROUP_BY]).default('function'), ...stackFilterOptions()];
+}
+
+/** `--by function|line`: what a stack-shaped output's frames are. */
+export function treeByOption(description = 'frames by function, or by function and source line (file:line where the input has lines)'): Option {
+  return new Option('--by <grouping>', description).choices(['function', 'line'] satisfies TreeGrouping[]).default('function');
 }
 
 /** `--order auto|given|sequence`. */
@@ -236,6 +248,11 @@ export function stackFilters(o: StackFilterOptions): SiteFilters {
   };
 }
 
+/** The call tree's filters and frame grouping from the command line's options. */
+export function treeOptions(o: TreeFilterOptions): TreeOptions {
+  return { by: o.by, ...stackFilters(o) };
+}
+
 /** Whether any stack filter was given. */
 export function hasStackFilters(o: StackFilterOptions): boolean {
   return o.focus !== undefined || o.ignore !== undefined || o.hide !== undefined || o.thread !== undefined || o.keepAllocatorFrames === true;
@@ -244,4 +261,148 @@ export function hasStackFilters(o: StackFilterOptions): boolean {
 /** The analyzer's site options (grouping and filters) from the command line's. */
 export function siteOptions(o: FilterOptions): SiteOptions {
   return { by: o.by, ...stackFilters(o) };
+}
+
+/** A parser of allocator lists (`glibc,jemalloc`): an unknown name is a usage error naming the known ones. */
+export function allocatorList(flag: string) {
+  return (value: string): AllocatorName[] => {
+    try {
+      return parseAllocatorList(value);
+    } catch (error) {
+      if (error instanceof AllocatorNameError) throw new UsageError(`${flag} expects comma-separated allocator names: ${error.message}`);
+      throw error;
+    }
+  };
+}
+
+/** `--allocators <list>`: whose size classes the waste of rounding is counted for (`sizes --waste`, `waste`, `top -t waste_space`). */
+export function allocatorsOption(description = `comma-separated allocators whose size classes to compare (${ALLOCATOR_NAMES.join(', ')}; default: the Linux four, or scudo and bionic-jemalloc for Android inputs)`): Option {
+  return new Option('--allocators <list>', description).argParser(allocatorList('--allocators'));
+}
+
+/** The options of the loading pipeline that reading a trace uses (`replay`: detection, limits, perf probe names; nothing is symbolized). */
+export function traceInputOptions(): Option[] {
+  const kept = new Set(['--input-format', '--lenient', '--max-string-bytes', '--max-decompressed-bytes', '--size-arg', '--alloc-event', '--free-event']);
+  return inputOptions().filter((o) => kept.has(o.long!));
+}
+
+/** Options of the commands that run allocators (`replay`, `trial`). */
+export interface AllocatorOptions {
+  allocators?: string;
+  preload: string[];
+  env: string[];
+  runs?: number;
+}
+
+/** `--allocators`, `--preload`, `--env`, `--runs`: which allocators run, how, and how often (`runs` is the default of `--runs`). */
+export function allocatorOptions(runs: number): Option[] {
+  return [
+    new Option('--allocators <list>', 'allocators to run, in order, comma-separated: glibc, jemalloc, tcmalloc, mimalloc, or a name given to --preload (default glibc,jemalloc,tcmalloc,mimalloc)'),
+    new Option('--preload <name=lib>', 'add allocator NAME, preloading LIB (a path or a soname); with a known name, use LIB instead of its Debian build (repeatable)').argParser(collect).default([], 'none'),
+    new Option('--env <[name:]var=value>', "set an environment variable in one allocator's runs (NAME:VAR=VALUE), or in every run (VAR=VALUE) (repeatable)").argParser(collect).default([], 'none'),
+    countOption('--runs <n>', `runs per allocator, in the order A B C A B C …; the figures are medians, with their range (default ${runs})`),
+  ];
+}
+
+/** The store's options (`--db`, the selection, and what some commands add): see store-access.ts. */
+export interface StoreOptions {
+  db?: string;
+  where: Record<string, string>;
+  from?: number;
+  to?: number;
+  lockTimeout?: number;
+  /** growth: one series per value of this label. */
+  byLabel?: string;
+  /** growth: one point per time bucket (ms). */
+  bucket?: number;
+  /** diff: the base selection's labels. */
+  baseWhere?: Record<string, string>;
+}
+
+/** A parser of `KEY=VALUE` pairs collected into one object (`--where`, `--label`), a usage error naming the flag when one is not a pair, or a key is given twice. */
+export function labelPairs(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const at = value.indexOf('=');
+    const key = value.slice(0, Math.max(at, 0));
+    if (at <= 0 || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
+      throw new UsageError(`${flag} expects KEY=VALUE (KEY: letters, digits, _ . -, starting with a letter or _), got "${value}"`);
+    }
+    // Every pair must hold: the same label twice would select nothing.
+    if (key in previous) throw new UsageError(`${flag} ${key} given twice: every pair must hold, so a label takes one value`);
+    return { ...previous, [key]: value.slice(at + 1) };
+  };
+}
+
+/** A parser of times (ISO 8601: `2026-11-02`, `2026-11-02T14:00:00Z`) into ms since the epoch, naming the flag when one is not. */
+export function timeOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  return new Option(flags, description).argParser((value: string) => {
+    const ms = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
+    if (!Number.isFinite(ms)) throw new UsageError(`${long} expects a time (ISO 8601, e.g. 2026-11-02T14:00:00Z), got "${value}"`);
+    return ms;
+  });
+}
+
+/** A parser of lengths of time (`30m`, `1h`, `1d`) into ms, naming the flag when one is not. */
+export function durationOption(flags: string, description: string): Option {
+  const long = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return new Option(flags, description).argParser((value: string) => {
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+    if (!m || Number(m[1]) === 0) throw new UsageError(`${long} expects a length of time like 30m, 1h or 1d, got "${value}"`);
+    return Number(m[1]) * units[m[2]];
+  });
+}
+
+/** `--db <db>`: the store (a DuckDB file or `clickhouse://…`; `$HEAPSCOPE_DB` when not given). */
+export function dbOption(description: string): Option {
+  return new Option('--db <db>', description);
+}
+
+/** `--lock-timeout <s>`: how long to wait for another process writing a DuckDB store. */
+export function lockTimeoutOption(): Option {
+  return countOption('--lock-timeout <s>', 'DuckDB: seconds to wait while another process writes the store (default 60)');
+}
+
+/** `--label KEY=VALUE` (repeatable): labels of what `ingest` writes. */
+export function ingestLabelOption(): Option {
+  return new Option('--label <key=value>', 'a label of every ingested profile, e.g. host=web-1 (repeatable)').argParser(labelPairs('--label')).default({}, 'none');
+}
+
+/**
+ * The options that make an analysis read the store instead of files:
+ * `--db`, the selection (`--where`, `--from`, `--to`) and `--lock-timeout`;
+ * `extra` adds a command's own (`--by-label`, `--bucket`, `--base-where`).
+ *
+ * `--by-label`, not `--by`: `--by` already groups the rows of every
+ * ranked report (function, stack, module, file, thread), so the label that
+ * splits a selection into series gets a name of its own.
+ */
+export function storeOptions(extra: { byLabel?: boolean; bucket?: boolean; baseWhere?: boolean } = {}): Option[] {
+  const options = [
+    dbOption('read the profiles from this store instead of input files: a DuckDB file or clickhouse://HOST:PORT/DATABASE (also $HEAPSCOPE_DB, when no input is given)'),
+    new Option('--where <key=value>', 'with --db: profiles with this label (repeatable; every pair must hold)').argParser(labelPairs('--where')).default({}, 'every profile'),
+  ];
+  if (extra.baseWhere) options.push(new Option('--base-where <key=value>', 'with --db: the base profiles, by label (repeatable); --where selects the others').argParser(labelPairs('--base-where')));
+  options.push(
+    timeOption('--from <time>', 'with --db: profiles at or after this time (ISO 8601)'),
+    timeOption('--to <time>', 'with --db: profiles before this time (ISO 8601)'),
+  );
+  if (extra.byLabel) options.push(new Option('--by-label <label>', 'with --db: one growth series per value of this label (e.g. host)'));
+  if (extra.bucket) options.push(durationOption('--bucket <length>', 'with --db: one point per time bucket (30m, 1h, 1d), its dumps summed, instead of one per dump'));
+  options.push(lockTimeoutOption());
+  return options;
+}
+
+/** The loading pipeline's options that ingest applies (it reads heap snapshots only: no trace or perf options). */
+export function ingestInputOptions(): Option[] {
+  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks']);
+  return inputOptions().filter((o) => applied.has(o.long!));
+}
+
+/** `--time auto|TIME`: the time of dumps that record none. */
+export function ingestTimeOption(): Option {
+  const time = timeOption('--time <time>', 'time of dumps that record none: auto (the file\'s modification time; for stdin, now) or ISO 8601');
+  const parse = time.parseArg!;
+  return time.argParser((value: string, previous: unknown) => (value === 'auto' ? 'auto' : parse(value, previous))).default('auto');
 }

@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { WarningCollector, formatWarning, type Symbolizer } from '@heapscope/parser';
-import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, type LoadedInput } from '@heapscope/analyzer';
+import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, streamProfiles, type LoadProfilesOptions, type LoadedInput } from '@heapscope/analyzer';
 import type { MergedInputs } from '@heapscope/parser';
 import { UsageError, type CliIo } from './io.js';
 import { regexOption, type CommonOptions, type InputOptions } from './options.js';
@@ -111,48 +111,81 @@ export class Run<O extends CommonOptions = CommonOptions> {
   }
 
   /**
-   * Inputs through the loading pipeline (`loadProfiles`: read, parse or
-   * accumulate, and unless `--no-symbolize` symbolize), with a progress line
-   * on a terminal; their warnings are printed as each input is done.
+   * Inputs through the loading pipeline (`loadProfiles`: read, `--jobs` at a
+   * time, parse or accumulate, and unless `--no-symbolize` symbolize), with a
+   * progress line on a terminal; their warnings are printed once all are loaded.
    */
   async load(paths: readonly string[], extra: LoadExtra = {}): Promise<LoadedInput[]> {
-    if (paths.length === 0) throw new UsageError('no input given');
-    if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
-    const o = this.options as unknown as InputOptions;
-    // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
-    const progress = new Progress(rawSink(this.io.stderr), this.io.stderr.isTTY === true && !this.json);
+    const progress = this.progress();
     let loaded: LoadedInput[];
     try {
-      loaded = await loadProfiles(paths, {
-        onInput: (path) => progress.reporter(path),
-        onRead: (input, path, index) => {
-          if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
-          if (index === paths.length - 1) progress.done();
-        },
-        inputFormat: o.inputFormat,
-        lenient: o.lenient,
-        maxStacks: o.maxStacks,
-        maxSamples: o.maxSamples,
-        maxLineBytes: o.maxStringBytes,
-        maxDecompressedBytes: o.maxDecompressedBytes,
-        keepBadFrames: o.keepBadFrames,
-        stdin: this.io.stdin,
-        windows: extra.windows,
-        // Importer-specific options (perf script).
-        sizeArg: o.sizeArg,
-        allocEvent: regexOption('--alloc-event', o.allocEvent),
-        freeEvent: regexOption('--free-event', o.freeEvent),
-        symbolize: o.symbolize,
-        symbols: o.symbols,
-        symbolizer: o.symbolize ? this.symbolizer() : undefined,
-        shortNames: o.shortNames,
-      });
+      loaded = await loadProfiles(paths, this.loadOptions(paths, extra, progress));
     } finally {
       progress.done();
     }
     for (const input of loaded) this.warnInput(input);
     if (extra.needsHeap !== undefined) loaded.forEach((input, i) => refuseCpuProfile(input, paths[i], extra.needsHeap!));
     return loaded;
+  }
+
+  /**
+   * Inputs through the loading pipeline one at a time, in order
+   * (`streamProfiles`: `--jobs` of them read ahead on worker threads), for
+   * the commands that reduce each input before the next (growth, merge): a
+   * long series never holds more than `--jobs` inputs. Each input's
+   * warnings are printed as it is handed on.
+   */
+  async *stream(paths: readonly string[], extra: LoadExtra = {}): AsyncGenerator<LoadedInput> {
+    const progress = this.progress();
+    try {
+      let index = 0;
+      for await (const input of streamProfiles(paths, this.loadOptions(paths, extra, progress))) {
+        progress.done();
+        this.warnInput(input);
+        if (extra.needsHeap !== undefined) refuseCpuProfile(input, paths[index], extra.needsHeap);
+        index++;
+        yield input;
+      }
+    } finally {
+      progress.done();
+    }
+  }
+
+  private progress(): Progress {
+    // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
+    return new Progress(rawSink(this.io.stderr), this.io.stderr.isTTY === true && !this.json);
+  }
+
+  /** The pipeline's options from the command line's. */
+  private loadOptions(paths: readonly string[], extra: LoadExtra, progress: Progress): LoadProfilesOptions {
+    if (paths.length === 0) throw new UsageError('no input given');
+    if (paths.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+    const o = this.options as unknown as InputOptions;
+    return {
+      onInput: (path) => progress.reporter(path),
+      onRead: (input, path, index) => {
+        if (input.stats && !extra.allowStats) throw new UsageError(`${path} holds allocator statistics, not a heap profile: use heapscope diagnose`);
+        if (index === paths.length - 1) progress.done();
+      },
+      jobs: o.jobs,
+      inputFormat: o.inputFormat,
+      lenient: o.lenient,
+      maxStacks: o.maxStacks,
+      maxSamples: o.maxSamples,
+      maxLineBytes: o.maxStringBytes,
+      maxDecompressedBytes: o.maxDecompressedBytes,
+      keepBadFrames: o.keepBadFrames,
+      stdin: this.io.stdin,
+      windows: extra.windows,
+      // Importer-specific options (perf script).
+      sizeArg: o.sizeArg,
+      allocEvent: regexOption('--alloc-event', o.allocEvent),
+      freeEvent: regexOption('--free-event', o.freeEvent),
+      symbolize: o.symbolize,
+      symbols: o.symbols,
+      symbolizer: o.symbolize ? this.symbolizer() : undefined,
+      shortNames: o.shortNames,
+    };
   }
 }
 

@@ -33,7 +33,8 @@ export function registerCommand(program: Command, spec: CommandSpec, io: CliIo):
   cmd.action(async (...values: unknown[]) => {
     // commander passes the positional arguments, then the options and the command.
     const options = values[values.length - 2] as CommonOptions;
-    const args = values.slice(0, -2).flatMap((v) => (Array.isArray(v) ? (v as string[]) : [v as string]));
+    // An optional argument not given (`waste DUMP [STATS]`, `diff --db`'s [base] [input]) comes as undefined: it is no input.
+    const args = values.slice(0, -2).flatMap((v) => (Array.isArray(v) ? (v as string[]) : v === undefined ? [] : [v as string]));
     await runCommand(spec, new Run(io, options, args, cmd));
   });
   return cmd;
@@ -76,7 +77,7 @@ async function writeFile(spec: FileOutputSpec<CommonOptions, unknown>, result: u
   await out.close();
   if (run.json) {
     const bytes = typeof file.data === 'string' ? Buffer.byteLength(file.data) : file.data.length;
-    const summary = { path: out.path, format: file.format, bytes, profiles: file.profiles, totals: file.totals, warnings: run.warnings };
+    const summary = { path: out.path, format: file.format, bytes, profiles: file.profiles, ...(file.inputs ? { inputs: file.inputs } : {}), totals: file.totals, warnings: run.warnings };
     assertFiniteReport(summary);
     run.io.stdout.write(`${jsonText(summary, 2)}\n`);
   } else if (file.note !== undefined) {

@@ -38,7 +38,12 @@ function writeAllSync(fd: number, name: string, chunk: string | Uint8Array): voi
 function isFileOrDevice(fd: number): boolean {
   if (isatty(fd)) return false;
   try {
-    const stats = fstatSync(fd);
+    // BigInt stats: Node's realpathSync reads the stat array shared by every
+    // other (non-BigInt) stat call, and a FIFO left there (a piped stdout)
+    // stops it early, so that a package installed as a symlink (DuckDB's
+    // native API, under pnpm) loads by its link's path and its own
+    // dependencies are not found (packages/cli/test/store-cli.test.ts).
+    const stats = fstatSync(fd, { bigint: true });
     return stats.isFile() || stats.isCharacterDevice() || stats.isBlockDevice();
   } catch {
     return false;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
-import { niceStep, renderDiagnosePlot, xTicks } from '../src/render/diagnose-plot.js';
+import { renderDiagnosePlot } from '../src/render/diagnose-plot.js';
+import { niceStep, xTicks } from '../src/render/chart-axes.js';
 import { FIXTURES } from '@heapscope/testkit/paths';
 
 const STATS = join(FIXTURES, 'stats');

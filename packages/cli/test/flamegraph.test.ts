@@ -42,7 +42,7 @@ function flameData(html: string): {
   slope?: number[];
   mode: string;
 } {
-  const m = /<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html);
+  const m = /<script type="application\/json" class="flame-data">(.*?)<\/script>/s.exec(html);
   if (!m) throw new Error('no flame data');
   return JSON.parse(m[1]);
 }
@@ -64,9 +64,9 @@ describe('heapscope flamegraph', () => {
     const svg = readFileSync(out, 'utf8');
     expectSelfContained(svg);
     expect(svg).toMatch(/^<\?xml version="1.0" standalone="no"\?>\n<svg /);
-    expect(svg).toContain('<title>leak_site (');
-    expect(svg).toMatch(/<title>leak_site \([^)]*workload\.c\): 5\.00 MiB, 57\.8%<\/title>/);
-    const rootY = (text: string) => Number(/<title>all: [^<]*<\/title><rect x="[\d.]+" y="(\d+)"/.exec(text)![1]);
+    expect(svg).toContain('<title>leak_site\n');
+    expect(svg).toMatch(/<title>leak_site\n[^\n<]*workload\.c:\d+\n5\.00 MiB, 57\.8%<\/title>/);
+    const rootY = (text: string) => Number(/<title>all\n[^<]*<\/title><rect x="[\d.]+" y="(\d+)"/.exec(text)![1]);
     const icicle = join(scratch, 'icicle.svg');
     expect((await runCli(['flamegraph', '--orientation', 'icicle', '-o', icicle, '--symbols', WORKLOAD, JEMALLOC])).code).toBe(0);
     expect(rootY(readFileSync(icicle, 'utf8'))).toBeLessThan(rootY(svg));
@@ -133,7 +133,7 @@ describe('heapscope flamegraph', () => {
     expect([data.base![grow], data.input![grow]]).toEqual([1048576, 4 * 1048576]);
     const svg = join(scratch, 'diff.svg');
     expect((await runCli(['flamegraph', '--no-symbolize', '--base', base, '-o', svg, input])).code).toBe(0);
-    expect(readFileSync(svg, 'utf8')).toMatch(/<title>site_shrink: 1\.00 MiB, [\d.]+%; base 3\.00 MiB → 1\.00 MiB \(-2\.00 MiB, -66\.7%\)<\/title>/);
+    expect(readFileSync(svg, 'utf8')).toMatch(/<title>site_shrink\n1\.00 MiB, [\d.]+%; base 3\.00 MiB → 1\.00 MiB \(-2\.00 MiB, -66\.7%\)<\/title>/);
   });
 
   it('--growth: a growth flamegraph over a series, coloured by slope', async () => {
@@ -206,7 +206,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       const initial = await state();
       expect(initial.drawn).toBeGreaterThan(10);
       expect(initial.zoom).toBe('all');
-      expect(await nonBackgroundPixels(page, '#flame', [248, 248, 248])).toBeGreaterThan(20000);
+      expect(await nonBackgroundPixels(page, '#flame canvas.flame', [248, 248, 248])).toBeGreaterThan(20000);
       const shot = join(scratch, 'flame.png');
       await page.screenshot({ path: shot });
       expect(readFileSync(shot).length).toBeGreaterThan(5000);
@@ -214,38 +214,38 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       // Search: matched frames turn magenta, the status line gives their share.
       const magenta = () =>
         page.evaluate(() => {
-          const c = document.querySelector('#flame') as HTMLCanvasElement;
+          const c = document.querySelector('#flame canvas.flame') as HTMLCanvasElement;
           const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
           let n = 0;
           for (let i = 0; i < data.length; i += 4) if (data[i] === 230 && data[i + 1] === 0 && data[i + 2] === 230) n++;
           return n;
         });
       expect(await magenta()).toBe(0);
-      await page.fill('#search', 'leak_');
+      await page.fill('#flame .search', 'leak_');
       const searched = await state();
       expect(searched.matchedCount).toBe(1);
       expect(searched.matchedValue).toBe(5242880);
       expect(await magenta()).toBeGreaterThan(500);
-      expect(await page.textContent('#status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
+      expect(await page.textContent('#flame .status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
 
       // Hover shows value and share; click zooms to the frame.
       const box = await page.evaluate(() => {
-        const c = document.querySelector('#flame') as HTMLCanvasElement;
+        const c = document.querySelector('#flame canvas.flame') as HTMLCanvasElement;
         const r = c.getBoundingClientRect();
         return { x: r.left, y: r.top, width: r.width, height: r.height };
       });
       // leak_site is the widest frame at depth 5 (all, _start, __libc_start_main_impl, __libc_start_call_main, main, leak_site), flame orientation.
       const rowY = box.y + box.height - (5 + 0.5) * 18;
       await page.mouse.move(box.x + 20, rowY);
-      expect(await page.textContent('#tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);
+      expect(await page.textContent('#flame .tip')).toMatch(/^leak_site[\s\S]*inuse_space: 5\.00 MiB {2}\(57\.8% of all\)/);
       await page.mouse.click(box.x + 20, rowY);
       const zoomed = await state();
       expect(zoomed.zoom).toBe('leak_site');
       await page.keyboard.press('Escape'); // clears the search box first
-      await page.locator('#flame').click({ position: { x: 5, y: 2 } }).catch(() => undefined);
-      await page.click('#reset');
+      await page.locator('#flame canvas.flame').click({ position: { x: 5, y: 2 } }).catch(() => undefined);
+      await page.click('#flame .reset');
       expect((await state()).zoom).toBe('all');
-      await page.click('#flip');
+      await page.click('#flame .flip');
       expect((await state()).orientation).toBe('icicle');
       expect(errors).toEqual([]);
     });
@@ -262,7 +262,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       await page.waitForFunction(() => (window as unknown as { heapscopeFlame?: unknown }).heapscopeFlame !== undefined);
       const loadMs = Date.now() - start;
       const timings = await page.evaluate(() => {
-        const f = (window as unknown as { heapscopeFlame: { state(): { frames: number; drawn: number }; search(q: string): void; zoomTo(i: number): void; reset(): void } }).heapscopeFlame;
+        const f = (window as unknown as { heapscopeFlame: { state(): { frames: number; drawn: number; callees: { frames: number } | null }; search(q: string): void; zoomTo(i: number): void; reset(): void; setView(v: string): boolean; focus(name: string): boolean } }).heapscopeFlame;
         const time = (fn: () => void) => {
           const t = performance.now();
           fn();
@@ -274,7 +274,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
         const zoom = time(() => f.zoomTo(5));
         const drawnZoomed = f.state().drawn;
         const reset = time(() => f.reset());
-        return { frames, drawnAll, drawnZoomed, search, zoom, reset };
+        // The other views are computed in the page when asked for: the whole tree inverted, one function's sandwich.
+        const inverted = time(() => f.setView('inverted'));
+        const invertedFrames = f.state().frames;
+        const sandwich = time(() => f.focus('main'));
+        const sandwichFrames = f.state().callees?.frames ?? 0;
+        f.setView('top-down');
+        return { frames, drawnAll, drawnZoomed, search, zoom, reset, inverted, invertedFrames, sandwich, sandwichFrames };
       });
       expect(timings.frames).toBeGreaterThan(90_000);
       // Culling: far fewer frames drawn than exist.
@@ -284,6 +290,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       expect(timings.search, JSON.stringify(timings)).toBeLessThan(250);
       expect(timings.zoom, JSON.stringify(timings)).toBeLessThan(100);
       expect(timings.reset, JSON.stringify(timings)).toBeLessThan(100);
+      expect(timings.invertedFrames).toBeGreaterThan(1000);
+      expect(timings.sandwichFrames).toBeGreaterThan(1000);
+      expect(timings.inverted, JSON.stringify(timings)).toBeLessThan(2000);
+      expect(timings.sandwich, JSON.stringify(timings)).toBeLessThan(2000);
       expect(loadMs).toBeLessThan(10_000);
       expect(errors).toEqual([]);
       console.log(`[flamegraph] 32k stacks: ${JSON.stringify({ ...timings, loadMs })}`);

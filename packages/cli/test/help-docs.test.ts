@@ -13,7 +13,7 @@ import { REPO } from '@heapscope/testkit/paths';
 import { buildProgram } from '../src/main.js';
 
 const DOC = readFileSync(join(REPO, 'docs', 'cli.md'), 'utf8');
-const SHARED = ['Options every command has', 'Filter options'];
+const SHARED = ['Options every command has', 'Filter options', 'Store options'];
 
 /** The document's `## ` sections, by heading. */
 function sections(text: string): Map<string, string> {

@@ -143,6 +143,8 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     expect(cli.manifest.bin).toEqual({ heapscope: './bin/heapscope.mjs' });
     // The bundled program and its code cache: the installed command starts as fast as the repository's.
     expect(cli.paths).toEqual(expect.arrayContaining(['dist/heapscope.mjs', 'dist/heapscope.cjs', 'dist/heapscope.cjs.cache']));
+    // The loading pipeline's reading worker (--jobs), which the bundle starts from beside itself.
+    expect(cli.paths).toContain('dist/heapscope-read-worker.cjs');
   });
 
   it('install with npm -g into a prefix, ours from the tarballs only, and heapscope prints what the repository\'s prints', async () => {
@@ -162,11 +164,14 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     const env = userEnv();
     const jemalloc = join(FIXTURES, 'jemalloc', 'all', 'jeprof.24747.5.f.heap');
     const gperftools = join(FIXTURES, 'gperftools', 'workload.0005.heap');
+    const series = [0, 1, 2, 3, 4].map((seq) => join(FIXTURES, 'jemalloc', 'all', `jeprof.24747.${seq}.m${seq}.heap`));
     const runs = [
       ['--version'],
       ['top', '--format', 'json', jemalloc],
       ['top', '-n', '5', '--by', 'stack', gperftools],
       ['convert', '--to', 'pprof', jemalloc],
+      // Inputs read on worker threads: the installed bundle finds its worker.
+      ['growth', '--jobs', '2', '--format', 'json', ...series],
     ];
     for (const argv of runs) {
       const [got, want] = await Promise.all([runProcess(installed, argv, { cwd, env }), runProcess(process.execPath, [BIN, ...argv], { cwd, env })]);
@@ -176,6 +181,24 @@ describe.skipIf(!npm || !pnpm || !built)('the packed packages', () => {
     }
     const cli = packed.find((p) => p.name === '@heapscope/cli')!;
     expect((await runProcess(installed, ['--version'], { cwd, env })).stdout.toString()).toBe(`${cli.version}\n`);
+
+    // The store: ingest on the installed program's worker threads (its bundled ingest worker), DuckDB's
+    // native module resolved from the installed package; the store it wrote reads as the repository's reads it.
+    const db = join(dir, 'installed.duckdb');
+    const series = ['0', '1', '2'].map((i) => join(FIXTURES, 'jemalloc', 'all', `jeprof.24747.${i}.m${i}.heap`));
+    const ingest = await runProcess(installed, ['ingest', '--db', db, '--label', 'host=a', '--no-symbol-cache', '--format', 'json', ...series], { cwd, env });
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(JSON.parse(ingest.stdout.toString())).toMatchObject({ ingested: series.length, present: 0 });
+    for (const argv of [
+      ['top', '--db', db, '--where', 'host=a', '--format', 'json'],
+      ['growth', '--db', db, '--by-label', 'host'],
+    ]) {
+      const got = await runProcess(installed, argv, { cwd, env });
+      const want = await runProcess(process.execPath, [BIN, ...argv], { cwd, env });
+      expect(got.code, `${argv.join(' ')}: ${got.stderr}`).toBe(0);
+      expect(want.code, `the repository's ${argv.join(' ')}: ${want.stderr}`).toBe(0);
+      expect(got.stdout.toString(), `heapscope ${argv.join(' ')}: same output as the repository's`).toBe(want.stdout.toString());
+    }
 
     // The installed program loads from the code cache the build wrote (V8 accepts it there too).
     const dist = join(prefix, 'lib', 'node_modules', '@heapscope', 'cli', 'dist');

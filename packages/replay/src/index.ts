@@ -10,4 +10,5 @@ export * from './encode.js';
 export * from './replayer.js';
 export * from './replay.js';
 export * from './trial.js';
+export * from './verdict.js';
 export { median } from './measures.js';

@@ -47,10 +47,11 @@ export class OpStreamWriter implements TraceSink {
   private written = 0;
   private prevHi = 0;
   private prevLo = 0;
-  /** Builder thread index → stream thread id + 1 (0: none yet). */
+  /** Builder thread index + 1 (0: the trace records no threads, as heaptrack's) → stream thread id + 1 (0: none yet). */
   private threadIds = new Int32Array(64);
   private threadCount = 0;
-  private lastThread = -1;
+  /** The slot of the last record's thread; none before the first record. */
+  private lastSlot = -1;
   private ops = 0;
   private untracked = 0;
   private profilerSamples = 0;
@@ -106,7 +107,7 @@ export class OpStreamWriter implements TraceSink {
 
   threadDone(thread: number): void {
     // A thread without operations has no replay thread to end.
-    if (thread < this.threadIds.length && this.threadIds[thread] !== 0) this.tag(OpCode.threadDone, thread);
+    if (thread + 1 < this.threadIds.length && this.threadIds[thread + 1] !== 0) this.tag(OpCode.threadDone, thread);
   }
 
   sample(): void {
@@ -125,19 +126,21 @@ export class OpStreamWriter implements TraceSink {
   /** Starts a record: flushes when the block is nearly full, writes the tag and, when it changed, the thread. */
   private tag(code: number, thread: number): void {
     this.room();
-    if (thread === this.lastThread) {
+    // A trace without threads (thread -1) is one thread: slot 0.
+    const slot = thread < 0 ? 0 : thread + 1;
+    if (slot === this.lastSlot) {
       this.buf[this.pos++] = code;
       return;
     }
-    this.lastThread = thread;
-    if (thread >= this.threadIds.length) {
-      const grown = new Int32Array(Math.max(thread + 1, this.threadIds.length * 2));
+    this.lastSlot = slot;
+    if (slot >= this.threadIds.length) {
+      const grown = new Int32Array(Math.max(slot + 1, this.threadIds.length * 2));
       grown.set(this.threadIds);
       this.threadIds = grown;
     }
-    if (this.threadIds[thread] === 0) this.threadIds[thread] = ++this.threadCount;
+    if (this.threadIds[slot] === 0) this.threadIds[slot] = ++this.threadCount;
     this.buf[this.pos++] = code | THREAD_FOLLOWS;
-    this.u32(this.threadIds[thread] - 1);
+    this.u32(this.threadIds[slot] - 1);
   }
 
   private room(): void {

@@ -86,9 +86,15 @@ export interface ReplayRow {
   ops: number | null;
   /** Time spent in the operations: each call and the touching of its block, summed over all threads. */
   seconds: number | null;
+  /** The spread of `seconds` over the runs (equal to it after one run). */
+  secondsMin: number | null;
+  secondsMax: number | null;
   nsPerOp: number | null;
   /** Largest and last RSS/VA samples, in bytes. */
   peakRss: number | null;
+  /** The spread of `peakRss` over the runs. */
+  peakRssMin: number | null;
+  peakRssMax: number | null;
   finalRss: number | null;
   peakVa: number | null;
   finalVa: number | null;
@@ -268,6 +274,8 @@ function buildReport(
   allocators.forEach((allocator, i) => {
     const runs = errors[i] === null ? measured[i] : [];
     const med = (f: (m: RunMeasure) => number) => (runs.length > 0 ? median(runs.map(f)) : null);
+    const least = (f: (m: RunMeasure) => number) => (runs.length > 0 ? Math.min(...runs.map(f)) : null);
+    const most = (f: (m: RunMeasure) => number) => (runs.length > 0 ? Math.max(...runs.map(f)) : null);
     const seconds = med((m) => m.opNs / 1e9);
     const ops = runs.length > 0 ? runs[0].ops : null;
     rows.push({
@@ -275,8 +283,12 @@ function buildReport(
       library: allocator.path,
       ops,
       seconds,
+      secondsMin: least((m) => m.opNs / 1e9),
+      secondsMax: most((m) => m.opNs / 1e9),
       nsPerOp: seconds !== null && ops ? (seconds * 1e9) / ops : null,
       peakRss: med((m) => m.peakRss),
+      peakRssMin: least((m) => m.peakRss),
+      peakRssMax: most((m) => m.peakRss),
       finalRss: med((m) => m.finalRss),
       peakVa: med((m) => m.peakVa),
       finalVa: med((m) => m.finalVa),

@@ -36,6 +36,9 @@ export interface TrialRow {
   secondsMax: number | null;
   /** Median of the runs' peak RSS (the command's ru_maxrss), bytes. */
   maxRss: number | null;
+  /** The spread of `maxRss` over the successful runs. */
+  maxRssMin: number | null;
+  maxRssMax: number | null;
   userSeconds: number | null;
   systemSeconds: number | null;
   /** Wall seconds of every successful run, in order. */
@@ -77,6 +80,8 @@ export async function runTrial(argv: readonly string[], options: TrialOptions = 
     secondsMin: null,
     secondsMax: null,
     maxRss: null,
+    maxRssMin: null,
+    maxRssMax: null,
     userSeconds: null,
     systemSeconds: null,
     runSeconds: [],
@@ -116,6 +121,8 @@ export async function runTrial(argv: readonly string[], options: TrialOptions = 
       secondsMin: Math.min(...seconds),
       secondsMax: Math.max(...seconds),
       maxRss: median(ok.map((r) => r.maxRssBytes)),
+      maxRssMin: Math.min(...ok.map((r) => r.maxRssBytes)),
+      maxRssMax: Math.max(...ok.map((r) => r.maxRssBytes)),
       userSeconds: median(ok.map((r) => r.userNs / 1e9)),
       systemSeconds: median(ok.map((r) => r.systemNs / 1e9)),
       runSeconds: seconds,

@@ -19,6 +19,21 @@ export interface SqlResult {
   rows: unknown[][];
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A value of a 64-bit (or wider) integer column of a user's query as JSON
+ * holds it: a number when it fits in a double exactly, else the decimal
+ * string the engine gave (elements of lists alike). The engines give every
+ * such value as a string, so that `count(*)` would be `"2"` otherwise.
+ */
+export function wideInteger(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(wideInteger);
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) return value;
+  const n = BigInt(value);
+  return n <= MAX_SAFE && n >= -MAX_SAFE ? Number(n) : value;
+}
+
 /** What one write holds: dictionary rows first, then samples and labels, then the profile rows that make them visible. */
 export interface WriteBatch {
   dictionary: RowBatch[];

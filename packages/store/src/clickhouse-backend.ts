@@ -23,7 +23,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Readable } from 'node:stream';
 import type { Backend, Row, SqlDialect, SqlResult, WriteBatch } from './backend.js';
-import { chunks } from './backend.js';
+import { chunks, wideInteger } from './backend.js';
 import type { ClickHouseLocation } from './db-location.js';
 import { StoreError, engineMessage } from './errors.js';
 import type { RowBatch } from './row-batch.js';
@@ -165,8 +165,9 @@ export class ClickHouseBackend implements Backend {
     }
     try {
       const rs = await this.userClient.query({ query: statement, format: 'JSONCompact', clickhouse_settings: USER_QUERY_SETTINGS });
-      const result = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] };
-      return { columns: result.meta.map((m) => m.name), rows: result.data };
+      const result = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
+      const wide = result.meta.map((m) => /U?Int(64|128|256)\b/.test(m.type));
+      return { columns: result.meta.map((m) => m.name), rows: result.data.map((row) => row.map((v, i) => (wide[i] ? wideInteger(v) : v))) };
     } catch (error) {
       throw new StoreError(this.display, engineMessage(error));
     }

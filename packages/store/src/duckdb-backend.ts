@@ -23,7 +23,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Backend, Row, SqlDialect, SqlResult, WriteBatch } from './backend.js';
-import { chunks } from './backend.js';
+import { chunks, wideInteger } from './backend.js';
 import { StoreError, engineMessage } from './errors.js';
 import type { RowBatch } from './row-batch.js';
 import { TABLES, table, type ColumnType } from './schema.js';
@@ -129,7 +129,8 @@ export class DuckDbBackend implements Backend {
     } catch (error) {
       throw new StoreError(this.display, engineMessage(error));
     }
-    return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
+    const wide = reader.columnTypes().map((t) => /^U?(BIGINT|HUGEINT)(\[\])*$/.test(t.toString()));
+    return { columns: reader.columnNames(), rows: (reader.getRowsJson() as unknown[][]).map((row) => row.map((v, i) => (wide[i] ? wideInteger(v) : v))) };
   }
 
   async existing(tableName: string, column: string, ids: readonly bigint[]): Promise<Set<string>> {

@@ -1,10 +1,11 @@
 /**
  * Ingest: dumps into the store.
  *
- * `ingestFiles` reads and symbolizes the inputs on worker threads (one per
- * core), and the main thread writes their rows in batches of about
- * `batchRows` samples. At most two batches wait in memory, so the
- * ingesting process's memory stays flat however many dumps it reads.
+ * `ingestFiles` reads the inputs on the loading pipeline's worker threads
+ * (one per core, analyzer/src/pipeline/read-pool.ts), and the main thread
+ * symbolizes them (one symbolizer for the ingest) and writes their rows in
+ * batches of about `batchRows` samples. At most two batches wait in memory,
+ * so the ingesting process's memory stays flat however many dumps it reads.
  *
  * A failure (a bad input, the store) stops the ingest: the batch being
  * written is rolled back (DuckDB) or left invisible (ClickHouse, see
@@ -12,14 +13,11 @@
  * is idempotent, so running it again after fixing the cause writes the
  * rest.
  */
-import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { HeapProfile } from '@heapscope/parser';
+import { readInputs } from '@heapscope/analyzer';
 import type { Backend } from './backend.js';
-import { replyError, resolveTime, type WorkerReply, type WorkerSetup, type WorkerTask } from './ingest-protocol.js';
-import type { StoreLoadOptions } from './load.js';
+import { resolveTime } from './profile-time.js';
+import { dumpOf, storeSymbolizer, type StoreLoadOptions } from './load.js';
 import { profileRows, seenIds, type ProfileRows, type TimeSource } from './profile-rows.js';
 import { timeMs } from './selection.js';
 import { StoreWriter } from './writer.js';
@@ -40,7 +38,7 @@ export interface IngestOptions {
 
 /** Options of `ingestFiles`: also how the inputs are read. */
 export interface IngestFilesOptions extends IngestOptions, StoreLoadOptions {
-  /** Worker threads (default: one per core, at most one per input). */
+  /** Inputs read at once on worker threads (the pipeline's `jobs`; default: one per core, at most one per input; 1 reads them on this thread). */
   workers?: number;
 }
 
@@ -164,31 +162,26 @@ export async function ingestProfiles(backend: Backend, profiles: readonly HeapPr
   return summary(out, 0, started);
 }
 
-/** The worker's script: beside this module when built; from the build when running the TypeScript sources (tests). */
-function workerScript(): URL {
-  const here = new URL('./ingest-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../dist/ingest-worker.js', import.meta.url);
-}
-
-/** Reads, symbolizes and ingests files, on worker threads. */
+/**
+ * Reads, symbolizes and ingests files: the loading pipeline reads them on
+ * its worker threads (`workers` at a time, in order), this thread
+ * symbolizes them with one symbolizer and writes their rows.
+ */
 export async function ingestFiles(backend: Backend, paths: readonly string[], options: IngestFilesOptions = {}): Promise<IngestReport> {
   const started = performance.now();
   if (paths.length === 0) return summary([], 0, started);
   // Worker threads have no stdin: the caller reads it (loadDump) and calls `ingestProfiles`.
   if (paths.includes('-')) throw new TypeError('ingestFiles reads files on worker threads: load stdin (-) first and ingest the profile with Store.ingest');
-  const setup: WorkerSetup = {
-    load: { inputFormat: options.inputFormat, lenient: options.lenient, maxStacks: options.maxStacks, symbolize: options.symbolize, symbols: options.symbols, symbolCache: options.symbolCache },
-    labels: checkLabels(options.labels),
-    timeMs: givenTime(options.time),
-  };
+  const load: StoreLoadOptions = { symbolize: options.symbolize, symbols: options.symbols, symbolCache: options.symbolCache };
+  const labels = checkLabels(options.labels);
+  const given = givenTime(options.time);
+  const symbolizer = storeSymbolizer(load);
+  // One set for the whole ingest: a series of dumps of one binary sends its stacks once.
+  const seen = seenIds();
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   const writer = new StoreWriter(backend);
-  const count = Math.max(1, Math.min(options.workers ?? availableParallelism(), paths.length));
-  const workers = Array.from({ length: count }, () => new Worker(workerScript(), { workerData: setup }));
   const results: (IngestedProfile | undefined)[] = new Array(paths.length);
   let bytesRead = 0;
-  let next = 0;
   let failure: Error | null = null;
   let pending: { index: number; rows: ProfileRows; warnings: string[] }[] = [];
   let pendingRows = 0;
@@ -197,9 +190,6 @@ export async function ingestFiles(backend: Backend, paths: readonly string[], op
   let writing: Promise<void> = Promise.resolve();
   let done = 0;
 
-  const fail = (error: Error) => {
-    failure ??= error;
-  };
   const flush = () => {
     const batch = pending;
     const rows = pendingRows;
@@ -215,7 +205,7 @@ export async function ingestFiles(backend: Backend, paths: readonly string[], op
         done += batch.length;
         options.onProgress?.({ done, total: paths.length, sampleRows: results.reduce((n, p) => n + (p?.sampleRows ?? 0), 0) });
       } catch (error) {
-        fail(error as Error);
+        failure ??= error as Error;
       } finally {
         writingRows -= rows;
       }
@@ -223,54 +213,29 @@ export async function ingestFiles(backend: Backend, paths: readonly string[], op
     return writing;
   };
 
-  const run = (worker: Worker, task: WorkerTask) =>
-    new Promise<WorkerReply>((resolve, reject) => {
-      const onMessage = (reply: WorkerReply) => {
-        worker.off('error', onError);
-        resolve(reply);
-      };
-      const onError = (error: Error) => {
-        worker.off('message', onMessage);
-        reject(error);
-      };
-      worker.once('message', onMessage);
-      worker.once('error', onError);
-      worker.postMessage(task);
-    });
-
-  const slot = async (worker: Worker) => {
-    for (;;) {
-      if (failure || options.signal?.aborted) return;
-      // At most two batches in memory: wait for the writer before reading more.
-      while (pendingRows + writingRows >= 2 * batchRows && !failure) await writing;
-      const index = next++;
-      if (index >= paths.length) return;
-      let reply: WorkerReply;
-      try {
-        reply = await run(worker, { task: index, path: paths[index] });
-      } catch (error) {
-        fail(error as Error);
-        return;
-      }
-      if (!reply.ok) {
-        fail(replyError(reply));
-        return;
-      }
-      bytesRead += reply.bytes;
-      pending.push({ index, rows: reply.rows, warnings: reply.warnings });
-      pendingRows += reply.rows.samples.length;
-      if (pendingRows >= batchRows) void flush();
-    }
-  };
-
   try {
-    await Promise.all(workers.map(slot));
-    if (!failure && options.signal?.aborted) fail(abortError(options.signal));
-    if (!failure) await flush();
-    else await writing;
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    let index = 0;
+    // `workers` undefined: the pipeline's default (the available cores, for inputs large enough to be worth it).
+    for await (const read of readInputs(paths, { inputFormat: options.inputFormat, lenient: options.lenient, maxStacks: options.maxStacks, jobs: options.workers })) {
+      const path = paths[index];
+      // While rows are made and written, the workers read on: at most two batches wait in memory.
+      while (pendingRows + writingRows >= 2 * batchRows && !failure) await writing;
+      if (failure) break;
+      options.signal?.throwIfAborted();
+      const dump = await dumpOf(read, path, load, symbolizer);
+      const time = resolveTime(dump.profile, dump.mtimeMs, given);
+      const rows = profileRows(dump.profile, { ...time, labels, buildId: dump.buildId, seen });
+      bytesRead += dump.bytes;
+      pending.push({ index, rows, warnings: dump.profile.meta.warnings.map((w) => w.message) });
+      pendingRows += rows.samples.length;
+      if (pendingRows >= batchRows) void flush();
+      index++;
+    }
+  } catch (error) {
+    failure ??= options.signal?.aborted ? abortError(options.signal) : (error as Error);
   }
+  if (!failure) await flush();
+  else await writing;
   if (failure) throw failure;
   return summary(results as IngestedProfile[], bytesRead, started);
 }

@@ -1,12 +1,12 @@
 /**
- * Reading a dump for the store: the analyzer's loading pipeline
- * (`loadProfile`: open, detect, parse, symbolize), plus what the store
- * records beside the profile (the file's time and size, the main binary's
- * build id).
+ * Reading a dump for the store: the analyzer's loading pipeline (open,
+ * detect, parse — `ingestFiles` runs these on the pipeline's worker threads —
+ * then symbolize), plus what the store records beside the profile (the
+ * file's time and size, the main binary's build id).
  */
 import { stat } from 'node:fs/promises';
 import { ParseError, readElfInfo, withFileSource, type HeapProfile, type LoadOptions, type SymbolizeReport, type Symbolizer } from '@heapscope/parser';
-import { loadProfile, mainMapping, newSymbolizer } from '@heapscope/analyzer';
+import { loadProfile, mainMapping, newSymbolizer, symbolizeInput, type LoadedInput } from '@heapscope/analyzer';
 
 /** How inputs are read and symbolized (the CLI's input options). */
 export interface StoreLoadOptions extends Pick<LoadOptions, 'inputFormat' | 'lenient' | 'maxStacks'> {
@@ -36,19 +36,23 @@ export function storeSymbolizer(options: StoreLoadOptions): Symbolizer {
 
 /** Reads one heap snapshot; event traces and allocator statistics are refused (the store holds snapshots). */
 export async function loadDump(path: string, options: StoreLoadOptions, symbolizer: Symbolizer): Promise<LoadedDump> {
-  const file = path === '-' ? null : await stat(path);
-  const loaded = await loadProfile(path, {
-    inputFormat: options.inputFormat,
-    lenient: options.lenient,
-    maxStacks: options.maxStacks,
-    symbolize: options.symbolize !== false,
-    symbols: options.symbols ?? [],
-    symbolizer,
-  });
-  if (loaded.trace || loaded.stats) {
-    const what = loaded.trace ? 'an event trace' : 'allocator statistics';
-    throw new ParseError(path, 1, `${what} (${loaded.profile.meta.format}): the store holds heap snapshots`, loaded.profile.meta.format);
+  const read = await loadProfile(path, { inputFormat: options.inputFormat, lenient: options.lenient, maxStacks: options.maxStacks });
+  return dumpOf(read, path, options, symbolizer);
+}
+
+/**
+ * A dump read by the loading pipeline (not yet symbolized; `ingestFiles`
+ * reads them on worker threads), made ready for the store: refused unless a
+ * snapshot, symbolized unless `symbolize` is false, with its file's time and
+ * size and the build id the symbolizer used.
+ */
+export async function dumpOf(read: LoadedInput, path: string, options: StoreLoadOptions, symbolizer: Symbolizer): Promise<LoadedDump> {
+  if (read.trace || read.stats) {
+    const what = read.trace ? 'an event trace' : 'allocator statistics';
+    throw new ParseError(path, 1, `${what} (${read.profile.meta.format}): the store holds heap snapshots`, read.profile.meta.format);
   }
+  const file = path === '-' ? null : await stat(path);
+  const loaded = options.symbolize !== false ? await symbolizeInput(read, symbolizer, options.symbols ?? []) : read;
   const buildId = loaded.symbolization ? await usedBuildId(loaded.profile, loaded.symbolization) : '';
   return { profile: loaded.profile, buildId, mtimeMs: file ? file.mtimeMs : null, bytes: file ? file.size : 0 };
 }

@@ -1,7 +1,6 @@
 /**
- * Rows on their way to a table, as columns: typed arrays for numbers (they
- * cross from worker threads without copying and go into DuckDB's vectors
- * and ClickHouse's text format in bulk), plain arrays for strings and lists.
+ * Rows on their way to a table, as columns: typed arrays for numbers (they go
+ * into DuckDB's vectors and ClickHouse's text format in bulk), plain arrays for strings and lists.
  */
 import { table, type ColumnType, type TableSpec } from './schema.js';
 
@@ -93,11 +92,4 @@ export function concatRows(tableName: string, batches: readonly RowBatch[]): Row
     columns[col.name] = out;
   }
   return { table: spec.name, length, columns };
-}
-
-/** A batch's typed-array buffers, to transfer to another thread. */
-export function transferables(batch: RowBatch): ArrayBuffer[] {
-  return Object.values(batch.columns)
-    .filter((c): c is BigInt64Array | Int32Array | Uint8Array | Float64Array => ArrayBuffer.isView(c))
-    .map((c) => c.buffer as ArrayBuffer);
 }

@@ -5,11 +5,11 @@
  * at once.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ParseError } from '@heapscope/parser';
 import { mergeProfiles, top } from '@heapscope/analyzer';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -18,22 +18,13 @@ import { openClickHouse, type ClickHouseBackend } from '../src/clickhouse-backen
 import { parseDbLocation } from '../src/db-location.js';
 import { openDuckDb } from '../src/duckdb-backend.js';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
-import { LOAD, expectSameReport, loadAll, stageDumps, startCluster, type Cluster } from './helpers.js';
+import { LOAD, clusterForTests, expectSameReport, loadAll, stageDumps } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./ingest-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-store-faults-'));
 const JEMALLOC = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.heap$/);
 const GPERFTOOLS = findFiles(join(FIXTURES, 'gperftools'), /\.heap$/);
-let cluster: Cluster;
-
-beforeAll(() => {
-  cluster = startCluster();
-}, 120_000);
-
-afterAll(() => {
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const clusterUrl = clusterForTests(dir);
 
 /** `count` copies of the fixture dumps under distinct names (so distinct profiles). */
 function manyDumps(name: string, count: number): string[] {
@@ -121,7 +112,7 @@ describe('a store that cannot be used is one clear error', () => {
   });
 
   it('a cluster store is created through every server, then one server takes ingests and queries', async () => {
-    const all = cluster.url.replace('/heapscope?', '/oneentry?');
+    const all = clusterUrl().replace('/heapscope?', '/oneentry?');
     const first = all.replace(/\/\/([^,/]+),[^/]+\//, '//$1/');
     await expect(openStore(first)).rejects.toThrow(/no store here yet, and creating one needs every server of cluster "heapscope" in the URL \(it has 2, the URL lists 1\)/);
     await (await openStore(all)).close();
@@ -145,7 +136,7 @@ describe('a store that cannot be used is one clear error', () => {
   });
 
   it.each(['duckdb', 'clickhouse'])('a schema newer than this code knows is refused (%s)', async (engine) => {
-    const db = engine === 'duckdb' ? join(dir, 'newer.duckdb') : cluster.url.replace('/heapscope?', '/newer?');
+    const db = engine === 'duckdb' ? join(dir, 'newer.duckdb') : clusterUrl().replace('/heapscope?', '/newer?');
     const store = await openStore(db);
     await store.sql(engine === 'duckdb' ? "UPDATE heapscope_meta SET value = '99'" : "INSERT INTO heapscope_meta VALUES ('schema_version', '99')");
     await store.close();
@@ -153,7 +144,7 @@ describe('a store that cannot be used is one clear error', () => {
   });
 
   it.each(['duckdb', 'clickhouse'])('a store of schema version 1 (no sampling variances) is refused with what it lacks and what to do (%s)', async (engine) => {
-    const db = engine === 'duckdb' ? join(dir, 'older.duckdb') : cluster.url.replace('/heapscope?', '/older?');
+    const db = engine === 'duckdb' ? join(dir, 'older.duckdb') : clusterUrl().replace('/heapscope?', '/older?');
     const location = parseDbLocation(db);
     const backend = location.kind === 'duckdb' ? await openDuckDb(location.path, location.display, { readOnly: false, lockTimeoutMs: 1000 }) : await openClickHouse(location);
     await backend.createSchema(1);
@@ -185,12 +176,12 @@ describe('ingest', () => {
     }
   });
 
-  it('a bad input stops the ingest with its file and line; no part of it is visible, the dumps before it are whole', async () => {
+  it.each([1, 2])('a bad input stops the ingest with its file and line; no part of it is visible, the dumps before it are whole (read on %i worker threads)', async (workers) => {
     const bad = join(dir, 'bad.heap');
     writeFileSync(bad, 'heap_v2/524288\n  t*: 1: 2 [0: 0]\n@ 0x1 0x2\n  t*: not numbers\n');
-    const store = await openStore(join(dir, 'bad-input.duckdb'));
+    const store = await openStore(join(dir, `bad-input-${workers}.duckdb`));
     try {
-      const error = await store.ingestFiles([GPERFTOOLS[0], GPERFTOOLS[1], bad, GPERFTOOLS[2]], { ...LOAD, batchRows: 1, workers: 1 }).catch((e: Error) => e);
+      const error = await store.ingestFiles([GPERFTOOLS[0], GPERFTOOLS[1], bad, GPERFTOOLS[2]], { ...LOAD, batchRows: 1, workers }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).file).toBe(bad);
       expect((error as ParseError).message).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
@@ -221,7 +212,7 @@ describe('ingest', () => {
 describe.each(['duckdb', 'clickhouse'])('Ctrl-C in the middle of an ingest leaves the store consistent (%s)', (engine) => {
   it('a SIGINT mid-ingest: every visible profile whole; the ingest run again completes it, with the analyzer\'s answer', async () => {
     const files = manyDumps(`sigint-${engine}`, 48);
-    const db = engine === 'duckdb' ? join(dir, 'sigint.duckdb') : cluster.url.replace('/heapscope?', '/sigint?');
+    const db = engine === 'duckdb' ? join(dir, 'sigint.duckdb') : clusterUrl().replace('/heapscope?', '/sigint?');
     const run = child(db, 'run=a', 60_000, 1, files);
     await run.waitFor(/written 3\n/);
     process.kill(run.pid, 'SIGINT');

@@ -1,55 +1,19 @@
 /**
- * Test helpers of the store: a local two-shard ClickHouse cluster
- * (scripts/clickhouse.sh), dumps staged with known times, the same dumps
- * loaded as the store loads them (for the analyzer's answer), and a
- * comparison of reports that allows for the order in which an engine adds.
+ * Test helpers of the store: the same dumps loaded as the store loads them
+ * (for the analyzer's answer); and, from the testkit (the CLI's tests use
+ * them too), a local two-shard ClickHouse cluster, dumps staged with known
+ * times, and a comparison of reports that allows for the order in which an
+ * engine adds.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { expect } from 'vitest';
+import { join } from 'node:path';
 import type { HeapProfile } from '@heapscope/parser';
 import { loadDump, storeSymbolizer, type StoreLoadOptions } from '../src/load.js';
-import { FIXTURES, REPO } from '@heapscope/testkit/paths';
+import { FIXTURES } from '@heapscope/testkit/paths';
+
+export { HOUR_MS, clusterForTests, expectSameReport, stageDumps, startCluster, type Cluster } from '@heapscope/testkit/store';
 
 /** How the tests read dumps: against the fixture workload binary, no symbol cache. */
 export const LOAD: StoreLoadOptions = { symbols: [join(FIXTURES, 'bin', 'workload')], symbolCache: false };
-
-/** A running local cluster. */
-export interface Cluster {
-  url: string;
-  stop(): void;
-}
-
-/** Starts a two-shard ClickHouse cluster in a temporary directory (scripts/clickhouse.sh up). */
-export function startCluster(): Cluster {
-  const dir = join(mkdtempSync(join(tmpdir(), 'heapscope-ch-')), 'cluster');
-  const script = join(REPO, 'scripts', 'clickhouse.sh');
-  const out = execFileSync('bash', [script, 'up', dir], { encoding: 'utf8', timeout: 60_000 });
-  const url = out.trim().split('\n').pop() as string;
-  return {
-    url,
-    stop: () => {
-      execFileSync('bash', [script, 'down', dir], { encoding: 'utf8', timeout: 60_000 });
-      rmSync(join(dir, '..'), { recursive: true, force: true });
-    },
-  };
-}
-
-/** One hour in ms. */
-export const HOUR_MS = 3_600_000;
-
-/** Copies `files` into `dir` with modification times `startMs`, +1 h, +2 h, …; returns the copies' paths. */
-export function stageDumps(files: readonly string[], dir: string, startMs: number, prefix = ''): string[] {
-  return files.map((file, i) => {
-    const to = join(dir, `${prefix}${basename(file)}`);
-    copyFileSync(file, to);
-    const t = (startMs + i * HOUR_MS) / 1000;
-    utimesSync(to, t, t);
-    return to;
-  });
-}
 
 /** The dumps as the store reads them (one symbolizer, as one worker). */
 export async function loadAll(paths: readonly string[], options: StoreLoadOptions = LOAD): Promise<HeapProfile[]> {
@@ -57,63 +21,4 @@ export async function loadAll(paths: readonly string[], options: StoreLoadOption
   const out: HeapProfile[] = [];
   for (const p of paths) out.push((await loadDump(p, options, symbolizer)).profile);
   return out;
-}
-
-/** Relative tolerance of sums: an engine adds in its own order. */
-const RELATIVE = 1e-9;
-
-function close(a: number, b: number): boolean {
-  if (a === b) return true;
-  return Math.abs(a - b) <= RELATIVE * Math.max(Math.abs(a), Math.abs(b), 1);
-}
-
-/**
- * Asserts that two reports are equal, numbers within a relative 1e-9.
- * Arrays of rows with a `name` (or `size`) are compared as sets keyed by
- * it, since rows whose sort values tie within rounding may come in either
- * order; every other array is compared element by element.
- */
-export function expectSameReport(actual: unknown, expected: unknown, where = 'report'): void {
-  const problems: string[] = [];
-  compare(actual, expected, where, problems);
-  expect(problems.slice(0, 10), `${problems.length} differences`).toEqual([]);
-}
-
-function rowKey(row: unknown): string | undefined {
-  if (row === null || typeof row !== 'object') return undefined;
-  const r = row as Record<string, unknown>;
-  if (typeof r.name === 'string') return r.name;
-  if (typeof r.size === 'number' && 'count' in r) return String(r.size);
-  return undefined;
-}
-
-function compare(a: unknown, b: unknown, path: string, problems: string[]): void {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (!close(a, b)) problems.push(`${path}: ${a} ≠ ${b}`);
-    return;
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) {
-      problems.push(`${path}: ${a.length} elements ≠ ${b.length}`);
-      return;
-    }
-    const keyed = b.length > 0 && b.every((x) => rowKey(x) !== undefined);
-    if (keyed) {
-      const mine = new Map(a.map((x) => [rowKey(x), x]));
-      for (const x of b) {
-        const k = rowKey(x) as string;
-        if (!mine.has(k)) problems.push(`${path}: no row ${k}`);
-        else compare(mine.get(k), x, `${path}[${k}]`, problems);
-      }
-      return;
-    }
-    b.forEach((x, i) => compare(a[i], x, `${path}[${i}]`, problems));
-    return;
-  }
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, problems);
-    return;
-  }
-  if (a !== b) problems.push(`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
 }

@@ -82,9 +82,10 @@ export interface GoTop {
  * type: exact values (`unit=B`: no kB/MB rounding; counts get a `B` suffix,
  * stripped here), every node (`nodefraction=0`, no node limit), addresses
  * left unsymbolized. A type the file does not have makes the run fail.
+ * `settings` are more of the shell's settings (`granularity=lines`).
  */
-export function goPprofTops(file: string, types: readonly string[], env: NodeJS.ProcessEnv): Map<string, GoTop> {
-  const commands = ['nodecount=1000000000', 'nodefraction=0', 'edgefraction=0', 'unit=B', ...types.flatMap((t) => [`sample_index=${t}`, 'top']), 'quit'];
+export function goPprofTops(file: string, types: readonly string[], env: NodeJS.ProcessEnv, settings: readonly string[] = []): Map<string, GoTop> {
+  const commands = ['nodecount=1000000000', 'nodefraction=0', 'edgefraction=0', 'unit=B', ...settings, ...types.flatMap((t) => [`sample_index=${t}`, 'top']), 'quit'];
   let out: string;
   try {
     out = execFileSync('go', ['tool', 'pprof', '-symbolize=none', file], { env, input: commands.join('\n') + '\n', stdio: ['pipe', 'pipe', 'pipe'] }).toString();

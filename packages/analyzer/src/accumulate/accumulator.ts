@@ -59,6 +59,11 @@ export interface TraceSnapshot {
   timeNs: number | null;
   /** The live set then, as a profile (`inuse_*` only meaningful). */
   profile: HeapProfile;
+  /** Allocated from the trace's start to this snapshot: bytes and blocks (memory over time's allocation rate). */
+  allocatedBytes: number;
+  allocatedObjects: number;
+  /** Temporary allocations from the trace's start to this snapshot. */
+  temporary: number;
 }
 
 /** Everything the accumulator learned that is JSON (`info`'s `trace`). Profiles and columns are separate fields of {@link AccumulatedTrace}. */
@@ -167,17 +172,13 @@ export class EventAccumulator implements TraceSink {
   }
 
   private born(ptrHi: number, ptrLo: number, sizeBytes: number, site: number, timeNs: number): void {
-    let slot = this.live.find(ptrHi, ptrLo);
-    if (slot >= 0) {
+    const slot = this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
+    if (slot < 0) {
       // The block was freed without a record of it (events lost or dropped).
       this.warnings.add('allocation of a pointer that was already live; its earlier block is taken as freed (free events missing?)');
-      this.kill(slot, timeNs, false);
+      this.kill(-1 - slot, timeNs, false);
+      this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
     }
-    slot = this.live.insert(ptrHi, ptrLo);
-    this.live.sizeBytes[slot] = sizeBytes;
-    this.live.site[slot] = site;
-    this.live.bornEvent[slot] = this.events;
-    this.live.bornTimeNs[slot] = timeNs;
     this.allocObjects.data[site]++;
     this.allocBytes.data[site] += sizeBytes;
     this.sizes.add(site, sizeBytes);
@@ -188,12 +189,12 @@ export class EventAccumulator implements TraceSink {
 
   /** Frees the block in `slot`; `temporary` when the event before was its allocation. */
   private kill(slot: number, timeNs: number, temporary: boolean): void {
-    const site = this.live.site[slot];
-    const size = this.live.sizeBytes[slot];
-    const lifetime = this.events - this.live.bornEvent[slot];
+    const site = this.live.site(slot);
+    const size = this.live.sizeBytes(slot);
+    const lifetime = this.events - this.live.bornEvent(slot);
     this.sites.freed(site, lifetime, temporary);
     this.lifetimeEvents[log2Bucket(lifetime)]++;
-    const born = this.live.bornTimeNs[slot];
+    const born = this.live.bornTimeNs(slot);
     if (timeNs !== NO_TIME && born !== NO_TIME) {
       // A free timed before its allocation has no lifetime to count.
       if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;
@@ -222,7 +223,15 @@ export class EventAccumulator implements TraceSink {
 
   /** The live columns now, as a snapshot. */
   private liveNow(): RawSnapshot {
-    return { event: this.events, timeNs: this.lastTime, bytes: this.sites.liveBytes.finish(), objects: this.sites.liveObjects.finish() };
+    const s = this.sites;
+    // Summed here, not counted per event: a snapshot already costs a pass over the sites.
+    let allocatedBytes = 0;
+    let allocatedObjects = 0;
+    for (let i = 0; i < s.length; i++) {
+      allocatedBytes += this.allocBytes.data[i];
+      allocatedObjects += this.allocObjects.data[i];
+    }
+    return { event: this.events, timeNs: this.lastTime, bytes: s.liveBytes.finish(), objects: s.liveObjects.finish(), allocatedBytes, allocatedObjects, temporary: this.temporary };
   }
 
   alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
@@ -316,6 +325,9 @@ export class EventAccumulator implements TraceSink {
       event: s.event,
       timeNs: timeOrNull(s.timeNs),
       profile: withLive(s.bytes, s.objects),
+      allocatedBytes: s.allocatedBytes,
+      allocatedObjects: s.allocatedObjects,
+      temporary: s.temporary,
     }));
     const atPeak = this.peak.finish();
     return {

@@ -7,6 +7,7 @@
  */
 import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
 import { SITE_LIFETIME_BUCKETS, log4Bucket } from './lifetime-buckets.js';
+import { holding } from './grow.js';
 
 /** Per-site aggregates, as columns indexed by site id (what the accumulator hands on). */
 export interface SiteColumns {
@@ -45,6 +46,9 @@ export class SiteTable {
   private lastStack = -2;
   private lastThread = -2;
   private lastSite = -1;
+  /** Per stack id, the site + 1 of its last (stack, thread) looked up (0: none), and that thread. */
+  private byStackSite = new Int32Array(4096);
+  private byStackThread = new Int32Array(4096);
 
   constructor(
     /** Called once per new site, after its row exists (other tables add theirs). */
@@ -60,11 +64,26 @@ export class SiteTable {
   siteOf(stack: number, thread: number): number {
     // Consecutive events usually come from the same site (one thread's run).
     if (stack === this.lastStack && thread === this.lastThread) return this.lastSite;
-    const site = this.intern(stack, thread);
+    // Then a direct table by stack: a stack is usually allocated at by one thread
+    // (or the trace has none), so the hash table is rarely needed.
+    let site: number;
+    if (stack >= 0 && stack < this.byStackSite.length && this.byStackSite[stack] > 0 && this.byStackThread[stack] === thread) {
+      site = this.byStackSite[stack] - 1;
+    } else {
+      site = this.intern(stack, thread);
+      if (stack >= 0) this.cacheByStack(stack, thread, site);
+    }
     this.lastStack = stack;
     this.lastThread = thread;
     this.lastSite = site;
     return site;
+  }
+
+  private cacheByStack(stack: number, thread: number, site: number): void {
+    this.byStackSite = holding(this.byStackSite, stack);
+    this.byStackThread = holding(this.byStackThread, stack);
+    this.byStackSite[stack] = site + 1;
+    this.byStackThread[stack] = thread;
   }
 
   private intern(stack: number, thread: number): number {

@@ -3,6 +3,7 @@
  * size each site made, as `(site, size) → count` rows.
  */
 import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
+import { holding } from './grow.js';
 
 /** Exact sizes: `(site, size) → count` rows. */
 export interface SiteSizeRows {
@@ -26,8 +27,23 @@ export class SizeTable {
   private readonly size = int32Column(4096);
   private readonly count = float64Column(4096);
 
+  /** Per site, the size of its last allocation and that (site, size)'s row + 1 (0: none yet). */
+  private lastSize = new Float64Array(4096);
+  private lastRow = new Int32Array(4096);
+
   /** Counts one allocation of `sizeBytes` at `site`. */
   add(site: number, sizeBytes: number): void {
+    // A site usually allocates the same size again (one type, one buffer length): try its last row first.
+    if (site < this.lastRow.length) {
+      const last = this.lastRow[site];
+      if (last > 0 && this.lastSize[site] === sizeBytes) {
+        this.count.data[last - 1]++;
+        return;
+      }
+    } else {
+      this.lastSize = holding(this.lastSize, site);
+      this.lastRow = holding(this.lastRow, site);
+    }
     // Most sizes are small integers: a direct table before the Map.
     const small = sizeBytes < SMALL_SIZES && sizeBytes === (sizeBytes | 0);
     let id = small ? this.smallIds[sizeBytes] - 1 : (this.ids.get(sizeBytes) ?? -1);
@@ -45,6 +61,8 @@ export class SizeTable {
       this.count.push(0);
     }
     this.count.data[row]++;
+    this.lastSize[site] = sizeBytes;
+    this.lastRow[site] = row + 1;
   }
 
   /** The table as rows. */

@@ -8,12 +8,17 @@
 /** Live-set snapshots kept per window wanted, at most (see `take`). */
 const SNAPSHOTS_PER_WINDOW = 8;
 
-/** One snapshot as taken: the events so far, the time, the live columns then. */
+/** One snapshot as taken: the events so far, the time, the live columns then, and the trace's running totals. */
 export interface RawSnapshot {
   event: number;
   timeNs: number;
   bytes: Float64Array;
   objects: Float64Array;
+  /** Allocated so far (bytes and blocks, untracked allocations included). */
+  allocatedBytes: number;
+  allocatedObjects: number;
+  /** Temporary allocations so far (freed by the very next allocation event). */
+  temporary: number;
 }
 
 /** Snapshots taken every so many events, thinned as the trace goes on. */

@@ -4,16 +4,19 @@
  *   open → detect → parse (snapshots) or accumulate events (traces)
  *        → symbolize → shorten names
  *
- * read-input.ts does the first three stages per input, symbolize-inputs.ts
- * the last two over all inputs. `loadProfile(path, { symbolize: true })`
- * gives the profile the CLI's commands analyze.
+ * read-input.ts does the first three stages per input, read-pool.ts runs
+ * them for many inputs on worker threads (`jobs`), symbolize-inputs.ts does
+ * the last two on this thread. `loadProfile(path, { symbolize: true })`
+ * gives the profile the CLI's commands analyze; `streamProfiles` hands a
+ * long series on one input at a time.
  */
-import type { OpenOptions, Symbolizer } from '@heapscope/parser';
-import { readInput, type LoadedInput, type ReadOptions } from './read-input.js';
+import type { Symbolizer } from '@heapscope/parser';
+import { readInputs, type ReadInputsOptions } from './read-pool.js';
+import type { LoadedInput } from './read-input.js';
 import { newSymbolizer, shortenNames, symbolizeInput } from './symbolize-inputs.js';
 
 /** Options of the loading pipeline. */
-export interface LoadProfilesOptions extends ReadOptions {
+export interface LoadProfilesOptions extends ReadInputsOptions {
   /**
    * Symbolize addresses against the binaries named in each input's maps and
    * in `symbols` (default false: addresses stay `module+0xoffset`).
@@ -27,18 +30,15 @@ export interface LoadProfilesOptions extends ReadOptions {
   symbolizer?: Symbolizer;
   /** C++ function names without argument lists and template arguments, chosen over all inputs (`--short-names`). */
   shortNames?: boolean;
-  /** Called as each input starts to be read; what it returns follows the reading of that input. */
-  onInput?: (path: string) => OpenOptions['onProgress'];
-  /** Called as each input has been read, before the next is (and before any is symbolized); may throw to stop. */
+  /** Called as each input has been read, in order, before any is symbolized; may throw to stop. */
   onRead?: (input: LoadedInput, path: string, index: number) => void;
 }
 
-/** Reads, symbolizes (when asked) and names every input, in order (`-` is stdin). */
+/** Reads (`jobs` at a time), symbolizes (when asked) and names every input, in order (`-` is stdin). */
 export async function loadProfiles(paths: readonly string[], options: LoadProfilesOptions = {}): Promise<LoadedInput[]> {
   const read: LoadedInput[] = [];
-  for (const [index, path] of paths.entries()) {
-    const input = await readInput(path, { ...options, onProgress: options.onInput?.(path) ?? options.onProgress });
-    options.onRead?.(input, path, index);
+  for await (const input of readInputs(paths, options)) {
+    options.onRead?.(input, paths[read.length], read.length);
     read.push(input);
   }
   let loaded = read;
@@ -48,6 +48,24 @@ export async function loadProfiles(paths: readonly string[], options: LoadProfil
     for (const input of read) loaded.push(await symbolizeInput(input, symbolizer, options.symbols ?? []));
   }
   return options.shortNames ? shortenNames(loaded) : loaded;
+}
+
+/**
+ * Reads (`jobs` at a time, ahead of the caller), symbolizes and names each
+ * input, and hands them on one at a time, in order: a long series never
+ * holds more than `jobs` inputs and the one the caller has. Each input is
+ * symbolized, and its short names chosen, on its own — as
+ * {@link loadProfiles} of that one input would.
+ */
+export async function* streamProfiles(paths: readonly string[], options: LoadProfilesOptions = {}): AsyncGenerator<LoadedInput> {
+  const symbolizer = options.symbolize ? (options.symbolizer ?? newSymbolizer(options)) : undefined;
+  let index = 0;
+  for await (const read of readInputs(paths, options)) {
+    options.onRead?.(read, paths[index], index);
+    index++;
+    const input = symbolizer ? await symbolizeInput(read, symbolizer, options.symbols ?? []) : read;
+    yield options.shortNames ? shortenNames([input])[0] : input;
+  }
 }
 
 /** {@link loadProfiles} of one input. */

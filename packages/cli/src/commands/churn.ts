@@ -5,10 +5,11 @@ import { Option } from 'commander';
 import { churn, seriesOrder, seriesWarnings, type ChurnReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
-import { commonOptions, filterOptions, hasStackFilters, inputOptions, nodeCountOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { commonOptions, filterOptions, hasStackFilters, inputOptions, nodeCountOption, siteOptions, storeOptions, type FilterOptions, type InputOptions, type SharedOptions, type StoreOptions } from '../options.js';
+import { readsStore, selectProfiles, withStore } from '../store-access.js';
 import { renderChurn } from '../render/churn.js';
 
-interface ChurnOptions extends InputOptions, FilterOptions, SharedOptions {
+interface ChurnOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   lifetimes?: boolean;
 }
 
@@ -21,13 +22,14 @@ interface ChurnResult {
 export const churnCommand = command<ChurnOptions, ChurnResult>({
   name: 'churn',
   summary: 'churn per call site: allocated versus retained, short-lived and temporary allocations, lifetimes',
-  args: [['<input...>', 'an event trace, or dumps with cumulative counts (one, or a series of one process)']],
+  args: [['[input...]', 'an event trace, or dumps with cumulative counts (one, or a series of one process); none with --db']],
   options: [
     nodeCountOption('sites'),
     new Option('--lifetimes', "traces: also show each shown site's lifetime histogram (in allocation events)"),
     ...commonOptions(),
     ...inputOptions(),
     ...filterOptions(),
+    ...storeOptions(),
   ],
   help: `
 From traces: allocations, live at the end, "temporary" allocations (freed by
@@ -51,13 +53,30 @@ buckets {fromEvents,toEvents|fromNs,toNs,count,share}) and "intervals"
 churnBytes,liveObjects,liveBytes}); each row has its own "lifetimes" (power-
 of-4 buckets) or "intervals". See docs/analyses.md.
 
+With --db: the selected profiles summed, as one dump (allocated versus in
+use; no intervals).
+
 Examples:
   $ heapscope churn record_allocs.txt
   $ heapscope churn -n 5 --lifetimes fixtures/perf/workload.fp.perf.txt.gz
   $ heapscope churn fixtures/jemalloc/all/jeprof.*.m*.heap
-  $ heapscope churn --by thread --format json app.perf.txt`,
+  $ heapscope churn --by thread --format json app.perf.txt
+  $ heapscope churn --db fleet.duckdb --where host=web-1 --from 2026-11-02`,
   async analyze(run) {
     const o = run.options;
+    if (readsStore(run)) {
+      const report = await withStore(run, { readOnly: true }, async (store) => {
+        const selection = await selectProfiles(store, run);
+        try {
+          return await store.churn(selection, { by: o.by, limit: o.nodeCount });
+        } catch (error) {
+          // As over files: profiles without cumulative counts are the wrong input for churn (the store's own failures stay theirs).
+          if ((error as Error).name === 'StoreError') throw error;
+          throw new UsageError((error as Error).message);
+        }
+      });
+      return { report, seriesBy: 'given' };
+    }
     const loaded = await run.load(run.args, { needsHeap: 'churn needs allocations and frees' });
     const dumps = loaded.every((l) => !l.trace);
     const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };

@@ -17,12 +17,13 @@ import {
   orientationOption,
   sampleTypeOption,
   stackFilterOptions,
-  stackFilters,
   titleOption,
+  treeByOption,
+  treeOptions,
   widthOption,
   type InputOptions,
   type SharedOptions,
-  type StackFilterOptions,
+  type TreeFilterOptions,
 } from '../options.js';
 import type { Run } from '../run.js';
 import { jsonText } from '../terminal-text.js';
@@ -39,7 +40,7 @@ import { counted } from '@heapscope/parser';
 type Target = 'pprof' | 'speedscope' | 'collapsed' | 'svg' | 'html';
 const TARGETS: readonly Target[] = ['pprof', 'speedscope', 'collapsed', 'svg', 'html'];
 
-interface ConvertOptions extends InputOptions, StackFilterOptions, SharedOptions {
+interface ConvertOptions extends InputOptions, TreeFilterOptions, SharedOptions {
   to?: Target;
   orientation: Orientation;
   title?: string;
@@ -77,13 +78,17 @@ export const convertCommand = command<ConvertOptions, Converted>({
     widthOption('svg: width in pixels (default 1200)'),
     ...commonOptions('write the converted profile to FILE (- for stdout): a file is written whole or not at all, a device or FIFO in place'),
     ...inputOptions(),
+    treeByOption('collapsed, speedscope, svg, html: frames by function, or by function and source line (file:line where the input has lines)'),
     ...stackFilterOptions(),
   ],
   help: `
 pprof is gzipped protobuf with every sample type, functions, locations with
 inlined frames, mappings, thread labels and the sampling period: read it
 with "go tool pprof" (or heapscope). speedscope files hold one profile per
-sample type. collapsed stacks ("root;...;site value") feed flamegraph.pl.
+sample type (an event trace as its final profile: speedscope's evented
+profiles cannot hold allocation events, see docs/cli.md). collapsed stacks
+("root;...;site value") feed flamegraph.pl. --by line names frames by
+function and file:line.
 The filters (--focus, --ignore, --hide, --thread) apply to every format but
 pprof, which keeps the whole profile (use pprof's own -focus/-ignore/-hide).
 With --format json, -o FILE is needed: the JSON on stdout says what was
@@ -101,6 +106,7 @@ Examples:
       // Binary output never goes to a terminal.
       if (run.output.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
       if (hasStackFilters(o)) throw new UsageError("filters do not apply to pprof output (it keeps the whole profile); use pprof's own -focus, -ignore and -hide");
+      if (o.by === 'line') throw new UsageError("--by line does not apply to pprof output (it keeps every line); use pprof's own -lines");
     }
     if (target === 'html' && run.output.isTerminal) throw new UsageError('HTML output would go to the terminal: give -o FILE.html');
     const loaded = await run.load(run.args);
@@ -115,7 +121,7 @@ Examples:
 function convert({ target, profile, type }: Converted, run: Run<ConvertOptions>): WrittenFile {
   const o = run.options;
   const inputs = run.args;
-  const filters = stackFilters(o);
+  const filters = treeOptions(o);
   const written = (data: string | Uint8Array, totals: Record<string, number> = totalsOf(profile)): WrittenFile => ({ format: target, data, profiles: inputs.length, totals });
   switch (target) {
     case 'pprof': {

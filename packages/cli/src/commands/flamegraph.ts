@@ -1,12 +1,13 @@
 /**
  * `heapscope flamegraph -o x.svg|x.html <input...>`: a self-contained
- * flamegraph — static SVG, or interactive HTML (zoom, search, tooltips) —
+ * flamegraph — SVG (zoom and search by an embedded script), or interactive
+ * HTML (zoom, search, tooltips, inverted and sandwich views) —
  * of one sample type; with `--base` a diff flamegraph (growth red,
  * shrinkage blue), with `--growth` a growth flamegraph of a series.
  */
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type SiteFilters } from '@heapscope/analyzer';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type TreeOptions } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import {
@@ -16,13 +17,14 @@ import {
   orientationOption,
   sampleTypeOption,
   stackFilterOptions,
-  stackFilters,
   titleOption,
+  treeByOption,
+  treeOptions,
   widthOption,
   windowsOption,
   type InputOptions,
   type SharedOptions,
-  type StackFilterOptions,
+  type TreeFilterOptions,
 } from '../options.js';
 import type { Run } from '../run.js';
 import { loadSeries } from '../load-series.js';
@@ -31,7 +33,7 @@ import { describeSampleType } from '../render/speedscope.js';
 import { inputsLabel } from '../labels.js';
 import { plainFlameData, warnNegative } from '../flame-words.js';
 
-interface FlamegraphOptions extends InputOptions, StackFilterOptions, SharedOptions {
+interface FlamegraphOptions extends InputOptions, TreeFilterOptions, SharedOptions {
   to?: 'svg' | 'html';
   orientation: Orientation;
   title?: string;
@@ -72,17 +74,26 @@ export const flamegraphCommand = command<FlamegraphOptions, Flame>({
     windowsOption('with --growth and one event trace: compare N windows of it'),
     ...commonOptions('write the flamegraph to FILE (.svg or .html; - for stdout): a file is written whole or not at all'),
     ...inputOptions(),
+    treeByOption(),
     ...stackFilterOptions(),
   ],
   help: `
 The HTML page is one file with no external resources: click a frame to zoom,
-Escape to reset, search with a regular expression, hover for values.
+Escape to reset; "Inverted" shows call sites first with their callers,
+double-click a frame for its function's sandwich (callers and callees);
+search with a regular expression (an invalid one is said so); hover for
+values and file:line. Link to a function with heap.html#focus=NAME.
+The SVG is a whole picture; opened in a browser, click a frame to zoom and
+"Search" to highlight. Diff and growth pictures carry a colour legend.
+--by line makes a frame a function and source line (where the input has
+lines; elsewhere the function name stays).
 With --format json, the JSON on stdout says what was written (path,
 format, bytes, profiles, totals).
 
 Examples:
   $ heapscope flamegraph -o heap.html jeprof.1234.5.f.heap
   $ heapscope flamegraph -o heap.svg --orientation icicle -t alloc_space dump.heap
+  $ heapscope flamegraph -o lines.html --by line jeprof.1234.5.f.heap
   $ heapscope flamegraph -o diff.html --base before.heap after.heap
   $ heapscope flamegraph -o growth.html --growth jeprof.1234.*.heap`,
   async analyze(run) {
@@ -90,7 +101,7 @@ Examples:
     const kind = flameKind(o.to, o.output);
     if (o.base !== undefined && o.growth) throw new UsageError('--base and --growth cannot be combined');
     if (o.windows !== undefined && !o.growth) throw new UsageError('--windows needs --growth');
-    const filters = stackFilters(o);
+    const filters = treeOptions(o);
     const flame = o.base !== undefined ? await diffFlameOf(run, o.base, filters) : o.growth ? await growthFlameOf(run, filters) : await plainFlameOf(run, filters);
     warnNegative(run, flame.data);
     if (run.output.isTerminal && kind === 'html') throw new UsageError('an HTML flamegraph would go to the terminal: give -o FILE.html');
@@ -108,7 +119,7 @@ Examples:
 });
 
 /** `--base`: the inputs (summed) minus the base. */
-async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const inputs = run.args;
   const [base, ...rest] = await run.load([basePath, ...inputs]);
   const input = sumProfiles(rest.map((l) => l.profile));
@@ -125,7 +136,7 @@ async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filter
 }
 
 /** `--growth`: a series, coloured by each frame's slope. */
-async function growthFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function growthFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const { profiles: series, how } = await loadSeries(run, run.args, 'flamegraph --growth');
   if (series.length < 2) throw new UsageError('--growth needs at least two points');
   const type = commonSampleType(series, run.options.sampleType);
@@ -139,7 +150,7 @@ async function growthFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters):
 }
 
 /** The inputs, summed. */
-async function plainFlameOf(run: Run<FlamegraphOptions>, filters: SiteFilters): Promise<{ data: FlameData; total: number }> {
+async function plainFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const loaded = await run.load(run.args);
   const profile = sumProfiles(loaded.map((l) => l.profile));
   run.warnMixed(summedInputs([profile.meta]));

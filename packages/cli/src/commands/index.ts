@@ -11,12 +11,18 @@ import { sizesCommand } from './sizes.js';
 import { growthCommand } from './growth.js';
 import { churnCommand } from './churn.js';
 import { diffCommand } from './diff.js';
+import { wasteCommand } from './waste.js';
 import { peakCommand } from './peak.js';
 import { diagnoseCommand } from './diagnose.js';
 import { mergeCommand } from './merge.js';
 import { convertCommand } from './convert.js';
 import { flamegraphCommand } from './flamegraph.js';
 import { viewCommand } from './view.js';
+import { replayCommand } from './replay.js';
+import { trialCommand } from './trial.js';
+import { reportCommand } from './report.js';
+import { ingestCommand } from './ingest.js';
+import { sqlCommand } from './sql.js';
 
 /** Every command, in `--help` order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -26,10 +32,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   growthCommand,
   churnCommand,
   diffCommand,
+  wasteCommand,
   peakCommand,
   diagnoseCommand,
   mergeCommand,
   convertCommand,
   flamegraphCommand,
   viewCommand,
+  replayCommand,
+  trialCommand,
+  reportCommand,
+  ingestCommand,
+  sqlCommand,
 ];

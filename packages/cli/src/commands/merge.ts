@@ -1,7 +1,8 @@
 /**
  * `heapscope merge -o FILE <input...>`: sums many inputs into one profile,
- * written as pprof. Inputs are read and added one at a time, so memory
- * grows with the merged profile, not with the number of inputs; merging is
+ * written as pprof. Inputs are added one at a time (`--jobs` of them read
+ * ahead on worker threads), so memory grows with the merged profile, not
+ * with the number of inputs; merging is
  * associative, so merged outputs can themselves be merged (sharded merges).
  */
 import { ProfileMerger } from '@heapscope/analyzer';
@@ -30,11 +31,8 @@ Examples:
     // Binary output never goes to a terminal.
     if (run.output.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
     const merger = new ProfileMerger();
-    // One at a time, with the run's one symbolizer; each input's warnings are printed as it is read.
-    for (const path of run.args) {
-      const [loaded] = await run.load([path]);
-      merger.add(loaded.profile);
-    }
+    // One at a time (--jobs read ahead on worker threads), with the run's one symbolizer; each input's warnings are printed as it is handed on.
+    for await (const loaded of run.stream(run.args)) merger.add(loaded.profile);
     const merged = merger.finish();
     // How the inputs differ.
     run.warnMixed(merged.meta.merged);

@@ -1,22 +1,41 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import { stacklessTraces, summedInputs, top, type TopReport } from '@heapscope/analyzer';
+import { WASTE_SPACE, defaultAllocators, stacklessTraces, summedInputs, top, withWasteSampleType, type AllocatorName, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
-import { commonOptions, filterOptions, inputOptions, sampleTypeOption, siteOptions, terminalRowCountOption, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
+import { wasteInputError } from '../input-errors.js';
+import { UsageError } from '../io.js';
+import {
+  allocatorsOption,
+  commonOptions,
+  filterOptions,
+  inputOptions,
+  sampleTypeOption,
+  siteOptions,
+  storeOptions,
+  terminalRowCountOption,
+  type FilterOptions,
+  type InputOptions,
+  type SharedOptions,
+  type StoreOptions,
+} from '../options.js';
 import { Option } from 'commander';
 import { moreRowsLine, renderTop, renderTopHeader, stacklessHint } from '../render/top.js';
+import { readsStore, selectProfiles, selectionName, withStore } from '../store-access.js';
 
-interface TopOptions extends InputOptions, FilterOptions, SharedOptions {
+interface TopOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   cum?: boolean;
+  allocators?: AllocatorName[];
 }
 
 /** Rows `top` shows on a terminal without `-n`: a screenful, the rest one `-n 0` away. */
 export const TERMINAL_ROWS = 20;
 
-/** What `top` gives its renderer: the report, and whether it was cut to a terminal's default rows. */
+/** What `top` gives its renderer. */
 export interface TopResult {
   report: TopReport;
+  /** What was read: the inputs, or the store's selection. */
+  inputs: string[];
   /** The rows were cut to {@link TERMINAL_ROWS} because the report goes to a terminal and no `-n` was given. */
   cutForTerminal: boolean;
   /** The inputs are traces without call stacks, grouped by something stacks give: the text is a hint of what to run instead. */
@@ -26,8 +45,17 @@ export interface TopResult {
 export const topCommand = command<TopOptions, TopResult>({
   name: 'top',
   summary: 'call sites ranked by a sample type (several inputs are summed)',
-  args: [['<input...>', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin)']],
-  options: [sampleTypeOption(), terminalRowCountOption(TERMINAL_ROWS), new Option('--cum', 'sort by cumulative value instead of flat'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
+  args: [['[input...]', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin); none with --db']],
+  options: [
+    sampleTypeOption('inuse_space (default), inuse_objects, alloc_space, alloc_objects, or waste_space (bytes lost to an allocator\'s size classes)'),
+    terminalRowCountOption(TERMINAL_ROWS),
+    new Option('--cum', 'sort by cumulative value instead of flat'),
+    allocatorsOption('with -t waste_space: the allocator whose size classes to count (default: glibc, or scudo for Android inputs)'),
+    ...commonOptions(),
+    ...inputOptions(),
+    ...filterOptions(),
+    ...storeOptions(),
+  ],
   help: `
 On a terminal top shows the first ${TERMINAL_ROWS} rows and says how many more
 there are; piped, with -o or with --format json it shows all of them.
@@ -39,28 +67,54 @@ outside the allocator); cum also counts the sites it calls.
 Examples:
   $ heapscope top fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope top -t alloc_objects --by stack -n 5 dump.heap
+  $ heapscope top --by line dump.heap
   $ heapscope top --format json --focus 'leak' dump.heap
   $ heapscope top -n 0 dump.heap | less
   $ heapscope top --by thread record_allocs.txt
+  $ heapscope top -t waste_space --allocators jemalloc app.perf.txt
+  $ heapscope top --db fleet.duckdb --where build=ab12 --from 2026-11-02 -n 20
+
+On sampled dumps, ± is one standard error of flat (JSON: stderr, cumStderr).
 
 A trace that records no call stacks (Android record_allocs) has no call
 sites: grouped by function, stack, module or file, top says what to run
 instead (--by thread, sizes, peak, churn).`,
   async analyze(run) {
-    const loaded = await run.load(run.args);
-    run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     const o = run.options;
+    const waste = o.sampleType === WASTE_SPACE.type;
+    if (o.allocators && !waste) throw new UsageError(`--allocators names the allocator of -t ${WASTE_SPACE.type}: give -t ${WASTE_SPACE.type} too`);
+    if (o.allocators && o.allocators.length > 1) throw new UsageError(`-t ${WASTE_SPACE.type} ranks by one allocator's waste: --allocators names ${o.allocators.length} (${o.allocators.join(', ')})`);
     // A terminal gets a screenful by default; pipes, files and JSON get every row.
     const cutForTerminal = o.nodeCount === undefined && !run.json && run.output.isTerminal;
     const limit = cutForTerminal ? TERMINAL_ROWS : o.nodeCount || undefined;
-    const report = top(loaded.map((l) => l.profile), { ...siteOptions(o), sampleType: o.sampleType, sort: o.cum ? 'cum' : 'flat', limit });
-    return { report, cutForTerminal, stackless: o.by !== 'thread' && stacklessTraces(loaded) };
+    const ranking = { sampleType: o.sampleType, sort: o.cum ? ('cum' as const) : ('flat' as const), limit };
+    if (readsStore(run)) {
+      if (waste) throw new UsageError(`-t ${WASTE_SPACE.type} needs the requested sizes of the inputs: not from a store (--db)`);
+      return withStore(run, { readOnly: true }, async (store) => {
+        const selection = await selectProfiles(store, run);
+        return { report: await store.top(selection, { by: o.by, ...ranking }), inputs: [selectionName(store, selection, run)], cutForTerminal, stackless: false };
+      });
+    }
+    const loaded = await run.load(run.args);
+    run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+    let profiles = loaded.map((l) => l.profile);
+    if (waste) {
+      // The waste of rounding each site's requests up to the allocator's classes, as a sample type of its own.
+      const allocator = o.allocators?.[0] ?? defaultAllocators(loaded[0].profile.meta.format)[0];
+      try {
+        profiles = loaded.map((l) => withWasteSampleType(l, allocator));
+      } catch (error) {
+        throw wasteInputError(error, run.args);
+      }
+    }
+    const report = top(profiles, { ...siteOptions(o), ...ranking });
+    return { report, inputs: [...run.args], cutForTerminal, stackless: o.by !== 'thread' && stacklessTraces(loaded) };
   },
   output: {
     kind: 'report',
     // The JSON is the analyzer's report (plus warnings), the same as a library user's: the hint is the text's advice.
     json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
-    text: ({ report, cutForTerminal, stackless }, run) =>
-      stackless ? `${renderTopHeader(report, run.args)}${stacklessHint(run.args)}` : renderTop(report, run.args) + (cutForTerminal ? moreRowsLine(report) : ''),
+    text: ({ report, inputs, cutForTerminal, stackless }) =>
+      stackless ? `${renderTopHeader(report, inputs)}${stacklessHint(inputs)}` : renderTop(report, inputs) + (cutForTerminal ? moreRowsLine(report) : ''),
   },
 });

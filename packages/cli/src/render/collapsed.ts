@@ -10,7 +10,7 @@
  * them), which are counted for a warning. Lines are sorted by path.
  */
 import type { HeapProfile } from '@heapscope/parser';
-import { FrameTreeBuilder, nodePath, roundPreservingTotal, type SiteFilters } from '@heapscope/analyzer';
+import { FrameTreeBuilder, nodePath, roundPreservingTotal, type TreeOptions } from '@heapscope/analyzer';
 import { escapeName } from '../terminal-text.js';
 
 /** What {@link toCollapsed} made and left out. */
@@ -27,7 +27,7 @@ export function collapsedFrame(name: string): string {
 }
 
 /** Collapsed stacks of `profile` in sample type `typeIndex`. */
-export function toCollapsed(profile: HeapProfile, typeIndex: number, filters: SiteFilters = {}): CollapsedReport {
+export function toCollapsed(profile: HeapProfile, typeIndex: number, filters: TreeOptions = {}): CollapsedReport {
   const builder = new FrameTreeBuilder(1, filters);
   builder.add(profile, [{ typeIndex, channel: 0 }]);
   const tree = builder.finish();

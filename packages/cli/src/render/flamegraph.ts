@@ -12,3 +12,4 @@ export type { FlameData, Orientation } from './flame-data.js';
 export function renderFlame(data: FlameData, kind: 'svg' | 'html', orientation: Orientation, width?: number): string {
   return kind === 'svg' ? renderFlameSvg(data, { orientation, width }) : renderFlameHtml(data, orientation);
 }
+export { renderFlameFragment, type FlameFragment, type FlameFragmentOptions } from './flamegraph-html.js';

@@ -1,6 +1,7 @@
 /**
  * The text of a `growth` report: the verdict, the points, and per site its
- * delta, slope, fit, trend and values (a sparkline for long series).
+ * delta, slope, fit, trend and values (a sparkline for long series); on
+ * sampled dumps, each delta's and slope's sampling noise (±).
  */
 import { formatValue, type GrowthReport } from '@heapscope/analyzer';
 import { nameHeader, renderTable } from './table.js';
@@ -18,9 +19,14 @@ export function renderGrowth(r: GrowthReport, how: string, by = 'function'): str
   const points = r.points <= 6 ? r.labels.map((_, i) => point(i)).join(' ') : `${point(0)} … ${point(r.points - 1)}`;
   out += `${r.sampleType}, ${how}: ${points}\n\n`;
   const inline = r.points <= 6;
+  // Noise is 0 throughout when every allocation was recorded: no ± columns then.
+  const sampled = r.rows.some((row) => row.noise > 0 || row.slopeNoise > 0);
+  const pm = (v: number) => (v > 0 ? `±${formatValue(v, r.unit)}` : '');
   const rows = r.rows.map((row) => [
     signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),
+    ...(sampled ? [pm(row.noise)] : []),
     signed(row.slope, r.unit),
+    ...(sampled ? [pm(row.slopeNoise)] : []),
     row.r2.toFixed(2),
     row.trend,
     inline ? row.values.map((v) => formatValue(v, r.unit)).join(' → ') : `${formatValue(row.values[0], r.unit)} ${sparkline(row.values)} ${formatValue(row.values[row.values.length - 1], r.unit)}`,
@@ -29,7 +35,9 @@ export function renderGrowth(r: GrowthReport, how: string, by = 'function'): str
   out += renderTable(
     [
       { header: 'delta', align: 'right' },
+      ...(sampled ? [{ header: '±', align: 'right' as const }] : []),
       { header: 'slope/pt', align: 'right' },
+      ...(sampled ? [{ header: '±', align: 'right' as const }] : []),
       { header: 'r²', align: 'right' },
       { header: 'trend', align: 'left' },
       { header: 'values', align: 'left' },
@@ -37,6 +45,7 @@ export function renderGrowth(r: GrowthReport, how: string, by = 'function'): str
     ],
     rows,
   );
-  if (r.rows.some((row) => row.withinNoise)) out += '\n~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
+  if (sampled) out += '\n± one standard deviation of sampling noise on the delta, and one standard error on the slope\n';
+  if (r.rows.some((row) => row.withinNoise)) out += (sampled ? '' : '\n') + '~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
   return out;
 }

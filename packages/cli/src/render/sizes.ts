@@ -4,7 +4,7 @@
  * a dump are per-stack averages (a dump does not record each allocation):
  * the headline and the size column say so.
  */
-import { formatBytes, formatCount, type SizesReport } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatShare, type SizesReport } from '@heapscope/analyzer';
 import { renderTable } from './table.js';
 import { bar } from './bar.js';
 
@@ -37,6 +37,8 @@ function table(r: SizesReport, rows: SizesReport['rows']): string {
   const histogram = r.buckets !== 'exact';
   const shown = shownRows(r, rows);
   const max = Math.max(0, ...shown.map((row) => row.count));
+  // With --waste: a column per allocator, the bytes its classes lose to rounding the row's requests.
+  const allocators = r.waste?.allocators ?? [];
   return renderTable(
     [
       { header: sizeHeader(r), align: 'right' },
@@ -44,6 +46,7 @@ function table(r: SizesReport, rows: SizesReport['rows']): string {
       { header: 'count%', align: 'right' },
       { header: 'bytes', align: 'right' },
       { header: 'bytes%', align: 'right' },
+      ...allocators.map((a) => ({ header: `${a} waste`, align: 'right' as const })),
       ...(histogram ? [{ header: '', align: 'left' as const }] : []),
     ],
     shown.map((row) => [
@@ -52,6 +55,7 @@ function table(r: SizesReport, rows: SizesReport['rows']): string {
       `${(row.countShare * 100).toFixed(1)}%`,
       formatBytes(row.bytes),
       `${(row.bytesShare * 100).toFixed(1)}%`,
+      ...allocators.map((a) => formatBytes(row.waste?.[a] ?? 0)),
       ...(histogram ? [bar(row.count, max)] : []),
     ]),
   );
@@ -72,13 +76,22 @@ function headline(r: SizesReport): string {
   return `${sizeLabel(r, top.size)} is the most frequent ${what}: ${formatCount(top.count)} ${r.counts} (${(top.countShare * 100).toFixed(1)}%), ${formatBytes(top.bytes)}\n`;
 }
 
+/** With --waste: the line of each allocator's waste over all requests. */
+function wasteLine(r: SizesReport): string {
+  if (!r.waste) return '';
+  const all = r.waste.allocators.map((a) => `${a} ${formatBytes(r.waste?.total[a] ?? 0)} (${formatShare(r.waste?.total[a] ?? 0, r.totalBytes)})`);
+  return `waste: bytes the size classes add to the requests: ${all.join(', ')}\n`;
+}
+
 /** The text of a sizes report. */
 export function renderSizes(r: SizesReport): string {
   let out = headline(r);
-  out += `sizes: ${KIND[r.sizeKind]}; counting ${r.counts}; ${formatCount(r.totalCount)} in all, ${formatBytes(r.totalBytes)}\n\n`;
+  out += `sizes: ${KIND[r.sizeKind]}; counting ${r.counts}; ${formatCount(r.totalCount)} in all, ${formatBytes(r.totalBytes)}\n`;
+  out += `${wasteLine(r)}\n`;
   out += table(r, r.rows);
   for (const site of r.sites) {
-    out += `\n${site.name}: ${formatCount(site.count)} ${r.counts}, ${formatBytes(site.bytes)}\n`;
+    const siteWaste = site.waste ? `; waste ${r.waste?.allocators.map((a) => `${a} ${formatBytes(site.waste?.[a] ?? 0)}`).join(', ')}` : '';
+    out += `\n${site.name}: ${formatCount(site.count)} ${r.counts}, ${formatBytes(site.bytes)}${siteWaste}\n`;
     out += table(r, site.rows).replace(/^(?=.)/gm, '  ');
   }
   return out;

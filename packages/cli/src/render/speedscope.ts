@@ -12,7 +12,7 @@
  * objects").
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import { FrameTreeBuilder, assertFinite, nodePath, roundPreservingTotal, type SiteFilters } from '@heapscope/analyzer';
+import { FrameTreeBuilder, assertFinite, nodePath, roundPreservingTotal, type TreeOptions } from '@heapscope/analyzer';
 
 /** speedscope's JSON schema URL, which files must carry as `$schema`. */
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -60,7 +60,7 @@ export interface SpeedscopeReport {
  * `activeType` picks the profile speedscope opens first (default: the
  * profile's default sample type).
  */
-export function toSpeedscope(profile: HeapProfile, options: { title: string; exporter: string; filters?: SiteFilters; activeType?: string }): SpeedscopeReport {
+export function toSpeedscope(profile: HeapProfile, options: { title: string; exporter: string; filters?: TreeOptions; activeType?: string }): SpeedscopeReport {
   const types = profile.sampleTypes;
   const builder = new FrameTreeBuilder(types.length, options.filters);
   builder.add(

@@ -1,6 +1,7 @@
 /**
  * The text of a `top` report (also `diff`'s and `peak`'s table): a header
- * with the total, then flat, flat%, sum%, cum, cum% and name per row.
+ * with the total, then flat, flat%, sum%, cum, cum% and name per row; on
+ * sampled inputs, a ± column after flat (its standard error) and a note.
  */
 import { formatCount, formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
 import { nameHeader, renderTable } from './table.js';
@@ -18,10 +19,13 @@ export function renderTopHeader(r: TopReport, inputs: readonly string[]): string
 export function renderTop(r: TopReport, inputs: readonly string[]): string {
   const head = renderTopHeader(r, inputs);
   let sum = 0;
+  // Rows carry standard errors only when an input was sampled; exact inputs get no column.
+  const sampled = r.rows.some((row) => row.stderr !== undefined);
   const rows = r.rows.map((row) => {
     sum += row.flat;
     return [
       formatValue(row.flat, r.unit),
+      ...(sampled ? [plusMinus(row.stderr, r.unit)] : []),
       formatShare(row.flat, r.total),
       formatShare(sum, r.total),
       formatValue(row.cum, r.unit),
@@ -34,6 +38,7 @@ export function renderTop(r: TopReport, inputs: readonly string[]): string {
     renderTable(
       [
         { header: 'flat', align: 'right' },
+        ...(sampled ? [{ header: '±', align: 'right' as const }] : []),
         { header: 'flat%', align: 'right' },
         { header: 'sum%', align: 'right' },
         { header: 'cum', align: 'right' },
@@ -41,7 +46,8 @@ export function renderTop(r: TopReport, inputs: readonly string[]): string {
         { header: nameHeader(r.by), align: 'left' },
       ],
       rows,
-    )
+    ) +
+    (sampled ? `± one standard error of flat: the input is sampled, and values are estimates\n` : '')
   );
 }
 
@@ -69,4 +75,9 @@ export function stacklessHint(inputs: readonly string[]): string {
     `${inputs.length === 1 ? 'this trace records' : 'these traces record'} no call stacks (Android record_allocs), so there are no call sites to rank. Instead:\n` +
     instead.map(([command, what]) => `  ${command.padEnd(width)}  ${what}\n`).join('')
   );
+}
+
+/** `±12.3 KiB` for a sampled estimate; nothing for one that is exact (stderr 0: every such allocation is recorded). */
+function plusMinus(stderr: number | undefined, unit: string): string {
+  return stderr !== undefined && stderr > 0 ? `±${formatValue(stderr, unit)}` : '';
 }

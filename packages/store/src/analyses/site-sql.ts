@@ -18,11 +18,17 @@ import { chunks, type Backend } from '../backend.js';
 /** Groupings the store answers: every one of the analyzer's. */
 export type StoreGroupBy = GroupBy;
 
-const PATH_COLUMN: Record<Exclude<GroupBy, 'thread' | 'stack'>, string> = {
+const PATH_COLUMN: Record<Exclude<GroupBy, 'thread' | 'stack' | 'line'>, string> = {
   function: 'site_functions',
   module: 'site_modules',
   file: 'site_files',
 };
+
+/** The path column of a grouping; the store keeps no source line per site, so `line` is refused. */
+function pathColumn(by: Exclude<GroupBy, 'thread' | 'stack'>): string {
+  if (by === 'line') throw new Error('the store keeps no source lines per call site: group --by line from the dumps themselves, not --db');
+  return PATH_COLUMN[by];
+}
 
 /**
  * Per key: the flat and cum sums of each column `c` of `columns`, as
@@ -38,7 +44,7 @@ export function keySumsSql(backend: Backend, inner: string, by: GroupBy, columns
   if (by === 'stack') {
     return `SELECT site_stack AS key, ${sums((c) => `sum(${c}) AS flat_${c}, sum(${c}) AS cum_${c}`)} FROM (${perStack}) ${d.joinOne} ${d.dictionary('stack_sites')} USING (stack) GROUP BY site_stack`;
   }
-  const path = PATH_COLUMN[by];
+  const path = pathColumn(by);
   // A key occurs once in a path, so it is the flat key exactly where it is the first.
   return (
     `SELECT k AS key, ${sums((c) => `sum(CASE WHEN k = f THEN ${c} ELSE 0 END) AS flat_${c}, sum(${c}) AS cum_${c}`)} FROM (` +
@@ -66,7 +72,7 @@ export function flatKeySql(backend: Backend, inner: string, by: GroupBy, columns
 export function joinFlatKey(backend: Backend, by: GroupBy): { join: string; key: string } {
   if (by === 'thread') return { join: '', key: 'thread' };
   const d = backend.sql;
-  const key = by === 'stack' ? 'site_stack' : `${PATH_COLUMN[by]}[1]`;
+  const key = by === 'stack' ? 'site_stack' : `${pathColumn(by)}[1]`;
   return { join: `${d.joinOne} (SELECT stack, ${key} AS key FROM ${d.dictionary('stack_sites')}) USING (stack)`, key: 'key' };
 }
 

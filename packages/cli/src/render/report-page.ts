@@ -1,0 +1,184 @@
+/**
+ * The report page (`heapscope report`): one self-contained HTML file with
+ * its style, script and data inline, nothing loaded from the network, that
+ * opens from a file:// URL. Sections: the summary (inputs, totals, warnings,
+ * the analyses' verdicts), memory over time (memory-chart.ts), the tables
+ * (report-tables.ts) and the flamegraph; a table row focuses the
+ * flamegraph on its site.
+ *
+ * The flamegraph is one section made by one call ({@link flameSection}):
+ * today the HTML flamegraph page (flamegraph-html.ts) in an inline frame
+ * (`srcdoc`, same origin), driven through its `window.heapscopeFlame`. The
+ * frame's page is a JSON string that the script hands to the frame once the
+ * report has loaded: the summary, the chart and the tables are on screen
+ * before the flamegraph's data is parsed.
+ */
+import type { ChurnReport, GrowthReport, MemoryOverTime, SizesReport, TopReport } from '@heapscope/analyzer';
+import type { FlameData } from './flame-data.js';
+import { renderFlameHtml } from './flamegraph-html.js';
+import { layoutTree } from './flamegraph-layout.js';
+import { xmlEscape as esc } from './flamegraph-svg.js';
+import { renderMemoryChart } from './memory-chart.js';
+import { REPORT_CLIENT, REPORT_STYLE } from './report-client.js';
+import { churnTable, growthTable, sizesTable, topTable } from './report-tables.js';
+
+/** One input, as the summary lists it. */
+export interface ReportInput {
+  file: string;
+  /** The importer's id. */
+  format: string;
+  kind: 'dump' | 'trace' | 'statistics';
+  /** Its totals, in words (`inuse_space 12.3 MiB`, `peak 20 MiB at 0.3 s`). */
+  totals: string[];
+}
+
+/** A section the inputs cannot fill, and why. */
+export type Missing = { note: string };
+
+/** Everything the page shows: the analyses' results and the words around them. */
+export interface ReportPage {
+  title: string;
+  /** What the inputs are taken as (`5 dumps ordered by dump sequence number`, `one event trace in 50 windows`). */
+  how: string;
+  inputs: ReportInput[];
+  warnings: string[];
+  /** The verdict lines, labelled (`grew most`, `diagnose`, `churn`). */
+  verdicts: { label: string; text: string }[];
+  memory: MemoryOverTime | Missing;
+  top: TopReport | Missing;
+  growth: GrowthReport | Missing;
+  churn: ChurnReport | Missing;
+  sizes: SizesReport | Missing;
+  flame: FlameData;
+}
+
+function missing<T extends object>(v: T | Missing): v is Missing {
+  return 'note' in v;
+}
+
+/** Renders the page. */
+export function renderReportPage(page: ReportPage): string {
+  const siteNames = new Set<string>();
+  for (const r of [page.top, page.growth, page.churn]) if (!missing(r)) for (const row of r.rows) siteNames.add(row.name);
+  const sections = [
+    summarySection(page),
+    section('memory', 'Memory over time', missing(page.memory) ? note(page.memory.note) : `<div class="chart">${memoryChart(page.memory, page.how)}</div>`),
+    section('top', 'Top sites', missing(page.top) ? note(page.top.note) : `${topIntro(page.top)}<div class="scroll">${topTable(page.top)}</div>`),
+    section('growth', 'Growth', missing(page.growth) ? note(page.growth.note) : `<p class="note">${esc(page.growth.verdict)}</p><div class="scroll">${growthTable(page.growth)}</div>`),
+    section('churn', 'Churn', missing(page.churn) ? note(page.churn.note) : `<p class="note">${esc(page.churn.verdict)}</p><div class="scroll">${churnTable(page.churn)}</div>`),
+    section('sizes', 'Sizes', missing(page.sizes) ? note(page.sizes.note) : `${sizesIntro(page.sizes)}<div class="scroll">${sizesTable(page.sizes)}</div>`),
+    flameSection(page.flame, siteNames),
+  ];
+  const nav = [
+    ['summary', 'Summary'],
+    ['memory', 'Memory over time'],
+    ['top', 'Top'],
+    ['growth', 'Growth'],
+    ['churn', 'Churn'],
+    ['sizes', 'Sizes'],
+    ['flame', 'Flamegraph'],
+  ]
+    .map(([id, label]) => `<a href="#${id}">${label}</a>`)
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="heapscope">
+<title>${esc(page.title)}</title>
+<style>${REPORT_STYLE}</style>
+</head>
+<body>
+<header class="top"><h1>${esc(page.title)}</h1><nav>${nav}</nav></header>
+<main>
+${sections.join('\n')}
+</main>
+<script>${REPORT_CLIENT}</script>
+</body>
+</html>
+`;
+}
+
+function section(id: string, title: string, body: string): string {
+  return `<section id="${id}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
+}
+
+function note(text: string): string {
+  return `<p class="note">${esc(text)}</p>`;
+}
+
+function summarySection(page: ReportPage): string {
+  const verdicts = page.verdicts.map((v) => `<li><b>${esc(v.label)}</b> ${esc(v.text)}</li>`).join('');
+  const inputs = page.inputs
+    .map((i) => `<tr><td class="text" title="${esc(i.file)}">${esc(i.file)}</td><td>${esc(i.format)}</td><td>${esc(i.kind)}</td><td class="totals">${esc(i.totals.join(' · '))}</td></tr>`)
+    .join('\n');
+  const warnings = page.warnings.length > 0 ? `<h3>Warnings</h3><ul class="warnings">${page.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
+  return section(
+    'summary',
+    'Summary',
+    `<p class="note">${esc(page.how)}</p>
+<ul class="verdicts">${verdicts}</ul>
+<table class="inputs"><thead><tr><th>input</th><th>format</th><th>kind</th><th>totals</th></tr></thead><tbody>
+${inputs}
+</tbody></table>
+${warnings}`,
+  );
+}
+
+function memoryChart(m: MemoryOverTime, how: string): string {
+  const sampleType = m.axis === 'dumps' ? m.sampleType : 'live bytes';
+  return renderMemoryChart(m, { title: `${sampleType} per top site`, subtitle: how, width: 1200 });
+}
+
+function topIntro(r: TopReport): string {
+  return `<p class="note">${esc(r.sampleType)} by ${esc(r.by)}: ${r.rows.length} of ${r.rowCount} rows; click a row to focus the flamegraph on it.</p>`;
+}
+
+function sizesIntro(r: SizesReport): string {
+  return `<p class="note">${esc(r.counts)} by ${r.buckets === 'pow2' ? 'power-of-two size' : 'size'}; sizes are ${esc(r.sizeKind)}.</p>`;
+}
+
+/**
+ * The flamegraph section: the HTML flamegraph page in an inline frame, a
+ * colour legend for diff and growth pictures, and the frame each site row
+ * focuses (its widest frame, by the flamegraph's depth-first index).
+ */
+export function flameSection(data: FlameData, sites: ReadonlySet<string>): string {
+  const legend =
+    data.mode === 'diff'
+      ? `<p>colour: <span class="note">shrank</span><span class="legend-bar"></span><span class="note">grew</span> (base → input; deeper colour, larger change)</p>`
+      : data.mode === 'growth'
+        ? `<p>colour: <span class="note">shrinking</span><span class="legend-bar"></span><span class="note">growing</span> (least-squares slope over ${data.points} points)</p>`
+        : '';
+  const html = renderFlameHtml(data, 'flame');
+  return section(
+    'flame',
+    'Flamegraph',
+    `<p class="note">${esc(data.subtitle)}<span id="flame-status"></span></p>${legend}
+<iframe class="flame" id="flame-frame" title="flamegraph"></iframe>
+<script type="application/json" id="flame-page">${scriptJson(JSON.stringify(html))}</script>
+<script type="application/json" id="focus-index">${scriptJson(JSON.stringify(focusIndex(data, sites)))}</script>`,
+  );
+}
+
+/** Per site name: the depth-first index (as the flamegraph page numbers its frames) of the widest frame of that name. */
+function focusIndex(data: FlameData, sites: ReadonlySet<string>): Record<string, number> {
+  const { order } = layoutTree(data.tree, data.width);
+  const out: Record<string, number> = {};
+  const widest = new Map<string, number>();
+  for (let k = 1; k < order.length; k++) {
+    const node = order[k];
+    const name = data.tree.names[data.tree.name[node]];
+    if (!sites.has(name)) continue;
+    const best = widest.get(name);
+    if (best === undefined || data.width[node] > data.width[order[best]]) widest.set(name, k);
+  }
+  for (const [name, k] of widest) out[name] = k;
+  return out;
+}
+
+/** JSON text inside a `<script type="application/json">` element: no `<` that could close it (the data is never run as script). */
+function scriptJson(json: string): string {
+  return json.replace(/</g, '\\u003c');
+}

@@ -1,0 +1,251 @@
+/**
+ * `heapscope report`, looked at as a person would, in real headless
+ * Chromium: reports of a jemalloc series, a perf trace and the Android
+ * record_allocs trace of the corpus open from file:// without a request to
+ * anywhere, draw memory over time with the series the analyses give, sort
+ * their tables, and focus the flamegraph on a clicked row. Screenshots at
+ * 1400×900 go to packages/cli/test-output/report/ (git-ignored) for a
+ * person to look at; the tests check what can be checked of them (text in
+ * the charts inside the picture, tick labels that do not overlap).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { loadProfile, loadProfiles, memoryOfTrace, seriesOrder } from '@heapscope/analyzer';
+import { CORPUS, FIXTURES, REPO } from '@heapscope/testkit/paths';
+import { fixtureFiles } from '@heapscope/testkit/inputs';
+import { runCli } from './run-cli.js';
+import { HAVE_CHROMIUM, chromiumSkipNote, withPage } from './browser.js';
+
+chromiumSkipNote();
+const scratch = mkdtempSync(join(tmpdir(), 'heapscope-report-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const SHOTS = resolve(REPO, 'packages/cli/test-output/report');
+mkdirSync(SHOTS, { recursive: true });
+
+const WORKLOAD = join(FIXTURES, 'bin', 'workload');
+const SERIES = fixtureFiles('jemalloc/all', /\.m\d+\.heap$/);
+const PERF = join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz');
+const ANDROID = join(CORPUS, 'android-record-allocs', 'systemui.zip');
+const VIEWPORT = { width: 1400, height: 900 };
+
+interface Area {
+  name: string;
+  values: number[];
+}
+
+/** Writes a report; returns its path and the JSON summary. */
+async function report(name: string, args: string[]): Promise<{ path: string; summary: Record<string, unknown> }> {
+  const path = join(scratch, `${name}.html`);
+  const r = await runCli(['report', '--quiet', '--format', 'json', '-o', path, ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return { path, summary: JSON.parse(r.stdout) };
+}
+
+/** Opens a report, failing on a page error or on any request that is not the file itself. */
+async function open(page: Page, errors: string[], path: string): Promise<void> {
+  const requests: string[] = [];
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith('file://') && !url.startsWith('about:') && !url.startsWith('data:')) requests.push(url);
+  });
+  await page.goto(`file://${path}`);
+  await page.waitForFunction(() => (window as unknown as { heapscopeReport?: { flameReady(): boolean } }).heapscopeReport?.flameReady() === true);
+  expect(requests).toEqual([]);
+  expect(errors).toEqual([]);
+}
+
+/** The memory chart's areas and axis, from the DOM. */
+async function chart(page: Page): Promise<{ axis: string; areas: Area[] }> {
+  return page.evaluate(() => {
+    const svg = document.querySelector('svg.memory-chart') as SVGSVGElement;
+    const areas = [...svg.querySelectorAll('path.area')].map((p) => ({ name: p.getAttribute('data-series') as string, values: (p.getAttribute('data-values') as string).split(',').map(Number) }));
+    return { axis: svg.getAttribute('data-axis') as string, areas };
+  });
+}
+
+/**
+ * What a person would see wrong in the chart: text that runs outside the
+ * picture, and tick labels of one axis that overlap.
+ */
+async function chartTextProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const svg = document.querySelector('svg.memory-chart') as SVGSVGElement;
+    const box = svg.viewBox.baseVal;
+    const problems: string[] = [];
+    const texts = [...svg.querySelectorAll('text')] as SVGTextElement[];
+    for (const t of texts) {
+      const b = t.getBBox();
+      if (b.x < box.x - 0.5 || b.y < box.y - 0.5 || b.x + b.width > box.x + box.width + 0.5 || b.y + b.height > box.y + box.height + 0.5) problems.push(`cut off: ${t.textContent}`);
+    }
+    // Labels on one line (same y): none may overlap its neighbour.
+    const rows = new Map<number, DOMRect[]>();
+    for (const t of texts) {
+      const b = t.getBBox();
+      const key = Math.round(b.y);
+      rows.set(key, [...(rows.get(key) ?? []), b]);
+    }
+    for (const [y, boxes] of rows) {
+      boxes.sort((a, b) => a.x - b.x);
+      for (let i = 1; i < boxes.length; i++) if (boxes[i].x < boxes[i - 1].x + boxes[i - 1].width - 0.5) problems.push(`overlap at y=${y}`);
+    }
+    return problems;
+  });
+}
+
+/** Clicks the first row of a table and returns the site it names and the flamegraph's zoom then. */
+async function clickFirstRow(page: Page, table: string): Promise<{ site: string; zoom: string; focused: boolean; status: string }> {
+  const row = page.locator(`#${table} tbody tr[data-site]`).first();
+  const site = (await row.getAttribute('data-site')) as string;
+  await row.locator('td').nth(1).click();
+  return page.evaluate(
+    (s) => {
+      const state = (window as unknown as { heapscopeReport: { state(): { flame: { zoom: string } } } }).heapscopeReport.state();
+      const tr = document.querySelector(`tr.focused`);
+      return { site: s, zoom: state.flame.zoom, focused: tr?.getAttribute('data-site') === s, status: document.getElementById('flame-status')?.textContent ?? '' };
+    },
+    site,
+  );
+}
+
+/** Sorts a table by a column (clicking its heading) and returns the column's sort values in row order. */
+async function sortBy(page: Page, table: string, column: number): Promise<number[]> {
+  await page.locator(`#${table} thead th`).nth(column).click();
+  return page.evaluate(([t, c]) => [...document.querySelectorAll(`#${t} tbody tr`)].map((tr) => Number((tr as HTMLTableRowElement).cells[c as number].getAttribute('data-v'))), [table, column] as const);
+}
+
+/** Screenshots of the page at 1400×900: the first screen, each section, and the whole page. */
+async function screenshots(page: Page, kind: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${kind}.png`) });
+  for (const id of ['summary', 'memory', 'top', 'growth', 'churn', 'sizes', 'flame']) {
+    await page.locator(`#${id}`).screenshot({ path: join(SHOTS, `${kind}-${id}.png`) });
+  }
+  await page.screenshot({ path: join(SHOTS, `${kind}-full.png`), fullPage: true });
+  expect(readFileSync(join(SHOTS, `${kind}-memory.png`)).length).toBeGreaterThan(10_000);
+}
+
+/** Nothing the page would fetch: no external script, style, font or image. */
+function checkSelfContained(html: string): void {
+  expect(html).not.toMatch(/<(script|img|iframe)[^>]*\ssrc=/i);
+  expect(html).not.toMatch(/<link\b/i);
+  expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
+}
+
+describe('heapscope report', () => {
+  it('--format json says what was written: path, bytes and inputs', async () => {
+    const { path, summary } = await report('summary', [PERF]);
+    expect(summary.path).toBe(path);
+    expect(summary.format).toBe('html');
+    expect(summary.bytes).toBe(readFileSync(path).length);
+    expect(summary.inputs).toEqual([PERF]);
+    checkSelfContained(readFileSync(path, 'utf8'));
+  });
+
+  it('allocator statistics with the heap dumps of the run: diagnose\'s verdict in the summary', async () => {
+    const dir = join(FIXTURES, 'stats', 'jemalloc', 'leak');
+    const dumps = fixtureFiles('stats/jemalloc/leak/heap', /\.heap$/);
+    const { path, summary } = await report('stats', [join(dir, 'jemalloc-stats.txt.gz'), join(dir, 'proc.txt'), ...dumps]);
+    expect(summary.profiles).toBe(dumps.length + 2);
+    const html = readFileSync(path, 'utf8');
+    expect(html).toMatch(/<b>diagnose<\/b> leak: allocated grew/);
+    expect(html).toMatch(/<b>grew most<\/b> \S+ grew/);
+  });
+
+  it('refuses a trace with dumps, and statistics alone (no page written)', async () => {
+    expect((await runCli(['report', '-o', join(scratch, 'x.html'), PERF, SERIES[0]])).stderr).toMatch(/one event trace, or heap dumps/);
+    const stats = join(FIXTURES, 'stats', 'glibc', 'leak', 'malloc-info.xml');
+    const r = await runCli(['report', '-o', join(scratch, 'y.html'), stats]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs a heap dump or an event trace/);
+    expect(existsSync(join(scratch, 'y.html'))).toBe(false);
+  });
+});
+
+describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
+  it('a jemalloc series: one point per dump, growth colours, sorting, a row focuses the flamegraph', async () => {
+    const { path } = await report('jemalloc-series', ['--symbols', WORKLOAD, ...SERIES]);
+    const html = readFileSync(path, 'utf8');
+    checkSelfContained(html);
+    // The series as the analyzer sees it: each point's total is the dump's in-use bytes.
+    const loaded = await loadProfiles(SERIES);
+    const ordered = seriesOrder(loaded.map((l) => l.profile)).indexes.map((i) => loaded[i].profile);
+    await withPage(async (page, errors) => {
+      await open(page, errors, path);
+      const { axis, areas } = await chart(page);
+      expect(axis).toBe('dumps');
+      expect(areas[0].name).toBe('leak_site');
+      expect(areas[0].values).toEqual([1, 2, 3, 4, 5].map((m) => m * 1048576));
+      ordered.forEach((p, i) => expect(areas.reduce((s, a) => s + a.values[i], 0)).toBeCloseTo(p.total(p.sampleTypeIndex('inuse_space')), -1));
+      expect(await chartTextProblems(page)).toEqual([]);
+      expect(await page.locator('#summary .verdicts').textContent()).toMatch(/grew most\s*leak_site grew 1\.00 MiB per point/);
+      expect(await page.locator('#flame').textContent()).toMatch(/shrinking.*growing/);
+      // Sorting: flat descending on the first click, ascending on the second.
+      const desc = await sortBy(page, 'top-table', 1);
+      expect(desc).toEqual([...desc].sort((a, b) => b - a));
+      const asc = await sortBy(page, 'top-table', 1);
+      expect(asc).toEqual([...desc].reverse());
+      await sortBy(page, 'top-table', 1);
+      const clicked = await clickFirstRow(page, 'growth-table');
+      expect(clicked).toMatchObject({ site: 'leak_site', zoom: 'leak_site', focused: true });
+      // The flamegraph's own search still works inside the report.
+      const frame = page.frameLocator('#flame-frame');
+      await frame.locator('.hs-flame .search').fill('steady');
+      expect(await frame.locator('.hs-flame .status').textContent()).toMatch(/matched 1 frames/);
+      await screenshots(page, 'jemalloc-series');
+      // A row clicked before the flamegraph is ready: focused once it is.
+      await page.goto(`file://${path}`, { waitUntil: 'domcontentloaded' });
+      // (The frame is filled after the load event, so this focus normally waits; either way it must end focused.)
+      await page.evaluate(() => (window as unknown as { heapscopeReport: { focus(n: string): boolean } }).heapscopeReport.focus('steady_site'));
+      await page.waitForFunction(() => (window as unknown as { heapscopeReport: { state(): { flame: { zoom: string } | null } } }).heapscopeReport.state().flame?.zoom === 'steady_site');
+    }, VIEWPORT);
+  }, 60_000);
+
+  it('a perf trace: x in seconds, the series of the analysis, allocation rate and temporaries, a row focuses the flamegraph', async () => {
+    const { path } = await report('perf-trace', ['--windows', '40', '--symbols', WORKLOAD, PERF]);
+    const { trace } = await loadProfile(PERF, { windows: 40, symbolize: true, symbols: [WORKLOAD] });
+    const expected = memoryOfTrace(trace!);
+    await withPage(async (page, errors) => {
+      await open(page, errors, path);
+      const { axis, areas } = await chart(page);
+      expect(axis).toBe('seconds');
+      expect(areas.map((a) => a.name)).toEqual(expected.series.map((s) => s.name));
+      expect(areas[0].values.length).toBe(41);
+      const last = areas.reduce((s, a) => s + a.values[40], 0);
+      expect(last).toBeCloseTo(trace!.report.liveBytes, -1);
+      const panels = await page.evaluate(() => [...document.querySelectorAll('svg.memory-chart g.panel')].map((g) => g.getAttribute('data-panel')));
+      expect(panels).toEqual(['allocation rate (bytes per second)', 'temporary allocations per window']);
+      expect(await chartTextProblems(page)).toEqual([]);
+      expect(await page.locator('#summary .verdicts').textContent()).toMatch(/peak.*grew most.*churn/s);
+      const clicked = await clickFirstRow(page, 'top-table');
+      expect(clicked.zoom).toBe(clicked.site);
+      expect(clicked.focused).toBe(true);
+      // Churn rows carry their lifetime histograms.
+      expect(await page.locator('#churn-table svg.hist').count()).toBeGreaterThan(0);
+      const sizes = await sortBy(page, 'sizes-table', 0);
+      expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+      await screenshots(page, 'perf-trace');
+    }, VIEWPORT);
+  }, 60_000);
+
+  it.skipIf(!existsSync(ANDROID))('the Android record_allocs trace (corpus): x in operations, sites by thread, a thread row says it is not a frame', async () => {
+    const { path } = await report('android-record-allocs', [ANDROID]);
+    await withPage(async (page, errors) => {
+      await open(page, errors, path);
+      const { axis, areas } = await chart(page);
+      expect(axis).toBe('operations');
+      expect(areas.length).toBe(9);
+      expect(areas[8].name).toBe('other');
+      expect(await chartTextProblems(page)).toEqual([]);
+      expect(await page.locator('#summary').textContent()).toMatch(/sites by thread/);
+      // Threads are not frames of a trace without stacks: the page says so rather than zooming anywhere.
+      const clicked = await clickFirstRow(page, 'top-table');
+      expect(clicked.zoom).toBe('all');
+      expect(clicked.status).toMatch(/not a frame of the flamegraph/);
+      await screenshots(page, 'android-record-allocs');
+    }, VIEWPORT);
+  }, 90_000);
+});

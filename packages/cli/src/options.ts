@@ -396,7 +396,7 @@ export function storeOptions(extra: { byLabel?: boolean; bucket?: boolean; baseW
 
 /** The loading pipeline's options that ingest applies (it reads heap snapshots only: no trace or perf options). */
 export function ingestInputOptions(): Option[] {
-  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks']);
+  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks', '--jobs']);
   return inputOptions().filter((o) => applied.has(o.long!));
 }
 

@@ -9,6 +9,8 @@ export * from './sample-type.js';
 export * from './sites.js';
 export * from './top.js';
 export * from './info.js';
+export * from './peak.js';
+export * from './profile-kind.js';
 export * from './accumulate/live-set.js';
 export * from './accumulate/accumulator.js';
 export * from './pipeline/read-input.js';

@@ -2,10 +2,12 @@
  * `info`: what an input is — format, sample types, totals, sampling,
  * threads, mappings, warnings.
  */
-import type { HeapProfile, MergedInputs, Warning } from '@heapscope/parser';
+import { EMPTY_STACK, type HeapProfile, type MergedInputs, type Warning } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import type { TraceReport } from './accumulate/accumulator.js';
 import { mixedInputWarnings } from './snapshot-series.js';
+import { peakMoment, type PeakMoment } from './peak.js';
+import { cpuSamples, type CpuSamples, type ProfileKind } from './profile-kind.js';
 
 /** The `info` report of one input (JSON contract: docs/design.md#json). */
 export interface InputInfo {
@@ -23,12 +25,19 @@ export interface InputInfo {
   /** A sum of several inputs: how they were recorded. */
   merged: MergedInputs | null;
   totals: Record<string, number>;
-  /** Peak live bytes (event traces only). */
-  peak: { bytes: number; objects: number; event: number; timeNs: number | null } | null;
+  /** Peak live bytes and where in the trace it was (event traces only). */
+  peak: PeakMoment | null;
   /** Event traces only: events, counts per operation, live at the end, lifetimes. */
   trace: TraceReport | null;
+  /** `heap`, or `cpu` for a profile of CPU samples with no heap event (perf script of `perf record -e cpu-clock`). */
+  profileKind: ProfileKind;
+  /** For a CPU profile: the events sampled and the records read; else null. */
+  cpuSamples: CpuSamples | null;
   samples: number;
-  stacks: number;
+  /** Distinct call stacks of the samples (the empty stack not counted); for a trace, those the accumulator saw; null for a trace that records no stacks. */
+  stacks: number | null;
+  /** Nodes of the profile's stack prefix tree (every suffix of every stack, the empty one not counted). */
+  stackNodes: number;
   locations: number;
   symbolizedLocations: number;
   mappings: number;
@@ -45,7 +54,11 @@ export function inputInfo(input: LoadedInput): InputInfo {
   const info = profileInfo(input.profile);
   if (!input.trace) return info;
   const report = input.trace.report;
-  return { ...info, peak: { ...report.peak }, trace: report };
+  const stacks = report.facts.hasStacks ? info.stacks : null;
+  const cpu = cpuSamples(input);
+  // A CPU profile has no heap: no peak, no sizes.
+  if (cpu) return { ...info, profileKind: 'cpu', cpuSamples: cpu, sizeKind: 'none', stacks, trace: report };
+  return { ...info, stacks, peak: peakMoment(report), trace: report };
 }
 
 /** Summarizes one profile. */
@@ -71,8 +84,11 @@ export function profileInfo(profile: HeapProfile): InputInfo {
     totals,
     peak: null,
     trace: null,
+    profileKind: 'heap',
+    cpuSamples: null,
     samples: profile.samples.length,
-    stacks: profile.stacks.length - 1,
+    stacks: distinctStacks(profile),
+    stackNodes: profile.stacks.length - 1,
     locations: profile.locations.length,
     symbolizedLocations: symbolized,
     mappings: profile.mappings.length,
@@ -82,4 +98,17 @@ export function profileInfo(profile: HeapProfile): InputInfo {
     dumpKind: m.dumpKind ?? null,
     warnings: [...m.warnings, ...mixedInputWarnings(m.merged).map((message) => ({ message, count: 1, locations: [] }))],
   };
+}
+
+/** Distinct non-empty stacks among a profile's samples (a stack id is one stack: the prefix tree interns them). */
+function distinctStacks(profile: HeapProfile): number {
+  const seen = new Uint8Array(profile.stacks.length);
+  let n = 0;
+  for (const stack of profile.samples.stack) {
+    if (stack !== EMPTY_STACK && seen[stack] === 0) {
+      seen[stack] = 1;
+      n++;
+    }
+  }
+  return n;
 }

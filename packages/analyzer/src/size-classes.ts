@@ -85,3 +85,24 @@ export function parseAllocatorList(list: string): AllocatorName[] {
 export function pow2Bucket(size: number): number {
   return size <= 1 ? 1 : 2 ** Math.ceil(Math.log2(size));
 }
+
+/**
+ * The allocator whose size classes an input's sizes are best bucketed by: the
+ * one its process most likely ran, from the input's format (`meta.format`):
+ * a guess from the producer, never from the sizes themselves:
+ * - jemalloc dumps come from jemalloc;
+ * - gperftools heap profiles from tcmalloc (HEAPPROFILE runs inside it), and
+ *   Go's legacy heap profiles from Go's allocator, whose classes descend from
+ *   tcmalloc's and are closest to them of the tables known here;
+ * - Android inputs from bionic: its jemalloc, the allocator of the Android
+ *   releases whose malloc_debug traces and dumps heapscope has met (Android 11
+ *   and later default to scudo: `--classes scudo` for those);
+ * - everything else (perf probes on libc's malloc, heaptrack, memray) from
+ *   glibc, the default allocator of the Linux processes they record.
+ */
+export function inputAllocator(format: string): AllocatorName {
+  if (format === 'jemalloc') return 'jemalloc';
+  if (format === 'gperftools') return 'tcmalloc';
+  if (/^android/.test(format)) return 'bionic-jemalloc';
+  return 'glibc';
+}

@@ -14,7 +14,7 @@
 import type { HeapProfile, SizeKind } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
-import { pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
+import { inputAllocator, pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
 import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
 
 export type SizeBuckets = 'exact' | 'pow2' | 'class';
@@ -23,7 +23,7 @@ export type SizeClasses = AllocatorName;
 
 export interface SizesOptions extends SiteOptions {
   buckets?: SizeBuckets;
-  /** Size classes for `buckets: 'class'`; default: jemalloc for jemalloc dumps, glibc otherwise. */
+  /** Size classes for `buckets: 'class'`; default: the input's allocator ({@link inputAllocator}: jemalloc for jemalloc dumps, tcmalloc for gperftools, bionic's jemalloc for Android, glibc otherwise). */
   classes?: SizeClasses;
   /** Per-site breakdown: how many sites, and sizes per site (default 10 and 5). */
   sites?: number;
@@ -131,7 +131,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
 
 /** What a size histogram needs to know of its inputs as a whole. */
 export interface SizeInputFacts {
-  /** The first input's format: jemalloc dumps get jemalloc size classes by default. */
+  /** The first input's format: its allocator's size classes are the default ({@link inputAllocator}). */
   format: string;
   /** Every input knows exact sizes (traces, probe records, one-size samples). */
   exact: boolean;
@@ -159,7 +159,7 @@ export class SizeHistogram {
     readonly facts: SizeInputFacts,
   ) {
     this.buckets = options.buckets ?? 'exact';
-    this.classes = this.buckets === 'class' ? (options.classes ?? (facts.format === 'jemalloc' ? 'jemalloc' : 'glibc')) : null;
+    this.classes = this.buckets === 'class' ? (options.classes ?? inputAllocator(facts.format)) : null;
     this.total = this.newTally();
   }
 

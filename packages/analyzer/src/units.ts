@@ -68,3 +68,12 @@ export function formatShare(part: number, whole: number): string {
   if (whole === 0) return '-';
   return `${((100 * part) / whole).toFixed(1)}%`;
 }
+
+/** A duration: `812 ns`, `3.4 µs`, `15.2 ms`, `3.2 s`, `125 s`. */
+export function formatDuration(ns: number): string {
+  finite(ns);
+  const abs = Math.abs(ns);
+  const [value, unit] = abs >= 1e9 ? [ns / 1e9, 's'] : abs >= 1e6 ? [ns / 1e6, 'ms'] : abs >= 1e3 ? [ns / 1e3, 'µs'] : [ns, 'ns'];
+  if (unit === 'ns') return `${Math.round(value)} ns`;
+  return `${value.toFixed(Math.abs(value) >= 100 ? 0 : 1)} ${unit}`;
+}

@@ -56,7 +56,7 @@ export interface SeriesOptions {
 /** Loads `inputs` as a series (`command` names the command in usage errors). */
 export async function loadSeries(run: Run<CommonOptions & SeriesOptions>, inputs: readonly string[], command: string): Promise<LoadedSeries> {
   const options = run.options;
-  const loaded = await run.load(inputs, { windows: options.windows });
+  const loaded = await run.load(inputs, { windows: options.windows, needsHeap: `${command} needs live bytes` });
   if (options.windows !== undefined) {
     if (loaded.length !== 1 || !loaded[0].trace) throw new UsageError('--windows needs exactly one event trace');
     const snapshots = loaded[0].trace.snapshots;
@@ -97,7 +97,7 @@ export async function loadGrowthPoints(run: Run<CommonOptions & SeriesOptions>, 
   // One at a time (--jobs read ahead on worker threads), with the run's one symbolizer: its caches hold across dumps.
   const points: GrowthPoint[] = [];
   let type = growthOptions.sampleType;
-  for await (const input of run.stream(inputs)) {
+  for await (const input of run.stream(inputs, { needsHeap: `${command} needs live bytes` })) {
     // The first dump's default sample type, unless asked: every dump must have it.
     type ??= input.profile.defaultSampleType;
     points.push(growthPoint(input.profile, { ...growthOptions, sampleType: type }));

@@ -108,6 +108,24 @@ export function nodeCountOption(what = 'rows'): Option {
   return new Option('-n, --node-count <n>', `show the first N ${what}`).argParser(positiveInt('-n'));
 }
 
+/** A parser of row counts where 0 means every row (`top -n 0`). */
+export function rowCount(flag: string) {
+  return (value: string): number => {
+    // Number('') is 0: an empty value is refused before it can mean "all".
+    const n = value.trim() === '' ? NaN : Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} expects a whole number (0 for all), got "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * `-n, --node-count <n>` of a report that is cut on a terminal: 0 shows every
+ * row, and without `-n` a terminal gets the first `terminalDefault` rows.
+ */
+export function terminalRowCountOption(terminalDefault: number): Option {
+  return new Option('-n, --node-count <n>', `show the first N rows, 0 for all (default: ${terminalDefault} on a terminal, all when piped, with -o or --format json)`).argParser(rowCount('-n'));
+}
+
 /** `-t, --sample-type <type>`: the sample type a command reads. */
 export function sampleTypeOption(description = 'inuse_space (default), inuse_objects, alloc_space or alloc_objects'): Option {
   return new Option('-t, --sample-type <type>', description);
@@ -378,7 +396,7 @@ export function storeOptions(extra: { byLabel?: boolean; bucket?: boolean; baseW
 
 /** The loading pipeline's options that ingest applies (it reads heap snapshots only: no trace or perf options). */
 export function ingestInputOptions(): Option[] {
-  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks']);
+  const applied = new Set(['--input-format', '--symbols', '--no-symbolize', '--no-symbol-cache', '--lenient', '--max-stacks', '--jobs']);
   return inputOptions().filter((o) => applied.has(o.long!));
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { WarningCollector, formatWarning, type Symbolizer } from '@heapscope/parser';
-import { loadProfiles, mixedInputWarnings, newSymbolizer, streamProfiles, type LoadProfilesOptions, type LoadedInput } from '@heapscope/analyzer';
+import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, streamProfiles, type LoadProfilesOptions, type LoadedInput } from '@heapscope/analyzer';
 import type { MergedInputs } from '@heapscope/parser';
 import { UsageError, type CliIo } from './io.js';
 import { regexOption, type CommonOptions, type InputOptions } from './options.js';
@@ -26,6 +26,12 @@ export interface LoadExtra {
   windows?: number;
   /** Accept allocator statistics (only `diagnose` reads them). */
   allowStats?: boolean;
+  /**
+   * The command needs heap events (sizes, lifetimes, live bytes): an input of
+   * CPU samples only is refused, with what the command needs. The words say
+   * what it needs them for (`sizes needs allocation sizes`).
+   */
+  needsHeap?: string;
 }
 
 /** The context of one command's run. */
@@ -118,6 +124,7 @@ export class Run<O extends CommonOptions = CommonOptions> {
       progress.done();
     }
     for (const input of loaded) this.warnInput(input);
+    if (extra.needsHeap !== undefined) loaded.forEach((input, i) => refuseCpuProfile(input, paths[i], extra.needsHeap!));
     return loaded;
   }
 
@@ -131,9 +138,12 @@ export class Run<O extends CommonOptions = CommonOptions> {
   async *stream(paths: readonly string[], extra: LoadExtra = {}): AsyncGenerator<LoadedInput> {
     const progress = this.progress();
     try {
+      let index = 0;
       for await (const input of streamProfiles(paths, this.loadOptions(paths, extra, progress))) {
         progress.done();
         this.warnInput(input);
+        if (extra.needsHeap !== undefined) refuseCpuProfile(input, paths[index], extra.needsHeap);
+        index++;
         yield input;
       }
     } finally {
@@ -177,4 +187,14 @@ export class Run<O extends CommonOptions = CommonOptions> {
       shortNames: o.shortNames,
     };
   }
+}
+
+/** A usage error for an input of CPU samples given to a command that needs heap events. */
+function refuseCpuProfile(input: LoadedInput, path: string, need: string): void {
+  const cpu = cpuSamples(input);
+  if (!cpu) return;
+  const events = cpu.events.length > 0 ? ` (${cpu.events.join(', ')})` : '';
+  throw new UsageError(
+    `${path} holds CPU samples${events}, not heap events: ${need}. Record malloc and free probes (docs/formats.md#perf-script), or read CPU samples with top, flamegraph or convert`,
+  );
 }

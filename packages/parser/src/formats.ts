@@ -17,6 +17,7 @@ import { androidHeapDumpImporter } from './importers/android-heap-dump.js';
 import { perfScriptImporter } from './importers/perf-script.js';
 import { heaptrackImporter } from './importers/heaptrack.js';
 import { memrayImporter } from './importers/memray.js';
+import { foreignFormat } from './foreign-formats.js';
 
 /**
  * Any importer: of snapshots (heap dumps), of event traces, or of allocator
@@ -84,6 +85,9 @@ export function detectImporter(input: Input, forced?: string): Importer {
   }
   if (input.head.length === 0) throw new ParseError(input.name, 1, 'input is empty');
   const head = headOf(input);
+  // A profiler's binary capture heapscope does not read: say so and what to do, before any importer guesses at it.
+  const foreign = foreignFormat(head);
+  if (foreign) throw new ParseError(input.name, 1, `this is ${foreign.name}: ${foreign.advice(input.name)}`);
   let best: Importer | undefined;
   let bestScore = 0;
   for (const importer of importers) {

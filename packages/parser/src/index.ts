@@ -28,5 +28,6 @@ export { heaptrackImporter, type HeaptrackFacts } from './importers/heaptrack.js
 export { memrayImporter, MEMRAY_ALLOCATORS } from './importers/memray.js';
 export * from './stats/index.js';
 export * from './formats.js';
+export * from './foreign-formats.js';
 export * from './load.js';
 export * from './symbolize/index.js';

@@ -77,7 +77,7 @@ Examples:
       });
       return { report, seriesBy: 'given' };
     }
-    const loaded = await run.load(run.args);
+    const loaded = await run.load(run.args, { needsHeap: 'churn needs allocations and frees' });
     const dumps = loaded.every((l) => !l.trace);
     const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };
     const ordered = order.indexes.map((i) => loaded[i]);
@@ -96,6 +96,6 @@ Examples:
   output: {
     kind: 'report',
     json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
-    text: ({ report, seriesBy }, run) => renderChurn(report, { lifetimes: run.options.lifetimes === true, filtered: hasStackFilters(run.options), seriesBy }),
+    text: ({ report, seriesBy }, run) => renderChurn(report, { lifetimes: run.options.lifetimes === true, filtered: hasStackFilters(run.options), seriesBy, by: run.options.by }),
   },
 });

@@ -101,7 +101,7 @@ Examples:
       r.split
         ? { label: r.split.label, series: r.split.series.map((s) => ({ value: s.value, profiles: s.profiles, report: s.shown })), unlabeled: r.split.unlabeled, warnings: run.warnings }
         : { ...r.shown, warnings: run.warnings },
-    text: (r) => (r.split ? renderGrowthSeries(r.split.label, r.split.series, r.how) : renderGrowth(r.shown, r.how)),
+    text: (r, run) => (r.split ? renderGrowthSeries(r.split.label, r.split.series, r.how) : renderGrowth(r.shown, r.how, run.options.by)),
     sideFiles: (r, run) =>
       run.options.plot && !r.split && r.memory
         ? [{ path: run.options.plot, data: renderMemoryChart(r.memory, { title: `memory over time: ${r.how}`, subtitle: r.report.verdict, standalone: true }) }]

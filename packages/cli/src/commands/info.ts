@@ -17,11 +17,17 @@ dumps; gperftools, tcmalloc and Go legacy heap profiles; pprof; perf script
 text of malloc/free uprobes; heaptrack recordings, raw (heaptrack --raw) or
 interpreted (heaptrack.<app>.<pid>.zst or .gz); memray transform csv exports;
 Android record_allocs traces and native heap dumps; allocator statistics.
+perf script text of plain CPU samples (perf record -e cpu-clock) is a CPU
+profile: info says so, and sizes, peak, churn and growth refuse it.
+perf.data, memray captures and Perfetto traces are refused with what to run
+instead (perf script -i FILE > FILE.txt; memray transform csv FILE).
+"stacks N distinct" counts the distinct call stacks of the samples.
 
 Example:
   $ heapscope info fixtures/jemalloc/all/jeprof.*.f.heap
   $ heapscope info --format json dump.heap.gz
-  $ heapscope info heaptrack.app.1234.zst`,
+  $ heapscope info heaptrack.app.1234.zst
+  $ heapscope info fixtures/cpu-perf/workload.cpu-clock.perf.txt.gz`,
   async analyze(run) {
     const loaded = await run.load(run.args);
     return { inputs: loaded.map(inputInfo) };

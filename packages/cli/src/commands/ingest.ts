@@ -68,7 +68,7 @@ Examples:
     }
     return withStore(run, { readOnly: false }, async (store) => {
       const load = { inputFormat: o.inputFormat, lenient: o.lenient, maxStacks: o.maxStacks, symbolize: o.symbolize, symbols: o.symbols, symbolCache: o.symbolCache };
-      const fromFiles = files.length > 0 ? await store.ingestFiles(files, { ...load, labels: o.label, time: o.time }) : undefined;
+      const fromFiles = files.length > 0 ? await store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time }) : undefined;
       // Standard input has no modification time: with --time auto, its time is now.
       const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time }) : undefined;
       const report = joined(run.args, fromFiles, fromStdin);

@@ -2,7 +2,7 @@
  * `heapscope peak`: for event traces, the peak of live bytes, when it
  * happened, and the call sites that held it at that moment.
  */
-import { top } from '@heapscope/analyzer';
+import { peakMoment, stacklessTraces, top } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
@@ -14,15 +14,20 @@ export const peakCommand = command<InputOptions & FilterOptions & SharedOptions,
   args: [['<trace>', 'an event trace (Android record_allocs, perf malloc/free probes)']],
   options: [sampleTypeOption('inuse_space (default) or inuse_objects'), nodeCountOption('rows'), ...commonOptions(), ...inputOptions(), ...filterOptions()],
   help: `
-Example:
+The peak is placed in the trace: seconds since its first event when the
+trace has timestamps ("at 3.2 s of 12.5 s"), and its event among all the
+trace's events. JSON: peak.offsetNs, peak.durationNs, peak.event,
+peak.events (and the producer's own clock in peak.timeNs).
+
+Examples:
+  $ heapscope peak fixtures/perf/workload.fp.perf.txt.gz
   $ heapscope peak --by thread record_allocs.txt`,
   async analyze(run) {
     const [trace] = run.args;
-    const [loaded] = await run.load([trace]);
+    const [loaded] = await run.load([trace], { needsHeap: 'peak needs live bytes over time' });
     if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
-    const { peak, events } = loaded.trace.report;
     const o = run.options;
-    return { peak, events, top: top([loaded.trace.peakProfile], { ...siteOptions(o), sampleType: o.sampleType, limit: o.nodeCount }) };
+    return { peak: peakMoment(loaded.trace.report), stackless: o.by !== 'thread' && stacklessTraces([loaded]), top: top([loaded.trace.peakProfile], { ...siteOptions(o), sampleType: o.sampleType, limit: o.nodeCount }) };
   },
   output: {
     kind: 'report',

@@ -2,7 +2,7 @@
  * `heapscope sizes`: hot allocation sizes.
  */
 import { Option } from 'commander';
-import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedInputs, type AllocatorName, type SizesReport } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedInputs, type AllocatorName, type SizeClasses, type SizesReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { wasteInputError } from '../input-errors.js';
 import { UsageError } from '../io.js';
@@ -12,7 +12,7 @@ import { renderSizes } from '../render/sizes.js';
 
 interface SizesOptions extends InputOptions, FilterOptions, SharedOptions, StoreOptions {
   buckets: 'exact' | 'pow2' | 'class';
-  classes?: AllocatorName;
+  classes?: SizeClasses;
   sites?: number;
   waste?: boolean;
   allocators?: AllocatorName[];
@@ -24,7 +24,7 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
   args: [['[input...]', 'heap dumps or traces (plain, gzip, zstd or zip; - for stdin); none with --db']],
   options: [
     new Option('--buckets <kind>', 'exact sizes, powers of two, or allocator size classes').choices(['exact', 'pow2', 'class']).default('exact'),
-    new Option('--classes <allocator>', 'size classes for --buckets class (default: jemalloc for jemalloc dumps, glibc otherwise)').choices([...ALLOCATOR_NAMES]),
+    new Option('--classes <allocator>', "size classes for --buckets class (default: the input's allocator: jemalloc for jemalloc dumps, tcmalloc for gperftools, bionic-jemalloc for Android, glibc otherwise)").choices([...ALLOCATOR_NAMES]),
     new Option('--waste', "add the bytes each allocator's size classes lose to rounding the requests (needs requested sizes: not jemalloc dumps)"),
     allocatorsOption('with --waste: comma-separated allocators to compare (default: glibc, jemalloc, tcmalloc and mimalloc, or scudo and bionic-jemalloc for Android inputs)'),
     nodeCountOption('sizes'),
@@ -36,13 +36,17 @@ export const sizesCommand = command<SizesOptions, SizesReport>({
   ],
   help: `
 Traces and perf probe records know exact sizes. Heap dumps only know the
-average size per stack (jemalloc: in size classes, not requested sizes);
-the report says which. Dumps are counted by cumulative allocations when they
-have them, in-use objects otherwise.
+average size per stack (jemalloc: in size classes, not requested sizes):
+the headline and the size column say so ("avg size"). Dumps are counted by
+cumulative allocations when they have them, in-use objects otherwise.
+--buckets pow2 and class are listed in size order, with a bar per bucket
+(JSON rows stay most frequent first); -n keeps the most frequent buckets.
 
 Examples:
   $ heapscope sizes trace.txt
   $ heapscope sizes --buckets class --classes jemalloc jeprof.*.f.heap
+  $ heapscope sizes --buckets pow2 fixtures/gperftools/workload.0005.heap
+  $ heapscope sizes --buckets class record_allocs.txt    (bionic's jemalloc classes)
   $ heapscope sizes --by thread --sites 5 app.perf.txt
   $ heapscope sizes --waste --allocators glibc,jemalloc,tcmalloc app.perf.txt
   $ heapscope sizes --db fleet.duckdb --where host=web-1 --buckets pow2`,
@@ -55,7 +59,7 @@ Examples:
       if (o.waste) throw new UsageError('--waste needs the requested sizes of the inputs: not from a store (--db)');
       report = await withStore(run, { readOnly: true }, async (store) => store.sizes(await selectProfiles(store, run), { by: o.by, ...how }));
     } else {
-      const loaded = await run.load(run.args);
+      const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes' });
       run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
       const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
       try {

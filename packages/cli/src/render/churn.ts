@@ -5,7 +5,8 @@
  * of a table; for a series of dumps, the process per interval.
  */
 import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, type ChurnReport, type ChurnRow } from '@heapscope/analyzer';
-import { renderTable, type Column } from './table.js';
+import { nameHeader, renderTable, type Column } from './table.js';
+import { bar } from './bar.js';
 import { plural } from '@heapscope/parser';
 
 /** How the text is drawn. */
@@ -16,6 +17,8 @@ export interface ChurnTextOptions {
   filtered: boolean;
   /** How a series was ordered. */
   seriesBy: 'sequence' | 'given';
+  /** What the rows are (`--by`): names the name column. */
+  by?: string;
 }
 
 const right = (header: string): Column => ({ header, align: 'right' });
@@ -38,7 +41,7 @@ export function renderChurn(r: ChurnReport, options: ChurnTextOptions): string {
     right('live bytes'),
     right('churned'),
     ...(trace ? [right('temporary'), right('median life'), ...(r.durationSeconds ? [right('allocs/s')] : [])] : []),
-    { header: 'name', align: 'left' as const },
+    { header: nameHeader(options.by ?? 'function'), align: 'left' as const },
   ];
   const rows = r.rows.map((row) => [
     formatCount(row.allocObjects),
@@ -133,15 +136,6 @@ function timeLabel(b: Bucket): string {
   return fromUnit === toUnit ? `${fromValue}–${toValue} ${toUnit}` : `${fromValue} ${fromUnit}–${toValue} ${toUnit}`;
 }
 
-const BAR_WIDTH = 30;
-const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-
-/** A horizontal bar of `value / max` × BAR_WIDTH cells, in eighths; never empty for a value above 0. */
-function bar(value: number, max: number): string {
-  if (value <= 0 || max <= 0) return '';
-  const eighths = Math.max(1, Math.round((value / max) * BAR_WIDTH * 8));
-  return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-}
 
 /** `12.3%`, `<0.1%` for a share above 0 that rounds to 0. */
 function percent(share: number): string {

@@ -4,7 +4,7 @@
  * sampled dumps, each delta's and slope's sampling noise (±).
  */
 import { formatValue, type GrowthReport } from '@heapscope/analyzer';
-import { renderTable } from './table.js';
+import { nameHeader, renderTable } from './table.js';
 import { sparkline } from './sparkline.js';
 
 function signed(value: number, unit: string): string {
@@ -12,7 +12,7 @@ function signed(value: number, unit: string): string {
 }
 
 /** The text of a growth report; `how` says how the points were chosen and ordered. */
-export function renderGrowth(r: GrowthReport, how: string): string {
+export function renderGrowth(r: GrowthReport, how: string, by = 'function'): string {
   let out = `${r.verdict}\n`;
   const point = (i: number) => `${i + 1}=${r.labels[i].replace(/.*\//, '')}`;
   // A long series names its first and last points only.
@@ -41,7 +41,7 @@ export function renderGrowth(r: GrowthReport, how: string): string {
       { header: 'r²', align: 'right' },
       { header: 'trend', align: 'left' },
       { header: 'values', align: 'left' },
-      { header: 'name', align: 'left' },
+      { header: nameHeader(by), align: 'left' },
     ],
     rows,
   );

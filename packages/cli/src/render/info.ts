@@ -4,7 +4,8 @@
  * warnings.
  */
 import { formatWarning, plural } from '@heapscope/parser';
-import { formatBytes, formatCount, formatValue, type InputInfo } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatDuration, formatValue, type InputInfo } from '@heapscope/analyzer';
+import { peakWhen } from './peak.js';
 
 /** One sampling in words. */
 function samplingText(model: string, periodBytes: number): string {
@@ -49,13 +50,32 @@ function traceRows(info: InputInfo): [string, string][] {
     .filter(([, n]) => n > 0)
     .map(([op, n]) => `${op} ${formatCount(n)}`)
     .join(', ');
-  const when = `event ${formatCount(info.peak.event)}${info.peak.timeNs !== null ? `, ${(info.peak.timeNs / 1e9).toFixed(6)} s` : ''}`;
   const span = t.firstTimeNs !== null && t.lastTimeNs !== null ? `, ${((t.lastTimeNs - t.firstTimeNs) / 1e9).toFixed(3)} s` : ', no timestamps';
   return [
     ['events', `${formatCount(t.events)}${span} (${ops})`],
     ['live at end', `${formatBytes(t.liveBytes)} in ${formatCount(t.liveObjects)} ${plural(t.liveObjects, 'block')}`],
-    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} ${plural(info.peak.objects, 'block')} at ${when}`],
+    ['peak', `${formatBytes(info.peak.bytes)} in ${formatCount(info.peak.objects)} ${plural(info.peak.objects, 'block')} ${peakWhen(info.peak)}`],
     ['temporary', `${formatCount(t.temporary)} ${plural(t.temporary, 'allocation')} freed by the very next allocation event`],
+  ];
+}
+
+/** How a heap profile was recorded: its sampling, what it is a sum of, and what its sizes are. */
+function heapRows(info: InputInfo): [string, string][] {
+  return [
+    ['sampling', describeSampling(info)],
+    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
+    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+  ];
+}
+
+/** What a CPU profile is, in place of the heap's rows: no sampling of bytes, no sizes, no peak. */
+function cpuRows(info: InputInfo, cpu: NonNullable<InputInfo['cpuSamples']>): [string, string][] {
+  const t = info.trace;
+  const span = t && t.firstTimeNs !== null && t.lastTimeNs !== null ? ` over ${formatDuration(t.lastTimeNs - t.firstTimeNs)}` : '';
+  const events = cpu.events.length > 0 ? ` of ${cpu.events.join(', ')}` : '';
+  return [
+    ['profile', `CPU samples${events}: ${formatCount(cpu.records)} ${plural(cpu.records, 'record')}${span}; no heap events`],
+    ['heap', 'none: sizes, peak and churn need malloc/free records (perf probe on malloc and free, docs/formats.md#perf-script)'],
   ];
 }
 
@@ -67,15 +87,16 @@ export function renderInfo(info: InputInfo): string {
   const process = [info.pid !== null ? `pid ${info.pid}` : '', info.dumpSeq !== null ? `dump #${info.dumpSeq}` : '', info.dumpKind ? `kind ${info.dumpKind}` : '']
     .filter(Boolean)
     .join(', ');
+  const cpu = info.cpuSamples;
+  const stacks = info.stacks === null ? 'none recorded (the trace has no stacks)' : `${formatCount(info.stacks)} distinct`;
   const rows: [string, string][] = [
     ['format', info.format],
-    ['sampling', describeSampling(info)],
-    ...(info.merged ? [['merged', describeMerged(info)] as [string, string]] : []),
-    ['sizes', info.sizeKind === 'mixed' && info.merged ? `mixed: ${info.merged.sizeKinds.map((k) => SIZE_KINDS[k] ?? k).join('; ')}` : SIZE_KINDS[info.sizeKind] ?? info.sizeKind],
+    ...(cpu ? cpuRows(info, cpu) : heapRows(info)),
     ['sample types', `${info.sampleTypes.join(', ')} (default ${info.defaultSampleType})`],
     ['totals', totals],
-    ...traceRows(info),
-    ['stacks', `${formatCount(info.stacks)} distinct, ${formatCount(info.samples)} ${plural(info.samples, 'sample')}, ${formatCount(info.threads)} ${plural(info.threads, 'thread')}`],
+    ...(cpu ? [] : traceRows(info)),
+    ['stacks', `${stacks}, ${formatCount(info.samples)} ${plural(info.samples, 'sample')}, ${formatCount(info.threads)} ${plural(info.threads, 'thread')}`],
+
     ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
     ['process', process || '-'],
     ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],

@@ -29,3 +29,8 @@ export function renderTable(columns: readonly Column[], rows: readonly string[][
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...rows.map(line)].map((l) => `${l}\n`).join('');
 }
+
+/** The header of a table's name column: `thread` when rows are threads (`--by thread`), else `name`. */
+export function nameHeader(by: string): string {
+  return by === 'thread' ? 'thread' : 'name';
+}

@@ -192,13 +192,12 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       const clicked = await clickFirstRow(page, 'growth-table');
       expect(clicked).toMatchObject({ site: 'leak_site', zoom: 'leak_site', focused: true });
       // The flamegraph's own search still works inside the report.
-      const frame = page.frameLocator('#flame-frame');
-      await frame.locator('.hs-flame .search').fill('steady');
-      expect(await frame.locator('.hs-flame .status').textContent()).toMatch(/matched 1 frames/);
+      await page.locator('#flame .hs-flame .search').fill('steady');
+      expect(await page.locator('#flame .hs-flame .status').textContent()).toMatch(/matched 1 frames/);
       await screenshots(page, 'jemalloc-series');
       // A row clicked before the flamegraph is ready: focused once it is.
       await page.goto(`file://${path}`, { waitUntil: 'domcontentloaded' });
-      // (The frame is filled after the load event, so this focus normally waits; either way it must end focused.)
+      // (The flamegraph mounts after the load event, so this focus normally waits; either way it must end focused.)
       await page.evaluate(() => (window as unknown as { heapscopeReport: { focus(n: string): boolean } }).heapscopeReport.focus('steady_site'));
       await page.waitForFunction(() => (window as unknown as { heapscopeReport: { state(): { flame: { zoom: string } | null } } }).heapscopeReport.state().flame?.zoom === 'steady_site');
     }, VIEWPORT);

@@ -3,7 +3,8 @@
  * Chromium: reports of a jemalloc series, a perf trace and the Android
  * record_allocs trace of the corpus open from file:// without a request to
  * anywhere, draw memory over time with the series the analyses give, sort
- * their tables, and focus the flamegraph on a clicked row. Screenshots at
+ * their tables, and focus the flamegraph on a clicked row; the flamegraph
+ * inside the report toggles to inverted and searches. Screenshots at
  * 1400×900 go to packages/cli/test-output/report/ (git-ignored) for a
  * person to look at; the tests check what can be checked of them (text in
  * the charts inside the picture, tick labels that do not overlap).
@@ -111,6 +112,46 @@ async function clickFirstRow(page: Page, table: string): Promise<{ site: string;
   );
 }
 
+interface FlameState {
+  view: string;
+  zoom: string;
+  orientation: string;
+  drawn: number;
+  matchedCount: number;
+  matchedValue: number;
+  searchError: string;
+}
+type FlameApi = { state(): FlameState; paths(chart?: string): Record<string, number> };
+const reportFlame = 'window.heapscopeFlames[document.querySelector("#flame .hs-flame").id]';
+const flameState = (page: Page): Promise<FlameState> => page.evaluate(`${reportFlame}.state()`) as Promise<FlameState>;
+
+/**
+ * Toggles the report's flamegraph to inverted by its button and back:
+ * the API's view, the button shown pressed, a canvas drawn anew, and the
+ * inverted paths are the top-down paths read leaf first. A row clicked in
+ * the inverted view zooms to its site there.
+ */
+async function toggleInverted(page: Page): Promise<void> {
+  const canvas = () => page.evaluate(() => (document.querySelector('#flame .hs-flame canvas.flame') as HTMLCanvasElement).toDataURL());
+  const before = { state: await flameState(page), paths: (await page.evaluate(`${reportFlame}.paths()`)) as Record<string, number>, canvas: await canvas() };
+  expect(before.state.view).toBe('top-down');
+  await page.locator('#flame .hs-flame .views button[data-view="inverted"]').click();
+  const after = await flameState(page);
+  expect(after).toMatchObject({ view: 'inverted', orientation: 'icicle' });
+  expect(after.drawn).toBeGreaterThan(0);
+  expect(await page.locator('#flame .hs-flame .views button.on').textContent()).toBe('Inverted');
+  expect(await canvas()).not.toBe(before.canvas);
+  const inverted = (await page.evaluate(`${reportFlame}.paths()`)) as Record<string, number>;
+  const expected = Object.fromEntries(Object.entries(before.paths).map(([path, v]) => [path.split(';').reverse().join(';'), v]));
+  expect(Object.keys(inverted).sort()).toEqual(Object.keys(expected).sort());
+  for (const [path, v] of Object.entries(expected)) expect(inverted[path]).toBeCloseTo(v, 3);
+  const clicked = await clickFirstRow(page, 'top-table');
+  expect(clicked).toMatchObject({ zoom: clicked.site, focused: true });
+  expect((await flameState(page)).view).toBe('inverted');
+  await page.locator('#flame .hs-flame .views button[data-view="top-down"]').click();
+  expect(await flameState(page)).toMatchObject({ view: 'top-down', orientation: 'flame' });
+}
+
 /** Sorts a table by a column (clicking its heading) and returns the column's sort values in row order. */
 async function sortBy(page: Page, table: string, column: number): Promise<number[]> {
   await page.locator(`#${table} thead th`).nth(column).click();
@@ -194,6 +235,14 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       // The flamegraph's own search still works inside the report.
       await page.locator('#flame .hs-flame .search').fill('steady');
       expect(await page.locator('#flame .hs-flame .status').textContent()).toMatch(/matched 1 frames/);
+      const searched = await flameState(page);
+      expect(searched).toMatchObject({ matchedCount: 1, searchError: '' });
+      // The match is steady_site: its share is its last-dump value in the top table.
+      expect(searched.matchedValue).toBeCloseTo(Number(await page.locator('#top-table tr[data-site="steady_site"] td').nth(1).getAttribute('data-v')), 0);
+      await page.locator('#flame .hs-flame .search').fill('steady(');
+      expect(await page.locator('#flame .hs-flame .status .error').textContent()).toMatch(/not a regular expression/);
+      await page.locator('#flame .hs-flame .search').fill('');
+      await toggleInverted(page);
       await screenshots(page, 'jemalloc-series');
       // A row clicked before the flamegraph is ready: focused once it is.
       await page.goto(`file://${path}`, { waitUntil: 'domcontentloaded' });
@@ -222,6 +271,7 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       const clicked = await clickFirstRow(page, 'top-table');
       expect(clicked.zoom).toBe(clicked.site);
       expect(clicked.focused).toBe(true);
+      await toggleInverted(page);
       // Churn rows carry their lifetime histograms.
       expect(await page.locator('#churn-table svg.hist').count()).toBeGreaterThan(0);
       const sizes = await sortBy(page, 'sizes-table', 0);

@@ -67,8 +67,10 @@ export const REPORT_CLIENT = String.raw`
     var f = flame();
     // Before the flamegraph is mounted: focus once it is.
     if (!f) { pending = name; status.textContent = 'the flamegraph is still loading'; return false; }
-    if (!f.focus(name, f.state().view)) {
-      // A thread or a file of a trace without stacks: no frame has its name.
+    var view = f.state().view, found = f.focus(name, view), now = f.state();
+    // A thread of a trace without stacks, or a site with nothing in the
+    // flamegraph's sample type (all of it freed): no frame to show.
+    if (!found || (view === 'sandwich' ? now.selected !== name : now.zoom !== name)) {
       f.search(''); f.reset();
       status.textContent = name + ': not a frame of the flamegraph';
       return false;

@@ -12,14 +12,15 @@
  * mounts after the report's load event: the summary, the chart and the
  * tables are on screen and respond before the flamegraph's data is parsed.
  */
-import type { ChurnReport, GrowthReport, MemoryOverTime, SizesReport, TopReport } from '@heapscope/analyzer';
+import type { ChurnReport, FragmentationReport, GrowthReport, MemoryOverTime, SizeClassWasteReport, SizesReport, TopReport } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatShare, isSampled } from '@heapscope/analyzer';
 import type { FlameData } from './flame-data.js';
 import { renderFlameFragment, type FlameFragment } from './flamegraph-html.js';
 import { xmlEscape as esc } from './flamegraph-svg.js';
 import { htmlPage } from './html-page.js';
 import { renderMemoryChart } from './memory-chart.js';
 import { REPORT_CLIENT, REPORT_STYLE } from './report-client.js';
-import { churnTable, growthTable, sizesTable, topTable } from './report-tables.js';
+import { churnTable, fragmentationTable, growthTable, sizeClassWasteTable, sizesTable, topTable } from './report-tables.js';
 
 /** One input, as the summary lists it. */
 export interface ReportInput {
@@ -49,6 +50,13 @@ export interface ReportPage {
   churn: ChurnReport | Missing;
   sizes: SizesReport | Missing;
   flame: FlameData;
+  waste: ReportWaste;
+}
+
+/** What the allocators waste (`heapscope waste`'s two analyses), or why the inputs cannot say. */
+export interface ReportWaste {
+  sizeClasses: SizeClassWasteReport | Missing;
+  fragmentation: FragmentationReport | Missing;
 }
 
 function missing<T extends object>(v: T | Missing): v is Missing {
@@ -66,6 +74,7 @@ export function renderReportPage(page: ReportPage): string {
     section('churn', 'Churn', missing(page.churn) ? note(page.churn.note) : `<p class="note">${esc(page.churn.verdict)}</p><div class="scroll">${churnTable(page.churn)}</div>`),
     section('sizes', 'Sizes', missing(page.sizes) ? note(page.sizes.note) : `${sizesIntro(page.sizes)}<div class="scroll">${sizesTable(page.sizes)}</div>`),
     flame.body,
+    wasteSection(page.waste),
   ];
   const nav = [
     ['summary', 'Summary'],
@@ -75,6 +84,7 @@ export function renderReportPage(page: ReportPage): string {
     ['churn', 'Churn'],
     ['sizes', 'Sizes'],
     ['flame', 'Flamegraph'],
+    ['waste', 'Waste'],
   ]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`)
     .join('');
@@ -118,6 +128,29 @@ ${warnings}`,
 function memoryChart(m: MemoryOverTime, how: string): string {
   const sampleType = m.axis === 'dumps' ? m.sampleType : 'live bytes';
   return renderMemoryChart(m, { title: `${sampleType} per top site`, subtitle: how, width: 1200 });
+}
+
+/** Waste, under the flamegraph: size-class waste per site and allocator, then fragmentation per site; each table's rows focus the flamegraph. */
+function wasteSection(w: ReportWaste): string {
+  const sc = w.sizeClasses;
+  const fr = w.fragmentation;
+  const sizeClasses = missing(sc) ? note(`size-class waste: not known: ${sc.note}`) : `<h3>Size-class waste</h3>${sizeClassIntro(sc)}<div class="scroll">${sizeClassWasteTable(sc)}</div>`;
+  const fragmentation = missing(fr) ? note(fr.note) : `<h3>Fragmentation per site</h3>${fragmentationIntro(fr)}<div class="scroll">${fragmentationTable(fr)}</div>`;
+  return section('waste', 'Waste', `${sizeClasses}\n${fragmentation}`);
+}
+
+function sizeClassIntro(r: SizeClassWasteReport): string {
+  const kind = r.sizeKind === 'exact' ? 'exact requested sizes' : 'the average requested size per stack';
+  const totals = r.allocators.map((a) => `${a} ${formatBytes(r.total.waste[a] ?? 0)} (${((r.total.wasteShare[a] ?? 0) * 100).toFixed(1)}%)`).join(', ');
+  const shown = r.sites.length < r.siteCount ? `${r.sites.length} of ${r.siteCount}` : `${r.siteCount}`;
+  return `<p class="note">The bytes each allocator's size classes add to the requests (${esc(kind)}; counting ${esc(r.counts)}): ${formatCount(r.total.count)} requests, ${formatBytes(r.total.requestedBytes)} requested; ${esc(totals)}. ${shown} by ${esc(r.by)}, most ${esc(r.rankBy)} waste first; click a row to focus the flamegraph on it.</p>`;
+}
+
+function fragmentationIntro(r: FragmentationReport): string {
+  const t = r.totals;
+  const sampled = isSampled(r.sampling) ? ` The dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error.` : '';
+  const missingParts = r.missing.map((m) => ` Missing: ${m}.`).join('');
+  return `<p class="note">${esc(r.profile)} with ${esc(r.allocator)} statistics ${esc(r.stats)} (dump ${r.snapshot + 1}), taken as one moment: the bins' free bytes shared among the sites whose objects live in them. Pinned ${formatBytes(t.pinnedBytes)} of ${esc(r.allocator)}'s ${formatBytes(t.unusedBinBytes)} of unused bin bytes (${formatShare(t.pinnedBytes, t.unusedBinBytes)}); ${formatBytes(t.unattributedBytes)} in bins no site accounts for.${esc(sampled + missingParts)}</p>`;
 }
 
 function topIntro(r: TopReport): string {

@@ -215,8 +215,11 @@ async function screenshots(page: Page, kind: string): Promise<void> {
   expect(readFileSync(join(SHOTS, `${kind}-memory.png`)).length).toBeGreaterThan(10_000);
 }
 
-/** Nothing the page would fetch: no external script, style, font or image. */
+/** Nothing the page would fetch: no external script, style, font or image; the flamegraph in the page itself, its data once. */
 function checkSelfContained(html: string): void {
+  expect(html).not.toMatch(/<iframe\b/i);
+  expect(html.match(/<script type="application\/json" class="flame-data">/g)?.length).toBe(1);
+  expect(html.match(/<!DOCTYPE html>/g)?.length).toBe(1);
   expect(html).not.toMatch(/<(script|img|iframe)[^>]*\ssrc=/i);
   expect(html).not.toMatch(/<link\b/i);
   expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);

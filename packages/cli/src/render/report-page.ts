@@ -3,8 +3,9 @@
  * its style, script and data inline, nothing loaded from the network, that
  * opens from a file:// URL. Sections: the summary (inputs, totals, warnings,
  * the analyses' verdicts), memory over time (memory-chart.ts), the tables
- * (report-tables.ts) and the flamegraph; a table row focuses the
- * flamegraph on its site.
+ * (report-tables.ts), the flamegraph, and under it the waste (size-class
+ * waste, fragmentation per site); a table row focuses the flamegraph on
+ * its site.
  *
  * The flamegraph is one section made by one call ({@link flameSection}):
  * the HTML flamegraph's fragment (flamegraph-html.ts) in the page itself,

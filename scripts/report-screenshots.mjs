@@ -3,8 +3,10 @@
  * Makes the screenshots of docs/report.md: `heapscope report` of a jemalloc
  * series, a perf trace and an Android record_allocs trace, opened in
  * headless Chromium (playwright-core, /usr/bin/chromium, a fresh profile) at
- * 1400×900, each scrolled to its memory-over-time chart, and one of the
- * perf report with a table row clicked (the flamegraph focused on it).
+ * 1400×900, each scrolled to its memory-over-time chart; of the perf
+ * report, its chart, the flamegraph focused by a table row's click, the
+ * flamegraph's inverted view and the waste under it; and the waste section
+ * of a gperftools dump with its tcmalloc statistics.
  *
  *   pnpm build && node scripts/report-screenshots.mjs [--corpus DIR]
  *
@@ -29,8 +31,15 @@ const CORPUS = at > 0 ? process.argv[at + 1] : (process.env.HEAPSCOPE_CORPUS ?? 
 const fixtures = (dir, re) => readdirSync(path.join(ROOT, dir)).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
 const KINDS = [
   { name: 'jemalloc-series', args: ['--symbols', 'fixtures/bin/workload', ...fixtures('fixtures/jemalloc/all', /\.m\d+\.heap$/)] },
-  { name: 'perf-trace', args: ['--windows', '60', '--symbols', 'fixtures/bin/workload', 'fixtures/perf/workload.fp.perf.txt.gz'], focus: true },
-  { name: 'android-record-allocs', args: [path.join(CORPUS, 'android-record-allocs', 'systemui.zip')], needs: path.join(CORPUS, 'android-record-allocs', 'systemui.zip') },
+  { name: 'perf-trace', args: ['--windows', '60', '--symbols', 'fixtures/bin/workload', 'fixtures/perf/workload.fp.perf.txt.gz'], focus: true, waste: true },
+  {
+    name: 'gperftools-stats',
+    args: ['--symbols', 'fixtures/waste/bin/fragment-sites', 'fixtures/waste/fragment/tcmalloc/tcmalloc-stats.txt', 'fixtures/waste/fragment/tcmalloc/fragment-sites.0001.heap'],
+    waste: true,
+    only: 'waste',
+  },
+  // Relative to the repository (the command runs there): the page names its inputs as given.
+  { name: 'android-record-allocs', args: [path.relative(ROOT, path.join(CORPUS, 'android-record-allocs', 'systemui.zip'))], needs: path.join(CORPUS, 'android-record-allocs', 'systemui.zip') },
 ];
 
 mkdirSync(OUT, { recursive: true });
@@ -49,17 +58,27 @@ try {
       const tab = context.pages()[0] ?? (await context.newPage());
       await tab.goto(`file://${page}`);
       await tab.waitForFunction(() => window.heapscopeReport?.flameReady());
+      const shot = async (file, locator) => {
+        await (locator ?? tab).screenshot({ path: path.join(OUT, file) });
+        console.log(`docs/report/${file}`);
+      };
       // The first screen: the summary and the start of the chart, as a reader opens it.
-      await tab.screenshot({ path: path.join(OUT, `${kind.name}.png`) });
-      console.log(`docs/report/${kind.name}.png`);
+      if (kind.only !== 'waste') await shot(`${kind.name}.png`);
       if (kind.focus) {
         await tab.locator('#top-table tbody tr[data-site]').first().locator('td').nth(1).click();
         await tab.waitForTimeout(200);
-        await tab.screenshot({ path: path.join(OUT, `${kind.name}-focused.png`) });
-        console.log(`docs/report/${kind.name}-focused.png`);
+        await shot(`${kind.name}-focused.png`);
+        // The inverted view, its search on the focused site kept.
+        await tab.locator('#flame .views button[data-view="inverted"]').click();
+        await tab.waitForTimeout(200);
+        await shot(`${kind.name}-inverted.png`, tab.locator('#flame'));
+        await tab.locator('#flame .views button[data-view="top-down"]').click();
         await tab.locator('#memory').scrollIntoViewIfNeeded();
-        await tab.locator('#memory').screenshot({ path: path.join(OUT, `${kind.name}-memory.png`) });
-        console.log(`docs/report/${kind.name}-memory.png`);
+        await shot(`${kind.name}-memory.png`, tab.locator('#memory'));
+      }
+      if (kind.waste) {
+        await tab.locator('#waste').scrollIntoViewIfNeeded();
+        await shot(`${kind.name}-waste.png`, tab.locator('#waste'));
       }
     } finally {
       await context.close();

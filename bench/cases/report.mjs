@@ -7,16 +7,17 @@
  * verify hook opens the page in real headless Chromium (playwright-core,
  * /usr/bin/chromium, a fresh profile) five times and measures, from the
  * start of navigation: first contentful paint, the load event, and the
- * moment the flamegraph inside it has drawn (the page is interactive);
- * then two interactions: a click on the first row of the top table until
- * the flamegraph is zoomed to its site and has painted, and a click on a
- * column heading until the table is sorted and painted. The page is
+ * moment the flamegraph inside it has mounted (a standalone flamegraph:
+ * drawn); then three interactions: a scroll to the flamegraph until it has
+ * drawn its rows on screen and painted, a click on the first row of the top
+ * table until the flamegraph is zoomed to its site and has painted, and a
+ * click on a column heading until the table is sorted and painted. The page is
  * interactive at its load event: its summary, chart and tables are drawn
- * and respond; the flamegraph's frame is filled after it (a row clicked
- * before then is focused once it is). For comparison, the standalone HTML
+ * and respond; the flamegraph (a fragment of the page) mounts after it (a
+ * row clicked before then is focused once it is). For comparison, the standalone HTML
  * flamegraph of the same dump is opened the same way. It fails the run when
- * the page is 10 MB or more, or the median load event, row click or sort
- * takes over 1000 ms; the time until the flamegraph has drawn is recorded
+ * the page is 10 MB or more, or the median load event, scroll, row click
+ * or sort takes over 1000 ms; the time until the flamegraph has mounted is recorded
  * beside the standalone page's, with the machine's load average.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -56,15 +57,30 @@ async function visit(chromium, file, standaloneFlame = false) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`file://${file}`, { waitUntil: 'load' });
+    // The report's flamegraph is below the first screen: it draws the rows on screen, none until it is scrolled to.
     if (standaloneFlame) await page.waitForFunction(() => window.heapscopeFlame?.state().drawn > 0);
-    else await page.waitForFunction(() => window.heapscopeReport?.flameReady() && window.heapscopeReport.state().flame.drawn > 0);
+    else await page.waitForFunction(() => window.heapscopeReport?.flameReady());
     const load = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
       return { fcp: fcp ? fcp.startTime : null, load: nav.loadEventEnd, ready: performance.now() };
     });
     if (standaloneFlame) return load;
-    // Each interaction: from the click to the next frame painted after it.
+    // Each interaction: from the event to the next frame painted after it.
+    const scrollMs = await page.evaluate(
+      () =>
+        new Promise((done, fail) => {
+          const t0 = performance.now();
+          document.getElementById('flame').scrollIntoView({ block: 'start' });
+          requestAnimationFrame(() =>
+            setTimeout(() => {
+              if (!(window.heapscopeReport.state().flame.drawn > 0)) fail(new Error('the flamegraph did not draw when scrolled to'));
+              done(performance.now() - t0);
+            }, 0),
+          );
+        }),
+    );
+    await page.evaluate(() => window.scrollTo(0, 0));
     const focusMs = await page.evaluate(
       () =>
         new Promise((done) => {
@@ -86,7 +102,7 @@ async function visit(chromium, file, standaloneFlame = false) {
         }),
     );
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
-    return { ...load, focusMs, sortMs };
+    return { ...load, scrollMs, focusMs, sortMs };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -118,12 +134,12 @@ export default {
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(await visit(chromium, path.join(ROOT, file)));
       const m = (k) => median(runs.map((r) => r[k]));
-      const over = ['load', 'focusMs', 'sortMs'].filter((k) => m(k) > MAX_MS);
+      const over = ['load', 'scrollMs', 'focusMs', 'sortMs'].filter((k) => m(k) > MAX_MS);
       if (over.length > 0) throw new Error(`${file}: medians over ${MAX_MS} ms: ${over.map((k) => `${k} ${fmt(m(k))} ms`).join(', ')}`);
       notes.push(
         `\`${file}\`: ${fmt(bytes)} bytes. In Chromium at 1400×900, median of ${RUNS} fresh launches: first contentful paint ${fmt(m('fcp'))} ms, ` +
-          `load event (interactive: summary, chart and tables drawn and responding) ${fmt(m('load'))} ms, flamegraph drawn in its frame ${fmt(m('ready'))} ms after navigation start; ` +
-          `click on a top row until the flamegraph is focused and painted ${fmt(m('focusMs'))} ms, click on a heading until the table is sorted and painted ${fmt(m('sortMs'))} ms.`,
+          `load event (interactive: summary, chart and tables drawn and responding) ${fmt(m('load'))} ms, flamegraph mounted ${fmt(m('ready'))} ms after navigation start; ` +
+          `scroll to the flamegraph until it has drawn and painted ${fmt(m('scrollMs'))} ms, click on a top row until the flamegraph is focused and painted ${fmt(m('focusMs'))} ms, click on a heading until the table is sorted and painted ${fmt(m('sortMs'))} ms.`,
       );
     }
     notes.push(

@@ -21,6 +21,8 @@ import {
   memoryOfTrace,
   seriesOrder,
   seriesWarnings,
+  siteFragmentation,
+  sizeClassWaste,
   sizes,
   top,
   type LoadedInput,
@@ -49,7 +51,7 @@ import { sameFileWarnings } from '../load-series.js';
 import { inputsLabel } from '../labels.js';
 import { plainFlameData, warnNegative } from '../flame-words.js';
 import { describeSampleType } from '../render/speedscope.js';
-import { renderReportPage, type Missing, type ReportInput, type ReportPage } from '../render/report-page.js';
+import { renderReportPage, type Missing, type ReportInput, type ReportPage, type ReportWaste } from '../render/report-page.js';
 import type { FlameData } from '../render/flame-data.js';
 
 interface ReportOptions extends InputOptions, FilterOptions, SharedOptions {
@@ -65,7 +67,7 @@ const TABLE_ROWS = 50;
 
 export const reportCommand = command<ReportOptions, ReportPage>({
   name: 'report',
-  summary: 'one self-contained HTML page: summary, memory over time, top, growth, churn, sizes and the flamegraph',
+  summary: 'one self-contained HTML page: summary, memory over time, top, growth, churn, sizes, the flamegraph and waste',
   args: [['<input...>', 'one heap dump, a series of dumps of one process, or one event trace; with allocator statistics for a diagnosis']],
   options: [
     sampleTypeOption(),
@@ -86,8 +88,11 @@ given), Memory over time (the top sites stacked, per dump or per window of
 a trace: seconds when the trace has timestamps, operations when not; with
 the allocation rate and temporary allocations when the input records
 them), sortable Top, Growth, Churn and Sizes tables (click a row to focus
-the flamegraph on its site), and the flamegraph: diff colours for two
-dumps (the first is the base), growth colours for a longer series.
+the flamegraph on its site), the flamegraph (diff colours for two
+dumps, the first as the base; growth colours for a longer series), and
+under it Waste: the size-class waste per site and allocator (as heapscope
+waste) when the inputs have requested sizes, and the fragmentation each
+site pins when jemalloc or tcmalloc statistics come with the dumps.
 A trace without stacks (Android record_allocs) is grouped by thread unless
 --by says otherwise. With --format json, stdout says what was written
 (path, format, bytes, inputs).
@@ -113,6 +118,7 @@ Examples:
     const page = traces.length === 1 ? tracePage(run, traces[0], sites, rows) : dumpsPage(run, dumps, sites, rows);
     return {
       ...page,
+      waste: wasteOf(run, page.wasteInput, stats, sites, rows),
       title: o.title ?? `heapscope report: ${inputsLabel(run.args)}`,
       inputs: loaded.map(describeInput),
       verdicts: [...page.verdicts, ...diagnosis(run, stats, page.profiles, sites)],
@@ -132,7 +138,7 @@ Examples:
 });
 
 /** What the page is built from, before the summary's words. */
-type PageParts = Omit<ReportPage, 'title' | 'inputs' | 'warnings'> & { profiles: HeapProfile[] };
+type PageParts = Omit<ReportPage, 'title' | 'inputs' | 'warnings' | 'waste'> & { profiles: HeapProfile[]; wasteInput: LoadedInput };
 
 /** One event trace: memory over its windows, growth across them, churn and sizes of the whole trace. */
 function tracePage(run: Run<ReportOptions>, input: LoadedInput, sites: SiteOptions, rows: number): PageParts {
@@ -160,6 +166,7 @@ function tracePage(run: Run<ReportOptions>, input: LoadedInput, sites: SiteOptio
     sizes: attempt(() => sizes([input], { ...sites, buckets: 'pow2' })),
     flame: flameOf(run, [profile], type.type, sites),
     profiles: windows.map((s) => s.profile),
+    wasteInput: input,
   };
 }
 
@@ -196,6 +203,7 @@ function dumpsPage(run: Run<ReportOptions>, dumps: LoadedInput[], sites: SiteOpt
     sizes: attempt(() => sizes([ordered[ordered.length - 1]], { ...sites, buckets: 'pow2' })),
     flame: flameOf(run, profiles, type.type, sites),
     profiles,
+    wasteInput: ordered[ordered.length - 1],
   };
 }
 
@@ -229,6 +237,24 @@ function diagnosis(run: Run<ReportOptions>, stats: AllocatorStats[], profiles: H
     if (error instanceof DiagnoseError) return [{ label: 'diagnose', text: `cannot tell: ${error.message}` }];
     throw error;
   }
+}
+
+/**
+ * What the allocators waste, as `heapscope waste` computes it: the size-class
+ * waste of the trace or of the last dump (it needs requested sizes), and
+ * with allocator statistics among the inputs the fragmentation each site of
+ * the last dump pins (the statistics' last snapshot, taken as the dump's moment).
+ */
+function wasteOf(run: Run<ReportOptions>, input: LoadedInput, stats: AllocatorStats[], sites: SiteOptions, rows: number): ReportWaste {
+  const sizeClasses = attempt(() => sizeClassWaste([input], { ...sites, limit: rows }));
+  if (input.trace) return { sizeClasses, fragmentation: { note: 'fragmentation per site needs a heap dump (jemalloc or gperftools) with its allocator\'s statistics of the same moment; an event trace has no bins' } };
+  // Statistics with a table of bins first (jemalloc, tcmalloc); the others say why they have none.
+  const binned = stats.filter((st) => st.allocator === 'jemalloc' || st.allocator === 'tcmalloc');
+  const st = binned[binned.length - 1] ?? stats[stats.length - 1];
+  if (!st) return { sizeClasses, fragmentation: { note: `fragmentation per site needs the allocator's statistics taken with the dump (jemalloc's malloc_stats_print, tcmalloc's GetStats): give them among the inputs` } };
+  const fragmentation = attempt(() => siteFragmentation(input.profile, st, { ...sites, limit: rows }));
+  if (!('note' in fragmentation)) run.warn(fragmentation.warnings);
+  return { sizeClasses, fragmentation };
 }
 
 /** An analysis the inputs may not allow (churn of dumps without cumulative counts): its message in place of its table. */

@@ -31,6 +31,8 @@ import { layoutColumns, layoutTree } from './flamegraph-layout.js';
 import { nameColour, signedPalette, signedStep } from './flamegraph-colour.js';
 import { FLAME_CLIENT, FLAME_STYLE } from './flamegraph-client.js';
 import type { FlameData, Orientation } from './flame-data.js';
+import { xmlEscape as esc } from './flamegraph-svg.js';
+import { htmlPage } from './html-page.js';
 
 /** Keeps 3 decimals below 100 and integers above: enough for drawing and tooltips, and compact. */
 function compact(v: number): number {
@@ -41,10 +43,6 @@ function compact(v: number): number {
 function scriptJson(json: string): string {
   // Scanning 2 MB for characters that are almost never there is cheaper than replacing.
   return /[<\u2028\u2029]/.test(json) ? json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : json;
-}
-
-function htmlEscape(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 }
 
 /** The data the page's script reads (arrays in depth-first order). */
@@ -121,6 +119,13 @@ export interface FlameFragmentOptions {
   orientation: Orientation;
   /** The root element's id, unique in the page (default `flame`): `window.heapscopeFlames[id]`. */
   id?: string;
+  /**
+   * Mount after the page's load event and a paint, not as the page is read:
+   * the rest of a larger page (the report) is on screen and responds before
+   * the flamegraph's data is parsed. The root gets a `heapscope-flame-ready`
+   * event (its `detail` is the API) once mounted, either way.
+   */
+  deferMount?: boolean;
 }
 
 /** A flamegraph as a part of a page: its style (scoped under `.hs-flame`) and its markup with the data and scripts. */
@@ -161,21 +166,27 @@ export function renderFlameFragment(data: FlameData, options: FlameFragmentOptio
 <script>${FLAME_CLIENT}
 (function () {
   var root = document.getElementById(${JSON.stringify(id)});
-  var api = window.heapscopeMountFlame(root, JSON.parse(root.querySelector('.flame-data').textContent), ${viewsScript()});
-  window.heapscopeFlames = window.heapscopeFlames || {};
-  window.heapscopeFlames[${JSON.stringify(id)}] = api;
-  if (!window.heapscopeFlame) {
-    window.heapscopeFlame = api;
-    // Links into the page: #focus=NAME&view=VIEW&search=RE.
-    var fromHash = function () {
-      var h = new URLSearchParams(location.hash.slice(1));
-      if (h.get('search') !== null) api.search(h.get('search'));
-      if (h.get('focus') !== null) api.focus(h.get('focus'), h.get('view') || undefined);
-      else if (h.get('view') !== null) api.setView(h.get('view'));
-    };
-    window.addEventListener('hashchange', fromHash);
-    fromHash();
+  function mount() {
+    var api = window.heapscopeMountFlame(root, JSON.parse(root.querySelector('.flame-data').textContent), ${viewsScript()});
+    window.heapscopeFlames = window.heapscopeFlames || {};
+    window.heapscopeFlames[${JSON.stringify(id)}] = api;
+    if (!window.heapscopeFlame) {
+      window.heapscopeFlame = api;
+      // Links into the page: #focus=NAME&view=VIEW&search=RE.
+      var fromHash = function () {
+        var h = new URLSearchParams(location.hash.slice(1));
+        if (h.get('search') !== null) api.search(h.get('search'));
+        if (h.get('focus') !== null) api.focus(h.get('focus'), h.get('view') || undefined);
+        else if (h.get('view') !== null) api.setView(h.get('view'));
+      };
+      window.addEventListener('hashchange', fromHash);
+      fromHash();
+    }
+    root.dispatchEvent(new CustomEvent('heapscope-flame-ready', { detail: api }));
   }
+  ${options.deferMount ? `// After the load event and the paint that follows it.
+  var later = function () { requestAnimationFrame(function () { setTimeout(mount, 0); }); };
+  if (document.readyState === 'complete') later(); else window.addEventListener('load', later);` : 'mount();'}
 })();
 </script>
 </div>`;
@@ -185,27 +196,18 @@ export function renderFlameFragment(data: FlameData, options: FlameFragmentOptio
 /** Renders the flamegraph page. */
 export function renderFlameHtml(data: FlameData, orientation: Orientation): string {
   const fragment = renderFlameFragment(data, { orientation });
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="heapscope">
-<title>${htmlEscape(data.title)}</title>
-<style>
+  return htmlPage({
+    title: data.title,
+    style: `
 body{margin:0;background:#f8f8f8;color:#222;font:13px system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
 header{padding:10px 12px 6px}
 h1{font-size:17px;margin:0 0 2px;font-weight:600;overflow-wrap:anywhere}
 .sub{color:#555}
-${fragment.style}</style>
-</head>
-<body>
-<header>
-<h1>${htmlEscape(data.title)}</h1>
-<div class="sub">${htmlEscape(data.subtitle)}</div>
+${fragment.style}`,
+    body: `<header>
+<h1>${esc(data.title)}</h1>
+<div class="sub">${esc(data.subtitle)}</div>
 </header>
-${fragment.body}
-</body>
-</html>
-`;
+${fragment.body}`,
+  });
 }

@@ -42,8 +42,8 @@ a.focus{color:#0969da;text-decoration:none;font-family:Menlo,Consolas,"DejaVu Sa
 .inputs td{vertical-align:top}
 .inputs td.text{max-width:420px}
 .inputs td.totals{white-space:normal;color:#57606a}
-.legend-bar{display:inline-block;width:180px;height:12px;vertical-align:middle;background:linear-gradient(90deg,rgb(40,90,220),rgb(245,245,245),rgb(220,40,40));border:1px solid #d0d7de;margin:0 6px}
-iframe.flame{width:100%;border:1px solid #d0d7de;height:640px;background:#f8f8f8}
+section{scroll-margin-top:56px}
+.hs-flame{scroll-margin-top:56px;margin:0 -12px}
 #flame-status{color:#57606a;margin-left:12px}
 `;
 
@@ -51,32 +51,31 @@ iframe.flame{width:100%;border:1px solid #d0d7de;height:640px;background:#f8f8f8
 export const REPORT_CLIENT = String.raw`
 (function () {
   'use strict';
-  var frame = document.getElementById('flame-frame');
-  var focusIndex = JSON.parse(document.getElementById('focus-index').textContent);
+  var flameRoot = document.querySelector('#flame .hs-flame');
   var status = document.getElementById('flame-status');
   var focused = null, pending = null;
 
-  function flame() { return frame && frame.contentWindow ? frame.contentWindow.heapscopeFlame : undefined; }
-  function escapeRegex(s) { return s.replace(/[.*+?^${'$'}{}()|[\]\\]/g, '\\$&'); }
+  function flame() { return flameRoot && window.heapscopeFlames ? window.heapscopeFlames[flameRoot.id] : undefined; }
 
-  // Focus: zoom the flamegraph to the site's widest frame and highlight every frame of it.
+  // Focus: the flamegraph's focus on the site's function, in the view shown
+  // (top-down or inverted: its widest frame zoomed; sandwich: its sandwich),
+  // every frame of it highlighted.
   function focus(name) {
     focused = name;
     var rows = document.querySelectorAll('tr[data-site]');
     for (var i = 0; i < rows.length; i++) rows[i].classList.toggle('focused', rows[i].getAttribute('data-site') === name);
     var f = flame();
-    // Before the flamegraph is ready: focus once it is.
+    // Before the flamegraph is mounted: focus once it is.
     if (!f) { pending = name; status.textContent = 'the flamegraph is still loading'; return false; }
-    var index = focusIndex[name];
-    if (index === undefined) {
-      f.reset(); f.search('');
+    var view = f.state().view, found = f.focus(name, view), now = f.state();
+    // A thread of a trace without stacks, or a site with nothing in the
+    // flamegraph's sample type (all of it freed): no frame to show.
+    if (!found || (view === 'sandwich' ? now.selected !== name : now.zoom !== name)) {
+      f.search(''); f.reset();
       status.textContent = name + ': not a frame of the flamegraph';
       return false;
     }
-    f.search('^' + escapeRegex(name) + '$');
-    f.zoomTo(index);
     status.textContent = 'focused on ' + name;
-    document.getElementById('flame').scrollIntoView({ block: 'start' });
     return true;
   }
 
@@ -113,24 +112,9 @@ export const REPORT_CLIENT = String.raw`
     });
   });
 
-  // The frame as tall as the flamegraph it holds (within the window), once it has drawn.
-  function fitFrame() {
-    try {
-      var doc = frame.contentDocument;
-      if (doc && doc.body) frame.style.height = Math.max(240, Math.min(doc.body.scrollHeight + 16, window.innerHeight - 60)) + 'px';
-    } catch (e) { /* a frame of another origin keeps its height */ }
-  }
-  if (frame) {
-    frame.addEventListener('load', function () {
-      if (!frame.srcdoc) return;
-      fitFrame();
-      if (pending !== null) { var p = pending; pending = null; focus(p); }
-    });
-    // The flamegraph's page once the report is on screen (see report-page.ts).
-    var start = function () { frame.srcdoc = JSON.parse(document.getElementById('flame-page').textContent); };
-    if (document.readyState === 'complete') setTimeout(start, 0);
-    else window.addEventListener('load', function () { setTimeout(start, 0); });
-  }
+  if (flameRoot) flameRoot.addEventListener('heapscope-flame-ready', function () {
+    if (pending !== null) { var p = pending; pending = null; focus(p); }
+  });
 
   window.heapscopeReport = {
     focus: focus,

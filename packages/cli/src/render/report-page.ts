@@ -3,24 +3,25 @@
  * its style, script and data inline, nothing loaded from the network, that
  * opens from a file:// URL. Sections: the summary (inputs, totals, warnings,
  * the analyses' verdicts), memory over time (memory-chart.ts), the tables
- * (report-tables.ts) and the flamegraph; a table row focuses the
- * flamegraph on its site.
+ * (report-tables.ts), the flamegraph, and under it the waste (size-class
+ * waste, fragmentation per site); a table row focuses the flamegraph on
+ * its site.
  *
  * The flamegraph is one section made by one call ({@link flameSection}):
- * today the HTML flamegraph page (flamegraph-html.ts) in an inline frame
- * (`srcdoc`, same origin), driven through its `window.heapscopeFlame`. The
- * frame's page is a JSON string that the script hands to the frame once the
- * report has loaded: the summary, the chart and the tables are on screen
- * before the flamegraph's data is parsed.
+ * the HTML flamegraph's fragment (flamegraph-html.ts) in the page itself,
+ * driven through its API (`window.heapscopeFlames`). It
+ * mounts after the report's load event: the summary, the chart and the
+ * tables are on screen and respond before the flamegraph's data is parsed.
  */
-import type { ChurnReport, GrowthReport, MemoryOverTime, SizesReport, TopReport } from '@heapscope/analyzer';
+import type { ChurnReport, FragmentationReport, GrowthReport, MemoryOverTime, SizeClassWasteReport, SizesReport, TopReport } from '@heapscope/analyzer';
+import { formatBytes, formatCount, formatShare, isSampled } from '@heapscope/analyzer';
 import type { FlameData } from './flame-data.js';
-import { renderFlameHtml } from './flamegraph-html.js';
-import { layoutTree } from './flamegraph-layout.js';
+import { renderFlameFragment, type FlameFragment } from './flamegraph-html.js';
 import { xmlEscape as esc } from './flamegraph-svg.js';
+import { htmlPage } from './html-page.js';
 import { renderMemoryChart } from './memory-chart.js';
 import { REPORT_CLIENT, REPORT_STYLE } from './report-client.js';
-import { churnTable, growthTable, sizesTable, topTable } from './report-tables.js';
+import { churnTable, fragmentationTable, growthTable, sizeClassWasteTable, sizesTable, topTable } from './report-tables.js';
 
 /** One input, as the summary lists it. */
 export interface ReportInput {
@@ -50,6 +51,13 @@ export interface ReportPage {
   churn: ChurnReport | Missing;
   sizes: SizesReport | Missing;
   flame: FlameData;
+  waste: ReportWaste;
+}
+
+/** What the allocators waste (`heapscope waste`'s two analyses), or why the inputs cannot say. */
+export interface ReportWaste {
+  sizeClasses: SizeClassWasteReport | Missing;
+  fragmentation: FragmentationReport | Missing;
 }
 
 function missing<T extends object>(v: T | Missing): v is Missing {
@@ -58,8 +66,7 @@ function missing<T extends object>(v: T | Missing): v is Missing {
 
 /** Renders the page. */
 export function renderReportPage(page: ReportPage): string {
-  const siteNames = new Set<string>();
-  for (const r of [page.top, page.growth, page.churn]) if (!missing(r)) for (const row of r.rows) siteNames.add(row.name);
+  const flame = flameSection(page.flame);
   const sections = [
     summarySection(page),
     section('memory', 'Memory over time', missing(page.memory) ? note(page.memory.note) : `<div class="chart">${memoryChart(page.memory, page.how)}</div>`),
@@ -67,7 +74,8 @@ export function renderReportPage(page: ReportPage): string {
     section('growth', 'Growth', missing(page.growth) ? note(page.growth.note) : `<p class="note">${esc(page.growth.verdict)}</p><div class="scroll">${growthTable(page.growth)}</div>`),
     section('churn', 'Churn', missing(page.churn) ? note(page.churn.note) : `<p class="note">${esc(page.churn.verdict)}</p><div class="scroll">${churnTable(page.churn)}</div>`),
     section('sizes', 'Sizes', missing(page.sizes) ? note(page.sizes.note) : `${sizesIntro(page.sizes)}<div class="scroll">${sizesTable(page.sizes)}</div>`),
-    flameSection(page.flame, siteNames),
+    flame.body,
+    wasteSection(page.waste),
   ];
   const nav = [
     ['summary', 'Summary'],
@@ -77,27 +85,19 @@ export function renderReportPage(page: ReportPage): string {
     ['churn', 'Churn'],
     ['sizes', 'Sizes'],
     ['flame', 'Flamegraph'],
+    ['waste', 'Waste'],
   ]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`)
     .join('');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="heapscope">
-<title>${esc(page.title)}</title>
-<style>${REPORT_STYLE}</style>
-</head>
-<body>
-<header class="top"><h1>${esc(page.title)}</h1><nav>${nav}</nav></header>
+  return htmlPage({
+    title: page.title,
+    style: REPORT_STYLE + flame.style,
+    body: `<header class="top"><h1>${esc(page.title)}</h1><nav>${nav}</nav></header>
 <main>
 ${sections.join('\n')}
 </main>
-<script>${REPORT_CLIENT}</script>
-</body>
-</html>
-`;
+<script>${REPORT_CLIENT}</script>`,
+  });
 }
 
 function section(id: string, title: string, body: string): string {
@@ -131,6 +131,29 @@ function memoryChart(m: MemoryOverTime, how: string): string {
   return renderMemoryChart(m, { title: `${sampleType} per top site`, subtitle: how, width: 1200 });
 }
 
+/** Waste, under the flamegraph: size-class waste per site and allocator, then fragmentation per site; each table's rows focus the flamegraph. */
+function wasteSection(w: ReportWaste): string {
+  const sc = w.sizeClasses;
+  const fr = w.fragmentation;
+  const sizeClasses = missing(sc) ? note(`size-class waste: not known: ${sc.note}`) : `<h3>Size-class waste</h3>${sizeClassIntro(sc)}<div class="scroll">${sizeClassWasteTable(sc)}</div>`;
+  const fragmentation = missing(fr) ? note(fr.note) : `<h3>Fragmentation per site</h3>${fragmentationIntro(fr)}<div class="scroll">${fragmentationTable(fr)}</div>`;
+  return section('waste', 'Waste', `${sizeClasses}\n${fragmentation}`);
+}
+
+function sizeClassIntro(r: SizeClassWasteReport): string {
+  const kind = r.sizeKind === 'exact' ? 'exact requested sizes' : 'the average requested size per stack';
+  const totals = r.allocators.map((a) => `${a} ${formatBytes(r.total.waste[a] ?? 0)} (${((r.total.wasteShare[a] ?? 0) * 100).toFixed(1)}%)`).join(', ');
+  const shown = r.sites.length < r.siteCount ? `${r.sites.length} of ${r.siteCount}` : `${r.siteCount}`;
+  return `<p class="note">The bytes each allocator's size classes add to the requests (${esc(kind)}; counting ${esc(r.counts)}): ${formatCount(r.total.count)} requests, ${formatBytes(r.total.requestedBytes)} requested; ${esc(totals)}. ${shown} by ${esc(r.by)}, most ${esc(r.rankBy)} waste first; click a row to focus the flamegraph on it.</p>`;
+}
+
+function fragmentationIntro(r: FragmentationReport): string {
+  const t = r.totals;
+  const sampled = isSampled(r.sampling) ? ` The dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error.` : '';
+  const missingParts = r.missing.map((m) => ` Missing: ${m}.`).join('');
+  return `<p class="note">${esc(r.profile)} with ${esc(r.allocator)} statistics ${esc(r.stats)} (dump ${r.snapshot + 1}), taken as one moment: the bins' free bytes shared among the sites whose objects live in them. Pinned ${formatBytes(t.pinnedBytes)} of ${esc(r.allocator)}'s ${formatBytes(t.unusedBinBytes)} of unused bin bytes (${formatShare(t.pinnedBytes, t.unusedBinBytes)}); ${formatBytes(t.unattributedBytes)} in bins no site accounts for.${esc(sampled + missingParts)}</p>`;
+}
+
 function topIntro(r: TopReport): string {
   return `<p class="note">${esc(r.sampleType)} by ${esc(r.by)}: ${r.rows.length} of ${r.rowCount} rows; click a row to focus the flamegraph on it.</p>`;
 }
@@ -139,46 +162,18 @@ function sizesIntro(r: SizesReport): string {
   return `<p class="note">${esc(r.counts)} by ${r.buckets === 'pow2' ? 'power-of-two size' : 'size'}; sizes are ${esc(r.sizeKind)}.</p>`;
 }
 
+/** The id of the report's flamegraph fragment (the page's script finds it as `#flame .hs-flame`). */
+const REPORT_FLAME_ID = 'flamegraph';
+
 /**
- * The flamegraph section: the HTML flamegraph page in an inline frame, a
- * colour legend for diff and growth pictures, and the frame each site row
- * focuses (its widest frame, by the flamegraph's depth-first index).
+ * The flamegraph section: the flamegraph's fragment (with its own colour
+ * legend for diff and growth pictures), mounted after the page has loaded,
+ * and the style it needs in the page's head.
  */
-export function flameSection(data: FlameData, sites: ReadonlySet<string>): string {
-  const legend =
-    data.mode === 'diff'
-      ? `<p>colour: <span class="note">shrank</span><span class="legend-bar"></span><span class="note">grew</span> (base → input; deeper colour, larger change)</p>`
-      : data.mode === 'growth'
-        ? `<p>colour: <span class="note">shrinking</span><span class="legend-bar"></span><span class="note">growing</span> (least-squares slope over ${data.points} points)</p>`
-        : '';
-  const html = renderFlameHtml(data, 'flame');
-  return section(
-    'flame',
-    'Flamegraph',
-    `<p class="note">${esc(data.subtitle)}<span id="flame-status"></span></p>${legend}
-<iframe class="flame" id="flame-frame" title="flamegraph"></iframe>
-<script type="application/json" id="flame-page">${scriptJson(JSON.stringify(html))}</script>
-<script type="application/json" id="focus-index">${scriptJson(JSON.stringify(focusIndex(data, sites)))}</script>`,
-  );
-}
-
-/** Per site name: the depth-first index (as the flamegraph page numbers its frames) of the widest frame of that name. */
-function focusIndex(data: FlameData, sites: ReadonlySet<string>): Record<string, number> {
-  const { order } = layoutTree(data.tree, data.width);
-  const out: Record<string, number> = {};
-  const widest = new Map<string, number>();
-  for (let k = 1; k < order.length; k++) {
-    const node = order[k];
-    const name = data.tree.names[data.tree.name[node]];
-    if (!sites.has(name)) continue;
-    const best = widest.get(name);
-    if (best === undefined || data.width[node] > data.width[order[best]]) widest.set(name, k);
-  }
-  for (const [name, k] of widest) out[name] = k;
-  return out;
-}
-
-/** JSON text inside a `<script type="application/json">` element: no `<` that could close it (the data is never run as script). */
-function scriptJson(json: string): string {
-  return json.replace(/</g, '\\u003c');
+export function flameSection(data: FlameData): FlameFragment {
+  const fragment = renderFlameFragment(data, { orientation: 'flame', id: REPORT_FLAME_ID, deferMount: true });
+  return {
+    style: fragment.style,
+    body: section('flame', 'Flamegraph', `<p class="note">${esc(data.subtitle)}<span id="flame-status"></span></p>\n${fragment.body}`),
+  };
 }

@@ -1,13 +1,14 @@
 /**
  * The tables of the report page (report-page.ts): top, growth with a
- * sparkline per site, churn with each site's lifetime histogram, and sizes
- * as a histogram with bars. Every table is sortable by the page's script
+ * sparkline per site, churn with each site's lifetime histogram, sizes
+ * as a histogram with bars, and waste (size classes, fragmentation). Every table is sortable by the page's script
  * (each cell carries its sort value in `data-v`), and every site row carries
  * its name (`data-site`) for the script to focus the flamegraph on.
  */
-import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, formatValue, type ChurnReport, type GrowthReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
+import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, formatValue, isSampled, type ChurnReport, type FragmentationReport, type GrowthReport, type SizeClassWasteReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
 import { xmlEscape as htmlEscape } from './flamegraph-svg.js';
 import { compact } from './memory-chart.js';
+import { sitePlaces } from './waste.js';
 
 /** A column: its heading, whether it sorts as a number, and each row's cell (text, sort value, optional HTML in place of the text). */
 interface Column<R> {
@@ -108,6 +109,37 @@ export function sizesTable(report: SizesReport): string {
     { head: 'bytes', numeric: true, cell: (r) => ({ text: formatBytes(r.bytes), value: r.bytes }) },
     { head: 'by bytes', numeric: true, cell: (r) => ({ text: '', value: r.bytes, html: bar(r.bytes / maxBytes, `${(100 * r.bytesShare).toFixed(1)}%`, 'bytes') }) },
   ]);
+}
+
+/** Size-class waste (as `heapscope waste`): requests and requested bytes per site, and the bytes each allocator's classes add. */
+export function sizeClassWasteTable(report: SizeClassWasteReport): string {
+  return table(
+    'waste-table',
+    report.sites,
+    [
+      { head: 'site', numeric: false, cell: (r) => siteCell(r.name) },
+      { head: 'requests', numeric: true, cell: (r) => ({ text: formatCount(r.count), value: r.count }) },
+      { head: 'requested', numeric: true, cell: (r) => ({ text: formatBytes(r.requestedBytes), value: r.requestedBytes }) },
+      ...report.allocators.map((a) => ({ head: a, numeric: true, cell: (r: SizeClassWasteReport['sites'][number]) => ({ text: formatBytes(r.waste[a] ?? 0), value: r.waste[a] ?? 0 }) })),
+    ],
+    (r) => r.name,
+  );
+}
+
+/** Fragmentation per site (as `heapscope waste DUMP STATS`): pinned bytes (± when sampled), live bytes, and the bins the site's objects take. */
+export function fragmentationTable(report: FragmentationReport): string {
+  const sampled = isSampled(report.sampling);
+  type Site = FragmentationReport['sites'][number];
+  const columns: Column<Site>[] = [
+    { head: 'site', numeric: false, cell: (r) => siteCell(r.name) },
+    { head: 'pinned', numeric: true, cell: (r) => ({ text: formatBytes(r.pinnedBytes), value: r.pinnedBytes }) },
+  ];
+  if (sampled) columns.push({ head: '±', numeric: true, cell: (r) => ({ text: r.pinnedStderr > 0 ? `±${formatBytes(r.pinnedStderr)}` : '', value: r.pinnedStderr }) });
+  columns.push(
+    { head: 'live', numeric: true, cell: (r) => ({ text: formatBytes(r.liveBytes), value: r.liveBytes }) },
+    { head: 'bins (class: regions, utilization)', numeric: false, cell: (r) => ({ text: sitePlaces(r), value: sitePlaces(r) }) },
+  );
+  return table('fragmentation-table', report.sites, columns, (r) => r.name);
 }
 
 function share(part: number, whole: number): string {

@@ -14,7 +14,7 @@ function plusMinus(stderr: number, format: (v: number) => string): string {
 }
 
 /** A site's bins, `96 B: 962 ±94 regions, 2.0% used; 768 B: …`, and its objects beyond every bin. */
-function sitePlaces(site: FragmentationSite): string {
+export function sitePlaces(site: FragmentationSite): string {
   const parts = site.bins.map((b) => `${formatBytes(b.sizeBytes)}: ${formatCount(b.regions)}${b.regionsStderr > 0 ? ` ±${formatCount(b.regionsStderr)}` : ''} ${plural(b.regions, 'region')}, ${(b.utilization * 100).toFixed(1)}% used`);
   if (site.unbinnedObjects > 0) parts.push(`no bin: ${formatCount(site.unbinnedObjects)} ${plural(site.unbinnedObjects, 'object')}, ${formatBytes(site.unbinnedBytes)}`);
   return parts.join('; ');

@@ -151,7 +151,8 @@ export class Run<O extends CommonOptions = CommonOptions> {
     }
   }
 
-  private progress(): Progress {
+  /** A progress line on stderr: drawn only on a terminal, and never with JSON output. */
+  progress(): Progress {
     // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
     return new Progress(rawSink(this.io.stderr), this.io.stderr.isTTY === true && !this.json);
   }

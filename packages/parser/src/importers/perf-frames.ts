@@ -27,12 +27,15 @@
  * the leaf of a `--call-graph dwarf` uprobe record), usually with no dso:
  * such a frame is a location of its own, without a mapping.
  *
- * Speed: frame lines repeat verbatim (same ip, symbol and dso), so each
- * distinct line is parsed once and later looked up by its text (one string
- * hash per line; no slicing, no regular expression).
+ * Speed: frames are read from the input's undecoded bytes. Frame lines
+ * repeat verbatim (same ip, symbol and dso), so each distinct line is
+ * parsed once and later looked up by its bytes (one hash per line; no
+ * decoding, no string, no regular expression); only a line seen for the
+ * first time is decoded, in pieces (its symbol and dso).
  */
 import { int32Column, uint32Column } from '../model/columns.js';
-import { parseHex, type AddressParts } from '../model/address.js';
+import { parseHexBytes, type AddressParts } from '../model/address.js';
+import { BytesMap, MISSING } from '../model/bytes-map.js';
 import type { ProfileBuilder } from '../model/builder.js';
 
 /** Returned by {@link PerfFrames.frame} when the line is not a frame. */
@@ -69,7 +72,7 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** The pieces of a frame, as offsets into its line. */
+/** The pieces of a frame, as offsets into the input's bytes. */
 interface FrameParts {
   ipStart: number;
   ipEnd: number;
@@ -81,58 +84,63 @@ interface FrameParts {
   inlined: boolean;
 }
 
+/** `(inlined)`, as bytes. */
+const INLINED = [40, 105, 110, 108, 105, 110, 101, 100, 41];
+
 /**
- * Scans a frame starting at `start` (its ip's first character) in place.
- * Returns false when the text is not a frame. A frame whose second token is
- * a decimal tid (`dd 29776 …`, a comm that happens to be hex) is a sample
- * line, not a frame: real symbols never are plain decimal numbers.
+ * Scans a frame in `bytes[start, end)` (`start` at its ip's first
+ * character) in place. Returns false when the bytes are not a frame. A
+ * frame whose second token is a decimal tid (`dd 29776 …`, a comm that
+ * happens to be hex) is a sample line, not a frame: real symbols never are
+ * plain decimal numbers. Every byte the grammar looks for is ASCII, and no
+ * byte of a multi-byte UTF-8 character is, so scanning the undecoded bytes
+ * finds what scanning the decoded text would.
  */
-function scanFrame(text: string, start: number, out: FrameParts): boolean {
-  const n = text.length;
+function scanFrame(bytes: Uint8Array, start: number, n: number, out: FrameParts): boolean {
   let i = start;
-  while (i < n && isHexDigit(text.charCodeAt(i))) i++;
-  if (i === start || i - start > 16 || i >= n || !isBlank(text.charCodeAt(i))) return false;
+  while (i < n && isHexDigit(bytes[i])) i++;
+  if (i === start || i - start > 16 || i >= n || !isBlank(bytes[i])) return false;
   out.ipStart = start;
   out.ipEnd = i;
-  while (i < n && isBlank(text.charCodeAt(i))) i++;
+  while (i < n && isBlank(bytes[i])) i++;
   const symStart = i;
   let end = n;
-  while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
-  if (end <= symStart || text.charCodeAt(end - 1) !== 41 /* ) */) return false;
+  while (end > symStart && isBlank(bytes[end - 1])) end--;
+  if (end <= symStart || bytes[end - 1] !== 41 /* ) */) return false;
   // The sample-line guard: "<tid>" or "<pid>/<tid>" as the second token.
   let j = symStart;
-  while (j < end && isDigit(text.charCodeAt(j))) j++;
-  if (j > symStart && text.charCodeAt(j) === 47 /* / */) {
+  while (j < end && isDigit(bytes[j])) j++;
+  if (j > symStart && j < end && bytes[j] === 47 /* / */) {
     j++;
-    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    while (j < end && isDigit(bytes[j])) j++;
   }
-  if (j > symStart && j < end && isBlank(text.charCodeAt(j))) return false;
+  if (j > symStart && j < end && isBlank(bytes[j])) return false;
 
   out.inlined = false;
-  if (end - symStart >= 9 && text.startsWith('(inlined)', end - 9)) {
+  if (end - symStart >= 9 && endsInlined(bytes, end)) {
     out.inlined = true;
     end -= 9;
-    while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
+    while (end > symStart && isBlank(bytes[end - 1])) end--;
   }
   out.dsoStart = -1;
   out.dsoEnd = -1;
   out.symStart = symStart;
   out.symEnd = end;
-  if (end > symStart && text.charCodeAt(end - 1) === 41) {
+  if (end > symStart && bytes[end - 1] === 41) {
     // The dso is the last parenthesized group, preceded by a blank (a
     // symbol such as `foo(int)` ends in a group too, but not after a blank).
     let depth = 0;
     let k = end - 1;
     for (; k >= symStart; k--) {
-      const c = text.charCodeAt(k);
+      const c = bytes[k];
       if (c === 41) depth++;
       else if (c === 40 /* ( */ && --depth === 0) break;
     }
-    if (k > symStart && isBlank(text.charCodeAt(k - 1))) {
+    if (k > symStart && isBlank(bytes[k - 1])) {
       out.dsoStart = k + 1;
       out.dsoEnd = end - 1;
       let s = k;
-      while (s > symStart && isBlank(text.charCodeAt(s - 1))) s--;
+      while (s > symStart && isBlank(bytes[s - 1])) s--;
       out.symEnd = s;
     } else if (k === symStart) {
       // Only "(dso)": no symbol at all.
@@ -145,6 +153,19 @@ function scanFrame(text: string, start: number, out: FrameParts): boolean {
   return out.dsoStart >= 0 || out.inlined;
 }
 
+/** Whether `bytes` before `end` are `(inlined)`. */
+function endsInlined(bytes: Uint8Array, end: number): boolean {
+  for (let k = 0; k < 9; k++) if (bytes[end - 9 + k] !== INLINED[k]) return false;
+  return true;
+}
+
+/** The text of `bytes[start, end)`, from bytes already checked as UTF-8 (a byte order mark in them is kept, as in the decoded line). */
+function decoded(bytes: Uint8Array, start: number, end: number): string {
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** The offset of a trailing `+0x<hex>` (perf's symoff) in `symbol`, or its length. */
 function symoffStart(symbol: string): number {
   const plus = symbol.lastIndexOf('+0x');
@@ -155,7 +176,7 @@ function symoffStart(symbol: string): number {
 
 /** Turns frame lines into locations of one builder. */
 export class PerfFrames {
-  private readonly byLine = new Map<string, number>();
+  private readonly byLine = new BytesMap();
   /** `dso \n symbol` (or `dso \n @ip` for unresolved frames) → location. */
   private readonly byKey = new Map<string, number>();
   private readonly mappingByPath = new Map<string, number>();
@@ -185,31 +206,33 @@ export class PerfFrames {
   ) {}
 
   /**
-   * The code of the frame line `text`: a location, an inlined frame (see
-   * {@link isInlinedCode}), {@link BAD_FRAME} or {@link NOT_A_FRAME}.
+   * The code of the frame line `bytes[start, end)`: a location, an inlined
+   * frame (see {@link isInlinedCode}), {@link BAD_FRAME} or
+   * {@link NOT_A_FRAME}. The bytes must be valid UTF-8 (checked by the
+   * line source).
    */
-  frame(text: string): number {
-    const known = this.byLine.get(text);
-    if (known !== undefined) return known;
-    let start = 0;
-    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
-    const code = this.frameAt(text, start);
+  frame(bytes: Uint8Array, start: number, end: number): number {
+    const known = this.byLine.get(bytes, start, end);
+    if (known !== MISSING) return known;
+    let first = start;
+    while (first < end && isBlank(bytes[first])) first++;
+    const code = this.frameAt(bytes, first, end);
     if (code !== NOT_A_FRAME) {
       if (this.byLine.size >= LINE_CACHE_MAX) this.byLine.clear();
-      this.byLine.set(text, code);
+      this.byLine.add(bytes, start, end, code);
     }
     return code;
   }
 
-  /** Like {@link frame}, for a frame that is only part of a line (not cached). */
-  frameAt(text: string, start: number): number {
+  /** Like {@link frame}, for a frame that starts at `start` (not cached: the part of a sample line after its payload). */
+  frameAt(bytes: Uint8Array, start: number, end: number): number {
     const p = this.parts;
-    if (!scanFrame(text, start, p)) return NOT_A_FRAME;
-    if (!parseHex(text, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
-    const symbol = text.slice(p.symStart, p.symEnd);
-    const dso = p.dsoStart >= 0 ? text.slice(p.dsoStart, p.dsoEnd) : '';
+    if (!scanFrame(bytes, start, end, p)) return NOT_A_FRAME;
+    if (!parseHexBytes(bytes, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
+    const symbol = decoded(bytes, p.symStart, p.symEnd);
+    const dso = p.dsoStart >= 0 ? decoded(bytes, p.dsoStart, p.dsoEnd) : '';
     const unresolved = symbol === '' || symbol === UNKNOWN;
-    const key = unresolved ? `${dso}\n@${text.slice(p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
+    const key = unresolved ? `${dso}\n@${decoded(bytes, p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
     if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
     // No executable mapping holds this address (perf found no map for it).
     if (this.cutBadFrames && dso === UNKNOWN) return BAD_FRAME;
@@ -222,11 +245,10 @@ export class PerfFrames {
     return loc;
   }
 
-  /** Whether `text` is a frame line, without making a location for it (the frames above a cut). */
-  isFrame(text: string): boolean {
-    let start = 0;
-    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
-    return scanFrame(text, start, this.parts);
+  /** Whether `bytes[start, end)` is a frame line, without making a location for it (the frames above a cut). */
+  isFrame(bytes: Uint8Array, start: number, end: number): boolean {
+    while (start < end && isBlank(bytes[start])) start++;
+    return scanFrame(bytes, start, end, this.parts);
   }
 
   /**

@@ -60,16 +60,39 @@ const LINE_CACHE_MAX = 1 << 20;
 /** A symbol's version suffix (`@GLIBC_2.2.5`, `@@GLIBC_2.34`), dropped from display names. */
 const SYMBOL_VERSION = /@@?[A-Z][A-Za-z0-9_.]*$/;
 
+// Byte classes, looked up in one table (one load per byte, where the
+// comparisons cost several: frame lines are most of a callchain file).
+const HEX = 1;
+const BLANK = 2;
+const DIGIT = 4;
+/** `(`, `)` and the newline: where {@link usualFrameLines} stops within a line. */
+const STOP = 8;
+const CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) t[c] = HEX | DIGIT;
+  for (let c = 97; c <= 102; c++) t[c] = HEX;
+  for (let c = 65; c <= 70; c++) t[c] = HEX;
+  t[32] = BLANK;
+  t[9] = BLANK;
+  t[40] = STOP;
+  t[41] = STOP;
+  t[10] = STOP;
+  return t;
+})();
+
+/** Space or TAB (a byte). */
 function isBlank(c: number): boolean {
-  return c === 32 || c === 9;
+  return (CLASS[c] & BLANK) !== 0;
 }
 
+/** A hexadecimal digit (a byte). */
 function isHexDigit(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+  return (CLASS[c] & HEX) !== 0;
 }
 
+/** A decimal digit (a byte). */
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return (CLASS[c] & DIGIT) !== 0;
 }
 
 /** The pieces of a frame, as offsets into the input's bytes. */
@@ -153,9 +176,74 @@ function scanFrame(bytes: Uint8Array, start: number, n: number, out: FrameParts)
   return out.dsoStart >= 0 || out.inlined;
 }
 
+const scratchParts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
+
+/** Whether `bytes[start, end)` is a frame line, without making a location for it (the frames above a cut). */
+export function isFrameLine(bytes: Uint8Array, start: number, end: number): boolean {
+  while (start < end && isBlank(bytes[start])) start++;
+  return scanFrame(bytes, start, end, scratchParts);
+}
+
+/** How many lines {@link usualFrameLines} went over. */
+export interface LineCount {
+  lines: number;
+}
+
+/**
+ * Goes over the frame lines of the usual shape from `from` (a line's start)
+ * on, each ended by a newline before `limit`, and returns where the first
+ * other line starts (`from` when it is one); `count.lines` is how many it
+ * went over. The usual shape is `[WS] ip WS rest NL`, where `rest` does not
+ * start with a digit and its only parentheses are one group at its end
+ * (after a blank, or the whole of it), right before the newline:
+ * `\t    555555a0fed8 [unknown] ([unknown])`. Every such line is a frame
+ * ({@link scanFrame} reads it as one: the group is its dso, or
+ * `(inlined)`); lines of other shapes are left to scanFrame, never taken
+ * as not frames. It exists for the lines above a cut (broken frame-pointer
+ * unwinding leaves up to a hundred per record), which are only counted:
+ * one pass over their bytes, with no per-line search for the newline
+ * (packages/parser/test/perf-frame-lines.test.ts checks it against
+ * scanFrame).
+ */
+export function usualFrameLines(bytes: Uint8Array, from: number, limit: number, count: LineCount): number {
+  let lines = 0;
+  let p = from;
+  for (;;) {
+    let i = p;
+    while (i < limit && isBlank(bytes[i])) i++;
+    const ip = i;
+    while (i < limit && isHexDigit(bytes[i])) i++;
+    if (i === ip || i - ip > 16 || i >= limit || !isBlank(bytes[i])) break;
+    while (i < limit && isBlank(bytes[i])) i++;
+    // A digit may start a tid (a sample line): scanFrame decides.
+    if (i >= limit || isDigit(bytes[i])) break;
+    const rest = i;
+    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
+    // The group: "(" at the rest's start or after a blank, no other parenthesis, ")" then the newline.
+    if (i >= limit || bytes[i] !== 40 || (i > rest && !isBlank(bytes[i - 1]))) break;
+    i++;
+    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
+    if (i + 1 >= limit || bytes[i] !== 41 || bytes[i + 1] !== 10) break;
+    p = i + 2;
+    lines++;
+  }
+  count.lines = lines;
+  return p;
+}
+
 /** Whether `bytes` before `end` are `(inlined)`. */
 function endsInlined(bytes: Uint8Array, end: number): boolean {
   for (let k = 0; k < 9; k++) if (bytes[end - 9 + k] !== INLINED[k]) return false;
+  return true;
+}
+
+/** `[unknown]`, as bytes. */
+const UNKNOWN_BYTES = [91, 117, 110, 107, 110, 111, 119, 110, 93];
+
+/** Whether `bytes[start, end)` is `[unknown]` (perf's dso of an address in no mapping). */
+function isUnknown(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 9) return false;
+  for (let k = 0; k < 9; k++) if (bytes[start + k] !== UNKNOWN_BYTES[k]) return false;
   return true;
 }
 
@@ -170,7 +258,10 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 function symoffStart(symbol: string): number {
   const plus = symbol.lastIndexOf('+0x');
   if (plus <= 0 || plus + 3 === symbol.length) return symbol.length;
-  for (let i = plus + 3; i < symbol.length; i++) if (!isHexDigit(symbol.charCodeAt(i))) return symbol.length;
+  for (let i = plus + 3; i < symbol.length; i++) {
+    const c = symbol.charCodeAt(i);
+    if (c > 255 || !isHexDigit(c)) return symbol.length;
+  }
   return plus;
 }
 
@@ -217,7 +308,9 @@ export class PerfFrames {
     let first = start;
     while (first < end && isBlank(bytes[first])) first++;
     const code = this.frameAt(bytes, first, end);
-    if (code !== NOT_A_FRAME) {
+    // Bad frames are not remembered: their lines are mostly garbage seen once
+    // (the memory stays bounded by the real frames), and cheap to scan again.
+    if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
       if (this.byLine.size >= LINE_CACHE_MAX) this.byLine.clear();
       this.byLine.add(bytes, start, end, code);
     }
@@ -229,13 +322,13 @@ export class PerfFrames {
     const p = this.parts;
     if (!scanFrame(bytes, start, end, p)) return NOT_A_FRAME;
     if (!parseHexBytes(bytes, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
+    // No executable mapping holds this address (perf found no map for it).
+    if (this.cutBadFrames && !p.inlined && isUnknown(bytes, p.dsoStart, p.dsoEnd)) return BAD_FRAME;
     const symbol = decoded(bytes, p.symStart, p.symEnd);
     const dso = p.dsoStart >= 0 ? decoded(bytes, p.dsoStart, p.dsoEnd) : '';
     const unresolved = symbol === '' || symbol === UNKNOWN;
     const key = unresolved ? `${dso}\n@${decoded(bytes, p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
     if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
-    // No executable mapping holds this address (perf found no map for it).
-    if (this.cutBadFrames && dso === UNKNOWN) return BAD_FRAME;
     let loc = this.byKey.get(key);
     if (loc === undefined) {
       const fn = unresolved ? -1 : this.functionOf(symbol);
@@ -243,12 +336,6 @@ export class PerfFrames {
       this.byKey.set(key, loc);
     }
     return loc;
-  }
-
-  /** Whether `bytes[start, end)` is a frame line, without making a location for it (the frames above a cut). */
-  isFrame(bytes: Uint8Array, start: number, end: number): boolean {
-    while (start < end && isBlank(bytes[start])) start++;
-    return scanFrame(bytes, start, end, this.parts);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { ByteLineCursor } from '../input/lines.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
-import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isFrameLine, isInlinedCode, usualFrameLines, type LineCount } from './perf-frames.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
@@ -137,6 +137,7 @@ export class PerfScriptReader {
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
+  private readonly skipped: LineCount = { lines: 0 };
 
   constructor(
     private readonly ctx: ParseContext,
@@ -166,14 +167,16 @@ export class PerfScriptReader {
     }
     if (this.inRecord && this.cutFrom >= 0) {
       // Above a cut: counted, never made into locations.
-      if (this.frames.isFrame(bytes, start, end)) {
+      if (isFrameLine(bytes, start, end)) {
         this.cutFrames++;
+        this.skipCutFrames(cursor);
         return;
       }
     } else if (this.inRecord) {
       const code = this.frames.frame(bytes, start, end);
       if (code === BAD_FRAME) {
         this.cut();
+        this.skipCutFrames(cursor);
         return;
       }
       if (code !== NOT_A_FRAME) {
@@ -197,6 +200,20 @@ export class PerfScriptReader {
       return;
     }
     this.sampleLine(lineText(bytes, start, end), lineNo, bytes, start, end);
+  }
+
+  /**
+   * Counts the frame lines of the usual shape that follow the cursor's line
+   * above a cut, and moves the cursor past them: one pass over their bytes
+   * (perf-frames.ts, `usualFrameLines`). A line of another shape stops it
+   * and is read by `line` as any other.
+   */
+  private skipCutFrames(cursor: ByteLineCursor): void {
+    const bytes = cursor.bytes;
+    const to = usualFrameLines(bytes, cursor.following, bytes.length, this.skipped);
+    if (this.skipped.lines === 0) return;
+    this.cutFrames += this.skipped.lines;
+    cursor.skipTo(to, this.skipped.lines);
   }
 
   /** The event named by `text[start, end)`: recent events are compared in place, without slicing. */

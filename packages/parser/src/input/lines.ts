@@ -373,6 +373,22 @@ export class ByteLineCursor {
     return true;
   }
 
+  /** Where the line after the current one starts (the batch's length after its last line). */
+  get following(): number {
+    return this.done ? this.bytes.length : this.next;
+  }
+
+  /**
+   * Passes over the `lines` lines after the current one, which a reader went
+   * over itself: the next `advance()` gives the line that starts at
+   * `offset` (just after the newline of the last of them), numbered after
+   * them.
+   */
+  skipTo(offset: number, lines: number): void {
+    this.next = offset;
+    this.lineNo += lines;
+  }
+
   /** Number of lines of the batch after the current one. */
   remainingLines(): number {
     if (this.done) return 0;

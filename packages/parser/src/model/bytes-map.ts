@@ -9,6 +9,8 @@
 export const MISSING = -0x80000000;
 
 const EMPTY_SLOTS = 1 << 10;
+/** Keys longer than this are compared natively. */
+const NATIVE_COMPARE = 64;
 
 /** Byte strings → int32 values (any but {@link MISSING}). */
 export class BytesMap {
@@ -62,7 +64,10 @@ export class BytesMap {
 
   private sameKey(e: number, bytes: Uint8Array, start: number, end: number): boolean {
     const keys = this.keys;
-    for (let i = start, k = this.keyStart[e]; i < end; i++, k++) if (keys[k] !== bytes[i]) return false;
+    const from = this.keyStart[e];
+    // A long key is compared natively (memcmp): a call costs as much as a short loop.
+    if (end - start > NATIVE_COMPARE) return Buffer.prototype.compare.call(keys, bytes, start, end, from, from + end - start) === 0;
+    for (let i = start, k = from; i < end; i++, k++) if (keys[k] !== bytes[i]) return false;
     return true;
   }
 
@@ -82,10 +87,23 @@ export class BytesMap {
   }
 }
 
-/** FNV-1a over `bytes[start, end)`. */
+/** Bytes hashed at each end of a long key. */
+const HASHED_END = 32;
+
+/**
+ * FNV-1a over the length and the first and last {@link HASHED_END} bytes of
+ * `bytes[start, end)`: a long key costs no more to hash than a short one,
+ * and keys that differ only in their middle just share a slot sequence (the
+ * bytes are compared whole).
+ */
 function hashOf(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
+  if (end - start <= 2 * HASHED_END) {
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  } else {
+    for (let i = start; i < start + HASHED_END; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    for (let i = end - HASHED_END; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  }
   return h >>> 0;
 }
 

@@ -184,6 +184,38 @@ export function isFrameLine(bytes: Uint8Array, start: number, end: number): bool
   return scanFrame(bytes, start, end, scratchParts);
 }
 
+/** `[unknown] ([unknown])` and the newline: the rest of most lines above a cut. */
+const UNKNOWN_REST = new TextEncoder().encode('[unknown] ([unknown])\n');
+const UNKNOWN_REST_BYTES = UNKNOWN_REST.length;
+const UNKNOWN_REST_WORDS = (() => {
+  const view = new DataView(UNKNOWN_REST.buffer);
+  return Int32Array.from({ length: 5 }, (_, k) => view.getInt32(4 * k, true));
+})();
+let restView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+let restViewOf: Uint8Array = new Uint8Array(0);
+
+/**
+ * Whether `bytes` at `i` hold {@link UNKNOWN_REST} (one of the usual shape's
+ * rests), compared four bytes at a time.
+ */
+function isUnknownRest(bytes: Uint8Array, i: number): boolean {
+  if (restViewOf !== bytes) {
+    restView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    restViewOf = bytes;
+  }
+  const v = restView;
+  const w = UNKNOWN_REST_WORDS;
+  return (
+    v.getInt32(i, true) === w[0] &&
+    v.getInt32(i + 4, true) === w[1] &&
+    v.getInt32(i + 8, true) === w[2] &&
+    v.getInt32(i + 12, true) === w[3] &&
+    v.getInt32(i + 16, true) === w[4] &&
+    bytes[i + 20] === 41 &&
+    bytes[i + 21] === 10
+  );
+}
+
 /** How many lines {@link usualFrameLines} went over. */
 export interface LineCount {
   lines: number;
@@ -201,7 +233,8 @@ export interface LineCount {
  * `(inlined)`); lines of other shapes are left to scanFrame, never taken
  * as not frames. It exists for the lines above a cut (broken frame-pointer
  * unwinding leaves up to a hundred per record), which are only counted:
- * one pass over their bytes, with no per-line search for the newline
+ * one pass over their bytes, with no per-line search for the newline, and
+ * perf's `[unknown] ([unknown])` rest compared a word at a time
  * (packages/parser/test/perf-frame-lines.test.ts checks it against
  * scanFrame).
  */
@@ -217,6 +250,11 @@ export function usualFrameLines(bytes: Uint8Array, from: number, limit: number, 
     while (i < limit && isBlank(bytes[i])) i++;
     // A digit may start a tid (a sample line): scanFrame decides.
     if (i >= limit || isDigit(bytes[i])) break;
+    if (i + UNKNOWN_REST_BYTES <= limit && isUnknownRest(bytes, i)) {
+      p = i + UNKNOWN_REST_BYTES;
+      lines++;
+      continue;
+    }
     const rest = i;
     while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
     // The group: "(" at the rest's start or after a blank, no other parenthesis, ")" then the newline.

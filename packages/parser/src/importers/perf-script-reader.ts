@@ -52,13 +52,6 @@ function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/** A line as text, from bytes already checked as UTF-8 (a byte order mark in it is kept, as in decoded lines). */
-function lineText(bytes: Uint8Array, start: number, end: number): string {
-  return utf8.decode(bytes.subarray(start, end));
-}
-
 /** A copy of `codes`, at least `needed` long (doubled). */
 function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBuffer> {
   let length = Math.max(codes.length * 2, 16);
@@ -194,12 +187,12 @@ export class PerfScriptReader {
     } else if (this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
     if (bytes[start] === 35 /* # */ && !this.inRecord) {
       if (!this.sawSample) {
-        const m = HEADER_EVENT.exec(lineText(bytes, start, end));
+        const m = HEADER_EVENT.exec(cursor.checkedText(start, end));
         if (m) this.headerEvents.push(m[1]);
       }
       return;
     }
-    this.sampleLine(lineText(bytes, start, end), lineNo, bytes, start, end);
+    this.sampleLine(cursor.checkedText(start, end), lineNo, bytes, start, end);
   }
 
   /**

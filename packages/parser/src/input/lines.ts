@@ -389,6 +389,15 @@ export class ByteLineCursor {
     this.lineNo += lines;
   }
 
+  /**
+   * `bytes[from, to)` as text, without a check: only for batches checked as
+   * UTF-8 already (`LineSource.bytes(true)`). A byte order mark is kept, as
+   * in a decoded batch's lines.
+   */
+  checkedText(from: number, to: number): string {
+    return this.buffer.toString('utf8', from, to);
+  }
+
   /** Number of lines of the batch after the current one. */
   remainingLines(): number {
     if (this.done) return 0;

@@ -173,6 +173,21 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
       [4, 'site_c'],
       [5, 'site_a'],
     ]);
+    // With inlined frames (merged into the frame they are inlined into): the same frames, the same stack.
+    const inlined = (size: number, site: string) => [
+      `app 10 [000] 1.00000${size}: probe_libc:malloc: (7f0000001000) size=${size}`,
+      '\t   98930 __GI___libc_malloc+0x0 (inlined)',
+      `\t   98930 malloc+0x0 (${LIBC})`,
+      `\t   1188 ${site}+0x9 (${APP})`,
+      '',
+    ];
+    const repeated = await importPerf([...inlined(1, 'site_a'), ...inlined(2, 'site_a'), ...inlined(3, 'site_b'), ...inlined(4, 'site_a')].join('\n'));
+    expect(repeated.events.map((e) => [e[1], e[3]])).toEqual([
+      [1, '__GI___libc_malloc|malloc < site_a'],
+      [2, '__GI___libc_malloc|malloc < site_a'],
+      [3, '__GI___libc_malloc|malloc < site_b'],
+      [4, '__GI___libc_malloc|malloc < site_a'],
+    ]);
   });
 
   it('pairs per thread when threads interleave, and handles 64-bit pointers above 2^53', async () => {

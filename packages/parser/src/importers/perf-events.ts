@@ -97,13 +97,14 @@ export interface PerfEvent {
   /** Whether `slots` were resolved. */
   resolved: boolean;
   /**
-   * The reader's cache: the frame codes of this event's last interned
-   * stack, leaf first. Records of one event often repeat a callchain: when
-   * every frame is the one at the same depth, the stack is the last one,
-   * without interning it again.
+   * The reader's cache: the frame codes of this event's last record with
+   * frames, leaf first, as read (inlined frames not merged yet). Records of
+   * one event often repeat a callchain: when every frame is the one at the
+   * same depth, the stack is the last one, without resolving and interning
+   * it again.
    */
   lastCodes: Int32Array;
-  /** The stack of this event's last record and its frame count (-1: none). */
+  /** The stack of this event's last record and its frame count as read (-1: none). */
   lastStack: number;
   lastCount: number;
 }

@@ -353,23 +353,24 @@ export class PerfScriptReader {
   /** Closes the open record: its stack, then its meaning. */
   private endRecord(): void {
     this.inRecord = false;
-    let count = this.frameCount;
-    if (this.hasInlined) count = this.frames.resolve(this.codes, count);
     const event = this.recordEvent!;
-    if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+    // The frames as read (inlined frames not yet merged): the same frames make the same stack.
+    const read = this.frameCount;
     let stack = EMPTY_STACK;
-    if (count > 0) {
-      // Every frame was the one at the same depth in the event's last record: same stack.
-      if (this.sameFrames && count === event.lastCount && !this.hasInlined) stack = event.lastStack;
-      else {
-        stack = this.builder.internStack(this.codes, count);
-        event.lastStack = stack;
-        event.lastCount = count;
-        if (event.lastCodes.length < count) event.lastCodes = grown(event.lastCodes, count);
-        event.lastCodes.set(this.codes.subarray(0, count));
+    if (read > 0 && this.sameFrames && read === event.lastCount) stack = event.lastStack;
+    else {
+      if (read > 0) {
+        if (event.lastCodes.length < read) event.lastCodes = grown(event.lastCodes, read);
+        event.lastCodes.set(this.codes.subarray(0, read));
       }
-      this.hasStacks = true;
+      let count = read;
+      if (this.hasInlined) count = this.frames.resolve(this.codes, count);
+      if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+      if (count > 0) stack = this.builder.internStack(this.codes, count);
+      event.lastStack = stack;
+      event.lastCount = read > 0 ? read : -1;
     }
+    if (stack !== EMPTY_STACK) this.hasStacks = true;
     if (event.role === Role.alloc || event.role === Role.free) {
       if (!this.recordKnown) return;
       this.rec.stack = stack;

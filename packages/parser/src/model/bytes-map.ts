@@ -87,22 +87,25 @@ export class BytesMap {
   }
 }
 
-/** Bytes hashed at each end of a long key. */
-const HASHED_END = 32;
+/** Bytes hashed at the start and at the end of a long key. */
+const HASHED_HEAD = 32;
+const HASHED_TAIL = 8;
 
 /**
- * FNV-1a over the length and the first and last {@link HASHED_END} bytes of
- * `bytes[start, end)`: a long key costs no more to hash than a short one,
- * and keys that differ only in their middle just share a slot sequence (the
- * bytes are compared whole).
+ * FNV-1a over the length and the first {@link HASHED_HEAD} and last
+ * {@link HASHED_TAIL} bytes of `bytes[start, end)`: a long key costs no more
+ * to hash than a short one, and keys that differ only in their middle just
+ * share a slot sequence (the bytes are compared whole). Lines that start
+ * alike and are as long, yet differ in their middle, are rare: a perf frame
+ * line's ip is in its first bytes.
  */
 function hashOf(bytes: Uint8Array, start: number, end: number): number {
   let h = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
-  if (end - start <= 2 * HASHED_END) {
+  if (end - start <= HASHED_HEAD + HASHED_TAIL) {
     for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   } else {
-    for (let i = start; i < start + HASHED_END; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-    for (let i = end - HASHED_END; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    for (let i = start; i < start + HASHED_HEAD; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    for (let i = end - HASHED_TAIL; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   }
   return h >>> 0;
 }

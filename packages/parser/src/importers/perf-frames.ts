@@ -35,7 +35,7 @@
  */
 import { int32Column, uint32Column } from '../model/columns.js';
 import { parseHexBytes, type AddressParts } from '../model/address.js';
-import { BytesMap, MISSING } from '../model/bytes-map.js';
+import { BytesMap, MISSING, viewCache } from '../model/bytes-map.js';
 import type { ProfileBuilder } from '../model/builder.js';
 
 /** Returned by {@link PerfFrames.frame} when the line is not a frame. */
@@ -191,19 +191,14 @@ const UNKNOWN_REST_WORDS = (() => {
   const view = new DataView(UNKNOWN_REST.buffer);
   return Int32Array.from({ length: 5 }, (_, k) => view.getInt32(4 * k, true));
 })();
-let restView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-let restViewOf: Uint8Array = new Uint8Array(0);
+const restView = viewCache();
 
 /**
  * Whether `bytes` at `i` hold {@link UNKNOWN_REST} (one of the usual shape's
  * rests), compared four bytes at a time.
  */
 function isUnknownRest(bytes: Uint8Array, i: number): boolean {
-  if (restViewOf !== bytes) {
-    restView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    restViewOf = bytes;
-  }
-  const v = restView;
+  const v = restView(bytes);
   const w = UNKNOWN_REST_WORDS;
   return (
     v.getInt32(i, true) === w[0] &&

@@ -20,10 +20,11 @@
  * minutes of per-line work.
  *
  * The heap-dump importers whose lines are mostly hexadecimal addresses and
- * counts read the same batches undecoded instead ({@link LineSource.bytes},
- * walked with a {@link ByteLineCursor}): they scan those lines as bytes and
- * decode only the others, which saves decoding, splitting and the
- * per-line strings of a 20 MB dump (a third of its parse time).
+ * counts, and the perf script reader (mostly frame lines), read the same
+ * batches undecoded instead ({@link LineSource.bytes}, walked with a
+ * {@link ByteLineCursor}): they scan those lines as bytes and decode only
+ * the others, which saves decoding, splitting and the per-line strings of a
+ * 20 MB dump (a third of its parse time).
  */
 import { isUtf8 } from 'node:buffer';
 import { ParseError, excerpt } from '../errors.js';

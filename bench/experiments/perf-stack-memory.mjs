@@ -79,7 +79,7 @@ try {
     process.stderr.write(`${distinct} distinct stacks: ${rssKiB} KiB\n`);
   }
   const first = rows[0];
-  console.log(`${records.toLocaleString('en-US')} records of ${3 + 6 + GARBAGE} frames each (${GARBAGE} cut), \`heapscope top --no-symbolize\`:\n`);
+  console.log(`${records.toLocaleString('en-US')} records of ${2 + 6 + GARBAGE} frames each (${GARBAGE} cut), \`heapscope top --no-symbolize\`:\n`);
   console.log('| distinct stacks | text | peak RSS | CPU | RSS above the first row, per distinct stack |');
   console.log('|--:|--:|--:|--:|--:|');
   for (const r of rows) {

@@ -96,6 +96,12 @@ describe('reading on worker threads', () => {
     const sequential = dump(await loadProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs: 1 }));
     expect(dump(await loadProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs: 2 }))).toBe(sequential);
     expect(sequential).toContain('"leak_site"');
+    // Handed on one at a time, the same inputs with the same names.
+    for (const jobs of [1, 2]) {
+      const streamed: LoadedInput[] = [];
+      for await (const input of streamProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs })) streamed.push(input);
+      expect(dump(streamed), `jobs ${jobs}`).toBe(sequential);
+    }
   });
 
   it('standard input among files is read on this thread, in its place', async () => {

@@ -155,6 +155,23 @@ describe('reading on worker threads', () => {
     }
   });
 
+  it('a damaged input read on this thread (with jobs 2 the first input goes to the worker, the second is read here): the same error, after the same inputs', async () => {
+    const bad = damage(JEMALLOC[1], 'bad.1.m1.heap', badStackLine);
+    const paths = [JEMALLOC[0], bad, ...JEMALLOC.slice(2)];
+    const outcome = async (jobs: number) => {
+      const handed: string[] = [];
+      const error = await (async () => {
+        for await (const input of readInputs(paths, { jobs })) handed.push(input.profile.meta.file);
+      })().then(() => undefined, (e: Error) => e);
+      return { handed, kind: error?.constructor.name, message: error?.message };
+    };
+    const sequential = await outcome(1);
+    expect(sequential.kind).toBe('ParseError');
+    expect(sequential.message).toMatch(/bad\.1\.m1\.heap:\d+: /);
+    expect(sequential.handed).toEqual([JEMALLOC[0]]);
+    expect(await outcome(2)).toEqual(sequential);
+  });
+
   it('a missing file: the same located error, as on this thread', async () => {
     const missing = join(dir, 'no-such.heap');
     const paths = [GPERFTOOLS[0], missing, GPERFTOOLS[1]];

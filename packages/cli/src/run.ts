@@ -132,8 +132,9 @@ export class Run<O extends CommonOptions = CommonOptions> {
    * Inputs through the loading pipeline one at a time, in order
    * (`streamProfiles`: `--jobs` of them read ahead on worker threads), for
    * the commands that reduce each input before the next (growth, merge): a
-   * long series never holds more than `--jobs` inputs. Each input's
-   * warnings are printed as it is handed on.
+   * long series never holds more than `--jobs` inputs (all of them with
+   * `--short-names`, chosen over every input). Each input's warnings are
+   * printed as it is handed on.
    */
   async *stream(paths: readonly string[], extra: LoadExtra = {}): AsyncGenerator<LoadedInput> {
     const progress = this.progress();

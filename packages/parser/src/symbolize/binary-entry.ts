@@ -6,7 +6,9 @@
  */
 import { runAddr2line, runLlvmSymbolizer, type ExternalSymbolizerName, type RawFrame } from './external-tools.js';
 import { ElfSymbolTable } from './symbol-table.js';
-import { merge, nameByAddress } from './reconcile.js';
+import { merge, nameByAddress, qualifyInlined } from './reconcile.js';
+import { DwarfNames } from './dwarf-names.js';
+import { readElfInfo, withFileSource } from './elf-file.js';
 import type { SymbolDiskCache } from './disk-cache.js';
 import type { BinaryReport } from './report.js';
 import type { ExternalMode, ToolBox } from './tools.js';
@@ -30,6 +32,9 @@ export class BinaryEntry {
   symbols: ElfSymbolTable | null = null;
   /** Why the symbol tables could not be read, or null. */
   symbolError: string | null = null;
+  private dwarf: Promise<DwarfNames | null> | null = null;
+  /** Why the DWARF tree could not be read for inlined frames' names, or null. */
+  dwarfError: string | null = null;
 
   constructor(
     private readonly readSymbols: () => Promise<ElfSymbolTable>,
@@ -53,6 +58,22 @@ export class BinaryEntry {
       },
     );
     return this.table;
+  }
+
+  /**
+   * The debug file's DWARF function tree, read once on first need; null when
+   * there is none or it cannot be read (`dwarfError` says why): inlined
+   * frames then keep the external tool's names.
+   */
+  loadDwarf(): Promise<DwarfNames | null> {
+    const file = this.debugFile;
+    this.dwarf ??= file === null
+      ? Promise.resolve(null)
+      : withFileSource(file, async (source) => DwarfNames.read(source, await readElfInfo(source))).catch((error: unknown) => {
+        this.dwarfError = (error as Error).message;
+        return null;
+      });
+    return this.dwarf;
   }
 
   framesFor(mode: string): Map<number, RawFrame[]> {
@@ -118,7 +139,10 @@ export async function resolveFrames(
         toolBox.stats.externalRuns++;
         const answers = await run(command, binary.debugFile as string, todo, toolBox.timeoutMs);
         const symbols = binary.symbols as ElfSymbolTable;
-        for (let i = 0; i < todo.length; i++) cache.set(todo[i], nameByAddress(merge(answers[i], binary.fromSymbols(todo[i])), symbols, todo[i]));
+        const named = answers.map((a, i) => nameByAddress(merge(a, binary.fromSymbols(todo[i])), symbols, todo[i]));
+        // Inlined frames the tool named by a bare DW_AT_name get their qualified name from DWARF.
+        const dwarf = named.some((f) => f.length > 1) ? await binary.loadDwarf() : null;
+        for (let i = 0; i < todo.length; i++) cache.set(todo[i], dwarf ? qualifyInlined(named[i], dwarf.frames(todo[i])) : named[i]);
         if (disk) await disk.store(binary.buildId, t, cache);
       } catch (error) {
         const message = (error as Error).message;

@@ -1,0 +1,702 @@
+/**
+ * Qualified names of inlined functions, read from DWARF.
+ *
+ * Why: addr2line and llvm-symbolizer name an inlined frame by its DIE's
+ * `DW_AT_linkage_name` when it has one, and by its bare `DW_AT_name`
+ * otherwise (`allocate`, `_M_realloc_insert<hs::(anonymous namespace)::Point>`).
+ * GCC writes no linkage name for functions with internal linkage — every
+ * instantiation over a type in an anonymous namespace — so distinct
+ * functions of distinct classes came out with one short name and merged into
+ * one row. This module walks the DWARF tree itself: for an address, the chain
+ * of `DW_TAG_subprogram` / `DW_TAG_inlined_subroutine` DIEs whose ranges hold
+ * it, innermost first, each named as gdb names it: the mangled linkage name
+ * where the DIE (or the declaration it points to by `DW_AT_abstract_origin` /
+ * `DW_AT_specification`) has one, else the declaration's name prefixed with
+ * its enclosing namespaces and classes (`std::vector<…>::_M_realloc_insert<…>`).
+ *
+ * Reads (DWARF 4 and 5, 32- and 64-bit DWARF, non-split units; sections
+ * compressed with SHF_COMPRESSED/zlib are inflated): `.debug_info`,
+ * `.debug_abbrev`, `.debug_str`, `.debug_line_str`, `.debug_str_offsets`,
+ * `.debug_addr`, `.debug_ranges`, `.debug_rnglists`. Format: the DWARF 5
+ * standard, sections 2.17 (code addresses and ranges), 7.5 (unit headers,
+ * abbreviations, forms). docs/symbolization.md#inlined-frame-names.
+ */
+import { inflateSync } from 'node:zlib';
+import type { ByteSource, ElfInfo } from './elf-file.js';
+import { looksMangled } from './external-tools.js';
+
+const SHF_COMPRESSED = 0x800;
+const ELFCOMPRESS_ZLIB = 1;
+
+// Tags.
+const TAG_CLASS = 0x02;
+const TAG_ENUMERATION = 0x04;
+const TAG_STRUCTURE = 0x13;
+const TAG_UNION = 0x17;
+const TAG_INLINED_SUBROUTINE = 0x1d;
+const TAG_SUBPROGRAM = 0x2e;
+const TAG_NAMESPACE = 0x39;
+/** Tags whose DW_AT_name is a scope of the names declared inside them. */
+const SCOPE_TAGS = new Set([TAG_CLASS, TAG_ENUMERATION, TAG_STRUCTURE, TAG_UNION, TAG_NAMESPACE, TAG_SUBPROGRAM]);
+
+// Attributes.
+const AT_NAME = 0x03;
+const AT_LOW_PC = 0x11;
+const AT_HIGH_PC = 0x12;
+const AT_ABSTRACT_ORIGIN = 0x31;
+const AT_SPECIFICATION = 0x47;
+const AT_RANGES = 0x55;
+const AT_LINKAGE_NAME = 0x6e;
+const AT_STR_OFFSETS_BASE = 0x72;
+const AT_ADDR_BASE = 0x73;
+const AT_RNGLISTS_BASE = 0x74;
+const AT_MIPS_LINKAGE_NAME = 0x2007;
+
+// Forms.
+const FORM_ADDR = 0x01;
+const FORM_BLOCK2 = 0x03;
+const FORM_BLOCK4 = 0x04;
+const FORM_DATA2 = 0x05;
+const FORM_DATA4 = 0x06;
+const FORM_DATA8 = 0x07;
+const FORM_STRING = 0x08;
+const FORM_BLOCK = 0x09;
+const FORM_BLOCK1 = 0x0a;
+const FORM_DATA1 = 0x0b;
+const FORM_FLAG = 0x0c;
+const FORM_SDATA = 0x0d;
+const FORM_STRP = 0x0e;
+const FORM_UDATA = 0x0f;
+const FORM_REF_ADDR = 0x10;
+const FORM_REF1 = 0x11;
+const FORM_REF2 = 0x12;
+const FORM_REF4 = 0x13;
+const FORM_REF8 = 0x14;
+const FORM_REF_UDATA = 0x15;
+const FORM_INDIRECT = 0x16;
+const FORM_SEC_OFFSET = 0x17;
+const FORM_EXPRLOC = 0x18;
+const FORM_FLAG_PRESENT = 0x19;
+const FORM_STRX = 0x1a;
+const FORM_ADDRX = 0x1b;
+const FORM_REF_SUP4 = 0x1c;
+const FORM_STRP_SUP = 0x1d;
+const FORM_DATA16 = 0x1e;
+const FORM_LINE_STRP = 0x1f;
+const FORM_REF_SIG8 = 0x20;
+const FORM_IMPLICIT_CONST = 0x21;
+const FORM_LOCLISTX = 0x22;
+const FORM_RNGLISTX = 0x23;
+const FORM_REF_SUP8 = 0x24;
+const FORM_STRX1 = 0x25;
+const FORM_STRX4 = 0x28;
+const FORM_ADDRX1 = 0x29;
+const FORM_ADDRX4 = 0x2c;
+const FORM_GNU_ADDR_INDEX = 0x1f01;
+const FORM_GNU_STR_INDEX = 0x1f02;
+const FORM_GNU_REF_ALT = 0x1f20;
+const FORM_GNU_STRP_ALT = 0x1f21;
+
+/** Thrown for DWARF this reader cannot walk; the caller keeps the external tool's names. */
+export class DwarfError extends Error {
+  override readonly name = 'DwarfError';
+}
+
+/** One function level at an address: its DWARF name and the name gdb would show. */
+export interface DwarfFrame {
+  /** The bare DW_AT_name of the function's declaration ('' when it has none). */
+  shortName: string;
+  /** The mangled linkage name when DWARF has one, else the scope-qualified name; '' when unnamed. */
+  name: string;
+}
+
+/** A cursor over one section. */
+class Reader {
+  pos = 0;
+  constructor(
+    readonly b: Buffer,
+    readonly le: boolean,
+  ) {}
+
+  u8(): number {
+    return this.b[this.pos++];
+  }
+
+  u16(): number {
+    const v = this.le ? this.b.readUInt16LE(this.pos) : this.b.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u24(): number {
+    const a = this.u8();
+    const b = this.u8();
+    const c = this.u8();
+    return this.le ? a | (b << 8) | (c << 16) : (a << 16) | (b << 8) | c;
+  }
+
+  u32(): number {
+    const v = this.le ? this.b.readUInt32LE(this.pos) : this.b.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Exact below 2^53: every offset and user-space address. */
+  u64(): number {
+    const first = this.u32();
+    const second = this.u32();
+    return this.le ? second * 0x100000000 + first : first * 0x100000000 + second;
+  }
+
+  sized(size: number): number {
+    if (size === 1) return this.u8();
+    if (size === 2) return this.u16();
+    if (size === 3) return this.u24();
+    if (size === 4) return this.u32();
+    if (size === 8) return this.u64();
+    throw new DwarfError(`unsupported field size ${size}`);
+  }
+
+  uleb(): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = this.b[this.pos++];
+      if (byte === undefined) throw new DwarfError('LEB128 past the end of a section');
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if ((byte & 0x80) === 0) return result;
+    }
+  }
+
+  sleb(): number {
+    let result = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      byte = this.b[this.pos++];
+      if (byte === undefined) throw new DwarfError('LEB128 past the end of a section');
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    return byte & 0x40 ? result - scale : result;
+  }
+
+  /** Moves past `length` bytes (read the length first: `pos += read()` would add to the old position). */
+  skip(length: number): void {
+    this.pos += length;
+  }
+
+  /** The NUL-terminated string at `offset`. */
+  at(offset: number): string {
+    this.pos = offset;
+    return this.cstring();
+  }
+
+  cstring(): string {
+    const end = this.b.indexOf(0, this.pos);
+    if (end < 0) throw new DwarfError('unterminated string');
+    const s = this.b.toString('utf8', this.pos, end);
+    this.pos = end + 1;
+    return s;
+  }
+}
+
+interface Abbrev {
+  tag: number;
+  hasChildren: boolean;
+  /** attribute, form, implicit constant — in triples. */
+  specs: number[];
+}
+
+/** The DIEs this module needs, as columns indexed by DIE number (document order). */
+interface Dies {
+  tag: number[];
+  parent: number[];
+  /** Index one past the DIE's last descendant. */
+  end: number[];
+  name: (string | null)[];
+  linkage: (string | null)[];
+  /** .debug_info offset of the DW_AT_abstract_origin or DW_AT_specification target, or -1. */
+  origin: number[];
+  /** [lo, hi) pairs, empty when the DIE covers no code. */
+  ranges: number[][];
+}
+
+/** Address → chain of named DWARF function levels, for one binary. */
+export class DwarfNames {
+  private readonly indexByOffset = new Map<number, number>();
+  private readonly qualified = new Map<number, string>();
+  /** Indexes of DW_TAG_subprogram DIEs that cover code. */
+  private readonly functions: number[] = [];
+
+  private constructor(
+    private readonly dies: Dies,
+    offsets: number[],
+  ) {
+    offsets.forEach((o, i) => this.indexByOffset.set(o, i));
+    for (let i = 0; i < dies.tag.length; i++) if (dies.tag[i] === TAG_SUBPROGRAM && dies.ranges[i].length > 0) this.functions.push(i);
+  }
+
+  /** Reads the DWARF of an ELF file; null when it has no `.debug_info`. */
+  static async read(source: ByteSource, info: ElfInfo): Promise<DwarfNames | null> {
+    const section = async (name: string): Promise<Buffer | null> => {
+      const s = info.sections.find((x) => x.name === name);
+      if (!s || s.type === 8 /* SHT_NOBITS */ || s.size === 0) return null;
+      const bytes = await source.read(s.offset, s.size);
+      if ((s.flags & SHF_COMPRESSED) === 0) return bytes;
+      const r = new Reader(bytes, info.littleEndian);
+      const type = r.u32();
+      if (info.is64) r.pos += 4 + 8 + 8;
+      else r.pos += 4 + 4;
+      if (type !== ELFCOMPRESS_ZLIB) throw new DwarfError(`${name}: compression type ${type} is not zlib`);
+      return inflateSync(bytes.subarray(r.pos));
+    };
+    const debugInfo = await section('.debug_info');
+    const debugAbbrev = await section('.debug_abbrev');
+    if (!debugInfo || !debugAbbrev) return null;
+    const names = ['.debug_str', '.debug_line_str', '.debug_str_offsets', '.debug_addr', '.debug_ranges', '.debug_rnglists'] as const;
+    const extra = await Promise.all(names.map((n) => section(n)));
+    const [str, lineStr, strOffsets, addr, ranges, rnglists] = extra;
+    const dies: Dies = { tag: [], parent: [], end: [], name: [], linkage: [], origin: [], ranges: [] };
+    const offsets: number[] = [];
+    parseInfo({ info: debugInfo, abbrev: debugAbbrev, str, lineStr, strOffsets, addr, ranges, rnglists }, info.littleEndian, dies, offsets);
+    return new DwarfNames(dies, offsets);
+  }
+
+  /**
+   * The function levels covering file address `address`, innermost first
+   * (the inlined functions, then the function they are inlined into); empty
+   * when no DWARF function covers it.
+   */
+  frames(address: number): DwarfFrame[] {
+    const d = this.dies;
+    const covers = (i: number) => {
+      const r = d.ranges[i];
+      for (let k = 0; k < r.length; k += 2) if (address >= r[k] && address < r[k + 1]) return true;
+      return false;
+    };
+    const outer = this.functions.find(covers);
+    if (outer === undefined) return [];
+    const chain = [outer];
+    // Descend to the deepest inlined subroutine holding the address, level by
+    // level; lexical blocks and other DIEs between levels are looked into, an
+    // inlined subroutine elsewhere is skipped with its subtree.
+    let scope = outer;
+    for (let i = outer + 1; i < d.end[scope]; ) {
+      if (d.tag[i] !== TAG_INLINED_SUBROUTINE) i++;
+      else if (covers(i)) {
+        chain.push(i);
+        scope = i;
+        i++;
+      } else i = d.end[i];
+    }
+    return chain.reverse().map((i) => ({ shortName: this.shortName(i), name: this.functionName(i) }));
+  }
+
+  private declaration(i: number): number[] {
+    // The DIE, then the DIEs it refers to (concrete → abstract → declaration).
+    const seen: number[] = [i];
+    for (let k = i; this.dies.origin[k] >= 0; ) {
+      const next = this.indexByOffset.get(this.dies.origin[k]);
+      if (next === undefined || seen.includes(next)) break;
+      seen.push(next);
+      k = next;
+    }
+    return seen;
+  }
+
+  private shortName(i: number): string {
+    for (const k of this.declaration(i)) if (this.dies.name[k] !== null) return this.dies.name[k] as string;
+    return '';
+  }
+
+  private functionName(i: number): string {
+    const chain = this.declaration(i);
+    // Only a mangled linkage name says more than the scopes: a C function's
+    // linkage name is an assembler label (glibc's `__GI__dl_allocate_tls`),
+    // an alias, not a better name.
+    for (const k of chain) {
+      const linkage = this.dies.linkage[k];
+      if (linkage !== null && looksMangled(linkage)) return linkage;
+    }
+    const named = chain.find((k) => this.dies.name[k] !== null);
+    return named === undefined ? '' : this.qualifiedName(named);
+  }
+
+  /** The DIE's name prefixed with its enclosing namespaces, classes and functions, as gdb prints it. */
+  private qualifiedName(i: number): string {
+    const known = this.qualified.get(i);
+    if (known !== undefined) return known;
+    const d = this.dies;
+    const own = d.name[i] ?? (d.tag[i] === TAG_NAMESPACE ? '(anonymous namespace)' : '');
+    let p = d.parent[i];
+    while (p >= 0 && !SCOPE_TAGS.has(d.tag[p])) p = d.parent[p];
+    let name = own;
+    if (p >= 0) {
+      // A member defined outside its class is a child of the unit with a
+      // DW_AT_specification: its scope is the declaration's.
+      const decl = this.declaration(p).find((k) => d.name[k] !== null || d.tag[k] === TAG_NAMESPACE);
+      const scope = decl === undefined ? '' : this.qualifiedName(decl);
+      if (scope !== '') name = `${scope}::${own}`;
+    }
+    this.qualified.set(i, name);
+    return name;
+  }
+}
+
+interface Sections {
+  info: Buffer;
+  abbrev: Buffer;
+  str: Buffer | null;
+  lineStr: Buffer | null;
+  strOffsets: Buffer | null;
+  addr: Buffer | null;
+  ranges: Buffer | null;
+  rnglists: Buffer | null;
+}
+
+function readAbbrevs(abbrev: Buffer, offset: number, le: boolean): Map<number, Abbrev> {
+  const r = new Reader(abbrev, le);
+  r.pos = offset;
+  const out = new Map<number, Abbrev>();
+  for (;;) {
+    const code = r.uleb();
+    if (code === 0) return out;
+    const tag = r.uleb();
+    const hasChildren = r.u8() !== 0;
+    const specs: number[] = [];
+    for (;;) {
+      const at = r.uleb();
+      const form = r.uleb();
+      if (at === 0 && form === 0) break;
+      specs.push(at, form, form === FORM_IMPLICIT_CONST ? r.sleb() : 0);
+    }
+    out.set(code, { tag, hasChildren, specs });
+  }
+}
+
+/** A raw attribute value: a number, a string, or an index still to resolve. */
+type Raw = { kind: 'n'; v: number; address?: boolean } | { kind: 's'; v: string } | { kind: 'strx' | 'addrx' | 'rnglistx'; v: number };
+
+function parseInfo(s: Sections, le: boolean, dies: Dies, offsets: number[]): void {
+  const r = new Reader(s.info, le);
+  const abbrevCache = new Map<number, Map<number, Abbrev>>();
+  while (r.pos < s.info.length) {
+    const unitStart = r.pos;
+    let length = r.u32();
+    let offsetSize = 4;
+    if (length === 0xffffffff) {
+      length = r.u64();
+      offsetSize = 8;
+    }
+    const unitEnd = r.pos + length;
+    const version = r.u16();
+    let unitType = 1; // DW_UT_compile
+    let abbrevOffset: number;
+    let addressSize: number;
+    if (version >= 5) {
+      unitType = r.u8();
+      addressSize = r.u8();
+      abbrevOffset = r.sized(offsetSize);
+    } else if (version >= 2) {
+      abbrevOffset = r.sized(offsetSize);
+      addressSize = r.u8();
+    } else throw new DwarfError(`DWARF version ${version} at .debug_info+0x${unitStart.toString(16)}`);
+    // Only compile and partial units hold code; type and skeleton/split units are skipped.
+    if (unitType !== 1 && unitType !== 3) {
+      r.pos = unitEnd;
+      continue;
+    }
+    let abbrevs = abbrevCache.get(abbrevOffset);
+    if (!abbrevs) {
+      abbrevs = readAbbrevs(s.abbrev, abbrevOffset, le);
+      abbrevCache.set(abbrevOffset, abbrevs);
+    }
+    parseUnit(r, unitStart, unitEnd, { version, offsetSize, addressSize, abbrevs, s, le }, dies, offsets);
+    r.pos = unitEnd;
+  }
+}
+
+interface UnitContext {
+  version: number;
+  offsetSize: number;
+  addressSize: number;
+  abbrevs: Map<number, Abbrev>;
+  s: Sections;
+  le: boolean;
+}
+
+function readForm(r: Reader, form: number, implicit: number, unitStart: number, u: UnitContext): Raw | null {
+  switch (form) {
+    case FORM_ADDR:
+      return { kind: 'n', v: r.sized(u.addressSize), address: true };
+    case FORM_DATA1:
+    case FORM_FLAG:
+      return { kind: 'n', v: r.u8() };
+    case FORM_DATA2:
+      return { kind: 'n', v: r.u16() };
+    case FORM_DATA4:
+      return { kind: 'n', v: r.u32() };
+    case FORM_DATA8:
+      return { kind: 'n', v: r.u64() };
+    case FORM_DATA16:
+    case FORM_REF_SIG8:
+      r.pos += form === FORM_DATA16 ? 16 : 8;
+      return null;
+    case FORM_SDATA:
+      return { kind: 'n', v: r.sleb() };
+    case FORM_UDATA:
+      return { kind: 'n', v: r.uleb() };
+    case FORM_STRING:
+      return { kind: 's', v: r.cstring() };
+    case FORM_STRP:
+    case FORM_LINE_STRP: {
+      const at = r.sized(u.offsetSize);
+      const table = form === FORM_STRP ? u.s.str : u.s.lineStr;
+      return table ? { kind: 's', v: new Reader(table, u.le).at(at) } : null;
+    }
+    case FORM_STRP_SUP:
+    case FORM_GNU_STRP_ALT:
+    case FORM_GNU_REF_ALT:
+    case FORM_SEC_OFFSET:
+      return { kind: 'n', v: r.sized(u.offsetSize) };
+    case FORM_REF_ADDR:
+      return { kind: 'n', v: r.sized(u.version <= 2 ? u.addressSize : u.offsetSize) };
+    case FORM_REF1:
+      return { kind: 'n', v: unitStart + r.u8() };
+    case FORM_REF2:
+      return { kind: 'n', v: unitStart + r.u16() };
+    case FORM_REF4:
+      return { kind: 'n', v: unitStart + r.u32() };
+    case FORM_REF8:
+      return { kind: 'n', v: unitStart + r.u64() };
+    case FORM_REF_UDATA:
+      return { kind: 'n', v: unitStart + r.uleb() };
+    case FORM_REF_SUP4:
+      r.pos += 4;
+      return null;
+    case FORM_REF_SUP8:
+      r.pos += 8;
+      return null;
+    case FORM_BLOCK1:
+      r.skip(r.u8());
+      return null;
+    case FORM_BLOCK2:
+      r.skip(r.u16());
+      return null;
+    case FORM_BLOCK4:
+      r.skip(r.u32());
+      return null;
+    case FORM_BLOCK:
+    case FORM_EXPRLOC:
+      r.skip(r.uleb());
+      return null;
+    case FORM_FLAG_PRESENT:
+      return { kind: 'n', v: 1 };
+    case FORM_IMPLICIT_CONST:
+      return { kind: 'n', v: implicit };
+    case FORM_STRX:
+    case FORM_GNU_STR_INDEX:
+      return { kind: 'strx', v: r.uleb() };
+    case FORM_ADDRX:
+    case FORM_GNU_ADDR_INDEX:
+      return { kind: 'addrx', v: r.uleb() };
+    case FORM_LOCLISTX:
+      r.uleb();
+      return null;
+    case FORM_RNGLISTX:
+      return { kind: 'rnglistx', v: r.uleb() };
+    case FORM_INDIRECT:
+      return readForm(r, r.uleb(), implicit, unitStart, u);
+    default:
+      if (form >= FORM_STRX1 && form <= FORM_STRX4) return { kind: 'strx', v: r.sized(form - FORM_STRX1 + 1) };
+      if (form >= FORM_ADDRX1 && form <= FORM_ADDRX4) return { kind: 'addrx', v: r.sized(form - FORM_ADDRX1 + 1) };
+      throw new DwarfError(`unknown attribute form 0x${form.toString(16)} at .debug_info+0x${r.pos.toString(16)}`);
+  }
+}
+
+function parseUnit(r: Reader, unitStart: number, unitEnd: number, u: UnitContext, dies: Dies, offsets: number[]): void {
+  // Per-unit bases (DWARF 5), read from the unit DIE; GCC's DWARF 4 defaults.
+  let strOffsetsBase = 8;
+  let addrBase = 8;
+  let rnglistsBase = 0;
+  let baseAddress = 0;
+  const stack: number[] = [];
+  const pendingRanges: { die: number; low: Raw | null; high: Raw | null; ranges: Raw | null }[] = [];
+  const resolveString = (v: Raw | null): string | null => {
+    if (v === null) return null;
+    if (v.kind === 's') return v.v;
+    if (v.kind === 'strx' && u.s.strOffsets && u.s.str) {
+      const o = new Reader(u.s.strOffsets, u.le);
+      o.pos = strOffsetsBase + v.v * u.offsetSize;
+      return new Reader(u.s.str, u.le).at(o.sized(u.offsetSize));
+    }
+    return null;
+  };
+  let first = true;
+  while (r.pos < unitEnd) {
+    const offset = r.pos;
+    const code = r.uleb();
+    if (code === 0) {
+      const closed = stack.pop();
+      if (closed !== undefined) dies.end[closed] = dies.tag.length;
+      continue;
+    }
+    const abbrev = u.abbrevs.get(code);
+    if (!abbrev) throw new DwarfError(`unknown abbreviation ${code} at .debug_info+0x${offset.toString(16)}`);
+    let name: Raw | null = null;
+    let linkage: Raw | null = null;
+    let origin = -1;
+    let low: Raw | null = null;
+    let high: Raw | null = null;
+    let ranges: Raw | null = null;
+    const { specs } = abbrev;
+    for (let k = 0; k < specs.length; k += 3) {
+      const v = readForm(r, specs[k + 1], specs[k + 2], unitStart, u);
+      switch (specs[k]) {
+        case AT_NAME:
+          name = v;
+          break;
+        case AT_LINKAGE_NAME:
+        case AT_MIPS_LINKAGE_NAME:
+          linkage = v;
+          break;
+        case AT_ABSTRACT_ORIGIN:
+        case AT_SPECIFICATION:
+          // An alternate-file reference (DW_FORM_GNU_ref_alt) points elsewhere: not followed.
+          if (v?.kind === 'n' && specs[k + 1] !== FORM_GNU_REF_ALT) origin = v.v;
+          break;
+        case AT_LOW_PC:
+          low = v;
+          break;
+        case AT_HIGH_PC:
+          high = v;
+          break;
+        case AT_RANGES:
+          ranges = v;
+          break;
+        case AT_STR_OFFSETS_BASE:
+          if (first && v?.kind === 'n') strOffsetsBase = v.v;
+          break;
+        case AT_ADDR_BASE:
+          if (first && v?.kind === 'n') addrBase = v.v;
+          break;
+        case AT_RNGLISTS_BASE:
+          if (first && v?.kind === 'n') rnglistsBase = v.v;
+          break;
+      }
+    }
+    const index = dies.tag.length;
+    offsets.push(offset);
+    dies.tag.push(abbrev.tag);
+    dies.parent.push(stack.length > 0 ? stack[stack.length - 1] : -1);
+    dies.end.push(index + 1);
+    dies.name.push(resolveString(name));
+    dies.linkage.push(resolveString(linkage));
+    dies.origin.push(origin);
+    dies.ranges.push([]);
+    if (abbrev.tag === TAG_SUBPROGRAM || abbrev.tag === TAG_INLINED_SUBROUTINE) pendingRanges.push({ die: index, low, high, ranges });
+    if (first) {
+      first = false;
+      const addresses = new AddressResolver(u, addrBase);
+      const lowPc = low === null ? null : addresses.get(low);
+      if (lowPc !== null) baseAddress = lowPc;
+    }
+    if (abbrev.hasChildren) stack.push(index);
+  }
+  for (const closed of stack) dies.end[closed] = dies.tag.length;
+  const addresses = new AddressResolver(u, addrBase);
+  for (const p of pendingRanges) {
+    dies.ranges[p.die] = codeRanges(p, addresses, u, baseAddress, rnglistsBase);
+  }
+}
+
+/** Addresses from `DW_FORM_addr` or an index into `.debug_addr`. */
+class AddressResolver {
+  constructor(
+    private readonly u: UnitContext,
+    private readonly base: number,
+  ) {}
+
+  get(v: Raw): number | null {
+    if (v.kind === 'n') return v.v;
+    if (v.kind !== 'addrx' || !this.u.s.addr) return null;
+    const r = new Reader(this.u.s.addr, this.u.le);
+    r.pos = this.base + v.v * this.u.addressSize;
+    return r.sized(this.u.addressSize);
+  }
+}
+
+function codeRanges(
+  p: { low: Raw | null; high: Raw | null; ranges: Raw | null },
+  addresses: AddressResolver,
+  u: UnitContext,
+  base: number,
+  rnglistsBase: number,
+): number[] {
+  if (p.low !== null && p.high !== null) {
+    const lo = addresses.get(p.low);
+    if (lo === null) return [];
+    // DWARF 4+: a constant DW_AT_high_pc is the size; an address is the end.
+    const isAddress = p.high.kind === 'addrx' || (p.high.kind === 'n' && p.high.address === true);
+    const hi = isAddress ? addresses.get(p.high) : p.high.kind === 'n' ? lo + p.high.v : null;
+    return hi === null ? [] : [lo, hi];
+  }
+  if (p.ranges === null) return [];
+  if (u.version < 5) return u.s.ranges && p.ranges.kind === 'n' ? rangeList(u.s.ranges, p.ranges.v, u, base) : [];
+  if (!u.s.rnglists) return [];
+  let offset: number;
+  if (p.ranges.kind === 'rnglistx') {
+    const r = new Reader(u.s.rnglists, u.le);
+    r.pos = rnglistsBase + p.ranges.v * u.offsetSize;
+    offset = rnglistsBase + r.sized(u.offsetSize);
+  } else if (p.ranges.kind === 'n') offset = p.ranges.v;
+  else return [];
+  return rngList(u.s.rnglists, offset, u, base, addresses);
+}
+
+/** A DWARF 4 `.debug_ranges` list. */
+function rangeList(section: Buffer, offset: number, u: UnitContext, unitBase: number): number[] {
+  const r = new Reader(section, u.le);
+  r.pos = offset;
+  const out: number[] = [];
+  const all = u.addressSize === 8 ? 0xffffffffffffffff : 0xffffffff;
+  let base = unitBase;
+  while (r.pos + 2 * u.addressSize <= section.length) {
+    const a = r.sized(u.addressSize);
+    const b = r.sized(u.addressSize);
+    if (a === 0 && b === 0) break;
+    if (a === all) base = b;
+    else out.push(base + a, base + b);
+  }
+  return out;
+}
+
+/** A DWARF 5 `.debug_rnglists` list. */
+function rngList(section: Buffer, offset: number, u: UnitContext, unitBase: number, addresses: AddressResolver): number[] {
+  const r = new Reader(section, u.le);
+  r.pos = offset;
+  const out: number[] = [];
+  let base = unitBase;
+  const addrx = (i: number) => addresses.get({ kind: 'addrx', v: i }) ?? 0;
+  while (r.pos < section.length) {
+    const kind = r.u8();
+    if (kind === 0) break; // DW_RLE_end_of_list
+    if (kind === 1) base = addrx(r.uleb()); // base_addressx
+    else if (kind === 2) out.push(addrx(r.uleb()), addrx(r.uleb())); // startx_endx
+    else if (kind === 3) {
+      const lo = addrx(r.uleb()); // startx_length
+      out.push(lo, lo + r.uleb());
+    } else if (kind === 4) {
+      const a = r.uleb(); // offset_pair
+      out.push(base + a, base + r.uleb());
+    } else if (kind === 5) base = r.sized(u.addressSize); // base_address
+    else if (kind === 6) out.push(r.sized(u.addressSize), r.sized(u.addressSize)); // start_end
+    else if (kind === 7) {
+      const lo = r.sized(u.addressSize); // start_length
+      out.push(lo, lo + r.uleb());
+    } else throw new DwarfError(`unknown range list entry ${kind} at .debug_rnglists+0x${(r.pos - 1).toString(16)}`);
+  }
+  return out;
+}

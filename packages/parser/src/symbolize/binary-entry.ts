@@ -4,7 +4,7 @@
  * need, and every address already resolved, per external tool; and how an
  * address gets its frames (`resolveFrames`).
  */
-import { runAddr2line, runLlvmSymbolizer, type ExternalSymbolizerName, type RawFrame } from './external-tools.js';
+import { looksMangled, runAddr2line, runLlvmSymbolizer, type ExternalSymbolizerName, type RawFrame } from './external-tools.js';
 import { ElfSymbolTable } from './symbol-table.js';
 import { merge, nameByAddress, qualifyInlined } from './reconcile.js';
 import { DwarfNames } from './dwarf-names.js';
@@ -33,6 +33,7 @@ export class BinaryEntry {
   /** Why the symbol tables could not be read, or null. */
   symbolError: string | null = null;
   private dwarf: Promise<DwarfNames | null> | null = null;
+  private cxx: boolean | null = null;
   /** Why the DWARF tree could not be read for inlined frames' names, or null. */
   dwarfError: string | null = null;
 
@@ -74,6 +75,21 @@ export class BinaryEntry {
         return null;
       });
     return this.dwarf;
+  }
+
+  /**
+   * Whether the symbol tables (after {@link loadSymbols}) hold a C++ (or
+   * Rust) mangled name. Why: only such code has scopes to add to an inlined
+   * frame's bare name; a C library's DWARF (glibc's is hundreds of MB once
+   * read) is then not walked for nothing.
+   */
+  hasCxxSymbols(): boolean {
+    if (this.cxx === null) {
+      const symbols = this.symbols as ElfSymbolTable;
+      this.cxx = false;
+      for (let i = 0; i < symbols.length && !this.cxx; i++) this.cxx = looksMangled(symbols.name(i));
+    }
+    return this.cxx;
   }
 
   framesFor(mode: string): Map<number, RawFrame[]> {
@@ -141,7 +157,7 @@ export async function resolveFrames(
         const symbols = binary.symbols as ElfSymbolTable;
         const named = answers.map((a, i) => nameByAddress(merge(a, binary.fromSymbols(todo[i])), symbols, todo[i]));
         // Inlined frames the tool named by a bare DW_AT_name get their qualified name from DWARF.
-        const dwarf = named.some((f) => f.length > 1) ? await binary.loadDwarf() : null;
+        const dwarf = named.some(hasBareInlined) && binary.hasCxxSymbols() ? await binary.loadDwarf() : null;
         for (let i = 0; i < todo.length; i++) cache.set(todo[i], dwarf ? qualifyInlined(named[i], dwarf.frames(todo[i])) : named[i]);
         if (disk) await disk.store(binary.buildId, t, cache);
       } catch (error) {
@@ -171,4 +187,10 @@ export async function resolveFrames(
     if (disk) await disk.store(binary.buildId, binary.tablesKey, cache);
   }
   return cache;
+}
+
+/** Whether an inlined frame (any but the outermost) has a name a linkage name would not look like: bare, or unknown. */
+function hasBareInlined(frames: readonly RawFrame[]): boolean {
+  for (let i = 0; i < frames.length - 1; i++) if (!looksMangled(frames[i].name)) return true;
+  return false;
 }

@@ -97,6 +97,9 @@ const FORM_GNU_STR_INDEX = 0x1f02;
 const FORM_GNU_REF_ALT = 0x1f20;
 const FORM_GNU_STRP_ALT = 0x1f21;
 
+/** The ranges of a DIE that covers no code (shared: most DIEs). */
+const NO_RANGES: number[] = [];
+
 /** Thrown for DWARF this reader cannot walk; the caller keeps the external tool's names. */
 export class DwarfError extends Error {
   override readonly name = 'DwarfError';
@@ -122,23 +125,19 @@ class Reader {
     return this.b[this.pos++];
   }
 
-  u16(): number {
-    const v = this.le ? this.b.readUInt16LE(this.pos) : this.b.readUInt16BE(this.pos);
-    this.pos += 2;
+  /** An unsigned field of 1 to 4 bytes in the file's byte order. */
+  uint(size: number): number {
+    const v = this.le ? this.b.readUIntLE(this.pos, size) : this.b.readUIntBE(this.pos, size);
+    this.pos += size;
     return v;
   }
 
-  u24(): number {
-    const a = this.u8();
-    const b = this.u8();
-    const c = this.u8();
-    return this.le ? a | (b << 8) | (c << 16) : (a << 16) | (b << 8) | c;
+  u16(): number {
+    return this.uint(2);
   }
 
   u32(): number {
-    const v = this.le ? this.b.readUInt32LE(this.pos) : this.b.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.uint(4);
   }
 
   /** Exact below 2^53: every offset and user-space address. */
@@ -149,10 +148,7 @@ class Reader {
   }
 
   sized(size: number): number {
-    if (size === 1) return this.u8();
-    if (size === 2) return this.u16();
-    if (size === 3) return this.u24();
-    if (size === 4) return this.u32();
+    if (size >= 1 && size <= 4) return this.uint(size);
     if (size === 8) return this.u64();
     throw new DwarfError(`unsupported field size ${size}`);
   }
@@ -595,7 +591,7 @@ function parseUnit(r: Reader, unitStart: number, unitEnd: number, u: UnitContext
     dies.name.push(resolveString(name));
     dies.linkage.push(resolveString(linkage));
     dies.origin.push(origin);
-    dies.ranges.push([]);
+    dies.ranges.push(NO_RANGES);
     if (abbrev.tag === TAG_SUBPROGRAM || abbrev.tag === TAG_INLINED_SUBROUTINE) pendingRanges.push({ die: index, low, high, ranges });
     if (first) {
       first = false;

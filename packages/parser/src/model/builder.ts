@@ -112,13 +112,13 @@ export class ProfileBuilder {
   private readonly recent: Int32Col;
 
   // samples
-  private readonly sampleStack: Int32Col = int32Column(4096);
-  private readonly sampleThread: Int32Col = int32Column(4096);
+  private readonly sampleStack: Int32Col;
+  private readonly sampleThread: Int32Col;
   private readonly sampleValues: Float64Col[];
   private readonly labelKeys: readonly { key: string; unit: string }[];
   private readonly labelValues: Float64Col[];
   /** (stack, thread + 1) → the first sample with that stack and thread. */
-  private readonly sampleIndex = new PairIndex(4096);
+  private readonly sampleIndex: PairIndex;
 
   private readonly mappings: Mapping[] = [];
   private readonly threads: Thread[] = [];
@@ -136,9 +136,18 @@ export class ProfileBuilder {
     this.childCount = int32Column(stacks);
     this.stackLocation = int32Column(stacks);
     this.recent = int32Column(stacks * 4);
-    this.sampleValues = options.sampleTypes.map(() => float64Column(4096));
+    // A dump's sample is a stack line of many frames and its counts, but
+    // most of its frames are nodes other stacks share: about one sample per
+    // eight new nodes (see expectedStacks). Presized, the sample columns and
+    // index are not copied and rehashed while they fill: those one-off loops
+    // run before V8 has optimized them.
+    const samples = Math.max(4096, Math.ceil(stacks / 8));
+    this.sampleStack = int32Column(samples);
+    this.sampleThread = int32Column(samples);
+    this.sampleIndex = new PairIndex(samples);
+    this.sampleValues = options.sampleTypes.map(() => float64Column(samples));
     this.labelKeys = options.labels ?? [];
-    this.labelValues = this.labelKeys.map(() => float64Column(4096));
+    this.labelValues = this.labelKeys.map(() => float64Column(samples));
     // Stack 0: the empty stack.
     this.stackParent.push(-1);
     this.stackLocation.push(-1);

@@ -353,6 +353,25 @@ export class ByteLineCursor {
     return true;
   }
 
+  /**
+   * Where the next line starts, or -1 after the batch's last line: for a
+   * reader that scans its most common lines itself, and `skip`s them.
+   */
+  peek(): number {
+    return this.done ? -1 : this.next;
+  }
+
+  /**
+   * Moves past the next line, read by the caller from `peek()`: it ends at
+   * `nl`, its `\n` (or the batch's end). `start`, `end` and `text()` are not
+   * set to it: `advance()` to a line that needs them.
+   */
+  skip(nl: number): void {
+    this.lineNo++;
+    if (nl >= this.bytes.length) this.done = true;
+    else this.next = nl + 1;
+  }
+
   /** Number of lines of the batch after the current one. */
   remainingLines(): number {
     if (this.done) return 0;

@@ -38,7 +38,7 @@ import {
   type BlockSink,
   type TraceFacts,
   type TraceSink,
-  float64Column,
+  holding,
   int32Column,
 } from '@heapscope/parser';
 import { BlockTable } from './block-table.js';
@@ -109,6 +109,9 @@ export interface AccumulatedTrace {
   sizes: SiteSizeRows;
 }
 
+/** Numbers per allocation kind in `EventAccumulator.kinds`. */
+const KIND_STRIDE = 4;
+
 /** Weight of profiler samples that are not allocations (perf CPU samples). */
 export const SAMPLES = { type: 'samples', unit: 'count' } as const;
 
@@ -116,16 +119,18 @@ export const SAMPLES = { type: 'samples', unit: 'count' } as const;
 export class EventAccumulator implements TraceSink, BlockSink {
   private readonly live = new LiveSet();
   private readonly blocks = new BlockTable();
-  // Allocation kinds (BlockSink): what they are, and their site and size row once allocated at (-1 before).
-  private readonly kindSize = float64Column(4096);
-  private readonly kindOp = int32Column(4096);
+  /**
+   * Allocation kinds (BlockSink), KIND_STRIDE numbers each: size, operation,
+   * and site and size row once allocated at (-1 before); then their stack
+   * and thread, read once.
+   */
+  private kinds = new Float64Array(4096 * KIND_STRIDE);
+  private kindCount = 0;
   private readonly kindStack = int32Column(4096);
   private readonly kindThread = int32Column(4096);
-  private readonly kindSite = int32Column(4096);
-  private readonly kindSizeRow = int32Column(4096);
   private readonly warnings = new WarningCollector();
-  private readonly peak = new PeakTable();
   private readonly sites = new SiteTable(() => this.peak.addSite());
+  private readonly peak = new PeakTable(this.sites.liveBytes, this.sites.liveObjects);
   private readonly sizes = new SizeTable();
   private readonly windows: WindowSnapshots;
   /** Windows wanted (0: no snapshots to take). */
@@ -181,7 +186,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
     this.siteLiveObjects.data[site] += objects;
     this.liveBytes += bytes;
     this.liveCount += objects;
-    this.peak.change(site, bytes, objects);
+    this.peak.change(site);
     // The event being accumulated counts: it reached the peak.
     if (this.liveBytes > this.peak.bytes) this.peak.reach(this.liveBytes, this.liveCount, this.events + 1, this.lastTime);
   }
@@ -295,25 +300,29 @@ export class EventAccumulator implements TraceSink, BlockSink {
   }
 
   allocationKind(sizeBytes: number, op: AllocOp, stack: number, thread: number): void {
-    this.kindSize.push(sizeBytes);
-    this.kindOp.push(op);
+    this.kinds = holding(this.kinds, (this.kindCount + 1) * KIND_STRIDE - 1);
+    const k = this.kindCount++ * KIND_STRIDE;
+    this.kinds[k] = sizeBytes;
+    this.kinds[k + 1] = op;
+    this.kinds[k + 2] = -1;
+    this.kinds[k + 3] = -1;
     this.kindStack.push(stack);
     this.kindThread.push(thread);
-    this.kindSite.push(-1);
-    this.kindSizeRow.push(-1);
   }
 
   allocBlock(kind: number, timeNs: number): number {
     this.time(timeNs);
-    this.opCounts[this.kindOp.data[kind]]++;
-    const size = this.kindSize.data[kind];
-    let site = this.kindSite.data[kind];
-    if (site < 0) {
+    const kinds = this.kinds;
+    const k = kind * KIND_STRIDE;
+    this.opCounts[kinds[k + 1]]++;
+    const size = kinds[k];
+    if (kinds[k + 2] < 0) {
       // Looked up at the kind's first allocation, as a pointer's would be: sites and sizes keep the order they are first met in.
-      site = this.kindSite.data[kind] = this.sites.siteOf(this.kindStack.data[kind], this.kindThread.data[kind]);
-      this.kindSizeRow.data[kind] = this.sizes.row(site, size);
+      const site = this.sites.siteOf(this.kindStack.data[kind], this.kindThread.data[kind]);
+      kinds[k + 2] = site;
+      kinds[k + 3] = this.sizes.row(site, size);
     }
-    const block = this.born(size, site, this.kindSizeRow.data[kind], timeNs);
+    const block = this.born(size, kinds[k + 2], kinds[k + 3], timeNs);
     this.tick();
     return block;
   }

@@ -157,26 +157,31 @@ export class HeaptrackReader {
   batch(cursor: ByteLineCursor): void {
     const bytes = cursor.bytes;
     const n = bytes.length;
-    for (;;) {
-      const p = cursor.peek();
-      if (p < 0) return;
-      const mode = bytes[p];
-      if ((mode === PLUS || mode === MINUS) && bytes[p + 1] === SP && this.stage === 'interpreted' && this.fileFormat !== 0) {
-        let q = p + 2;
-        let info = 0;
-        let d: number;
-        while (q < n && (d = HEX[bytes[q]]) >= 0) {
-          info = info * 16 + d;
-          q++;
-        }
-        // At most 8 digits: a larger index is no info anyway, and is reported by `line`.
-        if (q > p + 2 && q <= p + 10 && (q === n || bytes[q] === LF) && info < this.infos) {
-          cursor.skip(q);
+    for (let p = cursor.peek(); p >= 0; p = cursor.peek()) {
+      if (this.stage === 'interpreted' && this.fileFormat !== 0) {
+        // A run of event lines, from p; `read` of them.
+        let read = 0;
+        for (;;) {
+          const mode = bytes[p];
+          if ((mode !== PLUS && mode !== MINUS) || bytes[p + 1] !== SP) break;
+          let q = p + 2;
+          let info = 0;
+          let d: number;
+          while (q < n && (d = HEX[bytes[q]]) >= 0) {
+            info = info * 16 + d;
+            q++;
+          }
+          // At most 8 digits: a larger index is no info anyway, and is reported by `line`.
+          if (q === p + 2 || q > p + 10 || (q < n && bytes[q] !== LF) || info >= this.infos) break;
+          read++;
           this.events++;
           if (mode === PLUS) this.allocInfo(info);
           else this.freeInfo(info);
-          continue;
+          p = q < n ? q + 1 : -1;
+          if (p < 0) break;
         }
+        cursor.skipTo(p, read);
+        if (p < 0) return;
       }
       cursor.advance();
       this.line(cursor);

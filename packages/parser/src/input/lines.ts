@@ -355,21 +355,21 @@ export class ByteLineCursor {
 
   /**
    * Where the next line starts, or -1 after the batch's last line: for a
-   * reader that scans its most common lines itself, and `skip`s them.
+   * reader that scans its most common lines itself, then `skipTo`s past them.
    */
   peek(): number {
     return this.done ? -1 : this.next;
   }
 
   /**
-   * Moves past the next line, read by the caller from `peek()`: it ends at
-   * `nl`, its `\n` (or the batch's end). `start`, `end` and `text()` are not
-   * set to it: `advance()` to a line that needs them.
+   * Moves past `lines` lines read by the caller from `peek()`: the next
+   * starts at `next`, or -1 when they were the batch's last. `start`, `end`
+   * and `text()` are not set: `advance()` to a line that needs them.
    */
-  skip(nl: number): void {
-    this.lineNo++;
-    if (nl >= this.bytes.length) this.done = true;
-    else this.next = nl + 1;
+  skipTo(next: number, lines: number): void {
+    this.lineNo += lines;
+    if (next < 0) this.done = true;
+    else this.next = next;
   }
 
   /** Number of lines of the batch after the current one. */

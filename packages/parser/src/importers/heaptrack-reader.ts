@@ -174,13 +174,13 @@ export class HeaptrackReader {
           // At most 8 digits: a larger index is no info anyway, and is reported by `line`.
           if (q === p + 2 || q > p + 10 || (q < n && bytes[q] !== LF) || info >= this.infos) break;
           read++;
-          this.events++;
           if (mode === PLUS) this.allocInfo(info);
           else this.freeInfo(info);
           p = q < n ? q + 1 : -1;
           if (p < 0) break;
         }
         cursor.skipTo(p, read);
+        this.events += read;
         if (p < 0) return;
       }
       cursor.advance();

@@ -157,7 +157,7 @@ export class HeaptrackReader {
   batch(cursor: ByteLineCursor): void {
     const bytes = cursor.bytes;
     const n = bytes.length;
-    for (let p = cursor.peek(); p >= 0; p = cursor.peek()) {
+    for (let p = cursor.following; p >= 0; p = cursor.following) {
       if (this.stage === 'interpreted' && this.fileFormat !== 0) {
         // A run of event lines, from p; `read` of them.
         let read = 0;

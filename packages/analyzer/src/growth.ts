@@ -90,9 +90,9 @@ function samplingVariance(p: HeapProfile, sites: SiteIndex, typeIndex: number): 
   const variances = sampleVariances(p, typeIndex);
   if (!variances) return out;
   for (let i = 0; i < p.samples.length; i++) {
-    const keys = sites.sampleKeys(i);
-    if (keys === null || keys.length === 0 || variances[i] === 0) continue;
-    out.set(keys[0], (out.get(keys[0]) ?? 0) + variances[i]);
+    if (variances[i] === 0) continue;
+    const site = sites.sampleSite(i);
+    if (site >= 0) out.set(site, (out.get(site) ?? 0) + variances[i]);
   }
   return out;
 }
@@ -117,9 +117,8 @@ export function growthPoint(profile: HeapProfile, options: GrowthOptions = {}, l
   const column = profile.samples.values[t];
   const flat = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
-    const keys = sites.sampleKeys(i);
-    if (keys === null || keys.length === 0) continue;
-    flat.set(keys[0], (flat.get(keys[0]) ?? 0) + column[i]);
+    const site = sites.sampleSite(i);
+    if (site >= 0) flat.set(site, (flat.get(site) ?? 0) + column[i]);
   }
   const variance = samplingVariance(profile, sites, t);
   const out = new Map<string, { value: number; variance: number }>();

@@ -77,6 +77,8 @@ export class SiteIndex {
   private scratchFrames: Int32Array = new Int32Array(256);
   private seen = new Int32Array(1024);
   private stamp = 0;
+  /** Per model stack: its call site's key + 2 (1: dropped or no key; 0: not yet known). See {@link sampleSite}. */
+  private siteOf: Int32Array | undefined;
 
   constructor(
     readonly profile: HeapProfile,
@@ -126,6 +128,47 @@ export class SiteIndex {
     if (path === null || this.by !== 'thread') return path;
     const t = thread >= 0 ? threads[thread] : undefined;
     return Int32Array.of(this.key(t ? threadLabel(t.key, t.name) : NO_THREAD));
+  }
+
+  /**
+   * The flat (call-site) key of sample `i` — the first of
+   * {@link sampleKeys} — or -1 when a filter drops the sample or it has no
+   * key. Why a method of its own: an analysis that needs only the call site
+   * (growth) need not build and keep every stack's whole key path, one small
+   * array per stack in every dump of a series.
+   */
+  sampleSite(i: number): number {
+    if (this.by === 'thread' || this.by === 'stack') {
+      const keys = this.sampleKeys(i);
+      return keys === null || keys.length === 0 ? -1 : keys[0];
+    }
+    const thread = this.profile.samples.thread[i];
+    if (this.options.thread && (thread < 0 || !this.threadOk[thread])) return -1;
+    const stack = this.profile.samples.stack[i];
+    const known = this.byStack[stack];
+    if (known !== undefined) return known === null || known.length === 0 ? -1 : known[0];
+    this.siteOf ??= new Int32Array(this.profile.stacks.length);
+    if (this.siteOf[stack] === 0) this.siteOf[stack] = this.computeSite(stack) + 2;
+    return this.siteOf[stack] - 2;
+  }
+
+  /** {@link computePath}'s first key (by function, module, file or line), without the path. */
+  private computeSite(stack: number): number {
+    const n = this.collect(stack);
+    const cut = this.cutAt;
+    const { frameFlags, scratchFrames } = this;
+    const { focus, ignore } = this.options;
+    let first = -1;
+    let any = 0;
+    for (let j = cut; j < n; j++) {
+      const flags = frameFlags[scratchFrames[j]];
+      if ((flags & 1) !== 0) continue;
+      any |= flags;
+      if (first < 0) first = scratchFrames[j];
+    }
+    if (focus && (any & 2) === 0) return -1;
+    if (ignore && (any & 4) !== 0) return -1;
+    return first < 0 ? this.key(NO_STACK) : this.frameKey[first];
   }
 
   /** The call-site frames of a stack (indexes into `frames`), leaf first, after stripping and hiding. */

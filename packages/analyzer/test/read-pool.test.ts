@@ -96,6 +96,12 @@ describe('reading on worker threads', () => {
     const sequential = dump(await loadProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs: 1 }));
     expect(dump(await loadProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs: 2 }))).toBe(sequential);
     expect(sequential).toContain('"leak_site"');
+    // Handed on one at a time, the same inputs with the same names.
+    for (const jobs of [1, 2]) {
+      const streamed: LoadedInput[] = [];
+      for await (const input of streamProfiles([...JEMALLOC, ...GPERFTOOLS], { ...options, jobs })) streamed.push(input);
+      expect(dump(streamed), `jobs ${jobs}`).toBe(sequential);
+    }
   });
 
   it('standard input among files is read on this thread, in its place', async () => {
@@ -149,6 +155,23 @@ describe('reading on worker threads', () => {
     }
   });
 
+  it('a damaged input read on this thread (with jobs 2 the first input goes to the worker, the second is read here): the same error, after the same inputs', async () => {
+    const bad = damage(JEMALLOC[1], 'bad.1.m1.heap', badStackLine);
+    const paths = [JEMALLOC[0], bad, ...JEMALLOC.slice(2)];
+    const outcome = async (jobs: number) => {
+      const handed: string[] = [];
+      const error = await (async () => {
+        for await (const input of readInputs(paths, { jobs })) handed.push(input.profile.meta.file);
+      })().then(() => undefined, (e: Error) => e);
+      return { handed, kind: error?.constructor.name, message: error?.message };
+    };
+    const sequential = await outcome(1);
+    expect(sequential.kind).toBe('ParseError');
+    expect(sequential.message).toMatch(/bad\.1\.m1\.heap:\d+: /);
+    expect(sequential.handed).toEqual([JEMALLOC[0]]);
+    expect(await outcome(2)).toEqual(sequential);
+  });
+
   it('a missing file: the same located error, as on this thread', async () => {
     const missing = join(dir, 'no-such.heap');
     const paths = [GPERFTOOLS[0], missing, GPERFTOOLS[1]];
@@ -158,7 +181,7 @@ describe('reading on worker threads', () => {
     expect(await failure(2)).toEqual(sequential);
   });
 
-  it('a caller that stops early stops the workers: their threads are gone once it has', async () => {
+  it('a caller that stops early stops the workers: their threads are gone once it has; `jobs` readers are jobs − 1 workers and this thread', async () => {
     const threads = () => readdirSync('/proc/self/task').length;
     // A first run starts whatever threads Node starts once (libuv's pool, the platform's).
     for await (const _input of streamProfiles([...GPERFTOOLS], { jobs: 2 })) break;
@@ -169,7 +192,7 @@ describe('reading on worker threads', () => {
       during = threads();
       break;
     }
-    expect(during).toBe(before + 2);
+    expect(during).toBe(before + 1);
     expect(threads()).toBe(before);
   });
 });

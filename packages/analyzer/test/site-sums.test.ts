@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Symbolizer, type HeapProfile } from '@heapscope/parser';
-import { SiteIndex, readInput, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
+import { GROUP_BY, SiteIndex, readInput, type GroupBy, type SiteOptions } from '@heapscope/analyzer';
 import { buildProfile } from '@heapscope/testkit/build-profile';
 import { importerInputs } from '@heapscope/testkit/inputs';
 
@@ -58,6 +58,37 @@ function expectSameSums(profile: HeapProfile, options: SiteOptions, typeIndex: n
 
 const GROUPINGS: GroupBy[] = ['function', 'module', 'file'];
 
+/** Every grouping, with the filters that look at whole samples or hide frames. */
+const SITE_OPTIONS: SiteOptions[] = GROUP_BY.flatMap((by) => [
+  { by },
+  { by, keepAllocatorFrames: true },
+  { by, focus: /rec|main|site/ },
+  { by, ignore: /freed|leak/ },
+  { by, hide: /rec|inner|alloc/ },
+  { by, thread: /^(t?1|main)/ },
+]);
+
+/**
+ * `sampleSite` (the call site alone, what growth uses) names every sample's
+ * first key as `sampleKeys` does, on an index of its own and on one that
+ * has already made some samples' key paths.
+ */
+function expectSameSites(profile: HeapProfile, options: SiteOptions): void {
+  const plain = new SiteIndex(profile, options);
+  const alone = new SiteIndex(profile, options);
+  const mixed = new SiteIndex(profile, options);
+  const name = (sites: SiteIndex, key: number | undefined) => (key === undefined || key < 0 ? null : sites.names[key]);
+  for (let i = 0; i < profile.samples.length; i++) {
+    const keys = plain.sampleKeys(i);
+    const expected = keys === null || keys.length === 0 ? null : plain.names[keys[0]];
+    expect(name(alone, alone.sampleSite(i)), `${JSON.stringify(String(options.by))} sample ${i}`).toBe(expected);
+    if (i % 3 === 0) mixed.sampleKeys(i);
+    expect(name(mixed, mixed.sampleSite(i))).toBe(expected);
+  }
+  // The same keys, made in the same order.
+  expect(alone.names).toEqual(plain.names);
+}
+
 describe('sums along the prefix tree', () => {
   const p = buildProfile(
     [
@@ -93,6 +124,10 @@ describe('sums along the prefix tree', () => {
     expect(sums.get('freed')).toEqual([0, 0]);
   });
 
+  it('sampleSite: the first of sampleKeys, for every grouping and filter', () => {
+    for (const options of SITE_OPTIONS) expectSameSites(p, options);
+  });
+
   it('is not used when a filter looks at whole samples', () => {
     for (const options of [{ focus: /rec/ }, { ignore: /rec/ }, { hide: /rec/ }, { thread: /t/ }, { by: 'stack' as const }, { by: 'thread' as const }]) {
       expect(new SiteIndex(p, options).summableAlongTree).toBe(false);
@@ -115,6 +150,7 @@ describe('sums along the prefix tree, on every importer input', () => {
           profile.sampleTypes.forEach((_, t) => expectSameSums(profile, { by, keepAllocatorFrames }, t));
         }
       }
+      for (const options of SITE_OPTIONS) expectSameSites(profile, options);
     });
   }
 });

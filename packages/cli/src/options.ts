@@ -173,7 +173,7 @@ export function inputOptions(): Option[] {
     new Option('--size-arg <name>', 'perf records: the probe argument that holds the allocation size'),
     new Option('--alloc-event <regex>', 'perf records: events (group:name) that allocate'),
     new Option('--free-event <regex>', 'perf records: events (group:name) that free'),
-    countOption('--jobs <n>', 'read N inputs at once, each on a worker thread (default: the available cores; 1 reads them one after the other)'),
+    countOption('--jobs <n>', 'read N inputs at once, on N − 1 worker threads and the main thread (default: the available cores; 1 reads them one after the other)'),
   ];
 }
 

@@ -132,8 +132,9 @@ export class Run<O extends CommonOptions = CommonOptions> {
    * Inputs through the loading pipeline one at a time, in order
    * (`streamProfiles`: `--jobs` of them read ahead on worker threads), for
    * the commands that reduce each input before the next (growth, merge): a
-   * long series never holds more than `--jobs` inputs. Each input's
-   * warnings are printed as it is handed on.
+   * long series never holds more than `--jobs` inputs (all of them with
+   * `--short-names`, chosen over every input). Each input's warnings are
+   * printed as it is handed on.
    */
   async *stream(paths: readonly string[], extra: LoadExtra = {}): AsyncGenerator<LoadedInput> {
     const progress = this.progress();
@@ -151,7 +152,8 @@ export class Run<O extends CommonOptions = CommonOptions> {
     }
   }
 
-  private progress(): Progress {
+  /** A progress line on stderr: drawn only on a terminal, and never with JSON output. */
+  progress(): Progress {
     // The progress line draws with its own erase sequence: it writes past the escaping of stderr, and escapes the name itself.
     return new Progress(rawSink(this.io.stderr), this.io.stderr.isTTY === true && !this.json);
   }

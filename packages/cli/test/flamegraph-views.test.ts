@@ -233,6 +233,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML flamegraph views in headless Chromium', ()
       expect(st.view).toBe('sandwich');
       expect(st.selected).toBe('steady_site');
       expect(st.matchedCount).toBe(1);
+      expect(await page.textContent('#flame .status')).toMatch(/matched 1 frame, /);
       await page.evaluate(() => (location.hash = '#focus=leak_site&view=top-down'));
       await page.waitForFunction(() => (window as unknown as { heapscopeFlame: FlameApi }).heapscopeFlame.state().zoom === 'leak_site');
       st = await state(page);

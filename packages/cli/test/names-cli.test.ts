@@ -2,9 +2,12 @@
  * How the CLI shows names and stacks of real C++ inputs (fixtures/cxx):
  * `--short-names`, rows cut to a terminal's width, `--keep-bad-frames`.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadProfile } from '@heapscope/analyzer';
 import { main } from '@heapscope/cli';
 import { runCli } from './run-cli.js';
 import { FIXTURES } from '@heapscope/testkit/paths';
@@ -14,6 +17,34 @@ const BIN = join(FIXTURES, 'cxx', 'bin');
 const GPERFTOOLS = join(FIXTURES, 'cxx', 'gperftools', 'cxx.0001.heap');
 const JEMALLOC = fixtureFile('cxx/jemalloc', /^jeprof\..*\.heap$/);
 const FP = join(FIXTURES, 'cxx', 'perf', 'cxx.fp.perf.txt.gz');
+
+const dir = mkdtempSync(join(tmpdir(), 'heapscope-names-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * The real jemalloc dump of fixtures/cxx with only the stacks that `keep`
+ * accepts (given the function names of their frames, leaf first), written
+ * to the scratch directory: a dump of the same process in which fewer
+ * functions were allocating.
+ */
+async function keptStacks(name: string, keep: (functions: string[]) => boolean): Promise<string> {
+  const { profile } = await loadProfile(JEMALLOC, { symbolize: true, symbols: [BIN], symbolCache: false });
+  const { locations, functions, strings } = profile;
+  const namesAt = new Map<string, string[]>();
+  for (let l = 0; l < locations.length; l++) {
+    const address = (BigInt(locations.addressHi[l] >>> 0) << 32n) | BigInt(locations.addressLo[l] >>> 0);
+    const names: string[] = [];
+    for (let i = locations.lineStart[l]; i < locations.lineStart[l + 1]; i++) names.push(strings[functions.name[locations.lineFunction[i]]]);
+    namesAt.set(`0x${address.toString(16)}`, names);
+  }
+  // A stack's record runs from its `@` line to the next one (or to the mappings).
+  const records = readFileSync(JEMALLOC, 'utf8').split(/(?=^@ |^MAPPED_LIBRARIES:)/m);
+  const kept = records.filter((r) => !r.startsWith('@ ') || keep(r.slice(2, r.indexOf('\n')).split(' ').flatMap((a) => namesAt.get(a) ?? [])));
+  expect(kept.length).toBeLessThan(records.length);
+  const path = join(dir, name);
+  writeFileSync(path, kept.join(''));
+  return path;
+}
 
 /** Runs the CLI with a stdout that is a terminal of `columns` characters. */
 async function onTerminal(args: string[], columns: number | undefined): Promise<string> {
@@ -71,6 +102,34 @@ describe('--short-names', () => {
       const row = rows.find((x) => x.name === site);
       expect(row === undefined || Math.abs(row.cum) < 1e-6, `${site}: ${JSON.stringify(row)}`).toBe(true);
     }
+  });
+});
+
+describe('--short-names over a series read one input at a time (growth, merge)', () => {
+  // The first dump allocates through one instantiation of std::__new_allocator<T>::allocate only:
+  // on its own its short name would be std::__new_allocator::allocate; with the second dump's
+  // other instantiations it keeps its template argument.
+  const LARGE = 'std::__new_allocator<hs::Large>::allocate';
+  const first = () => keptStacks('large-only.0.m0.heap', (names) => !names.some((n) => n.startsWith('std::__new_allocator<') && !n.startsWith('std::__new_allocator<hs::Large>')));
+
+  it('growth: a site has one name at every point, chosen over all the dumps', async () => {
+    const r = await runCli(['growth', '--format', 'json', '--order', 'given', '--symbols', BIN, '--no-symbol-cache', '--short-names', await first(), JEMALLOC]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: { name: string; values: number[] }[] }).rows;
+    expect(rows.map((row) => row.name)).not.toContain('std::__new_allocator::allocate');
+    const large = rows.find((row) => row.name === LARGE);
+    // 50 objects of hs::Large (1000 B each), live at both points.
+    expect(large?.values).toEqual([51200, 51200]);
+  });
+
+  it('merge: the merged profile names the function once, as over all inputs', async () => {
+    const merged = join(dir, 'merged.pb.gz');
+    const r = await runCli(['merge', '-o', merged, '--symbols', BIN, '--no-symbol-cache', '--short-names', await first(), JEMALLOC]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = await topRows(['-n', '1000', merged]);
+    const names = rows.map((row) => row.name);
+    expect(names).not.toContain('std::__new_allocator::allocate');
+    expect(names).toContain(LARGE);
   });
 });
 

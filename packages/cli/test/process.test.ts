@@ -87,4 +87,34 @@ describe('progress line', () => {
     }
     expect(new Progress(sink, false).reporter('x')).toBeUndefined();
   });
+
+  it('counts inputs done (ingest) with the same delay, in the singular for one', () => {
+    let written = '';
+    const sink = { write: (s: string | Uint8Array) => (written += String(s)), isTTY: true };
+    const now = Date.now;
+    let t = 1_000_000;
+    Date.now = () => t;
+    try {
+      const progress = new Progress(sink, true);
+      const count = progress.counter('ingested', 'dump')!;
+      count(1, 1000);
+      expect(written).toBe('');
+      t += 1500;
+      count(120, 1000);
+      expect(written).toMatch(/\r\u001b\[2Kheapscope: ingested 120 of 1,000 dumps \(12%\)$/);
+      t += 100;
+      count(130, 1000); // within the redraw interval: not drawn
+      expect(written).not.toMatch(/130 of/);
+      const one = new Progress(sink, true);
+      const single = one.counter('ingested', 'dump')!;
+      t += 1500;
+      single(0, 1);
+      expect(written).toMatch(/ingested 0 of 1 dump \(0%\)$/);
+      one.done();
+      expect(written.endsWith('\r\u001b[2K')).toBe(true);
+    } finally {
+      Date.now = now;
+    }
+    expect(new Progress(sink, false).counter('ingested', 'dump')).toBeUndefined();
+  });
 });

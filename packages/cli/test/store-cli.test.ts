@@ -146,6 +146,14 @@ describe('the store from the command line (DuckDB)', () => {
     const given = await runCli(['ingest', '--db', db, '--label', 'from=stdin-given', '--time', '2026-11-05T10:00:00Z', '--format', 'json', ...S, '-'], { stdin: readFileSync(FINAL) });
     expect(JSON.parse(given.stdout).profiles[0]).toMatchObject({ timeMs: Date.UTC(2026, 10, 5, 10), timeSource: 'given' });
     expectSameReport(await json(['top', '--db', db, '--where', 'from=stdin']), await json(['top', ...S, FINAL]), 'top of stdin');
+    // The build label, from the binary the symbolizer read (the dump records no build id), as for a file.
+    const file = await runCli(['ingest', '--db', db, '--label', 'from=file', '--format', 'json', ...S, FINAL]);
+    expect(file.code, file.stderr).toBe(0);
+    const builds = await json(['sql', '--db', db, "select l.value as build, f.value as source from profile_labels l join profile_labels f on f.profile = l.profile and f.key = 'from' where l.key = 'build' and f.value in ('stdin', 'file') order by source"]);
+    expect(builds.columns).toEqual(['build', 'source']);
+    expect(builds.rows.map((r: string[]) => r[1])).toEqual(['file', 'stdin']);
+    expect(builds.rows[1][0]).toMatch(/^[0-9a-f]{40}$/);
+    expect(builds.rows[1][0]).toBe(builds.rows[0][0]);
   });
 
   it('--from and --to select by time', async () => {

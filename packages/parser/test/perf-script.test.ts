@@ -146,6 +146,50 @@ hs worker  6167 [000]  4336.000294: probe_libc:realloc__return: (7ffff7e6d130 <-
     ]);
   });
 
+  it('gives each record its own callchain\'s stack after records of its event whose stack came from elsewhere (their own address, a frame on the sample line)', async () => {
+    // Records of one event that repeat the last record's frames reuse its
+    // stack; a record without frame lines must not leave that shortcut
+    // pointing at its own-address or sample-line stack.
+    const text = [
+      'app 10 [000] 1.000001: probe_libc:malloc: (7f0000001000) size=1',
+      `\t   1188 site_a+0x9 (${APP})`,
+      '',
+      'app 10 [000] 1.000002: probe_libc:malloc: (7f0000001000) size=2',
+      '',
+      'app 10 [000] 1.000003: probe_libc:malloc: (7f0000001000) size=3',
+      `\t   1188 site_a+0x9 (${APP})`,
+      '',
+      `app 10 [000] 1.000004: probe_libc:malloc: (7f0000001000) size=4    12a0 site_c+0x10 (${APP})`,
+      '',
+      'app 10 [000] 1.000005: probe_libc:malloc: (7f0000001000) size=5',
+      `\t   1188 site_a+0x9 (${APP})`,
+      '',
+    ].join('\n');
+    const { events } = await importPerf(text);
+    expect(events.map((e) => [e[1], e[3]])).toEqual([
+      [1, 'site_a'],
+      [2, 'malloc'], // the entry record's own address: the probed function
+      [3, 'site_a'],
+      [4, 'site_c'],
+      [5, 'site_a'],
+    ]);
+    // With inlined frames (merged into the frame they are inlined into): the same frames, the same stack.
+    const inlined = (size: number, site: string) => [
+      `app 10 [000] 1.00000${size}: probe_libc:malloc: (7f0000001000) size=${size}`,
+      '\t   98930 __GI___libc_malloc+0x0 (inlined)',
+      `\t   98930 malloc+0x0 (${LIBC})`,
+      `\t   1188 ${site}+0x9 (${APP})`,
+      '',
+    ];
+    const repeated = await importPerf([...inlined(1, 'site_a'), ...inlined(2, 'site_a'), ...inlined(3, 'site_b'), ...inlined(4, 'site_a')].join('\n'));
+    expect(repeated.events.map((e) => [e[1], e[3]])).toEqual([
+      [1, '__GI___libc_malloc|malloc < site_a'],
+      [2, '__GI___libc_malloc|malloc < site_a'],
+      [3, '__GI___libc_malloc|malloc < site_b'],
+      [4, '__GI___libc_malloc|malloc < site_a'],
+    ]);
+  });
+
   it('pairs per thread when threads interleave, and handles 64-bit pointers above 2^53', async () => {
     const text = [
       'a 1 2.000001: probe_libc:malloc: (7f10) size=10',

@@ -12,12 +12,13 @@ export {
   checkLabels,
   parseLabel,
   type IngestOptions,
+  type IngestProfilesOptions,
   type IngestFilesOptions,
   type IngestProgress,
   type IngestReport,
   type IngestedProfile,
 } from './ingest.js';
-export { loadDump, storeSymbolizer, type StoreLoadOptions, type LoadedDump } from './load.js';
+export { loadDump, storeSymbolizer, symbolizedBuildId, type StoreLoadOptions, type LoadedDump } from './load.js';
 export type { SqlResult, Backend } from './backend.js';
 export { SCHEMA_VERSION, TABLES, STORED_SAMPLE_TYPES, type TableSpec, type ColumnSpec } from './schema.js';
 export { UnsupportedOptionError, type StoreSiteOptions } from './analyses/options.js';

@@ -36,6 +36,12 @@ export interface IngestOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `ingestProfiles` (`Store.ingest`): also what the profiles' loading found. */
+export interface IngestProfilesOptions extends IngestOptions {
+  /** Per profile, the main binary's build id where the dump records none (`symbolizedBuildId`): its `build` label. */
+  buildIds?: readonly string[];
+}
+
 /** Options of `ingestFiles`: also how the inputs are read. */
 export interface IngestFilesOptions extends IngestOptions, StoreLoadOptions {
   /** Inputs read at once on worker threads (the pipeline's `jobs`; default: one per core, at most one per input; 1 reads them on this thread). */
@@ -133,7 +139,7 @@ function summary(profiles: IngestedProfile[], bytesRead: number, started: number
 }
 
 /** Ingests profiles already loaded (and symbolized), on this thread. */
-export async function ingestProfiles(backend: Backend, profiles: readonly HeapProfile[], options: IngestOptions = {}): Promise<IngestReport> {
+export async function ingestProfiles(backend: Backend, profiles: readonly HeapProfile[], options: IngestProfilesOptions = {}): Promise<IngestReport> {
   const started = performance.now();
   const labels = checkLabels(options.labels);
   const given = givenTime(options.time);
@@ -151,9 +157,9 @@ export async function ingestProfiles(backend: Backend, profiles: readonly HeapPr
     pendingRows = 0;
     options.onProgress?.({ done: out.length, total: profiles.length, sampleRows: out.reduce((n, p) => n + p.sampleRows, 0) });
   };
-  for (const profile of profiles) {
+  for (const [i, profile] of profiles.entries()) {
     const time = resolveTime(profile, null, given);
-    const rows = profileRows(profile, { ...time, labels, seen });
+    const rows = profileRows(profile, { ...time, labels, buildId: options.buildIds?.[i], seen });
     batch.push(rows);
     pendingRows += rows.samples.length;
     if (pendingRows >= batchRows) await flush();

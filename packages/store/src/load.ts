@@ -53,8 +53,16 @@ export async function dumpOf(read: LoadedInput, path: string, options: StoreLoad
   }
   const file = path === '-' ? null : await stat(path);
   const loaded = options.symbolize !== false ? await symbolizeInput(read, symbolizer, options.symbols ?? []) : read;
-  const buildId = loaded.symbolization ? await usedBuildId(loaded.profile, loaded.symbolization) : '';
-  return { profile: loaded.profile, buildId, mtimeMs: file ? file.mtimeMs : null, bytes: file ? file.size : 0 };
+  return { profile: loaded.profile, buildId: await symbolizedBuildId(loaded), mtimeMs: file ? file.mtimeMs : null, bytes: file ? file.size : 0 };
+}
+
+/**
+ * The main binary's build id read from the file the symbolizer used, when
+ * the dump records none ('' when the input was not symbolized): the `build`
+ * label of a dump whose maps carry no build ids (jemalloc, gperftools).
+ */
+export async function symbolizedBuildId(input: LoadedInput): Promise<string> {
+  return input.symbolization ? usedBuildId(input.profile, input.symbolization) : '';
 }
 
 /** The build id of the file the symbolizer read for the main binary, when the dump records none. */

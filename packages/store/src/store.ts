@@ -15,7 +15,7 @@ import { openClickHouse } from './clickhouse-backend.js';
 import { parseDbLocation } from './db-location.js';
 import { openDuckDb } from './duckdb-backend.js';
 import { StoreError } from './errors.js';
-import { ingestFiles, ingestProfiles, type IngestFilesOptions, type IngestOptions, type IngestReport } from './ingest.js';
+import { ingestFiles, ingestProfiles, type IngestFilesOptions, type IngestProfilesOptions, type IngestReport } from './ingest.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { resolveSelection, type Selection, type SelectionFilter } from './selection.js';
 import { storeChurn, type StoreChurnOptions } from './analyses/churn.js';
@@ -49,7 +49,7 @@ export class Store {
   }
 
   /** Ingests loaded (and symbolized) profiles; times from the dumps, else `options.time`. */
-  ingest(profiles: readonly HeapProfile[], options: IngestOptions = {}): Promise<IngestReport> {
+  ingest(profiles: readonly HeapProfile[], options: IngestProfilesOptions = {}): Promise<IngestReport> {
     return ingestProfiles(this.backend, profiles, options);
   }
 

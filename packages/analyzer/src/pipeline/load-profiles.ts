@@ -53,18 +53,32 @@ export async function loadProfiles(paths: readonly string[], options: LoadProfil
 /**
  * Reads (`jobs` at a time, ahead of the caller), symbolizes and names each
  * input, and hands them on one at a time, in order: a long series never
- * holds more than `jobs` inputs and the one the caller has. Each input is
- * symbolized, and its short names chosen, on its own — as
- * {@link loadProfiles} of that one input would.
+ * holds more than `jobs` inputs and the one the caller has. What it hands
+ * on is what {@link loadProfiles} gives.
+ *
+ * With `shortNames` the short names are chosen over all inputs, as
+ * {@link loadProfiles} chooses them, so that a function has one short name
+ * in every input: every input is then read and symbolized before the first
+ * is handed on, and all are held at once.
  */
 export async function* streamProfiles(paths: readonly string[], options: LoadProfilesOptions = {}): AsyncGenerator<LoadedInput> {
   const symbolizer = options.symbolize ? (options.symbolizer ?? newSymbolizer(options)) : undefined;
+  const held: LoadedInput[] = [];
   let index = 0;
   for await (const read of readInputs(paths, options)) {
     options.onRead?.(read, paths[index], index);
     index++;
     const input = symbolizer ? await symbolizeInput(read, symbolizer, options.symbols ?? []) : read;
-    yield options.shortNames ? shortenNames([input])[0] : input;
+    // Why hold them: a short name depends on every name of every input (short-names.ts keeps two functions apart where they would share one).
+    if (options.shortNames) held.push(input);
+    else yield input;
+  }
+  if (!options.shortNames) return;
+  const named = shortenNames(held.splice(0));
+  for (let i = 0; i < named.length; i++) {
+    const input = named[i];
+    named[i] = undefined as never; // the caller holds it now
+    yield input;
   }
 }
 

@@ -1,10 +1,20 @@
 /**
  * Reading many inputs on every core: the first stage of the loading
- * pipeline (`readInput`: open, detect, parse or accumulate) run on worker
- * threads (read-worker.ts), `jobs` inputs at a time, the results handed on
- * in the order of the inputs — so that what follows (symbolization with the
- * one symbolizer, the analyses, the warnings) sees exactly what reading them
- * one after the other gives. `jobs: 1` is that sequential path itself.
+ * pipeline (`readInput`: open, detect, parse or accumulate) run `jobs`
+ * inputs at a time — on `jobs − 1` worker threads (read-worker.ts) and on
+ * this thread, which reads the next input whenever it is not reading one
+ * and no worker is free — the results handed on in the order of the
+ * inputs, so that what follows (symbolization with the one symbolizer, the
+ * analyses, the warnings) sees exactly what reading them one after the
+ * other gives. `jobs: 1` is that sequential path itself.
+ *
+ * Why this thread reads too: it has the caller's work to do anyway (each
+ * input's symbolization and reduction, which the workers cannot take), and
+ * each worker is an isolate of its own, with its own heap to collect and
+ * the reading code to compile and optimize again; with `jobs` readers of
+ * which one is this thread, `jobs` cores are used by `jobs` threads, and
+ * the work shares itself out — this thread reads less the more its caller
+ * does.
  *
  * Memory: an input is given to a worker only while fewer than `jobs` inputs
  * are read or being read and not yet handed on, so at most `jobs` inputs
@@ -15,7 +25,7 @@
  * Errors: the first input in order that fails stops the reading with its
  * error, rebuilt as the same kind (read-protocol.ts), after the inputs
  * before it were handed on — as the sequential path does. Standard input
- * (`-`) is read on this thread: workers have none.
+ * (`-`) is always read on this thread: workers have none.
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -29,8 +39,8 @@ import { rebuildError, type ReadReply, type ReadWorkerSetup } from './read-proto
 /** Options of reading many inputs. */
 export interface ReadInputsOptions extends ReadOptions {
   /**
-   * Inputs read at once, each on a worker thread; 1 reads them one after the
-   * other on this thread. Default: the available cores, or 1 for inputs
+   * Inputs read at once: on `jobs − 1` worker threads and on this thread; 1
+   * reads them one after the other on this thread. Default: the available cores, or 1 for inputs
    * smaller than {@link PARALLEL_MIN_BYTES} in all.
    */
   jobs?: number;
@@ -131,6 +141,10 @@ class ReadPool {
   private taken = 0;
   /** A worker that crashed: inputs not yet started fail with its error. */
   private failed: Error | undefined;
+  /** Whether this thread is reading a file (standard input aside). */
+  private reading = false;
+  /** The caller is done (or stopped early): nothing more starts. */
+  private closed = false;
 
   constructor(
     private readonly paths: readonly string[],
@@ -139,7 +153,8 @@ class ReadPool {
   ) {
     this.setup = { options: crossingOptions(options), progress: options.onInput !== undefined || options.onProgress !== undefined };
     const script = workerScript();
-    const wanted = Math.min(jobs, paths.filter((p) => p !== '-').length);
+    // This thread is one of the `jobs` readers.
+    const wanted = Math.min(jobs - 1, paths.filter((p) => p !== '-').length);
     for (let i = 0; i < wanted; i++) {
       const worker = new Worker(script, { workerData: this.setup });
       worker.on('message', (reply: ReadReply) => this.onReply(worker, reply));
@@ -163,25 +178,36 @@ class ReadPool {
     return input;
   }
 
-  /** Starts inputs while fewer than `jobs` are read ahead of the caller. */
+  /** Starts inputs while fewer than `jobs` are read ahead of the caller: on a free worker, else on this thread if it is not reading one. */
   private pump(): void {
-    while (this.next < this.paths.length && this.next - this.taken < this.jobs) {
+    while (!this.closed && this.next < this.paths.length && this.next - this.taken < this.jobs) {
       const path = this.paths[this.next];
-      const worker = path === '-' ? undefined : this.idle.pop();
-      if (path !== '-' && !worker && !this.failed) return;
+      const stdin = path === '-';
+      const worker = stdin || this.failed ? undefined : this.idle.pop();
+      const here = stdin || (!worker && !this.failed && !this.reading);
+      if (!worker && !here && !this.failed) return;
       const index = this.next++;
       const slot = this.newSlot();
       this.slots[index] = slot;
       this.options.onStart?.(path, index);
-      if (path !== '-' && this.failed) slot.reject(this.failed);
-      else if (worker) {
+      if (worker) {
         slot.worker = worker;
         worker.postMessage({ task: index, path });
-      } else {
-        // Standard input: read here, while the workers read the rest.
-        readInput(path, { ...this.options, onProgress: (read, total) => this.progress(index, read, total) }).then(slot.resolve, slot.reject);
-      }
+      } else if (here) this.readHere(index, path, slot);
+      else slot.reject(this.failed!);
     }
+  }
+
+  /** Reads input `index` on this thread (standard input, or a file while no worker is free). */
+  private readHere(index: number, path: string, slot: Slot): void {
+    const file = path !== '-';
+    if (file) this.reading = true;
+    const read = readInput(path, { ...this.options, onProgress: (bytes, total) => this.progress(index, bytes, total) });
+    read.then(slot.resolve, slot.reject).finally(() => {
+      if (!file) return;
+      this.reading = false;
+      this.pump();
+    });
   }
 
   private newSlot(): Slot {
@@ -229,6 +255,7 @@ class ReadPool {
 
   /** Stops every worker (after the last input, or when the caller stops early). */
   async close(): Promise<void> {
+    this.closed = true;
     for (const worker of this.workers) worker.removeAllListeners('exit');
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

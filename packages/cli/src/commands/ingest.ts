@@ -3,7 +3,7 @@
  * store (docs/store.md), read and symbolized on worker threads; standard
  * input (`-`) is read here and handed to the store as a loaded profile.
  */
-import type { IngestReport } from '@heapscope/store';
+import { symbolizedBuildId, type IngestProgress, type IngestReport } from '@heapscope/store';
 import { ParseError } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
@@ -18,6 +18,7 @@ import {
   type InputOptions,
   type StoreOptions,
 } from '../options.js';
+import type { Progress } from '../progress.js';
 import { renderIngest } from '../render/ingest.js';
 import { withStore } from '../store-access.js';
 
@@ -51,7 +52,8 @@ and build where the dump records them) and its time (the dump's own, else
 and stacks are stored once however many dumps share them. Ingesting the
 same dump again writes nothing ("present"). A profile is visible whole or
 not at all: an ingest that fails or is interrupted leaves no partial one.
-Files are read on worker threads, one per core.
+Files are read on worker threads, one per core; on a terminal a progress
+line counts the dumps ingested.
 
 Examples:
   $ heapscope ingest --db fleet.duckdb --label host=$(hostname) /var/tmp/jeprof.*.heap
@@ -68,9 +70,9 @@ Examples:
     }
     return withStore(run, { readOnly: false }, async (store) => {
       const load = { inputFormat: o.inputFormat, lenient: o.lenient, maxStacks: o.maxStacks, symbolize: o.symbolize, symbols: o.symbols, symbolCache: o.symbolCache };
-      const fromFiles = files.length > 0 ? await store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time }) : undefined;
+      const fromFiles = files.length > 0 ? await ingestWithProgress(run.progress(), (onProgress) => store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time, onProgress })) : undefined;
       // Standard input has no modification time: with --time auto, its time is now.
-      const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time }) : undefined;
+      const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time, buildIds: [await symbolizedBuildId(stdin)] }) : undefined;
       const report = joined(run.args, fromFiles, fromStdin);
       for (const p of report.profiles) run.warn(p.warnings.map((w) => `${p.source}: ${w}`));
       return { report, db: store.name };
@@ -82,6 +84,16 @@ Examples:
     text: ({ report, db }) => renderIngest(report, db),
   },
 });
+
+/** Runs an ingest with a count of the dumps done on the progress line (a terminal only), erased at the end. */
+async function ingestWithProgress(progress: Progress, ingest: (onProgress?: (p: IngestProgress) => void) => Promise<IngestReport>): Promise<IngestReport> {
+  const count = progress.counter('ingested', 'dump');
+  try {
+    return await ingest(count && ((p) => count(p.done, p.total)));
+  } finally {
+    progress.done();
+  }
+}
 
 /** The reports of the files and of standard input as one, its profiles in the order of the arguments. */
 function joined(args: readonly string[], files: IngestReport | undefined, stdin: IngestReport | undefined): IngestReport {

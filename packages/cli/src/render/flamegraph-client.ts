@@ -229,7 +229,7 @@ window.heapscopeMountFlame = window.heapscopeMountFlame || function (root, D, V)
 
   function updateStatus() {
     var text = view === 'sandwich' ? 'sandwich: ' + D.names[selected] : 'zoom: ' + (main.zoom === 0 ? 'all' : nameOf(main.f, main.zoom) + ' (' + fmt(main.f.width[main.zoom]) + ')');
-    if (matchName) text += '  ·  matched ' + matchedCount + ' frames, ' + fmt(matchedValue) + ' (' + pct(matchedValue, topDown.width[0]) + ' of all)';
+    if (matchName) text += '  ·  matched ' + matchedCount + (matchedCount === 1 ? ' frame, ' : ' frames, ') + fmt(matchedValue) + ' (' + pct(matchedValue, topDown.width[0]) + ' of all)';
     status.textContent = text;
     if (searchError) {
       var e = document.createElement('span');
@@ -309,7 +309,9 @@ window.heapscopeMountFlame = window.heapscopeMountFlame || function (root, D, V)
     setView(target);
     var f = main.f, best = -1;
     for (var i = 1; i < f.N; i++) if (f.name[i] === id && (best < 0 || f.width[i] > f.width[best])) best = i;
-    if (best >= 0) zoomTo(main, best);
+    // A name of the table with no frame in this view: nothing to focus on.
+    if (best < 0) return false;
+    zoomTo(main, best);
     root.scrollIntoView({ block: 'start' });
     return true;
   }

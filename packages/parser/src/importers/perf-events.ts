@@ -97,14 +97,14 @@ export interface PerfEvent {
   /** Whether `slots` were resolved. */
   resolved: boolean;
   /**
-   * The reader's cache: the frame lines of this event's last callchain, by
-   * depth, and their codes. Records of one event often repeat a callchain,
-   * and comparing a line with the one at the same depth is cheaper than
-   * hashing it.
+   * The reader's cache: the frame codes of this event's last record with
+   * frames, leaf first, as read (inlined frames not merged yet). Records of
+   * one event often repeat a callchain: when every frame is the one at the
+   * same depth, the stack is the last one, without resolving and interning
+   * it again.
    */
-  readonly lastFrames: string[];
-  readonly lastCodes: number[];
-  /** The stack of this event's last record and its frame count (-1: none). */
+  lastCodes: Int32Array;
+  /** The stack of this event's last record and its frame count as read (-1: none). */
   lastStack: number;
   lastCount: number;
 }
@@ -278,7 +278,7 @@ export class PerfEvents {
         this.hasReturn = grown;
       }
     }
-    return { name, role, fn, op, isReturn, base, records: 0, firstLine: line, slots: new Int32Array(3).fill(-1), slotNames: ['', '', ''], resolved: false, lastFrames: [], lastCodes: [], lastStack: -1, lastCount: -1 };
+    return { name, role, fn, op, isReturn, base, records: 0, firstLine: line, slots: new Int32Array(3).fill(-1), slotNames: ['', '', ''], resolved: false, lastCodes: new Int32Array(0), lastStack: -1, lastCount: -1 };
   }
 
   private setReturn(base: number, value: number): void {

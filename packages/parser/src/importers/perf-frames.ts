@@ -27,12 +27,15 @@
  * the leaf of a `--call-graph dwarf` uprobe record), usually with no dso:
  * such a frame is a location of its own, without a mapping.
  *
- * Speed: frame lines repeat verbatim (same ip, symbol and dso), so each
- * distinct line is parsed once and later looked up by its text (one string
- * hash per line; no slicing, no regular expression).
+ * Speed: frames are read from the input's undecoded bytes. Frame lines
+ * repeat verbatim (same ip, symbol and dso), so each distinct line is
+ * parsed once and later looked up by its bytes (one hash per line; no
+ * decoding, no string, no regular expression); only a line seen for the
+ * first time is decoded, in pieces (its symbol and dso).
  */
 import { int32Column, uint32Column } from '../model/columns.js';
-import { parseHex, type AddressParts } from '../model/address.js';
+import { parseHexBytes, type AddressParts } from '../model/address.js';
+import { BytesMap, MISSING, viewCache } from '../model/bytes-map.js';
 import type { ProfileBuilder } from '../model/builder.js';
 
 /** Returned by {@link PerfFrames.frame} when the line is not a frame. */
@@ -57,19 +60,42 @@ const LINE_CACHE_MAX = 1 << 20;
 /** A symbol's version suffix (`@GLIBC_2.2.5`, `@@GLIBC_2.34`), dropped from display names. */
 const SYMBOL_VERSION = /@@?[A-Z][A-Za-z0-9_.]*$/;
 
+// Byte classes, looked up in one table (one load per byte, where the
+// comparisons cost several: frame lines are most of a callchain file).
+const HEX = 1;
+const BLANK = 2;
+const DIGIT = 4;
+/** `(`, `)` and the newline: where {@link usualFrameLines} stops within a line. */
+const STOP = 8;
+const CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) t[c] = HEX | DIGIT;
+  for (let c = 97; c <= 102; c++) t[c] = HEX;
+  for (let c = 65; c <= 70; c++) t[c] = HEX;
+  t[32] = BLANK;
+  t[9] = BLANK;
+  t[40] = STOP;
+  t[41] = STOP;
+  t[10] = STOP;
+  return t;
+})();
+
+/** Space or TAB (a byte). */
 function isBlank(c: number): boolean {
-  return c === 32 || c === 9;
+  return (CLASS[c] & BLANK) !== 0;
 }
 
+/** A hexadecimal digit (a byte). */
 function isHexDigit(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+  return (CLASS[c] & HEX) !== 0;
 }
 
+/** A decimal digit (a byte). */
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return (CLASS[c] & DIGIT) !== 0;
 }
 
-/** The pieces of a frame, as offsets into its line. */
+/** The pieces of a frame, as offsets into the input's bytes. */
 interface FrameParts {
   ipStart: number;
   ipEnd: number;
@@ -81,58 +107,63 @@ interface FrameParts {
   inlined: boolean;
 }
 
+/** `(inlined)`, as bytes. */
+const INLINED = [40, 105, 110, 108, 105, 110, 101, 100, 41];
+
 /**
- * Scans a frame starting at `start` (its ip's first character) in place.
- * Returns false when the text is not a frame. A frame whose second token is
- * a decimal tid (`dd 29776 …`, a comm that happens to be hex) is a sample
- * line, not a frame: real symbols never are plain decimal numbers.
+ * Scans a frame in `bytes[start, end)` (`start` at its ip's first
+ * character) in place. Returns false when the bytes are not a frame. A
+ * frame whose second token is a decimal tid (`dd 29776 …`, a comm that
+ * happens to be hex) is a sample line, not a frame: real symbols never are
+ * plain decimal numbers. Every byte the grammar looks for is ASCII, and no
+ * byte of a multi-byte UTF-8 character is, so scanning the undecoded bytes
+ * finds what scanning the decoded text would.
  */
-function scanFrame(text: string, start: number, out: FrameParts): boolean {
-  const n = text.length;
+function scanFrame(bytes: Uint8Array, start: number, n: number, out: FrameParts): boolean {
   let i = start;
-  while (i < n && isHexDigit(text.charCodeAt(i))) i++;
-  if (i === start || i - start > 16 || i >= n || !isBlank(text.charCodeAt(i))) return false;
+  while (i < n && isHexDigit(bytes[i])) i++;
+  if (i === start || i - start > 16 || i >= n || !isBlank(bytes[i])) return false;
   out.ipStart = start;
   out.ipEnd = i;
-  while (i < n && isBlank(text.charCodeAt(i))) i++;
+  while (i < n && isBlank(bytes[i])) i++;
   const symStart = i;
   let end = n;
-  while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
-  if (end <= symStart || text.charCodeAt(end - 1) !== 41 /* ) */) return false;
+  while (end > symStart && isBlank(bytes[end - 1])) end--;
+  if (end <= symStart || bytes[end - 1] !== 41 /* ) */) return false;
   // The sample-line guard: "<tid>" or "<pid>/<tid>" as the second token.
   let j = symStart;
-  while (j < end && isDigit(text.charCodeAt(j))) j++;
-  if (j > symStart && text.charCodeAt(j) === 47 /* / */) {
+  while (j < end && isDigit(bytes[j])) j++;
+  if (j > symStart && j < end && bytes[j] === 47 /* / */) {
     j++;
-    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    while (j < end && isDigit(bytes[j])) j++;
   }
-  if (j > symStart && j < end && isBlank(text.charCodeAt(j))) return false;
+  if (j > symStart && j < end && isBlank(bytes[j])) return false;
 
   out.inlined = false;
-  if (end - symStart >= 9 && text.startsWith('(inlined)', end - 9)) {
+  if (end - symStart >= 9 && endsInlined(bytes, end)) {
     out.inlined = true;
     end -= 9;
-    while (end > symStart && isBlank(text.charCodeAt(end - 1))) end--;
+    while (end > symStart && isBlank(bytes[end - 1])) end--;
   }
   out.dsoStart = -1;
   out.dsoEnd = -1;
   out.symStart = symStart;
   out.symEnd = end;
-  if (end > symStart && text.charCodeAt(end - 1) === 41) {
+  if (end > symStart && bytes[end - 1] === 41) {
     // The dso is the last parenthesized group, preceded by a blank (a
     // symbol such as `foo(int)` ends in a group too, but not after a blank).
     let depth = 0;
     let k = end - 1;
     for (; k >= symStart; k--) {
-      const c = text.charCodeAt(k);
+      const c = bytes[k];
       if (c === 41) depth++;
       else if (c === 40 /* ( */ && --depth === 0) break;
     }
-    if (k > symStart && isBlank(text.charCodeAt(k - 1))) {
+    if (k > symStart && isBlank(bytes[k - 1])) {
       out.dsoStart = k + 1;
       out.dsoEnd = end - 1;
       let s = k;
-      while (s > symStart && isBlank(text.charCodeAt(s - 1))) s--;
+      while (s > symStart && isBlank(bytes[s - 1])) s--;
       out.symEnd = s;
     } else if (k === symStart) {
       // Only "(dso)": no symbol at all.
@@ -145,17 +176,131 @@ function scanFrame(text: string, start: number, out: FrameParts): boolean {
   return out.dsoStart >= 0 || out.inlined;
 }
 
+const scratchParts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
+
+/** Whether `bytes[start, end)` is a frame line, without making a location for it (the frames above a cut). */
+export function isFrameLine(bytes: Uint8Array, start: number, end: number): boolean {
+  while (start < end && isBlank(bytes[start])) start++;
+  return scanFrame(bytes, start, end, scratchParts);
+}
+
+/** `[unknown] ([unknown])` and the newline: the rest of most lines above a cut. */
+const UNKNOWN_REST = new TextEncoder().encode('[unknown] ([unknown])\n');
+const UNKNOWN_REST_BYTES = UNKNOWN_REST.length;
+const UNKNOWN_REST_WORDS = (() => {
+  const view = new DataView(UNKNOWN_REST.buffer);
+  return Int32Array.from({ length: 5 }, (_, k) => view.getInt32(4 * k, true));
+})();
+const restView = viewCache();
+
+/**
+ * Whether `bytes` at `i` hold {@link UNKNOWN_REST} (one of the usual shape's
+ * rests), compared four bytes at a time.
+ */
+function isUnknownRest(bytes: Uint8Array, i: number): boolean {
+  const v = restView(bytes);
+  const w = UNKNOWN_REST_WORDS;
+  return (
+    v.getInt32(i, true) === w[0] &&
+    v.getInt32(i + 4, true) === w[1] &&
+    v.getInt32(i + 8, true) === w[2] &&
+    v.getInt32(i + 12, true) === w[3] &&
+    v.getInt32(i + 16, true) === w[4] &&
+    bytes[i + 20] === 41 &&
+    bytes[i + 21] === 10
+  );
+}
+
+/** How many lines {@link usualFrameLines} went over. */
+export interface LineCount {
+  lines: number;
+}
+
+/**
+ * Goes over the frame lines of the usual shape from `from` (a line's start)
+ * on, each ended by a newline before `limit`, and returns where the first
+ * other line starts (`from` when it is one); `count.lines` is how many it
+ * went over. The usual shape is `[WS] ip WS rest NL`, where `rest` does not
+ * start with a digit and its only parentheses are one group at its end
+ * (after a blank, or the whole of it), right before the newline:
+ * `\t    555555a0fed8 [unknown] ([unknown])`. Every such line is a frame
+ * ({@link scanFrame} reads it as one: the group is its dso, or
+ * `(inlined)`); lines of other shapes are left to scanFrame, never taken
+ * as not frames. It exists for the lines above a cut (broken frame-pointer
+ * unwinding leaves up to a hundred per record), which are only counted:
+ * one pass over their bytes, with no per-line search for the newline, and
+ * perf's `[unknown] ([unknown])` rest compared a word at a time
+ * (packages/parser/test/perf-frame-lines.test.ts checks it against
+ * scanFrame).
+ */
+export function usualFrameLines(bytes: Uint8Array, from: number, limit: number, count: LineCount): number {
+  let lines = 0;
+  let p = from;
+  for (;;) {
+    let i = p;
+    while (i < limit && isBlank(bytes[i])) i++;
+    const ip = i;
+    while (i < limit && isHexDigit(bytes[i])) i++;
+    if (i === ip || i - ip > 16 || i >= limit || !isBlank(bytes[i])) break;
+    while (i < limit && isBlank(bytes[i])) i++;
+    // A digit may start a tid (a sample line): scanFrame decides.
+    if (i >= limit || isDigit(bytes[i])) break;
+    if (i + UNKNOWN_REST_BYTES <= limit && isUnknownRest(bytes, i)) {
+      p = i + UNKNOWN_REST_BYTES;
+      lines++;
+      continue;
+    }
+    const rest = i;
+    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
+    // The group: "(" at the rest's start or after a blank, no other parenthesis, ")" then the newline.
+    if (i >= limit || bytes[i] !== 40 || (i > rest && !isBlank(bytes[i - 1]))) break;
+    i++;
+    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
+    if (i + 1 >= limit || bytes[i] !== 41 || bytes[i + 1] !== 10) break;
+    p = i + 2;
+    lines++;
+  }
+  count.lines = lines;
+  return p;
+}
+
+/** Whether `bytes` before `end` are `(inlined)`. */
+function endsInlined(bytes: Uint8Array, end: number): boolean {
+  for (let k = 0; k < 9; k++) if (bytes[end - 9 + k] !== INLINED[k]) return false;
+  return true;
+}
+
+/** `[unknown]`, as bytes. */
+const UNKNOWN_BYTES = [91, 117, 110, 107, 110, 111, 119, 110, 93];
+
+/** Whether `bytes[start, end)` is `[unknown]` (perf's dso of an address in no mapping). */
+function isUnknown(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 9) return false;
+  for (let k = 0; k < 9; k++) if (bytes[start + k] !== UNKNOWN_BYTES[k]) return false;
+  return true;
+}
+
+/** The text of `bytes[start, end)`, from bytes already checked as UTF-8 (a byte order mark in them is kept, as in the decoded line). */
+function decoded(bytes: Uint8Array, start: number, end: number): string {
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** The offset of a trailing `+0x<hex>` (perf's symoff) in `symbol`, or its length. */
 function symoffStart(symbol: string): number {
   const plus = symbol.lastIndexOf('+0x');
   if (plus <= 0 || plus + 3 === symbol.length) return symbol.length;
-  for (let i = plus + 3; i < symbol.length; i++) if (!isHexDigit(symbol.charCodeAt(i))) return symbol.length;
+  for (let i = plus + 3; i < symbol.length; i++) {
+    const c = symbol.charCodeAt(i);
+    if (c > 255 || !isHexDigit(c)) return symbol.length;
+  }
   return plus;
 }
 
 /** Turns frame lines into locations of one builder. */
 export class PerfFrames {
-  private readonly byLine = new Map<string, number>();
+  private readonly byLine = new BytesMap();
   /** `dso \n symbol` (or `dso \n @ip` for unresolved frames) → location. */
   private readonly byKey = new Map<string, number>();
   private readonly mappingByPath = new Map<string, number>();
@@ -185,34 +330,38 @@ export class PerfFrames {
   ) {}
 
   /**
-   * The code of the frame line `text`: a location, an inlined frame (see
-   * {@link isInlinedCode}), {@link BAD_FRAME} or {@link NOT_A_FRAME}.
+   * The code of the frame line `bytes[start, end)`: a location, an inlined
+   * frame (see {@link isInlinedCode}), {@link BAD_FRAME} or
+   * {@link NOT_A_FRAME}. The bytes must be valid UTF-8 (checked by the
+   * line source).
    */
-  frame(text: string): number {
-    const known = this.byLine.get(text);
-    if (known !== undefined) return known;
-    let start = 0;
-    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
-    const code = this.frameAt(text, start);
-    if (code !== NOT_A_FRAME) {
+  frame(bytes: Uint8Array, start: number, end: number): number {
+    const known = this.byLine.get(bytes, start, end);
+    if (known !== MISSING) return known;
+    let first = start;
+    while (first < end && isBlank(bytes[first])) first++;
+    const code = this.frameAt(bytes, first, end);
+    // Bad frames are not remembered: their lines are mostly garbage seen once
+    // (the memory stays bounded by the real frames), and cheap to scan again.
+    if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
       if (this.byLine.size >= LINE_CACHE_MAX) this.byLine.clear();
-      this.byLine.set(text, code);
+      this.byLine.add(bytes, start, end, code);
     }
     return code;
   }
 
-  /** Like {@link frame}, for a frame that is only part of a line (not cached). */
-  frameAt(text: string, start: number): number {
+  /** Like {@link frame}, for a frame that starts at `start` (not cached: the part of a sample line after its payload). */
+  frameAt(bytes: Uint8Array, start: number, end: number): number {
     const p = this.parts;
-    if (!scanFrame(text, start, p)) return NOT_A_FRAME;
-    if (!parseHex(text, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
-    const symbol = text.slice(p.symStart, p.symEnd);
-    const dso = p.dsoStart >= 0 ? text.slice(p.dsoStart, p.dsoEnd) : '';
-    const unresolved = symbol === '' || symbol === UNKNOWN;
-    const key = unresolved ? `${dso}\n@${text.slice(p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
-    if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
+    if (!scanFrame(bytes, start, end, p)) return NOT_A_FRAME;
+    if (!parseHexBytes(bytes, p.ipStart, p.ipEnd, this.address)) return NOT_A_FRAME;
     // No executable mapping holds this address (perf found no map for it).
-    if (this.cutBadFrames && dso === UNKNOWN) return BAD_FRAME;
+    if (this.cutBadFrames && !p.inlined && isUnknown(bytes, p.dsoStart, p.dsoEnd)) return BAD_FRAME;
+    const symbol = decoded(bytes, p.symStart, p.symEnd);
+    const dso = p.dsoStart >= 0 ? decoded(bytes, p.dsoStart, p.dsoEnd) : '';
+    const unresolved = symbol === '' || symbol === UNKNOWN;
+    const key = unresolved ? `${dso}\n@${decoded(bytes, p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
+    if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
     let loc = this.byKey.get(key);
     if (loc === undefined) {
       const fn = unresolved ? -1 : this.functionOf(symbol);
@@ -220,13 +369,6 @@ export class PerfFrames {
       this.byKey.set(key, loc);
     }
     return loc;
-  }
-
-  /** Whether `text` is a frame line, without making a location for it (the frames above a cut). */
-  isFrame(text: string): boolean {
-    let start = 0;
-    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
-    return scanFrame(text, start, this.parts);
   }
 
   /**

@@ -6,10 +6,11 @@
  * hands the records to the sink.
  */
 import type { ParseContext } from './importer.js';
+import type { ByteLineCursor } from '../input/lines.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
-import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isFrameLine, isInlinedCode, usualFrameLines, type LineCount } from './perf-frames.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
@@ -25,8 +26,6 @@ export interface PerfScriptFacts extends TraceFacts {
 const MAX_TIME_NS = 2 ** 64;
 /** A period beyond 2^53 is not an exact number, and no counter reaches it. */
 const MAX_PERIOD = 2 ** 53;
-/** Callchain depth up to which each event remembers its last frame lines. */
-const FRAME_CACHE_DEPTH = 64;
 /** Events compared in place before a name is sliced and looked up. */
 const RECENT_EVENTS = 8;
 
@@ -41,16 +40,34 @@ class PerfThread extends ThreadCalls {
 }
 
 /** A `-F +srcline` line: indented, one token, ending in `:<line>` (`  malloc.c:3281`, `  ??:0`). */
-function isSrcline(text: string): boolean {
-  const n = text.length;
-  if (n < 4 || !isBlank(text.charCodeAt(0))) return false;
-  let i = 0;
-  while (i < n && isBlank(text.charCodeAt(i))) i++;
-  const colon = text.lastIndexOf(':');
-  if (colon <= i || colon === n - 1) return false;
-  for (let k = colon + 1; k < n; k++) if (!isDigit(text.charCodeAt(k))) return false;
-  for (let k = i; k < colon; k++) if (isBlank(text.charCodeAt(k))) return false;
+function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 4 || !isBlank(bytes[start])) return false;
+  let i = start;
+  while (i < end && isBlank(bytes[i])) i++;
+  let colon = end - 1;
+  while (colon >= start && bytes[colon] !== 58 /* : */) colon--;
+  if (colon <= i || colon === end - 1) return false;
+  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return false;
+  for (let k = i; k < colon; k++) if (isBlank(bytes[k])) return false;
   return true;
+}
+
+/** A copy of `codes`, at least `needed` long (doubled). */
+function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBuffer> {
+  let length = Math.max(codes.length * 2, 16);
+  while (length < needed) length *= 2;
+  const out = new Int32Array(length);
+  out.set(codes);
+  return out;
+}
+
+/**
+ * The offset in the input's bytes of `text[index]`, where `text` is
+ * `bytes[start, end)` decoded: the same index when the line is ASCII (as
+ * lengths tell), else the UTF-8 length of the text before it.
+ */
+function byteOffset(text: string, index: number, start: number, end: number): number {
+  return text.length === end - start ? start + index : start + Buffer.byteLength(text.slice(0, index));
 }
 
 /** `# event : name = …` lines of `perf script --header`. */
@@ -89,7 +106,7 @@ export class PerfScriptReader {
   records = 0;
   hasTimestamps = false;
   hasStacks = false;
-  /** Every frame line of the open record so far hit its event's per-depth cache. */
+  /** Every frame of the open record so far is the one at the same depth in its event's last record. */
   private sameFrames = true;
   private srclines = 0;
   private srclineLine = 0;
@@ -113,6 +130,7 @@ export class PerfScriptReader {
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
+  private readonly skipped: LineCount = { lines: 0 };
 
   constructor(
     private readonly ctx: ParseContext,
@@ -123,14 +141,18 @@ export class PerfScriptReader {
     this.events = new PerfEvents(ctx, sink, perfEventOptions(ctx.options));
   }
 
-  line(text: string, lineNo: number): void {
-    const n = text.length;
+  /**
+   * The cursor's line. Frame lines, most of a callchain file, are read as
+   * undecoded bytes (perf-frames.ts); the other lines are decoded here.
+   */
+  line(cursor: ByteLineCursor): void {
+    const { bytes, start, end } = cursor;
     // Frame and sample lines end in a non-blank character: only a line that
     // does not can be blank (whitespace only), so only such lines are scanned.
-    if (n === 0 || isBlank(text.charCodeAt(n - 1))) {
-      let i = 0;
-      while (i < n && isBlank(text.charCodeAt(i))) i++;
-      if (i === n) {
+    if (end === start || isBlank(bytes[end - 1])) {
+      let i = start;
+      while (i < end && isBlank(bytes[i])) i++;
+      if (i === end) {
         if (this.inRecord) this.endRecord();
         this.skipping = false;
         return;
@@ -138,25 +160,16 @@ export class PerfScriptReader {
     }
     if (this.inRecord && this.cutFrom >= 0) {
       // Above a cut: counted, never made into locations.
-      if (this.frames.isFrame(text)) {
+      if (isFrameLine(bytes, start, end)) {
         this.cutFrames++;
+        this.skipCutFrames(cursor);
         return;
       }
     } else if (this.inRecord) {
-      const event = this.recordEvent!;
-      const depth = this.frameCount;
-      let code: number;
-      if (depth < event.lastFrames.length && event.lastFrames[depth] === text) code = event.lastCodes[depth];
-      else {
-        this.sameFrames = false;
-        code = this.frames.frame(text);
-        if (code !== NOT_A_FRAME && depth < FRAME_CACHE_DEPTH) {
-          event.lastFrames[depth] = text;
-          event.lastCodes[depth] = code;
-        }
-      }
+      const code = this.frames.frame(bytes, start, end);
       if (code === BAD_FRAME) {
         this.cut();
+        this.skipCutFrames(cursor);
         return;
       }
       if (code !== NOT_A_FRAME) {
@@ -164,21 +177,38 @@ export class PerfScriptReader {
         return;
       }
     }
+    const lineNo = cursor.lineNo;
     if (this.inRecord) {
-      if (isSrcline(text)) {
+      if (isSrcline(bytes, start, end)) {
         // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
         if (this.srclines++ === 0) this.srclineLine = lineNo;
         return;
       }
-    } else if (this.skipping && this.frames.frame(text) !== NOT_A_FRAME) return;
-    if (text.charCodeAt(0) === 35 /* # */ && !this.inRecord) {
+    } else if (this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
+    if (bytes[start] === 35 /* # */ && !this.inRecord) {
       if (!this.sawSample) {
-        const m = HEADER_EVENT.exec(text);
+        const m = HEADER_EVENT.exec(cursor.checkedText(start, end));
         if (m) this.headerEvents.push(m[1]);
       }
       return;
     }
-    this.sampleLine(text, lineNo);
+    this.sampleLine(cursor.checkedText(start, end), lineNo, bytes, start, end);
+  }
+
+  /**
+   * Counts the frame lines of the usual shape that follow the cursor's line
+   * above a cut, and moves the cursor past them: one pass over their bytes
+   * (perf-frames.ts, `usualFrameLines`). A line of another shape stops it
+   * and is read by `line` as any other.
+   */
+  private skipCutFrames(cursor: ByteLineCursor): void {
+    const bytes = cursor.bytes;
+    const from = cursor.following;
+    if (from < 0) return; // the cut frame was the batch's last line
+    const to = usualFrameLines(bytes, from, bytes.length, this.skipped);
+    if (this.skipped.lines === 0) return;
+    this.cutFrames += this.skipped.lines;
+    cursor.skipTo(to, this.skipped.lines);
   }
 
   /** The event named by `text[start, end)`: recent events are compared in place, without slicing. */
@@ -203,16 +233,16 @@ export class PerfScriptReader {
   }
 
   private pushFrame(code: number): void {
-    if (this.frameCount === this.codes.length) {
-      const grown = new Int32Array(this.codes.length * 2);
-      grown.set(this.codes);
-      this.codes = grown;
-    }
+    const depth = this.frameCount;
+    if (depth === this.codes.length) this.codes = grown(this.codes);
     this.codes[this.frameCount++] = code;
     if (isInlinedCode(code)) this.hasInlined = true;
+    const last = this.recordEvent!.lastCodes;
+    if (depth >= last.length || last[depth] !== code) this.sameFrames = false;
   }
 
-  private sampleLine(text: string, lineNo: number): void {
+  /** A sample line: its `text`, which is `bytes[start, end)` decoded. */
+  private sampleLine(text: string, lineNo: number, bytes: Uint8Array, start: number, end: number): void {
     const h = this.head;
     if (!scanSampleHead(text, h)) {
       const side = text.indexOf(' PERF_RECORD_');
@@ -236,14 +266,14 @@ export class PerfScriptReader {
     if (known) {
       ok = this.args.scan(text, h.payloadStart);
       if (ok && this.args.rest >= 0) {
-        trailing = this.frames.frameAt(text, this.args.rest);
+        trailing = this.frames.frameAt(bytes, byteOffset(text, this.args.rest, start, end), end);
         if (trailing === NOT_A_FRAME) ok = false;
       }
     } else if (event.role === Role.unknown) {
       // Hardware events without -g print their frame as the payload.
       let p = h.payloadStart;
       while (p < text.length && isBlank(text.charCodeAt(p))) p++;
-      if (p < text.length) trailing = this.frames.frameAt(text, p);
+      if (p < text.length) trailing = this.frames.frameAt(bytes, byteOffset(text, p, start, end), end);
     }
     if (!ok) {
       this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, text);
@@ -283,7 +313,7 @@ export class PerfScriptReader {
       // return still takes part in pairing, without a size or pointer.
       this.recordKnown = this.events.extract(event, this.args, text, rec) || event.role === Role.alloc;
     }
-    this.sameFrames = trailing === NOT_A_FRAME;
+    this.sameFrames = true;
     if (trailing === BAD_FRAME) this.cut();
     else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
     if (h.pid >= 0 && h.pid !== this.lastPid) {
@@ -325,21 +355,24 @@ export class PerfScriptReader {
   /** Closes the open record: its stack, then its meaning. */
   private endRecord(): void {
     this.inRecord = false;
-    let count = this.frameCount;
-    if (this.hasInlined) count = this.frames.resolve(this.codes, count);
     const event = this.recordEvent!;
-    if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+    // The frames as read (inlined frames not yet merged): the same frames make the same stack.
+    const read = this.frameCount;
     let stack = EMPTY_STACK;
-    if (count > 0) {
-      // Every frame line was the one at the same depth in the event's last record: same stack.
-      if (this.sameFrames && count === event.lastCount && !this.hasInlined) stack = event.lastStack;
-      else {
-        stack = this.builder.internStack(this.codes, count);
-        event.lastStack = stack;
-        event.lastCount = this.sameFrames || count <= FRAME_CACHE_DEPTH ? count : -1;
+    if (read > 0 && this.sameFrames && read === event.lastCount) stack = event.lastStack;
+    else {
+      if (read > 0) {
+        if (event.lastCodes.length < read) event.lastCodes = grown(event.lastCodes, read);
+        event.lastCodes.set(this.codes.subarray(0, read));
       }
-      this.hasStacks = true;
+      let count = read;
+      if (this.hasInlined) count = this.frames.resolve(this.codes, count);
+      if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+      if (count > 0) stack = this.builder.internStack(this.codes, count);
+      event.lastStack = stack;
+      event.lastCount = read > 0 ? read : -1;
     }
+    if (stack !== EMPTY_STACK) this.hasStacks = true;
     if (event.role === Role.alloc || event.role === Role.free) {
       if (!this.recordKnown) return;
       this.rec.stack = stack;

@@ -106,8 +106,9 @@ export const perfScriptImporter: TraceImporter = {
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<PerfScriptFacts> {
     const reader = new PerfScriptReader(ctx, builder, sink);
     const lines = ctx.lines(input);
-    for await (const { lines: batch, firstLine } of lines) {
-      for (let i = 0; i < batch.length; i++) reader.line(batch[i], firstLine + i);
+    // Undecoded, checked as UTF-8 first: the reader decodes only the lines it must.
+    for await (const cursor of lines.bytes(true)) {
+      while (cursor.advance()) reader.line(cursor);
     }
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
     if (lines.cutLine > 0) reader.dropCutRecord();

@@ -20,11 +20,13 @@
  * minutes of per-line work.
  *
  * The heap-dump importers whose lines are mostly hexadecimal addresses and
- * counts read the same batches undecoded instead ({@link LineSource.bytes},
- * walked with a {@link ByteLineCursor}): they scan those lines as bytes and
- * decode only the others, which saves decoding, splitting and the
- * per-line strings of a 20 MB dump (a third of its parse time).
+ * counts, and the perf script reader (mostly frame lines), read the same
+ * batches undecoded instead ({@link LineSource.bytes}, walked with a
+ * {@link ByteLineCursor}): they scan those lines as bytes and decode only
+ * the others, which saves decoding, splitting and the per-line strings of a
+ * 20 MB dump (a third of its parse time).
  */
+import { isUtf8 } from 'node:buffer';
 import { ParseError, excerpt } from '../errors.js';
 
 /** How a reader wants its lines: what a last line without a newline is, and where problems are told. */
@@ -109,11 +111,15 @@ export class LineSource implements AsyncIterable<LineBatch> {
 
   /**
    * The same batches of lines as bytes, not decoded: one cursor, set on each
-   * batch in turn; walk its lines with `advance()`.
+   * batch in turn; walk its lines with `advance()`. With `checkUtf8`, each
+   * batch is checked as the decoded batches are, before its lines are
+   * handed on (see {@link checked}): a reader may then decode any part of a
+   * line without a check of its own.
    */
-  async *bytes(): AsyncGenerator<ByteLineCursor> {
+  async *bytes(checkUtf8 = false): AsyncGenerator<ByteLineCursor> {
     const cursor = new ByteLineCursor(this.file, this.lenient, this.report);
-    for await (const region of this.located()) {
+    for await (const located of this.located()) {
+      const region = checkUtf8 ? this.checked(located) : located;
       cursor.reset(region, this.linesRead + 1);
       yield cursor;
       this.linesRead = cursor.lineNo + cursor.remainingLines();
@@ -246,16 +252,31 @@ export class LineSource implements AsyncIterable<LineBatch> {
     }
   }
 
-  private batch(region: Uint8Array): LineBatch {
-    let text: string;
+  /**
+   * A batch of bytes checked as {@link batch} decodes it: valid UTF-8 is
+   * handed on as it is, without a leading byte order mark (decoding drops
+   * one); invalid UTF-8 is an error at its first line, or under `lenient`
+   * is replaced by U+FFFD (the batch re-encoded) and reported.
+   */
+  private checked(region: Uint8Array): Uint8Array {
+    if (isUtf8(region)) return region[0] === 0xef && region[1] === 0xbb && region[2] === 0xbf ? region.subarray(3) : region;
+    return new TextEncoder().encode(this.decoded(region));
+  }
+
+  /** The batch as text: strict UTF-8, or under `lenient` replaced and reported. */
+  private decoded(region: Uint8Array): string {
     try {
-      text = this.decoder.decode(region);
+      return this.decoder.decode(region);
     } catch {
       const first = this.linesRead + 1 + firstInvalidLine(region);
       if (!this.lenient) throw new ParseError(this.file, first, 'invalid UTF-8');
-      text = new TextDecoder('utf-8').decode(region);
       reportInvalidLines(region, this.linesRead + 1, this.report);
+      return new TextDecoder('utf-8').decode(region);
     }
+  }
+
+  private batch(region: Uint8Array): LineBatch {
+    const text = this.decoded(region);
     const lines = text.split('\n');
     if (text.includes('\r')) {
       for (let i = 0; i < lines.length; i++) {
@@ -351,6 +372,37 @@ export class ByteLineCursor {
     this.next = nl + 1;
     this.lineNo++;
     return true;
+  }
+
+  /**
+   * Where the line after the current one starts, or -1 after the batch's
+   * last line: for a reader that reads its most common lines from the bytes
+   * itself, then `skipTo`s past them.
+   */
+  get following(): number {
+    return this.done ? -1 : this.next;
+  }
+
+  /**
+   * Passes over the `lines` lines after the current one, which a reader went
+   * over itself: the next `advance()` gives the line that starts at
+   * `offset` (just after the newline of the last of them), numbered after
+   * them; -1 when they were the batch's last. `start`, `end` and `text()`
+   * are not set: `advance()` to a line that needs them.
+   */
+  skipTo(offset: number, lines: number): void {
+    this.lineNo += lines;
+    if (offset < 0) this.done = true;
+    else this.next = offset;
+  }
+
+  /**
+   * `bytes[from, to)` as text, without a check: only for batches checked as
+   * UTF-8 already (`LineSource.bytes(true)`). A byte order mark is kept, as
+   * in a decoded batch's lines.
+   */
+  checkedText(from: number, to: number): string {
+    return this.buffer.toString('utf8', from, to);
   }
 
   /** Number of lines of the batch after the current one. */

@@ -1,0 +1,145 @@
+/**
+ * A map from byte strings (a slice of an input's undecoded bytes) to int32
+ * values, for readers that look lines up by their bytes without decoding
+ * them to strings first. Keys are copied into one growing buffer; slots
+ * are open-addressed by an FNV-1a hash of the key.
+ */
+
+/** Returned by {@link BytesMap.get} for a key not in the map. */
+export const MISSING = -0x80000000;
+
+const EMPTY_SLOTS = 1 << 10;
+
+/** Byte strings → int32 values (any but {@link MISSING}). */
+export class BytesMap {
+  /** The keys, one after the other. */
+  private keys = new Uint8Array(1 << 16);
+  private keysUsed = 0;
+  /** Entry + 1 per slot, 0 for an empty slot; a power of two long. */
+  private slots = new Int32Array(EMPTY_SLOTS);
+  private keyStart = new Int32Array(EMPTY_SLOTS / 2);
+  private keyLength = new Int32Array(EMPTY_SLOTS / 2);
+  private values = new Int32Array(EMPTY_SLOTS / 2);
+  /** Entries in the map. */
+  size = 0;
+
+  /** The value of the key `bytes[start, end)`, or {@link MISSING}. */
+  get(bytes: Uint8Array, start: number, end: number): number {
+    const mask = this.slots.length - 1;
+    for (let s = hashOf(bytes, start, end) & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s] - 1;
+      if (e < 0) return MISSING;
+      if (this.keyLength[e] === end - start && this.sameKey(e, bytes, start, end)) return this.values[e];
+    }
+  }
+
+  /** Maps the key `bytes[start, end)`, which is not in the map yet, to `value`. */
+  add(bytes: Uint8Array, start: number, end: number, value: number): void {
+    const n = end - start;
+    if (this.keysUsed + n > this.keys.length) this.keys = grown(this.keys, this.keysUsed + n);
+    this.keys.set(bytes.subarray(start, end), this.keysUsed);
+    const e = this.size++;
+    if (e === this.values.length) {
+      this.keyStart = grown(this.keyStart, e + 1);
+      this.keyLength = grown(this.keyLength, e + 1);
+      this.values = grown(this.values, e + 1);
+    }
+    this.keyStart[e] = this.keysUsed;
+    this.keyLength[e] = n;
+    this.values[e] = value;
+    this.keysUsed += n;
+    // At most half full: probes stay short.
+    if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    else this.place(e, hashOf(bytes, start, end));
+  }
+
+  /** Empties the map, keeping its buffers. */
+  clear(): void {
+    this.slots.fill(0);
+    this.keysUsed = 0;
+    this.size = 0;
+  }
+
+  private sameKey(e: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const keys = this.keys;
+    const from = this.keyStart[e];
+    const n = end - start;
+    let i = 0;
+    if (n >= 16) {
+      // Four bytes at a time (a native compare's call costs more than a line's loop).
+      const kv = keysView(keys);
+      const bv = bytesView(bytes);
+      for (; i + 4 <= n; i += 4) if (kv.getInt32(from + i, true) !== bv.getInt32(start + i, true)) return false;
+    }
+    for (; i < n; i++) if (keys[from + i] !== bytes[start + i]) return false;
+    return true;
+  }
+
+  private place(e: number, hash: number): void {
+    const mask = this.slots.length - 1;
+    let s = hash & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
+  }
+
+  private rehash(length: number): void {
+    this.slots = new Int32Array(length);
+    for (let e = 0; e < this.size; e++) {
+      const start = this.keyStart[e];
+      this.place(e, hashOf(this.keys, start, start + this.keyLength[e]));
+    }
+  }
+}
+
+/**
+ * A function giving a DataView of its array, kept for the next call with
+ * the same array (a reader passes one batch of lines many times): one per
+ * array that is read in turn with others.
+ */
+export function viewCache(): (bytes: Uint8Array) => DataView {
+  let of: Uint8Array | null = null;
+  let view: DataView = new DataView(new ArrayBuffer(0));
+  return (bytes) => {
+    if (of !== bytes) {
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      of = bytes;
+    }
+    return view;
+  };
+}
+
+// The two arrays a comparison reads: a map's keys, a reader's batch.
+const keysView = viewCache();
+const bytesView = viewCache();
+
+/** Bytes hashed at the start and at the end of a long key. */
+const HASHED_HEAD = 32;
+const HASHED_TAIL = 8;
+
+/**
+ * FNV-1a over the length and the first {@link HASHED_HEAD} and last
+ * {@link HASHED_TAIL} bytes of `bytes[start, end)`: a long key costs no more
+ * to hash than a short one, and keys that differ only in their middle just
+ * share a slot sequence (the bytes are compared whole). Lines that start
+ * alike and are as long, yet differ in their middle, are rare: a perf frame
+ * line's ip is in its first bytes.
+ */
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
+  if (end - start <= HASHED_HEAD + HASHED_TAIL) {
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  } else {
+    for (let i = start; i < start + HASHED_HEAD; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    for (let i = end - HASHED_TAIL; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A copy of `array` at least `needed` long (doubled). */
+function grown<T extends Uint8Array | Int32Array>(array: T, needed: number): T {
+  let length = array.length * 2;
+  while (length < needed) length *= 2;
+  const out = new (array.constructor as new (n: number) => T)(length);
+  out.set(array);
+  return out;
+}

@@ -226,7 +226,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML flamegraph in headless Chromium', () =
       expect(searched.matchedCount).toBe(1);
       expect(searched.matchedValue).toBe(5242880);
       expect(await magenta()).toBeGreaterThan(500);
-      expect(await page.textContent('#flame .status')).toMatch(/matched 1 frames, 5\.00 MiB \(57\.8% of all\)/);
+      expect(await page.textContent('#flame .status')).toMatch(/matched 1 frame, 5\.00 MiB \(57\.8% of all\)/);
 
       // Hover shows value and share; click zooms to the frame.
       const box = await page.evaluate(() => {

@@ -305,8 +305,8 @@ export class SiteIndex {
         hits[parent[node]]++;
       }
     }
-    const { firstChild, nextSibling } = sumsAndChildLists(parent, sub, hits);
-    creditFirstKeys({ parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched });
+    const tree = sumsAndChildLists(parent, location, sub, hits, partial);
+    creditFirstKeys({ tree, frameStart, frameKey, sub, partial, cum, touched });
     return { flat, cum, touched, shown };
   }
 
@@ -414,33 +414,40 @@ export class SiteIndex {
 
 /**
  * Adds each node's sums to its parent's, children first (a node's id is
- * above its parent's), and links the children of every node into lists:
- * `firstChild[n]`, then `nextSibling[c]`, in id order (0, the root, ends a
- * list: it is no one's child).
+ * above its parent's), and links the children that some sample reaches into
+ * lists, in id order; returns the walk's table, four ints per node, side by
+ * side so that visiting a node reads one cache line (a large dump's tree
+ * does not fit in the CPU's caches):
+ * `[first reached child, next reached sibling, location, parent]`, where the
+ * location is stored as `-1 - location` when no sample's call-site frames
+ * end in the node's subtree at a node boundary (its samples, if any, end
+ * inside a location: `partial`). 0, the root, ends a list: it is no one's child.
  */
-function sumsAndChildLists(parent: Int32Array, sub: Float64Array, hits: Int32Array): { firstChild: Int32Array; nextSibling: Int32Array } {
+function sumsAndChildLists(parent: Int32Array, location: Int32Array, sub: Float64Array, hits: Int32Array, partial: Map<number, number[]>): Int32Array {
   const nodes = parent.length;
-  const firstChild = new Int32Array(nodes);
-  const nextSibling = new Int32Array(nodes);
+  const anyPartial = partial.size > 0;
+  const tree = new Int32Array(nodes * 4);
   for (let s = nodes - 1; s > EMPTY_STACK; s--) {
     const p = parent[s];
     sub[p] += sub[s];
     hits[p] += hits[s];
-    nextSibling[s] = firstChild[p];
-    firstChild[p] = s;
+    // Subtrees no sample reaches are not walked: they add nothing.
+    if (hits[s] === 0 && !(anyPartial && partial.has(s))) continue;
+    const o = s * 4;
+    tree[o + 1] = tree[p * 4];
+    tree[p * 4] = s;
+    tree[o + 2] = hits[s] > 0 ? location[s] : -1 - location[s];
+    tree[o + 3] = p;
   }
-  return { firstChild, nextSibling };
+  return tree;
 }
 
 interface TreeWalk {
-  parent: Int32Array;
-  location: Int32Array;
+  /** From {@link sumsAndChildLists}. */
+  tree: Int32Array;
   frameStart: Int32Array;
   frameKey: Int32Array;
-  firstChild: Int32Array;
-  nextSibling: Int32Array;
   sub: Float64Array;
-  hits: Int32Array;
   /** Samples ending inside a node's location: node → [frames kept, value] pairs. */
   partial: Map<number, number[]>;
   cum: Float64Array;
@@ -448,30 +455,26 @@ interface TreeWalk {
 }
 
 /**
- * Walks the tree depth first (along the child lists and parent links, no
- * stack), counting each key's occurrences on the current root path, and
- * credits a node's subtree sum to each of its keys that is not already on
- * the path above it. Subtrees no sample reaches are not entered.
+ * Walks the reached tree depth first (along the child lists and parent
+ * links, no stack), counting each key's occurrences on the current root
+ * path, and credits a node's subtree sum to each of its keys that is not
+ * already on the path above it.
  */
 function creditFirstKeys(w: TreeWalk): void {
-  const { parent, location, frameStart, frameKey, firstChild, nextSibling, sub, hits, partial, cum, touched } = w;
+  const { tree, frameStart, frameKey, sub, partial, cum, touched } = w;
   const anyPartial = partial.size > 0;
   const onPath = new Int32Array(cum.length);
-  // The first node from `n` on along the sibling list that some sample reaches, or 0.
-  const nextReached = (n: number): number => {
-    let m = n;
-    while (m !== EMPTY_STACK && hits[m] === 0 && !(anyPartial && partial.has(m))) m = nextSibling[m];
-    return m;
-  };
-  let node = nextReached(firstChild[EMPTY_STACK]);
+  let node = tree[EMPTY_STACK * 4];
   while (node !== EMPTY_STACK) {
-    const l = location[node];
+    const o = node * 4;
+    const coded = tree[o + 2];
+    const l = coded >= 0 ? coded : -1 - coded;
     const list = anyPartial ? partial.get(node) : undefined;
     for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
       const key = frameKey[f];
       if (onPath[key]++ !== 0) continue;
       let v = sub[node];
-      let any = hits[node] > 0;
+      let any = coded >= 0;
       if (list) {
         for (let k = 0; k < list.length; k += 2) {
           if (list[k] > j) {
@@ -483,21 +486,23 @@ function creditFirstKeys(w: TreeWalk): void {
       cum[key] += v;
       if (any) touched[key] = 1;
     }
-    const child = nextReached(firstChild[node]);
+    const child = tree[o];
     if (child !== EMPTY_STACK) {
       node = child;
       continue;
     }
     // Leave the node, and its ancestors while they have no next sibling to enter.
     for (;;) {
-      const lm = location[node];
+      const m = node * 4;
+      const coded = tree[m + 2];
+      const lm = coded >= 0 ? coded : -1 - coded;
       for (let f = frameStart[lm]; f < frameStart[lm + 1]; f++) onPath[frameKey[f]]--;
-      const sibling = nextReached(nextSibling[node]);
+      const sibling = tree[m + 1];
       if (sibling !== EMPTY_STACK) {
         node = sibling;
         break;
       }
-      node = parent[node];
+      node = tree[m + 3];
       if (node === EMPTY_STACK) break;
     }
   }

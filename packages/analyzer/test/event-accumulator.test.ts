@@ -203,15 +203,13 @@ describe('event accumulator', () => {
       const slot = set.find(hi, lo);
       if (model.has(key)) {
         expect(slot).toBeGreaterThanOrEqual(0);
-        expect(set.insert(hi, lo, -5, 0, 0, 0)).toBe(-1 - slot); // already live: nothing changes
-        expect(set.sizeBytes(slot)).toBe(model.get(key));
-        expect(set.site(slot)).toBe(model.get(key)! % 1000);
-        expect(set.bornEvent(slot)).toBe(model.get(key)! * 2);
+        expect(set.claim(hi, lo)).toBe(-1 - slot); // already live: nothing changes
+        expect(set.block(slot)).toBe(model.get(key));
         set.removeAt(slot);
         model.delete(key);
       } else {
         expect(slot).toBe(-1);
-        set.insert(hi, lo, i, i % 1000, i * 2, -1);
+        set.setBlock(set.claim(hi, lo), i);
         model.set(key, i);
       }
       expect(set.count).toBe(model.size);

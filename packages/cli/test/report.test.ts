@@ -283,7 +283,7 @@ describe.skipIf(!HAVE_CHROMIUM)('heapscope report in headless Chromium', () => {
       expect(clicked).toMatchObject({ site: 'leak_site', zoom: 'leak_site', focused: true });
       // The flamegraph's own search still works inside the report.
       await page.locator('#flame .hs-flame .search').fill('steady');
-      expect(await page.locator('#flame .hs-flame .status').textContent()).toMatch(/matched 1 frame,/);
+      expect(await page.locator('#flame .hs-flame .status').textContent()).toMatch(/matched 1 frame, /);
       const searched = await flameState(page);
       expect(searched).toMatchObject({ matchedCount: 1, searchError: '' });
       // The match is steady_site: its share is its last-dump value in the top table.

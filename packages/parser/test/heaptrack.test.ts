@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { checkIntegrity, detectImporter, openBytes, openInput, parseTrace, symbolize, traceBuilder, type HeapProfile, type HeaptrackFacts } from '@heapscope/parser';
+import { checkIntegrity, detectImporter, openBytes, openInput, parseTrace, symbolize, traceBuilder, type HeapProfile, type HeaptrackFacts, type TraceSink } from '@heapscope/parser';
 import { EventAccumulator, top, readInput, type LoadedInput } from '@heapscope/analyzer';
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
@@ -381,5 +381,115 @@ describe('heaptrack records beyond the fixtures', () => {
     const lenient = await fromText(text.replace('i 10 5', 'i 10 1\ni 20 5'), true);
     expect(lenient.profile.meta.warnings.map((w) => w.message)).toEqual(['skipped malformed record: module string 5 is not defined (1 "s" records so far)']);
     expect(lenient.trace!.report.liveBytes).toBe(8);
+  });
+});
+
+/**
+ * A sink that takes only pointer events: the reader then hands the
+ * accumulator synthetic pointers (blockSink's adapter), which go through the
+ * live set — the general path that allocation infos handed on as blocks skip.
+ */
+function pointersOnly(accumulator: EventAccumulator): TraceSink {
+  return {
+    alloc: (...a) => accumulator.alloc(...a),
+    free: (...a) => accumulator.free(...a),
+    realloc: (...a) => accumulator.realloc(...a),
+    allocUntracked: (...a) => accumulator.allocUntracked(...a),
+    threadDone: (...a) => accumulator.threadDone(...a),
+    sample: (...a) => accumulator.sample(...a),
+  };
+}
+
+/** Everything an accumulation of `bytes` gives (or the error it ends with), by blocks or by pointers. */
+async function accumulated(bytes: Uint8Array, how: { blocks: boolean; lenient?: boolean; chunkBytes?: number }) {
+  const input = await openBytes('rec', bytes, { chunkBytes: how.chunkBytes });
+  const importer = detectImporter(input, 'heaptrack');
+  if (importer.kind !== 'trace') throw new Error('not a trace importer');
+  const builder = traceBuilder(input, importer, { lenient: how.lenient });
+  const accumulator = new EventAccumulator(builder, { windows: 5 });
+  let facts;
+  try {
+    facts = await parseTrace(input, importer, builder, how.blocks ? accumulator : pointersOnly(accumulator), { lenient: how.lenient });
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  const t = accumulator.finish(facts);
+  const values = (p: HeapProfile) => ({ stack: [...p.samples.stack], values: p.samples.values.map((v) => [...v]) });
+  return {
+    report: t.report,
+    profile: values(t.profile),
+    peak: values(t.peakProfile),
+    snapshots: t.snapshots.map((s) => ({ ...s, profile: values(s.profile) })),
+    sites: Object.fromEntries(Object.entries(t.sites).map(([k, v]) => [k, typeof v === 'number' ? v : [...v]])),
+    sizes: Object.fromEntries(Object.entries(t.sizes).map(([k, v]) => [k, typeof v === 'number' ? v : [...v]])),
+    warnings: t.profile.meta.warnings,
+  };
+}
+
+/** `text` with `lines` put in before its line `at` (1-based) each. */
+function withLines(text: string, inserts: [number, string][]): string {
+  const lines = text.split('\n');
+  for (const [at, line] of [...inserts].sort((a, b) => b[0] - a[0])) lines.splice(at - 1, 0, line);
+  return lines.join('\n');
+}
+
+describe('heaptrack: allocation infos handed to the accumulator as blocks give what synthetic pointers give', () => {
+  const recordings = [interpreted, ...(HAVE_CORPUS ? ['heaptrack.david.18594.gz'].map((f) => join(CORPUS, 'heaptrack', f)) : [])];
+  for (const path of recordings) {
+    it(`${basename(path)}: the same report, sites, sizes, peak and windows; the same read line by line`, async () => {
+      const bytes = await decompressed(path);
+      const byBlocks = await accumulated(bytes, { blocks: true });
+      expect(byBlocks).not.toHaveProperty('error');
+      expect(byBlocks).toEqual(await accumulated(bytes, { blocks: false }));
+      // Lines ending in CR LF are never taken by the reader's scan of event lines: each goes through its general line reader.
+      const crlf = new TextEncoder().encode(new TextDecoder().decode(bytes).replaceAll('\n', '\r\n'));
+      expect(byBlocks).toEqual(await accumulated(crlf, { blocks: true }));
+    });
+  }
+
+  it('the same on damaged recordings: bad event lines (an error at their line, or counted under --lenient), CR LF, a cut last line, 1- and 7-byte chunks', async () => {
+    const text = new TextDecoder().decode(await decompressed(interpreted));
+    const n = text.split('\n').length;
+    const damaged: [string, string][] = [
+      // Late in the file, after long runs of event lines read from the bytes.
+      ['bad digits', withLines(text, [[n - 5000, '+ zz']])],
+      ['an undefined info', withLines(text, [[n - 4000, '- 99999']])],
+      ['a 10-digit info', withLines(text, [[n - 3000, '+ 0000000001']])],
+      ['a trailing space and a lone "+"', withLines(text, [[n - 2000, '+ 1 '], [n - 1000, '+']])],
+      ['frees of an info with no live block', withLines(text, [[n - 100, '- 0'], [n - 99, '- 0'], [n - 98, '- 0']])],
+      ['CR LF', text.replaceAll('\n', '\r\n')],
+      ['a cut last line', text.slice(0, text.lastIndexOf('\n+ ') + 3)],
+    ];
+    for (const [what, damagedText] of damaged) {
+      const bytes = new TextEncoder().encode(damagedText);
+      for (const lenient of [false, true]) {
+        const byBlocks = await accumulated(bytes, { blocks: true, lenient });
+        expect(byBlocks, `${what}${lenient ? ', lenient' : ''}`).toEqual(await accumulated(bytes, { blocks: false, lenient }));
+      }
+    }
+    const strict = await accumulated(new TextEncoder().encode(damaged[0][1]), { blocks: true });
+    expect(strict).toEqual({ error: expect.stringMatching(new RegExp(`^rec:${n - 5000}: expected "\\+ <allocation info>"`)) });
+    const head = new TextEncoder().encode(damaged[1][1].slice(0, 200_000));
+    for (const chunkBytes of [1, 7]) {
+      expect(await accumulated(head, { blocks: true, lenient: true, chunkBytes }), `${chunkBytes}-byte chunks`).toEqual(await accumulated(head, { blocks: false, lenient: true }));
+    }
+  });
+
+  it('a sink without block events gets pointers (0, id + 1), the ids of dead blocks reused last in, first out', async () => {
+    const events: string[] = [];
+    const sink: TraceSink = {
+      alloc: (hi, lo, size) => events.push(`+ ${hi},${lo} ${size}`),
+      free: (hi, lo) => events.push(`- ${hi},${lo}`),
+      realloc: () => {},
+      allocUntracked: () => {},
+      threadDone: () => {},
+      sample: () => {},
+    };
+    const input = await openBytes('rec', new TextEncoder().encode(['v 10400 3', 's 4 /app', 'i 10 1', 't 1 0', 'a 8 1', 'a 10 1', '+ 0', '+ 1', '+ 0', '- 1', '- 0', '+ 1', '- 0', '- 0', ''].join('\n')));
+    const importer = detectImporter(input, 'heaptrack');
+    if (importer.kind !== 'trace') throw new Error('not a trace importer');
+    await parseTrace(input, importer, traceBuilder(input, importer), sink);
+    // The last "- 0" has no live block of info 0: a pointer never allocated.
+    expect(events).toEqual(['+ 0,1 8', '+ 0,2 16', '+ 0,3 8', '- 0,2', '- 0,3', '+ 0,3 16', '- 0,1', '- 4294967295,0']);
   });
 });

@@ -16,8 +16,12 @@
  * - lifetime histograms in events and in ns (lifetime-buckets.ts),
  *   heaptrack's "temporary" allocations (freed by the very next allocation
  *   event of the process), counts per operation.
- * This class holds the live set (live-set.ts) and the trace-wide totals, and
- * sends each event to the tables it changes.
+ * This class holds the live blocks (block-table.ts), the live set of
+ * pointers to them (live-set.ts) and the trace-wide totals, and sends each
+ * event to the tables it changes. A trace that names blocks itself
+ * (`BlockSink`: heaptrack's allocation infos) skips the live set, and its
+ * allocation kinds keep their site and size row: the same tables, reached
+ * by index instead of by hash.
  */
 import {
   ALLOC_OBJECTS,
@@ -31,9 +35,13 @@ import {
   counted,
   type HeapProfile,
   type ProfileBuilder,
+  type BlockSink,
   type TraceFacts,
   type TraceSink,
+  holding,
+  int32Column,
 } from '@heapscope/parser';
+import { BlockTable } from './block-table.js';
 import { LiveSet } from './live-set.js';
 import { LIFETIME_BUCKETS, log2Bucket } from './lifetime-buckets.js';
 import { SiteTable, type SiteColumns } from './site-table.js';
@@ -101,15 +109,28 @@ export interface AccumulatedTrace {
   sizes: SiteSizeRows;
 }
 
+/** Numbers per allocation kind in `EventAccumulator.kinds`. */
+const KIND_STRIDE = 4;
+
 /** Weight of profiler samples that are not allocations (perf CPU samples). */
 export const SAMPLES = { type: 'samples', unit: 'count' } as const;
 
-/** A TraceSink that accumulates events; call `finish()` after the importer is done. */
-export class EventAccumulator implements TraceSink {
+/** A TraceSink (and BlockSink) that accumulates events; call `finish()` after the importer is done. */
+export class EventAccumulator implements TraceSink, BlockSink {
   private readonly live = new LiveSet();
+  private readonly blocks = new BlockTable();
+  /**
+   * Allocation kinds (BlockSink), KIND_STRIDE numbers each: size, operation,
+   * and site and size row once allocated at (-1 before); then their stack
+   * and thread, read once.
+   */
+  private kinds = new Float64Array(4096 * KIND_STRIDE);
+  private kindCount = 0;
+  private readonly kindStack = int32Column(4096);
+  private readonly kindThread = int32Column(4096);
   private readonly warnings = new WarningCollector();
-  private readonly peak = new PeakTable();
   private readonly sites = new SiteTable(() => this.peak.addSite());
+  private readonly peak = new PeakTable(this.sites.liveBytes, this.sites.liveObjects);
   private readonly sizes = new SizeTable();
   private readonly windows: WindowSnapshots;
   /** Windows wanted (0: no snapshots to take). */
@@ -136,9 +157,8 @@ export class EventAccumulator implements TraceSink {
   private lastTime = NO_TIME;
   private readonly lifetimeEvents = new Array<number>(LIFETIME_BUCKETS).fill(0);
   private readonly lifetimeNs = new Array<number>(LIFETIME_BUCKETS).fill(0);
-  // heaptrack's temporary: the last event was an allocation of this pointer
-  private lastAllocHi = -1;
-  private lastAllocLo = -1;
+  /** heaptrack's temporary: the block the last event allocated (-1: that event was no allocation). */
+  private lastAlloc = -1;
 
   constructor(
     private readonly builder: ProfileBuilder,
@@ -166,54 +186,73 @@ export class EventAccumulator implements TraceSink {
     this.siteLiveObjects.data[site] += objects;
     this.liveBytes += bytes;
     this.liveCount += objects;
-    this.peak.change(site, bytes, objects);
+    this.peak.change(site);
     // The event being accumulated counts: it reached the peak.
     if (this.liveBytes > this.peak.bytes) this.peak.reach(this.liveBytes, this.liveCount, this.events + 1, this.lastTime);
   }
 
-  private born(ptrHi: number, ptrLo: number, sizeBytes: number, site: number, timeNs: number): void {
-    const slot = this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
+  /**
+   * A block of `sizeBytes` is born at `site`, its (site, size) in the size
+   * table's `sizeRow`; returns its id.
+   */
+  private born(sizeBytes: number, site: number, sizeRow: number, timeNs: number): number {
+    const block = this.blocks.add(sizeBytes, site, this.events, timeNs);
+    this.allocObjects.data[site]++;
+    this.allocBytes.data[site] += sizeBytes;
+    this.sizes.addAt(sizeRow);
+    this.changeLive(site, sizeBytes, 1);
+    this.lastAlloc = block;
+    return block;
+  }
+
+  /** A block is born at pointer `ptr`. */
+  private bornAt(ptrHi: number, ptrLo: number, sizeBytes: number, site: number, timeNs: number): void {
+    let slot = this.live.claim(ptrHi, ptrLo);
     if (slot < 0) {
       // The block was freed without a record of it (events lost or dropped).
       this.warnings.add('allocation of a pointer that was already live; its earlier block is taken as freed (free events missing?)');
-      this.kill(-1 - slot, timeNs, false);
-      this.live.insert(ptrHi, ptrLo, sizeBytes, site, this.events, timeNs);
+      slot = -1 - slot;
+      this.kill(this.live.block(slot), timeNs, false);
     }
-    this.allocObjects.data[site]++;
-    this.allocBytes.data[site] += sizeBytes;
-    this.sizes.add(site, sizeBytes);
-    this.changeLive(site, sizeBytes, 1);
-    this.lastAllocHi = ptrHi;
-    this.lastAllocLo = ptrLo;
+    this.live.setBlock(slot, this.born(sizeBytes, site, this.sizes.row(site, sizeBytes), timeNs));
   }
 
-  /** Frees the block in `slot`; `temporary` when the event before was its allocation. */
-  private kill(slot: number, timeNs: number, temporary: boolean): void {
-    const site = this.live.site(slot);
-    const size = this.live.sizeBytes(slot);
-    const lifetime = this.events - this.live.bornEvent(slot);
+  /** Frees `block`; `temporary` when the event before was its allocation. */
+  private kill(block: number, timeNs: number, temporary: boolean): void {
+    const blocks = this.blocks;
+    const site = blocks.site(block);
+    const size = blocks.sizeBytes(block);
+    const lifetime = this.events - blocks.bornEvent(block);
     this.sites.freed(site, lifetime, temporary);
     this.lifetimeEvents[log2Bucket(lifetime)]++;
-    const born = this.live.bornTimeNs(slot);
+    const born = blocks.bornTimeNs(block);
     if (timeNs !== NO_TIME && born !== NO_TIME) {
       // A free timed before its allocation has no lifetime to count.
       if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;
       else this.freedBeforeBorn++;
     }
     if (temporary) this.temporary++;
-    this.live.removeAt(slot);
+    blocks.remove(block);
     this.changeLive(site, -size, -1);
   }
 
-  private died(ptrHi: number, ptrLo: number, timeNs: number): void {
+  /** The block at `ptr` dies (when there is one). */
+  private diedAt(ptrHi: number, ptrLo: number, timeNs: number): void {
     const slot = this.live.find(ptrHi, ptrLo);
     if (slot < 0) {
       this.unknownFrees++;
+      this.lastAlloc = -1;
     } else {
-      this.kill(slot, timeNs, ptrHi === this.lastAllocHi && ptrLo === this.lastAllocLo);
+      const block = this.live.block(slot);
+      this.live.removeAt(slot);
+      this.died(block, timeNs);
     }
-    this.lastAllocHi = -1;
-    this.lastAllocLo = -1;
+  }
+
+  /** `block` dies. */
+  private died(block: number, timeNs: number): void {
+    this.kill(block, timeNs, block === this.lastAlloc);
+    this.lastAlloc = -1;
   }
 
   private tick(): void {
@@ -237,7 +276,7 @@ export class EventAccumulator implements TraceSink {
   alloc(ptrHi: number, ptrLo: number, sizeBytes: number, op: AllocOp, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
     this.opCounts[op]++;
-    this.born(ptrHi, ptrLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
+    this.bornAt(ptrHi, ptrLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
     this.tick();
   }
 
@@ -248,15 +287,50 @@ export class EventAccumulator implements TraceSink {
       return;
     }
     this.ops.free++;
-    this.died(ptrHi, ptrLo, timeNs);
+    this.diedAt(ptrHi, ptrLo, timeNs);
     this.tick();
   }
 
   realloc(oldHi: number, oldLo: number, newHi: number, newLo: number, sizeBytes: number, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
     this.opCounts[AllocOp.realloc]++;
-    this.died(oldHi, oldLo, timeNs);
-    this.born(newHi, newLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
+    this.diedAt(oldHi, oldLo, timeNs);
+    this.bornAt(newHi, newLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
+    this.tick();
+  }
+
+  allocationKind(sizeBytes: number, op: AllocOp, stack: number, thread: number): void {
+    this.kinds = holding(this.kinds, (this.kindCount + 1) * KIND_STRIDE - 1);
+    const k = this.kindCount++ * KIND_STRIDE;
+    this.kinds[k] = sizeBytes;
+    this.kinds[k + 1] = op;
+    this.kinds[k + 2] = -1;
+    this.kinds[k + 3] = -1;
+    this.kindStack.push(stack);
+    this.kindThread.push(thread);
+  }
+
+  allocBlock(kind: number, timeNs: number): number {
+    this.time(timeNs);
+    const kinds = this.kinds;
+    const k = kind * KIND_STRIDE;
+    this.opCounts[kinds[k + 1]]++;
+    const size = kinds[k];
+    if (kinds[k + 2] < 0) {
+      // Looked up at the kind's first allocation, as a pointer's would be: sites and sizes keep the order they are first met in.
+      const site = this.sites.siteOf(this.kindStack.data[kind], this.kindThread.data[kind]);
+      kinds[k + 2] = site;
+      kinds[k + 3] = this.sizes.row(site, size);
+    }
+    const block = this.born(size, kinds[k + 2], kinds[k + 3], timeNs);
+    this.tick();
+    return block;
+  }
+
+  freeBlock(block: number, _thread: number, timeNs: number): void {
+    this.time(timeNs);
+    this.ops.free++;
+    this.died(block, timeNs);
     this.tick();
   }
 
@@ -268,8 +342,7 @@ export class EventAccumulator implements TraceSink {
     this.allocObjects.data[site]++;
     this.allocBytes.data[site] += sizeBytes;
     this.sizes.add(site, sizeBytes);
-    this.lastAllocHi = -1;
-    this.lastAllocLo = -1;
+    this.lastAlloc = -1;
     this.tick();
   }
 

@@ -1,34 +1,27 @@
 /**
- * The set of live blocks while a trace is accumulated: an open-addressing hash table keyed
- * by the pointer's two 32-bit halves, with linear probing and backward-shift
+ * The set of live pointers while a trace is accumulated: an open-addressing
+ * hash table from a pointer's two 32-bit halves to its block's id in the
+ * block table (block-table.ts), with linear probing and backward-shift
  * deletion (no tombstones, so long traces with heavy churn never degrade).
  * Memory grows with the number of live blocks only.
  *
  * Why this layout: once many blocks are live the table is larger than the
  * cache, and each event touches it at a random place. A slot holds only the
- * key, a used flag and the block's row (16 bytes, four slots to a cache
- * line); the block's values live in that row of a dense pool, side by side,
- * and a freed row is the next one reused — so the rows in use stay few and
- * recently touched, a probe or a backward shift moves 16 bytes, and an event
- * costs about one cache line of the table.
+ * key, a used flag and the block id (16 bytes, four slots to a cache line);
+ * the block's values are in the block table, whose ids of dead blocks are
+ * the next ones reused — so the rows in use stay few and recently touched,
+ * a probe or a backward shift moves 16 bytes, and an event costs about one
+ * cache line of this table.
  */
 
-/** Ints per slot in `keys`: hi, lo, used (0 or 1), row in the pool. */
+/** Ints per slot in `keys`: hi, lo, used (0 or 1), block id. */
 const KEY_STRIDE = 4;
-/** Numbers per row in `rows`: size in bytes, event of the allocation, time of the allocation, site. */
-const ROW_STRIDE = 4;
 
-/** Per-block values kept while a block is live. */
+/** Live pointers and their blocks. */
 export class LiveSet {
   private keys: Uint32Array;
   private mask: number;
-  private rows: Float64Array;
-  /** Rows freed, reused last in, first out. */
-  private freeRows: Int32Array;
-  private freeCount = 0;
-  /** Rows ever handed out. */
-  private rowCount = 0;
-  /** Number of live blocks. */
+  /** Number of live pointers. */
   count = 0;
 
   constructor(capacity = 1 << 12) {
@@ -36,8 +29,6 @@ export class LiveSet {
     while (c < capacity) c *= 2;
     this.keys = new Uint32Array(c * KEY_STRIDE);
     this.mask = c - 1;
-    this.rows = new Float64Array((c / 2) * ROW_STRIDE);
-    this.freeRows = new Int32Array(c / 2);
   }
 
   private slotOf(hi: number, lo: number): number {
@@ -58,11 +49,11 @@ export class LiveSet {
   }
 
   /**
-   * Adds a block at `ptr` with its values and returns its slot; when `ptr`
-   * is already live, changes nothing and returns `-1 - slot` of that block
+   * Adds `ptr` and returns its slot, whose block the caller then sets; when
+   * `ptr` is already live, changes nothing and returns `-1 - slot` of it
    * (one probe for what would be a find and an insert).
    */
-  insert(hi: number, lo: number, sizeBytes: number, site: number, bornEvent: number, bornTimeNs: number): number {
+  claim(hi: number, lo: number): number {
     let { keys, mask } = this;
     let s = this.slotOf(hi, lo);
     for (; keys[s * KEY_STRIDE + 2] !== 0; s = (s + 1) & mask) {
@@ -73,46 +64,27 @@ export class LiveSet {
       ({ keys, mask } = this);
       for (s = this.slotOf(hi, lo); keys[s * KEY_STRIDE + 2] !== 0; s = (s + 1) & mask);
     }
-    const row = this.freeCount > 0 ? this.freeRows[--this.freeCount] : this.rowCount++;
     const o = s * KEY_STRIDE;
     keys[o] = hi;
     keys[o + 1] = lo;
     keys[o + 2] = 1;
-    keys[o + 3] = row;
-    const r = row * ROW_STRIDE;
-    const rows = this.rows;
-    rows[r] = sizeBytes;
-    rows[r + 1] = bornEvent;
-    rows[r + 2] = bornTimeNs;
-    rows[r + 3] = site;
     this.count++;
     return s;
   }
 
-  /** Size in bytes of the block in slot `s`. */
-  sizeBytes(s: number): number {
-    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE];
+  /** The block of the pointer in slot `s`. */
+  block(s: number): number {
+    return this.keys[s * KEY_STRIDE + 3];
   }
 
-  /** Site id of the block in slot `s`. */
-  site(s: number): number {
-    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 3];
+  /** Sets the block of the pointer in slot `s`. */
+  setBlock(s: number, block: number): void {
+    this.keys[s * KEY_STRIDE + 3] = block;
   }
 
-  /** Event index of the allocation of the block in slot `s`. */
-  bornEvent(s: number): number {
-    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 1];
-  }
-
-  /** Allocation time (ns, or -1) of the block in slot `s`. */
-  bornTimeNs(s: number): number {
-    return this.rows[this.keys[s * KEY_STRIDE + 3] * ROW_STRIDE + 2];
-  }
-
-  /** Removes the block in slot `s`, shifting later probes back into place. */
+  /** Removes the pointer in slot `s`, shifting later probes back into place. */
   removeAt(s: number): void {
     const { keys, mask } = this;
-    this.freeRows[this.freeCount++] = keys[s * KEY_STRIDE + 3];
     let hole = s;
     let next = (s + 1) & mask;
     while (keys[next * KEY_STRIDE + 2] !== 0) {
@@ -133,12 +105,7 @@ export class LiveSet {
     this.count--;
   }
 
-  /** Calls `fn(slot)` for every live block. */
-  forEach(fn: (slot: number) => void): void {
-    for (let s = 0; s <= this.mask; s++) if (this.keys[s * KEY_STRIDE + 2] !== 0) fn(s);
-  }
-
-  /** Doubles the table (the pool keeps its rows: at most half the slots are ever in use). */
+  /** Doubles the table. */
   private grow(): void {
     const old = this.keys;
     const slots = (this.mask + 1) * 2;
@@ -151,11 +118,5 @@ export class LiveSet {
       while (keys[s * KEY_STRIDE + 2] !== 0) s = (s + 1) & this.mask;
       keys.set(old.subarray(o, o + KEY_STRIDE), s * KEY_STRIDE);
     }
-    const rows = new Float64Array((slots / 2) * ROW_STRIDE);
-    rows.set(this.rows);
-    this.rows = rows;
-    const freeRows = new Int32Array(slots / 2);
-    freeRows.set(this.freeRows);
-    this.freeRows = freeRows;
   }
 }

@@ -2,16 +2,15 @@
  * The event accumulator's peak table: the largest live byte count of the
  * trace, when it was reached, and every site's live values at that moment —
  * exact, at the cost of one pass over the sites touched since the last peak
- * whenever a new peak is reached: between peaks only the changes are kept.
+ * whenever a new peak is reached: between peaks only which sites changed is
+ * kept (their values now are the site table's).
  */
-import { NO_TIME, float64Column, int32Column } from '@heapscope/parser';
+import { NO_TIME, float64Column, int32Column, type GrowableColumn } from '@heapscope/parser';
 
-/** Per-site values at the last peak, plus the changes since. */
+/** Per-site values at the last peak, and the sites changed since. */
 export class PeakTable {
   private readonly bytesAtPeak = float64Column(4096);
   private readonly objectsAtPeak = float64Column(4096);
-  private readonly deltaBytes = float64Column(4096);
-  private readonly deltaObjects = float64Column(4096);
   /** Sites with a change since the last peak, and a flag per site saying so. */
   private readonly touched = int32Column(1024);
   private readonly touchedFlag = new GrowableFlags();
@@ -23,36 +22,42 @@ export class PeakTable {
   /** Time of the last event then, or NO_TIME. */
   timeNs = NO_TIME;
 
+  constructor(
+    /** The site table's live bytes and objects per site, now. */
+    private readonly liveBytes: GrowableColumn<Float64Array>,
+    private readonly liveObjects: GrowableColumn<Float64Array>,
+  ) {}
+
   /** A new site: its row. */
   addSite(): void {
     this.bytesAtPeak.push(0);
     this.objectsAtPeak.push(0);
-    this.deltaBytes.push(0);
-    this.deltaObjects.push(0);
   }
 
-  /** `site`'s live values changed by `bytes` and `objects`. */
-  change(site: number, bytes: number, objects: number): void {
-    this.deltaBytes.data[site] += bytes;
-    this.deltaObjects.data[site] += objects;
+  /** The site changed last (-1: none since the last peak): consecutive events usually come from one site. */
+  private lastChanged = -1;
+
+  /** `site`'s live values changed. */
+  change(site: number): void {
+    if (site === this.lastChanged) return;
+    this.lastChanged = site;
     if (!this.touchedFlag.get(site)) {
       this.touchedFlag.set(site);
       this.touched.push(site);
     }
   }
 
-  /** The live bytes reached a new peak: fold the changes since the last one into the per-site values. */
+  /** The live bytes reached a new peak: the values of the sites changed since the last one are the peak's. */
   reach(bytes: number, objects: number, event: number, timeNs: number): void {
     const t = this.touched.data;
     for (let i = 0; i < this.touched.length; i++) {
       const s = t[i];
-      this.bytesAtPeak.data[s] += this.deltaBytes.data[s];
-      this.objectsAtPeak.data[s] += this.deltaObjects.data[s];
-      this.deltaBytes.data[s] = 0;
-      this.deltaObjects.data[s] = 0;
+      this.bytesAtPeak.data[s] = this.liveBytes.data[s];
+      this.objectsAtPeak.data[s] = this.liveObjects.data[s];
       this.touchedFlag.clear(s);
     }
     this.touched.length = 0;
+    this.lastChanged = -1;
     this.bytes = bytes;
     this.objects = objects;
     this.event = event;

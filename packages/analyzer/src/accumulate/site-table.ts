@@ -5,9 +5,8 @@
  * (perf CPU samples) counted there. Columns grow as sites appear; a site's
  * id is its row.
  */
-import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
+import { PairIndex, float64Column, holding, int32Column } from '@heapscope/parser';
 import { SITE_LIFETIME_BUCKETS, log4Bucket } from './lifetime-buckets.js';
-import { holding } from './grow.js';
 
 /** Per-site aggregates, as columns indexed by site id (what the accumulator hands on). */
 export interface SiteColumns {

@@ -2,8 +2,7 @@
  * The event accumulator's size table: how many allocations of each exact
  * size each site made, as `(site, size) → count` rows.
  */
-import { PairIndex, float64Column, int32Column } from '@heapscope/parser';
-import { holding } from './grow.js';
+import { PairIndex, float64Column, holding, int32Column } from '@heapscope/parser';
 
 /** Exact sizes: `(site, size) → count` rows. */
 export interface SiteSizeRows {
@@ -33,13 +32,20 @@ export class SizeTable {
 
   /** Counts one allocation of `sizeBytes` at `site`. */
   add(site: number, sizeBytes: number): void {
+    this.count.data[this.row(site, sizeBytes)]++;
+  }
+
+  /** Counts one allocation in `row` (a row from {@link row}). */
+  addAt(row: number): void {
+    this.count.data[row]++;
+  }
+
+  /** The row of (`site`, `sizeBytes`), added (with a count of 0) when new. */
+  row(site: number, sizeBytes: number): number {
     // A site usually allocates the same size again (one type, one buffer length): try its last row first.
     if (site < this.lastRow.length) {
       const last = this.lastRow[site];
-      if (last > 0 && this.lastSize[site] === sizeBytes) {
-        this.count.data[last - 1]++;
-        return;
-      }
+      if (last > 0 && this.lastSize[site] === sizeBytes) return last - 1;
     } else {
       this.lastSize = holding(this.lastSize, site);
       this.lastRow = holding(this.lastRow, site);
@@ -60,9 +66,9 @@ export class SizeTable {
       this.size.push(id);
       this.count.push(0);
     }
-    this.count.data[row]++;
     this.lastSize[site] = sizeBytes;
     this.lastRow[site] = row + 1;
+    return row;
   }
 
   /** The table as rows. */

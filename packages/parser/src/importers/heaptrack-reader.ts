@@ -6,10 +6,10 @@
  */
 import type { ParseContext } from './importer.js';
 import type { ByteLineCursor } from '../input/lines.js';
-import { float64Column, int32Column } from '../model/columns.js';
+import { holding, int32Column } from '../model/columns.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
-import { AllocOp, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
+import { AllocOp, TimeOrder, blockSink, type BlockSink, type TraceFacts, type TraceSink } from '../trace/sink.js';
 
 /** What the heaptrack importer says about a recording, beyond {@link TraceFacts}. */
 export interface HeaptrackFacts extends TraceFacts {
@@ -37,6 +37,7 @@ const MAX_FILE_FORMAT = 3;
 const MAX_TIME_MS = 2 ** 64 / 1e6;
 
 // Byte values.
+const LF = 10;
 const SP = 32;
 const PLUS = 43;
 const MINUS = 45;
@@ -84,7 +85,7 @@ function hexField(bytes: Uint8Array, p: number, end: number): number {
   return p < end ? p + 1 : p;
 }
 
-/** Synthetic pointers of interpreted recordings: handle h is (0, h + 1); frees that match no block use (NEVER_LIVE, info). */
+/** Frees of interpreted recordings that match no live block are frees of the pointer (NEVER_LIVE, info), never allocated. */
 const NEVER_LIVE = 0xffffffff;
 
 /**
@@ -103,15 +104,17 @@ export class HeaptrackReader {
   private readonly locationOfIp = int32Column(4096);
   /** Per trace index (0 = the root), its stack. */
   private readonly stackOfTrace = int32Column(65536);
-  // Allocation infos (interpreted).
-  private readonly infoSize = float64Column(4096);
-  private readonly infoStack = int32Column(4096);
-  /** Per info, its most recent live handle (-1: none). */
+  // Allocation infos (interpreted): info i is the sink's block kind i.
+  private infos = 0;
+  /** Per info, its most recently allocated live block (-1: none). */
   private readonly infoTop = int32Column(4096);
-  /** Per handle, the handle below it in its info's stack. */
-  private readonly below = int32Column(4096);
-  private readonly freeHandles = int32Column(1024);
-  private handles = 0;
+  /**
+   * Per live block, the block of the same info allocated before it: a free
+   * names an info, and frees its latest live block, as heaptrack_print does.
+   */
+  private below = new Int32Array(4096);
+  /** The sink's block events (interpreted recordings name blocks by info, not by pointer). */
+  private readonly blocks: BlockSink;
   // Raw modules.
   private exe = '';
   private readonly mappingByKey = new Map<string, number>();
@@ -142,6 +145,47 @@ export class HeaptrackReader {
   ) {
     this.stackOfTrace.push(EMPTY_STACK);
     this.locationOfIp.push(-1);
+    this.blocks = blockSink(sink);
+  }
+
+  /**
+   * Reads a batch of lines. Allocations and frees of interpreted
+   * recordings, nearly every line of one, are read here from the bytes
+   * (an info index and the line's end, nothing else); any other line, and
+   * any event line this does not take as it is, goes through `line`.
+   */
+  batch(cursor: ByteLineCursor): void {
+    const bytes = cursor.bytes;
+    const n = bytes.length;
+    for (let p = cursor.following; p >= 0; p = cursor.following) {
+      if (this.stage === 'interpreted' && this.fileFormat !== 0) {
+        // A run of event lines, from p; `read` of them.
+        let read = 0;
+        for (;;) {
+          const mode = bytes[p];
+          if ((mode !== PLUS && mode !== MINUS) || bytes[p + 1] !== SP) break;
+          let q = p + 2;
+          let info = 0;
+          let d: number;
+          while (q < n && (d = HEX[bytes[q]]) >= 0) {
+            info = info * 16 + d;
+            q++;
+          }
+          // At most 8 digits: a larger index is no info anyway, and is reported by `line`.
+          if (q === p + 2 || q > p + 10 || (q < n && bytes[q] !== LF) || info >= this.infos) break;
+          read++;
+          if (mode === PLUS) this.allocInfo(info);
+          else this.freeInfo(info);
+          p = q < n ? q + 1 : -1;
+          if (p < 0) break;
+        }
+        cursor.skipTo(p, read);
+        this.events += read;
+        if (p < 0) return;
+      }
+      cursor.advance();
+      this.line(cursor);
+    }
   }
 
   line(cursor: ByteLineCursor): void {
@@ -235,16 +279,8 @@ export class HeaptrackReader {
     if (q === end) {
       if (this.pointerEvents()) return this.bad(cursor, 'expected "+ <size> <trace> <pointer>" (a raw recording names pointers)');
       const info = scanned.value;
-      if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
-      let handle: number;
-      if (this.freeHandles.length > 0) handle = this.freeHandles.data[--this.freeHandles.length];
-      else {
-        handle = this.handles++;
-        this.below.push(-1);
-      }
-      this.below.data[handle] = this.infoTop.data[info];
-      this.infoTop.data[info] = handle;
-      this.sink.alloc(0, handle + 1, this.infoSize.data[info], AllocOp.other, this.infoStack.data[info], -1, this.timeNs);
+      if (info >= this.infos) return this.undefinedIndex(cursor, 'allocation info', info, this.infos, 'a');
+      this.allocInfo(info);
       return;
     }
     const size = scanned.value;
@@ -267,16 +303,28 @@ export class HeaptrackReader {
       return;
     }
     const info = scanned.value;
-    if (info >= this.infoSize.length) return this.undefinedIndex(cursor, 'allocation info', info, this.infoSize.length, 'a');
-    const handle = this.infoTop.data[info];
-    if (handle < 0) {
+    if (info >= this.infos) return this.undefinedIndex(cursor, 'allocation info', info, this.infos, 'a');
+    this.freeInfo(info);
+  }
+
+  /** `+ <info>`: a block of allocation info `info` (defined) is born. */
+  private allocInfo(info: number): void {
+    const block = this.blocks.allocBlock(info, this.timeNs);
+    this.below = holding(this.below, block);
+    this.below[block] = this.infoTop.data[info];
+    this.infoTop.data[info] = block;
+  }
+
+  /** `- <info>`: the latest live block of allocation info `info` (defined) dies. */
+  private freeInfo(info: number): void {
+    const block = this.infoTop.data[info];
+    if (block < 0) {
       // No live block of this info: the event accumulator counts it as a free of an unknown pointer.
       this.sink.free(NEVER_LIVE, info, EMPTY_STACK, -1, this.timeNs);
       return;
     }
-    this.infoTop.data[info] = this.below.data[handle];
-    this.freeHandles.push(handle);
-    this.sink.free(0, handle + 1, EMPTY_STACK, -1, this.timeNs);
+    this.infoTop.data[info] = this.below[block];
+    this.blocks.freeBlock(block, -1, this.timeNs);
   }
 
   /** Raw events (pointers) or interpreted ones (allocation infos). */
@@ -369,8 +417,8 @@ export class HeaptrackReader {
     const trace = scanned.value;
     if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
     if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
-    this.infoSize.push(size);
-    this.infoStack.push(this.stackOfTrace.data[trace]);
+    this.blocks.allocationKind(size, AllocOp.other, this.stackOfTrace.data[trace], -1);
+    this.infos++;
     this.infoTop.push(-1);
   }
 

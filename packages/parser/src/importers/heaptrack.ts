@@ -136,9 +136,7 @@ export const heaptrackImporter: TraceImporter = {
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<HeaptrackFacts> {
     const reader = new HeaptrackReader(ctx, builder, sink);
     const lines = ctx.lines(input);
-    for await (const cursor of lines.bytes()) {
-      while (cursor.advance()) reader.line(cursor);
-    }
+    for await (const cursor of lines.bytes()) reader.batch(cursor);
     if (lines.linesRead === 0) ctx.malformed(1, 'input is empty');
     return reader.finish();
   },

@@ -203,7 +203,9 @@ export class PerfScriptReader {
    */
   private skipCutFrames(cursor: ByteLineCursor): void {
     const bytes = cursor.bytes;
-    const to = usualFrameLines(bytes, cursor.following, bytes.length, this.skipped);
+    const from = cursor.following;
+    if (from < 0) return; // the cut frame was the batch's last line
+    const to = usualFrameLines(bytes, from, bytes.length, this.skipped);
     if (this.skipped.lines === 0) return;
     this.cutFrames += this.skipped.lines;
     cursor.skipTo(to, this.skipped.lines);

@@ -374,20 +374,26 @@ export class ByteLineCursor {
     return true;
   }
 
-  /** Where the line after the current one starts (the batch's length after its last line). */
+  /**
+   * Where the line after the current one starts, or -1 after the batch's
+   * last line: for a reader that reads its most common lines from the bytes
+   * itself, then `skipTo`s past them.
+   */
   get following(): number {
-    return this.done ? this.bytes.length : this.next;
+    return this.done ? -1 : this.next;
   }
 
   /**
    * Passes over the `lines` lines after the current one, which a reader went
    * over itself: the next `advance()` gives the line that starts at
    * `offset` (just after the newline of the last of them), numbered after
-   * them.
+   * them; -1 when they were the batch's last. `start`, `end` and `text()`
+   * are not set: `advance()` to a line that needs them.
    */
   skipTo(offset: number, lines: number): void {
-    this.next = offset;
     this.lineNo += lines;
+    if (offset < 0) this.done = true;
+    else this.next = offset;
   }
 
   /**

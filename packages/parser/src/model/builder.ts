@@ -104,18 +104,21 @@ export class ProfileBuilder {
   /** Per stack node, its number of children. */
   private readonly childCount: Int32Col;
   private readonly stackLocation: Int32Col;
-  /** Per stack node, two slots: the locations and ids of its most recent children (-1: none). */
-  private readonly recentLocation: Int32Col;
-  private readonly recentChild: Int32Col;
+  /**
+   * Per stack node, four ints: the location and id of its most recent child,
+   * then of the one before (-1: none). Side by side, so a lookup reads one
+   * cache line: a large dump's tree does not fit in the CPU's caches.
+   */
+  private readonly recent: Int32Col;
 
   // samples
-  private readonly sampleStack: Int32Col = int32Column(4096);
-  private readonly sampleThread: Int32Col = int32Column(4096);
+  private readonly sampleStack: Int32Col;
+  private readonly sampleThread: Int32Col;
   private readonly sampleValues: Float64Col[];
   private readonly labelKeys: readonly { key: string; unit: string }[];
   private readonly labelValues: Float64Col[];
   /** (stack, thread + 1) → the first sample with that stack and thread. */
-  private readonly sampleIndex = new PairIndex(4096);
+  private readonly sampleIndex: PairIndex;
 
   private readonly mappings: Mapping[] = [];
   private readonly threads: Thread[] = [];
@@ -132,11 +135,19 @@ export class ProfileBuilder {
     this.stackParent = int32Column(stacks);
     this.childCount = int32Column(stacks);
     this.stackLocation = int32Column(stacks);
-    this.recentLocation = int32Column(stacks * 2);
-    this.recentChild = int32Column(stacks * 2);
-    this.sampleValues = options.sampleTypes.map(() => float64Column(4096));
+    this.recent = int32Column(stacks * 4);
+    // A dump's sample is a stack line of many frames and its counts, but
+    // most of its frames are nodes other stacks share: about one sample per
+    // eight new nodes (see expectedStacks). Presized, the sample columns and
+    // index are not copied and rehashed while they fill: those one-off loops
+    // run before V8 has optimized them.
+    const samples = Math.max(4096, Math.ceil(stacks / 8));
+    this.sampleStack = int32Column(samples);
+    this.sampleThread = int32Column(samples);
+    this.sampleIndex = new PairIndex(samples);
+    this.sampleValues = options.sampleTypes.map(() => float64Column(samples));
     this.labelKeys = options.labels ?? [];
-    this.labelValues = this.labelKeys.map(() => float64Column(4096));
+    this.labelValues = this.labelKeys.map(() => float64Column(samples));
     // Stack 0: the empty stack.
     this.stackParent.push(-1);
     this.stackLocation.push(-1);
@@ -215,16 +226,15 @@ export class ProfileBuilder {
     // or more are hashed: a dump whose stacks branch in two (recursion, most
     // of a call tree's depth) builds its tree without touching the hash
     // table, whose cache misses dominate interning otherwise.
-    const recentLocation = this.recentLocation.data;
-    const recentChild = this.recentChild.data;
-    const r = parent * 2;
-    if (recentLocation[r] === location) return recentChild[r];
-    if (recentLocation[r + 1] === location) {
-      const id = recentChild[r + 1];
-      recentLocation[r + 1] = recentLocation[r];
-      recentChild[r + 1] = recentChild[r];
-      recentLocation[r] = location;
-      recentChild[r] = id;
+    const recent = this.recent.data;
+    const r = parent * 4;
+    if (recent[r] === location) return recent[r + 1];
+    if (recent[r + 2] === location) {
+      const id = recent[r + 3];
+      recent[r + 2] = recent[r];
+      recent[r + 3] = recent[r + 1];
+      recent[r] = location;
+      recent[r + 1] = id;
       return id;
     }
     const children = this.childCount.data[parent];
@@ -232,19 +242,19 @@ export class ProfileBuilder {
     if (id < 0) {
       if (children === 2) {
         // A third child: the two in the recent slots go into the hash too.
-        this.stackIndex.put(parent, recentLocation[r], recentChild[r]);
-        this.stackIndex.put(parent, recentLocation[r + 1], recentChild[r + 1]);
+        this.stackIndex.put(parent, recent[r], recent[r + 1]);
+        this.stackIndex.put(parent, recent[r + 2], recent[r + 3]);
       }
       id = this.addStackNode(parent, location);
       this.childCount.data[parent] = children + 1;
       if (children >= 2) this.stackIndex.put(parent, location, id);
     }
-    const recent = this.recentLocation.data;
-    const recentIds = this.recentChild.data;
-    recent[r + 1] = recent[r];
-    recentIds[r + 1] = recentIds[r];
-    recent[r] = location;
-    recentIds[r] = id;
+    // addStackNode may have grown the column.
+    const slots = this.recent.data;
+    slots[r + 2] = slots[r];
+    slots[r + 3] = slots[r + 1];
+    slots[r] = location;
+    slots[r + 1] = id;
     return id;
   }
 
@@ -263,10 +273,10 @@ export class ProfileBuilder {
 
   /** Two empty "recent child" slots for a new stack node. */
   private noRecentChildren(): void {
-    this.recentLocation.push(-1);
-    this.recentLocation.push(-1);
-    this.recentChild.push(-1);
-    this.recentChild.push(-1);
+    this.recent.push(-1);
+    this.recent.push(-1);
+    this.recent.push(-1);
+    this.recent.push(-1);
   }
 
   /** Interns a stack given its locations leaf first (`locations[0]` is the leaf). */

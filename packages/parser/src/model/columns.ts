@@ -60,3 +60,17 @@ export class GrowableColumn<T extends NumericArray> {
 export const int32Column = (capacity?: number) => new GrowableColumn(Int32Array, capacity);
 export const uint32Column = (capacity?: number) => new GrowableColumn(Uint32Array, capacity);
 export const float64Column = (capacity?: number) => new GrowableColumn(Float64Array, capacity);
+
+/**
+ * `a`, or a copy of it doubled until index `i` fits (the new entries 0):
+ * direct tables indexed by ids that only ever increase (per stack, per
+ * site, per block).
+ */
+export function holding<T extends Int32Array | Float64Array>(a: T, i: number): T {
+  if (i < a.length) return a;
+  let n = a.length * 2;
+  while (n <= i) n *= 2;
+  const grown = new (a.constructor as new (n: number) => T)(n);
+  grown.set(a);
+  return grown;
+}

@@ -11,6 +11,8 @@
 import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import type { Head, ParseContext } from '../importers/importer.js';
+import { float64Column, int32Column } from '../model/columns.js';
+import { EMPTY_STACK } from '../model/profile.js';
 
 /** The allocation functions a trace distinguishes. */
 export const AllocOp = {
@@ -57,6 +59,73 @@ export interface TraceSink {
    * on the stack, in a `samples` sample type.
    */
   sample(stack: number, thread: number, weight: number, timeNs: number): void;
+}
+
+/**
+ * What a sink may also take: events of a trace that names its blocks by
+ * index instead of by pointer (heaptrack's interpreted recordings say
+ * `+ <allocation info>` and `- <allocation info>`, docs/formats.md). The
+ * importer declares the kinds of allocation it will name (a size, an
+ * operation, a stack and a thread), and the sink hands out a dense id for
+ * each block born, which the importer names when the block dies: the sink
+ * needs no pointer table, and may keep per-kind what it would otherwise
+ * look up per event (its site, its size's row). Use it through
+ * {@link blockSink}, which gives a sink without these methods synthetic
+ * pointers instead.
+ */
+export interface BlockSink {
+  /** Declares the next kind of allocation (kinds are numbered 0, 1, … in the order declared). */
+  allocationKind(sizeBytes: number, op: AllocOp, stack: number, thread: number): void;
+  /** A block of `kind` was allocated; returns its id, a small integer (the id of a block that died may be handed out again). */
+  allocBlock(kind: number, timeNs: number): number;
+  /** The live block `block` (an id from `allocBlock`) was freed on `thread`. */
+  freeBlock(block: number, thread: number, timeNs: number): void;
+}
+
+/** Whether `sink` takes block events itself. */
+function takesBlocks(sink: TraceSink | (TraceSink & BlockSink)): sink is TraceSink & BlockSink {
+  return 'allocBlock' in sink;
+}
+
+/**
+ * The block events of `sink`: the sink itself when it takes them, or else
+ * an adapter that hands it pointers — block id `b` at (0, b + 1), ids of
+ * dead blocks reused last in, first out — and the kind's size, operation,
+ * stack and thread with each allocation.
+ */
+export function blockSink(sink: TraceSink): BlockSink {
+  return takesBlocks(sink) ? sink : new PointerBlocks(sink);
+}
+
+/** Block events as pointer events, for sinks that want pointers (the op stream's writer). */
+class PointerBlocks implements BlockSink {
+  private readonly size = float64Column(4096);
+  private readonly op = int32Column(4096);
+  private readonly stack = int32Column(4096);
+  private readonly thread = int32Column(4096);
+  /** Ids of dead blocks, the last freed on top. */
+  private readonly freeIds = int32Column(1024);
+  private ids = 0;
+
+  constructor(private readonly sink: TraceSink) {}
+
+  allocationKind(sizeBytes: number, op: AllocOp, stack: number, thread: number): void {
+    this.size.push(sizeBytes);
+    this.op.push(op);
+    this.stack.push(stack);
+    this.thread.push(thread);
+  }
+
+  allocBlock(kind: number, timeNs: number): number {
+    const id = this.freeIds.length > 0 ? this.freeIds.data[--this.freeIds.length] : this.ids++;
+    this.sink.alloc(0, id + 1, this.size.data[kind], this.op.data[kind] as AllocOp, this.stack.data[kind], this.thread.data[kind], timeNs);
+    return id;
+  }
+
+  freeBlock(block: number, thread: number, timeNs: number): void {
+    this.freeIds.push(block);
+    this.sink.free(0, block + 1, EMPTY_STACK, thread, timeNs);
+  }
 }
 
 /** What an importer says about the trace it read. */

@@ -4,7 +4,8 @@
 #
 # 1. Debian packages the tests use as references and helpers (installed with
 #    apt-get when running as root, or through sudo): jeprof, google-pprof,
-#    go tool pprof, addr2line/c++filt, gcc, chromium, zstd, heaptrack_print,
+#    go tool pprof, addr2line/c++filt, gdb (names of inlined frames),
+#    gcc, chromium, zstd, heaptrack_print,
 #    the allocators the replay runs traces against (jemalloc, tcmalloc,
 #    mimalloc), xmllint (the SVG flamegraphs are checked with it), and
 #    clickhouse-server (the store's tests start a local
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm libc6-dbg gcc g++ chromium zstd heaptrack
+PACKAGES=(libjemalloc-dev google-perftools libgoogle-perftools-dev golang-go binutils llvm gdb libc6-dbg gcc g++ chromium zstd heaptrack
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clickhouse-server libxml2-utils)
 
 if [ "${HEAPSCOPE_SKIP_APT:-0}" != 1 ]; then

@@ -21,6 +21,12 @@ describe('short function names', () => {
       ],
       ['hs::(anonymous namespace)::Polygon::grow(int)', 'hs::(anonymous namespace)::Polygon::grow'],
       ['_M_realloc_insert<hs::(anonymous namespace)::Point>', '_M_realloc_insert'],
+      // Inlined frames named from DWARF's scopes (no argument list): shortened alike.
+      [
+        'std::vector<hs::(anonymous namespace)::Point, std::allocator<hs::(anonymous namespace)::Point> >::_M_realloc_insert<hs::(anonymous namespace)::Point>',
+        'std::vector::_M_realloc_insert',
+      ],
+      ['std::allocator_traits<std::allocator<hs::(anonymous namespace)::Point> >::allocate', 'std::allocator_traits::allocate'],
       ['main::{lambda()#1}::operator()() const', 'main::{lambda()#1}::operator()'],
       ['thread<main(int, char**)::<lambda()> >', 'thread'],
       ['operator new(unsigned long)', 'operator new'],
@@ -70,6 +76,14 @@ describe('short function names', () => {
     const distinct = new Set(all);
     expect(distinct.size).toBeGreaterThan(100);
     expect(new Set(names.values()).size).toBe(distinct.size);
+    // Inlined frames DWARF names only by their scopes (members of templates
+    // over a type in an anonymous namespace) are shortened like the others,
+    // and never to a bare member name.
+    const point = 'std::vector<hs::(anonymous namespace)::Point, std::allocator<hs::(anonymous namespace)::Point> >::push_back';
+    expect(distinct).toContain(point);
+    expect(names.get(point)).toBe(point); // other vectors' push_back share `std::vector::push_back`: the template arguments stay
+    expect(names.get('std::vector<hs::Small*, std::allocator<hs::Small*> >::push_back(hs::Small* const&)')).toBe('std::vector<hs::Small*, std::allocator<hs::Small*> >::push_back');
+    expect([...names.values()].filter((n) => /^(allocate|_M_allocate|push_back|emplace_back)\b/.test(n))).toEqual([]);
     // Most of them lose something.
     expect([...names].filter(([full, short]) => short.length < full.length).length).toBeGreaterThan(distinct.size / 2);
   });

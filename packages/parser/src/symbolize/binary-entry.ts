@@ -4,9 +4,11 @@
  * need, and every address already resolved, per external tool; and how an
  * address gets its frames (`resolveFrames`).
  */
-import { runAddr2line, runLlvmSymbolizer, type ExternalSymbolizerName, type RawFrame } from './external-tools.js';
+import { looksMangled, runAddr2line, runLlvmSymbolizer, type ExternalSymbolizerName, type RawFrame } from './external-tools.js';
 import { ElfSymbolTable } from './symbol-table.js';
-import { merge, nameByAddress } from './reconcile.js';
+import { merge, nameByAddress, qualifyInlined } from './reconcile.js';
+import { DwarfNames } from './dwarf-names.js';
+import { readElfInfo, withFileSource } from './elf-file.js';
 import type { SymbolDiskCache } from './disk-cache.js';
 import type { BinaryReport } from './report.js';
 import type { ExternalMode, ToolBox } from './tools.js';
@@ -30,6 +32,10 @@ export class BinaryEntry {
   symbols: ElfSymbolTable | null = null;
   /** Why the symbol tables could not be read, or null. */
   symbolError: string | null = null;
+  private dwarf: Promise<DwarfNames | null> | null = null;
+  private cxx: boolean | null = null;
+  /** Why the DWARF tree could not be read for inlined frames' names, or null. */
+  dwarfError: string | null = null;
 
   constructor(
     private readonly readSymbols: () => Promise<ElfSymbolTable>,
@@ -53,6 +59,37 @@ export class BinaryEntry {
       },
     );
     return this.table;
+  }
+
+  /**
+   * The debug file's DWARF function tree, read once on first need; null when
+   * there is none or it cannot be read (`dwarfError` says why): inlined
+   * frames then keep the external tool's names.
+   */
+  loadDwarf(): Promise<DwarfNames | null> {
+    const file = this.debugFile;
+    this.dwarf ??= file === null
+      ? Promise.resolve(null)
+      : withFileSource(file, async (source) => DwarfNames.read(source, await readElfInfo(source))).catch((error: unknown) => {
+        this.dwarfError = (error as Error).message;
+        return null;
+      });
+    return this.dwarf;
+  }
+
+  /**
+   * Whether the symbol tables (after {@link loadSymbols}) hold a C++ (or
+   * Rust) mangled name. Why: only such code has scopes to add to an inlined
+   * frame's bare name; a C library's DWARF (glibc's is hundreds of MB once
+   * read) is then not walked for nothing.
+   */
+  hasCxxSymbols(): boolean {
+    if (this.cxx === null) {
+      const symbols = this.symbols as ElfSymbolTable;
+      this.cxx = false;
+      for (let i = 0; i < symbols.length && !this.cxx; i++) this.cxx = looksMangled(symbols.name(i));
+    }
+    return this.cxx;
   }
 
   framesFor(mode: string): Map<number, RawFrame[]> {
@@ -118,7 +155,10 @@ export async function resolveFrames(
         toolBox.stats.externalRuns++;
         const answers = await run(command, binary.debugFile as string, todo, toolBox.timeoutMs);
         const symbols = binary.symbols as ElfSymbolTable;
-        for (let i = 0; i < todo.length; i++) cache.set(todo[i], nameByAddress(merge(answers[i], binary.fromSymbols(todo[i])), symbols, todo[i]));
+        const named = answers.map((a, i) => nameByAddress(merge(a, binary.fromSymbols(todo[i])), symbols, todo[i]));
+        // Inlined frames the tool named by a bare DW_AT_name get their qualified name from DWARF.
+        const dwarf = named.some(hasBareInlined) && binary.hasCxxSymbols() ? await binary.loadDwarf() : null;
+        for (let i = 0; i < todo.length; i++) cache.set(todo[i], dwarf ? qualifyInlined(named[i], dwarf.frames(todo[i])) : named[i]);
         if (disk) await disk.store(binary.buildId, t, cache);
       } catch (error) {
         const message = (error as Error).message;
@@ -147,4 +187,10 @@ export async function resolveFrames(
     if (disk) await disk.store(binary.buildId, binary.tablesKey, cache);
   }
   return cache;
+}
+
+/** Whether an inlined frame (any but the outermost) has a name a linkage name would not look like: bare, or unknown. */
+function hasBareInlined(frames: readonly RawFrame[]): boolean {
+  for (let i = 0; i < frames.length - 1; i++) if (!looksMangled(frames[i].name)) return true;
+  return false;
 }

@@ -24,9 +24,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Version of what is stored: answers written by an older heapscope (before
- * aliases were collapsed, see reconcile.ts) are not used.
+ * aliases were collapsed, or inlined frames were qualified from DWARF, see
+ * reconcile.ts) are not used.
  */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 4;
 
 /** Answers stored on disk: `file address → frames`. */
 export class SymbolDiskCache {

@@ -1,7 +1,9 @@
 /**
  * Symbolization: ELF symbol tables read in-process, file:line and inlined
- * frames from addr2line / llvm-symbolizer, C++ demangling with c++filt
- * (formats: System V gABI for ELF; `man addr2line`, `man llvm-symbolizer`).
+ * frames from addr2line / llvm-symbolizer, inlined frames' scope-qualified
+ * names from DWARF where those tools print bare ones (dwarf-names.ts), C++
+ * demangling with c++filt (formats: System V gABI for ELF; `man addr2line`,
+ * `man llvm-symbolizer`; DWARF 5).
  */
 export {
   symbolize,

@@ -83,3 +83,32 @@ function encodes(mangled: string, bare: string): boolean {
   const name = angle > 0 ? bare.slice(0, angle) : bare;
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && mangled.includes(`${name.length}${name}`);
 }
+
+/**
+ * Gives inlined frames the names DWARF's tree gives them (`dwarf`, from
+ * dwarf-names.ts, innermost first) where the external tool printed only a
+ * bare `DW_AT_name` (`allocate`) or addr2line's unknown-name stand-in (`??`
+ * after {@link nameByAddress}): GCC writes no linkage name for a function of
+ * internal linkage, and both tools then fall back to the short name, so that
+ * every class's `allocate` would be one row.
+ *
+ * Why only when both chains have the same depth: the frames are then the
+ * same functions level by level; a chain that differs (aliases collapsed,
+ * DWARF this reader did not cover) keeps the tool's names. A frame is renamed
+ * only when its name is the DIE's own short name, so a tool that already
+ * qualified it is left alone.
+ */
+export function qualifyInlined(frames: RawFrame[], dwarf: readonly { shortName: string; name: string }[]): RawFrame[] {
+  if (frames.length !== dwarf.length) return frames;
+  let out: RawFrame[] | null = null;
+  // The outermost frame is the function itself, named by nameByAddress.
+  for (let i = 0; i < frames.length - 1; i++) {
+    const f = frames[i];
+    const d = dwarf[i];
+    if (d.name === '' || d.name === f.name || looksMangled(f.name)) continue;
+    if (f.name !== '??' && f.name !== d.shortName) continue;
+    out ??= frames.slice();
+    out[i] = { ...f, name: d.name };
+  }
+  return out ?? frames;
+}

@@ -5,7 +5,8 @@
  *
  * Reads: the profile's mappings and locations (model/profile.ts), ELF files
  * (elf-file.ts, symbol-table.ts; System V gABI), the output of addr2line /
- * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`). Which
+ * llvm-symbolizer / c++filt (external-tools.ts; `man addr2line`), DWARF
+ * for inlined frames' qualified names (dwarf-names.ts). Which
  * addresses are return addresses, importer by importer: docs/symbolization.md.
  *
  * Never drops: a location that cannot be resolved keeps no lines (the

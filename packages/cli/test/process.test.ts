@@ -33,6 +33,28 @@ function run(args: string[], options: { closeStdoutAfter?: number; signalAfterMs
 describe.skipIf(!built)('the heapscope process', () => {
   const dump = fixtureFile('jemalloc/all', /\.f\.heap$/);
 
+  it('loads the store (and DuckDB) only for a run that uses it', async () => {
+    // A preload that records every module the program requires: the store is loaded lazily (store-access.ts),
+    // so that a run over files does not pay for DuckDB's native module at start-up.
+    const dir = mkdtempSync(join(tmpdir(), 'hs-lazy-'));
+    const hook = join(dir, 'hook.cjs');
+    writeFileSync(hook, `const M = require('node:module'); const fs = require('node:fs'); const load = M._load;
+      M._load = function (request, ...rest) { if (/duckdb|@heapscope\\/store/.test(request)) fs.appendFileSync(process.env.HS_LOADED, request + '\\n'); return load.call(this, request, ...rest); };`);
+    const loaded = async (args: string[]) => {
+      const log = join(dir, `loaded-${args[0]}.txt`);
+      writeFileSync(log, '');
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['-r', hook, BIN, ...args], { stdio: 'ignore', env: { ...process.env, HS_LOADED: log } });
+        child.on('close', resolve);
+      });
+      expect(code).toBe(0);
+      return readFileSync(log, 'utf8');
+    };
+    expect(await loaded(['--version'])).toBe('');
+    expect(await loaded(['top', '--no-symbolize', dump])).toBe('');
+    expect(await loaded(['ingest', '--no-symbolize', '--db', join(dir, 'x.duckdb'), dump])).toMatch(/duckdb/);
+  });
+
   it('loads the program from the code cache the build wrote (V8 accepts it)', async () => {
     // In a fresh Node, as the executable runs: V8 checks the cache against its version and flags.
     const probe = `import { programScript } from ${JSON.stringify(new URL('../dist/program-script.js', import.meta.url).href)};

@@ -3,7 +3,7 @@
  * store (docs/store.md), read and symbolized on worker threads; standard
  * input (`-`) is read here and handed to the store as a loaded profile.
  */
-import { symbolizedBuildId, type IngestProgress, type IngestReport } from '@heapscope/store';
+import type { IngestProgress, IngestReport } from '@heapscope/store';
 import { ParseError } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
@@ -20,7 +20,7 @@ import {
 } from '../options.js';
 import type { Progress } from '../progress.js';
 import { renderIngest } from '../render/ingest.js';
-import { withStore } from '../store-access.js';
+import { storeLibrary, withStore } from '../store-access.js';
 
 interface IngestOptions extends InputOptions, StoreOptions {
   label: Record<string, string>;
@@ -72,7 +72,7 @@ Examples:
       const load = { inputFormat: o.inputFormat, lenient: o.lenient, maxStacks: o.maxStacks, symbolize: o.symbolize, symbols: o.symbols, symbolCache: o.symbolCache };
       const fromFiles = files.length > 0 ? await ingestWithProgress(run.progress(), (onProgress) => store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time, onProgress })) : undefined;
       // Standard input has no modification time: with --time auto, its time is now.
-      const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time, buildIds: [await symbolizedBuildId(stdin)] }) : undefined;
+      const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time, buildIds: [await (await storeLibrary()).symbolizedBuildId(stdin)] }) : undefined;
       const report = joined(run.args, fromFiles, fromStdin);
       for (const p of report.profiles) run.warn(p.warnings.map((w) => `${p.source}: ${w}`));
       return { report, db: store.name };

@@ -18,7 +18,7 @@
  * zlib) and hands them to dwarf-info.ts. docs/symbolization.md#inlined-frame-names.
  */
 import { inflateSync } from 'node:zlib';
-import type { ByteSource, ElfInfo } from './elf-file.js';
+import { SHT_NOBITS, type ByteSource, type ElfInfo } from './elf-file.js';
 import { looksMangled } from './external-tools.js';
 import {
   DwarfError,
@@ -70,15 +70,19 @@ export class DwarfNames {
   static async read(source: ByteSource, info: ElfInfo): Promise<DwarfNames | null> {
     const section = async (name: string): Promise<Buffer | null> => {
       const s = info.sections.find((x) => x.name === name);
-      if (!s || s.type === 8 /* SHT_NOBITS */ || s.size === 0) return null;
+      if (!s || s.type === SHT_NOBITS || s.size === 0) return null;
       const bytes = await source.read(s.offset, s.size);
       if ((s.flags & SHF_COMPRESSED) === 0) return bytes;
+      // The compression header (Elf32_Chdr / Elf64_Chdr): type, then the uncompressed size, which bounds the inflation.
       const r = new Reader(bytes, info.littleEndian);
       const type = r.u32();
-      if (info.is64) r.pos += 4 + 8 + 8;
-      else r.pos += 4 + 4;
+      if (info.is64) r.pos += 4;
+      const size = info.is64 ? r.u64() : r.u32();
+      r.pos += info.is64 ? 8 : 4;
       if (type !== ELFCOMPRESS_ZLIB) throw new DwarfError(`${name}: compression type ${type} is not zlib`);
-      return inflateSync(bytes.subarray(r.pos));
+      const out = inflateSync(bytes.subarray(r.pos), { maxOutputLength: Math.max(1, size) });
+      if (out.length !== size) throw new DwarfError(`${name}: inflates to ${out.length} bytes, its header says ${size}`);
+      return out;
     };
     const debugInfo = await section('.debug_info');
     const debugAbbrev = await section('.debug_abbrev');

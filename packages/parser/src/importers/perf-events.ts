@@ -92,8 +92,8 @@ export interface PerfEvent {
   firstLine: number;
   /** Argument index per role (size, second size operand, pointer), resolved on the first record; -1 = none. */
   readonly slots: Int32Array;
-  /** The argument names those indexes had, to check later records against. */
-  readonly slotNames: string[];
+  /** The argument names those indexes had (their bytes), to check later records against. */
+  readonly slotNames: Uint8Array[];
   /** Whether `slots` were resolved. */
   resolved: boolean;
   /**
@@ -108,6 +108,9 @@ export interface PerfEvent {
   lastStack: number;
   lastCount: number;
 }
+
+/** No argument's name. */
+const NO_NAME = new Uint8Array(0);
 
 const SLOT_SIZE = 0;
 const SLOT_COUNT = 1;
@@ -278,7 +281,7 @@ export class PerfEvents {
         this.hasReturn = grown;
       }
     }
-    return { name, role, fn, op, isReturn, base, records: 0, firstLine: line, slots: new Int32Array(3).fill(-1), slotNames: ['', '', ''], resolved: false, lastCodes: new Int32Array(0), lastStack: -1, lastCount: -1 };
+    return { name, role, fn, op, isReturn, base, records: 0, firstLine: line, slots: new Int32Array(3).fill(-1), slotNames: [NO_NAME, NO_NAME, NO_NAME], resolved: false, lastCodes: new Int32Array(0), lastStack: -1, lastCount: -1 };
   }
 
   private setReturn(base: number, value: number): void {
@@ -286,11 +289,12 @@ export class PerfEvents {
   }
 
   /**
-   * Fills `rec`'s size and pointer from the record's arguments. Returns
-   * false (and warns) when the event's size or pointer is missing.
+   * Fills `rec`'s size and pointer from the record's arguments (scanned
+   * from the line `bytes`). Returns false (and warns) when the event's size
+   * or pointer is missing.
    */
-  extract(event: PerfEvent, args: PayloadArgs, text: string, rec: EventRecord): boolean {
-    if (!event.resolved || !this.slotsMatch(event, args, text)) this.resolveSlots(event, args, text);
+  extract(event: PerfEvent, args: PayloadArgs, bytes: Uint8Array, rec: EventRecord): boolean {
+    if (!event.resolved || !this.slotsMatch(event, args, bytes)) this.resolveSlots(event, args, bytes);
     const s = event.slots;
     rec.sizeBytes = NaN;
     rec.hasPtr = false;
@@ -335,19 +339,19 @@ export class PerfEvents {
     return true;
   }
 
-  private slotsMatch(event: PerfEvent, args: PayloadArgs, text: string): boolean {
+  private slotsMatch(event: PerfEvent, args: PayloadArgs, bytes: Uint8Array): boolean {
     for (let k = 0; k < 3; k++) {
       const a = event.slots[k];
-      if (a >= 0 && (a >= args.count || !args.named(text, a, event.slotNames[k]))) return false;
+      if (a >= 0 && (a >= args.count || !args.named(bytes, a, event.slotNames[k]))) return false;
     }
     return true;
   }
 
   /** Finds each role's argument by name, else by position (see the table at the top). */
-  private resolveSlots(event: PerfEvent, args: PayloadArgs, text: string): void {
+  private resolveSlots(event: PerfEvent, args: PayloadArgs, bytes: Uint8Array): void {
     const byNames = (names: readonly string[], skip = -1): number => {
       for (const name of names) {
-        const a = args.find(text, name);
+        const a = args.find(bytes, name);
         if (a >= 0 && a !== skip) return a;
       }
       return -1;
@@ -410,7 +414,7 @@ export class PerfEvents {
     }
     for (let k = 0; k < 3; k++) {
       const a = s[k];
-      event.slotNames[k] = a >= 0 ? text.slice(args.nameStart[a], args.nameEnd[a]) : '';
+      event.slotNames[k] = a >= 0 ? bytes.slice(args.nameStart[a], args.nameEnd[a]) : NO_NAME;
     }
     event.resolved = true;
   }

@@ -6,8 +6,10 @@
  * place, as offsets into the line; what the arguments mean is
  * perf-events.ts's business.
  */
-import { parseDecimal64, parseHex, type AddressParts } from '../model/address.js';
+import { parseDecimal64, parseHex, parseHexBytes, type AddressParts } from '../model/address.js';
 import { isBlank } from './perf-sample-line.js';
+
+const utf8 = new TextEncoder();
 
 /** The payload's `name=value` arguments, as offsets into the line (reused for every record). */
 export class PayloadArgs {
@@ -31,15 +33,19 @@ export class PayloadArgs {
   ipLo = 0;
   private readonly parts: AddressParts = { hi: 0, lo: 0 };
 
-  /** Index of the argument called `name`, or -1. */
-  find(text: string, name: string): number {
-    for (let a = 0; a < this.count; a++) if (this.named(text, a, name)) return a;
+  /** Index of the argument called `name`, or -1 (offsets into `bytes`, as {@link scanLine} leaves them). */
+  find(bytes: Uint8Array, name: string): number {
+    const want = utf8.encode(name);
+    for (let a = 0; a < this.count; a++) if (this.named(bytes, a, want)) return a;
     return -1;
   }
 
-  /** Whether argument `a` is called `name`. */
-  named(text: string, a: number, name: string): boolean {
-    return this.nameEnd[a] - this.nameStart[a] === name.length && text.startsWith(name, this.nameStart[a]);
+  /** Whether argument `a` is called `name` (its UTF-8 bytes). */
+  named(bytes: Uint8Array, a: number, name: Uint8Array): boolean {
+    const s = this.nameStart[a];
+    if (this.nameEnd[a] - s !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (bytes[s + k] !== name[k]) return false;
+    return true;
   }
 
   /** Index of the `position`-th (0-based) numeric argument, or -1. */
@@ -58,9 +64,111 @@ export class PayloadArgs {
   }
 
   /**
-   * Scans a payload from `start`: an optional uprobe `(ip)` / `(ip <- ip)`
-   * group, then `name=value` arguments. Returns false when it is not that
-   * shape (an unclosed group or value).
+   * Scans the payload `bytes[start, end)` of a sample line (valid UTF-8),
+   * with offsets into `bytes`: the usual payloads from their bytes
+   * ({@link scanBytes}), any other from its text (`text` decodes a range of
+   * the line) with {@link scan}. Returns false when it is not a payload.
+   */
+  scanLine(bytes: Uint8Array, start: number, end: number, text: (from: number, to: number) => string): boolean {
+    if (this.scanBytes(bytes, start, end)) return true;
+    const payload = text(start, end);
+    if (!this.scan(payload, 0)) return false;
+    const ascii = payload.length === end - start;
+    // The general scanner's offsets are UTF-16 units of the decoded payload.
+    const at = (index: number) => start + (ascii ? index : Buffer.byteLength(payload.slice(0, index)));
+    for (let a = 0; a < this.count; a++) {
+      this.nameStart[a] = at(this.nameStart[a]);
+      this.nameEnd[a] = at(this.nameEnd[a]);
+    }
+    if (this.rest >= 0) this.rest = at(this.rest);
+    return true;
+  }
+
+  /**
+   * The usual payload, `[(ip) | (ip <- ip)] name=value …` with values that
+   * are one token (numbers), read from its undecoded bytes: offsets are into
+   * `bytes`. Every byte the grammar looks for is ASCII, and no byte of a
+   * multi-byte UTF-8 character is, so what it finds is where {@link scan}
+   * finds it in the decoded text. Returns false (declines) for any other
+   * payload — a quoted or braced value, an unclosed group, a decimal of more
+   * than 15 digits — which {@link scan} reads instead; what it accepts, scan
+   * reads the same (packages/parser/test/perf-scanners.test.ts).
+   */
+  scanBytes(bytes: Uint8Array, start: number, end: number): boolean {
+    let i = start;
+    this.count = 0;
+    this.rest = -1;
+    this.hasIp = false;
+    while (i < end && isBlank(bytes[i])) i++;
+    if (i < end && bytes[i] === 40 /* ( */) {
+      let close = i + 1;
+      while (close < end && bytes[close] !== 41 /* ) */) close++;
+      if (close === end) return false;
+      // The last " <- " inside the group: a return probe's `func <- ret`.
+      let arrow = close - 4;
+      while (arrow > i && !(bytes[arrow] === 32 && bytes[arrow + 1] === 60 /* < */ && bytes[arrow + 2] === 45 /* - */ && bytes[arrow + 3] === 32)) arrow--;
+      this.hasIp = parseHexBytes(bytes, arrow > i ? arrow + 4 : i + 1, close, this.parts);
+      this.ipHi = this.parts.hi;
+      this.ipLo = this.parts.lo;
+      i = close + 1;
+    }
+    for (;;) {
+      while (i < end && isBlank(bytes[i])) i++;
+      if (i >= end) return true;
+      const s = i;
+      // name "=" value: the '=' must come before the next space.
+      while (i < end && bytes[i] !== 61 /* = */ && bytes[i] !== 32) i++;
+      if (i === end || bytes[i] === 32 || i === s) {
+        this.rest = s;
+        return true;
+      }
+      const nameEnd = i++;
+      const c = bytes[i];
+      if (c === 34 /* " */ || c === 123 /* { */) return false;
+      const vs = i;
+      while (i < end && bytes[i] !== 32) i++;
+      const kind = this.numberBytes(bytes, vs, i);
+      if (kind < 0) return false;
+      const a = this.count;
+      if (a < PayloadArgs.MAX) {
+        this.nameStart[a] = s;
+        this.nameEnd[a] = nameEnd;
+        this.kind[a] = kind;
+        this.hi[a] = this.parts.hi;
+        this.lo[a] = this.parts.lo;
+        this.count++;
+      }
+    }
+  }
+
+  /** {@link number} over bytes: the kind of `bytes[start, end)`, or -1 for a decimal of more than 15 digits (left to {@link scan}). */
+  private numberBytes(bytes: Uint8Array, start: number, end: number): number {
+    const parts = this.parts;
+    parts.hi = 0;
+    parts.lo = 0;
+    if (end - start > 2 && bytes[start] === 48 && (bytes[start + 1] | 32) === 120 /* x */) {
+      return parseHexBytes(bytes, start + 2, end, parts) ? 1 : 0;
+    }
+    const negative = bytes[start] === 45; /* - */
+    const from = negative ? start + 1 : start;
+    if (end <= from) return 0;
+    let v = 0;
+    for (let i = from; i < end; i++) {
+      const d = bytes[i] - 48;
+      if (d < 0 || d > 9) return 0;
+      v = v * 10 + d;
+    }
+    if (end - from > 15) return -1;
+    parts.hi = Math.floor(v / 0x100000000);
+    parts.lo = v >>> 0;
+    return negative ? 2 : 1;
+  }
+
+  /**
+   * Scans a payload from `start` in its text (the general scanner): an
+   * optional uprobe `(ip)` / `(ip <- ip)` group, then `name=value`
+   * arguments. Returns false when it is not that shape (an unclosed group or
+   * value). Offsets are into `text`.
    */
   scan(text: string, start: number): boolean {
     const n = text.length;

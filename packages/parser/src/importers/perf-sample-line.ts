@@ -13,9 +13,10 @@
  * follow the event.
  *
  *
- * Two scanners read it: a fast one for the usual shape, which may decline a
- * line, and the general one, token by token; what the fast one accepts, the
- * general one reads the same (packages/parser/test/perf-scanners.test.ts).
+ * Two scanners read it: a fast one for the usual shape, over the line's
+ * undecoded bytes, which may decline a line, and the general one, token by
+ * token over the decoded line; what the fast one accepts, the general one
+ * reads the same (packages/parser/test/perf-scanners.test.ts).
  */
 import { NO_TIME } from '../trace/sink.js';
 
@@ -136,105 +137,161 @@ function timeToken(text: string, s: number, e: number): number {
   return secs * 1e9 + ns;
 }
 
-/** The start of the blank-delimited token that ends at `end` (exclusive). */
-function tokenStartBefore(text: string, end: number): number {
-  // A short loop: lastIndexOf('\t') would scan to the line's start when there is no TAB.
-  let s = end;
-  while (s > 0 && !isBlank(text.charCodeAt(s - 1))) s--;
-  return s;
+/** Whether `bytes[s, e)` is 1 to 15 decimal digits (as {@link digitsValue} takes them). */
+function digitsAt(bytes: Uint8Array, s: number, e: number): boolean {
+  if (e <= s || e - s > 15) return false;
+  for (let i = s; i < e; i++) if (!isDigit(bytes[i])) return false;
+  return true;
+}
+
+/** {@link readTidAt} over bytes: `bytes[s, e)` as `pid/tid` or `tid` into `h`; false when it is neither. */
+function tidAt(bytes: Uint8Array, s: number, e: number, h: SampleHead): boolean {
+  if (e <= s || e - s > 31) return false;
+  let slash = -1;
+  for (let i = s; i < e; i++) {
+    if (bytes[i] !== 47 /* / */) {
+      if (!isDigit(bytes[i])) return false;
+    } else if (slash >= 0) return false;
+    else slash = i;
+  }
+  // Digits on both sides of the slash (or a tid alone).
+  if (slash === s || slash === e - 1) return false;
+  let v = 0;
+  for (let i = slash >= 0 ? slash + 1 : s; i < e; i++) v = v * 10 + (bytes[i] - 48);
+  if (slash >= 0) {
+    let pid = 0;
+    for (let i = s; i < slash; i++) pid = pid * 10 + (bytes[i] - 48);
+    h.pid = pid;
+  }
+  h.tid = v;
+  return true;
 }
 
 /**
- * The usual sample line, read from its first `:`: when that colon ends the
- * time token (`… <secs>.<frac>: …`), the fields around it are found with
- * native searches (indexOf, lastIndexOf) and short scans instead of
- * tokenizing the whole line — JS character loops cost several ns per
- * character, and sample lines are a third of a callchain file. Returns false
- * when the line is not of that shape (the general scanner then decides).
+ * The usual sample line, read from its undecoded bytes `bytes[start, end)`
+ * (offsets in `h` are into `bytes`) from its first `:`: when that colon
+ * ends the time token (`… <secs>.<frac>: …`), the fields around it are
+ * found with short scans instead of tokenizing the whole line, and the line
+ * is never decoded (sample lines are a tenth of a callchain file's bytes,
+ * and a third of its lines without callchains). Every byte the grammar
+ * looks for is ASCII, and no byte of a multi-byte UTF-8 character is, so
+ * the fields are where the decoded text's would be. Returns false when the
+ * line is not of that shape: the general scanner then decides, on the
+ * decoded line.
  */
-function scanSampleHeadFast(text: string, h: SampleHead): boolean {
-  const n = text.length;
-  const colon = text.indexOf(':');
-  if (colon < 3 || (colon + 1 < n && !isBlank(text.charCodeAt(colon + 1)))) return false;
+function scanSampleHeadBytes(bytes: Uint8Array, start: number, end: number, h: SampleHead): boolean {
+  let colon = start;
+  while (colon < end && bytes[colon] !== 58 /* : */) colon++;
+  if (colon === end || colon - start < 3 || (colon + 1 < end && !isBlank(bytes[colon + 1]))) return false;
   // The time, read backwards: fraction digits, '.', seconds digits.
   let j = colon - 1;
   let frac = 0;
   let scale = 1;
   let fracDigits = 0;
-  for (let c = text.charCodeAt(j); c >= 48 && c <= 57; c = text.charCodeAt(--j)) {
-    frac += (c - 48) * scale;
+  for (; j >= start && isDigit(bytes[j]); j--) {
+    frac += (bytes[j] - 48) * scale;
     scale *= 10;
     fracDigits++;
   }
-  if (fracDigits === 0 || j < 1 || text.charCodeAt(j) !== 46 /* . */) return false;
+  if (fracDigits === 0 || j < start + 1 || bytes[j] !== 46 /* . */) return false;
   let t = j - 1;
   let secs = 0;
   scale = 1;
-  for (let c = text.charCodeAt(t); c >= 48 && c <= 57; c = text.charCodeAt(--t)) {
-    secs += (c - 48) * scale;
+  for (; t >= start && isDigit(bytes[t]); t--) {
+    secs += (bytes[t] - 48) * scale;
     scale *= 10;
   }
-  if (t === j - 1 || (t >= 0 && !isBlank(text.charCodeAt(t)))) return false;
+  if (t === j - 1 || (t >= start && !isBlank(bytes[t]))) return false;
   if (fracDigits > 9) return false; // rare: the general scanner truncates it
   h.timeNs = secs * 1e9 + (fracDigits <= 6 ? frac * 1000 : frac * 10 ** (9 - fracDigits));
   h.pid = -1;
   h.tid = -1;
   h.period = NaN;
   // Backwards from the time: [cpu] tid, then comm.
-  let end = t + 1;
-  while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
-  if (end > 0 && text.charCodeAt(end - 1) === 93 /* ] */) {
-    const open = text.lastIndexOf('[', end - 1);
-    if (open >= 0 && digitsValue(text, open + 1, end - 1) >= 0 && (open === 0 || isBlank(text.charCodeAt(open - 1)))) {
-      end = open;
-      while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
+  let to = t + 1;
+  while (to > start && isBlank(bytes[to - 1])) to--;
+  if (to > start && bytes[to - 1] === 93 /* ] */) {
+    let open = to - 2;
+    while (open >= start && bytes[open] !== 91 /* [ */) open--;
+    if (open >= start && digitsAt(bytes, open + 1, to - 1) && (open === start || isBlank(bytes[open - 1]))) {
+      to = open;
+      while (to > start && isBlank(bytes[to - 1])) to--;
     }
   }
-  if (end > 0) {
-    const s = tokenStartBefore(text, end);
-    if (readTidAt(text, s, end, h)) {
-      end = s;
-      while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
+  if (to > start) {
+    let s = to;
+    while (s > start && !isBlank(bytes[s - 1])) s--;
+    if (tidAt(bytes, s, to, h)) {
+      to = s;
+      while (to > start && isBlank(bytes[to - 1])) to--;
     }
   }
-  let commStart = 0;
-  while (commStart < end && isBlank(text.charCodeAt(commStart))) commStart++;
+  let commStart = start;
+  while (commStart < to && isBlank(bytes[commStart])) commStart++;
   h.commStart = commStart;
-  h.commEnd = end;
+  h.commEnd = to;
   // Forwards: [period] event; the event ends at the first ':' followed by a blank or the end.
   let i = colon + 1;
-  while (i < n && isBlank(text.charCodeAt(i))) i++;
+  while (i < end && isBlank(bytes[i])) i++;
   let eventStart = i;
-  let c = text.charCodeAt(i);
-  if (c >= 48 && c <= 57) {
+  if (i < end && isDigit(bytes[i])) {
     let period = 0;
-    for (; c >= 48 && c <= 57; c = text.charCodeAt(++i)) period = period * 10 + (c - 48);
-    if (i < n && isBlank(c)) {
+    for (; i < end && isDigit(bytes[i]); i++) period = period * 10 + (bytes[i] - 48);
+    if (i < end && isBlank(bytes[i])) {
       h.period = period;
-      while (i < n && isBlank(text.charCodeAt(i))) i++;
+      while (i < end && isBlank(bytes[i])) i++;
       eventStart = i;
     } else i = eventStart; // an event name that starts with a digit
   }
-  let e = text.indexOf(':', eventStart);
-  while (e >= 0 && e + 1 < n && !isBlank(text.charCodeAt(e + 1))) e = text.indexOf(':', e + 1);
-  if (e <= eventStart) return false;
-  // The event is one token (a TAB inside it is left to the general scanner's tokens: not seen in real files).
-  const blank = text.indexOf(' ', eventStart);
-  if (blank >= 0 && blank < e) return false;
+  // The event is one token (a line with a blank inside it is left to the general scanner, which splits it there).
+  let e = eventStart;
+  for (; e < end; e++) {
+    const c = bytes[e];
+    if (isBlank(c)) return false;
+    if (c === 58 && (e + 1 === end || isBlank(bytes[e + 1]))) break;
+  }
+  if (e === end || e === eventStart) return false;
   h.eventStart = eventStart;
   h.eventEnd = e;
   h.payloadStart = e + 1;
   return true;
 }
 
-/** Scans a sample line into `h`; false when the line is not one. */
+/**
+ * Scans the sample line `bytes[start, end)` (valid UTF-8) into `h`, with
+ * offsets into `bytes`; false when it is not one. `text` gives the line
+ * decoded, for the lines the byte scanner leaves to the general one.
+ */
+export function scanSampleLine(bytes: Uint8Array, start: number, end: number, h: SampleHead, text: (from: number, to: number) => string): boolean {
+  if (scanSampleHeadBytes(bytes, start, end, h)) return true;
+  const line = text(start, end);
+  if (!scanSampleHeadTokens(line, h)) return false;
+  if (line.length !== end - start) {
+    // Not ASCII: the general scanner's offsets are UTF-16 units of the decoded line.
+    const at = (index: number) => start + Buffer.byteLength(line.slice(0, index));
+    h.commStart = at(h.commStart);
+    h.commEnd = at(h.commEnd);
+    h.eventStart = at(h.eventStart);
+    h.eventEnd = at(h.eventEnd);
+    h.payloadStart = at(h.payloadStart);
+  } else {
+    h.commStart += start;
+    h.commEnd += start;
+    h.eventStart += start;
+    h.eventEnd += start;
+    h.payloadStart += start;
+  }
+  return true;
+}
+
+/** Scans a sample line given as text into `h` (offsets into `text`); false when the line is not one. */
 export function scanSampleHead(text: string, h: SampleHead): boolean {
-  return scanSampleHeadFast(text, h) || scanSampleHeadTokens(text, h);
+  return scanSampleHeadTokens(text, h);
 }
 
 /**
  * The general scanner of a sample line (the grammar at the top of the file,
- * token by token); {@link scanSampleHeadFast} must agree with it on every
+ * token by token); {@link scanSampleHeadBytes} must agree with it on every
  * line it accepts.
  */
 function scanSampleHeadTokens(text: string, h: SampleHead): boolean {
@@ -305,7 +362,8 @@ function scanSampleHeadTokens(text: string, h: SampleHead): boolean {
 
 /**
  * The two scanners of one line grammar, for the test that checks they agree
- * (packages/parser/test/perf-scanners.test.ts): `fast` may decline a line,
- * but what it accepts, `tokens` must read the same.
+ * (packages/parser/test/perf-scanners.test.ts): `bytes` reads undecoded
+ * bytes and may decline a line, but what it accepts, `tokens` must read the
+ * same from the decoded line.
  */
-export const SAMPLE_HEAD_SCANNERS = { fast: scanSampleHeadFast, tokens: scanSampleHeadTokens } as const;
+export const SAMPLE_HEAD_SCANNERS = { bytes: scanSampleHeadBytes, tokens: scanSampleHeadTokens } as const;

@@ -14,7 +14,7 @@ import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isFrameLine, isInlinedCode, usualFr
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
-import { isBlank, isDigit, newSampleHead, scanSampleHead, type SampleHead } from './perf-sample-line.js';
+import { isBlank, isDigit, newSampleHead, scanSampleLine, type SampleHead } from './perf-sample-line.js';
 
 /** What `perf script` import says about a trace, beyond {@link TraceFacts}. */
 export interface PerfScriptFacts extends TraceFacts {
@@ -29,14 +29,21 @@ const MAX_PERIOD = 2 ** 53;
 /** Events compared in place before a name is sliced and looked up. */
 const RECENT_EVENTS = 8;
 
-/** Per thread: its builder index, comm, and open allocator call. */
+/** Per thread: its builder index, comm (as bytes), and open allocator call. */
 class PerfThread extends ThreadCalls {
   constructor(
     readonly index: number,
-    public comm: string,
+    public commBytes: Uint8Array,
   ) {
     super();
   }
+}
+
+/** Whether `bytes[start, end)` are `want`. */
+function sameBytes(want: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (want.length !== end - start) return false;
+  for (let k = 0; k < want.length; k++) if (bytes[start + k] !== want[k]) return false;
+  return true;
 }
 
 /** A `-F +srcline` line: indented, one token, ending in `:<line>` (`  malloc.c:3281`, `  ??:0`). */
@@ -59,15 +66,6 @@ function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBu
   const out = new Int32Array(length);
   out.set(codes);
   return out;
-}
-
-/**
- * The offset in the input's bytes of `text[index]`, where `text` is
- * `bytes[start, end)` decoded: the same index when the line is ASCII (as
- * lengths tell), else the UTF-8 length of the text before it.
- */
-function byteOffset(text: string, index: number, start: number, end: number): number {
-  return text.length === end - start ? start + index : start + Buffer.byteLength(text.slice(0, index));
 }
 
 /** `# event : name = …` lines of `perf script --header`. */
@@ -111,6 +109,8 @@ export class PerfScriptReader {
   private srclines = 0;
   private srclineLine = 0;
   private readonly recentEvents: PerfEvent[] = [];
+  /** The recent events' names, as bytes. */
+  private readonly recentNames: Uint8Array[] = [];
   private recentNext = 0;
   /** Where the open record's stack was cut (a frame outside every mapping), or -1. */
   private cutFrom = -1;
@@ -131,6 +131,9 @@ export class PerfScriptReader {
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
   private readonly skipped: LineCount = { lines: 0 };
+  /** The cursor of the line being read, and a range of its bytes decoded (for the lines and fields the byte scanners leave to text). */
+  private cursor: ByteLineCursor | undefined;
+  private readonly decode = (from: number, to: number): string => this.cursor!.checkedText(from, to);
 
   constructor(
     private readonly ctx: ParseContext,
@@ -192,7 +195,8 @@ export class PerfScriptReader {
       }
       return;
     }
-    this.sampleLine(cursor.checkedText(start, end), lineNo, bytes, start, end);
+    this.cursor = cursor;
+    this.sampleLine(lineNo, bytes, start, end);
   }
 
   /**
@@ -211,17 +215,20 @@ export class PerfScriptReader {
     cursor.skipTo(to, this.skipped.lines);
   }
 
-  /** The event named by `text[start, end)`: recent events are compared in place, without slicing. */
-  private eventAt(text: string, start: number, end: number, lineNo: number): PerfEvent {
+  /** The event named by `bytes[start, end)`: recent events are compared in place, without decoding. */
+  private eventAt(bytes: Uint8Array, start: number, end: number, lineNo: number): PerfEvent {
     const recent = this.recentEvents;
-    const length = end - start;
-    for (let k = 0; k < recent.length; k++) {
-      const e = recent[k];
-      if (e.name.length === length && text.startsWith(e.name, start)) return e;
+    const names = this.recentNames;
+    for (let k = 0; k < recent.length; k++) if (sameBytes(names[k], bytes, start, end)) return recent[k];
+    const event = this.events.event(this.decode(start, end), lineNo);
+    if (recent.length < RECENT_EVENTS) {
+      recent.push(event);
+      names.push(bytes.slice(start, end));
+    } else {
+      const k = this.recentNext++ % RECENT_EVENTS;
+      recent[k] = event;
+      names[k] = bytes.slice(start, end);
     }
-    const event = this.events.event(text.slice(start, end), lineNo);
-    if (recent.length < RECENT_EVENTS) recent.push(event);
-    else recent[this.recentNext++ % RECENT_EVENTS] = event;
     return event;
   }
 
@@ -241,10 +248,11 @@ export class PerfScriptReader {
     if (depth >= last.length || last[depth] !== code) this.sameFrames = false;
   }
 
-  /** A sample line: its `text`, which is `bytes[start, end)` decoded. */
-  private sampleLine(text: string, lineNo: number, bytes: Uint8Array, start: number, end: number): void {
+  /** A sample line: `bytes[start, end)`, decoded only when it does not read as one. */
+  private sampleLine(lineNo: number, bytes: Uint8Array, start: number, end: number): void {
     const h = this.head;
-    if (!scanSampleHead(text, h)) {
+    if (!scanSampleLine(bytes, start, end, h, this.decode)) {
+      const text = this.decode(start, end);
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
         this.sideband(text, side + 1, lineNo);
@@ -256,27 +264,27 @@ export class PerfScriptReader {
     if (this.inRecord) this.endRecord();
     this.cutFrom = -1;
     if (h.timeNs > MAX_TIME_NS || h.period > MAX_PERIOD) {
-      this.fail(lineNo, h.timeNs > MAX_TIME_NS ? 'timestamp beyond 2^64 ns' : 'period beyond 2^53', text);
+      this.fail(lineNo, h.timeNs > MAX_TIME_NS ? 'timestamp beyond 2^64 ns' : 'period beyond 2^53', this.decode(start, end));
       return;
     }
-    const event = this.eventAt(text, h.eventStart, h.eventEnd, lineNo);
+    const event = this.eventAt(bytes, h.eventStart, h.eventEnd, lineNo);
     const known = event.role === Role.alloc || event.role === Role.free;
     let ok = true;
     let trailing = -1;
     if (known) {
-      ok = this.args.scan(text, h.payloadStart);
+      ok = this.args.scanLine(bytes, h.payloadStart, end, this.decode);
       if (ok && this.args.rest >= 0) {
-        trailing = this.frames.frameAt(bytes, byteOffset(text, this.args.rest, start, end), end);
+        trailing = this.frames.frameAt(bytes, this.args.rest, end);
         if (trailing === NOT_A_FRAME) ok = false;
       }
     } else if (event.role === Role.unknown) {
       // Hardware events without -g print their frame as the payload.
       let p = h.payloadStart;
-      while (p < text.length && isBlank(text.charCodeAt(p))) p++;
-      if (p < text.length) trailing = this.frames.frameAt(bytes, byteOffset(text, p, start, end), end);
+      while (p < end && isBlank(bytes[p])) p++;
+      if (p < end) trailing = this.frames.frameAt(bytes, p, end);
     }
     if (!ok) {
-      this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, text);
+      this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, this.decode(start, end));
       return;
     }
     if (!this.sawSample) {
@@ -300,7 +308,7 @@ export class PerfScriptReader {
     this.recordIpHi = this.args.ipHi;
     this.recordIpLo = this.args.ipLo;
     if (event.role === Role.sideband) return; // perf's own records: no thread of the program, no frames
-    const thread = this.thread(text, h);
+    const thread = this.thread(bytes, h);
     this.recordThread = thread;
     if (known) {
       const rec = this.rec;
@@ -311,7 +319,7 @@ export class PerfScriptReader {
       rec.stack = EMPTY_STACK;
       // A free whose pointer is unreadable is skipped (warned); an entry or
       // return still takes part in pairing, without a size or pointer.
-      this.recordKnown = this.events.extract(event, this.args, text, rec) || event.role === Role.alloc;
+      this.recordKnown = this.events.extract(event, this.args, bytes, rec) || event.role === Role.alloc;
     }
     this.sameFrames = true;
     if (trailing === BAD_FRAME) this.cut();
@@ -336,19 +344,19 @@ export class PerfScriptReader {
     this.skipping = false;
   }
 
-  /** The thread of a sample line (new, or renamed when its comm changed). */
-  private thread(text: string, h: SampleHead): PerfThread {
-    const commLength = h.commEnd - h.commStart;
-    let t = h.tid >= 0 ? this.threads.get(h.tid) : this.threadsByComm.get(text.slice(h.commStart, h.commEnd));
-    if (t !== undefined && t.comm.length === commLength && text.startsWith(t.comm, h.commStart)) return t;
-    const comm = text.slice(h.commStart, h.commEnd);
+  /** The thread of the sample line `bytes` (new, or renamed when its comm changed). */
+  private thread(bytes: Uint8Array, h: SampleHead): PerfThread {
+    let t = h.tid >= 0 ? this.threads.get(h.tid) : this.threadsByComm.get(this.decode(h.commStart, h.commEnd));
+    if (t !== undefined && sameBytes(t.commBytes, bytes, h.commStart, h.commEnd)) return t;
+    const comm = this.decode(h.commStart, h.commEnd);
+    const commBytes = bytes.slice(h.commStart, h.commEnd);
     const key = h.tid >= 0 ? String(h.tid) : `comm:${comm}`;
     const index = this.builder.thread(key, comm);
     if (t === undefined) {
-      t = new PerfThread(index, comm);
+      t = new PerfThread(index, commBytes);
       if (h.tid >= 0) this.threads.set(h.tid, t);
       else this.threadsByComm.set(comm, t);
-    } else t.comm = comm; // exec or prctl(PR_SET_NAME): same thread, new comm
+    } else t.commBytes = commBytes; // exec or prctl(PR_SET_NAME): same thread, new comm
     return t;
   }
 

@@ -322,6 +322,9 @@ export class PerfFrames {
   private readonly mergedByKey = new Map<string, number>();
   private readonly parts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
   private readonly address: AddressParts = { hi: 0, lo: 0 };
+  /** The last line found to be a {@link BAD_FRAME} (when it fits): `badLine[0, badLength)`, -1 for none. */
+  private readonly badLine = new Uint8Array(128);
+  private badLength = -1;
 
   constructor(
     private readonly builder: ProfileBuilder,
@@ -336,18 +339,42 @@ export class PerfFrames {
    * line source).
    */
   frame(bytes: Uint8Array, start: number, end: number): number {
+    // The last bad line first: most lines differ from it in length, and its repeats are not in the map.
+    if (this.isLastBad(bytes, start, end)) return BAD_FRAME;
     const known = this.byLine.get(bytes, start, end);
     if (known !== MISSING) return known;
     let first = start;
     while (first < end && isBlank(bytes[first])) first++;
     const code = this.frameAt(bytes, first, end);
-    // Bad frames are not remembered: their lines are mostly garbage seen once
-    // (the memory stays bounded by the real frames), and cheap to scan again.
-    if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
+    // Bad frames are not remembered with the others: their lines are mostly
+    // garbage seen once (the memory stays bounded by the real frames). Only
+    // the last is, for unwinders that end every callchain with the same one
+    // (`ffffffffffffffff [unknown] ([unknown])` under --call-graph dwarf).
+    if (code === BAD_FRAME) this.rememberBad(bytes, start, end);
+    else if (code !== NOT_A_FRAME) {
       if (this.byLine.size >= LINE_CACHE_MAX) this.byLine.clear();
       this.byLine.add(bytes, start, end, code);
     }
     return code;
+  }
+
+  /** Whether `bytes[start, end)` is the last line found to be a {@link BAD_FRAME}. */
+  private isLastBad(bytes: Uint8Array, start: number, end: number): boolean {
+    const n = this.badLength;
+    if (end - start !== n) return false;
+    const bad = this.badLine;
+    for (let k = 0; k < n; k++) if (bytes[start + k] !== bad[k]) return false;
+    return true;
+  }
+
+  private rememberBad(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.badLine.length) {
+      this.badLength = -1;
+      return;
+    }
+    for (let k = 0; k < n; k++) this.badLine[k] = bytes[start + k];
+    this.badLength = n;
   }
 
   /** Like {@link frame}, for a frame that starts at `start` (not cached: the part of a sample line after its payload). */

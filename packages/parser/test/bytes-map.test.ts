@@ -3,8 +3,9 @@
  * up in (model/bytes-map.ts): against a Map of strings on keys that share
  * what the hash reads (their first 32 and last 8 bytes, their length) and
  * differ only in their middle, short keys, keys at any offset of any array,
- * repeated sequences (the guess of the entry after the last one) broken at
- * any point, growth and clearing.
+ * repeated sequences (the guess of the entry after the last one, and the
+ * line after the last one read without its end) broken at any point, growth
+ * and clearing.
  */
 import { describe, expect, it } from 'vitest';
 import { BytesMap, MISSING } from '../src/model/bytes-map.js';
@@ -80,21 +81,33 @@ describe('BytesMap', () => {
     const map = new BytesMap();
     let reference = new Map<string, number>();
     let lookups = 0;
+    let guessed = 0;
     for (let step = 0; step < 8_000; step++) {
       const seq = sequences[Math.floor(rnd() * sequences.length)].slice();
       // Sometimes a frame differs from the last time this sequence was seen: the guess is wrong there.
       if (rnd() < 0.3) seq[Math.floor(rnd() * seq.length)] = Math.floor(rnd() * pool.length);
-      for (const k of seq) {
-        const key = pool[k];
-        const offset = step % 4;
-        const got = map.get(placed(key, offset), offset, offset + key.length);
+      // The sequence as lines of one batch (a byte before the first, no newline after the last), read as the perf reader reads them.
+      const batch = new TextEncoder().encode(`x${seq.map((k) => new TextDecoder().decode(pool[k])).join('\n')}`);
+      let from = 1;
+      for (let n = 0; n < seq.length; n++) {
+        const key = pool[seq[n]];
         const want = reference.get(str(key)) ?? MISSING;
-        if (got !== want) throw new Error(`step ${step}: key ${k} gave ${got}, want ${want}`);
-        if (got === MISSING) {
-          map.add(placed(key, offset), offset, offset + key.length, k * 3);
-          reference.set(str(key), k * 3);
+        const end = from + key.length;
+        // The line after the last one, when it is the one that followed it before: found without its end.
+        const next = map.nextLine(batch, from, batch.length);
+        if (next !== MISSING) {
+          if (next !== want || map.lineEnd !== end) throw new Error(`step ${step}: line ${n} read as ${next} to ${map.lineEnd}, want ${want} to ${end}`);
+          guessed++;
+        } else {
+          const got = map.get(batch, from, end);
+          if (got !== want) throw new Error(`step ${step}: key ${seq[n]} gave ${got}, want ${want}`);
+          if (got === MISSING) {
+            map.add(batch, from, end, seq[n] * 3);
+            reference.set(str(key), seq[n] * 3);
+          }
         }
         lookups++;
+        from = end + 1;
       }
       if (step === 5_000) {
         map.clear();
@@ -103,6 +116,9 @@ describe('BytesMap', () => {
       }
     }
     expect(lookups).toBeGreaterThan(80_000);
+    // Most lines were the ones after the last; many were not (the sequences change).
+    expect(guessed).toBeGreaterThan(lookups / 3);
+    expect(lookups - guessed).toBeGreaterThan(lookups / 20);
     expect(map.size).toBe(reference.size);
     expect(map.size).toBeGreaterThan(1000); // past the first slot table and key buffer
   });

@@ -273,3 +273,46 @@ describe('perf frame lines: the reader above a cut', () => {
     expect(summary(await importPerf(bom))).toEqual(summary(await importPerf(bytes)));
   });
 });
+
+/** Everything an import gives that output is made of: events with their stacks (and modules), samples, warnings, counts. */
+const whole = (r: Imported) => ({ ...summary(r), samples: r.samples, facts: r.facts, functions: r.profile.functions.name.length });
+
+describe('perf frame lines: the lines that repeat the ones after the last frame (BytesMap nextLine)', () => {
+  // In 1-byte chunks every batch holds one line: no line is read as the one after the last, each goes through the general path.
+  for (const name of ['cxx/perf/cxx.dwarf.perf.txt.gz', 'perf/workload.dwarf-worker.perf.txt.gz', 'cxx/perf/cxx.fp.perf.txt.gz']) {
+    it(`reads the records of ${name} (its first 5,000 lines) as the general path does`, async () => {
+      const text = textOf(name).split('\n').slice(0, 5000).join('\n');
+      const followed = await importPerf(text, { modules: true });
+      expect(followed.events.length + followed.samples.length).toBeGreaterThan(200);
+      expect(whole(followed)).toEqual(whole(await importPerf(text, { chunkBytes: 1, modules: true })));
+    });
+  }
+
+  it('takes only the line it guessed, whole: callchains that part from the last one at any frame, by one byte or in length', async () => {
+    const lines = textOf('cxx/perf/cxx.dwarf.perf.txt.gz').split('\n').slice(0, 5000);
+    // In every third record, change one frame line: its offset's last digit, a blank more, its dso's last byte, or a byte more there.
+    let record = 0;
+    let changed = 0;
+    for (let i = 1; i < lines.length; i++) {
+      if (!lines[i].startsWith('\t') || lines[i - 1].startsWith('\t')) continue;
+      if (record++ % 3 !== 0) continue;
+      let j = i;
+      while (j + 1 < lines.length && lines[j + 1].startsWith('\t')) j++;
+      const at = i + (record % (j - i + 1));
+      const line = lines[at];
+      const variant = record % 9;
+      if (variant < 3) lines[at] = line.replace(/\+0x([0-9a-f]*)[0-9a-f] \(/, (_, h) => `+0x${h}${variant} (`);
+      else if (variant < 5) lines[at] = `\t ${line.slice(1)}`;
+      else if (variant < 7) lines[at] = line.replace(/.\)$/, (m) => `${m[0] === 'q' ? 'r' : 'q'})`); // the same length
+      else lines[at] = line.replace(/ \(([^()]*)\)$/, ' ($1x)');
+      if (lines[at] !== line) changed++;
+    }
+    expect(changed).toBeGreaterThan(100);
+    const text = lines.join('\n');
+    const followed = await importPerf(text, { modules: true });
+    expect(whole(followed)).toEqual(whole(await importPerf(text, { chunkBytes: 1, modules: true })));
+    // The changed frames are other locations: stacks that the unchanged capture does not have.
+    const plain = await importPerf(textOf('cxx/perf/cxx.dwarf.perf.txt.gz').split('\n').slice(0, 5000).join('\n'), { modules: true });
+    expect(followed.profile.locations.length).toBeGreaterThan(plain.profile.locations.length);
+  });
+});

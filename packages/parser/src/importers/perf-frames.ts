@@ -358,6 +358,22 @@ export class PerfFrames {
     return code;
   }
 
+  /**
+   * The code of the frame line that starts at `from` (its newline before
+   * `limit`) when it is the line that followed the last frame line the last
+   * time (see BytesMap's `nextLine`): its end is then {@link lineEnd}. Else
+   * {@link NOT_A_FRAME}: the line is for {@link frame}.
+   */
+  nextLine(bytes: Uint8Array, from: number, limit: number): number {
+    const code = this.byLine.nextLine(bytes, from, limit);
+    return code === MISSING ? NOT_A_FRAME : code;
+  }
+
+  /** Where the line read by {@link nextLine} ends (its newline). */
+  get lineEnd(): number {
+    return this.byLine.lineEnd;
+  }
+
   /** Whether `bytes[start, end)` is the last line found to be a {@link BAD_FRAME}. */
   private isLastBad(bytes: Uint8Array, start: number, end: number): boolean {
     const n = this.badLength;

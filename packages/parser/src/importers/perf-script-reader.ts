@@ -177,6 +177,7 @@ export class PerfScriptReader {
       }
       if (code !== NOT_A_FRAME) {
         this.pushFrame(code);
+        this.followFrames(cursor);
         return;
       }
     }
@@ -213,6 +214,27 @@ export class PerfScriptReader {
     if (this.skipped.lines === 0) return;
     this.cutFrames += this.skipped.lines;
     cursor.skipTo(to, this.skipped.lines);
+  }
+
+  /**
+   * Takes the frame lines after the cursor's line that repeat the lines
+   * that followed it the last time (a callchain's callers, most often),
+   * each compared whole without a search for its newline, and moves the
+   * cursor past them (perf-frames.ts, `nextLine`). The first other line is
+   * read by `line` as any other.
+   */
+  private followFrames(cursor: ByteLineCursor): void {
+    const bytes = cursor.bytes;
+    let from = cursor.following;
+    if (from < 0) return;
+    const frames = this.frames;
+    let lines = 0;
+    for (let code = frames.nextLine(bytes, from, bytes.length); code !== NOT_A_FRAME; code = frames.nextLine(bytes, from, bytes.length)) {
+      this.pushFrame(code);
+      from = frames.lineEnd + 1;
+      lines++;
+    }
+    if (lines > 0) cursor.skipTo(from, lines);
   }
 
   /** The event named by `bytes[start, end)`: recent events are compared in place, without decoding. */

@@ -60,6 +60,27 @@ export class BytesMap {
     }
   }
 
+  /** Where the key found by {@link nextLine} ends. */
+  lineEnd = 0;
+
+  /**
+   * The value of the entry found after the last one, when `bytes` from
+   * `from` hold its key and then a newline before `limit` — the next line of
+   * a repeated sequence, read without searching for its end (which is then
+   * {@link lineEnd}); else {@link MISSING}, and the map is as it was.
+   */
+  nextLine(bytes: Uint8Array, from: number, limit: number): number {
+    const last = this.last;
+    if (last < 0) return MISSING;
+    const guess = this.after[last];
+    if (guess < 0) return MISSING;
+    const end = from + this.keyLength[guess];
+    if (end >= limit || bytes[end] !== 10 || !this.sameKey(guess, bytes, from, end)) return MISSING;
+    this.last = guess;
+    this.lineEnd = end;
+    return this.values[guess];
+  }
+
   /** Maps the key `bytes[start, end)`, which is not in the map yet, to `value`. */
   add(bytes: Uint8Array, start: number, end: number, value: number): void {
     const n = end - start;

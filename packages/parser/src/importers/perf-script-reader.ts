@@ -393,7 +393,9 @@ export class PerfScriptReader {
     else {
       if (read > 0) {
         if (event.lastCodes.length < read) event.lastCodes = grown(event.lastCodes, read);
-        event.lastCodes.set(this.codes.subarray(0, read));
+        // A loop, not set(subarray): no view object per record.
+        const last = event.lastCodes;
+        for (let k = 0; k < read; k++) last[k] = this.codes[k];
       }
       let count = read;
       if (this.hasInlined) count = this.frames.resolve(this.codes, count);

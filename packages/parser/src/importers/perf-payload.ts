@@ -129,16 +129,20 @@ export class PayloadArgs {
       while (i < end && bytes[i] !== 32) i++;
       const kind = this.numberBytes(bytes, vs, i);
       if (kind < 0) return false;
-      const a = this.count;
-      if (a < PayloadArgs.MAX) {
-        this.nameStart[a] = s;
-        this.nameEnd[a] = nameEnd;
-        this.kind[a] = kind;
-        this.hi[a] = this.parts.hi;
-        this.lo[a] = this.parts.lo;
-        this.count++;
-      }
+      this.push(s, nameEnd, kind);
     }
+  }
+
+  /** Adds an argument named `[nameStart, nameEnd)` of `kind`, its value in `parts` (past {@link PayloadArgs.MAX}, it is not kept). */
+  private push(nameStart: number, nameEnd: number, kind: number): void {
+    const a = this.count;
+    if (a >= PayloadArgs.MAX) return;
+    this.nameStart[a] = nameStart;
+    this.nameEnd[a] = nameEnd;
+    this.kind[a] = kind;
+    this.hi[a] = this.parts.hi;
+    this.lo[a] = this.parts.lo;
+    this.count++;
   }
 
   /** {@link number} over bytes: the kind of `bytes[start, end)`, or -1 for a decimal of more than 15 digits (left to {@link scan}). */
@@ -218,15 +222,7 @@ export class PayloadArgs {
         i = blank;
         kind = this.number(text, vs, i);
       }
-      const a = this.count;
-      if (a < PayloadArgs.MAX) {
-        this.nameStart[a] = s;
-        this.nameEnd[a] = nameEnd;
-        this.kind[a] = kind;
-        this.hi[a] = this.parts.hi;
-        this.lo[a] = this.parts.lo;
-        this.count++;
-      }
+      this.push(s, nameEnd, kind);
     }
   }
 

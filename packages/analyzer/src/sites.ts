@@ -70,7 +70,8 @@ export class SiteIndex {
   /** Display name of each key. */
   readonly names: string[] = [];
   private readonly keyOf = new Map<string, number>();
-  private readonly byStack: (Int32Array | null | undefined)[];
+  /** Per model stack, its key path once made (see stackKeys); made on first use: `top`'s sums along the tree need none. */
+  private byStack: (Int32Array | null | undefined)[] | undefined;
   private readonly threadOk: boolean[];
   readonly frames: FrameTable;
   readonly by: GroupBy;
@@ -96,7 +97,6 @@ export class SiteIndex {
   ) {
     this.by = options.by ?? 'function';
     this.frames = frames ?? new FrameTable(profile);
-    this.byStack = new Array(profile.stacks.length);
     this.threadOk = profile.threads.map((t) => !options.thread || options.thread.test(t.key) || options.thread.test(t.name));
     const f = this.frames;
     this.frameKey = new Int32Array(f.length);
@@ -154,7 +154,7 @@ export class SiteIndex {
     const thread = this.profile.samples.thread[i];
     if (this.options.thread && (thread < 0 || !this.threadOk[thread])) return -1;
     const stack = this.profile.samples.stack[i];
-    const known = this.byStack[stack];
+    const known = this.byStack?.[stack];
     if (known !== undefined) return known === null || known.length === 0 ? -1 : known[0];
     this.siteOf ??= new Int32Array(this.profile.stacks.length);
     if (this.siteOf[stack] === 0) this.siteOf[stack] = this.computeSite(stack) + 2;
@@ -381,10 +381,11 @@ export class SiteIndex {
    * only on the stack's frames, so a store can keep it per distinct stack.
    */
   stackKeys(stack: number): Int32Array | null {
-    let path = this.byStack[stack];
+    const byStack = (this.byStack ??= new Array(this.profile.stacks.length));
+    let path = byStack[stack];
     if (path === undefined) {
       path = this.computePath(stack);
-      this.byStack[stack] = path;
+      byStack[stack] = path;
     }
     return path;
   }

@@ -457,7 +457,10 @@ function sumsAndChildLists(parent: Int32Array, location: Int32Array, sub: Float6
   const tree = new Int32Array(nodes * 4);
   for (let s = nodes - 1; s > EMPTY_STACK; s--) {
     const p = parent[s];
-    for (let c = 0; c < width; c++) sub[p * width + c] += sub[s * width + c];
+    // One column (`top` of an unsampled input) without the inner loop: this
+    // is the hottest loop of the sums, run once per node.
+    if (width === 1) sub[p] += sub[s];
+    else for (let c = 0; c < width; c++) sub[p * width + c] += sub[s * width + c];
     hits[p] += hits[s];
     // Subtrees no sample reaches are not walked: they add nothing.
     if (hits[s] === 0 && !(anyPartial && partial.has(s))) continue;

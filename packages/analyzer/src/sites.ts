@@ -56,12 +56,22 @@ export const STACK_SEPARATOR = ' < ';
 
 const EMPTY = new Int32Array(0);
 
+/** Flat and cum per key id (ids into `SiteIndex.names`) of one value column, and the sum over the samples kept. */
+export interface TreeSums {
+  flat: Float64Array;
+  cum: Float64Array;
+  /** 1 for keys some kept sample reaches. */
+  touched: Uint8Array;
+  shown: number;
+}
+
 /** Key paths of a profile's samples under one grouping and set of filters. */
 export class SiteIndex {
   /** Display name of each key. */
   readonly names: string[] = [];
   private readonly keyOf = new Map<string, number>();
-  private readonly byStack: (Int32Array | null | undefined)[];
+  /** Per model stack, its key path once made (see stackKeys); made on first use: `top`'s sums along the tree need none. */
+  private byStack: (Int32Array | null | undefined)[] | undefined;
   private readonly threadOk: boolean[];
   readonly frames: FrameTable;
   readonly by: GroupBy;
@@ -87,7 +97,6 @@ export class SiteIndex {
   ) {
     this.by = options.by ?? 'function';
     this.frames = frames ?? new FrameTable(profile);
-    this.byStack = new Array(profile.stacks.length);
     this.threadOk = profile.threads.map((t) => !options.thread || options.thread.test(t.key) || options.thread.test(t.name));
     const f = this.frames;
     this.frameKey = new Int32Array(f.length);
@@ -145,7 +154,7 @@ export class SiteIndex {
     const thread = this.profile.samples.thread[i];
     if (this.options.thread && (thread < 0 || !this.threadOk[thread])) return -1;
     const stack = this.profile.samples.stack[i];
-    const known = this.byStack[stack];
+    const known = this.byStack?.[stack];
     if (known !== undefined) return known === null || known.length === 0 ? -1 : known[0];
     this.siteOf ??= new Int32Array(this.profile.stacks.length);
     if (this.siteOf[stack] === 0) this.siteOf[stack] = this.computeSite(stack) + 2;
@@ -259,33 +268,49 @@ export class SiteIndex {
    * every frame of every distinct stack. Only when
    * {@link summableAlongTree}; equal to summing `sampleKeys` of each sample.
    */
-  sumAlongTree(values: ArrayLike<number>): { flat: Float64Array; cum: Float64Array; touched: Uint8Array; shown: number } {
+  sumAlongTree(values: ArrayLike<number>): TreeSums {
+    return this.sumColumnsAlongTree([values])[0];
+  }
+
+  /**
+   * {@link sumAlongTree} of several value columns (one value per sample
+   * each) in one pass over the tree: the tree's walk — what the sums cost,
+   * a tree larger than the CPU's caches — is shared, and each column's
+   * values are added in the order `sumAlongTree` adds them alone, so each
+   * result equals that column's `sumAlongTree` to the last bit. The results
+   * share one `touched` (it depends on the samples' stacks, not on values).
+   */
+  sumColumnsAlongTree(columns: readonly ArrayLike<number>[]): TreeSums[] {
     this.prepareDepths();
     const depth = this.depthOf as Int32Array;
     const siteCount = (this.options.keepAllocatorFrames ? this.depthOf : this.siteCountOf) as Int32Array;
     const noStack = this.key(NO_STACK);
     const keys = this.names.length;
-    const flat = new Float64Array(keys);
-    const cum = new Float64Array(keys);
+    const width = columns.length;
+    const flats = columns.map(() => new Float64Array(keys));
+    const cums = columns.map(() => new Float64Array(keys));
+    const shown = new Float64Array(width);
     const touched = new Uint8Array(keys);
     const { parent, location } = this.profile.stacks;
     const { frameStart } = this.frames;
     const { frameKey } = this;
     const nodes = this.profile.stacks.length;
-    const sub = new Float64Array(nodes);
+    // Per node, one sum per column side by side: the walk reads them together.
+    const sub = new Float64Array(nodes * width);
     const hits = new Int32Array(nodes);
     // Samples whose call-site frames end inside a location (inline frames
-    // cut at an allocator wrapper): node → [frames kept, value] pairs.
+    // cut at an allocator wrapper): node → [frames kept, value per column] records.
     const partial = new Map<number, number[]>();
     const { samples } = this.profile;
-    let shown = 0;
     for (let i = 0; i < samples.length; i++) {
-      const v = values[i];
-      shown += v;
+      for (let c = 0; c < width; c++) shown[c] += columns[c][i];
       const kept = siteCount[samples.stack[i]];
       if (kept === 0) {
-        flat[noStack] += v;
-        cum[noStack] += v;
+        for (let c = 0; c < width; c++) {
+          const v = columns[c][i];
+          flats[c][noStack] += v;
+          cums[c][noStack] += v;
+        }
         touched[noStack] = 1;
         continue;
       }
@@ -293,21 +318,22 @@ export class SiteIndex {
       while (depth[parent[node]] >= kept) node = parent[node];
       const l = location[node];
       const base = depth[parent[node]];
-      flat[frameKey[frameStart[l + 1] - 1 - (kept - 1 - base)]] += v;
-      if (kept === depth[node]) {
-        sub[node] += v;
-        hits[node]++;
-      } else {
+      const key = frameKey[frameStart[l + 1] - 1 - (kept - 1 - base)];
+      for (let c = 0; c < width; c++) flats[c][key] += columns[c][i];
+      let at = node;
+      if (kept !== depth[node]) {
         let list = partial.get(node);
         if (!list) partial.set(node, (list = []));
-        list.push(kept - base, v);
-        sub[parent[node]] += v;
-        hits[parent[node]]++;
+        list.push(kept - base);
+        for (let c = 0; c < width; c++) list.push(columns[c][i]);
+        at = parent[node];
       }
+      for (let c = 0; c < width; c++) sub[at * width + c] += columns[c][i];
+      hits[at]++;
     }
-    const tree = sumsAndChildLists(parent, location, sub, hits, partial);
-    creditFirstKeys({ tree, frameStart, frameKey, sub, partial, cum, touched });
-    return { flat, cum, touched, shown };
+    const tree = sumsAndChildLists(parent, location, sub, width, hits, partial);
+    creditFirstKeys({ tree, frameStart, frameKey, sub, width, partial, cums, touched });
+    return columns.map((_, c) => ({ flat: flats[c], cum: cums[c], touched, shown: shown[c] }));
   }
 
   /** The call-site frames of a stack as display frames (names, files, modules). */
@@ -355,10 +381,11 @@ export class SiteIndex {
    * only on the stack's frames, so a store can keep it per distinct stack.
    */
   stackKeys(stack: number): Int32Array | null {
-    let path = this.byStack[stack];
+    const byStack = (this.byStack ??= new Array(this.profile.stacks.length));
+    let path = byStack[stack];
     if (path === undefined) {
       path = this.computePath(stack);
-      this.byStack[stack] = path;
+      byStack[stack] = path;
     }
     return path;
   }
@@ -422,14 +449,18 @@ export class SiteIndex {
  * location is stored as `-1 - location` when no sample's call-site frames
  * end in the node's subtree at a node boundary (its samples, if any, end
  * inside a location: `partial`). 0, the root, ends a list: it is no one's child.
+ * `sub` holds `width` sums per node.
  */
-function sumsAndChildLists(parent: Int32Array, location: Int32Array, sub: Float64Array, hits: Int32Array, partial: Map<number, number[]>): Int32Array {
+function sumsAndChildLists(parent: Int32Array, location: Int32Array, sub: Float64Array, width: number, hits: Int32Array, partial: Map<number, number[]>): Int32Array {
   const nodes = parent.length;
   const anyPartial = partial.size > 0;
   const tree = new Int32Array(nodes * 4);
   for (let s = nodes - 1; s > EMPTY_STACK; s--) {
     const p = parent[s];
-    sub[p] += sub[s];
+    // One column (`top` of an unsampled input) without the inner loop: this
+    // is the hottest loop of the sums, run once per node.
+    if (width === 1) sub[p] += sub[s];
+    else for (let c = 0; c < width; c++) sub[p * width + c] += sub[s * width + c];
     hits[p] += hits[s];
     // Subtrees no sample reaches are not walked: they add nothing.
     if (hits[s] === 0 && !(anyPartial && partial.has(s))) continue;
@@ -447,23 +478,27 @@ interface TreeWalk {
   tree: Int32Array;
   frameStart: Int32Array;
   frameKey: Int32Array;
+  /** `width` subtree sums per node. */
   sub: Float64Array;
-  /** Samples ending inside a node's location: node → [frames kept, value] pairs. */
+  width: number;
+  /** Samples ending inside a node's location: node → [frames kept, value per column] records. */
   partial: Map<number, number[]>;
-  cum: Float64Array;
+  /** Per column, cum per key. */
+  cums: Float64Array[];
   touched: Uint8Array;
 }
 
 /**
  * Walks the reached tree depth first (along the child lists and parent
  * links, no stack), counting each key's occurrences on the current root
- * path, and credits a node's subtree sum to each of its keys that is not
+ * path, and credits a node's subtree sums to each of its keys that is not
  * already on the path above it.
  */
 function creditFirstKeys(w: TreeWalk): void {
-  const { tree, frameStart, frameKey, sub, partial, cum, touched } = w;
+  const { tree, frameStart, frameKey, sub, width, partial, cums, touched } = w;
   const anyPartial = partial.size > 0;
-  const onPath = new Int32Array(cum.length);
+  const record = 1 + width;
+  const onPath = new Int32Array(touched.length);
   let node = tree[EMPTY_STACK * 4];
   while (node !== EMPTY_STACK) {
     const o = node * 4;
@@ -473,17 +508,19 @@ function creditFirstKeys(w: TreeWalk): void {
     for (let f = frameStart[l + 1] - 1, j = 0; f >= frameStart[l]; f--, j++) {
       const key = frameKey[f];
       if (onPath[key]++ !== 0) continue;
-      let v = sub[node];
       let any = coded >= 0;
-      if (list) {
-        for (let k = 0; k < list.length; k += 2) {
-          if (list[k] > j) {
-            v += list[k + 1];
-            any = true;
+      for (let c = 0; c < width; c++) {
+        let v = sub[node * width + c];
+        if (list) {
+          for (let k = 0; k < list.length; k += record) {
+            if (list[k] > j) {
+              v += list[k + 1 + c];
+              any = true;
+            }
           }
         }
+        cums[c][key] += v;
       }
-      cum[key] += v;
       if (any) touched[key] = 1;
     }
     const child = tree[o];

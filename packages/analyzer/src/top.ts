@@ -4,7 +4,7 @@
  * profiles (their values add up).
  */
 import type { HeapProfile, ValueType } from '@heapscope/parser';
-import { SiteIndex, type GroupBy, type SiteOptions } from './sites.js';
+import { SiteIndex, type GroupBy, type SiteOptions, type TreeSums } from './sites.js';
 import { commonSampleType } from './sample-type.js';
 import { sampleVariances } from './sampling-error.js';
 import { diffProfiles, mergeProfiles } from './merge.js';
@@ -55,10 +55,20 @@ export function top(profiles: readonly HeapProfile[], options: TopOptions = {}):
   let shown = 0;
   for (const profile of profiles) {
     const sites = new SiteIndex(profile, { ...options, by });
-    const column = profile.samples.values[profile.sampleTypeIndex(type.type)];
+    const typeIndex = profile.sampleTypeIndex(type.type);
+    const column = profile.samples.values[typeIndex];
     for (let i = 0; i < profile.samples.length; i++) total += column[i];
-    shown += values.add(sites, column);
-    sampled = variance.addVariances(sites, type.type) || sampled;
+    const variances = sampleVariances(profile, typeIndex);
+    if (variances && sites.summableAlongTree) {
+      // Both columns in one walk of the tree (the same sums as one by one).
+      const [sums, varianceSums] = sites.sumColumnsAlongTree([column, variances]);
+      shown += values.addSums(sites, sums);
+      variance.addSums(sites, varianceSums);
+    } else {
+      shown += values.add(sites, column);
+      if (variances) variance.add(sites, variances);
+    }
+    sampled = variances !== null || sampled;
   }
   return topOfSums({ type, by, total, shown, flat: values.flat, cum: values.cum, ...(sampled ? { variance } : {}) }, options);
 }
@@ -98,7 +108,11 @@ class SiteSums {
 
   /** Adds the flat and cum of `column` (one value per sample of `sites.profile`); returns the sum over the samples the filters kept. */
   add(sites: SiteIndex, column: ArrayLike<number>): number {
-    const sums = sites.summableAlongTree ? sites.sumAlongTree(column) : sumBySample(sites, column);
+    return this.addSums(sites, sites.summableAlongTree ? sites.sumAlongTree(column) : sumBySample(sites, column));
+  }
+
+  /** Adds sums per key id of `sites` (from `sumAlongTree` or `sumBySample`); returns their `shown`. */
+  addSums(sites: SiteIndex, sums: TreeSums): number {
     const { flat, cum, touched } = sums;
     sites.names.forEach((name, id) => {
       if (touched[id] !== 1) return;
@@ -167,7 +181,7 @@ export function topOfSums(sums: TopSums, options: Pick<TopOptions, 'sort' | 'lim
  * sparse JS array indexed out of order turns into a slow dictionary on dumps
  * with a million sites.
  */
-function sumBySample(sites: SiteIndex, values: ArrayLike<number>): { flat: Float64Array; cum: Float64Array; touched: Uint8Array; shown: number } {
+function sumBySample(sites: SiteIndex, values: ArrayLike<number>): TreeSums {
   let flat = new Float64Array(1024);
   let cum = new Float64Array(1024);
   let touched = new Uint8Array(1024);

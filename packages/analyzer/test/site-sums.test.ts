@@ -56,6 +56,27 @@ function expectSameSums(profile: HeapProfile, options: SiteOptions, typeIndex: n
   }
 }
 
+/**
+ * Several columns summed in one walk (what `top` does with a sample type and
+ * its variances) give each column's own `sumAlongTree`, bit for bit: the
+ * same values added in the same order.
+ */
+function expectSameColumnSums(profile: HeapProfile, options: SiteOptions): void {
+  const columns = profile.samples.values;
+  // A column with fractions and one with values of mixed sign, so an order change would show in the last bits.
+  const extra = [Float64Array.from(columns[0], (v, i) => v / 3 + i * 1e-7), Float64Array.from(columns[0], (v, i) => (i % 2 === 0 ? v : -v / 7))];
+  const all = [...columns, ...extra];
+  const together = new SiteIndex(profile, options).sumColumnsAlongTree(all);
+  expect(together).toHaveLength(all.length);
+  all.forEach((column, c) => {
+    const alone = new SiteIndex(profile, options).sumAlongTree(column);
+    expect(Object.is(together[c].shown, alone.shown), `column ${c} shown`).toBe(true);
+    expect(Buffer.from(together[c].flat.buffer).equals(Buffer.from(alone.flat.buffer)), `column ${c} flat`).toBe(true);
+    expect(Buffer.from(together[c].cum.buffer).equals(Buffer.from(alone.cum.buffer)), `column ${c} cum`).toBe(true);
+    expect([...together[c].touched]).toEqual([...alone.touched]);
+  });
+}
+
 const GROUPINGS: GroupBy[] = ['function', 'module', 'file'];
 
 /** Every grouping, with the filters that look at whole samples or hide frames. */
@@ -124,6 +145,12 @@ describe('sums along the prefix tree', () => {
     expect(sums.get('freed')).toEqual([0, 0]);
   });
 
+  it('several columns in one walk: each the same as summed alone, to the last bit', () => {
+    for (const by of [...GROUPINGS, 'line' as const]) {
+      for (const keepAllocatorFrames of [false, true]) expectSameColumnSums(p, { by, keepAllocatorFrames });
+    }
+  });
+
   it('sampleSite: the first of sampleKeys, for every grouping and filter', () => {
     for (const options of SITE_OPTIONS) expectSameSites(p, options);
   });
@@ -148,6 +175,7 @@ describe('sums along the prefix tree, on every importer input', () => {
       for (const by of GROUPINGS) {
         for (const keepAllocatorFrames of [false, true]) {
           profile.sampleTypes.forEach((_, t) => expectSameSums(profile, { by, keepAllocatorFrames }, t));
+          expectSameColumnSums(profile, { by, keepAllocatorFrames });
         }
       }
       for (const options of SITE_OPTIONS) expectSameSites(profile, options);

@@ -149,10 +149,7 @@ export class ProfileBuilder {
     this.labelKeys = options.labels ?? [];
     this.labelValues = this.labelKeys.map(() => float64Column(samples));
     // Stack 0: the empty stack.
-    this.stackParent.push(-1);
-    this.stackLocation.push(-1);
-    this.childCount.push(0);
-    this.noRecentChildren();
+    this.appendStackNode(-1, -1);
     this.locLineStart.push(0);
   }
 
@@ -264,19 +261,41 @@ export class ProfileBuilder {
     if (id >= this.maxStacks) {
       throw new LimitExceededError(`more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`);
     }
-    this.stackParent.push(parent);
-    this.stackLocation.push(location);
-    this.childCount.push(0);
-    this.noRecentChildren();
+    this.appendStackNode(parent, location);
     return id;
   }
 
-  /** Two empty "recent child" slots for a new stack node. */
-  private noRecentChildren(): void {
-    this.recent.push(-1);
-    this.recent.push(-1);
-    this.recent.push(-1);
-    this.recent.push(-1);
+  /**
+   * Appends a node's parent and location, no children, and two empty
+   * "recent child" slots. Stored here rather than through `push`: one
+   * capacity check for the four columns, which grow together, and stores
+   * that each see one kind of typed array (`push`, shared by every column,
+   * sees all kinds) — this runs once per node, often before V8 has
+   * optimized it.
+   */
+  private appendStackNode(parent: number, location: number): void {
+    const { stackParent, stackLocation, childCount, recent } = this;
+    const id = stackParent.length;
+    const next = id + 1;
+    if (next > stackParent.data.length || next * 4 > recent.data.length) {
+      stackParent.reserve(next);
+      stackLocation.reserve(next);
+      childCount.reserve(next);
+      recent.reserve(next * 4);
+    }
+    stackParent.data[id] = parent;
+    stackParent.length = next;
+    stackLocation.data[id] = location;
+    stackLocation.length = next;
+    childCount.data[id] = 0;
+    childCount.length = next;
+    const slots = recent.data;
+    const r = id * 4;
+    slots[r] = -1;
+    slots[r + 1] = -1;
+    slots[r + 2] = -1;
+    slots[r + 3] = -1;
+    recent.length = r + 4;
   }
 
   /** Interns a stack given its locations leaf first (`locations[0]` is the leaf). */

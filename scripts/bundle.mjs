@@ -2,7 +2,8 @@
  * Bundles the CLI (packages/cli/dist/bin.js, as compiled by tsc) and the
  * workspace packages it imports into one CommonJS file,
  * packages/cli/dist/heapscope.cjs, and the loading pipeline's reading worker
- * into packages/cli/dist/heapscope-read-worker.cjs; packages/cli/dist/heapscope.mjs, the
+ * into packages/cli/dist/heapscope-read-worker.cjs, and the zstd decompression worker
+ * into packages/cli/dist/heapscope-zstd-worker.cjs; packages/cli/dist/heapscope.mjs, the
  * launcher (src/launch.ts) that the `heapscope` command (bin/heapscope.mjs)
  * runs, loads it; and then writes the V8 code cache the launcher loads it
  * with (heapscope.cjs.cache), from a run of
@@ -46,6 +47,16 @@ await build({
   ...common,
   entryPoints: [`${root}packages/analyzer/dist/pipeline/read-worker.js`],
   outfile: `${cli}dist/heapscope-read-worker.cjs`,
+  format: 'cjs',
+  sourcemap: 'linked',
+  define: { 'import.meta.url': '__heapscopeUrl' },
+  banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// The zstd decompression worker (packages/parser/src/input/zstd-thread.ts looks for it beside the bundle).
+await build({
+  ...common,
+  entryPoints: [`${root}packages/parser/dist/input/zstd-worker.js`],
+  outfile: `${cli}dist/heapscope-zstd-worker.cjs`,
   format: 'cjs',
   sourcemap: 'linked',
   define: { 'import.meta.url': '__heapscopeUrl' },

@@ -6,22 +6,22 @@
 
 /** Compressed chunks the main thread sends ahead of what the worker took. */
 export const INPUT_AHEAD = 4;
-/** Bytes of decompressed output per message: the first message's, doubled for each next one up to OUTPUT_BYTES. */
+/** Bytes of decompressed output per message (at least): the first message's, doubled for each next one up to OUTPUT_BYTES. */
 export const FIRST_OUTPUT_BYTES = 64 * 1024;
 export const OUTPUT_BYTES = 1 << 20;
-/** Output chunks the worker sends ahead of what the main thread took. */
+/** Output messages the worker sends ahead of what the main thread took. */
 export const OUTPUT_AHEAD = 4;
 
-/** Main thread → worker: a compressed chunk, the end of the input, or "an output chunk was taken". */
+/** Main thread → worker: a compressed chunk, the end of the input, or "an output message was taken". */
 export type ToWorker = { kind: 'chunk'; bytes: Uint8Array } | { kind: 'end' } | { kind: 'taken' };
 
 /**
- * Worker → main thread: it took a compressed chunk (send the next), a chunk
- * of output, the end of the output, or the failure that stopped it
+ * Worker → main thread: it took a compressed chunk (send the next), pieces
+ * of output in order, the end of the output, or the failure that stopped it
  * (`stream`: a truncated or corrupt stream, a StreamError).
  */
 export type FromWorker =
   | { kind: 'took' }
-  | { kind: 'output'; bytes: Uint8Array }
+  | { kind: 'output'; pieces: Uint8Array[] }
   | { kind: 'end' }
   | { kind: 'failed'; stream: boolean; message: string };

@@ -42,7 +42,8 @@ export async function* unzstdOnThread(source: AsyncIterable<Uint8Array>): AsyncG
   // never read to its end (a format not recognized, a reader that failed) leaves no process behind.
   worker.unref();
   const post = (message: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
-  const outputs: Uint8Array[] = [];
+  /** Output messages received and not yet handed on. */
+  const outputs: Uint8Array[][] = [];
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -91,7 +92,7 @@ export async function* unzstdOnThread(source: AsyncIterable<Uint8Array>): AsyncG
         void feed();
         return;
       case 'output':
-        outputs.push(message.bytes);
+        outputs.push(message.pieces);
         break;
       case 'end':
         ended = true;
@@ -115,10 +116,10 @@ export async function* unzstdOnThread(source: AsyncIterable<Uint8Array>): AsyncG
   void feed();
   try {
     for (;;) {
-      const chunk = outputs.shift();
-      if (chunk !== undefined) {
+      const pieces = outputs.shift();
+      if (pieces !== undefined) {
         post({ kind: 'taken' });
-        yield chunk;
+        for (const piece of pieces) yield piece;
       } else if (ended) return;
       else if (failure) throw failure;
       else {

@@ -1,8 +1,9 @@
 /**
  * The zstd decompression worker (zstd-thread.ts starts it): decompresses
  * the compressed chunks the main thread sends with {@link unzstd}, and sends
- * the output back in chunks of up to {@link OUTPUT_BYTES}, transferred, never more
- * than {@link OUTPUT_AHEAD} ahead of what the main thread took. A failure of
+ * the decoder's output back in messages of up to {@link OUTPUT_BYTES},
+ * transferred, never more than {@link OUTPUT_AHEAD} messages ahead of what
+ * the main thread took. A failure of
  * the stream (truncated or corrupt) is sent after all the output before it,
  * as its message.
  */
@@ -46,34 +47,31 @@ async function* compressed(): AsyncGenerator<Uint8Array> {
 }
 
 async function decompress(): Promise<void> {
-  // The first chunks are small, so that the main thread can detect the format and start parsing early.
+  // The decoder's pieces, sent a few at a time (their buffers moved, not copied); the first
+  // messages are small, so that the main thread can detect the format and start parsing early.
   let size = FIRST_OUTPUT_BYTES;
-  let out = new Uint8Array(size);
-  let filled = 0;
+  let pieces: Uint8Array[] = [];
+  let bytes = 0;
   const flush = async () => {
     while (ahead >= OUTPUT_AHEAD) await waitForMessage();
     ahead++;
-    send({ kind: 'output', bytes: out.subarray(0, filled) }, [out.buffer]);
+    send({ kind: 'output', pieces }, pieces.map((p) => p.buffer as ArrayBuffer));
     size = Math.min(size * 2, OUTPUT_BYTES);
-    out = new Uint8Array(size);
-    filled = 0;
+    pieces = [];
+    bytes = 0;
   };
   try {
     for await (const piece of unzstd(compressed())) {
-      let from = 0;
-      while (from < piece.length) {
-        const n = Math.min(piece.length - from, size - filled);
-        out.set(piece.subarray(from, from + n), filled);
-        filled += n;
-        from += n;
-        if (filled === size) await flush();
-      }
+      // A piece of its own buffer (zstddec copies each out of its memory) moves as it is; another is copied.
+      pieces.push(piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice());
+      bytes += piece.length;
+      if (bytes >= size) await flush();
     }
-    if (filled > 0) await flush();
+    if (bytes > 0) await flush();
     send({ kind: 'end' });
   } catch (error) {
     // What was decompressed before the failure goes first, as the main thread's own decoder would have yielded it.
-    if (filled > 0) await flush();
+    if (bytes > 0) await flush();
     const message = error instanceof Error ? error.message : String(error);
     send({ kind: 'failed', stream: error instanceof StreamError, message });
   }

@@ -6,8 +6,9 @@
 
 /** Compressed chunks the main thread sends ahead of what the worker took. */
 export const INPUT_AHEAD = 4;
-/** Bytes of decompressed output per message (at least): the first message's, doubled for each next one up to OUTPUT_BYTES. */
+/** Bytes of decompressed output in the first message (at least), doubled for each next one up to OUTPUT_BYTES. */
 export const FIRST_OUTPUT_BYTES = 64 * 1024;
+/** Bytes of decompressed output per message (at least) once the first few were sent. */
 export const OUTPUT_BYTES = 1 << 20;
 /** Output messages the worker sends ahead of what the main thread took. */
 export const OUTPUT_AHEAD = 4;

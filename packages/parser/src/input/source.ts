@@ -31,10 +31,10 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3;
 /**
  * zstd inputs of at least this many compressed bytes are decompressed on a
  * worker thread (zstd-thread.ts). Why: the worker's start (its isolate, and
- * compiling the decoder again) keeps the parser waiting about 0.1 s for
- * its first bytes, about what decompressing 25–35 MB on this thread takes,
+ * compiling the decoder again) keeps the parser waiting for its first bytes
+ * about as long as decompressing a few tens of MB on this thread takes,
  * which heaptrack recordings pack into 2–3 MB
- * (docs/BENCHMARKS.md#zstd-decompression).
+ * (docs/BENCHMARKS.md#heaptrack-worker-parts).
  */
 export const ZSTD_THREAD_MIN_BYTES = 2 * 1024 * 1024;
 

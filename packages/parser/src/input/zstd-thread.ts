@@ -7,9 +7,9 @@
  * the frame's window. A truncated or corrupt stream is the same
  * {@link StreamError}, after the same output, as on this thread.
  *
- * Why not always: starting a worker and compiling the decoder there costs a
- * few tens of ms, more than decompressing a small input takes
- * (source.ts decides by the compressed size).
+ * Why not always: starting a worker and compiling the decoder there costs
+ * more than decompressing a small input takes (source.ts decides by the
+ * compressed size; docs/BENCHMARKS.md#heaptrack-worker-parts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

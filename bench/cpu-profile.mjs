@@ -11,7 +11,8 @@
  *   node bench/cpu-profile.mjs [--top N] [--callers NAME]... --summarize FILE.cpuprofile
  *
  * e.g. `node bench/cpu-profile.mjs -- top --no-symbolize bench/inputs/cppcheck-perf.fp.txt`.
- * The command's stdout is discarded; the summary (Markdown) goes to stdout.
+ * The command's stdout is discarded; the summary (Markdown) goes to stdout, one per
+ * thread when the command starts workers (the main thread's first).
  * --keep DIR keeps the .cpuprofile (open it in Chrome DevTools or speedscope).
  * --callers NAME splits the self time of the functions named NAME by their
  * callers (e.g. how much of a scanner's time each of its call sites costs).
@@ -122,12 +123,19 @@ function main() {
     process.stderr.write(`cpu-profile: the command exited with status ${r.status ?? r.signal}\n`);
     return 1;
   }
-  const made = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
-  if (made.length !== 1) throw new Error(`expected one new .cpuprofile in ${dir}, found ${made.length}`);
-  const file = path.join(dir, made[0]);
-  process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), opts)}\n`);
-  if (values.keep) process.stderr.write(`cpu-profile: kept ${file}\n`);
-  else rmSync(dir, { recursive: true, force: true });
+  // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main thread's (0) first, then workers'.
+  const thread = (f) => Number(f.split('.')[4]);
+  const made = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    .sort((a, b) => thread(a) - thread(b));
+  if (made.length === 0) throw new Error(`no new .cpuprofile in ${dir}`);
+  for (const f of made) {
+    const file = path.join(dir, f);
+    if (made.length > 1) process.stdout.write(`## ${thread(f) === 0 ? 'Main thread' : `Worker thread ${thread(f)}`}\n\n`);
+    process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), opts)}\n`);
+    if (values.keep) process.stderr.write(`cpu-profile: kept ${file}\n`);
+  }
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
   return 0;
 }
 

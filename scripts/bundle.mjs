@@ -2,7 +2,8 @@
  * Bundles the CLI (packages/cli/dist/bin.js, as compiled by tsc) and the
  * workspace packages it imports into one CommonJS file,
  * packages/cli/dist/heapscope.cjs, and the loading pipeline's reading worker
- * into packages/cli/dist/heapscope-read-worker.cjs; packages/cli/dist/heapscope.mjs, the
+ * into packages/cli/dist/heapscope-read-worker.cjs, and the zstd decompression worker
+ * into packages/cli/dist/heapscope-zstd-worker.cjs; packages/cli/dist/heapscope.mjs, the
  * launcher (src/launch.ts) that the `heapscope` command (bin/heapscope.mjs)
  * runs, loads it; and then writes the V8 code cache the launcher loads it
  * with (heapscope.cjs.cache), from a run of
@@ -40,17 +41,24 @@ await build({
   define: { 'import.meta.url': '__heapscopeUrl' },
   banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-// The loading pipeline's reading worker (packages/analyzer/src/pipeline/read-pool.ts
-// looks for it beside the bundle): a program of its own, started once per worker thread.
-await build({
-  ...common,
-  entryPoints: [`${root}packages/analyzer/dist/pipeline/read-worker.js`],
-  outfile: `${cli}dist/heapscope-read-worker.cjs`,
-  format: 'cjs',
-  sourcemap: 'linked',
-  define: { 'import.meta.url': '__heapscopeUrl' },
-  banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+// The workers, each a program of its own started once per worker thread, which their
+// starters look for beside the bundle: the loading pipeline's reading worker
+// (packages/analyzer/src/pipeline/read-pool.ts) and the zstd decompression worker
+// (packages/parser/src/input/zstd-thread.ts).
+for (const [entry, name] of [
+  ['analyzer/dist/pipeline/read-worker.js', 'heapscope-read-worker.cjs'],
+  ['parser/dist/input/zstd-worker.js', 'heapscope-zstd-worker.cjs'],
+]) {
+  await build({
+    ...common,
+    entryPoints: [`${root}packages/${entry}`],
+    outfile: `${cli}dist/${name}`,
+    format: 'cjs',
+    sourcemap: 'linked',
+    define: { 'import.meta.url': '__heapscopeUrl' },
+    banner: { js: "const __heapscopeUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+}
 // The executable runs the program as a vm.Script, which has no loader for import().
 const program = readFileSync(`${cli}dist/heapscope.cjs`, 'utf8');
 const dynamicImport = /\bimport\(\s*["'`]/.exec(program);

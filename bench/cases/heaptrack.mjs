@@ -13,8 +13,10 @@
  *
  * Throughput: this file is also a script. `node bench/cases/heaptrack.mjs
  * --throughput FILE [RUNS]` reads FILE RUNS times in-process with the built
- * packages: decompression alone, parsing into a sink that does nothing, and
- * parsing into the event accumulator; it prints JSON with each run's time.
+ * packages: decompression alone, parsing into a sink that does nothing,
+ * parsing into the event accumulator, and into the accumulator as `info`
+ * asks for it (no per-site lifetimes, exact sizes or peak sites); it prints
+ * JSON with each run's time.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,7 +37,7 @@ async function throughput(file, runs) {
   const parser = await import(pathToFileURL(path.join(ROOT, 'packages/parser/dist/index.js')).href);
   const analyzer = await import(pathToFileURL(path.join(ROOT, 'packages/analyzer/dist/index.js')).href);
   const nullSink = { alloc() {}, free() {}, realloc() {}, allocUntracked() {}, threadDone() {}, sample() {} };
-  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], accumulateMs: [], decompressCpuMs: [], parseCpuMs: [], accumulateCpuMs: [] };
+  const result = { file: path.relative(ROOT, file), decompressedBytes: 0, events: 0, decompressMs: [], parseMs: [], accumulateMs: [], infoMs: [], decompressCpuMs: [], parseCpuMs: [], accumulateCpuMs: [], infoCpuMs: [] };
   // CPU time of the whole process (its threads included), less disturbed than wall time on a busy machine.
   const cpuMs = (since) => {
     const u = process.cpuUsage(since);
@@ -49,17 +51,17 @@ async function throughput(file, runs) {
     result.decompressMs.push(performance.now() - start);
     result.decompressCpuMs.push(cpuMs(cpu));
     result.decompressedBytes = bytes;
-    for (const accumulate of [false, true]) {
+    for (const step of ['parse', 'accumulate', 'info']) {
       start = performance.now();
       cpu = process.cpuUsage();
       const input = await parser.openInput(file);
       const importer = parser.importerById('heaptrack');
       const builder = parser.traceBuilder(input, importer);
-      const sink = accumulate ? new analyzer.EventAccumulator(builder) : nullSink;
+      const sink = step === 'parse' ? nullSink : new analyzer.EventAccumulator(builder, step === 'info' ? { parts: [] } : {});
       const facts = await parser.parseTrace(input, importer, builder, sink);
-      if (accumulate) result.events = sink.finish(facts).report.events;
-      (accumulate ? result.accumulateMs : result.parseMs).push(performance.now() - start);
-      (accumulate ? result.accumulateCpuMs : result.parseCpuMs).push(cpuMs(cpu));
+      if (step !== 'parse') result.events = sink.finish(facts).report.events;
+      result[`${step}Ms`].push(performance.now() - start);
+      result[`${step}CpuMs`].push(cpuMs(cpu));
     }
   }
   return result;
@@ -95,8 +97,8 @@ export default {
     return [
       same,
       `In-process, median of 3 on ${tp.file} (${fmt(mb, 1)} MB decompressed, ${fmt(tp.events)} events): zstd decompression alone ${fmt(mb / (median(tp.decompressMs) / 1e3), 0)} MB/s; ` +
-        `parse into a null sink ${rate(tp.parseMs)}; parse + accumulate ${rate(tp.accumulateMs)}. ` +
-        `CPU time, median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + accumulate ${fmt(median(tp.accumulateCpuMs))} ms.`,
+        `parse into a null sink ${rate(tp.parseMs)}; parse + accumulate ${rate(tp.accumulateMs)}; as info (no parts) ${rate(tp.infoMs)}. ` +
+        `CPU time (every thread), median: decompression ${fmt(median(tp.decompressCpuMs))} ms, parse ${fmt(median(tp.parseCpuMs))} ms, parse + accumulate ${fmt(median(tp.accumulateCpuMs))} ms, as info ${fmt(median(tp.infoCpuMs))} ms.`,
     ];
   },
 };

@@ -48,8 +48,10 @@ info --format json $abs
 top $abs
 top --format json $abs
 top --by stack -n 5 $abs
+top -t waste_space $abs
 sizes $abs
 sizes --format json $abs
+sizes --waste $abs
 churn $abs
 churn --format json $abs
 peak $abs

@@ -18,6 +18,7 @@
 import { plural, type HeapProfile } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './accumulate/lifetime-buckets.js';
+import { tracePart } from './accumulate/accumulator.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { formatBytes, formatCount } from './units.js';
 
@@ -227,6 +228,7 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
       addInto(events, trace.report.lifetimeEvents);
       if (trace.report.lifetimeNs) addInto((ns ??= []), trace.report.lifetimeNs);
       const sites = new SiteIndex(input.profile, options);
+      tracePart(trace, 'siteLifetimes');
       const s = trace.sites;
       for (let i = 0; i < s.length; i++) {
         const keys = sites.sampleKeys(i); // sample i is site i

@@ -14,6 +14,7 @@
 import type { HeapProfile, SizeKind } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
+import { tracePart } from './accumulate/accumulator.js';
 import { inputAllocator, pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
 import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
 
@@ -116,6 +117,7 @@ export function sizes(inputs: readonly LoadedInput[], options: SizesOptions = {}
     const sites = new SiteIndex(input.profile, { ...options, by: options.by ?? 'function' });
     if (input.trace) {
       // An accumulated trace's samples are its sites, in site order: sample i is site i.
+      tracePart(input.trace, 'sizes');
       const { sizes: rows } = input.trace;
       for (let r = 0; r < rows.length; r++) {
         const keys = sites.sampleKeys(rows.site[r]);

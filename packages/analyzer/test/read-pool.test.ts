@@ -84,6 +84,13 @@ describe('reading on worker threads', () => {
     expect(back(other)).toMatchObject({ name: 'RangeError', message: 'too big', stack: other.stack });
   });
 
+  it('zstd decompressed on a thread of its own inside a reading worker, and with a part of the accumulation left out: what this thread reads without either', async () => {
+    const raw = join(FIXTURES, 'heaptrack', 'heaptrack.workload.19878.raw.zst');
+    const sequential = dump(await collect([HEAPTRACK, raw, PERF], { jobs: 1, windows: 2, parts: ['sizes'] }));
+    expect(dump(await collect([HEAPTRACK, raw, PERF], { jobs: 2, windows: 2, parts: ['sizes'], zstdOnThread: true }))).toBe(sequential);
+    expect(dump(await collect([HEAPTRACK, raw, PERF], { jobs: 2, windows: 2, zstdOnThread: true }))).not.toBe(sequential);
+  });
+
   it('a trace read on a worker keeps its profiles sharing their tables, as the accumulator made them', async () => {
     const [, trace] = await collect([JEMALLOC[0], PERF], { jobs: 2, windows: 3 });
     const t = trace.trace!;

@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { WarningCollector, formatWarning, type Symbolizer } from '@heapscope/parser';
-import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, streamProfiles, type LoadProfilesOptions, type LoadedInput } from '@heapscope/analyzer';
+import { cpuSamples, loadProfiles, mixedInputWarnings, newSymbolizer, streamProfiles, type LoadProfilesOptions, type LoadedInput, type TracePart } from '@heapscope/analyzer';
 import type { MergedInputs } from '@heapscope/parser';
 import { UsageError, type CliIo } from './io.js';
 import { regexOption, type CommonOptions, type InputOptions } from './options.js';
@@ -32,6 +32,12 @@ export interface LoadExtra {
    * what it needs them for (`sizes needs allocation sizes`).
    */
   needsHeap?: string;
+  /**
+   * The parts of an event trace's accumulation the command reads besides its
+   * profile, report and snapshots (default: all of them): what it leaves out
+   * is not computed (`TracePart`).
+   */
+  parts?: readonly TracePart[];
 }
 
 /** The context of one command's run. */
@@ -179,6 +185,7 @@ export class Run<O extends CommonOptions = CommonOptions> {
       keepBadFrames: o.keepBadFrames,
       stdin: this.io.stdin,
       windows: extra.windows,
+      parts: extra.parts,
       // Importer-specific options (perf script).
       sizeArg: o.sizeArg,
       allocEvent: regexOption('--alloc-event', o.allocEvent),

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../src/progress.js';
-import { fixtureFile } from '@heapscope/testkit/inputs';
+import { fixtureFile, zstdSync } from '@heapscope/testkit/inputs';
+import { ZSTD_THREAD_MIN_BYTES } from '@heapscope/parser';
 
 const BIN = fileURLToPath(new URL('../dist/heapscope.mjs', import.meta.url));
 const built = existsSync(BIN);
@@ -71,6 +72,25 @@ describe.skipIf(!built)('the heapscope process', () => {
     const r = await run(['info', '--no-symbolize', dump, dump, dump], { closeStdoutAfter: 1 });
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(r.code).toBe(0);
+  });
+
+  it('a zstd recording decompressed on a worker thread: a bad line or an unknown format ends the process at once, with the line', async () => {
+    // Random strings make the recording compress poorly: it passes the size from which the worker decompresses.
+    const dir = mkdtempSync(join(tmpdir(), 'hs-zstd-'));
+    const random = () => Math.random().toString(36).slice(2);
+    const strings = Array.from({ length: 120_000 }, () => `s ${random()}${random()}${random()}`);
+    const lines = ['v 10400 2', ...strings, 'i 1 1', 't 1 0', 'a 10 1', ...Array.from({ length: 1000 }, (_, i) => (i % 2 ? '- 0' : '+ 0')), '+ zz', '+ 0'];
+    const bad = join(dir, 'bad.zst');
+    writeFileSync(bad, zstdSync(new TextEncoder().encode(lines.join('\n') + '\n'), '--no-check'));
+    const unknown = join(dir, 'unknown.zst');
+    writeFileSync(unknown, zstdSync(new TextEncoder().encode(strings.map((l) => l.slice(2)).join('\n') + '\n')));
+    for (const file of [bad, unknown]) expect(readFileSync(file).length).toBeGreaterThanOrEqual(ZSTD_THREAD_MIN_BYTES);
+    const r = await run(['info', '--no-symbolize', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`heapscope: ${bad}:${lines.length - 1}: expected "+ <allocation info>" or "+ <size> <trace> <pointer>": "+ zz"\n`);
+    const u = await run(['info', '--no-symbolize', unknown]);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/^heapscope: .*unknown\.zst:1: unrecognized input format/);
   });
 
   it('Ctrl-C leaves no output file and no temporary file behind', async () => {

@@ -53,10 +53,29 @@ export { LIFETIME_BUCKETS, SITE_LIFETIME_BUCKETS } from './lifetime-buckets.js';
 export type { SiteColumns } from './site-table.js';
 export type { SiteSizeRows } from './size-table.js';
 
+/**
+ * Parts of an accumulation beyond the final profile, the report and the
+ * snapshots, each with work of its own per event, that a command may go
+ * without:
+ * - `siteLifetimes`: per site, the blocks freed, their lifetimes (sum and
+ *   histogram) and temporaries (the freed, lifetime and temporary columns of
+ *   `sites`: churn);
+ * - `sizes`: exact sizes per site (`sizes`: sizes, waste);
+ * - `peakSites`: the live values per site at the peak (`peakProfile`: peak).
+ * The report (the peak's totals, the trace's lifetime histograms and
+ * temporaries) is always whole.
+ */
+export type TracePart = 'siteLifetimes' | 'sizes' | 'peakSites';
+
+/** Every part: what an accumulation computes unless told otherwise. */
+export const ALL_TRACE_PARTS: readonly TracePart[] = ['siteLifetimes', 'sizes', 'peakSites'];
+
 /** Options of an accumulation. */
 export interface AccumulatorOptions {
   /** Number of evenly spaced live-set snapshots wanted (0: none). */
   windows?: number;
+  /** The parts wanted (default {@link ALL_TRACE_PARTS}); the columns of the others are left empty (zeros), see {@link tracePart}. */
+  parts?: readonly TracePart[];
 }
 
 /** A live-set snapshot. */
@@ -107,9 +126,20 @@ export interface AccumulatedTrace {
   report: TraceReport;
   sites: SiteColumns;
   sizes: SiteSizeRows;
+  /** The parts accumulated ({@link TracePart}): the others' columns are zeros, not values. */
+  parts: readonly TracePart[];
 }
 
-/** Numbers per allocation kind in `EventAccumulator.kinds`. */
+/**
+ * Checks that `trace` was accumulated with `part` before a reader of that
+ * part uses it: a command that reads a part it did not ask for fails here
+ * instead of reporting zeros.
+ */
+export function tracePart(trace: AccumulatedTrace, part: TracePart): void {
+  if (!trace.parts.includes(part)) throw new Error(`internal error: the trace was accumulated without its ${part} (the command must ask for them)`);
+}
+
+/** Integers per allocation kind in `EventAccumulator.kinds`: operation, site, size row (and one unused, for alignment). */
 const KIND_STRIDE = 4;
 
 /** Weight of profiler samples that are not allocations (perf CPU samples). */
@@ -120,11 +150,13 @@ export class EventAccumulator implements TraceSink, BlockSink {
   private readonly live = new LiveSet();
   private readonly blocks = new BlockTable();
   /**
-   * Allocation kinds (BlockSink), KIND_STRIDE numbers each: size, operation,
-   * and site and size row once allocated at (-1 before); then their stack
-   * and thread, read once.
+   * Allocation kinds (BlockSink): their size; KIND_STRIDE integers each:
+   * operation, and site and size row once allocated at (-1 before); then
+   * their stack and thread, read once. Integers in an Int32Array: they
+   * index other arrays without a conversion.
    */
-  private kinds = new Float64Array(4096 * KIND_STRIDE);
+  private kindSize = new Float64Array(4096);
+  private kinds = new Int32Array(4096 * KIND_STRIDE);
   private kindCount = 0;
   private readonly kindStack = int32Column(4096);
   private readonly kindThread = int32Column(4096);
@@ -159,6 +191,11 @@ export class EventAccumulator implements TraceSink, BlockSink {
   private readonly lifetimeNs = new Array<number>(LIFETIME_BUCKETS).fill(0);
   /** heaptrack's temporary: the block the last event allocated (-1: that event was no allocation). */
   private lastAlloc = -1;
+  /** The parts accumulated, and a flag for each. */
+  private readonly parts: readonly TracePart[];
+  private readonly siteLifetimes: boolean;
+  private readonly exactSizes: boolean;
+  private readonly peakSites: boolean;
 
   constructor(
     private readonly builder: ProfileBuilder,
@@ -166,6 +203,10 @@ export class EventAccumulator implements TraceSink, BlockSink {
   ) {
     this.windowCount = options.windows ?? 0;
     this.windows = new WindowSnapshots(this.windowCount);
+    this.parts = ALL_TRACE_PARTS.filter((p) => (options.parts ?? ALL_TRACE_PARTS).includes(p));
+    this.siteLifetimes = this.parts.includes('siteLifetimes');
+    this.exactSizes = this.parts.includes('sizes');
+    this.peakSites = this.parts.includes('peakSites');
   }
 
   /**
@@ -186,20 +227,20 @@ export class EventAccumulator implements TraceSink, BlockSink {
     this.siteLiveObjects.data[site] += objects;
     this.liveBytes += bytes;
     this.liveCount += objects;
-    this.peak.change(site);
+    if (this.peakSites) this.peak.change(site);
     // The event being accumulated counts: it reached the peak.
     if (this.liveBytes > this.peak.bytes) this.peak.reach(this.liveBytes, this.liveCount, this.events + 1, this.lastTime);
   }
 
   /**
    * A block of `sizeBytes` is born at `site`, its (site, size) in the size
-   * table's `sizeRow`; returns its id.
+   * table's `sizeRow` (-1 without exact sizes); returns its id.
    */
   private born(sizeBytes: number, site: number, sizeRow: number, timeNs: number): number {
     const block = this.blocks.add(sizeBytes, site, this.events, timeNs);
     this.allocObjects.data[site]++;
     this.allocBytes.data[site] += sizeBytes;
-    this.sizes.addAt(sizeRow);
+    if (sizeRow >= 0) this.sizes.addAt(sizeRow);
     this.changeLive(site, sizeBytes, 1);
     this.lastAlloc = block;
     return block;
@@ -214,7 +255,12 @@ export class EventAccumulator implements TraceSink, BlockSink {
       slot = -1 - slot;
       this.kill(this.live.block(slot), timeNs, false);
     }
-    this.live.setBlock(slot, this.born(sizeBytes, site, this.sizes.row(site, sizeBytes), timeNs));
+    this.live.setBlock(slot, this.born(sizeBytes, site, this.sizeRow(site, sizeBytes), timeNs));
+  }
+
+  /** The size table's row of (`site`, `sizeBytes`), or -1 without exact sizes. */
+  private sizeRow(site: number, sizeBytes: number): number {
+    return this.exactSizes ? this.sizes.row(site, sizeBytes) : -1;
   }
 
   /** Frees `block`; `temporary` when the event before was its allocation. */
@@ -223,7 +269,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
     const site = blocks.site(block);
     const size = blocks.sizeBytes(block);
     const lifetime = this.events - blocks.bornEvent(block);
-    this.sites.freed(site, lifetime, temporary);
+    if (this.siteLifetimes) this.sites.freed(site, lifetime, temporary);
     this.lifetimeEvents[log2Bucket(lifetime)]++;
     const born = blocks.bornTimeNs(block);
     if (timeNs !== NO_TIME && born !== NO_TIME) {
@@ -300,12 +346,13 @@ export class EventAccumulator implements TraceSink, BlockSink {
   }
 
   allocationKind(sizeBytes: number, op: AllocOp, stack: number, thread: number): void {
+    this.kindSize = holding(this.kindSize, this.kindCount);
     this.kinds = holding(this.kinds, (this.kindCount + 1) * KIND_STRIDE - 1);
+    this.kindSize[this.kindCount] = sizeBytes;
     const k = this.kindCount++ * KIND_STRIDE;
-    this.kinds[k] = sizeBytes;
-    this.kinds[k + 1] = op;
+    this.kinds[k] = op;
+    this.kinds[k + 1] = -1;
     this.kinds[k + 2] = -1;
-    this.kinds[k + 3] = -1;
     this.kindStack.push(stack);
     this.kindThread.push(thread);
   }
@@ -314,15 +361,15 @@ export class EventAccumulator implements TraceSink, BlockSink {
     this.time(timeNs);
     const kinds = this.kinds;
     const k = kind * KIND_STRIDE;
-    this.opCounts[kinds[k + 1]]++;
-    const size = kinds[k];
-    if (kinds[k + 2] < 0) {
+    this.opCounts[kinds[k]]++;
+    const size = this.kindSize[kind];
+    if (kinds[k + 1] < 0) {
       // Looked up at the kind's first allocation, as a pointer's would be: sites and sizes keep the order they are first met in.
       const site = this.sites.siteOf(this.kindStack.data[kind], this.kindThread.data[kind]);
-      kinds[k + 2] = site;
-      kinds[k + 3] = this.sizes.row(site, size);
+      kinds[k + 1] = site;
+      kinds[k + 2] = this.sizeRow(site, size);
     }
-    const block = this.born(size, kinds[k + 2], kinds[k + 3], timeNs);
+    const block = this.born(size, kinds[k + 1], kinds[k + 2], timeNs);
     this.tick();
     return block;
   }
@@ -341,7 +388,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
     const site = this.sites.siteOf(stack, thread);
     this.allocObjects.data[site]++;
     this.allocBytes.data[site] += sizeBytes;
-    this.sizes.add(site, sizeBytes);
+    if (this.exactSizes) this.sizes.add(site, sizeBytes);
     this.lastAlloc = -1;
     this.tick();
   }
@@ -410,6 +457,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
       report,
       sites: this.sites.finish(),
       sizes: this.sizes.finish(),
+      parts: this.parts,
     };
   }
 

@@ -188,6 +188,7 @@ class Packer {
       report: t.report,
       sites: this.table(t.sites),
       sizes: this.table(t.sizes),
+      parts: t.parts,
     };
   }
 }
@@ -254,6 +255,7 @@ class Unpacker {
       report: t.report,
       sites: this.table<SiteColumns>(t.sites),
       sizes: this.table<SiteSizeRows>(t.sizes),
+      parts: t.parts,
     };
   }
 }

@@ -20,6 +20,7 @@ import type { HeapProfile, ValueType } from '@heapscope/parser';
 import type { LoadedInput } from '../pipeline/read-input.js';
 import type { SiteOptions } from '../sites.js';
 import { sizes } from '../sizes.js';
+import { tracePart } from '../accumulate/accumulator.js';
 import { defaultAllocators, sizeClassRules, type AllocatorName } from '../size-classes.js';
 import { checkRequestedSizes, roundingWaste } from './waste-tally.js';
 
@@ -104,6 +105,7 @@ export function withWasteSampleType(input: LoadedInput, allocator: AllocatorName
   const column = new Float64Array(p.samples.length);
   if (input.trace) {
     // A replay's samples are its sites, in site order: sample i is site i.
+    tracePart(input.trace, 'sizes');
     const rows = input.trace.sizes;
     for (let r = 0; r < rows.length; r++) column[rows.site[r]] += rows.count[r] * roundingWaste(rules, rows.sizeBytes[r]);
   } else {

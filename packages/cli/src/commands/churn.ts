@@ -77,7 +77,7 @@ Examples:
       });
       return { report, seriesBy: 'given' };
     }
-    const loaded = await run.load(run.args, { needsHeap: 'churn needs allocations and frees' });
+    const loaded = await run.load(run.args, { needsHeap: 'churn needs allocations and frees', parts: ['siteLifetimes'] });
     const dumps = loaded.every((l) => !l.trace);
     const order = dumps ? seriesOrder(loaded.map((l) => l.profile)) : { indexes: loaded.map((_, i) => i), by: 'given' as const };
     const ordered = order.indexes.map((i) => loaded[i]);

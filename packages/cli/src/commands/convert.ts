@@ -109,7 +109,8 @@ Examples:
       if (o.by === 'line') throw new UsageError("--by line does not apply to pprof output (it keeps every line); use pprof's own -lines");
     }
     if (target === 'html' && run.output.isTerminal) throw new UsageError('HTML output would go to the terminal: give -o FILE.html');
-    const loaded = await run.load(run.args);
+    // Profiles only: no per-site lifetimes, exact sizes or peak sites to compute.
+    const loaded = await run.load(run.args, { parts: [] });
     const profile = sumProfiles(loaded.map((l) => l.profile));
     run.warnMixed(summedInputs([profile.meta]));
     return { target, profile, type: commonSampleType([profile], o.sampleType) };

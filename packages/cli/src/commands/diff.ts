@@ -61,7 +61,8 @@ Examples:
     const [base, input] = run.args;
     if (input === undefined) throw new UsageError(base === undefined ? 'no input given: give <base> <input>, or --db' : 'diff needs two inputs: <base> <input>');
     if (base === '-' && input === '-') throw new UsageError('stdin (-) can be given only once');
-    const [b, i] = await run.load([base, input]);
+    // Profiles only: no per-site lifetimes, exact sizes or peak sites to compute.
+    const [b, i] = await run.load([base, input], { parts: [] });
     run.warn([...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])]);
     return { report: diffTop([b.profile], [i.profile], { ...siteOptions(o), ...ranking }), base, input };
   },

@@ -121,7 +121,8 @@ Examples:
 /** `--base`: the inputs (summed) minus the base. */
 async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
   const inputs = run.args;
-  const [base, ...rest] = await run.load([basePath, ...inputs]);
+  // Profiles only: no per-site lifetimes, exact sizes or peak sites to compute.
+  const [base, ...rest] = await run.load([basePath, ...inputs], { parts: [] });
   const input = sumProfiles(rest.map((l) => l.profile));
   run.warnMixed(summedInputs([input.meta]));
   const type = commonSampleType([input, base.profile], run.options.sampleType);
@@ -151,7 +152,8 @@ async function growthFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions):
 
 /** The inputs, summed. */
 async function plainFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): Promise<{ data: FlameData; total: number }> {
-  const loaded = await run.load(run.args);
+  // Profiles only: no per-site lifetimes, exact sizes or peak sites to compute.
+  const loaded = await run.load(run.args, { parts: [] });
   const profile = sumProfiles(loaded.map((l) => l.profile));
   run.warnMixed(summedInputs([profile.meta]));
   const type = commonSampleType([profile], run.options.sampleType);

@@ -29,7 +29,8 @@ Example:
   $ heapscope info heaptrack.app.1234.zst
   $ heapscope info fixtures/cpu-perf/workload.cpu-clock.perf.txt.gz`,
   async analyze(run) {
-    const loaded = await run.load(run.args);
+    // The trace's report and profile only: no per-site lifetimes, exact sizes or peak sites to compute.
+    const loaded = await run.load(run.args, { parts: [] });
     return { inputs: loaded.map(inputInfo) };
   },
   output: {

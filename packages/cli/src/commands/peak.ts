@@ -2,7 +2,7 @@
  * `heapscope peak`: for event traces, the peak of live bytes, when it
  * happened, and the call sites that held it at that moment.
  */
-import { peakMoment, stacklessTraces, top } from '@heapscope/analyzer';
+import { peakMoment, stacklessTraces, top, tracePart } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, filterOptions, inputOptions, nodeCountOption, sampleTypeOption, siteOptions, type FilterOptions, type InputOptions, type SharedOptions } from '../options.js';
@@ -24,9 +24,10 @@ Examples:
   $ heapscope peak --by thread record_allocs.txt`,
   async analyze(run) {
     const [trace] = run.args;
-    const [loaded] = await run.load([trace], { needsHeap: 'peak needs live bytes over time' });
+    const [loaded] = await run.load([trace], { needsHeap: 'peak needs live bytes over time', parts: ['peakSites'] });
     if (!loaded.trace) throw new UsageError(`${trace} is a heap dump, not an event trace: it has no peak over time`);
     const o = run.options;
+    tracePart(loaded.trace, 'peakSites');
     return { peak: peakMoment(loaded.trace.report), stackless: o.by !== 'thread' && stacklessTraces([loaded]), top: top([loaded.trace.peakProfile], { ...siteOptions(o), sampleType: o.sampleType, limit: o.nodeCount }) };
   },
   output: {

@@ -59,7 +59,7 @@ Examples:
       if (o.waste) throw new UsageError('--waste needs the requested sizes of the inputs: not from a store (--db)');
       report = await withStore(run, { readOnly: true }, async (store) => store.sizes(await selectProfiles(store, run), { by: o.by, ...how }));
     } else {
-      const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes' });
+      const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes', parts: ['sizes'] });
       run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
       const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
       try {

@@ -95,7 +95,8 @@ instead (--by thread, sizes, peak, churn).`,
         return { report: await store.top(selection, { by: o.by, ...ranking }), inputs: [selectionName(store, selection, run)], cutForTerminal, stackless: false };
       });
     }
-    const loaded = await run.load(run.args);
+    // Each input's profile (and for the waste, its exact sizes): no per-site lifetimes or peak sites to compute.
+    const loaded = await run.load(run.args, { parts: waste ? ['sizes'] : [] });
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
     let profiles = loaded.map((l) => l.profile);
     if (waste) {

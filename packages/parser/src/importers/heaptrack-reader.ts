@@ -310,7 +310,8 @@ export class HeaptrackReader {
   /** `+ <info>`: a block of allocation info `info` (defined) is born. */
   private allocInfo(info: number): void {
     const block = this.blocks.allocBlock(info, this.timeNs);
-    this.below = holding(this.below, block);
+    // Checked here, not in `holding`, which is called for every type of column: one allocation in many thousands grows it.
+    if (block >= this.below.length) this.below = holding(this.below, block);
     this.below[block] = this.infoTop.data[info];
     this.infoTop.data[info] = block;
   }

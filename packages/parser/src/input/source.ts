@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { ParseError } from '../errors.js';
 import { LineSource, DEFAULT_MAX_LINE_BYTES, StreamError, type LineReading } from './lines.js';
 import { isZstd, unzstd } from './zstd.js';
+import { unzstdOnThread } from './zstd-thread.js';
 
 /** How many decompressed bytes format detection gets to see. */
 export const HEAD_BYTES = 64 * 1024;
@@ -26,6 +27,16 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
  * by a decompression bomb within seconds.
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3;
+
+/**
+ * zstd inputs of at least this many compressed bytes are decompressed on a
+ * worker thread (zstd-thread.ts). Why: the worker's start (its isolate, and
+ * compiling the decoder again) keeps the parser waiting for its first bytes
+ * about as long as decompressing a few tens of MB on this thread takes,
+ * which heaptrack recordings pack into 2–3 MB
+ * (docs/BENCHMARKS.md#heaptrack-worker-parts).
+ */
+export const ZSTD_THREAD_MIN_BYTES = 2 * 1024 * 1024;
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'zip';
 
@@ -43,6 +54,12 @@ export interface OpenOptions {
    * with the total size when known (files).
    */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /**
+   * Decompress zstd on a worker thread (true) or on this one (false).
+   * Default: on a worker when the compressed size is known and at least
+   * {@link ZSTD_THREAD_MIN_BYTES}.
+   */
+  zstdOnThread?: boolean;
 }
 
 /** An opened input, positioned at its start. Its content can be consumed once. */
@@ -74,11 +91,16 @@ export class Input {
   async *chunks(): AsyncGenerator<Uint8Array> {
     if (this.consumed) throw new Error(`input ${this.name} was already read`);
     this.consumed = true;
-    if (this.head.length > 0) yield this.head;
-    for (;;) {
-      const next = await this.rest.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      if (this.head.length > 0) yield this.head;
+      for (;;) {
+        const next = await this.rest.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A reader that stops early stops the decompression too (a worker thread's, zstd-thread.ts).
+      await this.rest.return?.();
     }
   }
 
@@ -247,7 +269,8 @@ async function openDecompressed(name: string, raw: AsyncIterable<Uint8Array>, op
     content = limited(gunzip(compressed), maxDecompressed);
   } else if (isZstd(sniffed.head)) {
     compression = 'zstd';
-    content = limited(unzstd(compressed), maxDecompressed);
+    const onThread = options.zstdOnThread ?? (sizeBytes !== undefined && sizeBytes >= ZSTD_THREAD_MIN_BYTES);
+    content = limited(onThread ? unzstdOnThread(compressed) : unzstd(compressed), maxDecompressed);
   } else if (isZip(sniffed.head)) {
     compression = 'zip';
     const unzipped = firstZipMember(compressed);

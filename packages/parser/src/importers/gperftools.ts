@@ -134,7 +134,6 @@ export const gperftoolsImporter: SnapshotImporter = {
       maxStacks: ctx.options.maxStacks,
       maxSamples: ctx.options.maxSamples,
       expectedStacks: expectedStacksOfDump(input.sizeBytes),
-      wasmTree: ctx.options.wasmStackLines !== false && process.env.HWASM_SPIKE_JS !== '1',
       meta,
     });
     const maps = new MapsReader(ctx);

@@ -14,7 +14,6 @@
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { parseHexBytes, type AddressParts } from '../model/address.js';
-import { TREE_FULL } from '../model/wasm-tree.js';
 
 /**
  * How many stack nodes to presize a builder for, from a dump's size in
@@ -72,19 +71,6 @@ export class StackLineReader {
    * with them.
    */
   read(bytes: Uint8Array, start: number, end: number): number {
-    const tree = this.builder.wasmTree;
-    if (tree) {
-      const stack = tree.readLine(bytes, start, end);
-      if (stack >= 0) {
-        this.problem.bad = '';
-        this.problem.nil = 0;
-        return stack;
-      }
-      if (stack === TREE_FULL) throw this.builder.tooManyStacks();
-      // Not only plain addresses: read here, which reports what is wrong
-      // (the line before may be in a buffer that has changed since).
-      this.forget();
-    }
     // Small steps, each its own function: V8 optimizes a small hot function
     // within a few thousand lines, a large one much later (its compile takes
     // tens of milliseconds), and a dump is read once.

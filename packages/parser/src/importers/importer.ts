@@ -36,12 +36,6 @@ export interface ImportOptions {
    * which are otherwise cut with every frame above them (bad-frames.ts).
    */
   keepBadFrames?: boolean;
-  /**
-   * Whether heap dumps' stack lines are read in WebAssembly (default true;
-   * model/wasm-tree.ts). False reads them in JavaScript only: the same
-   * profile, which the tests compare.
-   */
-  wasmStackLines?: boolean;
   /** Importer-specific options (for example perf's `sizeArg`). */
   [key: string]: unknown;
 }

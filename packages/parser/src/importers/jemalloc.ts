@@ -112,7 +112,6 @@ class JemallocReader {
       maxStacks: ctx.options.maxStacks,
       maxSamples: ctx.options.maxSamples,
       expectedStacks: expectedStacksOfDump(sizeBytes),
-      wasmTree: ctx.options.wasmStackLines !== false && process.env.HWASM_SPIKE_JS !== '1',
       meta: {
         format: 'jemalloc',
         variant: 'heap_v2',

@@ -7,7 +7,6 @@ import { float64Column, int32Column, uint32Column, type GrowableColumn } from '.
 import { PairIndex } from './pair-index.js';
 import { StringTable } from './string-table.js';
 import { parseHex, type AddressParts } from './address.js';
-import { TREE_FULL, WasmStackTree } from './wasm-tree.js';
 import {
   EMPTY_STACK,
   HeapProfile,
@@ -65,19 +64,9 @@ export interface ProfileBuilderOptions {
    * attached to another profile's mapping that happens to cover it.
    */
   locateUnmapped?: boolean;
-  /**
-   * Whether the stack tree and the address table live in WebAssembly (see
-   * model/wasm-tree.ts), for importers that read stack lines of hex
-   * addresses with {@link StackLineReader}-style readers (the heap dumps).
-   * Locations are then only ever added by address. Ignored where
-   * WebAssembly cannot run.
-   */
-  wasmTree?: boolean;
 }
 
 type Int32Col = GrowableColumn<Int32Array>;
-
-const NO_LINES: readonly (readonly [number, number])[] = [];
 type Float64Col = GrowableColumn<Float64Array>;
 
 /** Mutable builder for one profile. Not reusable after `finish()`. */
@@ -131,9 +120,6 @@ export class ProfileBuilder {
   /** (stack, thread + 1) → the first sample with that stack and thread. */
   private readonly sampleIndex: PairIndex;
 
-  /** The tree in WebAssembly, when the importer asked for it: it then numbers locations and stack nodes. */
-  readonly wasmTree: WasmStackTree | undefined;
-
   private readonly mappings: Mapping[] = [];
   private readonly threads: Thread[] = [];
   private readonly threadByKey = new Map<string, number>();
@@ -165,7 +151,6 @@ export class ProfileBuilder {
     // Stack 0: the empty stack.
     this.appendStackNode(-1, -1);
     this.locLineStart.push(0);
-    this.wasmTree = options.wasmTree ? WasmStackTree.create(stacks, this.maxStacks) : undefined;
   }
 
   /** Number of samples appended so far. */
@@ -175,7 +160,7 @@ export class ProfileBuilder {
 
   /** Number of distinct stacks so far (including the empty stack). */
   get stackCount(): number {
-    return this.wasmTree ? this.wasmTree.nodeCount : this.stackParent.length;
+    return this.stackParent.length;
   }
 
   /** Interns a function by (name, file); `systemName` defaults to `name`. */
@@ -198,11 +183,6 @@ export class ProfileBuilder {
    * `mapping` -1 lets `finish()` find the mapping by address.
    */
   addLocation(hi: number, lo: number, mapping = -1, lines: readonly (readonly [number, number])[] = []): number {
-    if (this.wasmTree) throw new Error('a builder with its tree in WebAssembly adds locations by address only');
-    return this.appendLocation(hi, lo, mapping, lines);
-  }
-
-  private appendLocation(hi: number, lo: number, mapping: number, lines: readonly (readonly [number, number])[]): number {
     for (const [fn, line] of lines) {
       this.lineFunction.push(fn);
       this.lineNumber.push(line);
@@ -216,15 +196,10 @@ export class ProfileBuilder {
 
   /** The location for an address (interned by value); mapping found at `finish()`. */
   locationForAddress(hi: number, lo: number): number {
-    if (this.wasmTree) {
-      const location = this.wasmTree.location(hi, lo);
-      this.takeWasmLocations();
-      return location;
-    }
     const before = this.addressIndex.size;
     // PairIndex keys are int32: `| 0` maps each uint32 half one to one.
     const id = this.addressIndex.intern(hi | 0, lo | 0);
-    if (id === before) this.locationOfAddress.push(this.appendLocation(hi, lo, -1, NO_LINES));
+    if (id === before) this.locationOfAddress.push(this.addLocation(hi, lo));
     return this.locationOfAddress.data[id];
   }
 
@@ -239,25 +214,8 @@ export class ProfileBuilder {
     return this.locationForAddress(parts.hi, parts.lo);
   }
 
-  /**
-   * Appends the locations the WebAssembly tree numbered since the last call
-   * (its stack-line reader adds them without telling): the location
-   * columns stay in step with its numbering.
-   */
-  private takeWasmLocations(): void {
-    const from = this.locHi.length;
-    if (!this.wasmTree || this.wasmTree.addressCount === from) return;
-    const { hi, lo } = this.wasmTree.addressesFrom(from);
-    for (let i = 0; i < hi.length; i++) this.appendLocation(hi[i], lo[i], -1, NO_LINES);
-  }
-
   /** Interns the stack (parent, location) and returns its id. */
   internStackNode(parent: number, location: number): number {
-    if (this.wasmTree) {
-      const id = this.wasmTree.internNode(parent, location);
-      if (id === TREE_FULL) throw this.tooManyStacks();
-      return id;
-    }
     // Walks from the root mostly revisit a child they took recently: each
     // node remembers its last two children (most recent first), which skips
     // the hash lookup for most frames. A node with at most two children has
@@ -300,14 +258,11 @@ export class ProfileBuilder {
   /** Appends the stack node (parent, location), which must be new. */
   private addStackNode(parent: number, location: number): number {
     const id = this.stackParent.length;
-    if (id >= this.maxStacks) throw this.tooManyStacks();
+    if (id >= this.maxStacks) {
+      throw new LimitExceededError(`more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`);
+    }
     this.appendStackNode(parent, location);
     return id;
-  }
-
-  /** The error for one stack node too many. */
-  tooManyStacks(): LimitExceededError {
-    return new LimitExceededError(`more than ${this.maxStacks} distinct stacks (raise the limit with --max-stacks)`);
   }
 
   /**
@@ -434,7 +389,6 @@ export class ProfileBuilder {
 
   /** Freezes the profile. */
   finish(): HeapProfile {
-    this.takeWasmLocations();
     const locations = {
       length: this.locHi.length,
       addressHi: this.locHi.finish(),
@@ -457,9 +411,7 @@ export class ProfileBuilder {
       },
       locations,
       mappings: this.mappings,
-      stacks: this.wasmTree
-        ? { length: this.wasmTree.nodeCount, ...this.wasmTree.stackColumns() }
-        : { length: this.stackParent.length, parent: this.stackParent.finish(), location: this.stackLocation.finish() },
+      stacks: { length: this.stackParent.length, parent: this.stackParent.finish(), location: this.stackLocation.finish() },
       threads: this.threads,
       sampleTypes: this.sampleTypes,
       defaultSampleType: this.defaultSampleType,

@@ -91,6 +91,34 @@ describe('perf: frames outside every executable mapping', () => {
     }
   });
 
+  it("does not count the end of a DWARF callchain (ffffffffffffffff [unknown]) as a cut frame, in a real --call-graph dwarf capture", async () => {
+    const path = join(FIXTURES, 'perf', 'workload.dwarf-worker.perf.txt.gz');
+    // Counted from the text: records with a frame perf found no dso for,
+    // other than the closing ffffffffffffffff line that perf's DWARF
+    // unwinding ends its callchains with.
+    let ends = 0;
+    let frames = 0;
+    let records = 0;
+    for (const record of textOf(path).split(/\n\s*\n/)) {
+      const lines = record.split('\n').filter((l) => l.startsWith('\t'));
+      const last = lines.at(-1)?.trim() ?? '';
+      const closed = last.startsWith('ffffffffffffffff ');
+      if (closed) ends++;
+      const first = lines.findIndex((l) => l.endsWith('([unknown])'));
+      if (first < 0 || (closed && first === lines.length - 1)) continue;
+      frames += lines.length - first;
+      records++;
+    }
+    expect(ends).toBeGreaterThan(1000);
+    const { profile } = await readInput(path);
+    expect(checkIntegrity(profile)).toEqual([]);
+    expect(cutCounts(profile)).toEqual(records === 0 ? null : [frames, records]);
+    // No location at the end marker, and every record's stack kept whole up to it.
+    const addresses = new Set(Array.from({ length: profile.locations.length }, (_, l) => profile.addressHex(l)));
+    expect(addresses.has('0xffffffffffffffff')).toBe(false);
+    expect(Math.min(...stacksOf(profile).map((s) => s.length))).toBeGreaterThan(0);
+  });
+
   it('cuts at the first such frame from the leaf, even when a later frame lands in a mapping', async () => {
     const text = [
       'app   100 [000]    1.000000:          1 cycles: ',

@@ -59,6 +59,21 @@ function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
+ * `perf record --call-graph dwarf` ends a callchain with it where its
+ * unwinder stopped (an address of 0, minus 1). It is the end of what perf
+ * unwound, not a frame that broken unwinding invented: nothing to cut or
+ * warn about.
+ */
+function isStackEnd(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isBlank(bytes[i])) i++;
+  if (end - i < 17 || !isBlank(bytes[i + 16])) return false;
+  for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
+  return true;
+}
+
 /** A copy of `codes`, at least `needed` long (doubled). */
 function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBuffer> {
   let length = Math.max(codes.length * 2, 16);
@@ -171,6 +186,8 @@ export class PerfScriptReader {
     } else if (this.inRecord) {
       const code = this.frames.frame(bytes, start, end);
       if (code === BAD_FRAME) {
+        // The unwinder's end of stack, not a bad frame: nothing is cut or counted.
+        if (isStackEnd(bytes, start, end)) return;
         this.cut();
         this.skipCutFrames(cursor);
         return;

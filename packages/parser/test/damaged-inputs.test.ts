@@ -325,6 +325,30 @@ describe('bombs, per container', () => {
   });
 });
 
+describe('a dump concatenated with another (cat a.heap b.heap)', () => {
+  const dumps: [string, string][] = [
+    ['jemalloc', one('jemalloc/sampled', /\.f\.heap$/)],
+    ['gperftools', one('gperftools', /0005\.heap$/)],
+  ];
+  for (const [format, path] of dumps) {
+    it(`${format}: an error at the second header; under --lenient, the first dump's numbers and a warning`, async () => {
+      const text = fixtureText(path);
+      const whole = await outcome(enc(text), format);
+      expect(whole.error).toBeUndefined();
+      const second = text.split('\n').length; // the first line after the whole file
+      const twice = enc(text + text);
+      const strict = await outcome(twice, format);
+      expect(strict.error?.message).toMatch(new RegExp(`^in:${second}: another profile starts here, after the first one's memory map \\(dumps concatenated\\?\\)`));
+      const lenient = await outcome(twice, format, { lenient: true });
+      expect(lenient.error).toBeUndefined();
+      expect(lenient.numbers).toBe(whole.numbers);
+      expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([
+        expect.stringMatching(/^skipped malformed record: another profile starts here, .* the rest of the input was not read$/),
+      ]);
+    });
+  }
+});
+
 describe('timestamps that go backwards', () => {
   it('perf: counted, with the first line, and the events still read', async () => {
     const text = smallPerf();

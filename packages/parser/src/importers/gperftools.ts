@@ -136,7 +136,7 @@ export const gperftoolsImporter: SnapshotImporter = {
       expectedStacks: expectedStacksOfDump(input.sizeBytes),
       meta,
     });
-    const maps = new MapsReader(ctx);
+    const maps = new MapsReader(ctx, (text) => /^\s*heap profile:/.test(text));
     const rows = new RowReader(builder, ctx);
     const goFrames = new Map<string, FrameInfo[]>();
     let facts: HeaderFacts | undefined;

@@ -125,7 +125,7 @@ class JemallocReader {
         warnings: [],
       },
     });
-    this.maps = new MapsReader(ctx);
+    this.maps = new MapsReader(ctx, (text) => HEADER.test(text));
     this.stackLines = new StackLineReader(this.builder);
   }
 

@@ -349,6 +349,26 @@ describe('a dump concatenated with another (cat a.heap b.heap)', () => {
   }
 });
 
+describe('heaptrack: a definition written twice', () => {
+  // heaptrack interns strings, instruction pointers, stack nodes and
+  // allocation infos: a repeat would shift every later index silently.
+  for (const kind of ['s', 'i', 't', 'a']) {
+    it(`"${kind}": an error at the repeat; under --lenient, skipped, and the whole input's numbers`, async () => {
+      const text = smallHeaptrack();
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(`${kind} `));
+      expect(at, `a "${kind}" line`).toBeGreaterThan(0);
+      const damaged = enc([...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)].join('\n'));
+      const strict = await outcome(damaged, 'heaptrack');
+      expect(strict.error?.message).toMatch(new RegExp(`^in:${at + 2}: this .* repeats the one before it`));
+      const whole = await outcome(enc(text), 'heaptrack');
+      const lenient = await outcome(damaged, 'heaptrack', { lenient: true });
+      expect(lenient.numbers).toBe(whole.numbers);
+      expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([expect.stringMatching(/^skipped malformed record: this .* repeats the one before it/)]);
+    });
+  }
+});
+
 describe('timestamps that go backwards', () => {
   it('perf: counted, with the first line, and the events still read', async () => {
     const text = smallPerf();

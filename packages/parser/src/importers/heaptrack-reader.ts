@@ -104,6 +104,10 @@ export class HeaptrackReader {
   private readonly locationOfIp = int32Column(4096);
   /** Per trace index (0 = the root), its stack. */
   private readonly stackOfTrace = int32Column(65536);
+  /** The last definitions of each kind, to catch one written twice (see {@link repeated}); -1: none yet. */
+  private readonly lastTrace = { hi: -1, lo: -1, parent: -1 };
+  private readonly lastIp = { hi: -1, lo: -1 };
+  private readonly lastInfo = { size: -1, trace: -1 };
   // Allocation infos (interpreted): info i is the sink's block kind i.
   private infos = 0;
   /** Per info, its most recently allocated live block (-1: none). */
@@ -341,6 +345,10 @@ export class HeaptrackReader {
     if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "t <instruction pointer> <parent trace>"');
     const parent = scanned.value;
     if (parent >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'parent trace', parent, this.stackOfTrace.length - 1, 't');
+    if (hi === this.lastTrace.hi && lo === this.lastTrace.lo && parent === this.lastTrace.parent) return this.repeated(cursor, 'stack node');
+    this.lastTrace.hi = hi;
+    this.lastTrace.lo = lo;
+    this.lastTrace.parent = parent;
     let location: number;
     if (this.stage === 'raw') {
       location = this.builder.locationForAddress(hi, lo);
@@ -360,6 +368,7 @@ export class HeaptrackReader {
     if (q < 0 || (q = hexField(bytes, q, end)) < 0) return this.bad(cursor, 'expected "i <instruction pointer> <module> [<function> [<file> <line> …]]"');
     const module = scanned.value;
     if (module >= this.strings.length) return this.undefinedIndex(cursor, 'module string', module, this.strings.length - 1, 's');
+    if (hi === this.lastIp.hi && lo === this.lastIp.lo) return this.repeated(cursor, 'instruction pointer');
     const lines = this.frameLines;
     lines.length = 0;
     let fields = 0;
@@ -385,6 +394,8 @@ export class HeaptrackReader {
     }
     const mapping = module === 0 ? -1 : this.mappingOfString(module);
     this.locationOfIp.push(this.builder.addLocation(hi, lo, mapping, lines));
+    this.lastIp.hi = hi;
+    this.lastIp.lo = lo;
   }
 
   /** The function named by strings `fn` and `file`. */
@@ -418,6 +429,9 @@ export class HeaptrackReader {
     const trace = scanned.value;
     if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
     if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
+    if (size === this.lastInfo.size && trace === this.lastInfo.trace) return this.repeated(cursor, 'allocation info');
+    this.lastInfo.size = size;
+    this.lastInfo.trace = trace;
     this.blocks.allocationKind(size, AllocOp.other, this.stackOfTrace.data[trace], -1);
     this.infos++;
     this.infoTop.push(-1);
@@ -427,6 +441,7 @@ export class HeaptrackReader {
   private string(cursor: ByteLineCursor, p: number): void {
     this.interpreted(cursor);
     if (this.sizedString(cursor, p, false) < 0) return;
+    if (this.strings.length > 1 && this.lastString === this.strings[this.strings.length - 1]) return this.repeated(cursor, 'string');
     this.strings.push(this.lastString);
   }
 
@@ -542,6 +557,18 @@ export class HeaptrackReader {
   /** A record names an index (`index`) that no earlier `mode` record defined (`defined` so far). */
   private undefinedIndex(cursor: ByteLineCursor, what: string, index: number, defined: number, mode: string): void {
     this.bad(cursor, `${what} ${index.toString(16)} is not defined (${defined} "${mode}" records so far)`);
+  }
+
+  /**
+   * A definition (`s`, `i`, `t`, `a`) equal to the one of its kind before
+   * it. heaptrack interns each string, instruction pointer, stack node and
+   * allocation info, so it never writes one twice: a repeat is a damaged
+   * file (a line written twice), and reading it would shift every later
+   * index onto the wrong definition. Under --lenient the repeat is skipped,
+   * which undoes exactly that damage.
+   */
+  private repeated(cursor: ByteLineCursor, what: string): void {
+    this.bad(cursor, `this ${what} repeats the one before it, which heaptrack never writes (each is defined once): a damaged recording?`);
   }
 
   private bad(cursor: ByteLineCursor, reason: string): void {

@@ -143,6 +143,45 @@ describe('perf: frames outside every executable mapping', () => {
   });
 });
 
+describe('perf: a thread whose comm changes (exec, prctl(PR_SET_NAME))', () => {
+  it('is one thread, named by its latest comm, with the same values', async () => {
+    // The fixture's worker names itself `hs worker` when it starts; here its
+    // first records carry the name it had before (its parent's, as after a
+    // clone), or a later rename follows its last records (as at an exec).
+    const path = join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz');
+    const text = textOf(path);
+    const { profile: whole } = await readInput(path);
+    const workerOf = (p: HeapProfile) => p.threads.findIndex((t) => t.key === '6793');
+    const perThread = (p: HeapProfile) => {
+      const type = p.sampleTypeIndex('alloc_space');
+      const sums = new Map<string, number>();
+      for (let i = 0; i < p.samples.length; i++) {
+        const key = p.threads[p.samples.thread[i]].key;
+        sums.set(key, (sums.get(key) ?? 0) + p.samples.values[type][i]);
+      }
+      return sums;
+    };
+    expect(whole.threads[workerOf(whole)].name).toBe('hs worker');
+    const records = text.split('\n\n');
+    const worker = records.map((r, i) => (r.startsWith('hs worker  6793 ') ? i : -1)).filter((i) => i >= 0);
+    expect(worker.length).toBeGreaterThan(100);
+    const isWorker = new Set(worker);
+    const renamed = (from: number, to: number, comm: string) =>
+      records.map((r, i) => (i >= from && i < to && isWorker.has(i) ? r.replace(/^hs worker  6793 /, `${comm}  6793 `) : r)).join('\n\n');
+    const half = worker[worker.length >> 1];
+    for (const [name, copy, want] of [
+      ['named late', renamed(0, half, 'workload'), 'hs worker'],
+      ['exec', renamed(half, records.length, 'other prog'), 'other prog'],
+    ] as const) {
+      const { profile } = await loadText(`${name.replace(' ', '-')}.perf.txt`, copy);
+      expect(checkIntegrity(profile), name).toEqual([]);
+      expect(profile.threads.length, name).toBe(whole.threads.length);
+      expect(profile.threads[workerOf(profile)].name, name).toBe(want);
+      expect(perThread(profile), name).toEqual(perThread(whole));
+    }
+  });
+});
+
 describe('perf: records without a callchain', () => {
   /** Records per symbol of the sample's own address, per perf report --sort sym, for the events matching `event`. */
   function reportBySymbol(file: string, event: RegExp): Map<string, number> {

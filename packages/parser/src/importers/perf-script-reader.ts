@@ -389,13 +389,19 @@ export class PerfScriptReader {
     if (t !== undefined && sameBytes(t.commBytes, bytes, h.commStart, h.commEnd)) return t;
     const comm = this.decode(h.commStart, h.commEnd);
     const commBytes = bytes.slice(h.commStart, h.commEnd);
+    if (t !== undefined) {
+      // exec or prctl(PR_SET_NAME): same thread, new comm. The thread takes
+      // its latest: a shell's child is named by the program it exec'd
+      // (`sh` → `xz`), a worker by the name it gave itself, not by the
+      // name it had for its first records.
+      t.commBytes = commBytes;
+      this.builder.renameThread(t.index, comm);
+      return t;
+    }
     const key = h.tid >= 0 ? String(h.tid) : `comm:${comm}`;
-    const index = this.builder.thread(key, comm);
-    if (t === undefined) {
-      t = new PerfThread(index, commBytes);
-      if (h.tid >= 0) this.threads.set(h.tid, t);
-      else this.threadsByComm.set(comm, t);
-    } else t.commBytes = commBytes; // exec or prctl(PR_SET_NAME): same thread, new comm
+    t = new PerfThread(this.builder.thread(key, comm), commBytes);
+    if (h.tid >= 0) this.threads.set(h.tid, t);
+    else this.threadsByComm.set(comm, t);
     return t;
   }
 

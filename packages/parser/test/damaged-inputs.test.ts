@@ -349,6 +349,23 @@ describe('a dump concatenated with another (cat a.heap b.heap)', () => {
   }
 });
 
+describe('jemalloc: a thread line written twice in one stack record', () => {
+  it('is an error at the repeat; under --lenient, skipped, and the whole dump\'s numbers', async () => {
+    const text = fixtureText(one('jemalloc/all', /\.f\.heap$/));
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, i) => /^\s*t\d+: /.test(l) && lines.slice(0, i).some((x) => x.startsWith('@')));
+    expect(at, 'a thread line in a stack record').toBeGreaterThan(0);
+    const damaged = enc([...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)].join('\n'));
+    const thread = /t\d+/.exec(lines[at])![0];
+    const strict = await outcome(damaged, 'jemalloc');
+    expect(strict.error?.message).toMatch(new RegExp(`^in:${at + 2}: second "${thread}:" line for one stack`));
+    const whole = await outcome(enc(text), 'jemalloc');
+    const lenient = await outcome(damaged, 'jemalloc', { lenient: true });
+    expect(lenient.numbers).toBe(whole.numbers);
+    expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([`skipped malformed record: second "${thread}:" line for one stack`]);
+  });
+});
+
 describe('heaptrack: a definition written twice', () => {
   // heaptrack interns strings, instruction pointers, stack nodes and
   // allocation infos: a repeat would shift every later index silently.

@@ -157,3 +157,24 @@ describe('limits, with the options that raise them', () => {
     }
   });
 });
+
+describe('compressed copies of a series (gzip jeprof.*.heap, zstd *.heap)', () => {
+  it('keep what the dumps\' names say: pid, sequence and kind, and growth orders them by sequence, not as given', async () => {
+    const series = findFiles(join(FIXTURES, 'jemalloc', 'all'), /\.heap$/);
+    expect(series.length).toBeGreaterThan(3);
+    for (const [tool, suffix] of [['gzip', 'gz'], ['zstd', 'zst']]) {
+      const copies = series.map((p) => write(`${p.split('/').at(-1)}.${suffix}`, execFileSync(tool, ['-c', '-q', p])));
+      const plain = JSON.parse((await runCli(['info', '--format', 'json', '--no-symbolize', series[0]])).stdout).inputs[0];
+      const copy = JSON.parse((await runCli(['info', '--format', 'json', '--no-symbolize', copies[0]])).stdout).inputs[0];
+      expect([copy.pid, copy.dumpSeq, copy.dumpKind], tool).toEqual([plain.pid, plain.dumpSeq, plain.dumpKind]);
+      expect(copy.pid, tool).toBeGreaterThan(0);
+      // Given last to first, as a shell's sort gives `…10.i10.heap.gz` before `…2.i2.heap.gz`.
+      const growth = (inputs: string[]) => runCli(['growth', '--format', 'json', '--no-symbolize', ...inputs]);
+      const fromCopies = JSON.parse((await growth([...copies].reverse())).stdout);
+      const fromDumps = JSON.parse((await growth(series)).stdout);
+      const base = (label: string) => label.split('/').at(-1)!.replace(/\.(gz|zst)$/, '');
+      expect(fromCopies.labels.map(base), tool).toEqual(fromDumps.labels.map(base));
+      expect(fromCopies.rows, tool).toEqual(fromDumps.rows);
+    }
+  });
+});

@@ -14,6 +14,10 @@
  * - a Perfetto trace (`perfetto`, Android's heapprofd): a `Trace` message,
  *   packets as field 1, among them the tracing service's synchronization
  *   marker — 16 fixed bytes that every trace it writes carries near its start.
+ * - valgrind's heap profilers: massif (`massif.out.<pid>`, text that starts
+ *   with its `desc:`, `cmd:` and `time_unit:` lines) and DHAT
+ *   (`dhat.out.<pid>`, JSON that starts with `{"dhatFileVersion":`). Their
+ *   first bytes are text, which no other format starts with.
  */
 import type { Head } from './importers/importer.js';
 
@@ -55,6 +59,13 @@ function isPerfettoTrace(head: Uint8Array): boolean {
   return head[0] === 0x0a && contains(head, PERFETTO_SYNC_MARKER);
 }
 
+/** The first bytes of `head` as text (Latin-1: any byte is one character). */
+const textOf = (head: Uint8Array, n = 512) => String.fromCharCode(...head.subarray(0, n));
+const MASSIF = /^desc: .*\ncmd: .*\ntime_unit: /;
+const DHAT = /^\{\s*"dhatFileVersion"\s*:/;
+const VALGRIND_ADVICE =
+  'heapscope does not read it. For the same program it reads heaptrack recordings (`heaptrack CMD`), jemalloc and gperftools heap dumps and perf malloc probes; heapscope info --help lists every format it reads';
+
 /** The formats heapscope refuses with advice, in the order they are tried. */
 export const FOREIGN_FORMATS: readonly ForeignFormat[] = [
   {
@@ -72,6 +83,16 @@ export const FOREIGN_FORMATS: readonly ForeignFormat[] = [
     test: isPerfettoTrace,
     advice: () =>
       "heapscope does not read it. For Android native heaps it reads malloc_debug's record_allocs traces and native heap dumps (am dumpheap -n); heapscope info --help lists every format it reads",
+  },
+  {
+    name: 'a valgrind massif profile (valgrind --tool=massif; ms_print reads it)',
+    test: (head) => MASSIF.test(textOf(head).replace(/\r\n/g, '\n')),
+    advice: () => VALGRIND_ADVICE,
+  },
+  {
+    name: 'a valgrind DHAT profile (valgrind --tool=dhat; dh_view.html reads it)',
+    test: (head) => DHAT.test(textOf(head, 64)),
+    advice: () => VALGRIND_ADVICE,
   },
 ];
 

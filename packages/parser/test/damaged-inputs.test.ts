@@ -325,6 +325,67 @@ describe('bombs, per container', () => {
   });
 });
 
+describe('a dump concatenated with another (cat a.heap b.heap)', () => {
+  const dumps: [string, string][] = [
+    ['jemalloc', one('jemalloc/sampled', /\.f\.heap$/)],
+    ['gperftools', one('gperftools', /0005\.heap$/)],
+  ];
+  for (const [format, path] of dumps) {
+    it(`${format}: an error at the second header; under --lenient, the first dump's numbers and a warning`, async () => {
+      const text = fixtureText(path);
+      const whole = await outcome(enc(text), format);
+      expect(whole.error).toBeUndefined();
+      const second = text.split('\n').length; // the first line after the whole file
+      const twice = enc(text + text);
+      const strict = await outcome(twice, format);
+      expect(strict.error?.message).toMatch(new RegExp(`^in:${second}: another profile starts here, after the first one's memory map \\(dumps concatenated\\?\\)`));
+      const lenient = await outcome(twice, format, { lenient: true });
+      expect(lenient.error).toBeUndefined();
+      expect(lenient.numbers).toBe(whole.numbers);
+      expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([
+        expect.stringMatching(/^skipped malformed record: another profile starts here, .* the rest of the input was not read$/),
+      ]);
+    });
+  }
+});
+
+describe('jemalloc: a thread line written twice in one stack record', () => {
+  it('is an error at the repeat; under --lenient, skipped, and the whole dump\'s numbers', async () => {
+    const text = fixtureText(one('jemalloc/all', /\.f\.heap$/));
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, i) => /^\s*t\d+: /.test(l) && lines.slice(0, i).some((x) => x.startsWith('@')));
+    expect(at, 'a thread line in a stack record').toBeGreaterThan(0);
+    const damaged = enc([...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)].join('\n'));
+    const thread = /t\d+/.exec(lines[at])![0];
+    const strict = await outcome(damaged, 'jemalloc');
+    expect(strict.error?.message).toMatch(new RegExp(`^in:${at + 2}: second "${thread}:" line for one stack`));
+    const whole = await outcome(enc(text), 'jemalloc');
+    const lenient = await outcome(damaged, 'jemalloc', { lenient: true });
+    expect(lenient.numbers).toBe(whole.numbers);
+    expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([`skipped malformed record: second "${thread}:" line for one stack`]);
+  });
+});
+
+describe('heaptrack: a definition written twice', () => {
+  // heaptrack interns strings, instruction pointers, stack nodes and
+  // allocation infos: a repeat would shift every later index silently.
+  for (const kind of ['s', 'i', 't', 'a']) {
+    it(`"${kind}": an error at the repeat; under --lenient, skipped, and the whole input's numbers`, async () => {
+      const text = smallHeaptrack();
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(`${kind} `));
+      expect(at, `a "${kind}" line`).toBeGreaterThan(0);
+      const damaged = enc([...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)].join('\n'));
+      const strict = await outcome(damaged, 'heaptrack');
+      expect(strict.error?.message).toMatch(new RegExp(`^in:${at + 2}: this .* repeats the one before it`));
+      const whole = await outcome(enc(text), 'heaptrack');
+      const lenient = await outcome(damaged, 'heaptrack', { lenient: true });
+      expect(lenient.numbers).toBe(whole.numbers);
+      expect(lenient.warnings.filter((w) => !whole.warnings.includes(w))).toEqual([expect.stringMatching(/^skipped malformed record: this .* repeats the one before it/)]);
+    });
+  }
+});
+
 describe('timestamps that go backwards', () => {
   it('perf: counted, with the first line, and the events still read', async () => {
     const text = smallPerf();

@@ -3,7 +3,8 @@
  * (docs/formats.md#not-read): perf.data (a real one, written by perf record:
  * fixtures/cpu-perf), memray captures and Perfetto traces (their headers built
  * from the formats' facts: memray's magic and header fields, Perfetto's Trace
- * of TracePackets with the tracing service's synchronization marker). The
+ * of TracePackets with the tracing service's synchronization marker),
+ * valgrind's massif and DHAT outputs (real ones: fixtures/valgrind). The
  * formats heapscope does read are not taken for them: heaptrack's zstd and
  * gzip recordings, perf script text (the CLI's test checks pprof, which
  * also starts with protobuf field 1: known-inputs-cli.test.ts).
@@ -97,8 +98,30 @@ describe('known inputs heapscope does not read', () => {
     }
   });
 
+  it('valgrind massif and DHAT profiles (real ones: fixtures/valgrind): named, with what heapscope reads instead', async () => {
+    for (const [file, name] of [
+      ['massif.out.workload', 'a valgrind massif profile (valgrind --tool=massif; ms_print reads it)'],
+      ['dhat.out.workload', 'a valgrind DHAT profile (valgrind --tool=dhat; dh_view.html reads it)'],
+    ]) {
+      const path = join(FIXTURES, 'valgrind', file);
+      for (const [shown, bytes] of [
+        [path, readFileSync(path)],
+        [`${file}.gz`, gzipSync(readFileSync(path))],
+      ] as const) {
+        const error = await refusal(shown, bytes);
+        expect(error.message).toBe(`${shown}:1: this is ${name}: heapscope does not read it. For the same program it reads heaptrack recordings (\`heaptrack CMD\`), jemalloc and gperftools heap dumps and perf malloc probes; heapscope info --help lists every format it reads`);
+      }
+    }
+  });
+
   it('each magic is its own: no foreign format claims another, nor a head that merely starts like one', () => {
-    const heads = { perf: readFileSync(PERF_DATA).subarray(0, 64), memray: memrayCapture(), perfetto: perfettoTrace() };
+    const heads = {
+      perf: readFileSync(PERF_DATA).subarray(0, 64),
+      memray: memrayCapture(),
+      perfetto: perfettoTrace(),
+      massif: readFileSync(join(FIXTURES, 'valgrind', 'massif.out.workload')),
+      dhat: readFileSync(join(FIXTURES, 'valgrind', 'dhat.out.workload')),
+    };
     for (const [what, head] of Object.entries(heads)) {
       expect(FOREIGN_FORMATS.filter((f) => f.test(head)).length, what).toBe(1);
     }

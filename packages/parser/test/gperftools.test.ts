@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkIntegrity } from '@heapscope/parser';
+import { checkIntegrity, formatWarning } from '@heapscope/parser';
+import { fixtureFile } from '@heapscope/testkit/inputs';
 import { parseText, valueOf } from './helpers/parse-text.js';
 
 // Headers of every variant (docs/formats.md#gperftools), rows written by hand following the grammar.
@@ -99,5 +102,20 @@ describe('gperftools / legacy heap importer', () => {
     await expect(parseText(`heap profile: 1: 64 [1: 64] @ heapprofile\n1: 64 [1: 64] @ 0x400f00\n1: sixty [1: 64] @ 0x1\n`)).rejects.toThrow(
       /test\.heap:3: expected "<count>: <bytes> \[<count>: <bytes>\] @ <addresses>"/,
     );
+  });
+
+  it('a dump written with HEAP_PROFILE_MMAP=true (rows beyond the header): google-pprof\'s total, and a warning that says why', async () => {
+    // fixtures/gperftools-mmap: the rows count mmap, mremap and sbrk regions, the header malloc alone.
+    const dump = fixtureFile('gperftools-mmap', /0001\.heap$/);
+    const p = await parseText(readFileSync(dump, 'utf8'));
+    expect(checkIntegrity(p)).toEqual([]);
+    const golden = readFileSync(join(dirname(dump), 'golden', 'workload.0001.heap.inuse_space.google-pprof.txt'), 'utf8');
+    const total = Number(/^Total: (\d+) B$/m.exec(golden)![1]);
+    expect(valueOf(p, 'inuse_space')).toBe(total);
+    const header = /^heap profile:\s*\d+:\s*(\d+)/.exec(readFileSync(dump, 'utf8'))!;
+    expect(total).toBeGreaterThan(Number(header[1]));
+    expect(p.meta.warnings.map(formatWarning)).toEqual([
+      expect.stringMatching(/^the header says .*; the rows add up to .*: the dump was written with HEAP_PROFILE_MMAP=true \(its rows count mmap, mremap and sbrk regions/),
+    ]);
   });
 });

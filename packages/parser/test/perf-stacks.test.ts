@@ -91,6 +91,34 @@ describe('perf: frames outside every executable mapping', () => {
     }
   });
 
+  it("does not count the end of a DWARF callchain (ffffffffffffffff [unknown]) as a cut frame, in a real --call-graph dwarf capture", async () => {
+    const path = join(FIXTURES, 'perf', 'workload.dwarf-worker.perf.txt.gz');
+    // Counted from the text: records with a frame perf found no dso for,
+    // other than the closing ffffffffffffffff line that perf's DWARF
+    // unwinding ends its callchains with.
+    let ends = 0;
+    let frames = 0;
+    let records = 0;
+    for (const record of textOf(path).split(/\n\s*\n/)) {
+      const lines = record.split('\n').filter((l) => l.startsWith('\t'));
+      const last = lines.at(-1)?.trim() ?? '';
+      const closed = last.startsWith('ffffffffffffffff ');
+      if (closed) ends++;
+      const first = lines.findIndex((l) => l.endsWith('([unknown])'));
+      if (first < 0 || (closed && first === lines.length - 1)) continue;
+      frames += lines.length - first;
+      records++;
+    }
+    expect(ends).toBeGreaterThan(1000);
+    const { profile } = await readInput(path);
+    expect(checkIntegrity(profile)).toEqual([]);
+    expect(cutCounts(profile)).toEqual(records === 0 ? null : [frames, records]);
+    // No location at the end marker, and every record's stack kept whole up to it.
+    const addresses = new Set(Array.from({ length: profile.locations.length }, (_, l) => profile.addressHex(l)));
+    expect(addresses.has('0xffffffffffffffff')).toBe(false);
+    expect(Math.min(...stacksOf(profile).map((s) => s.length))).toBeGreaterThan(0);
+  });
+
   it('cuts at the first such frame from the leaf, even when a later frame lands in a mapping', async () => {
     const text = [
       'app   100 [000]    1.000000:          1 cycles: ',
@@ -112,6 +140,45 @@ describe('perf: frames outside every executable mapping', () => {
     expect(cutCounts(profile)).toEqual([4, 2]);
     const kept = await loadText('kept.perf.txt', text, { keepBadFrames: true });
     expect(stacksOf(kept.profile).map((s) => s.length).sort()).toEqual([1, 2, 4]);
+  });
+});
+
+describe('perf: a thread whose comm changes (exec, prctl(PR_SET_NAME))', () => {
+  it('is one thread, named by its latest comm, with the same values', async () => {
+    // The fixture's worker names itself `hs worker` when it starts; here its
+    // first records carry the name it had before (its parent's, as after a
+    // clone), or a later rename follows its last records (as at an exec).
+    const path = join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz');
+    const text = textOf(path);
+    const { profile: whole } = await readInput(path);
+    const workerOf = (p: HeapProfile) => p.threads.findIndex((t) => t.key === '6793');
+    const perThread = (p: HeapProfile) => {
+      const type = p.sampleTypeIndex('alloc_space');
+      const sums = new Map<string, number>();
+      for (let i = 0; i < p.samples.length; i++) {
+        const key = p.threads[p.samples.thread[i]].key;
+        sums.set(key, (sums.get(key) ?? 0) + p.samples.values[type][i]);
+      }
+      return sums;
+    };
+    expect(whole.threads[workerOf(whole)].name).toBe('hs worker');
+    const records = text.split('\n\n');
+    const worker = records.map((r, i) => (r.startsWith('hs worker  6793 ') ? i : -1)).filter((i) => i >= 0);
+    expect(worker.length).toBeGreaterThan(100);
+    const isWorker = new Set(worker);
+    const renamed = (from: number, to: number, comm: string) =>
+      records.map((r, i) => (i >= from && i < to && isWorker.has(i) ? r.replace(/^hs worker  6793 /, `${comm}  6793 `) : r)).join('\n\n');
+    const half = worker[worker.length >> 1];
+    for (const [name, copy, want] of [
+      ['named late', renamed(0, half, 'workload'), 'hs worker'],
+      ['exec', renamed(half, records.length, 'other prog'), 'other prog'],
+    ] as const) {
+      const { profile } = await loadText(`${name.replace(' ', '-')}.perf.txt`, copy);
+      expect(checkIntegrity(profile), name).toEqual([]);
+      expect(profile.threads.length, name).toBe(whole.threads.length);
+      expect(profile.threads[workerOf(profile)].name, name).toBe(want);
+      expect(perThread(profile), name).toEqual(perThread(whole));
+    }
   });
 });
 

@@ -3,6 +3,11 @@
  * - jemalloc: `<prefix>.<pid>.<seq>.<f|i|m|u><n>.heap` (`f` has no n); with a
  *   pid namespace, `<prefix>.<ns>.<pid>.<seq>...` (src/prof_sys.c)
  * - gperftools: `<prefix>.<NNNN>.heap` (src/heap-profiler.cc)
+ *
+ * A compressed copy (`gzip jeprof.*.heap` → `….heap.gz`, `.zst`) keeps the
+ * producer's name before its suffix, and with it the facts: a series of
+ * compressed dumps is ordered by sequence number like the dumps themselves
+ * (a shell sorts `…10.i10.heap.gz` before `…2.i2.heap.gz`).
  */
 import { basename } from 'node:path';
 
@@ -14,8 +19,9 @@ export interface DumpName {
   kind?: string;
 }
 
-const JEMALLOC = /\.(\d+)\.(\d+)\.(f|[imu]\d+)\.heap$/;
-const GPERFTOOLS = /\.(\d{4,})\.heap$/;
+// `(?:\.(?:gz|zst|zstd))?`: the suffix of a compressed copy.
+const JEMALLOC = /\.(\d+)\.(\d+)\.(f|[imu]\d+)\.heap(?:\.(?:gz|zst|zstd))?$/;
+const GPERFTOOLS = /\.(\d{4,})\.heap(?:\.(?:gz|zst|zstd))?$/;
 
 /** Parses a dump file name; fields the name does not have stay undefined. */
 export function parseDumpName(path: string): DumpName {

@@ -136,7 +136,7 @@ export const gperftoolsImporter: SnapshotImporter = {
       expectedStacks: expectedStacksOfDump(input.sizeBytes),
       meta,
     });
-    const maps = new MapsReader(ctx);
+    const maps = new MapsReader(ctx, (text) => /^\s*heap profile:/.test(text));
     const rows = new RowReader(builder, ctx);
     const goFrames = new Map<string, FrameInfo[]>();
     let facts: HeaderFacts | undefined;
@@ -287,7 +287,9 @@ class RowReader {
    * that add up to less are rows missing: gperftools writes a dump into a
    * buffer of 1 MiB and leaves out the rows that do not fit
    * (HeapProfileTable::FillOrderedProfile), or the file was cut between
-   * lines. Either way the dump's numbers are not the process's.
+   * lines. Either way the dump's numbers are not the process's. Rows that
+   * add up to more are a gperftools dump with HEAP_PROFILE_MMAP=true, or
+   * damage.
    */
   checkTotals(facts: HeaderFacts): void {
     const header = facts.totals;
@@ -300,10 +302,18 @@ class RowReader {
     const pairs = (v: readonly number[]) => `${v[0]} objects and ${v[1]} bytes in use${facts.hasAlloc ? `, ${v[2]} and ${v[3]} allocated` : ''}`;
     const figures = `the header says ${pairs(header)}; the rows add up to ${pairs(rows)}`;
     const missing = rows.slice(0, checked).some((v, i) => v < header[i]);
+    // More in the rows than in the header: gperftools with HEAP_PROFILE_MMAP=true
+    // writes its rows for mmap, mremap and sbrk regions too (tcmalloc's own,
+    // which hold the objects of the other rows, among them) and its header
+    // for malloc alone (the fixture gperftools-mmap/).
+    const extra =
+      facts.variant === 'heapprofile'
+        ? ': the dump was written with HEAP_PROFILE_MMAP=true (its rows count mmap, mremap and sbrk regions — the allocator\'s own, holding the objects of the other rows, among them — and its header malloc alone), or it is damaged'
+        : ': the dump contradicts itself';
     this.ctx.warn(
       missing
         ? `${figures}: rows are missing (truncated dump: ${facts.variant === 'heapprofile' ? 'gperftools leaves out the rows that do not fit in its 1 MiB dump buffer, or ' : ''}the file was cut)`
-        : `${figures}: the dump contradicts itself`,
+        : `${figures}${extra}`,
     );
   }
 }

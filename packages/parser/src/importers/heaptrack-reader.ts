@@ -5,6 +5,7 @@
  * to the sink, raw and interpreted recordings alike.
  */
 import type { ParseContext } from './importer.js';
+import { HEX_DIGITS, hexField, isBlankLine, scanned } from './heaptrack-fields.js';
 import type { ByteLineCursor } from '../input/lines.js';
 import { holding, int32Column } from '../model/columns.js';
 import type { ProfileBuilder } from '../model/builder.js';
@@ -42,48 +43,11 @@ const SP = 32;
 const PLUS = 43;
 const MINUS = 45;
 
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[48 + c] = c;
-for (let c = 0; c < 6; c++) HEX[97 + c] = HEX[65 + c] = 10 + c;
+// The hot loop of `batch` reads the digit table through a module-local binding.
+const HEX = HEX_DIGITS;
 
-/** Whether `bytes[start, end)` holds only spaces, tabs and a CR. */
-function isBlankLine(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i] !== SP && bytes[i] !== 9 && bytes[i] !== 13) return false;
-  return true;
-}
-
-// Scanner results: a line is parsed without awaiting, so two parses never interleave.
-const scanned = { value: 0, hi: 0, lo: 0 };
-
-/**
- * Scans hex digits at `p` up to a space or `end` into `scanned` (`value`
- * when it fits 2^53, `hi`/`lo` always); returns the position after them and
- * their space, or -1 when there are none or another byte follows.
- */
-function hexField(bytes: Uint8Array, p: number, end: number): number {
-  const start = p;
-  let value = 0;
-  let d: number;
-  while (p < end && (d = HEX[bytes[p]]) >= 0) {
-    value = value * 16 + d;
-    p++;
-  }
-  const digits = p - start;
-  if (digits === 0 || digits > 16 || (p < end && bytes[p] !== SP)) return -1;
-  if (digits > 8) {
-    let hi = 0;
-    let lo = 0;
-    for (let i = start; i < p - 8; i++) hi = hi * 16 + HEX[bytes[i]];
-    for (let i = p - 8; i < p; i++) lo = lo * 16 + HEX[bytes[i]];
-    scanned.hi = hi;
-    scanned.lo = lo;
-  } else {
-    scanned.hi = 0;
-    scanned.lo = value;
-  }
-  scanned.value = value;
-  return p < end ? p + 1 : p;
-}
+/** The error of a string, instruction pointer, stack node or allocation info defined twice (see `repeated`). */
+const repeatedDefinition = (what: string) => `this ${what} repeats the one before it, which heaptrack never writes (each is defined once): a damaged recording?`;
 
 /** Frees of interpreted recordings that match no live block are frees of the pointer (NEVER_LIVE, info), never allocated. */
 const NEVER_LIVE = 0xffffffff;
@@ -104,6 +68,8 @@ export class HeaptrackReader {
   private readonly locationOfIp = int32Column(4096);
   /** Per trace index (0 = the root), its stack. */
   private readonly stackOfTrace = int32Column(65536);
+  /** The last stack node, instruction pointer and allocation info defined (see {@link repeated}). */
+  private readonly last = { t: [-1, -1, -1], i: [-1, -1, -1], a: [-1, -1, -1] };
   // Allocation infos (interpreted): info i is the sink's block kind i.
   private infos = 0;
   /** Per info, its most recently allocated live block (-1: none). */
@@ -341,6 +307,7 @@ export class HeaptrackReader {
     if (q < 0 || (q = hexField(bytes, q, end)) !== end) return this.bad(cursor, 'expected "t <instruction pointer> <parent trace>"');
     const parent = scanned.value;
     if (parent >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'parent trace', parent, this.stackOfTrace.length - 1, 't');
+    if (this.repeated(cursor, 'stack node', this.last.t, hi, lo, parent)) return;
     let location: number;
     if (this.stage === 'raw') {
       location = this.builder.locationForAddress(hi, lo);
@@ -360,6 +327,7 @@ export class HeaptrackReader {
     if (q < 0 || (q = hexField(bytes, q, end)) < 0) return this.bad(cursor, 'expected "i <instruction pointer> <module> [<function> [<file> <line> …]]"');
     const module = scanned.value;
     if (module >= this.strings.length) return this.undefinedIndex(cursor, 'module string', module, this.strings.length - 1, 's');
+    if (this.repeated(cursor, 'instruction pointer', this.last.i, hi, lo, 0)) return;
     const lines = this.frameLines;
     lines.length = 0;
     let fields = 0;
@@ -418,6 +386,7 @@ export class HeaptrackReader {
     const trace = scanned.value;
     if (trace >= this.stackOfTrace.length) return this.undefinedIndex(cursor, 'trace', trace, this.stackOfTrace.length - 1, 't');
     if (size > Number.MAX_SAFE_INTEGER) return this.bad(cursor, 'allocation size exceeds 2^53');
+    if (this.repeated(cursor, 'allocation info', this.last.a, size, trace, 0)) return;
     this.blocks.allocationKind(size, AllocOp.other, this.stackOfTrace.data[trace], -1);
     this.infos++;
     this.infoTop.push(-1);
@@ -427,6 +396,7 @@ export class HeaptrackReader {
   private string(cursor: ByteLineCursor, p: number): void {
     this.interpreted(cursor);
     if (this.sizedString(cursor, p, false) < 0) return;
+    if (this.strings.length > 1 && this.lastString === this.strings[this.strings.length - 1]) return this.bad(cursor, repeatedDefinition('string'));
     this.strings.push(this.lastString);
   }
 
@@ -542,6 +512,20 @@ export class HeaptrackReader {
   /** A record names an index (`index`) that no earlier `mode` record defined (`defined` so far). */
   private undefinedIndex(cursor: ByteLineCursor, what: string, index: number, defined: number, mode: string): void {
     this.bad(cursor, `${what} ${index.toString(16)} is not defined (${defined} "${mode}" records so far)`);
+  }
+
+  /**
+   * Whether a definition (`i`, `t`, `a`: values a, b, c) repeats the one of its kind before it (`last`, which
+   * takes them), reported: heaptrack interns each, so a repeat is a line written twice, which would shift every
+   * later index onto the wrong definition (--lenient skips it).
+   */
+  private repeated(cursor: ByteLineCursor, what: string, last: number[], a: number, b: number, c: number): boolean {
+    const same = last[0] === a && last[1] === b && last[2] === c;
+    last[0] = a;
+    last[1] = b;
+    last[2] = c;
+    if (same) this.bad(cursor, repeatedDefinition(what));
+    return same;
   }
 
   private bad(cursor: ByteLineCursor, reason: string): void {

@@ -98,6 +98,8 @@ class JemallocReader {
   /** The current stack's t* row. */
   private total: Row | undefined;
   private threadRows: Row[] = [];
+  /** Per thread, the line of the last stack record that had a row of it (see {@link line}). */
+  private readonly stackOfThread: number[] = [];
 
   constructor(
     file: string,
@@ -125,7 +127,7 @@ class JemallocReader {
         warnings: [],
       },
     });
-    this.maps = new MapsReader(ctx);
+    this.maps = new MapsReader(ctx, (text) => HEADER.test(text));
     this.stackLines = new StackLineReader(this.builder);
   }
 
@@ -179,7 +181,17 @@ class JemallocReader {
       }
       const header = this.stack < 0 && this.stackLine === 0;
       row.thread = this.builder.thread(`t${counts.thread}`, header ? name : '');
-      if (this.stack >= 0) this.threadRows.push(row);
+      if (this.stack >= 0) {
+        // jemalloc writes each thread once per stack: a repeat (a line
+        // written twice) would be summed into that thread and taken from
+        // the unattributed rest, with no sign of it.
+        if (this.stackOfThread[row.thread] === this.stackLine) {
+          this.ctx.malformed(lineNo, `second "t${counts.thread}:" line for one stack`, cursor.text());
+          return;
+        }
+        this.stackOfThread[row.thread] = this.stackLine;
+        this.threadRows.push(row);
+      }
       return;
     }
     const line = cursor.text();

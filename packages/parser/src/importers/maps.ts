@@ -23,12 +23,30 @@ const VARIABLE = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*?)\s*$/;
 export class MapsReader {
   readonly mappings: Mapping[] = [];
   private readonly variables = new Map<string, string>();
+  /** A second profile was found after the section: the lines from there on are not read. */
+  private ended = false;
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(
+    private readonly ctx: ParseContext,
+    /** The first line of a profile of the importer's format: one after the section is another dump. */
+    private readonly isHeader: (text: string) => boolean = () => false,
+  ) {}
 
   /** Consumes one line of the section. */
   line(text: string, lineNo: number): void {
-    if (text.trim() === '') return;
+    if (this.ended || text.trim() === '') return;
+    // The map section ends a dump, so a header after it is a second dump
+    // (`cat a.heap b.heap`): summing it silently, or reading its lines as
+    // maps, would give numbers that are neither dump's.
+    if (this.isHeader(text)) {
+      this.ctx.malformed(
+        lineNo,
+        'another profile starts here, after the first one\'s memory map (dumps concatenated?): give each dump as its own input; the rest of the input was not read',
+        text,
+      );
+      this.ended = true;
+      return;
+    }
     let m = RAW.exec(text);
     if (m) {
       this.mappings.push({

@@ -59,6 +59,21 @@ function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
+ * `perf record --call-graph dwarf` ends a callchain with it where its
+ * unwinder stopped (an address of 0, minus 1). It is the end of what perf
+ * unwound, not a frame that broken unwinding invented: nothing to cut or
+ * warn about.
+ */
+function isStackEnd(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isBlank(bytes[i])) i++;
+  if (end - i < 17 || !isBlank(bytes[i + 16])) return false;
+  for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
+  return true;
+}
+
 /** A copy of `codes`, at least `needed` long (doubled). */
 function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBuffer> {
   let length = Math.max(codes.length * 2, 16);
@@ -171,6 +186,8 @@ export class PerfScriptReader {
     } else if (this.inRecord) {
       const code = this.frames.frame(bytes, start, end);
       if (code === BAD_FRAME) {
+        // The unwinder's end of stack, not a bad frame: nothing is cut or counted.
+        if (isStackEnd(bytes, start, end)) return;
         this.cut();
         this.skipCutFrames(cursor);
         return;
@@ -372,13 +389,19 @@ export class PerfScriptReader {
     if (t !== undefined && sameBytes(t.commBytes, bytes, h.commStart, h.commEnd)) return t;
     const comm = this.decode(h.commStart, h.commEnd);
     const commBytes = bytes.slice(h.commStart, h.commEnd);
+    if (t !== undefined) {
+      // exec or prctl(PR_SET_NAME): same thread, new comm. The thread takes
+      // its latest: a shell's child is named by the program it exec'd
+      // (`sh` → `xz`), a worker by the name it gave itself, not by the
+      // name it had for its first records.
+      t.commBytes = commBytes;
+      this.builder.renameThread(t.index, comm);
+      return t;
+    }
     const key = h.tid >= 0 ? String(h.tid) : `comm:${comm}`;
-    const index = this.builder.thread(key, comm);
-    if (t === undefined) {
-      t = new PerfThread(index, commBytes);
-      if (h.tid >= 0) this.threads.set(h.tid, t);
-      else this.threadsByComm.set(comm, t);
-    } else t.commBytes = commBytes; // exec or prctl(PR_SET_NAME): same thread, new comm
+    t = new PerfThread(this.builder.thread(key, comm), commBytes);
+    if (h.tid >= 0) this.threads.set(h.tid, t);
+    else this.threadsByComm.set(comm, t);
     return t;
   }
 

@@ -318,6 +318,11 @@ export class ProfileBuilder {
     return index;
   }
 
+  /** Gives thread `index` its latest name (perf: a thread's comm changes at exec or prctl(PR_SET_NAME)). */
+  renameThread(index: number, name: string): void {
+    this.threads[index] = { key: this.threads[index].key, name };
+  }
+
   addMapping(mapping: Mapping): number {
     this.mappings.push(mapping);
     return this.mappings.length - 1;

@@ -55,7 +55,9 @@ export function symbolizeWarnings(report: SymbolizeReport): string[] {
   const lines: string[] = [];
   for (const b of report.missing) {
     const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
-    lines.push(`binary not found: ${b.path}: ${counted(b.locations, 'location')} shown as module+offset (give the file with --symbols)${rejected}`);
+    const named = b.producerNamed > 0 ? [`${counted(b.producerNamed, 'location')} keep ${report.producer ?? 'the producer'}'s names`] : [];
+    const bare = b.locations > b.producerNamed ? [`${counted(b.locations - b.producerNamed, 'location')} shown as module+offset`] : [];
+    lines.push(`binary not found: ${b.path}: ${[...named, ...bare].join(', ')} (give the file with --symbols)${rejected}`);
   }
   for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
   for (const b of report.binaries) {

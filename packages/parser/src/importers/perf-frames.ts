@@ -19,13 +19,35 @@
  * lines, so they show as `module+0xip` (or the bare ip without a dso) and
  * an ELF symbolizer may still name them.
  *
- * Inlined functions are printed as frames of their own, ending in
- * ` (inlined)`, before the frame they were inlined into. When that frame
- * has the same ip they become one location with several lines, innermost
- * first (pprof's representation). perf also prints an inlined frame whose
- * ip differs from the next frame's (`__GI___libc_malloc+0x0 (inlined)` as
- * the leaf of a `--call-graph dwarf` uprobe record), usually with no dso:
- * such a frame is a location of its own, without a mapping.
+ * Inlined functions are printed as lines of their own, ending in
+ * ` (inlined)`, innermost first. One ip is one frame of the callchain: its
+ * inlined lines and the line of the function they were inlined into become
+ * one location with several lines, innermost first (pprof's
+ * representation). perf lays a frame's lines out in three ways (perf 6.1,
+ * `--call-graph dwarf`; fixtures/cxx/perf):
+ *
+ *   1. the inlined lines, then the function's line with its dso — the usual
+ *      way:   2c40 std::__new_allocator<hs::Small>::allocate+0x50 (inlined)
+ *             2c40 hs::Pool<hs::Small>::take+0x50 (inlined)
+ *             2c40 hs::small_objects_site+0x50 (/…/cxx-workload)
+ *   2. the function's line first, then its inlined lines, the last of which
+ *      is the function itself again by its bare DWARF name (perf does this
+ *      where the symbol's name is not DWARF's, as for a class in an
+ *      anonymous namespace):
+ *             1368 hs::(anonymous namespace)::Polygon::grow+0x158 (/…/libhsshapes.so)
+ *             1368 allocate+0x158 (inlined)
+ *             …
+ *             1368 grow+0x158 (inlined)
+ *   3. inlined lines only, without the function's line and so without a dso
+ *      (`27304 __libc_start_main_impl+0x84 (inlined)`, or
+ *      `98930 __GI___libc_malloc+0x0 (inlined)` as the leaf of a uprobe
+ *      record): one location without a mapping.
+ *
+ * {@link PerfFrames.resolve} tells them apart by the ips: inlined lines go
+ * with the next line when it has their ip (1), else with the line before
+ * them when it has (2), else stand alone (3). perf's names are what the
+ * importer keeps; symbolization renames every frame whose binary it can read
+ * (docs/symbolization.md), which the profile's `meta.producerNames` asks for.
  *
  * Speed: frames are read from the input's undecoded bytes. Frame lines
  * repeat verbatim (same ip, symbol and dso), so each distinct line is
@@ -298,6 +320,12 @@ function symoffStart(symbol: string): number {
   return plus;
 }
 
+/** perf's `+0x` offset at the end of `symbol` (`grow+0x3bf` → 0x3bf), -1 for none. */
+function symoffOf(symbol: string): number {
+  const at = symoffStart(symbol);
+  return at === symbol.length ? -1 : Number.parseInt(symbol.slice(at + 3), 16);
+}
+
 /** Turns frame lines into locations of one builder. */
 export class PerfFrames {
   private readonly byLine = new BytesMap();
@@ -310,6 +338,8 @@ export class PerfFrames {
   private readonly locIpLo = uint32Column(1024);
   private readonly locFunction = int32Column(1024);
   private readonly locMapping = int32Column(1024);
+  /** 1 for a location that was a record's exact leaf (see {@link markExact}). */
+  private readonly locExact = int32Column(1024);
   // Inlined frames, by index.
   private readonly inlinedByKey = new Map<string, number>();
   private readonly inlIpHi = uint32Column(64);
@@ -318,6 +348,12 @@ export class PerfFrames {
   private readonly inlMapping = int32Column(64);
   /** The location of an inlined frame on its own (-1 until needed). */
   private readonly inlAlone = int32Column(64);
+  /** perf's `+0x` offset of an inlined frame (from its function's symbol), -1 for none. */
+  private readonly inlSymoff: number[] = [];
+  /** Locations of perf's layout 3 (no dso), with their function symbol's address. */
+  private readonly dsoless: { location: number; symbolStart: number }[] = [];
+  /** Each function's display name, by function id (for perf's layout 2). */
+  private readonly functionNames: string[] = [];
   /** Inlined frames plus the frame they are inlined into → one location. */
   private readonly mergedByKey = new Map<string, number>();
   private readonly parts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
@@ -433,30 +469,48 @@ export class PerfFrames {
 
   /**
    * Resolves a record's frame codes (leaf first) into locations, in place:
-   * inlined frames merge into the next frame when it has the same ip.
+   * each ip's inlined lines join the line of the function they were inlined
+   * into, in any of perf's three layouts (see the top of this file).
    * Returns the number of locations.
    */
   resolve(codes: Int32Array, count: number): number {
     let out = 0;
+    /** Whether `codes[out - 1]` is a frame's own line taken as it was (one layout 2 may join). */
+    let plainBefore = false;
     for (let i = 0; i < count; ) {
       const code = codes[i];
       if (!isInlinedCode(code)) {
         codes[out++] = code;
+        plainBefore = true;
         i++;
         continue;
       }
-      let j = i;
-      while (j < count && isInlinedCode(codes[j])) j++;
-      const outer = j < count ? codes[j] : -1;
-      if (outer >= 0 && this.sameIp(codes, i, j, outer)) {
-        codes[out++] = this.merged(codes, i, j, outer);
+      // One ip's inlined lines.
+      let j = i + 1;
+      while (j < count && isInlinedCode(codes[j]) && this.inlSameIp(codes[j], code)) j++;
+      const next = j < count ? codes[j] : -1;
+      if (next >= 0 && this.sameIp(codes, i, j, next)) {
+        codes[out++] = this.merged(codes, i, j, next, false);
+        plainBefore = false;
         i = j + 1;
+      } else if (plainBefore && this.sameIp(codes, i, j, codes[out - 1])) {
+        codes[out - 1] = this.merged(codes, i, j, codes[out - 1], true);
+        plainBefore = false;
+        i = j;
       } else {
-        for (let k = i; k < j; k++) codes[out++] = this.alone(-3 - codes[k]);
+        codes[out++] = j - i === 1 ? this.alone(-3 - code) : this.inlinedOnly(codes, i, j);
+        plainBefore = false;
         i = j;
       }
     }
     return out;
+  }
+
+  /** Whether inlined codes `a` and `b` have the same ip. */
+  private inlSameIp(a: number, b: number): boolean {
+    const f = -3 - a;
+    const g = -3 - b;
+    return this.inlIpHi.data[f] === this.inlIpHi.data[g] && this.inlIpLo.data[f] === this.inlIpLo.data[g];
   }
 
   private sameIp(codes: Int32Array, from: number, to: number, outer: number): boolean {
@@ -469,19 +523,24 @@ export class PerfFrames {
     return true;
   }
 
-  /** One location for inlined frames `codes[from, to)` and the frame `outer` they are inlined into. */
-  private merged(codes: Int32Array, from: number, to: number, outer: number): number {
+  /**
+   * One location for inlined frames `codes[from, to)` and the location
+   * `outer` of the function they were inlined into: perf printed them
+   * before it (layout 1) or, `after`, after it (layout 2).
+   */
+  private merged(codes: Int32Array, from: number, to: number, outer: number, after: boolean): number {
     // Rare (only files recorded with inline information): a string key is fine here.
-    let key = `${outer}`;
+    let key = `${after ? 'a' : ''}${outer}`;
     for (let k = from; k < to; k++) key += `,${codes[k]}`;
     let loc = this.mergedByKey.get(key);
     if (loc === undefined) {
-      const lines: [number, number][] = [];
-      for (let k = from; k < to; k++) {
-        const fn = this.inlFunction.data[-3 - codes[k]];
-        if (fn >= 0) lines.push([fn, 0]);
-      }
       const fn = this.locFunction.data[outer];
+      let last = to;
+      // Layout 2 ends with the function itself by its bare DWARF name
+      // (`grow` after `hs::(anonymous namespace)::Polygon::grow`): that line
+      // is the outer frame again, not a function inlined into it.
+      if (after && fn >= 0 && this.isBareNameOf(this.inlFunction.data[-3 - codes[to - 1]], fn)) last--;
+      const lines = this.inlinedLines(codes, from, last);
       if (fn >= 0) lines.push([fn, 0]);
       loc = this.builder.addLocation(this.locIpHi.data[outer], this.locIpLo.data[outer], this.locMapping.data[outer], lines);
       this.record(loc, this.locIpHi.data[outer], this.locIpLo.data[outer], fn, this.locMapping.data[outer]);
@@ -490,14 +549,86 @@ export class PerfFrames {
     return loc;
   }
 
+  /** Whether function `inner`'s name is function `outer`'s last name component (`grow` of `hs::(anonymous namespace)::Polygon::grow`). */
+  private isBareNameOf(inner: number, outer: number): boolean {
+    if (inner < 0) return false;
+    const bare = this.functionNames[inner];
+    const full = this.functionNames[outer];
+    return bare === full || full.endsWith(`::${bare}`);
+  }
+
+  /** The lines of inlined codes `codes[from, to)`, innermost first. */
+  private inlinedLines(codes: Int32Array, from: number, to: number): [number, number][] {
+    const lines: [number, number][] = [];
+    for (let k = from; k < to; k++) {
+      const fn = this.inlFunction.data[-3 - codes[k]];
+      if (fn >= 0) lines.push([fn, 0]);
+    }
+    return lines;
+  }
+
+  /** One location for the inlined lines `codes[from, to)` of one ip, printed without their function's line (layout 3). */
+  private inlinedOnly(codes: Int32Array, from: number, to: number): number {
+    let key = 'i';
+    for (let k = from; k < to; k++) key += `,${codes[k]}`;
+    let loc = this.mergedByKey.get(key);
+    if (loc === undefined) {
+      const f = -3 - codes[from];
+      const [hi, lo, mapping] = [this.inlIpHi.data[f], this.inlIpLo.data[f], this.inlMapping.data[f]];
+      loc = this.builder.addLocation(hi, lo, mapping, this.inlinedLines(codes, from, to));
+      this.record(loc, hi, lo, this.inlFunction.data[-3 - codes[to - 1]], mapping);
+      this.mergedByKey.set(key, loc);
+      this.noteDsoless(loc, f);
+    }
+    return loc;
+  }
+
+  /**
+   * Marks location `loc` as a record's exact leaf: its address is the code
+   * itself (a probed function's first instruction, a CPU sample's ip), not a
+   * return address. See ProfileMeta's `producerNames`.
+   */
+  markExact(loc: number): void {
+    this.locExact.data[loc] = 1;
+  }
+
+  /** The locations marked by {@link markExact}, ascending. */
+  exactLocations(): number[] {
+    const out: number[] = [];
+    const exact = this.locExact.data;
+    for (let l = 0; l < this.locExact.length; l++) if (exact[l] === 1) out.push(l);
+    return out;
+  }
+
   /** The location of inlined frame `f` on its own. */
   private alone(f: number): number {
     let loc = this.inlAlone.data[f];
     if (loc < 0) {
       loc = this.location(this.inlIpHi.data[f], this.inlIpLo.data[f], this.inlMapping.data[f], this.inlFunction.data[f]);
       this.inlAlone.data[f] = loc;
+      this.noteDsoless(loc, f);
     }
     return loc;
+  }
+
+  /** Notes location `loc` of inlined frame `f`'s ip when perf printed it without a dso (see {@link dsolessLocations}). */
+  private noteDsoless(loc: number, f: number): void {
+    const symoff = this.inlSymoff[f];
+    if (this.inlMapping.data[f] >= 0 || symoff < 0) return;
+    const ip = this.inlIpHi.data[f] * 2 ** 32 + this.inlIpLo.data[f];
+    // Beyond 2^53 the symbol's address would be rounded: it could only be wrong.
+    if (Number.isSafeInteger(ip) && symoff <= ip) this.dsoless.push({ location: loc, symbolStart: ip - symoff });
+  }
+
+  /**
+   * The locations perf printed as inlined lines only, without a dso (layout
+   * 3), each with the address of its function's symbol: perf gives every
+   * line of such a frame the `+0x` offset from the function's ELF symbol,
+   * which lets symbolization find the one binary it is in
+   * (docs/symbolization.md).
+   */
+  dsolessLocations(): { location: number; symbolStart: number }[] {
+    return this.dsoless;
   }
 
   private inlinedFrame(key: string, symbol: string, dso: string, unresolved: boolean): number {
@@ -508,6 +639,7 @@ export class PerfFrames {
       this.inlFunction.push(unresolved ? -1 : this.functionOf(symbol));
       this.inlMapping.push(this.mappingOf(dso));
       this.inlAlone.push(-1);
+      this.inlSymoff.push(unresolved ? -1 : symoffOf(symbol));
       this.inlinedByKey.set(key, f);
     }
     return f;
@@ -525,6 +657,7 @@ export class PerfFrames {
     this.locIpLo.push(lo);
     this.locFunction.push(fn);
     this.locMapping.push(mapping);
+    this.locExact.push(0);
     if (this.locIpHi.length !== loc + 1) throw new Error('perf frames: locations were added to the builder elsewhere');
   }
 
@@ -536,6 +669,7 @@ export class PerfFrames {
       const name = bare.replace(SYMBOL_VERSION, '') || bare;
       fn = this.builder.internFunction(name, '', bare);
       this.functionBySymbol.set(bare, fn);
+      this.functionNames[fn] = name;
     }
     return fn;
   }

@@ -400,6 +400,9 @@ export class PerfScriptReader {
       let count = read;
       if (this.hasInlined) count = this.frames.resolve(this.codes, count);
       if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+      // The leaf is the sample's own address: the code itself, except in a
+      // return probe's record (the return address in the caller).
+      if (count > 0 && !event.isReturn) this.frames.markExact(this.codes[0]);
       if (count > 0) stack = this.builder.internStack(this.codes, count);
       event.lastStack = stack;
       event.lastCount = read > 0 ? read : -1;
@@ -506,6 +509,7 @@ export class PerfScriptReader {
       ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
     }
     const meta = this.builder.meta;
+    meta.producerNames = { producer: 'perf', exactLocations: this.frames.exactLocations(), dsoless: this.frames.dsolessLocations() };
     if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
     meta.variant = allocatorEvents
       ? events.tracking

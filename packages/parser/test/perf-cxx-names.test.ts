@@ -180,6 +180,33 @@ describe('perf captures of the C++ workload: frames named by heapscope, not by p
     });
   });
 
+  it.skipIf(!have('strip'))(`keeps perf's inlined frames where heapscope finds the binary but not its DWARF${have('strip') ? '' : ' (skipped: no strip)'}`, async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'heapscope-perf-names-'));
+    try {
+      copyFileSync(join(BIN, 'cxx-workload'), join(scratch, 'cxx-workload'));
+      execFileSync('strip', ['--strip-debug', '-o', join(scratch, 'libhsshapes.so'), join(BIN, 'libhsshapes.so')]);
+      const { profile: p, report } = await symbolize((await read('dwarf')).profile, { symbolPaths: [scratch] });
+      expect(report.binaries.find((b) => b.path.endsWith('/libhsshapes.so'))?.external).toBeNull();
+      const inShapes = (l: number) => p.locations.mapping[l] >= 0 && p.mappings[p.locations.mapping[l]].path.endsWith('/libhsshapes.so');
+      let kept = 0;
+      let renamed = 0;
+      for (let l = 0; l < p.locations.length; l++) {
+        if (!inShapes(l)) continue;
+        const names = namesOf(p, l);
+        if (names.length > 1) {
+          // perf's chain (its names have no argument lists): the symbol table alone has one frame to give.
+          expect(names.some((n) => n.endsWith(')')), names.join(' < ')).toBe(false);
+          kept++;
+        } else if (names[0].endsWith(')')) renamed++;
+      }
+      expect(kept).toBeGreaterThan(0);
+      // A frame perf named with one line gets the symbol table's name, as a dump's frame would.
+      expect(renamed).toBeGreaterThan(0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it("keeps perf's names without symbolization, with each frame's inlined lines in one location (all three layouts)", async () => {
     const p = (await read('dwarf')).profile;
     const frames = new Map<string, string[]>();

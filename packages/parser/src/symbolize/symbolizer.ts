@@ -252,6 +252,7 @@ export class Symbolizer {
         reports[i] = await this.symbolizeGroup(profile, work[i], {
           located: await locate(work[i]),
           external,
+          producer: producer !== undefined,
           minusOne,
           framesOfLocation,
           buildIdOfMapping,
@@ -321,6 +322,8 @@ export class Symbolizer {
       /** The file found for the group, or null. */
       located: LocatedBinary | null;
       external: ExternalMode;
+      /** Whether the profile's names are a producer's (ProfileMeta's `producerNames`). */
+      producer: boolean;
       /** Whether location `l` is looked up at address − 1. */
       minusOne: (l: number) => boolean;
       framesOfLocation: (RawFrame[] | undefined)[];
@@ -386,10 +389,15 @@ export class Symbolizer {
     const frames = await resolveFrames(binary, [...wanted], ctx.external, report, this.tools, this.diskCache);
     report.symbolTables = binary.symbols?.tables ?? [];
     report.symbolError = binary.symbolError;
+    // A producer that read DWARF this symbolizer did not find (perf with
+    // debuginfod's cache, say) gave inlined frames the symbol table cannot:
+    // those locations keep the producer's names.
+    const lineStarts = profile.locations.lineStart;
+    const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStarts[l + 1] - lineStarts[l] > f.length;
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);
-      if (f && f.length > 0) {
+      if (f && f.length > 0 && !poorer(group.locations[k], f)) {
         ctx.framesOfLocation[group.locations[k]] = f;
         report.resolved++;
       }

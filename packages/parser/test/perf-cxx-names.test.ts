@@ -18,7 +18,7 @@ import { Symbolizer, loadSnapshot, symbolize, type HeapProfile } from '@heapscop
 import { readInput, symbolizeInput, type LoadedInput } from '@heapscope/analyzer';
 import { FIXTURES } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
-import { gdbFrames, HAVE_GDB } from './helpers/gdb-frames.js';
+import { expectGdbNames, HAVE_GDB, namesOf } from './helpers/gdb-frames.js';
 
 const BIN = join(FIXTURES, 'cxx', 'bin');
 const capture = (name: string) => join(FIXTURES, 'cxx', 'perf', `cxx.${name}.perf.txt.gz`);
@@ -43,17 +43,6 @@ function ourBinary(p: HeapProfile, loc: number): string | null {
   return path.includes('/fixtures/cxx/bin/') && existsSync(file) ? file : null;
 }
 
-/** The function names of a location, innermost (inlined) first. */
-function namesOf(p: HeapProfile, loc: number): string[] {
-  const { lineStart, lineFunction } = p.locations;
-  const out: string[] = [];
-  for (let k = lineStart[loc]; k < lineStart[loc + 1]; k++) out.push(p.strings[p.functions.name[lineFunction[k]]]);
-  return out;
-}
-
-/** gdb's name for the block where ours is `mine`: gdb leaves out a template function's return type and gives `main` its argument list. */
-const sameAsGdb = (mine: string, gdb: string) => mine === gdb || mine.endsWith(` ${gdb}`) || gdb.startsWith(`${mine}(`);
-
 const loaded = new Map<string, Promise<LoadedInput>>();
 const read = (name: string) => {
   if (!loaded.has(name)) loaded.set(name, readInput(capture(name)));
@@ -71,47 +60,19 @@ describe('perf captures of the C++ workload: frames named by heapscope, not by p
         const { profile: p, report } = await symbolize(before, { symbolPaths: [BIN], external: tool });
         expect(p.meta.producerNames).toBeUndefined();
         expect(report.producer).toBe('perf');
-        const byFile = new Map<string, Map<bigint, number[]>>();
-        for (let l = 0; l < p.locations.length; l++) {
-          const file = ourBinary(p, l);
-          if (!file) continue;
-          // perf prints file offsets, which are the virtual addresses of both PIEs' code.
-          const address = p.address(l) - (exact.has(l) ? 0n : 1n);
-          const locs = byFile.get(file) ?? new Map<bigint, number[]>();
-          byFile.set(file, locs);
-          locs.set(address, [...(locs.get(address) ?? []), l]);
-        }
-        let compared = 0;
         let perfWrong = 0;
         let deeper = 0;
-        let lost = 0;
-        for (const [file, locs] of byFile) {
-          const reference = gdbFrames(file, [...locs.keys()]);
-          for (const [address, ls] of locs) {
-            const theirs = reference.get(address) as string[];
-            for (const l of ls) {
-              const ours = namesOf(p, l);
-              const perf = namesOf(before, l);
-              const at = `${file}+0x${address.toString(16)}: ${ours.join(' < ')} (perf: ${perf.join(' < ')})`;
-              if (theirs.length === 0) {
-                // No DWARF for crt1's `_start`: the symbol table's name.
-                expect(ours, at).toEqual(['_start']);
-                continue;
-              }
-              if (ours.length !== theirs.length) {
-                // binutils loses an inlined lambda's frame (cxx-symbolize.test.ts).
-                expect(tool, at).toBe('addr2line');
-                lost++;
-                continue;
-              }
-              ours.forEach((mine, k) => expect(sameAsGdb(mine, theirs[k]), `${at}\n  depth ${k}: ours ${mine}\n  gdb: ${theirs[k]}`).toBe(true));
-              // What perf said: a bare name where gdb's has scope, or another depth.
-              if (perf.length !== theirs.length || perf.some((n, k) => !theirs[k].includes(n))) perfWrong++;
-              if (ours.length > perf.length) deeper++;
-              compared++;
-            }
-          }
-        }
+        // perf prints file offsets, which are the virtual addresses of both PIEs' code.
+        const placeOf = (l: number) => {
+          const file = ourBinary(p, l);
+          return file && { file, address: p.address(l) - (exact.has(l) ? 0n : 1n) };
+        };
+        const { compared, lost } = expectGdbNames(p, tool, placeOf, (l, gdb) => {
+          const perf = namesOf(before, l);
+          // What perf said: a bare name where gdb's has scope, or another depth.
+          if (perf.length !== gdb.length || perf.some((n, k) => !gdb[k].includes(n))) perfWrong++;
+          if (namesOf(p, l).length > perf.length) deeper++;
+        });
         expect(compared).toBeGreaterThan(name === 'dwarf' ? 60 : 15);
         expect(lost).toBeLessThanOrEqual(4);
         // Frames perf named otherwise than gdb were there to rename, and frames perf printed without their inlined functions got them.

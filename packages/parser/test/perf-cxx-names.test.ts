@@ -18,20 +18,14 @@ import { Symbolizer, loadSnapshot, symbolize, type HeapProfile } from '@heapscop
 import { readInput, symbolizeInput, type LoadedInput } from '@heapscope/analyzer';
 import { FIXTURES } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
+import { installed } from '@heapscope/testkit/reference-tools';
 import { expectGdbNames, HAVE_GDB, namesOf } from './helpers/gdb-frames.js';
 
 const BIN = join(FIXTURES, 'cxx', 'bin');
 const capture = (name: string) => join(FIXTURES, 'cxx', 'perf', `cxx.${name}.perf.txt.gz`);
 const JEMALLOC = fixtureFile('cxx/jemalloc', /^jeprof\..*\.heap$/);
 
-function have(command: string): boolean {
-  try {
-    execFileSync(command, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const have = (command: string) => installed(command, ['--version']);
 const TOOLS = (['llvm-symbolizer', 'addr2line'] as const).filter(have);
 
 /** The capture recorded the checkout it was made in: our binaries are the mappings named `…/fixtures/cxx/bin/<file>`. */

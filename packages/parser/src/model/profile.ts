@@ -226,7 +226,8 @@ export interface ProfileMeta {
    * Every frame, the leaf included, is a return address (the instruction
    * after a call), so symbolizers look each one up at address − 1, inside
    * the call. False when the producer already gives addresses inside the
-   * call (Android's malloc_debug, pprof files) or symbolizes itself (perf).
+   * call (Android's malloc_debug, pprof files) or names its frames itself
+   * (perf: see {@link producerNames}).
    */
   returnAddresses: boolean;
   /**

@@ -350,7 +350,7 @@ export class Symbolizer {
       symbolError: null,
     };
     const lineStart = profile.locations.lineStart;
-    for (const l of group.locations) if (lineStart[l + 1] > lineStart[l]) report.producerNamed++;
+    if (ctx.producer) for (const l of group.locations) if (lineStart[l + 1] > lineStart[l]) report.producerNamed++;
     const located = ctx.located;
     if (!located) return report;
     const binary = this.binary(located);
@@ -392,8 +392,7 @@ export class Symbolizer {
     // A producer that read DWARF this symbolizer did not find (perf with
     // debuginfod's cache, say) gave inlined frames the symbol table cannot:
     // those locations keep the producer's names.
-    const lineStarts = profile.locations.lineStart;
-    const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStarts[l + 1] - lineStarts[l] > f.length;
+    const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStart[l + 1] - lineStart[l] > f.length;
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);

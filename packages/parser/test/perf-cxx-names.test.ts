@@ -162,6 +162,35 @@ describe('perf captures of the C++ workload: frames named by heapscope, not by p
     }
   });
 
+  it("keeps perf's names, and says so, where the file at the binary's path is another program (perf text has no build ids)", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'heapscope-perf-names-'));
+    try {
+      // The C workload under the C++ program's name: a file that is there, but not the one perf read.
+      copyFileSync(join(FIXTURES, 'bin', 'workload'), join(scratch, 'cxx-workload'));
+      copyFileSync(join(BIN, 'libhsshapes.so'), join(scratch, 'libhsshapes.so'));
+      const input = await read('dwarf');
+      const { profile: p } = await symbolizeInput(input, new Symbolizer(), [scratch]);
+      const before = input.profile;
+      const inProgram = (l: number) => p.locations.mapping[l] >= 0 && p.mappings[p.locations.mapping[l]].path.endsWith('/cxx-workload');
+      let kept = 0;
+      for (let l = 0; l < p.locations.length; l++) {
+        if (!inProgram(l) || namesOf(before, l).length === 0) continue;
+        expect(namesOf(p, l), p.addressHex(l)).toEqual(namesOf(before, l));
+        kept++;
+      }
+      expect(kept).toBeGreaterThan(20);
+      const warnings = p.meta.warnings.map((w) => w.message).filter((m) => m.includes("keep perf's names: its symbols are elsewhere"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/\/cxx-workload: \d+ locations? keep perf's names: its symbols are elsewhere in this file \(another build of \S+\/fixtures\/cxx\/bin\/cxx-workload\?\)$/);
+      // The library, the right file, is renamed all the same.
+      const names = new Set<string>();
+      for (let l = 0; l < p.locations.length; l++) for (const n of namesOf(p, l)) names.add(n);
+      expect(names).toContain('hs::(anonymous namespace)::Polygon::grow(int)');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it("keeps perf's names without symbolization, with each frame's inlined lines in one location (all three layouts)", async () => {
     const p = (await read('dwarf')).profile;
     const frames = new Map<string, string[]>();

@@ -61,6 +61,9 @@ export function symbolizeWarnings(report: SymbolizeReport): string[] {
   }
   for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
   for (const b of report.binaries) {
+    if (b.producerElsewhere > 0) {
+      lines.push(`${b.file ?? b.path}: ${counted(b.producerElsewhere, 'location')} keep ${report.producer ?? 'the producer'}'s names: its symbols are elsewhere in this file (another build of ${b.path}?)`);
+    }
     if (b.externalError) lines.push(`${b.path}: no file:line information (${b.externalError})`);
   }
   if (report.demanglerError) lines.push(`C++ names left mangled: ${report.demanglerError}`);

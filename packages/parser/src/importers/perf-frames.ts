@@ -55,7 +55,7 @@
  * decoding, no string, no regular expression); only a line seen for the
  * first time is decoded, in pieces (its symbol and dso).
  */
-import { int32Column, uint32Column } from '../model/columns.js';
+import { float64Column, int32Column, uint32Column } from '../model/columns.js';
 import { parseHexBytes, type AddressParts } from '../model/address.js';
 import { BytesMap, MISSING } from '../model/bytes-map.js';
 import { isBlank, isHexDigit, isUnknown, scanFrame, type FrameParts } from './perf-frame-line.js';
@@ -108,6 +108,12 @@ function symoffOf(symbol: string): number {
   return at === symbol.length ? -1 : Number.parseInt(symbol.slice(at + 3), 16);
 }
 
+/** `ip − symoff` (the address of the symbol perf named the frame by), NaN without an offset or beyond 2^53 (where it would be rounded). */
+function symbolStart(ip: AddressParts, symoff: number): number {
+  const address = ip.hi * 2 ** 32 + ip.lo;
+  return symoff >= 0 && symoff <= address && Number.isSafeInteger(address) ? address - symoff : NaN;
+}
+
 /** Turns frame lines into locations of one builder. */
 export class PerfFrames {
   private readonly byLine = new BytesMap();
@@ -122,6 +128,8 @@ export class PerfFrames {
   private readonly locMapping = int32Column(1024);
   /** 1 for a location that was a record's exact leaf (see {@link markExact}). */
   private readonly locExact = int32Column(1024);
+  /** The address of the symbol perf named a location's function by (its ip − perf's `+0x` offset), NaN for none. */
+  private readonly locSymbolStart = float64Column(1024);
   // Inlined frames, by index.
   private readonly inlinedByKey = new Map<string, number>();
   private readonly inlIpHi = uint32Column(64);
@@ -227,6 +235,7 @@ export class PerfFrames {
     if (loc === undefined) {
       const fn = unresolved ? -1 : this.functionOf(symbol);
       loc = this.location(this.address.hi, this.address.lo, this.mappingOf(dso), fn);
+      if (!unresolved) this.locSymbolStart.data[loc] = symbolStart(this.address, symoffOf(symbol));
       this.byKey.set(key, loc);
     }
     return loc;
@@ -326,6 +335,7 @@ export class PerfFrames {
       if (fn >= 0) lines.push([fn, 0]);
       loc = this.builder.addLocation(this.locIpHi.data[outer], this.locIpLo.data[outer], this.locMapping.data[outer], lines);
       this.record(loc, this.locIpHi.data[outer], this.locIpLo.data[outer], fn, this.locMapping.data[outer]);
+      this.locSymbolStart.data[loc] = this.locSymbolStart.data[outer];
       this.mergedByKey.set(key, loc);
     }
     return loc;
@@ -395,11 +405,14 @@ export class PerfFrames {
 
   /** Notes location `loc` of inlined frame `f`'s ip when perf printed it without a dso (see {@link dsolessLocations}). */
   private noteDsoless(loc: number, f: number): void {
-    const symoff = this.inlSymoff[f];
-    if (this.inlMapping.data[f] >= 0 || symoff < 0) return;
-    const ip = this.inlIpHi.data[f] * 2 ** 32 + this.inlIpLo.data[f];
-    // Beyond 2^53 the symbol's address would be rounded: it could only be wrong.
-    if (Number.isSafeInteger(ip) && symoff <= ip) this.dsoless.push({ location: loc, symbolStart: ip - symoff });
+    const start = symbolStart({ hi: this.inlIpHi.data[f], lo: this.inlIpLo.data[f] }, this.inlSymoff[f]);
+    this.locSymbolStart.data[loc] = start;
+    if (this.inlMapping.data[f] < 0 && !Number.isNaN(start)) this.dsoless.push({ location: loc, symbolStart: start });
+  }
+
+  /** Per location, the address of the symbol perf named its function by (ip − perf's `+0x` offset), NaN where perf printed none. */
+  symbolStarts(): number[] {
+    return Array.from(this.locSymbolStart.data.subarray(0, this.locSymbolStart.length));
   }
 
   /**
@@ -440,6 +453,7 @@ export class PerfFrames {
     this.locFunction.push(fn);
     this.locMapping.push(mapping);
     this.locExact.push(0);
+    this.locSymbolStart.push(NaN);
     if (this.locIpHi.length !== loc + 1) throw new Error('perf frames: locations were added to the builder elsewhere');
   }
 

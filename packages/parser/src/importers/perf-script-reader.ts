@@ -510,7 +510,12 @@ export class PerfScriptReader {
       ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
     }
     const meta = this.builder.meta;
-    meta.producerNames = { producer: 'perf', exactLocations: this.frames.exactLocations(), dsoless: this.frames.dsolessLocations() };
+    meta.producerNames = {
+      producer: 'perf',
+      exactLocations: this.frames.exactLocations(),
+      symbolStarts: this.frames.symbolStarts(),
+      dsoless: this.frames.dsolessLocations(),
+    };
     if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
     meta.variant = allocatorEvents
       ? events.tracking

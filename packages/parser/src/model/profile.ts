@@ -195,6 +195,15 @@ export interface ProducerNames {
    */
   exactLocations: readonly number[];
   /**
+   * Per location, the address of the symbol the producer named its function
+   * by (perf's ip − its `+0x` offset), NaN where it gave none. Symbolization
+   * renames a location only where the binary has a function symbol that
+   * starts there and covers the location's address: where it does not, the
+   * file is not the one the producer read (another build at the same path),
+   * or its addresses mean something else, and the producer's names stay.
+   */
+  symbolStarts: readonly number[];
+  /**
    * Locations whose binary the producer did not name (perf prints some
    * frames as inlined lines only, without a dso), each with the address of
    * its function's symbol in that binary (the producer's ip − `+0x` offset):

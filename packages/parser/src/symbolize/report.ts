@@ -30,6 +30,14 @@ export interface BinaryReport {
    * `SymbolizeReport.producer`), which they keep when left unresolved.
    */
   producerNamed: number;
+  /**
+   * Of those, locations whose producer's symbol starts elsewhere in this file
+   * than the function covering their address (or where no function of its
+   * full symbol table covers it): the file is not the build the
+   * producer read (or its addresses mean something else). They keep the
+   * producer's names, and a warning says so.
+   */
+  producerElsewhere: number;
   /** Of those, locations that got at least one line. */
   resolved: number;
   /** Of those, locations left without lines. */

@@ -342,6 +342,7 @@ export class Symbolizer {
       symbolTables: [],
       locations: group.locations.length,
       producerNamed: 0,
+      producerElsewhere: 0,
       resolved: 0,
       unresolved: group.locations.length,
       external: null,
@@ -393,16 +394,55 @@ export class Symbolizer {
     // debuginfod's cache, say) gave inlined frames the symbol table cannot:
     // those locations keep the producer's names.
     const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStart[l + 1] - lineStart[l] > f.length;
+    const elsewhere = ctx.producer ? await this.producerSymbolsElsewhere(profile, group, binary, translate, report) : null;
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);
-      if (f && f.length > 0 && !poorer(group.locations[k], f)) {
+      if (f && f.length > 0 && !poorer(group.locations[k], f) && !elsewhere?.has(group.locations[k])) {
         ctx.framesOfLocation[group.locations[k]] = f;
         report.resolved++;
       }
     }
     report.unresolved = report.locations - report.resolved;
     return report;
+  }
+
+  /**
+   * The named locations of `group` that this file cannot vouch for: the
+   * producer named each by a symbol at `symbolStarts[l]`, and the file has
+   * no function symbol that starts there and covers the location's address
+   * (as printed). Where it has one that starts elsewhere, or none although
+   * it has its full symbol table, the file is another build than the
+   * producer read, or its addresses mean something else: counted in
+   * `report.producerElsewhere`. Where a stripped file has none (a static
+   * function, named by the producer from a debug file's symbols), nothing
+   * says either way. Both keep the producer's names: a name is replaced only
+   * where the file agrees with the producer about which function it is in.
+   */
+  private async producerSymbolsElsewhere(
+    profile: HeapProfile,
+    group: Group,
+    binary: BinaryEntry,
+    translate: (mapping: number) => AddressTranslation,
+    report: BinaryReport,
+  ): Promise<Set<number>> {
+    const out = new Set<number>();
+    const starts = profile.meta.producerNames?.symbolStarts ?? [];
+    const symbols = await binary.loadSymbols();
+    // A file with its full symbol table has every function's symbol.
+    const full = symbols.tables.includes('symtab');
+    const locs = profile.locations;
+    for (const l of group.locations) {
+      const start = starts[l] ?? NaN;
+      if (Number.isNaN(start)) continue;
+      const t = translate(locs.mapping[l] >= 0 || group.mappings.length === 0 ? locs.mapping[l] : group.mappings[0]);
+      const v = t.toFileAddress(toNumber(locs.addressHi[l], locs.addressLo[l]));
+      const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
+      if (i >= 0 && symbols.startOf(i) === t.toFileAddress(start)) continue;
+      out.add(l);
+      if (i >= 0 || full) report.producerElsewhere++;
+    }
+    return out;
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   ProfileBuilder,
   WarningCollector,
   float64Column,
+  withoutProducerNames,
   type HeapProfile,
   type Mapping,
   type MergedInputs,
@@ -141,7 +142,8 @@ export class ProfileMerger {
     this.warnings.addAll(p.meta.warnings);
     this.merged = this.merged ? combineInputs(this.merged, inputsOf(p.meta)) : inputsOf(p.meta);
     if (!this.meta) {
-      this.meta = { ...p.meta, warnings: [] };
+      // Location ids change in the merge: a producer's list of them is dropped.
+      this.meta = { ...withoutProducerNames(p.meta), warnings: [] };
       return;
     }
     const m = this.meta;

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSnapshot, symbolize, type HeapProfile } from '@heapscope/parser';
 import { FIXTURES } from '@heapscope/testkit/paths';
 import { fixtureFile } from '@heapscope/testkit/inputs';
-import { gdbFrames, HAVE_GDB } from './helpers/gdb-frames.js';
+import { expectGdbNames, HAVE_GDB, namesOf } from './helpers/gdb-frames.js';
 
 const BIN = join(FIXTURES, 'cxx', 'bin');
 /**
@@ -49,14 +49,6 @@ const SAME_GLIBC = (() => {
   }
 })();
 const TOOLS = (['llvm-symbolizer', 'addr2line'] as const).filter(have);
-
-/** The function names of a location, innermost (inlined) first. */
-function namesOf(p: HeapProfile, loc: number): string[] {
-  const { lineStart, lineFunction } = p.locations;
-  const out: string[] = [];
-  for (let k = lineStart[loc]; k < lineStart[loc + 1]; k++) out.push(p.strings[p.functions.name[lineFunction[k]]]);
-  return out;
-}
 
 /** Whether a location lies in one of the allocators' own libraries (jemalloc keeps 4 frames of its own, and its operator new, at the leaf). */
 function inAllocator(p: HeapProfile, loc: number): boolean {
@@ -203,46 +195,17 @@ describe('C++ fixture symbolization', () => {
       let lost = 0;
       for (const dump of [GPERFTOOLS, JEMALLOC]) {
         const { profile: p } = await symbolize(await loadSnapshot(dump), { symbolPaths: [BIN], external: tool });
-        const byFile = new Map<string, Map<bigint, number[]>>();
-        for (let l = 0; l < p.locations.length; l++) {
+        const placeOf = (l: number) => {
           const mapping = p.mappings[p.locations.mapping[l]];
-          if (!mapping || !isOurBinary(mapping.path)) continue;
-          const file = join(BIN, mapping.path.slice(mapping.path.lastIndexOf('/') + 1));
-          const address = p.address(l) - mapping.start + mapping.fileOffset - 1n;
-          const locs = byFile.get(file) ?? new Map<bigint, number[]>();
-          byFile.set(file, locs);
-          locs.set(address, [...(locs.get(address) ?? []), l]);
-        }
-        for (const [file, locs] of byFile) {
-          const reference = gdbFrames(file, [...locs.keys()]);
-          for (const [address, ls] of locs) {
-            const theirs = reference.get(address) as string[];
-            for (const l of ls) {
-              const ours = namesOf(p, l);
-              const at = `${file}+0x${address.toString(16)}: ${ours.join(' < ')}`;
-              // gdb has blocks only where DWARF describes the code (not crt1's `_start`).
-              if (theirs.length === 0) {
-                expect(ours, at).toEqual(['_start']);
-                continue;
-              }
-              if (ours.length !== theirs.length) {
-                // binutils loses an inlined lambda's frame (see the test above).
-                expect(tool, at).toBe('addr2line');
-                lost++;
-                continue;
-              }
-              ours.forEach((mine, k) => {
-                const gdb = theirs[k];
-                // gdb leaves out a template function's return type, and gives
-                // `main` its argument list; everything else is the same name.
-                const same = mine === gdb || mine.endsWith(` ${gdb}`) || gdb.startsWith(`${mine}(`);
-                expect(same, `${at}\n  depth ${k}: ours ${mine}\n  gdb: ${gdb}`).toBe(true);
-                if (k < ours.length - 1 && gdb.includes('(anonymous namespace)::Point> >::')) qualifiedInlined++;
-              });
-              compared++;
-            }
-          }
-        }
+          if (!mapping || !isOurBinary(mapping.path)) return null;
+          return { file: join(BIN, mapping.path.slice(mapping.path.lastIndexOf('/') + 1)), address: p.address(l) - mapping.start + mapping.fileOffset - 1n };
+        };
+        const done = expectGdbNames(p, tool, placeOf, (l, gdb) => {
+          const depth = p.locations.lineStart[l + 1] - p.locations.lineStart[l];
+          for (let k = 0; k < depth - 1; k++) if (gdb[k].includes('(anonymous namespace)::Point> >::')) qualifiedInlined++;
+        });
+        compared += done.compared;
+        lost += done.lost;
       }
       expect(compared).toBeGreaterThan(60);
       expect(lost).toBeLessThanOrEqual(4);

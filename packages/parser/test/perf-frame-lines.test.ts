@@ -12,7 +12,7 @@ import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '@heapscope/parser';
 import { FIXTURES } from '@heapscope/testkit/paths';
-import { isFrameLine, usualFrameLines } from '../src/importers/perf-frames.js';
+import { isFrameLine, usualFrameLines } from '../src/importers/perf-frame-line.js';
 import { importError, importPerf, messages, type Imported } from './helpers/perf-text.js';
 
 const CAPTURES = [

@@ -55,10 +55,15 @@ export function symbolizeWarnings(report: SymbolizeReport): string[] {
   const lines: string[] = [];
   for (const b of report.missing) {
     const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
-    lines.push(`binary not found: ${b.path}: ${counted(b.locations, 'location')} shown as module+offset (give the file with --symbols)${rejected}`);
+    const named = b.producerNamed > 0 ? [`${counted(b.producerNamed, 'location')} keep ${report.producer ?? 'the producer'}'s names`] : [];
+    const bare = b.locations > b.producerNamed ? [`${counted(b.locations - b.producerNamed, 'location')} shown as module+offset`] : [];
+    lines.push(`binary not found: ${b.path}: ${[...named, ...bare].join(', ')} (give the file with --symbols)${rejected}`);
   }
   for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
   for (const b of report.binaries) {
+    if (b.producerElsewhere > 0) {
+      lines.push(`${b.file ?? b.path}: ${counted(b.producerElsewhere, 'location')} keep ${report.producer ?? 'the producer'}'s names: its symbols are elsewhere in this file (another build of ${b.path}?)`);
+    }
     if (b.externalError) lines.push(`${b.path}: no file:line information (${b.externalError})`);
   }
   if (report.demanglerError) lines.push(`C++ names left mangled: ${report.demanglerError}`);

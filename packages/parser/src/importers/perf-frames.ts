@@ -19,13 +19,35 @@
  * lines, so they show as `module+0xip` (or the bare ip without a dso) and
  * an ELF symbolizer may still name them.
  *
- * Inlined functions are printed as frames of their own, ending in
- * ` (inlined)`, before the frame they were inlined into. When that frame
- * has the same ip they become one location with several lines, innermost
- * first (pprof's representation). perf also prints an inlined frame whose
- * ip differs from the next frame's (`__GI___libc_malloc+0x0 (inlined)` as
- * the leaf of a `--call-graph dwarf` uprobe record), usually with no dso:
- * such a frame is a location of its own, without a mapping.
+ * Inlined functions are printed as lines of their own, ending in
+ * ` (inlined)`, innermost first. One ip is one frame of the callchain: its
+ * inlined lines and the line of the function they were inlined into become
+ * one location with several lines, innermost first (pprof's
+ * representation). perf lays a frame's lines out in three ways (perf 6.1,
+ * `--call-graph dwarf`; fixtures/cxx/perf):
+ *
+ *   1. the inlined lines, then the function's line with its dso — the usual
+ *      way:   2c40 std::__new_allocator<hs::Small>::allocate+0x50 (inlined)
+ *             2c40 hs::Pool<hs::Small>::take+0x50 (inlined)
+ *             2c40 hs::small_objects_site+0x50 (/…/cxx-workload)
+ *   2. the function's line first, then its inlined lines, the last of which
+ *      is the function itself again by its bare DWARF name (perf does this
+ *      where the symbol's name is not DWARF's, as for a class in an
+ *      anonymous namespace):
+ *             1368 hs::(anonymous namespace)::Polygon::grow+0x158 (/…/libhsshapes.so)
+ *             1368 allocate+0x158 (inlined)
+ *             …
+ *             1368 grow+0x158 (inlined)
+ *   3. inlined lines only, without the function's line and so without a dso
+ *      (`27304 __libc_start_main_impl+0x84 (inlined)`, or
+ *      `98930 __GI___libc_malloc+0x0 (inlined)` as the leaf of a uprobe
+ *      record): one location without a mapping.
+ *
+ * {@link PerfFrames.resolve} tells them apart by the ips: inlined lines go
+ * with the next line when it has their ip (1), else with the line before
+ * them when it has (2), else stand alone (3). perf's names are what the
+ * importer keeps; symbolization renames every frame whose binary it can read
+ * (docs/symbolization.md), which the profile's `meta.producerNames` asks for.
  *
  * Speed: frames are read from the input's undecoded bytes. Frame lines
  * repeat verbatim (same ip, symbol and dso), so each distinct line is
@@ -33,9 +55,10 @@
  * decoding, no string, no regular expression); only a line seen for the
  * first time is decoded, in pieces (its symbol and dso).
  */
-import { int32Column, uint32Column } from '../model/columns.js';
+import { float64Column, int32Column, uint32Column } from '../model/columns.js';
 import { parseHexBytes, type AddressParts } from '../model/address.js';
-import { BytesMap, MISSING, viewCache } from '../model/bytes-map.js';
+import { BytesMap, MISSING } from '../model/bytes-map.js';
+import { isBlank, isHexDigit, isUnknown, scanFrame, type FrameParts } from './perf-frame-line.js';
 import type { ProfileBuilder } from '../model/builder.js';
 
 /** Returned by {@link PerfFrames.frame} when the line is not a frame. */
@@ -60,225 +83,6 @@ const LINE_CACHE_MAX = 1 << 20;
 /** A symbol's version suffix (`@GLIBC_2.2.5`, `@@GLIBC_2.34`), dropped from display names. */
 const SYMBOL_VERSION = /@@?[A-Z][A-Za-z0-9_.]*$/;
 
-// Byte classes, looked up in one table (one load per byte, where the
-// comparisons cost several: frame lines are most of a callchain file).
-const HEX = 1;
-const BLANK = 2;
-const DIGIT = 4;
-/** `(`, `)` and the newline: where {@link usualFrameLines} stops within a line. */
-const STOP = 8;
-const CLASS = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 48; c <= 57; c++) t[c] = HEX | DIGIT;
-  for (let c = 97; c <= 102; c++) t[c] = HEX;
-  for (let c = 65; c <= 70; c++) t[c] = HEX;
-  t[32] = BLANK;
-  t[9] = BLANK;
-  t[40] = STOP;
-  t[41] = STOP;
-  t[10] = STOP;
-  return t;
-})();
-
-/** Space or TAB (a byte). */
-function isBlank(c: number): boolean {
-  return (CLASS[c] & BLANK) !== 0;
-}
-
-/** A hexadecimal digit (a byte). */
-function isHexDigit(c: number): boolean {
-  return (CLASS[c] & HEX) !== 0;
-}
-
-/** A decimal digit (a byte). */
-function isDigit(c: number): boolean {
-  return (CLASS[c] & DIGIT) !== 0;
-}
-
-/** The pieces of a frame, as offsets into the input's bytes. */
-interface FrameParts {
-  ipStart: number;
-  ipEnd: number;
-  symStart: number;
-  symEnd: number;
-  /** -1 when the frame names no dso. */
-  dsoStart: number;
-  dsoEnd: number;
-  inlined: boolean;
-}
-
-/** `(inlined)`, as bytes. */
-const INLINED = [40, 105, 110, 108, 105, 110, 101, 100, 41];
-
-/**
- * Scans a frame in `bytes[start, end)` (`start` at its ip's first
- * character) in place. Returns false when the bytes are not a frame. A
- * frame whose second token is a decimal tid (`dd 29776 …`, a comm that
- * happens to be hex) is a sample line, not a frame: real symbols never are
- * plain decimal numbers. Every byte the grammar looks for is ASCII, and no
- * byte of a multi-byte UTF-8 character is, so scanning the undecoded bytes
- * finds what scanning the decoded text would.
- */
-function scanFrame(bytes: Uint8Array, start: number, n: number, out: FrameParts): boolean {
-  let i = start;
-  while (i < n && isHexDigit(bytes[i])) i++;
-  if (i === start || i - start > 16 || i >= n || !isBlank(bytes[i])) return false;
-  out.ipStart = start;
-  out.ipEnd = i;
-  while (i < n && isBlank(bytes[i])) i++;
-  const symStart = i;
-  let end = n;
-  while (end > symStart && isBlank(bytes[end - 1])) end--;
-  if (end <= symStart || bytes[end - 1] !== 41 /* ) */) return false;
-  // The sample-line guard: "<tid>" or "<pid>/<tid>" as the second token.
-  let j = symStart;
-  while (j < end && isDigit(bytes[j])) j++;
-  if (j > symStart && j < end && bytes[j] === 47 /* / */) {
-    j++;
-    while (j < end && isDigit(bytes[j])) j++;
-  }
-  if (j > symStart && j < end && isBlank(bytes[j])) return false;
-
-  out.inlined = false;
-  if (end - symStart >= 9 && endsInlined(bytes, end)) {
-    out.inlined = true;
-    end -= 9;
-    while (end > symStart && isBlank(bytes[end - 1])) end--;
-  }
-  out.dsoStart = -1;
-  out.dsoEnd = -1;
-  out.symStart = symStart;
-  out.symEnd = end;
-  if (end > symStart && bytes[end - 1] === 41) {
-    // The dso is the last parenthesized group, preceded by a blank (a
-    // symbol such as `foo(int)` ends in a group too, but not after a blank).
-    let depth = 0;
-    let k = end - 1;
-    for (; k >= symStart; k--) {
-      const c = bytes[k];
-      if (c === 41) depth++;
-      else if (c === 40 /* ( */ && --depth === 0) break;
-    }
-    if (k > symStart && isBlank(bytes[k - 1])) {
-      out.dsoStart = k + 1;
-      out.dsoEnd = end - 1;
-      let s = k;
-      while (s > symStart && isBlank(bytes[s - 1])) s--;
-      out.symEnd = s;
-    } else if (k === symStart) {
-      // Only "(dso)": no symbol at all.
-      out.dsoStart = k + 1;
-      out.dsoEnd = end - 1;
-      out.symEnd = symStart;
-    }
-  }
-  // A frame of its own must name its dso; an inlined one may not.
-  return out.dsoStart >= 0 || out.inlined;
-}
-
-const scratchParts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
-
-/** Whether `bytes[start, end)` is a frame line, without making a location for it (the frames above a cut). */
-export function isFrameLine(bytes: Uint8Array, start: number, end: number): boolean {
-  while (start < end && isBlank(bytes[start])) start++;
-  return scanFrame(bytes, start, end, scratchParts);
-}
-
-/** `[unknown] ([unknown])` and the newline: the rest of most lines above a cut. */
-const UNKNOWN_REST = new TextEncoder().encode('[unknown] ([unknown])\n');
-const UNKNOWN_REST_BYTES = UNKNOWN_REST.length;
-const UNKNOWN_REST_WORDS = (() => {
-  const view = new DataView(UNKNOWN_REST.buffer);
-  return Int32Array.from({ length: 5 }, (_, k) => view.getInt32(4 * k, true));
-})();
-const restView = viewCache();
-
-/**
- * Whether `bytes` at `i` hold {@link UNKNOWN_REST} (one of the usual shape's
- * rests), compared four bytes at a time.
- */
-function isUnknownRest(bytes: Uint8Array, i: number): boolean {
-  const v = restView(bytes);
-  const w = UNKNOWN_REST_WORDS;
-  return (
-    v.getInt32(i, true) === w[0] &&
-    v.getInt32(i + 4, true) === w[1] &&
-    v.getInt32(i + 8, true) === w[2] &&
-    v.getInt32(i + 12, true) === w[3] &&
-    v.getInt32(i + 16, true) === w[4] &&
-    bytes[i + 20] === 41 &&
-    bytes[i + 21] === 10
-  );
-}
-
-/** How many lines {@link usualFrameLines} went over. */
-export interface LineCount {
-  lines: number;
-}
-
-/**
- * Goes over the frame lines of the usual shape from `from` (a line's start)
- * on, each ended by a newline before `limit`, and returns where the first
- * other line starts (`from` when it is one); `count.lines` is how many it
- * went over. The usual shape is `[WS] ip WS rest NL`, where `rest` does not
- * start with a digit and its only parentheses are one group at its end
- * (after a blank, or the whole of it), right before the newline:
- * `\t    555555a0fed8 [unknown] ([unknown])`. Every such line is a frame
- * ({@link scanFrame} reads it as one: the group is its dso, or
- * `(inlined)`); lines of other shapes are left to scanFrame, never taken
- * as not frames. It exists for the lines above a cut (broken frame-pointer
- * unwinding leaves up to a hundred per record), which are only counted:
- * one pass over their bytes, with no per-line search for the newline, and
- * perf's `[unknown] ([unknown])` rest compared a word at a time
- * (packages/parser/test/perf-frame-lines.test.ts checks it against
- * scanFrame).
- */
-export function usualFrameLines(bytes: Uint8Array, from: number, limit: number, count: LineCount): number {
-  let lines = 0;
-  let p = from;
-  for (;;) {
-    let i = p;
-    while (i < limit && isBlank(bytes[i])) i++;
-    const ip = i;
-    while (i < limit && isHexDigit(bytes[i])) i++;
-    if (i === ip || i - ip > 16 || i >= limit || !isBlank(bytes[i])) break;
-    while (i < limit && isBlank(bytes[i])) i++;
-    // A digit may start a tid (a sample line): scanFrame decides.
-    if (i >= limit || isDigit(bytes[i])) break;
-    if (i + UNKNOWN_REST_BYTES <= limit && isUnknownRest(bytes, i)) {
-      p = i + UNKNOWN_REST_BYTES;
-      lines++;
-      continue;
-    }
-    const rest = i;
-    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
-    // The group: "(" at the rest's start or after a blank, no other parenthesis, ")" then the newline.
-    if (i >= limit || bytes[i] !== 40 || (i > rest && !isBlank(bytes[i - 1]))) break;
-    i++;
-    while (i < limit && (CLASS[bytes[i]] & STOP) === 0) i++;
-    if (i + 1 >= limit || bytes[i] !== 41 || bytes[i + 1] !== 10) break;
-    p = i + 2;
-    lines++;
-  }
-  count.lines = lines;
-  return p;
-}
-
-/** Whether `bytes` before `end` are `(inlined)`. */
-function endsInlined(bytes: Uint8Array, end: number): boolean {
-  for (let k = 0; k < 9; k++) if (bytes[end - 9 + k] !== INLINED[k]) return false;
-  return true;
-}
-
-/** `[unknown]`, as bytes. */
-const UNKNOWN_BYTES = [91, 117, 110, 107, 110, 111, 119, 110, 93];
-
-/** Whether `bytes[start, end)` is `[unknown]` (perf's dso of an address in no mapping). */
-function isUnknown(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start !== 9) return false;
-  for (let k = 0; k < 9; k++) if (bytes[start + k] !== UNKNOWN_BYTES[k]) return false;
-  return true;
-}
 
 /** The text of `bytes[start, end)`, from bytes already checked as UTF-8 (a byte order mark in them is kept, as in the decoded line). */
 function decoded(bytes: Uint8Array, start: number, end: number): string {
@@ -298,6 +102,18 @@ function symoffStart(symbol: string): number {
   return plus;
 }
 
+/** perf's `+0x` offset at the end of `symbol` (`grow+0x3bf` → 0x3bf), -1 for none. */
+function symoffOf(symbol: string): number {
+  const at = symoffStart(symbol);
+  return at === symbol.length ? -1 : Number.parseInt(symbol.slice(at + 3), 16);
+}
+
+/** `ip − symoff` (the address of the symbol perf named the frame by), NaN without an offset or beyond 2^53 (where it would be rounded). */
+function symbolStart(ip: AddressParts, symoff: number): number {
+  const address = ip.hi * 2 ** 32 + ip.lo;
+  return symoff >= 0 && symoff <= address && Number.isSafeInteger(address) ? address - symoff : NaN;
+}
+
 /** Turns frame lines into locations of one builder. */
 export class PerfFrames {
   private readonly byLine = new BytesMap();
@@ -310,6 +126,10 @@ export class PerfFrames {
   private readonly locIpLo = uint32Column(1024);
   private readonly locFunction = int32Column(1024);
   private readonly locMapping = int32Column(1024);
+  /** 1 for a location that was a record's exact leaf (see {@link markExact}). */
+  private readonly locExact = int32Column(1024);
+  /** The address of the symbol perf named a location's function by (its ip − perf's `+0x` offset), NaN for none. */
+  private readonly locSymbolStart = float64Column(1024);
   // Inlined frames, by index.
   private readonly inlinedByKey = new Map<string, number>();
   private readonly inlIpHi = uint32Column(64);
@@ -318,6 +138,12 @@ export class PerfFrames {
   private readonly inlMapping = int32Column(64);
   /** The location of an inlined frame on its own (-1 until needed). */
   private readonly inlAlone = int32Column(64);
+  /** perf's `+0x` offset of an inlined frame (from its function's symbol), -1 for none. */
+  private readonly inlSymoff: number[] = [];
+  /** Locations of perf's layout 3 (no dso), with their function symbol's address. */
+  private readonly dsoless: { location: number; symbolStart: number }[] = [];
+  /** Each function's display name, by function id (for perf's layout 2). */
+  private readonly functionNames: string[] = [];
   /** Inlined frames plus the frame they are inlined into → one location. */
   private readonly mergedByKey = new Map<string, number>();
   private readonly parts: FrameParts = { ipStart: 0, ipEnd: 0, symStart: 0, symEnd: 0, dsoStart: -1, dsoEnd: -1, inlined: false };
@@ -409,6 +235,7 @@ export class PerfFrames {
     if (loc === undefined) {
       const fn = unresolved ? -1 : this.functionOf(symbol);
       loc = this.location(this.address.hi, this.address.lo, this.mappingOf(dso), fn);
+      if (!unresolved) this.locSymbolStart.data[loc] = symbolStart(this.address, symoffOf(symbol));
       this.byKey.set(key, loc);
     }
     return loc;
@@ -433,30 +260,48 @@ export class PerfFrames {
 
   /**
    * Resolves a record's frame codes (leaf first) into locations, in place:
-   * inlined frames merge into the next frame when it has the same ip.
+   * each ip's inlined lines join the line of the function they were inlined
+   * into, in any of perf's three layouts (see the top of this file).
    * Returns the number of locations.
    */
   resolve(codes: Int32Array, count: number): number {
     let out = 0;
+    /** Whether `codes[out - 1]` is a frame's own line taken as it was (one layout 2 may join). */
+    let plainBefore = false;
     for (let i = 0; i < count; ) {
       const code = codes[i];
       if (!isInlinedCode(code)) {
         codes[out++] = code;
+        plainBefore = true;
         i++;
         continue;
       }
-      let j = i;
-      while (j < count && isInlinedCode(codes[j])) j++;
-      const outer = j < count ? codes[j] : -1;
-      if (outer >= 0 && this.sameIp(codes, i, j, outer)) {
-        codes[out++] = this.merged(codes, i, j, outer);
+      // One ip's inlined lines.
+      let j = i + 1;
+      while (j < count && isInlinedCode(codes[j]) && this.inlSameIp(codes[j], code)) j++;
+      const next = j < count ? codes[j] : -1;
+      if (next >= 0 && this.sameIp(codes, i, j, next)) {
+        codes[out++] = this.merged(codes, i, j, next, false);
+        plainBefore = false;
         i = j + 1;
+      } else if (plainBefore && this.sameIp(codes, i, j, codes[out - 1])) {
+        codes[out - 1] = this.merged(codes, i, j, codes[out - 1], true);
+        plainBefore = false;
+        i = j;
       } else {
-        for (let k = i; k < j; k++) codes[out++] = this.alone(-3 - codes[k]);
+        codes[out++] = j - i === 1 ? this.alone(-3 - code) : this.inlinedOnly(codes, i, j);
+        plainBefore = false;
         i = j;
       }
     }
     return out;
+  }
+
+  /** Whether inlined codes `a` and `b` have the same ip. */
+  private inlSameIp(a: number, b: number): boolean {
+    const f = -3 - a;
+    const g = -3 - b;
+    return this.inlIpHi.data[f] === this.inlIpHi.data[g] && this.inlIpLo.data[f] === this.inlIpLo.data[g];
   }
 
   private sameIp(codes: Int32Array, from: number, to: number, outer: number): boolean {
@@ -469,25 +314,82 @@ export class PerfFrames {
     return true;
   }
 
-  /** One location for inlined frames `codes[from, to)` and the frame `outer` they are inlined into. */
-  private merged(codes: Int32Array, from: number, to: number, outer: number): number {
+  /**
+   * One location for inlined frames `codes[from, to)` and the location
+   * `outer` of the function they were inlined into: perf printed them
+   * before it (layout 1) or, `after`, after it (layout 2).
+   */
+  private merged(codes: Int32Array, from: number, to: number, outer: number, after: boolean): number {
     // Rare (only files recorded with inline information): a string key is fine here.
-    let key = `${outer}`;
+    let key = `${after ? 'a' : ''}${outer}`;
     for (let k = from; k < to; k++) key += `,${codes[k]}`;
     let loc = this.mergedByKey.get(key);
     if (loc === undefined) {
-      const lines: [number, number][] = [];
-      for (let k = from; k < to; k++) {
-        const fn = this.inlFunction.data[-3 - codes[k]];
-        if (fn >= 0) lines.push([fn, 0]);
-      }
       const fn = this.locFunction.data[outer];
+      let last = to;
+      // Layout 2 ends with the function itself by its bare DWARF name
+      // (`grow` after `hs::(anonymous namespace)::Polygon::grow`): that line
+      // is the outer frame again, not a function inlined into it.
+      if (after && fn >= 0 && this.isBareNameOf(this.inlFunction.data[-3 - codes[to - 1]], fn)) last--;
+      const lines = this.inlinedLines(codes, from, last);
       if (fn >= 0) lines.push([fn, 0]);
       loc = this.builder.addLocation(this.locIpHi.data[outer], this.locIpLo.data[outer], this.locMapping.data[outer], lines);
       this.record(loc, this.locIpHi.data[outer], this.locIpLo.data[outer], fn, this.locMapping.data[outer]);
+      this.locSymbolStart.data[loc] = this.locSymbolStart.data[outer];
       this.mergedByKey.set(key, loc);
     }
     return loc;
+  }
+
+  /** Whether function `inner`'s name is function `outer`'s last name component (`grow` of `hs::(anonymous namespace)::Polygon::grow`). */
+  private isBareNameOf(inner: number, outer: number): boolean {
+    if (inner < 0) return false;
+    const bare = this.functionNames[inner];
+    const full = this.functionNames[outer];
+    return bare === full || full.endsWith(`::${bare}`);
+  }
+
+  /** The lines of inlined codes `codes[from, to)`, innermost first. */
+  private inlinedLines(codes: Int32Array, from: number, to: number): [number, number][] {
+    const lines: [number, number][] = [];
+    for (let k = from; k < to; k++) {
+      const fn = this.inlFunction.data[-3 - codes[k]];
+      if (fn >= 0) lines.push([fn, 0]);
+    }
+    return lines;
+  }
+
+  /** One location for the inlined lines `codes[from, to)` of one ip, printed without their function's line (layout 3). */
+  private inlinedOnly(codes: Int32Array, from: number, to: number): number {
+    let key = 'i';
+    for (let k = from; k < to; k++) key += `,${codes[k]}`;
+    let loc = this.mergedByKey.get(key);
+    if (loc === undefined) {
+      const f = -3 - codes[from];
+      const [hi, lo, mapping] = [this.inlIpHi.data[f], this.inlIpLo.data[f], this.inlMapping.data[f]];
+      loc = this.builder.addLocation(hi, lo, mapping, this.inlinedLines(codes, from, to));
+      this.record(loc, hi, lo, this.inlFunction.data[-3 - codes[to - 1]], mapping);
+      this.mergedByKey.set(key, loc);
+      this.noteDsoless(loc, f);
+    }
+    return loc;
+  }
+
+  /**
+   * Marks location `loc` as a record's exact leaf: its address is the code
+   * itself (a probed function's first instruction, a CPU sample's ip), not a
+   * return address. See ProfileMeta's `producerNames`.
+   */
+  markExact(loc: number): void {
+    this.locExact.data[loc] = 1;
+  }
+
+  /** The locations marked by {@link markExact}, ascending. */
+  exactLocations(): number[] {
+    const out: number[] = [];
+    const exact = this.locExact.data;
+    for (let l = 0; l < this.locExact.length; l++) if (exact[l] === 1) out.push(l);
+    return out;
   }
 
   /** The location of inlined frame `f` on its own. */
@@ -496,8 +398,32 @@ export class PerfFrames {
     if (loc < 0) {
       loc = this.location(this.inlIpHi.data[f], this.inlIpLo.data[f], this.inlMapping.data[f], this.inlFunction.data[f]);
       this.inlAlone.data[f] = loc;
+      this.noteDsoless(loc, f);
     }
     return loc;
+  }
+
+  /** Notes location `loc` of inlined frame `f`'s ip when perf printed it without a dso (see {@link dsolessLocations}). */
+  private noteDsoless(loc: number, f: number): void {
+    const start = symbolStart({ hi: this.inlIpHi.data[f], lo: this.inlIpLo.data[f] }, this.inlSymoff[f]);
+    this.locSymbolStart.data[loc] = start;
+    if (this.inlMapping.data[f] < 0 && !Number.isNaN(start)) this.dsoless.push({ location: loc, symbolStart: start });
+  }
+
+  /** Per location, the address of the symbol perf named its function by (ip − perf's `+0x` offset), NaN where perf printed none. */
+  symbolStarts(): number[] {
+    return Array.from(this.locSymbolStart.data.subarray(0, this.locSymbolStart.length));
+  }
+
+  /**
+   * The locations perf printed as inlined lines only, without a dso (layout
+   * 3), each with the address of its function's symbol: perf gives every
+   * line of such a frame the `+0x` offset from the function's ELF symbol,
+   * which lets symbolization find the one binary it is in
+   * (docs/symbolization.md).
+   */
+  dsolessLocations(): { location: number; symbolStart: number }[] {
+    return this.dsoless;
   }
 
   private inlinedFrame(key: string, symbol: string, dso: string, unresolved: boolean): number {
@@ -508,6 +434,7 @@ export class PerfFrames {
       this.inlFunction.push(unresolved ? -1 : this.functionOf(symbol));
       this.inlMapping.push(this.mappingOf(dso));
       this.inlAlone.push(-1);
+      this.inlSymoff.push(unresolved ? -1 : symoffOf(symbol));
       this.inlinedByKey.set(key, f);
     }
     return f;
@@ -525,6 +452,8 @@ export class PerfFrames {
     this.locIpLo.push(lo);
     this.locFunction.push(fn);
     this.locMapping.push(mapping);
+    this.locExact.push(0);
+    this.locSymbolStart.push(NaN);
     if (this.locIpHi.length !== loc + 1) throw new Error('perf frames: locations were added to the builder elsewhere');
   }
 
@@ -536,6 +465,7 @@ export class PerfFrames {
       const name = bare.replace(SYMBOL_VERSION, '') || bare;
       fn = this.builder.internFunction(name, '', bare);
       this.functionBySymbol.set(bare, fn);
+      this.functionNames[fn] = name;
     }
     return fn;
   }

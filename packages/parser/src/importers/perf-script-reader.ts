@@ -10,7 +10,8 @@ import type { ByteLineCursor } from '../input/lines.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
-import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isFrameLine, isInlinedCode, usualFrameLines, type LineCount } from './perf-frames.js';
+import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
+import { isFrameLine, usualFrameLines, type LineCount } from './perf-frame-line.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
@@ -423,6 +424,9 @@ export class PerfScriptReader {
       let count = read;
       if (this.hasInlined) count = this.frames.resolve(this.codes, count);
       if (count === 0 && this.cutFrom < 0) count = this.ownAddress(event);
+      // The leaf is the sample's own address: the code itself, except in a
+      // return probe's record (the return address in the caller).
+      if (count > 0 && !event.isReturn) this.frames.markExact(this.codes[0]);
       if (count > 0) stack = this.builder.internStack(this.codes, count);
       event.lastStack = stack;
       event.lastCount = read > 0 ? read : -1;
@@ -529,6 +533,12 @@ export class PerfScriptReader {
       ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
     }
     const meta = this.builder.meta;
+    meta.producerNames = {
+      producer: 'perf',
+      exactLocations: this.frames.exactLocations(),
+      symbolStarts: this.frames.symbolStarts(),
+      dsoless: this.frames.dsolessLocations(),
+    };
     if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
     meta.variant = allocatorEvents
       ? events.tracking

@@ -182,6 +182,37 @@ export function mergedInputsFrom(value: unknown): MergedInputs | undefined {
   };
 }
 
+/** See {@link ProfileMeta.producerNames}. */
+export interface ProducerNames {
+  /** Who named the frames, for messages (`perf`). */
+  producer: string;
+  /**
+   * Locations whose address is the code itself: a record's own address (a
+   * probed function's first instruction, a CPU sample's ip), ascending. Every
+   * other location's address is a return address (or, from perf's DWARF
+   * unwinder, a return address − 1: still inside the call), looked up at
+   * address − 1 like a heap dump's frames.
+   */
+  exactLocations: readonly number[];
+  /**
+   * Per location, the address of the symbol the producer named its function
+   * by (perf's ip − its `+0x` offset), NaN where it gave none. Symbolization
+   * renames a location only where the binary has a function symbol that
+   * starts there and covers the location's address: where it does not, the
+   * file is not the one the producer read (another build at the same path),
+   * or its addresses mean something else, and the producer's names stay.
+   */
+  symbolStarts: readonly number[];
+  /**
+   * Locations whose binary the producer did not name (perf prints some
+   * frames as inlined lines only, without a dso), each with the address of
+   * its function's symbol in that binary (the producer's ip − `+0x` offset):
+   * symbolization places such a location in the one binary of the profile
+   * that has a function symbol there.
+   */
+  dsoless: readonly { location: number; symbolStart: number }[];
+}
+
 /** Facts about where a profile came from. */
 export interface ProfileMeta {
   /** Importer id (`jemalloc`, `gperftools`, …). */
@@ -204,12 +235,28 @@ export interface ProfileMeta {
    * Every frame, the leaf included, is a return address (the instruction
    * after a call), so symbolizers look each one up at address − 1, inside
    * the call. False when the producer already gives addresses inside the
-   * call (Android's malloc_debug, pprof files) or symbolizes itself (perf).
+   * call (Android's malloc_debug, pprof files) or names its frames itself
+   * (perf: see {@link producerNames}).
    */
   returnAddresses: boolean;
+  /**
+   * Set when the producer named the frames itself (perf script): the
+   * locations' lines are its names, which symbolization replaces with its own
+   * wherever it can read the binary, so that the same code gets the same
+   * names, inlined frames and file:line from every importer; where it cannot,
+   * the producer's names stay (docs/symbolization.md). Location ids are this
+   * profile's: symbolization and merging drop the field.
+   */
+  producerNames?: ProducerNames;
   /** Set when the profile is a sum of several inputs: how they were recorded. */
   merged?: MergedInputs;
   warnings: Warning[];
+}
+
+/** `meta` without {@link ProfileMeta.producerNames} (whose location ids belong to one profile). */
+export function withoutProducerNames(meta: ProfileMeta): ProfileMeta {
+  const { producerNames: _, ...rest } = meta;
+  return rest;
 }
 
 /** Everything a {@link HeapProfile} is made of. */

@@ -77,10 +77,15 @@ function withoutVersion(name: string): string {
   return at > 0 ? name.slice(0, at) : name;
 }
 
-/** Whether the mangled name `mangled` holds the source name `bare` (`grow` in `…4growEi`; template arguments aside). */
+/**
+ * Whether the mangled name `mangled` holds the source name `bare` (`grow` in
+ * `…4growEi`; template arguments aside). A destructor `~Circle` is its
+ * class's name followed by a destructor code (`…6CircleD0Ev`, `D1`, `D2`).
+ */
 function encodes(mangled: string, bare: string): boolean {
   const angle = bare.indexOf('<');
   const name = angle > 0 ? bare.slice(0, angle) : bare;
+  if (name.startsWith('~')) return /^~[A-Za-z_][A-Za-z0-9_]*$/.test(name) && new RegExp(`${name.length - 1}${name.slice(1)}D[012]E`).test(mangled);
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && mangled.includes(`${name.length}${name}`);
 }
 

@@ -25,6 +25,19 @@ export interface BinaryReport {
   symbolTables: readonly string[];
   /** Locations in this binary that were looked up. */
   locations: number;
+  /**
+   * Of those, locations that had the producer's names (perf's; see
+   * `SymbolizeReport.producer`), which they keep when left unresolved.
+   */
+  producerNamed: number;
+  /**
+   * Of those, locations whose producer's symbol starts elsewhere in this file
+   * than the function covering their address (or where no function of its
+   * full symbol table covers it): the file is not the build the
+   * producer read (or its addresses mean something else). They keep the
+   * producer's names, and a warning says so.
+   */
+  producerElsewhere: number;
   /** Of those, locations that got at least one line. */
   resolved: number;
   /** Of those, locations left without lines. */
@@ -49,12 +62,19 @@ export interface SymbolizeReport {
   unmappedLocations: number;
   /** Locations in mappings that name no file (`[heap]`, anonymous, …). */
   pseudoLocations: number;
-  /** Locations that already had lines and were kept. */
+  /** Locations that already had lines and were kept (a producer's names in no binary: `[kernel.kallsyms]`, frames printed without a dso). */
   keptLocations: number;
+  /**
+   * Who named the profile's frames before (`perf`: ProfileMeta's
+   * `producerNames`), whose names were replaced wherever a binary could be
+   * read; null for a profile of addresses.
+   */
+  producer: string | null;
   /**
    * Locations looked up at address − 1: every location looked up in a
    * profile whose frames are return addresses (`meta.returnAddresses`),
-   * none otherwise.
+   * every one but a record's own address in a profile a producer named
+   * (`meta.producerNames`), none otherwise.
    */
   returnAddressLocations: number;
   /**
@@ -90,6 +110,7 @@ export function emptySymbolizeReport(): SymbolizeReport {
     unmappedLocations: 0,
     pseudoLocations: 0,
     keptLocations: 0,
+    producer: null,
     returnAddressLocations: 0,
     noMappingsRule: false,
     demangler: null,

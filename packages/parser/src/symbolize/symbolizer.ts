@@ -20,13 +20,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { toNumber } from '../model/address.js';
-import type { HeapProfile, Mapping } from '../model/profile.js';
+import { withoutProducerNames, type HeapProfile, type LocationTable, type Mapping } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
 import { IDENTITY, translationFor, type AddressTranslation, type TranslationRule } from './address-translation.js';
 import { isPseudoPath, locateBinary, type LocatedBinary, type RejectedFile, type SymbolPathEntry } from './binary-locator.js';
 import { ElfError, isElf, readElfInfo, withFileSource, type ElfInfo } from './elf-file.js';
 import type { RawFrame, ToolName } from './external-tools.js';
-import { readElfSymbols } from './symbol-table.js';
+import { readElfSymbols, type ElfSymbolTable } from './symbol-table.js';
 import { SymbolDiskCache } from './disk-cache.js';
 import { BinaryEntry, resolveFrames } from './binary-entry.js';
 import { Demangler } from './demangler.js';
@@ -84,6 +84,9 @@ interface Group {
   buildId: string;
   mappings: number[];
   locations: number[];
+  /** The file found for it (looked for once, on first need), and the files looked at and not used. */
+  located?: Promise<LocatedBinary | null>;
+  rejected: RejectedFile[];
 }
 
 /**
@@ -175,7 +178,17 @@ export class Symbolizer {
     // the call instruction ends just before it, and the code at the address
     // itself may belong to another line, inlined function or even function
     // (a call to a noreturn function ends its caller). docs/symbolization.md.
-    const minusOne = profile.meta.returnAddresses;
+    const returnAddresses = profile.meta.returnAddresses;
+    // A producer that named the frames itself (perf) keeps its names only
+    // where the binary cannot be read: every location is looked up, its own
+    // address where it is the code itself, else at address − 1 (its frames
+    // are return addresses, or perf's return address − 1: inside the call
+    // either way).
+    const producer = profile.meta.producerNames;
+    const exact = new Uint8Array(producer ? locations.length : 0);
+    if (producer) for (const l of producer.exactLocations) exact[l] = 1;
+    report.producer = producer?.producer ?? null;
+    const minusOne = (l: number): boolean => (producer ? exact[l] === 0 : returnAddresses);
     const entries = await this.classifySymbolPaths(options.symbolPaths ?? [], report);
     const fileEntries = entries.filter((e) => e.kind === 'file');
     const mappings = profile.mappings;
@@ -191,34 +204,45 @@ export class Symbolizer {
       let g = groupByKey.get(key);
       if (g === undefined) {
         g = groups.length;
-        groups.push({ path: m.path, buildId: m.buildId.toLowerCase(), mappings: [], locations: [] });
+        groups.push({ path: m.path, buildId: m.buildId.toLowerCase(), mappings: [], locations: [], rejected: [] });
         groupByKey.set(key, g);
       }
       groupOfMapping[i] = g;
       groups[g].mappings.push(i);
     });
     const single: Group | null = report.noMappingsRule
-      ? { path: fileEntries[0].path, buildId: '', mappings: [], locations: [] }
+      ? { path: fileEntries[0].path, buildId: '', mappings: [], locations: [], rejected: [] }
       : null;
+    const external = options.external ?? 'auto';
+    const debugDirs = options.debugDirs ?? ['/usr/lib/debug'];
+    const locate = (g: Group): Promise<LocatedBinary | null> =>
+      (g.located ??= g === single
+        ? this.locateSingle(entries, debugDirs)
+        : locateBinary(g.path, g.buildId, entries, debugDirs, (p) => this.elfInfo(p), g.rejected));
+    const placed = producer && !single ? await this.placeDsoless(profile, producer.dsoless, groups, locate) : new Map<number, Group>();
     for (let l = 0; l < locations.length; l++) {
-      if (!options.resymbolize && locations.lineStart[l + 1] > locations.lineStart[l]) {
+      const home = placed.get(l);
+      if (home) {
+        home.locations.push(l);
+        continue;
+      }
+      const named = locations.lineStart[l + 1] > locations.lineStart[l];
+      if (named && !options.resymbolize && !producer) {
         report.keptLocations++;
         continue;
       }
       const m = locations.mapping[l];
-      if (m < 0) {
-        if (single) single.locations.push(l);
-        else report.unmappedLocations++;
-      } else if (groupOfMapping[m] < 0) report.pseudoLocations++;
-      else groups[groupOfMapping[m]].locations.push(l);
+      if (m >= 0 && groupOfMapping[m] >= 0) groups[groupOfMapping[m]].locations.push(l);
+      else if (m < 0 && single) single.locations.push(l);
+      else if (named && producer) report.keptLocations++;
+      else if (m < 0) report.unmappedLocations++;
+      else report.pseudoLocations++;
     }
     const work = (single ? [single] : groups).filter((g) => g.locations.length > 0);
-    if (minusOne) for (const g of work) report.returnAddressLocations += g.locations.length;
+    for (const g of work) for (const l of g.locations) if (minusOne(l)) report.returnAddressLocations++;
 
     // Resolve each binary's locations to raw frames.
     const framesOfLocation = new Array<RawFrame[] | undefined>(locations.length);
-    const external = options.external ?? 'auto';
-    const debugDirs = options.debugDirs ?? ['/usr/lib/debug'];
     const reports = new Array<BinaryReport>(work.length);
     const buildIdOfMapping = new Map<number, string>();
     let next = 0;
@@ -226,12 +250,11 @@ export class Symbolizer {
       while (next < work.length) {
         const i = next++;
         reports[i] = await this.symbolizeGroup(profile, work[i], {
-          entries,
-          debugDirs,
+          located: await locate(work[i]),
           external,
+          producer: producer !== undefined,
           minusOne,
           framesOfLocation,
-          single: single !== null,
           buildIdOfMapping,
         });
       }
@@ -265,7 +288,9 @@ export class Symbolizer {
     const withIds = buildIdOfMapping.size === 0
       ? symbolized
       : symbolized.with({ mappings: mappings.map((m, i) => (m.buildId === '' && buildIdOfMapping.has(i) ? { ...m, buildId: buildIdOfMapping.get(i) as string } : m)) });
-    return { profile: await this.demangler.demangleKept(withIds, options.demangle ?? 'auto', report), report };
+    // The names are now this symbolizer's (or, where it found nothing, final): nothing is left to rename.
+    const settled = producer ? withIds.with({ meta: withoutProducerNames(withIds.meta), locations: withPlacements(withIds.locations, placed) }) : withIds;
+    return { profile: await this.demangler.demangleKept(settled, options.demangle ?? 'auto', report), report };
   }
 
   private async classifySymbolPaths(paths: readonly string[], report: SymbolizeReport): Promise<SymbolPathEntry[]> {
@@ -294,17 +319,19 @@ export class Symbolizer {
     profile: HeapProfile,
     group: Group,
     ctx: {
-      entries: readonly SymbolPathEntry[];
-      debugDirs: readonly string[];
+      /** The file found for the group, or null. */
+      located: LocatedBinary | null;
       external: ExternalMode;
-      minusOne: boolean;
+      /** Whether the profile's names are a producer's (ProfileMeta's `producerNames`). */
+      producer: boolean;
+      /** Whether location `l` is looked up at address − 1. */
+      minusOne: (l: number) => boolean;
       framesOfLocation: (RawFrame[] | undefined)[];
-      single: boolean;
       /** Filled in: the build id of the binary found for a mapping. */
       buildIdOfMapping: Map<number, string>;
     },
   ): Promise<BinaryReport> {
-    const rejected: RejectedFile[] = [];
+    const rejected = group.rejected;
     const report: BinaryReport = {
       path: group.path,
       buildId: group.buildId,
@@ -314,6 +341,8 @@ export class Symbolizer {
       translation: null,
       symbolTables: [],
       locations: group.locations.length,
+      producerNamed: 0,
+      producerElsewhere: 0,
       resolved: 0,
       unresolved: group.locations.length,
       external: null,
@@ -321,9 +350,9 @@ export class Symbolizer {
       rejected,
       symbolError: null,
     };
-    const located = ctx.single
-      ? await this.locateSingle(ctx.entries, ctx.debugDirs)
-      : await locateBinary(group.path, group.buildId, ctx.entries, ctx.debugDirs, (p) => this.elfInfo(p), rejected);
+    const lineStart = profile.locations.lineStart;
+    if (ctx.producer) for (const l of group.locations) if (lineStart[l + 1] > lineStart[l]) report.producerNamed++;
+    const located = ctx.located;
     if (!located) return report;
     const binary = this.binary(located);
     if (binary.buildId !== '') for (const m of group.mappings) ctx.buildIdOfMapping.set(m, binary.buildId);
@@ -347,10 +376,11 @@ export class Symbolizer {
     const rules = new Set<TranslationRule>();
     for (let k = 0; k < group.locations.length; k++) {
       const l = group.locations[k];
-      const t = translate(locs.mapping[l]);
+      // A location placed in this binary without a mapping of its own (placeDsoless) goes by the binary's first.
+      const t = translate(locs.mapping[l] >= 0 || group.mappings.length === 0 ? locs.mapping[l] : group.mappings[0]);
       rules.add(t.rule);
       let address = toNumber(locs.addressHi[l], locs.addressLo[l]);
-      if (ctx.minusOne) address -= 1;
+      if (ctx.minusOne(l)) address -= 1;
       const v = address > 0 ? t.toFileAddress(address) : NaN;
       fileAddress[k] = v;
       if (!Number.isNaN(v)) wanted.add(v);
@@ -360,16 +390,103 @@ export class Symbolizer {
     const frames = await resolveFrames(binary, [...wanted], ctx.external, report, this.tools, this.diskCache);
     report.symbolTables = binary.symbols?.tables ?? [];
     report.symbolError = binary.symbolError;
+    // A producer that read DWARF this symbolizer did not find (perf with
+    // debuginfod's cache, say) gave inlined frames the symbol table cannot:
+    // those locations keep the producer's names.
+    const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStart[l + 1] - lineStart[l] > f.length;
+    const elsewhere = ctx.producer ? await this.producerSymbolsElsewhere(profile, group, binary, translate, report) : null;
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);
-      if (f && f.length > 0) {
+      if (f && f.length > 0 && !poorer(group.locations[k], f) && !elsewhere?.has(group.locations[k])) {
         ctx.framesOfLocation[group.locations[k]] = f;
         report.resolved++;
       }
     }
     report.unresolved = report.locations - report.resolved;
     return report;
+  }
+
+  /**
+   * The named locations of `group` that this file cannot vouch for: the
+   * producer named each by a symbol at `symbolStarts[l]`, and the file has
+   * no function symbol that starts there and covers the location's address
+   * (as printed). Where it has one that starts elsewhere, or none although
+   * it has its full symbol table, the file is another build than the
+   * producer read, or its addresses mean something else: counted in
+   * `report.producerElsewhere`. Where a stripped file has none (a static
+   * function, named by the producer from a debug file's symbols), nothing
+   * says either way. Both keep the producer's names: a name is replaced only
+   * where the file agrees with the producer about which function it is in.
+   */
+  private async producerSymbolsElsewhere(
+    profile: HeapProfile,
+    group: Group,
+    binary: BinaryEntry,
+    translate: (mapping: number) => AddressTranslation,
+    report: BinaryReport,
+  ): Promise<Set<number>> {
+    const out = new Set<number>();
+    const starts = profile.meta.producerNames?.symbolStarts ?? [];
+    const symbols = await binary.loadSymbols();
+    // A file with its full symbol table has every function's symbol.
+    const full = symbols.tables.includes('symtab');
+    const locs = profile.locations;
+    for (const l of group.locations) {
+      const start = starts[l] ?? NaN;
+      if (Number.isNaN(start)) continue;
+      const t = translate(locs.mapping[l] >= 0 || group.mappings.length === 0 ? locs.mapping[l] : group.mappings[0]);
+      const v = t.toFileAddress(toNumber(locs.addressHi[l], locs.addressLo[l]));
+      const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
+      if (i >= 0 && symbols.startOf(i) === t.toFileAddress(start)) continue;
+      out.add(l);
+      if (i >= 0 || full) report.producerElsewhere++;
+    }
+    return out;
+  }
+
+  /**
+   * The binary of each location the producer printed without one (perf's
+   * layout 3; ProfileMeta's `producerNames.dsoless`): the one binary of the
+   * profile with a function symbol that starts at the location's
+   * `symbolStart` and covers its address. Only when every binary of the
+   * profile can be read — one that cannot might be the location's own, with
+   * another matching by chance — and one matches; else the location keeps
+   * the producer's names.
+   */
+  private async placeDsoless(
+    profile: HeapProfile,
+    dsoless: readonly { location: number; symbolStart: number }[],
+    groups: readonly Group[],
+    locate: (g: Group) => Promise<LocatedBinary | null>,
+  ): Promise<Map<number, Group>> {
+    const placed = new Map<number, Group>();
+    if (dsoless.length === 0) return placed;
+    const binaries: { group: Group; symbols: ElfSymbolTable; translation: AddressTranslation }[] = [];
+    for (const group of groups) {
+      const located = await locate(group);
+      if (!located) return placed;
+      const binary = this.binary(located);
+      const symbols = await binary.loadSymbols();
+      if (binary.symbolError !== null) return placed;
+      binaries.push({ group, symbols, translation: translationFor(profile.mappings[group.mappings[0]] as Mapping, located.layout) });
+    }
+    const locs = profile.locations;
+    for (const { location, symbolStart } of dsoless) {
+      const address = toNumber(locs.addressHi[location], locs.addressLo[location]);
+      let home: Group | null = null;
+      let homes = 0;
+      for (const { group, symbols, translation } of binaries) {
+        const v = translation.toFileAddress(address);
+        const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
+        if (i >= 0 && symbols.startOf(i) === translation.toFileAddress(symbolStart)) {
+          home = group;
+          homes++;
+        }
+      }
+      if (homes === 1) placed.set(location, home as Group);
+    }
+    return placed;
   }
 
   /** The no-mappings rule: the one `--symbols` file, addresses used as its vaddrs. */
@@ -381,6 +498,14 @@ export class Symbolizer {
   }
 
 
+}
+
+/** `locations` with each location placed in a binary (placeDsoless) given that binary's first mapping. */
+function withPlacements(locations: LocationTable, placed: ReadonlyMap<number, Group>): LocationTable {
+  if (placed.size === 0) return locations;
+  const mapping = locations.mapping.slice();
+  for (const [l, group] of placed) mapping[l] = group.mappings[0];
+  return { ...locations, mapping };
 }
 
 /**

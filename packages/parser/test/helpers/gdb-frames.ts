@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { HeapProfile } from '@heapscope/parser';
 
 /** Whether gdb with Python scripting is installed. */
 export const HAVE_GDB = (() => {
@@ -54,4 +56,73 @@ export function gdbFrames(binary: string, addresses: readonly bigint[]): Map<big
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The function names of a location, innermost (inlined) first. */
+export function namesOf(p: HeapProfile, loc: number): string[] {
+  const { lineStart, lineFunction } = p.locations;
+  const out: string[] = [];
+  for (let k = lineStart[loc]; k < lineStart[loc + 1]; k++) out.push(p.strings[p.functions.name[lineFunction[k]]]);
+  return out;
+}
+
+/** What {@link expectGdbNames} compared. */
+export interface GdbComparison {
+  /** Locations whose every frame has gdb's name. */
+  compared: number;
+  /** Locations where binutils' addr2line lost a frame gdb has (an inlined lambda's). */
+  lost: number;
+}
+
+/**
+ * Expects every location of `p` that `placeOf` puts in a binary (its file
+ * and the file address to look up) to have gdb's function blocks there,
+ * innermost first: the same depth and, level by level, the same name
+ * (gdb leaves out a template function's return type and gives `main` its
+ * argument list). Only addr2line may have a frame less (`tool`); where gdb
+ * has no block (crt1's `_start`), the symbol table's name. `visit` sees
+ * each location compared, with gdb's names.
+ */
+export function expectGdbNames(
+  p: HeapProfile,
+  tool: string,
+  placeOf: (loc: number) => { file: string; address: bigint } | null,
+  visit: (loc: number, gdb: readonly string[], at: string) => void = () => {},
+): GdbComparison {
+  const byFile = new Map<string, Map<bigint, number[]>>();
+  for (let l = 0; l < p.locations.length; l++) {
+    const place = placeOf(l);
+    if (!place) continue;
+    const locs = byFile.get(place.file) ?? new Map<bigint, number[]>();
+    byFile.set(place.file, locs);
+    locs.set(place.address, [...(locs.get(place.address) ?? []), l]);
+  }
+  const result: GdbComparison = { compared: 0, lost: 0 };
+  for (const [file, locs] of byFile) {
+    const reference = gdbFrames(file, [...locs.keys()]);
+    for (const [address, ls] of locs) {
+      const theirs = reference.get(address) as string[];
+      for (const l of ls) {
+        const ours = namesOf(p, l);
+        const at = `${file}+0x${address.toString(16)}: ${ours.join(' < ')}`;
+        if (theirs.length === 0) {
+          expect(ours, at).toEqual(['_start']);
+          continue;
+        }
+        if (ours.length !== theirs.length) {
+          expect(tool, at).toBe('addr2line');
+          result.lost++;
+          continue;
+        }
+        ours.forEach((mine, k) => {
+          const gdb = theirs[k];
+          const same = mine === gdb || mine.endsWith(` ${gdb}`) || gdb.startsWith(`${mine}(`);
+          expect(same, `${at}\n  depth ${k}: ours ${mine}\n  gdb: ${gdb}`).toBe(true);
+        });
+        visit(l, theirs, at);
+        result.compared++;
+      }
+    }
+  }
+  return result;
 }

@@ -222,6 +222,31 @@ describe('heapscope diagnose', () => {
     expect(mixed.stderr).toMatch(/different allocators \(jemalloc, tcmalloc\)/);
   });
 
+  it('inputs that are not one run say so: two runs appended to one file, a file given twice, /proc samples of two processes', async () => {
+    const dir = tmp();
+    const json = async (...files: string[]) => JSON.parse((await runCli(['diagnose', '--format', 'json', ...files])).stdout) as DiagnoseReport;
+    // Two runs appended: the producer's clock (jemalloc's uptime, mimalloc's elapsed) goes back.
+    for (const [allocator, file] of [
+      ['jemalloc', 'jemalloc-stats.txt.gz'],
+      ['jemalloc', 'jemalloc-stats.json.gz'],
+      ['mimalloc-stat', 'mimalloc-stats.txt'],
+    ]) {
+      const [one] = run(allocator, 'leak', file);
+      const whole = readFileSync(one);
+      const twice = join(dir, `twice-${allocator}-${file}`);
+      writeFileSync(twice, Buffer.concat([whole, whole]));
+      expect((await json(one)).warnings).toEqual([]);
+      expect((await json(twice)).warnings).toEqual([expect.stringMatching(/^the time goes back from twice-[^ ]+#7 \([\d.]+\) to twice-[^ ]+#8 \([\d.]+\): these are not the dumps of one run/)]);
+    }
+    const [stats] = run('tcmalloc', 'leak', 'tcmalloc-stats.txt');
+    expect((await json(stats, stats)).warnings).toEqual([`${stats} is given more than once: its points are counted twice`]);
+    const procs = join(dir, 'proc.txt');
+    writeFileSync(procs, Buffer.concat([readFileSync(run('tcmalloc', 'leak', 'proc.txt')[0]), readFileSync(run('glibc', 'leak', 'proc.txt')[0])]));
+    const mixed = (await json(stats, procs)).warnings;
+    expect(mixed).toContainEqual(expect.stringMatching(/^the \/proc samples come from 2 processes \(pids \d+, \d+\)/));
+    expect(mixed).toContainEqual(expect.stringMatching(/^the time goes back from step 6 /));
+  });
+
   it('other commands refuse allocator statistics with a pointer to diagnose (exit 2)', async () => {
     for (const command of ['info', 'top', 'growth']) {
       const file = run('glibc', 'leak', 'malloc-info.xml')[0];

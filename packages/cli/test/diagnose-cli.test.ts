@@ -247,6 +247,17 @@ describe('heapscope diagnose', () => {
     expect(mixed).toContainEqual(expect.stringMatching(/^the time goes back from step 6 /));
   });
 
+  it("JSON warnings are stderr's: the inputs' own warnings too (statistics after the program's output on stderr)", async () => {
+    const dir = tmp();
+    const stderrFile = join(dir, 'stderr.txt');
+    writeFileSync(stderrFile, Buffer.concat([Buffer.from('done: kept 150000\n'), readFileSync(run('mimalloc-stat', 'leak', 'mimalloc-stats.txt')[0])]));
+    const r = await runCli(['diagnose', '--format', 'json', stderrFile]);
+    expect(r.code).toBe(0);
+    const printed = r.stderr.split('\n').filter((l) => l !== '').map((l) => l.replace(/^heapscope: warning: /, ''));
+    expect(printed).toEqual([`1 line outside the mimalloc statistics ignored (first: "done: kept 150000") (at ${stderrFile}:1)`]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'leak', warnings: printed });
+  });
+
   it('other commands refuse allocator statistics with a pointer to diagnose (exit 2)', async () => {
     for (const command of ['info', 'top', 'growth']) {
       const file = run('glibc', 'leak', 'malloc-info.xml')[0];

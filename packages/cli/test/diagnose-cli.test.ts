@@ -115,6 +115,22 @@ describe('heapscope diagnose', () => {
     }
   });
 
+  it("a small healthy process's at-exit dump, mostly the allocator's metadata, is not fragmentation (jemalloc, tcmalloc)", async () => {
+    for (const allocator of ['jemalloc', 'tcmalloc']) {
+      const [file] = run(allocator, 'small', allocator === 'jemalloc' ? 'jemalloc-stats.txt.gz' : 'tcmalloc-stats.txt');
+      const r = await runCli(['diagnose', '--format', 'json', file]);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as DiagnoseReport;
+      const [p] = report.series;
+      // The fixture is what it should be: resident − allocated is most of the heap, and metadata most of that.
+      expect((p.resident as number) - (p.allocated as number)).toBeGreaterThan(0.5 * (p.resident as number));
+      expect(p.metadata as number).toBeGreaterThan(0.5 * ((p.resident as number) - (p.allocated as number)));
+      expect(`${allocator}: ${report.verdict}`).toBe(`${allocator}: inconclusive`);
+      expect(report.evidence).toContainEqual(expect.stringMatching(/^the waste \(resident − allocated − metadata\) is /));
+      expect(report.evidence).toContainEqual(expect.stringMatching(/^the allocator's own metadata: [\d.]+ MiB \(\d+% of resident\), not counted as waste/));
+    }
+  });
+
   it('Debian mimalloc: a growing series exits 1 and its first dump alone is inconclusive, for the same reason (MI_STAT=0)', async () => {
     const [stats] = run('mimalloc', 'fragment', 'mimalloc-stats.txt');
     const reason = 'mimalloc release builds count no allocations (MI_STAT=0)';

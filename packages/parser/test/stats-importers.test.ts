@@ -69,7 +69,7 @@ describe('statistics fixtures', () => {
     const name = path.replace(/.*\//, '');
     const expected = BY_NAME[name];
     // At-exit dumps, and the one after malloc_trim(0) in glibc/pinned/trimmed/.
-    const atExit = /\/(exit|trimmed)\//.test(path);
+    const atExit = /\/(exit|trimmed|small)\//.test(path);
     it(`${displayName(path)}: detected from content, ${atExit ? 'one dump' : `${POINTS} dumps`}, the same in 7-byte chunks`, async () => {
       const stats = await load(path);
       expect(stats.format).toBe(expected.id);

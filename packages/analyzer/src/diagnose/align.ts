@@ -107,6 +107,7 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
       mapped: snap?.mappedBytes ?? null,
       footprint: null,
       heap: null,
+      metadata: snap?.metadataBytes ?? null,
       unpurged: null,
       ratio: null,
     };

@@ -170,6 +170,7 @@ function readDocument(text: string, startLine: number, series: SeriesBuilder, ct
   setNum(snap, 'residentBytes', stats.resident);
   setNum(snap, 'mappedBytes', stats.mapped);
   setNum(snap, 'retainedBytes', stats.retained);
+  setNum(snap, 'metadataBytes', stats.metadata);
 
   const binSizes = Array.isArray(arenasInfo.bin) ? arenasInfo.bin.map((b) => (isObject(b) ? b : {})) : [];
   const lextentSizes = Array.isArray(arenasInfo.lextent) ? arenasInfo.lextent.map((b) => (isObject(b) ? num(b.size) : undefined)) : [];

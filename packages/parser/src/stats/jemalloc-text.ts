@@ -294,6 +294,7 @@ class JemallocTextReader {
     setIf(snap, 'residentBytes', raw['resident']);
     setIf(snap, 'mappedBytes', raw['mapped']);
     setIf(snap, 'retainedBytes', raw['retained']);
+    setIf(snap, 'metadataBytes', raw['metadata']);
     const version = snap.settings['Version'];
     if (version !== undefined) this.series.version = version;
 

@@ -80,6 +80,7 @@ const PROSE = /^(?:Call ReleaseFreeMemory\(\)|Bytes released to the OS take up|T
 const FIGURES: Record<string, keyof MemoryFigures> = {
   [FIRST]: 'allocatedBytes',
   'Bytes in page heap freelist': 'dirtyBytes',
+  'Bytes in malloc metadata': 'metadataBytes',
   'Actual memory used (physical + swap)': 'residentBytes',
   'Bytes released to OS (aka unmapped)': 'retainedBytes',
   'Virtual address space used': 'mappedBytes',

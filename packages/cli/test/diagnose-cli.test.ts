@@ -115,6 +115,22 @@ describe('heapscope diagnose', () => {
     }
   });
 
+  it("a small healthy process's at-exit dump, mostly the allocator's metadata, is not fragmentation (jemalloc, tcmalloc)", async () => {
+    for (const allocator of ['jemalloc', 'tcmalloc']) {
+      const [file] = run(allocator, 'small', allocator === 'jemalloc' ? 'jemalloc-stats.txt.gz' : 'tcmalloc-stats.txt');
+      const r = await runCli(['diagnose', '--format', 'json', file]);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as DiagnoseReport;
+      const [p] = report.series;
+      // The fixture is what it should be: resident − allocated is most of the heap, and metadata most of that.
+      expect((p.resident as number) - (p.allocated as number)).toBeGreaterThan(0.5 * (p.resident as number));
+      expect(p.metadata as number).toBeGreaterThan(0.5 * ((p.resident as number) - (p.allocated as number)));
+      expect(`${allocator}: ${report.verdict}`).toBe(`${allocator}: inconclusive`);
+      expect(report.evidence).toContainEqual(expect.stringMatching(/^the waste \(resident − allocated − metadata\) is /));
+      expect(report.evidence).toContainEqual(expect.stringMatching(/^the allocator's own metadata: [\d.]+ MiB \(\d+% of resident\), not counted as waste/));
+    }
+  });
+
   it('Debian mimalloc: a growing series exits 1 and its first dump alone is inconclusive, for the same reason (MI_STAT=0)', async () => {
     const [stats] = run('mimalloc', 'fragment', 'mimalloc-stats.txt');
     const reason = 'mimalloc release builds count no allocations (MI_STAT=0)';
@@ -220,6 +236,42 @@ describe('heapscope diagnose', () => {
     const mixed = await runCli(['diagnose', ...run('jemalloc', 'leak', 'jemalloc-stats.txt.gz'), ...run('tcmalloc', 'leak', 'tcmalloc-stats.txt')]);
     expect(mixed.code).toBe(1);
     expect(mixed.stderr).toMatch(/different allocators \(jemalloc, tcmalloc\)/);
+  });
+
+  it('inputs that are not one run say so: two runs appended to one file, a file given twice, /proc samples of two processes', async () => {
+    const dir = tmp();
+    const json = async (...files: string[]) => JSON.parse((await runCli(['diagnose', '--format', 'json', ...files])).stdout) as DiagnoseReport;
+    // Two runs appended: the producer's clock (jemalloc's uptime, mimalloc's elapsed) goes back.
+    for (const [allocator, file] of [
+      ['jemalloc', 'jemalloc-stats.txt.gz'],
+      ['jemalloc', 'jemalloc-stats.json.gz'],
+      ['mimalloc-stat', 'mimalloc-stats.txt'],
+    ]) {
+      const [one] = run(allocator, 'leak', file);
+      const whole = readFileSync(one);
+      const twice = join(dir, `twice-${allocator}-${file}`);
+      writeFileSync(twice, Buffer.concat([whole, whole]));
+      expect((await json(one)).warnings).toEqual([]);
+      expect((await json(twice)).warnings).toEqual([expect.stringMatching(/^the time goes back from twice-[^ ]+#7 \([\d.]+\) to twice-[^ ]+#8 \([\d.]+\): these are not the dumps of one run/)]);
+    }
+    const [stats] = run('tcmalloc', 'leak', 'tcmalloc-stats.txt');
+    expect((await json(stats, stats)).warnings).toEqual([`${stats} is given more than once: its points are counted twice`]);
+    const procs = join(dir, 'proc.txt');
+    writeFileSync(procs, Buffer.concat([readFileSync(run('tcmalloc', 'leak', 'proc.txt')[0]), readFileSync(run('glibc', 'leak', 'proc.txt')[0])]));
+    const mixed = (await json(stats, procs)).warnings;
+    expect(mixed).toContainEqual(expect.stringMatching(/^the \/proc samples come from 2 processes \(pids \d+, \d+\)/));
+    expect(mixed).toContainEqual(expect.stringMatching(/^the time goes back from step 6 /));
+  });
+
+  it("JSON warnings are stderr's: the inputs' own warnings too (statistics after the program's output on stderr)", async () => {
+    const dir = tmp();
+    const stderrFile = join(dir, 'stderr.txt');
+    writeFileSync(stderrFile, Buffer.concat([Buffer.from('done: kept 150000\n'), readFileSync(run('mimalloc-stat', 'leak', 'mimalloc-stats.txt')[0])]));
+    const r = await runCli(['diagnose', '--format', 'json', stderrFile]);
+    expect(r.code).toBe(0);
+    const printed = r.stderr.split('\n').filter((l) => l !== '').map((l) => l.replace(/^heapscope: warning: /, ''));
+    expect(printed).toEqual([`1 line outside the mimalloc statistics ignored (first: "done: kept 150000") (at ${stderrFile}:1)`]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'leak', warnings: printed });
   });
 
   it('other commands refuse allocator statistics with a pointer to diagnose (exit 2)', async () => {

@@ -127,7 +127,7 @@ describe('heapscope replay: bad input', () => {
     const bad = join(d, 'bad.txt');
     writeFileSync(bad, '1: malloc 0x1000 100\n2: mallok 0x2000 3\n');
     for (const [path, message] of [
-      [HEAP, `${HEAP}:1: this is a heap snapshot (gperftools), not an allocation trace: only traces (record_allocs, perf malloc/free probes) can be replayed`],
+      [HEAP, `${HEAP}:1: this is a heap snapshot (gperftools), not an allocation trace: only traces (record_allocs, perf malloc/free probes, heaptrack) can be replayed`],
       [PERF_SIZES_ONLY, `${PERF_SIZES_ONLY}:1: the trace records no pointers (perf entry probes without return probes): its allocations cannot be replayed`],
       [bad, `${bad}:2: unknown operation "mallok" (expected malloc, calloc, memalign, realloc, free or thread_done): "2: mallok 0x2000 3"`],
     ]) {

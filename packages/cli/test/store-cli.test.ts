@@ -8,7 +8,7 @@
  * locked one, a bad --where, options that belong to files or to the store.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +178,29 @@ describe('the store from the command line (DuckDB)', () => {
       expect(r.stderr).toBe(`heapscope: ${missing}: no such store (nothing has been ingested into it)\n`);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('an ingest that fails before writing a profile leaves no new store; an existing store stays', async () => {
+    // A dump with a changed byte in its first stack's counts (a damaged copy of a real one), and allocator statistics.
+    const cut = join(dir, 'damaged.heap');
+    writeFileSync(cut, readFileSync(SERIES[1], 'utf8').replace(/\n {2}t\*: \d/, '\n  t*: x'));
+    const stats = join(FIXTURES, 'stats', 'jemalloc', 'exit', 'jemalloc-stats.txt.gz');
+    for (const [name, inputs] of [
+      ['stats', [stats]],
+      ['damaged', [cut, SERIES[0]]],
+    ] as const) {
+      const db = join(dir, `failed-${name}.duckdb`);
+      const r = await runCli(['ingest', '--db', db, ...S, ...inputs]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^heapscope: ${(inputs[0] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: [^\n]+\n$`));
+      expect(existsSync(db), db).toBe(false);
+      expect(existsSync(`${db}.wal`)).toBe(false);
+    }
+    // An existing store is never removed, even when this ingest writes nothing.
+    const kept = join(dir, 'kept.duckdb');
+    expect((await runCli(['ingest', '--db', kept, ...S, SERIES[0]])).code).toBe(0);
+    expect((await runCli(['ingest', '--db', kept, ...S, stats])).code).toBe(1);
+    expect((await json(['sql', '--db', kept, 'SELECT count(*) AS n FROM profiles'])).rows).toEqual([[1]]);
   });
 
   it('a bad --where, --from or --bucket: one line, exit 2', async () => {

@@ -130,6 +130,12 @@ END
     ]);
   });
 
+  it("an empty build fingerprint (malloc debug writes '' when ro.build.fingerprint is unset) names no build", async () => {
+    const dump = `Android Native Heap Dump v1.2\n\nBuild fingerprint: ''\n\nTotal memory: 50\nAllocation records: 1\nBacktrace size: 4\n\nz 0  sz       50  num    1  bt a100 b200\nMAPS\nEND\n\n`;
+    const p = await parseText(dump);
+    expect(p.meta.variant).toBe('v1.2');
+  });
+
   it('names frames from bt_info entries whose functions hold spaces, commas, parentheses and quotes', async () => {
     const dump = `Android Native Heap Dump v1.2
 

@@ -69,7 +69,7 @@ describe('statistics fixtures', () => {
     const name = path.replace(/.*\//, '');
     const expected = BY_NAME[name];
     // At-exit dumps, and the one after malloc_trim(0) in glibc/pinned/trimmed/.
-    const atExit = /\/(exit|trimmed)\//.test(path);
+    const atExit = /\/(exit|trimmed|small)\//.test(path);
     it(`${displayName(path)}: detected from content, ${atExit ? 'one dump' : `${POINTS} dumps`}, the same in 7-byte chunks`, async () => {
       const stats = await load(path);
       expect(stats.format).toBe(expected.id);
@@ -272,6 +272,23 @@ describe('statistics importers: separators, text around dumps', () => {
     expect(stats.warnings[0].message).toMatch(/^2 lines outside the tcmalloc statistics ignored/);
     expect(stats.warnings[0].locations[0].line).toBe(1);
   });
+
+  // An at-exit dump on stderr follows what the program wrote there: it is
+  // detected, read whole, and the program's lines are one warning. The
+  // program's lines look like JSON openings and like the dumps' own words.
+  const programOutput = '[INFO] starting\n{x} done\nheap usage: fine\nArena of tests: 3\nMALLOC: none\ndone: kept 150000\n';
+  for (const file of ['jemalloc/leak/jemalloc-stats.txt.gz', 'jemalloc/leak/jemalloc-stats.json.gz', 'glibc/leak/malloc-info.xml', 'glibc/leak/malloc-stats.txt', 'tcmalloc/exit/tcmalloc-stats.txt', 'mimalloc/exit/mimalloc-stats.txt', 'mimalloc-stat/leak/mimalloc-stats.txt']) {
+    it(`after the program's own output, detected and read whole: ${file}`, async () => {
+      const path = join(STATS, file);
+      const whole = await load(path);
+      const input = await openBytes('stderr.txt', new TextEncoder().encode(programOutput + text(path)));
+      const importer = detectImporter(input);
+      expect(importer.id).toBe(BY_NAME[file.split('/').pop() as string].id);
+      const stats = await parseStats(input, importer as StatsImporter);
+      expect(stats.snapshots.map((s) => ({ ...s, line: s.line - 6 }))).toEqual(whole.snapshots);
+      expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([[expect.stringMatching(/^6 lines outside the .* ignored \(first: "\[INFO\] starting"\)$/), 1], ...whole.warnings.map((w) => [w.message, w.locations[0].line + 6])]);
+    });
+  }
 
   it('/proc status files without separators split at their "Name:" line', async () => {
     const status = 'Name:\tx\nPid:\t7\nVmRSS:\t    100 kB\n';

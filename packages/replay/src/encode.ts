@@ -41,7 +41,7 @@ export async function encodeTrace(source: string | Input, opsPath: string, optio
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind !== 'trace') {
     const what = importer.kind === 'stats' ? 'allocator statistics' : 'a heap snapshot';
-    throw new ParseError(input.name, 1, `this is ${what} (${importer.id}), not an allocation trace: only traces (record_allocs, perf malloc/free probes) can be replayed`, importer.id);
+    throw new ParseError(input.name, 1, `this is ${what} (${importer.id}), not an allocation trace: only traces (record_allocs, perf malloc/free probes, heaptrack) can be replayed`, importer.id);
   }
   const fd = openSync(opsPath, 'w');
   let done = false;

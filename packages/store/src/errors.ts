@@ -17,12 +17,29 @@ export class StoreError extends Error {
   }
 }
 
-/** The first line of an engine's error message, without the engine's class prefix (`IO Error: `, `Code: 47, e.displayText() = `). */
+/**
+ * The first line of an engine's error message, without the engine's class
+ * prefix (`IO Error: `, `Code: 47, e.displayText() = DB::Exception: `).
+ * ClickHouse's "All connection tries failed. Log:" keeps its cause on the
+ * lines after it (`Connection refused (127.0.0.1:9000)`, once per try):
+ * the first such cause joins the line, since without it the message does
+ * not say which server is down.
+ */
 export function engineMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const line = text.split('\n', 1)[0];
+  const lines = text.split('\n');
+  let line = lines[0];
+  if (/Log:\s*$/.test(line)) {
+    const cause = lines.slice(1).map(clickHouseMessage).find((l) => l !== '' && !l.startsWith(','));
+    if (cause !== undefined) line = `${line.replace(/\.?\s*Log:\s*$/, '')}: ${cause.replace(/ \(ClickHouse code \d+\)$/, '')}`;
+  }
+  return clickHouseMessage(line.replace(/^(IO|Catalog|Binder|Parser|Conversion|Invalid Input|Constraint|Transaction|Serialization|Out of Range|Not implemented|Internal|Permission|Dependency|Interrupt|Fatal) Error: /, ''));
+}
+
+/** A ClickHouse error line without its exception class: `What went wrong (ClickHouse code 47)`. */
+function clickHouseMessage(line: string): string {
   return line
-    .replace(/^(IO|Catalog|Binder|Parser|Conversion|Invalid Input|Constraint|Transaction|Serialization|Out of Range|Not implemented|Internal|Permission|Dependency|Interrupt|Fatal) Error: /, '')
-    .replace(/^Code: (\d+), e\.displayText\(\) = DB::Exception: (.*?)(, e\.what\(\) = DB::Exception)?$/, '$2 (ClickHouse code $1)')
-    .replace(/^Code: (\d+)\. DB::Exception: (.*?)( \(\w+\))?( \(version [^)]*\))?$/, '$2 (ClickHouse code $1)');
+    .trim()
+    .replace(/^Code: (\d+), e\.displayText\(\) = DB::\w*Exception: (.*?)(, e\.what\(\) = DB::\w*Exception)?$/, '$2 (ClickHouse code $1)')
+    .replace(/^Code: (\d+)\. DB::\w*Exception: (.*?)( \(\w+\))?( \(version [^)]*\))?$/, '$2 (ClickHouse code $1)');
 }

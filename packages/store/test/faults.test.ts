@@ -5,7 +5,7 @@
  * at once.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { openClickHouse, type ClickHouseBackend } from '../src/clickhouse-backen
 import { parseDbLocation } from '../src/db-location.js';
 import { openDuckDb } from '../src/duckdb-backend.js';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
-import { LOAD, clusterForTests, expectSameReport, loadAll, stageDumps } from './helpers.js';
+import { LOAD, clusterForTests, expectSameReport, loadAll, stageDumps, startCluster } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./ingest-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-store-faults-'));
@@ -279,3 +279,37 @@ describe('two ingests into one DuckDB file at once', () => {
     expect((await openStore(db).then(async (s) => (await s.close(), 'reopened')))).toBe('reopened');
   });
 });
+
+describe('a ClickHouse server that stops', () => {
+  it('a query through the other server is one line naming the server that refused, not "All connection tries failed. Log:"', async () => {
+    const cluster = startCluster();
+    try {
+      const store = await openStore(cluster.url);
+      await store.ingestFiles([GPERFTOOLS[0]], LOAD);
+      await store.close();
+      const pid = Number(readFileSync(join(cluster.dir, 'shard2', 'pid'), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const first = cluster.url.replace(/\/\/([^,/]+),[^/]+\//, '//$1/').replace(/\?.*$/, '');
+      const survivor = await openStore(first);
+      try {
+        const error = await survivor.sql('SELECT count() FROM profiles').catch((e: Error) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as Error).message).toMatch(/^clickhouse:\/\/127\.0\.0\.1:\d+\/heapscope: All connection tries failed: Connection refused \(127\.0\.0\.1:\d+\) \(ClickHouse code 279\)$/);
+      } finally {
+        await survivor.close();
+      }
+    } finally {
+      cluster.stop();
+    }
+  }, 120_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -17,6 +17,8 @@ import { REPO } from './paths.js';
 export interface Cluster {
   /** The store's URL: `clickhouse://127.0.0.1:P1,127.0.0.1:P2/heapscope?cluster=heapscope`. */
   url: string;
+  /** Its directory: a `shard<N>` directory per server, with the server's `pid`. */
+  dir: string;
   stop(): void;
 }
 
@@ -28,6 +30,7 @@ export function startCluster(): Cluster {
   const url = out.trim().split('\n').pop() as string;
   return {
     url,
+    dir,
     stop: () => {
       execFileSync('bash', [script, 'down', dir], { encoding: 'utf8', timeout: 60_000 });
       rmSync(join(dir, '..'), { recursive: true, force: true });

@@ -70,6 +70,10 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
   const procPoints: RawPoint[] = procStats.flatMap((s) => s.snapshots.map((snap) => ({ ...pointOf(s, snap), rss: snap.rssBytes })));
   const profilePoints: RawPoint[] = inputs.profiles.map((p) => ({ label: basename(p.meta.file), marker: false, allocated: inUseBytes(p) }));
 
+  warnings.push(...notOneRun(chosen, statPoints), ...notOneRun(procStats, procPoints), ...sameFileTwice(inputs.profiles.map((p) => p.meta.file)));
+  const pids = [...new Set(procStats.flatMap((s) => s.snapshots.map((snap) => snap.pid)).filter((pid) => pid !== undefined))];
+  if (pids.length > 1) warnings.push(`the /proc samples come from ${pids.length} processes (pids ${pids.join(', ')}): diagnose compares the points of one run of one process`);
+
   const reference = statPoints.length > 0 ? statPoints : profilePoints.length > 0 ? profilePoints : procPoints;
   const n = reference.length;
   const refName = reference === statPoints ? 'allocator statistics' : reference === profilePoints ? 'heap profiles' : '/proc samples';
@@ -103,6 +107,7 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
       mapped: snap?.mappedBytes ?? null,
       footprint: null,
       heap: null,
+      metadata: snap?.metadataBytes ?? null,
       unpurged: null,
       ratio: null,
     };
@@ -134,6 +139,38 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
     statsFile: chosen[0]?.file ?? procStats[0]?.file,
     warnings,
   };
+}
+
+/**
+ * Figures that never decrease within one run: the dump's time (a `###`
+ * line's, or the producer's clock — jemalloc's arena uptime, mimalloc's
+ * `elapsed`) and glibc's high-water marks. One going back from a dump to
+ * the next means the series holds more than one run (two runs' dumps
+ * appended to one file, a file given twice), whose points a trend would
+ * mix: a leak read twice looks like a step, not a rise.
+ */
+const NEVER_DECREASING: readonly [string, (snap: StatsSnapshot) => number | undefined][] = [
+  ['the time', (snap) => snap.timeSec],
+  ["glibc's max mmap bytes", (snap) => snap.raw['total.max mmap bytes']],
+];
+
+/** Warnings for a series (the points of `stats`, in order) that is not one run of one process. */
+function notOneRun(stats: readonly AllocatorStats[], points: readonly RawPoint[]): string[] {
+  const warnings = sameFileTwice(stats.map((s) => s.file));
+  for (const [what, figure] of NEVER_DECREASING) {
+    for (let i = 1; i < points.length; i++) {
+      const [before, after] = [figure(points[i - 1].snap as StatsSnapshot), figure(points[i].snap as StatsSnapshot)];
+      if (before === undefined || after === undefined || after >= before) continue;
+      warnings.push(`${what} goes back from ${points[i - 1].label} (${before}) to ${points[i].label} (${after}): these are not the dumps of one run (two runs in one file, or a file given twice?); diagnose compares the points of one run`);
+      return warnings;
+    }
+  }
+  return warnings;
+}
+
+function sameFileTwice(files: readonly string[]): string[] {
+  const twice = files.filter((f, i) => files.indexOf(f) !== i);
+  return [...new Set(twice)].map((f) => `${f} is given more than once: its points are counted twice`);
 }
 
 function pointOf(s: AllocatorStats, snap: StatsSnapshot): RawPoint {

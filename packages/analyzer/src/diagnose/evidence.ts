@@ -86,7 +86,8 @@ export function explain(ctx: EvidenceContext): { summary: string; evidence: stri
       const trend = n < 2 ? ' (one dump: no trend)' : F && rising(F) ? `; ${fpName} rose ${formatBytes(F.rise)} with allocated` : ', without growing';
       summary = `${verdict}: the allocator holds ${formatBytes(w)} (${pct(w / heap)} of ${heapName}) that the program does not use${what}${trend}`;
       evidence.push(utilization(run, heapName));
-      if (n < 2) evidence.push(`one dump: no trend to judge, but the waste (${heapName} − allocated) is ${pct(w / heap)} of ${heapName}, over the ${pct(HIGH_WASTE_SHARE)} a single dump is judged on`);
+      if (n < 2) evidence.push(`one dump: no trend to judge, but the waste (${wasteName(heapName, last)}) is ${pct(w / heap)} of ${heapName}, over the ${pct(HIGH_WASTE_SHARE)} a single dump is judged on`);
+      evidence.push(...metadataNote(last, heapName));
       break;
     }
     case 'footprint-follows-allocated': {
@@ -147,7 +148,8 @@ function oneDumpEvidence(run: AlignedRun, trends: DiagnoseTrends, threshold: num
   if (A && last.heap !== null) {
     const heapName = heapFigureName(run, last);
     const w = Math.max(0, heapWaste(last));
-    out.push(`the waste (${heapName} − allocated) is ${formatBytes(w)}, ${pct(w / (last.heap || 1))} of ${heapName}: a single dump is judged only when it is over ${pct(HIGH_WASTE_SHARE)} (and ${formatBytes(threshold)})`);
+    out.push(`the waste (${wasteName(heapName, last)}) is ${formatBytes(w)}, ${pct(w / (last.heap || 1))} of ${heapName}: a single dump is judged only when it is over ${pct(HIGH_WASTE_SHARE)} (and ${formatBytes(threshold)})`);
+    out.push(...metadataNote(last, heapName));
     const u = last.unpurged;
     if (u !== null) out.push(`${unpurgedLabel(run.allocator)}: ${formatBytes(u)} (${pct(u / (last.heap || 1))} of ${heapName})`);
   } else if (A && F) {
@@ -194,6 +196,17 @@ function wasteMakeUp(ctx: EvidenceContext): string[] {
     out.push(`${what}: ${classes.map((c) => `${c.name} ${formatBytes(c.lastBytes)}${c.utilization !== undefined ? ` (${pct(c.utilization)} used)` : ''}`).join(', ')}`);
   }
   return out;
+}
+
+/** How the waste at a point is computed, in words: `resident − allocated − metadata`. */
+function wasteName(heapName: string, p: DiagnosePoint): string {
+  return p.metadata !== null ? `${heapName} − allocated − metadata` : `${heapName} − allocated`;
+}
+
+/** The allocator's metadata at a point, said as what the waste leaves out (see heapWaste). */
+function metadataNote(p: DiagnosePoint, heapName: string): string[] {
+  if (p.metadata === null || p.heap === null) return [];
+  return [`the allocator's own metadata: ${formatBytes(p.metadata)} (${pct(p.metadata / (p.heap || 1))} of ${heapName}), not counted as waste: no allocation pattern or setting returns it`];
 }
 
 /** The name of the figure a point's heap is (see DiagnosePoint.heap): resident, or for glibc mapped or RSS, whichever is smaller. */

@@ -76,6 +76,12 @@ export interface DiagnosePoint {
    * figure bounds the heap alone (mimalloc's committed bytes, RSS alone).
    */
   heap: number | null;
+  /**
+   * The allocator's own bookkeeping inside its resident bytes (jemalloc,
+   * tcmalloc): part of the heap, but no waste — neither free space nor free
+   * pages, and nothing an allocation pattern or a setting gives back.
+   */
+  metadata: number | null;
   /** Free pages not yet returned (see diagnose.ts), when known. */
   unpurged: number | null;
   /** allocated / footprint. */

@@ -105,7 +105,13 @@ export function verdictFacts(series: readonly DiagnosePoint[], trends: DiagnoseT
   };
 }
 
-/** heap − allocated at a point: what the heap holds that the program does not use (0 when either is unknown). */
+/**
+ * heap − allocated − metadata at a point: what the heap holds that neither
+ * the program nor the allocator's bookkeeping uses (0 when the heap or
+ * allocated is unknown). Metadata is left out because a small process's is
+ * most of its heap (a few MiB of jemalloc's or tcmalloc's tables beside
+ * 1 MiB of blocks), and no pattern or setting returns it.
+ */
 export function heapWaste(p: DiagnosePoint | undefined): number {
-  return p && p.heap !== null && p.allocated !== null ? p.heap - p.allocated : 0;
+  return p && p.heap !== null && p.allocated !== null ? p.heap - p.allocated - (p.metadata ?? 0) : 0;
 }

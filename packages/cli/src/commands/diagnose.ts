@@ -112,8 +112,8 @@ Examples:
   },
   output: {
     kind: 'report',
-    // The report carries its own warnings (what the run's alignment found).
-    json: ({ report }) => report,
+    // Every warning of the run: the inputs' (as on stderr), then what the alignment found.
+    json: ({ report }, run) => ({ ...report, warnings: run.warnings }),
     text: ({ report }) => renderDiagnose(report) + (report.bySite ? `\n${renderFragmentation(report.bySite)}` : ''),
     sideFiles: ({ report, memory }, run) => {
       const plot = run.options.plot;

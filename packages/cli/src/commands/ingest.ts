@@ -3,7 +3,9 @@
  * store (docs/store.md), read and symbolized on worker threads; standard
  * input (`-`) is read here and handed to the store as a loaded profile.
  */
+import type { LoadedInput } from '@heapscope/analyzer';
 import type { IngestProgress, IngestReport } from '@heapscope/store';
+import { existsSync, rmSync } from 'node:fs';
 import { ParseError } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
@@ -19,6 +21,7 @@ import {
   type StoreOptions,
 } from '../options.js';
 import type { Progress } from '../progress.js';
+import type { Run } from '../run.js';
 import { renderIngest } from '../render/ingest.js';
 import { storeLibrary, withStore } from '../store-access.js';
 
@@ -68,15 +71,18 @@ Examples:
     if (stdin && (stdin.trace || stdin.stats)) {
       throw new ParseError('-', 1, `${stdin.trace ? 'an event trace' : 'allocator statistics'} (${stdin.profile.meta.format}): the store holds heap snapshots`, stdin.profile.meta.format);
     }
-    return withStore(run, { readOnly: false }, async (store) => {
-      const load = { inputFormat: o.inputFormat, lenient: o.lenient, maxStacks: o.maxStacks, symbolize: o.symbolize, symbols: o.symbols, symbolCache: o.symbolCache };
-      const fromFiles = files.length > 0 ? await ingestWithProgress(run.progress(), (onProgress) => store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time, onProgress })) : undefined;
-      // Standard input has no modification time: with --time auto, its time is now.
-      const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time, buildIds: [await (await storeLibrary()).symbolizedBuildId(stdin)] }) : undefined;
-      const report = joined(run.args, fromFiles, fromStdin);
-      for (const p of report.profiles) run.warn(p.warnings.map((w) => `${p.source}: ${w}`));
-      return { report, db: store.name };
-    });
+    // A DuckDB file this ingest creates is its output: when the ingest fails before any profile is
+    // written (a bad first input, a statistics file), the new, empty store goes too, as a failed -o
+    // leaves no file. Profiles written before a failure stay (docs/store.md: ingesting again writes the rest).
+    const library = await storeLibrary();
+    const location = library.parseDbLocation(o.db);
+    const created = location.kind === 'duckdb' && !existsSync(location.path) ? location.path : undefined;
+    try {
+      return await ingestInto(run, stdin, files);
+    } catch (error) {
+      if (created !== undefined && (await profileCount(created)) === 0) for (const path of [created, `${created}.wal`]) rmSync(path, { force: true });
+      throw error;
+    }
   },
   output: {
     kind: 'report',
@@ -84,6 +90,34 @@ Examples:
     text: ({ report, db }) => renderIngest(report, db),
   },
 });
+
+/** Profiles in the DuckDB store at `path`, or undefined when it cannot be read (then it is left alone). */
+async function profileCount(path: string): Promise<number | undefined> {
+  try {
+    const store = await (await storeLibrary()).openStore(path, { readOnly: true });
+    try {
+      return Number((await store.sql('SELECT count(*) FROM profiles')).rows[0][0]);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ingests the files and the loaded standard input into the run's store. */
+async function ingestInto(run: Run<IngestOptions & CommonOptions>, stdin: LoadedInput | undefined, files: readonly string[]): Promise<IngestResult> {
+  const o = run.options;
+  return withStore(run, { readOnly: false }, async (store) => {
+    const load = { inputFormat: o.inputFormat, lenient: o.lenient, maxStacks: o.maxStacks, symbolize: o.symbolize, symbols: o.symbols, symbolCache: o.symbolCache };
+    const fromFiles = files.length > 0 ? await ingestWithProgress(run.progress(), (onProgress) => store.ingestFiles(files, { ...load, workers: o.jobs, labels: o.label, time: o.time, onProgress })) : undefined;
+    // Standard input has no modification time: with --time auto, its time is now.
+    const fromStdin = stdin ? await store.ingest([stdin.profile], { labels: o.label, time: o.time === 'auto' ? Date.now() : o.time, buildIds: [await (await storeLibrary()).symbolizedBuildId(stdin)] }) : undefined;
+    const report = joined(run.args, fromFiles, fromStdin);
+    for (const p of report.profiles) run.warn(p.warnings.map((w) => `${p.source}: ${w}`));
+    return { report, db: store.name };
+  });
+}
 
 /** Runs an ingest with a count of the dumps done on the progress line (a terminal only), erased at the end. */
 async function ingestWithProgress(progress: Progress, ingest: (onProgress?: (p: IngestProgress) => void) => Promise<IngestReport>): Promise<IngestReport> {

@@ -22,7 +22,7 @@ interface ReplayOptions extends InputOptions, AllocatorOptions {
 export const replayCommand = command<ReplayOptions, Judged<ReplayReport>>({
   name: 'replay',
   summary: 'replay a trace against real allocators: time, RSS and address space of each',
-  args: [['<trace>', 'an allocation trace with pointers: Android record_allocs (plain, gzip or zip), perf script malloc/free probes with return probes']],
+  args: [['<trace>', 'an allocation trace with pointers: Android record_allocs (plain, gzip or zip), perf script malloc/free probes with return probes, a heaptrack recording']],
   options: [
     ...allocatorOptions(1),
     new Option('--single-thread', "run every operation on one thread (default: each trace thread's on a thread of its own)"),

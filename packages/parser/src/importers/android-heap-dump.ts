@@ -359,7 +359,7 @@ class HeapDumpReader {
     }
     for (const mapping of this.maps.mappings) b.addMapping(mapping);
     const version = this.version >= 0 ? `v1.${this.version}` : 'v1.?';
-    b.meta.variant = this.fingerprint !== null ? `${version}, build ${this.fingerprint}` : version;
+    b.meta.variant = this.fingerprint !== null && this.fingerprint !== '' ? `${version}, build ${this.fingerprint}` : version;
     b.meta.warnings = ctx.warningList();
     const profile = cutFramesOutsideCode(b.finish(), ctx);
     return this.frameInfo.size > 0 ? withLocationLines(profile, (l) => this.frameInfo.get(l)) : profile;

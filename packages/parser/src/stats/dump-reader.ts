@@ -51,6 +51,22 @@ export function contentLines(head: Head, max = 8): string[] {
 }
 
 /**
+ * A statistics sniffer's confidence that the head holds dumps whose first
+ * line `starts` recognizes (given the content line after it, when the head
+ * has one): 1 when the first content line starts a dump, 0.8 when a later
+ * one does — a dump printed on stderr (at exit, or periodically) follows
+ * whatever the program itself wrote there, and the importers count those
+ * lines in a warning.
+ */
+export function sniffDumps(head: Head, starts: (line: string, next: string | undefined) => boolean): number {
+  const lines = contentLines(head, Number.POSITIVE_INFINITY);
+  for (let i = 0; i < lines.length; i++) {
+    if (starts(lines[i], lines[i + 1])) return i === 0 ? 1 : 0.8;
+  }
+  return 0;
+}
+
+/**
  * Feeds every line of `input` to `each` (1-based line numbers), in batches.
  * Returns the number of lines read; an empty input is malformed. A last
  * line without a newline is dropped as cut short, unless the format allows

@@ -56,7 +56,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, eachLine } from './dump-reader.js';
 
 const ELEMENT = /^\s*<(\/?)([a-z]+)((?:\s+[a-z]+="[^"]*")*)\s*(\/?)>\s*$/;
 const ATTRIBUTE = /([a-z]+)="([^"]*)"/g;
@@ -73,8 +73,7 @@ export const glibcMallocInfoImporter: StatsImporter = {
   description: 'glibc malloc_info() XML',
 
   sniff(head: Head): number {
-    const first = contentLines(head, 1)[0] ?? '';
-    return /^\s*<malloc version="/.test(first) ? 1 : 0;
+    return sniffDumps(head, (line) => /^\s*<malloc version="/.test(line));
   },
 
   async parse(input: Input, ctx: ParseContext) {

@@ -30,7 +30,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, eachLine } from './dump-reader.js';
 
 const ARENA = /^Arena (\d+):\s*$/;
 const TOTAL = /^Total \(incl\. mmap\):\s*$/;
@@ -42,8 +42,7 @@ export const glibcMallocStatsImporter: StatsImporter = {
   description: 'glibc malloc_stats() text (stderr)',
 
   sniff(head: Head): number {
-    const [first, second] = contentLines(head, 2);
-    return first !== undefined && ARENA.test(first) && second !== undefined && /^system bytes\s*=/.test(second) ? 1 : 0;
+    return sniffDumps(head, (line, next) => ARENA.test(line) && next !== undefined && /^system bytes\s*=/.test(next));
   },
 
   async parse(input: Input, ctx: ParseContext) {

@@ -40,7 +40,7 @@ import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
 import { mergeClasses } from './jemalloc-text.js';
-import { SeriesBuilder, contentLines, eachLine } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, eachLine } from './dump-reader.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -51,8 +51,7 @@ export const jemallocStatsJsonImporter: StatsImporter = {
   description: 'jemalloc malloc_stats_print JSON (stats_print_opts:J, malloc_stats_print(…, "J"))',
 
   sniff(head: Head): number {
-    const first = contentLines(head, 1)[0] ?? '';
-    return /^\s*\{\s*"jemalloc"\s*:/.test(first) ? 1 : 0;
+    return sniffDumps(head, (line, next) => /^\s*\{\s*"jemalloc"\s*:/.test(line) || (/^\s*\{\s*$/.test(line) && next !== undefined && /^\s*"jemalloc"\s*:/.test(next)));
   },
 
   async parse(input: Input, ctx: ParseContext) {
@@ -78,6 +77,9 @@ export const jemallocStatsJsonImporter: StatsImporter = {
   },
 };
 
+/** The opening of a JSON document: `{` or `[` before a string, an object, an array or the end of the line (older versions indent their JSON). */
+const DOCUMENT_START = /[{[]\s*(?:["{[]|$)/y;
+
 /** Splits a stream of concatenated JSON documents. Strings may contain braces; lines may hold many documents or part of one. */
 class JsonDocuments {
   depth = 0;
@@ -97,7 +99,10 @@ class JsonDocuments {
         continue;
       }
       if (this.depth === 0) {
-        if (c === 123 /* { */ || c === 91 /* [ */) {
+        // Only what opens a JSON document starts one: a program's own
+        // output between dumps (`[INFO] done`, `{x}`) is text outside them.
+        DOCUMENT_START.lastIndex = i;
+        if ((c === 123 /* { */ || c === 91) /* [ */ && DOCUMENT_START.test(line)) {
           start = i;
           this.startLine = lineNo;
           this.depth = 1;
@@ -165,6 +170,7 @@ function readDocument(text: string, startLine: number, series: SeriesBuilder, ct
   setNum(snap, 'residentBytes', stats.resident);
   setNum(snap, 'mappedBytes', stats.mapped);
   setNum(snap, 'retainedBytes', stats.retained);
+  setNum(snap, 'metadataBytes', stats.metadata);
 
   const binSizes = Array.isArray(arenasInfo.bin) ? arenasInfo.bin.map((b) => (isObject(b) ? b : {})) : [];
   const lextentSizes = Array.isArray(arenasInfo.lextent) ? arenasInfo.lextent.map((b) => (isObject(b) ? num(b.size) : undefined)) : [];

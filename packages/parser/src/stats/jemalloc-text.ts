@@ -68,7 +68,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, decimal, eachLine, isFigure } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, decimal, eachLine, isFigure } from './dump-reader.js';
 
 const BEGIN = '___ Begin jemalloc statistics ___';
 const END = '--- End jemalloc statistics ---';
@@ -100,10 +100,7 @@ export const jemallocStatsTextImporter: StatsImporter = {
   description: 'jemalloc malloc_stats_print text (stats_print:true, stats_interval, malloc_stats_print())',
 
   sniff(head: Head): number {
-    const first = contentLines(head, 1)[0] ?? '';
-    if (first.trim() === BEGIN) return 1;
-    // At-exit dumps on stderr may follow the program's own output.
-    return head.text.includes(`\n${BEGIN}`) ? 0.8 : 0;
+    return sniffDumps(head, (line) => line.trim() === BEGIN);
   },
 
   async parse(input: Input, ctx: ParseContext) {
@@ -297,6 +294,7 @@ class JemallocTextReader {
     setIf(snap, 'residentBytes', raw['resident']);
     setIf(snap, 'mappedBytes', raw['mapped']);
     setIf(snap, 'retainedBytes', raw['retained']);
+    setIf(snap, 'metadataBytes', raw['metadata']);
     const version = snap.settings['Version'];
     if (version !== undefined) this.series.version = version;
 

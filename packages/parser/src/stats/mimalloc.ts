@@ -69,7 +69,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine, isFigure } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, eachLine, isFigure } from './dump-reader.js';
 
 const HEADER = /^\s*heap stats:\s+(.*?)\s*$/;
 const ROW = /^\s*([a-z-]+(?: [a-z]+)?(?:\s+\d+)?):\s+(.*?)\s*$/;
@@ -82,8 +82,7 @@ export const mimallocStatsImporter: StatsImporter = {
   description: 'mimalloc statistics (MIMALLOC_SHOW_STATS=1, mi_stats_print)',
 
   sniff(head: Head): number {
-    const first = contentLines(head, 1)[0] ?? '';
-    return /^\s*heap stats:\s+peak\s+total/.test(first) ? 1 : 0;
+    return sniffDumps(head, (line) => /^\s*heap stats:\s+peak\s+total/.test(line));
   },
 
   async parse(input: Input, ctx: ParseContext) {

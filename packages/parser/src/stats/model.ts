@@ -36,6 +36,7 @@ export type StatsAllocator = 'jemalloc' | 'glibc' | 'tcmalloc' | 'mimalloc' | 'p
  * | retained  | `retained`      | –                         | bytes released to OS (unmapped)   | reserved − committed |
  * | dirty     | pdirty × page   | –                         | page heap freelist                | –                  |
  * | muzzy     | pmuzzy × page   | –                         | –                                 | –                  |
+ * | metadata  | `metadata`      | –                         | bytes in malloc metadata          | –                  |
  */
 export interface MemoryFigures {
   /** Bytes in blocks the program holds (usable sizes for jemalloc, mimalloc and tcmalloc; chunk sizes for glibc). */
@@ -52,6 +53,8 @@ export interface MemoryFigures {
   dirtyBytes?: number;
   /** Free pages lazily purged (MADV_FREE) that the kernel may or may not have reclaimed (jemalloc). */
   muzzyBytes?: number;
+  /** The allocator's own bookkeeping (jemalloc `metadata`, tcmalloc "Bytes in malloc metadata"), counted in its resident bytes. */
+  metadataBytes?: number;
 }
 
 /** One arena (jemalloc `arenas[i]`, glibc `heap nr`): where the memory sits when a process has several. */

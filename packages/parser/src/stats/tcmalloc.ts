@@ -65,7 +65,7 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { MemoryFigures, StatsImporter, StatsSnapshot } from './model.js';
-import { SeriesBuilder, contentLines, eachLine, parseMarker } from './dump-reader.js';
+import { SeriesBuilder, sniffDumps, eachLine, parseMarker } from './dump-reader.js';
 
 const FIRST = 'Bytes in use by application';
 const AMOUNT = /^MALLOC:\s*([+=]?)\s*(\d+)\s+\(\s*\d+(?:\.\d+)?\s*MiB\)\s+(.+?)\s*$/;
@@ -80,6 +80,7 @@ const PROSE = /^(?:Call ReleaseFreeMemory\(\)|Bytes released to the OS take up|T
 const FIGURES: Record<string, keyof MemoryFigures> = {
   [FIRST]: 'allocatedBytes',
   'Bytes in page heap freelist': 'dirtyBytes',
+  'Bytes in malloc metadata': 'metadataBytes',
   'Actual memory used (physical + swap)': 'residentBytes',
   'Bytes released to OS (aka unmapped)': 'retainedBytes',
   'Virtual address space used': 'mappedBytes',
@@ -91,7 +92,8 @@ export const tcmallocStatsImporter: StatsImporter = {
   description: 'gperftools tcmalloc MallocExtension::GetStats text (MALLOCSTATS=1|2 at exit)',
 
   sniff(head: Head): number {
-    return contentLines(head, 3).some((l) => AMOUNT.test(l) && l.includes(FIRST)) ? 1 : 0;
+    // The dump's first lines are a rule and this one.
+    return sniffDumps(head, (line, next) => (AMOUNT.test(line) && line.includes(FIRST)) || (next !== undefined && AMOUNT.test(next) && next.includes(FIRST)));
   },
 
   async parse(input: Input, ctx: ParseContext) {

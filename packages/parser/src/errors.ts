@@ -86,11 +86,7 @@ export class WarningCollector {
 
   /** Records one occurrence (or `count` occurrences) of `message`, with the items it lists (`details`), if any. */
   add(message: string, location?: WarningLocation, count = 1, details?: readonly string[]): void {
-    let warning = this.byMessage.get(message);
-    if (!warning) {
-      warning = { message, count: 0, locations: [] };
-      this.byMessage.set(message, warning);
-    }
+    const warning = this.entry(message);
     warning.count += count;
     if (location && warning.locations.length < WARNING_LOCATIONS_KEPT) warning.locations.push(location);
     if (details) warning.details = [...new Set([...(warning.details ?? []), ...details])];
@@ -99,17 +95,17 @@ export class WarningCollector {
   /** Adds every warning of another list (for example a merged input's). */
   addAll(warnings: readonly Warning[]): void {
     for (const w of warnings) {
-      let mine = this.byMessage.get(w.message);
-      if (!mine) {
-        mine = { message: w.message, count: 0, locations: [] };
-        this.byMessage.set(w.message, mine);
-      }
-      mine.count += w.count;
-      for (const loc of w.locations) {
-        if (mine.locations.length < WARNING_LOCATIONS_KEPT) mine.locations.push(loc);
-      }
-      if (w.details) mine.details = [...new Set([...(mine.details ?? []), ...w.details])];
+      for (let i = 0; i < Math.max(1, w.locations.length); i++) this.add(w.message, w.locations[i], i === 0 ? w.count : 0, i === 0 ? w.details : undefined);
     }
+  }
+
+  private entry(message: string): Warning {
+    let warning = this.byMessage.get(message);
+    if (!warning) {
+      warning = { message, count: 0, locations: [] };
+      this.byMessage.set(message, warning);
+    }
+    return warning;
   }
 
   get size(): number {

@@ -92,6 +92,16 @@ describe('binaries not found', () => {
     expect(all).not.toContain('more');
   });
 
+  it('a sum keeps every one: info of a merge lists them all', async () => {
+    const out = join(dir, 'moved-merged.pb.gz');
+    expect((await runCli(['merge', '--no-symbol-cache', '--quiet', '-o', out, moved])).code).toBe(0);
+    const info = JSON.parse((await runCli(['info', '--no-symbolize', '--format', 'json', out])).stdout);
+    const [kept] = info.inputs[0].warnings.filter((w: { message: string }) => w.message.includes('binaries not found'));
+    expect(kept.details.length).toBeGreaterThan(3);
+    expect(kept.details.every((d: string) => d.startsWith('/nonexistent/'))).toBe(true);
+    expect(kept.locations).toEqual([{ file: moved, line: 0 }]);
+  });
+
   it.skipIf(!HAVE_CORPUS)('a desktop program recorded elsewhere (heaptrack_gui): one line, not one per library', async () => {
     const r = await runCli(['top', '--no-symbol-cache', join(CORPUS, 'heaptrack', 'heaptrack.heaptrack_gui.99454.zst')]);
     expect(r.code).toBe(0);

@@ -52,6 +52,7 @@ export async function readOpened(input: Input, options: ReadOptions = {}): Promi
   return locateWarnings(await readDetected(input, options), input.name);
 }
 
+/** {@link readOpened} before its warnings are located. */
 async function readDetected(input: Input, options: ReadOptions): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };

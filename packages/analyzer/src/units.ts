@@ -56,6 +56,22 @@ export function formatCount(value: number): string {
   return value < 0 && Math.round(value) !== 0 ? `-${grouped}` : grouped;
 }
 
+/**
+ * A sampled estimate's standard error in a ± column: `±12.3 KiB`; `±<1 B`
+ * (`±<1` for counts) when it is above zero but rounds to zero, so that an
+ * estimate never reads as exact; '' when it is exactly 0 — the value is exact,
+ * as every allocation behind it was recorded (allocations far above the
+ * sampling period, or an unsampled input among sampled ones).
+ */
+export function formatPlusMinus(stderr: number, unit: string): string {
+  finite(stderr);
+  if (stderr === 0) return '';
+  return Math.round(stderr) === 0 ? `±<1${unit === 'bytes' ? ' B' : ''}` : `±${formatValue(stderr, unit)}`;
+}
+
+/** What a blank cell of a ± column means, for the note under a table that has one. */
+export const PLUS_MINUS_EXACT = 'a blank ± is exact: every allocation behind it was recorded';
+
 /** A value in its unit (`bytes` or `count`, else plain). */
 export function formatValue(value: number, unit: string): string {
   return unit === 'bytes' ? formatBytes(value) : formatCount(value);

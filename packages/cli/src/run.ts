@@ -94,14 +94,18 @@ export class Run<O extends CommonOptions = CommonOptions> {
     return this.warn(mixedInputWarnings(inputs));
   }
 
-  /** An input's warnings, each distinct message once with its count, printed and kept for JSON (`load` does this for every input it loads). */
+  /**
+   * An input's warnings, each distinct message once with its count and where
+   * it was seen (the input itself when no line), printed and kept for JSON
+   * (`load` does this for every input it loads). A warning that lists items
+   * names the first few on stderr, and every one in JSON.
+   */
   warnInput(input: LoadedInput): void {
     const merged = new WarningCollector();
     merged.addAll(input.profile.meta.warnings);
     for (const w of merged.list()) {
-      const line = formatWarning(w);
-      this.found.push(line);
-      this.print(line);
+      this.found.push(formatWarning(w, true));
+      this.print(formatWarning(w));
     }
   }
 

@@ -164,7 +164,7 @@ describe('warnings', () => {
     const r = await runCli(['top', ...missing, DUMP, DUMP]);
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines.filter((l) => l === 'heapscope: warning: --symbols /nonexistent/heapscope-symbols: no such file or directory')).toHaveLength(2);
+    expect(lines.filter((l) => l === `heapscope: warning: --symbols /nonexistent/heapscope-symbols: no such file or directory (at ${DUMP})`)).toHaveLength(2);
     expect(new Set(lines).size).toBeLessThan(lines.length + 1);
   });
 

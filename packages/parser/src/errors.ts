@@ -50,6 +50,11 @@ export interface Warning {
   message: string;
   count: number;
   locations: WarningLocation[];
+  /**
+   * The items a warning about many things lists (each binary not found):
+   * the text names the first few and counts the rest, JSON lists them all.
+   */
+  details?: string[];
 }
 
 /**
@@ -65,7 +70,9 @@ export function warningsFrom(value: unknown): Warning[] | undefined {
       (l): l is WarningLocation => typeof l === 'object' && l !== null && typeof (l as WarningLocation).file === 'string' && Number.isSafeInteger((l as WarningLocation).line),
     );
     if (locations.length !== w.locations.length) return undefined;
-    out.push({ message: w.message, count: w.count, locations: locations.map((l) => ({ file: l.file, line: l.line })) });
+    const details = w.details as unknown;
+    if (details !== undefined && !(Array.isArray(details) && details.every((d) => typeof d === 'string'))) return undefined;
+    out.push({ message: w.message, count: w.count, locations: locations.map((l) => ({ file: l.file, line: l.line })), ...(details ? { details: [...(details as string[])] } : {}) });
   }
   return out;
 }
@@ -77,30 +84,28 @@ export const WARNING_LOCATIONS_KEPT = 5;
 export class WarningCollector {
   private readonly byMessage = new Map<string, Warning>();
 
-  /** Records one occurrence (or `count` occurrences) of `message`. */
-  add(message: string, location?: WarningLocation, count = 1): void {
-    let warning = this.byMessage.get(message);
-    if (!warning) {
-      warning = { message, count: 0, locations: [] };
-      this.byMessage.set(message, warning);
-    }
+  /** Records one occurrence (or `count` occurrences) of `message`, with the items it lists (`details`), if any. */
+  add(message: string, location?: WarningLocation, count = 1, details?: readonly string[]): void {
+    const warning = this.entry(message);
     warning.count += count;
     if (location && warning.locations.length < WARNING_LOCATIONS_KEPT) warning.locations.push(location);
+    if (details) warning.details = [...new Set([...(warning.details ?? []), ...details])];
   }
 
   /** Adds every warning of another list (for example a merged input's). */
   addAll(warnings: readonly Warning[]): void {
     for (const w of warnings) {
-      let mine = this.byMessage.get(w.message);
-      if (!mine) {
-        mine = { message: w.message, count: 0, locations: [] };
-        this.byMessage.set(w.message, mine);
-      }
-      mine.count += w.count;
-      for (const loc of w.locations) {
-        if (mine.locations.length < WARNING_LOCATIONS_KEPT) mine.locations.push(loc);
-      }
+      for (let i = 0; i < Math.max(1, w.locations.length); i++) this.add(w.message, w.locations[i], i === 0 ? w.count : 0, i === 0 ? w.details : undefined);
     }
+  }
+
+  private entry(message: string): Warning {
+    let warning = this.byMessage.get(message);
+    if (!warning) {
+      warning = { message, count: 0, locations: [] };
+      this.byMessage.set(message, warning);
+    }
+    return warning;
   }
 
   get size(): number {
@@ -108,14 +113,38 @@ export class WarningCollector {
   }
 
   list(): Warning[] {
-    return [...this.byMessage.values()].map((w) => ({ ...w, locations: [...w.locations] }));
+    return [...this.byMessage.values()].map((w) => ({ ...w, locations: [...w.locations], ...(w.details ? { details: [...w.details] } : {}) }));
   }
 }
 
-/** Renders a warning as one line: `message (N times; first at file:line, …)`. */
-export function formatWarning(w: Warning): string {
+/**
+ * One input's warnings, each that has no location given the input itself
+ * (`file`, line 0): a run over many inputs then says which one a warning
+ * concerns, in text and JSON, and a merge keeps it.
+ */
+export function locatedIn(file: string, warnings: readonly Warning[]): Warning[] {
+  return warnings.map((w) => (w.locations.length > 0 ? w : { ...w, locations: [{ file, line: 0 }] }));
+}
+
+/** How many of a warning's `details` its text names. */
+export const WARNING_DETAILS_SHOWN = 3;
+
+/**
+ * Renders a warning as one line: `message (N times; first at file:line, …)`,
+ * or `message: item, item, item and N more (…)` when it lists items — every
+ * item when `allDetails` (JSON output), else the first few and how to see
+ * the rest.
+ */
+export function formatWarning(w: Warning, allDetails = false): string {
+  const message = w.details && w.details.length > 0 ? `${w.message}: ${listDetails(w.details, allDetails)}` : w.message;
   const where = w.locations.map((l) => (l.line > 0 ? `${l.file}:${l.line}` : l.file)).join(', ');
   const times = w.count === 1 ? '' : `${w.count} times`;
   const parts = [times, where ? `${w.count === 1 ? 'at' : 'first at'} ${where}` : ''].filter(Boolean);
-  return parts.length ? `${w.message} (${parts.join('; ')})` : w.message;
+  return parts.length ? `${message} (${parts.join('; ')})` : message;
+}
+
+function listDetails(details: readonly string[], all: boolean): string {
+  if (all || details.length <= WARNING_DETAILS_SHOWN) return details.join(', ');
+  const rest = details.length - WARNING_DETAILS_SHOWN;
+  return `${details.slice(0, WARNING_DETAILS_SHOWN).join(', ')} and ${rest} more (--format json lists every one)`;
 }

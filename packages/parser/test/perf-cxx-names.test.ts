@@ -111,9 +111,10 @@ describe('perf captures of the C++ workload: frames named by heapscope, not by p
       copyFileSync(join(BIN, 'cxx-workload'), join(scratch, 'cxx-workload'));
       const input = await read('dwarf');
       const { profile: p, symbolization } = await symbolizeInput(input, new Symbolizer(), [scratch]);
-      const warnings = p.meta.warnings.map((w) => w.message).filter((m) => m.includes('libhsshapes.so'));
+      const warnings = p.meta.warnings.filter((w) => `${w.message} ${(w.details ?? []).join(' ')}`.includes('libhsshapes.so'));
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/^binary not found: \S*\/fixtures\/cxx\/bin\/libhsshapes\.so: \d+ locations keep perf's names \(give the file with --symbols\)$/);
+      expect(warnings[0].message).toMatch(/^binary not found, \d+ locations keep perf's names \(give the file with --symbols\)$/);
+      expect(warnings[0].details).toEqual([expect.stringMatching(/^\S*\/fixtures\/cxx\/bin\/libhsshapes\.so \((\d+) locations, \1 keeping perf's names\)$/)]);
       const missing = symbolization?.missing.find((b) => b.path.endsWith('/libhsshapes.so'));
       expect(missing?.producerNamed).toBe(missing?.locations);
       // perf printed this frame's function first and its inlined functions after it (perf-frames.ts, layout 2).

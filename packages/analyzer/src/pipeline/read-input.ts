@@ -10,6 +10,7 @@ import {
   INUSE_SPACE,
   ProfileBuilder,
   detectImporter,
+  locatedIn,
   openInput,
   parseSnapshot,
   parseStats,
@@ -43,8 +44,16 @@ export async function readInput(path: string, options: ReadOptions = {}): Promis
   return readOpened(await openInput(path, options), options);
 }
 
-/** Detects the format of an opened input (or uses `inputFormat`) and parses or accumulates it. */
+/**
+ * Detects the format of an opened input (or uses `inputFormat`) and parses or
+ * accumulates it. Each of its warnings names the input (`locatedIn`).
+ */
 export async function readOpened(input: Input, options: ReadOptions = {}): Promise<LoadedInput> {
+  return locateWarnings(await readDetected(input, options), input.name);
+}
+
+/** {@link readOpened} before its warnings are located. */
+async function readDetected(input: Input, options: ReadOptions): Promise<LoadedInput> {
   const importer = detectImporter(input, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
   if (importer.kind === 'stats') {
@@ -56,6 +65,15 @@ export async function readOpened(input: Input, options: ReadOptions = {}): Promi
   const facts = await parseTrace(input, importer, builder, accumulator, options);
   const trace = accumulator.finish(facts);
   return { profile: trace.profile, trace };
+}
+
+/** Every warning of a read input that has no location (the importer's, the accumulator's, the statistics') located in `file`. */
+function locateWarnings(loaded: LoadedInput, file: string): LoadedInput {
+  const locate = (p: HeapProfile) => p.with({ meta: { ...p.meta, warnings: locatedIn(file, p.meta.warnings) } });
+  const profile = locate(loaded.profile);
+  const stats = loaded.stats && { ...loaded.stats, warnings: locatedIn(file, loaded.stats.warnings) };
+  const trace = loaded.trace && { ...loaded.trace, profile, peakProfile: locate(loaded.trace.peakProfile), snapshots: loaded.trace.snapshots.map((s) => ({ ...s, profile: locate(s.profile) })) };
+  return { ...loaded, profile, ...(stats ? { stats } : {}), ...(trace ? { trace } : {}) };
 }
 
 /** The empty profile that stands for a statistics input (no stacks, no samples); it carries the warnings. */

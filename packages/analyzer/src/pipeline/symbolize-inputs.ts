@@ -19,7 +19,7 @@ export async function symbolizeInput(input: LoadedInput, symbolizer: Symbolizer,
   const { profile: symbolized, report } = await symbolizer.symbolize(input.profile, { symbolPaths });
   const warnings = new WarningCollector();
   warnings.addAll(symbolized.meta.warnings);
-  for (const message of symbolizeWarnings(report)) warnings.add(message);
+  for (const w of symbolizeWarnings(report)) warnings.add(w.message, { file: symbolized.meta.file, line: 0 }, 1, w.details);
   const profile = symbolized.with({ meta: { ...symbolized.meta, warnings: warnings.list() } });
   return { ...input, profile, trace: input.trace && adoptNames(input.trace, profile), symbolization: report };
 }
@@ -50,22 +50,64 @@ export function shortenNames(inputs: readonly LoadedInput[]): LoadedInput[] {
   });
 }
 
-/** One line per binary that could not be used, and per unusable `--symbols` path. */
-export function symbolizeWarnings(report: SymbolizeReport): string[] {
-  const lines: string[] = [];
-  for (const b of report.missing) {
-    const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
-    const named = b.producerNamed > 0 ? [`${counted(b.producerNamed, 'location')} keep ${report.producer ?? 'the producer'}'s names`] : [];
-    const bare = b.locations > b.producerNamed ? [`${counted(b.locations - b.producerNamed, 'location')} shown as module+offset`] : [];
-    lines.push(`binary not found: ${b.path}: ${[...named, ...bare].join(', ')} (give the file with --symbols)${rejected}`);
-  }
-  for (const e of report.symbolPathErrors) lines.push(`--symbols ${e.path}: ${e.reason}`);
+/** A symbolization warning: its message, and the items it lists (`Warning.details`). */
+export interface SymbolizeWarning {
+  message: string;
+  details?: string[];
+}
+
+/**
+ * What symbolization could not do: one warning for every binary not found
+ * (naming each, most locations first), one per unusable `--symbols` path,
+ * per binary without file:line information, and for the demangler.
+ */
+export function symbolizeWarnings(report: SymbolizeReport): SymbolizeWarning[] {
+  const out: SymbolizeWarning[] = [];
+  const missing = missingBinaries(report);
+  if (missing) out.push(missing);
+  for (const e of report.symbolPathErrors) out.push({ message: `--symbols ${e.path}: ${e.reason}` });
   for (const b of report.binaries) {
     if (b.producerElsewhere > 0) {
-      lines.push(`${b.file ?? b.path}: ${counted(b.producerElsewhere, 'location')} keep ${report.producer ?? 'the producer'}'s names: its symbols are elsewhere in this file (another build of ${b.path}?)`);
+      out.push({ message: `${b.file ?? b.path}: ${counted(b.producerElsewhere, 'location')} keep ${producerOf(report)}'s names: its symbols are elsewhere in this file (another build of ${b.path}?)` });
     }
-    if (b.externalError) lines.push(`${b.path}: no file:line information (${b.externalError})`);
+    if (b.externalError) out.push({ message: `${b.path}: no file:line information (${b.externalError})` });
   }
-  if (report.demanglerError) lines.push(`C++ names left mangled: ${report.demanglerError}`);
-  return lines;
+  if (report.demanglerError) out.push({ message: `C++ names left mangled: ${report.demanglerError}` });
+  return out;
+}
+
+/**
+ * The binaries not found, as one warning: a recording of a desktop program
+ * names dozens of libraries, and a line for each buried every other warning.
+ * Most locations first, so that the few the text names are the ones worth
+ * giving with `--symbols`.
+ */
+function missingBinaries(report: SymbolizeReport): SymbolizeWarning | undefined {
+  const missing = [...report.missing].sort((a, b) => b.locations - a.locations);
+  if (missing.length === 0) return undefined;
+  const details = missing.map((b) => {
+    const rejected = b.rejected.length ? `; rejected ${b.rejected.map((r) => `${r.file} (${r.reason})`).join(', ')}` : '';
+    const named = b.producerNamed > 0 ? `, ${b.producerNamed} keeping ${producerOf(report)}'s names` : '';
+    return `${b.path} (${counted(b.locations, 'location')}${named}${rejected})`;
+  });
+  const named = missing.reduce((sum, b) => sum + b.producerNamed, 0);
+  const bare = missing.reduce((sum, b) => sum + b.locations - b.producerNamed, 0);
+  const what = missing.length === 1 ? 'binary not found' : `${missing.length} binaries not found`;
+  return { message: `${what}, ${locationFates(named, bare, report)} (give the ${missing.length === 1 ? 'file' : 'files'} with --symbols)`, details };
+}
+
+/** The producer whose names unresolved locations keep (perf), for the warnings. */
+function producerOf(report: SymbolizeReport): string {
+  return report.producer ?? 'the producer';
+}
+
+/**
+ * What became of a missing binary's locations: those the producer named
+ * keep its names, the rest are shown as module+offset.
+ */
+function locationFates(named: number, bare: number, report: SymbolizeReport): string {
+  const parts: string[] = [];
+  if (named > 0) parts.push(`${counted(named, 'location')} keep ${producerOf(report)}'s names`);
+  if (bare > 0 || named === 0) parts.push(`${counted(bare, 'location')} shown as module+offset`);
+  return parts.join(', ');
 }

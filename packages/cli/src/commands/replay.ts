@@ -76,7 +76,7 @@ Examples:
     } finally {
       progress.done();
     }
-    run.warn(report.trace.warnings.map(formatWarning));
+    run.warn(report.trace.warnings.map((w) => formatWarning(w)));
     warnFailedAllocators(run, report.rows, 'the trace could be replayed');
     return { report, verdict: replayVerdict(report) };
   },

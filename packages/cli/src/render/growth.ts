@@ -3,7 +3,7 @@
  * delta, slope, fit, trend and values (a sparkline for long series); on
  * sampled dumps, each delta's and slope's sampling noise (±).
  */
-import { formatValue, type GrowthReport } from '@heapscope/analyzer';
+import { PLUS_MINUS_EXACT, formatPlusMinus, formatValue, type GrowthReport } from '@heapscope/analyzer';
 import { nameHeader, renderTable } from './table.js';
 import { sparkline } from './sparkline.js';
 
@@ -21,7 +21,7 @@ export function renderGrowth(r: GrowthReport, how: string, by = 'function'): str
   const inline = r.points <= 6;
   // Noise is 0 throughout when every allocation was recorded: no ± columns then.
   const sampled = r.rows.some((row) => row.noise > 0 || row.slopeNoise > 0);
-  const pm = (v: number) => (v > 0 ? `±${formatValue(v, r.unit)}` : '');
+  const pm = (v: number) => formatPlusMinus(v, r.unit);
   const rows = r.rows.map((row) => [
     signed(row.delta, r.unit) + (row.withinNoise ? '~' : ''),
     ...(sampled ? [pm(row.noise)] : []),
@@ -45,7 +45,9 @@ export function renderGrowth(r: GrowthReport, how: string, by = 'function'): str
     ],
     rows,
   );
-  if (sampled) out += '\n± one standard deviation of sampling noise on the delta, and one standard error on the slope\n';
+  // A row of zeros is plainly exact; the note is for a blank beside a value.
+  const exact = r.rows.some((row) => row.values.some((v) => v !== 0) && (row.noise === 0 || row.slopeNoise === 0));
+  if (sampled) out += `\n± one standard deviation of sampling noise on the delta, and one standard error on the slope${exact ? `; ${PLUS_MINUS_EXACT}` : ''}\n`;
   if (r.rows.some((row) => row.withinNoise)) out += (sampled ? '' : '\n') + '~ the change is within the sampling noise (2 standard deviations) of these sampled dumps\n';
   return out;
 }

@@ -99,7 +99,7 @@ export function renderInfo(info: InputInfo): string {
 
     ['locations', `${formatCount(info.locations)} (${formatCount(info.symbolizedLocations)} symbolized), ${formatCount(info.mappings)} mappings`],
     ['process', process || '-'],
-    ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map(formatWarning).join('\n                 ')],
+    ['warnings', info.warnings.length === 0 ? 'none' : info.warnings.map((w) => formatWarning(w)).join('\n                 ')],
   ];
   return `${info.file}\n${rows.map(([k, v]) => `  ${k.padEnd(13)}  ${v}\n`).join('')}`;
 }

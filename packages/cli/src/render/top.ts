@@ -3,7 +3,7 @@
  * with the total, then flat, flat%, sum%, cum, cum% and name per row; on
  * sampled inputs, a ± column after flat (its standard error) and a note.
  */
-import { formatCount, formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
+import { PLUS_MINUS_EXACT, formatCount, formatPlusMinus, formatShare, formatValue, type TopReport } from '@heapscope/analyzer';
 import { nameHeader, renderTable } from './table.js';
 import { plural } from '@heapscope/parser';
 
@@ -25,7 +25,7 @@ export function renderTop(r: TopReport, inputs: readonly string[]): string {
     sum += row.flat;
     return [
       formatValue(row.flat, r.unit),
-      ...(sampled ? [plusMinus(row.stderr, r.unit)] : []),
+      ...(sampled ? [formatPlusMinus(row.stderr ?? 0, r.unit)] : []),
       formatShare(row.flat, r.total),
       formatShare(sum, r.total),
       formatValue(row.cum, r.unit),
@@ -47,7 +47,7 @@ export function renderTop(r: TopReport, inputs: readonly string[]): string {
       ],
       rows,
     ) +
-    (sampled ? `± one standard error of flat: the input is sampled, and values are estimates\n` : '')
+    (sampled ? `± one standard error of flat: the input is sampled, and values are estimates${r.rows.some((row) => row.flat !== 0 && row.stderr === 0) ? `; ${PLUS_MINUS_EXACT}` : ''}\n` : '')
   );
 }
 
@@ -75,9 +75,4 @@ export function stacklessHint(inputs: readonly string[]): string {
     `${inputs.length === 1 ? 'this trace records' : 'these traces record'} no call stacks (Android record_allocs), so there are no call sites to rank. Instead:\n` +
     instead.map(([command, what]) => `  ${command.padEnd(width)}  ${what}\n`).join('')
   );
-}
-
-/** `±12.3 KiB` for a sampled estimate; nothing for one that is exact (stderr 0: every such allocation is recorded). */
-function plusMinus(stderr: number | undefined, unit: string): string {
-  return stderr !== undefined && stderr > 0 ? `±${formatValue(stderr, unit)}` : '';
 }

@@ -4,18 +4,13 @@
  * bins each site's objects take and those bins' utilization — and the
  * size-class waste per site and allocator.
  */
-import { formatBytes, formatCount, formatShare, isSampled, type FragmentationReport, type FragmentationSite, type SizeClassWasteReport } from '@heapscope/analyzer';
+import { PLUS_MINUS_EXACT, formatBytes, formatCount, formatPlusMinus, formatShare, isSampled, type FragmentationReport, type FragmentationSite, type SizeClassWasteReport } from '@heapscope/analyzer';
 import { plural } from '@heapscope/parser';
 import { renderTable } from './table.js';
 
-/** `±434 KiB`, or nothing when the value is exact. */
-function plusMinus(stderr: number, format: (v: number) => string): string {
-  return stderr > 0 ? `±${format(stderr)}` : '';
-}
-
 /** A site's bins, `96 B: 962 ±94 regions, 2.0% used; 768 B: …`, and its objects beyond every bin. */
 export function sitePlaces(site: FragmentationSite): string {
-  const parts = site.bins.map((b) => `${formatBytes(b.sizeBytes)}: ${formatCount(b.regions)}${b.regionsStderr > 0 ? ` ±${formatCount(b.regionsStderr)}` : ''} ${plural(b.regions, 'region')}, ${(b.utilization * 100).toFixed(1)}% used`);
+  const parts = site.bins.map((b) => `${formatBytes(b.sizeBytes)}: ${formatCount(b.regions)}${b.regionsStderr > 0 ? ` ${formatPlusMinus(b.regionsStderr, 'count')}` : ''} ${plural(b.regions, 'region')}, ${(b.utilization * 100).toFixed(1)}% used`);
   if (site.unbinnedObjects > 0) parts.push(`no bin: ${formatCount(site.unbinnedObjects)} ${plural(site.unbinnedObjects, 'object')}, ${formatBytes(site.unbinnedBytes)}`);
   return parts.join('; ');
 }
@@ -32,11 +27,11 @@ export function renderFragmentation(r: FragmentationReport): string {
   const sampled = isSampled(r.sampling);
   let out = `fragmentation per call site: ${r.profile} with ${r.allocator} statistics ${r.stats} (dump ${r.snapshot + 1})\n`;
   out += `pinned ${formatBytes(t.pinnedBytes)} of ${r.allocator}'s ${formatBytes(t.unusedBinBytes)} of unused bin bytes (${formatShare(t.pinnedBytes, t.unusedBinBytes)}); ${formatBytes(t.unattributedBytes)} in bins no site accounts for\n`;
-  if (sampled) out += `the dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error\n`;
+  if (sampled) out += `the dump is sampled (one sample per ${formatBytes(r.sampling.periodBytes)}): regions and pinned bytes are estimates, ± one standard error${r.sites.some((s) => s.pinnedBytes !== 0 && s.pinnedStderr === 0) ? `; ${PLUS_MINUS_EXACT}` : ''}\n`;
   for (const m of r.missing) out += `missing: ${m}\n`;
   out += `${r.sites.length < r.siteCount ? `top ${r.sites.length} of ${r.siteCount} sites` : `${r.siteCount} ${plural(r.siteCount, 'site')}`}, most pinned first\n`;
   // An unsampled dump's figures are exact: no ± column.
-  const rows = r.sites.map((s) => [formatBytes(s.pinnedBytes), ...(sampled ? [plusMinus(s.pinnedStderr, formatBytes)] : []), formatBytes(s.liveBytes), sitePlaces(s), s.name + SPREAD[s.spread]]);
+  const rows = r.sites.map((s) => [formatBytes(s.pinnedBytes), ...(sampled ? [formatPlusMinus(s.pinnedStderr, 'bytes')] : []), formatBytes(s.liveBytes), sitePlaces(s), s.name + SPREAD[s.spread]]);
   out += renderTable(
     [
       { header: 'pinned', align: 'right' },

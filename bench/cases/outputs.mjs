@@ -64,7 +64,9 @@ export default {
     } else notes.push('go is not installed: the go tool pprof check was skipped.');
     const html = readFileSync(path.join(ROOT, files.html), 'utf8');
     if (/<script[^>]+src=|<link[^>]+href=/i.test(html)) throw new Error('the HTML flamegraph refers to external resources');
-    const data = JSON.parse(/<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html)[1]);
+    const embedded = /<script type="application\/json" class="flame-data">(.*?)<\/script>/s.exec(html);
+    if (!embedded) throw new Error('the HTML flamegraph has no embedded flame data (<script class="flame-data">)');
+    const data = JSON.parse(embedded[1]);
     if (Math.round(data.w[0]) !== total) throw new Error(`HTML root frame ${data.w[0]}, total ${total}`);
     notes.push(`The HTML flamegraph has ${fmt(data.d.length)} frames; its root holds the whole ${fmt(total)} B.`);
     return notes;

@@ -22,15 +22,19 @@ export class StoreError extends Error {
  * prefix (`IO Error: `, `Code: 47, e.displayText() = DB::Exception: `).
  * ClickHouse's "All connection tries failed. Log:" keeps its cause on the
  * lines after it (`Connection refused (127.0.0.1:9000)`, once per try):
- * the first such cause joins the line, since without it the message does
- * not say which server is down.
+ * the first cause that names a server joins the line (else the first
+ * cause), since without it the message does not say which server is down.
  */
 export function engineMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text.split('\n');
   let line = lines[0];
   if (/Log:\s*$/.test(line)) {
-    const cause = lines.slice(1).map(clickHouseMessage).find((l) => l !== '' && !l.startsWith(','));
+    const causes = lines.slice(1).map(clickHouseMessage).filter((l) => l !== '' && !l.startsWith(','));
+    // The first try may fail on a pooled connection the dead server dropped
+    // ("Attempt to read after eof", no address); a later try's refusal names
+    // the server, which is what the user needs to know.
+    const cause = causes.find((l) => /\(\S+:\d+\)/.test(l)) ?? causes[0];
     if (cause !== undefined) line = `${line.replace(/\.?\s*Log:\s*$/, '')}: ${cause.replace(/ \(ClickHouse code \d+\)$/, '')}`;
   }
   return clickHouseMessage(line.replace(/^(IO|Catalog|Binder|Parser|Conversion|Invalid Input|Constraint|Transaction|Serialization|Out of Range|Not implemented|Internal|Permission|Dependency|Interrupt|Fatal) Error: /, ''));

@@ -16,6 +16,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SCHEMA_VERSION, StoreError, UnsupportedOptionError, openStore, type Store } from '../src/index.js';
 import { openClickHouse, type ClickHouseBackend } from '../src/clickhouse-backend.js';
 import { parseDbLocation } from '../src/db-location.js';
+import { engineMessage } from '../src/errors.js';
 import { openDuckDb } from '../src/duckdb-backend.js';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 import { LOAD, clusterForTests, expectSameReport, loadAll, stageDumps, startCluster } from './helpers.js';
@@ -281,6 +282,18 @@ describe('two ingests into one DuckDB file at once', () => {
 });
 
 describe('a ClickHouse server that stops', () => {
+  it('the cause kept is the first try that names a server: a first try on a pooled connection the dead server dropped names none', () => {
+    // ClickHouse 18.16 logs each try on a line of its own; under load the first try can meet the pooled connection's end.
+    const log = (tries: string[]) =>
+      new Error(['Code: 279, e.displayText() = DB::NetException: All connection tries failed. Log: ', '', ...tries, '', ', e.what() = DB::NetException'].join('\n'));
+    const eof = 'Code: 32, e.displayText() = DB::Exception: Attempt to read after eof, e.what() = DB::Exception';
+    const refused = 'Code: 210, e.displayText() = DB::NetException: Connection refused (127.0.0.1:9001), e.what() = DB::NetException';
+    const expected = 'All connection tries failed: Connection refused (127.0.0.1:9001) (ClickHouse code 279)';
+    expect(engineMessage(log([eof, refused, refused]))).toBe(expected);
+    expect(engineMessage(log([refused, eof]))).toBe(expected);
+    expect(engineMessage(log([eof]))).toBe('All connection tries failed: Attempt to read after eof (ClickHouse code 279)');
+  });
+
   it('a query through the other server is one line naming the server that refused, not "All connection tries failed. Log:"', async () => {
     const cluster = startCluster();
     try {

@@ -376,8 +376,7 @@ export class Symbolizer {
     const rules = new Set<TranslationRule>();
     for (let k = 0; k < group.locations.length; k++) {
       const l = group.locations[k];
-      // A location placed in this binary without a mapping of its own (placeDsoless) goes by the binary's first.
-      const t = translate(locs.mapping[l] >= 0 || group.mappings.length === 0 ? locs.mapping[l] : group.mappings[0]);
+      const t = translate(mappingIn(group, locs.mapping[l]));
       rules.add(t.rule);
       let address = toNumber(locs.addressHi[l], locs.addressLo[l]);
       if (ctx.minusOne(l)) address -= 1;
@@ -435,12 +434,10 @@ export class Symbolizer {
     for (const l of group.locations) {
       const start = starts[l] ?? NaN;
       if (Number.isNaN(start)) continue;
-      const t = translate(locs.mapping[l] >= 0 || group.mappings.length === 0 ? locs.mapping[l] : group.mappings[0]);
-      const v = t.toFileAddress(toNumber(locs.addressHi[l], locs.addressLo[l]));
-      const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
-      if (i >= 0 && symbols.startOf(i) === t.toFileAddress(start)) continue;
+      const found = producerSymbol(symbols, translate(mappingIn(group, locs.mapping[l])), toNumber(locs.addressHi[l], locs.addressLo[l]), start);
+      if (found === 'same') continue;
       out.add(l);
-      if (i >= 0 || full) report.producerElsewhere++;
+      if (found === 'other' || full) report.producerElsewhere++;
     }
     return out;
   }
@@ -477,9 +474,7 @@ export class Symbolizer {
       let home: Group | null = null;
       let homes = 0;
       for (const { group, symbols, translation } of binaries) {
-        const v = translation.toFileAddress(address);
-        const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
-        if (i >= 0 && symbols.startOf(i) === translation.toFileAddress(symbolStart)) {
+        if (producerSymbol(symbols, translation, address, symbolStart) === 'same') {
           home = group;
           homes++;
         }
@@ -498,6 +493,24 @@ export class Symbolizer {
   }
 
 
+}
+
+/** The mapping a location of `group` is translated by: its own, or for one placed in the group without one (placeDsoless) the group's first. */
+function mappingIn(group: Group, mapping: number): number {
+  return mapping >= 0 || group.mappings.length === 0 ? mapping : group.mappings[0];
+}
+
+/**
+ * Whether the file's function symbol covering `address` is the one the
+ * producer named the frame by (starting at `symbolStart`; both addresses in
+ * the process, `t` takes them into the file): `same`, `other` (a function
+ * starting elsewhere covers it) or `none` (no function symbol covers it).
+ */
+function producerSymbol(symbols: ElfSymbolTable, t: AddressTranslation, address: number, symbolStart: number): 'same' | 'other' | 'none' {
+  const v = t.toFileAddress(address);
+  const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
+  if (i < 0) return 'none';
+  return symbols.startOf(i) === t.toFileAddress(symbolStart) ? 'same' : 'other';
 }
 
 /** `locations` with each location placed in a binary (placeDsoless) given that binary's first mapping. */

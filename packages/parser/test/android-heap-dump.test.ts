@@ -192,6 +192,40 @@ END
     ]);
   });
 
+  it('a second dump appended where the first was cut (in its records, in its maps) or after its END without a header: an error at its line; under --lenient, the first alone', async () => {
+    // The hand-written dump, cut between lines and followed by a whole one (`cat cut.txt dump.txt`).
+    const lines = V12.split('\n');
+    const upTo = (re: RegExp) => `${lines.slice(0, lines.findIndex((l) => re.test(l))).join('\n')}\n`;
+    const cases: [string, string, RegExp][] = [
+      ['cut in its header', upTo(/^Backtrace size/), /before the first one reached its memory map \(a dump cut short, then another appended\?\)/],
+      ['cut in its records', upTo(/^z 0  sz       16/), /before the first one reached its memory map \(a dump cut short, then another appended\?\)/],
+      ['cut in its maps', upTo(/^7fe91b1000-/), /after the first one's memory map \(dumps concatenated\?\)/],
+    ];
+    for (const [what, first, message] of cases) {
+      const text = first + V12;
+      const line = first.split('\n').length; // the appended header's line
+      await expect(parseText(text), what).rejects.toThrow(new RegExp(`^test\\.heap:${line}: another profile starts here, ${message.source}: give each dump as its own input; the rest of the input was not read: "Android Native Heap Dump v1\\.2"$`));
+      const lenient = await parseText(text, { lenient: true });
+      const alone = await parseText(first, { lenient: true });
+      expect(rows(lenient), what).toEqual(rows(alone));
+      expect(lenient.mappings, what).toEqual(alone.mappings); // the second dump's maps are not the first's
+      expect(lenient.meta.warnings.map((w) => w.message), what).toEqual([
+        expect.stringMatching(/^skipped malformed record: another profile starts here, /),
+        ...alone.meta.warnings.map((w) => w.message),
+      ]);
+    }
+    // After END the writer writes nothing: a second dump without its header (its records, or a MAPS … END) is a second dump too.
+    for (const tail of ['z 0  sz       16  num    2  bt 7fe9183a2c\nMAPS\nEND\n', 'MAPS\n7fe9181000-7fe91a2000 r-xp 00000000 fd:00 2345 /system/lib64/libc.so\nEND\n', 'Total memory: 8\n']) {
+      const line = V12.split('\n').length;
+      await expect(parseText(V12 + tail)).rejects.toThrow(new RegExp(`^test\\.heap:${line}: another profile starts here, after the first one's memory map`));
+      const lenient = await parseText(V12 + tail, { lenient: true });
+      expect(rows(lenient)).toEqual(rows(await parseText(V12)));
+    }
+    // Other text after END is not a dump's: read past, with a warning.
+    const junk = await parseText(`${V12}\nsaved by adb pull\n`);
+    expect(junk.meta.warnings.map((w) => [w.message, w.locations[0]?.line])).toContainEqual(['lines after "END" ignored', V12.split('\n').length + 1]);
+  });
+
   it('rejects a dump written with malloc debug off', async () => {
     const text = `Native heap dump not available. To enable, run these commands (requires root):
 # adb shell stop

@@ -62,7 +62,7 @@ import { ProfileBuilder } from '../model/builder.js';
 import { PairIndex } from '../model/pair-index.js';
 import { INUSE_OBJECTS, INUSE_SPACE, type HeapProfile } from '../model/profile.js';
 import { withLocationLines, type FrameInfo } from '../model/symbols.js';
-import { MapsReader } from './maps.js';
+import { MapsReader, anotherProfile } from './maps.js';
 import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader } from './hex-frames.js';
 
@@ -95,8 +95,8 @@ export const androidHeapDumpImporter: SnapshotImporter = {
   },
 };
 
-/** Where the reader is in the dump. */
-const Section = { Header: 0, Records: 1, Maps: 2, End: 3 } as const;
+/** Where the reader is in the dump; `Rest`: another dump started (lenient), nothing more is read. */
+const Section = { Header: 0, Records: 1, Maps: 2, End: 3, Rest: 4 } as const;
 type Section = (typeof Section)[keyof typeof Section];
 
 /** A record's fields as scanned. */
@@ -142,6 +142,7 @@ class HeapDumpReader {
   private lastRecordLine = 0;
   private readonly frameInfo = new Map<number, FrameInfo[]>();
   private sawMaps = false;
+  private sawEnd = false;
   private mapsUnavailable = false;
   private afterEnd = 0;
   private firstAfterEnd = 0;
@@ -171,7 +172,7 @@ class HeapDumpReader {
         warnings: [],
       },
     });
-    this.maps = new MapsReader(ctx);
+    this.maps = new MapsReader(ctx, (text) => startsDump(text) || text.trim() === 'MAPS');
     this.stackLines = new StackLineReader(this.builder);
   }
 
@@ -180,11 +181,19 @@ class HeapDumpReader {
     if (section === Section.Records) {
       this.recordsLine(line, lineNo);
     } else if (section === Section.Maps) {
-      if (line.trim() === 'END') this.section = Section.End;
-      else if (line.startsWith('Could not open /proc/self/maps')) this.mapsUnavailable = true;
-      else this.maps.line(line, lineNo);
+      if (line.trim() === 'END') {
+        this.section = Section.End;
+        this.sawEnd = true;
+      } else if (line.startsWith('Could not open /proc/self/maps')) this.mapsUnavailable = true;
+      else {
+        // A header or a second "MAPS" here: the dump was cut inside its maps and another appended.
+        this.maps.line(line, lineNo);
+        if (this.maps.ended) this.section = Section.Rest;
+      }
     } else if (section === Section.End) {
-      if (line.trim() !== '' && this.afterEnd++ === 0) this.firstAfterEnd = lineNo;
+      this.afterEndLine(line, lineNo);
+    } else if (section === Section.Rest) {
+      return;
     } else if (this.version < 0) {
       // Blank lines before the header: detection skips them too.
       if (line.trim() !== '') this.readVersion(line, lineNo);
@@ -212,8 +221,32 @@ class HeapDumpReader {
     if (this.version > 2) this.ctx.warn(`unknown version v1.${m[1]}, read as v1.2`, lineNo);
   }
 
+  /**
+   * A line after `END`, where the writer writes nothing: a line of a dump's
+   * own (a header, a record, `MAPS`) is a second dump, anything else is
+   * counted in a warning.
+   */
+  private afterEndLine(line: string, lineNo: number): void {
+    const trimmed = line.trim();
+    if (trimmed === '') return;
+    if (startsDump(line) || trimmed === 'MAPS' || HEADER_NUMBER.test(line) || FINGERPRINT.test(line) || (line.charCodeAt(0) === 122 /* z */ && scanRecord(line, this.fields))) {
+      this.another(line, lineNo);
+    } else if (this.afterEnd++ === 0) this.firstAfterEnd = lineNo;
+  }
+
+  /** Another dump starts at `line` (`where` in this one): an error, or under --lenient the rest is not read. */
+  private another(line: string, lineNo: number, where?: string): void {
+    anotherProfile(this.ctx, lineNo, line, where);
+    this.section = Section.Rest;
+    this.lastFrames = null;
+  }
+
   private headerLine(line: string, lineNo: number): void {
     if (line.trim() === '') return;
+    if (startsDump(line)) {
+      this.another(line, lineNo, BEFORE_MAPS);
+      return;
+    }
     let m = HEADER_NUMBER.exec(line);
     if (m) {
       const value = Number(m[2]);
@@ -253,6 +286,10 @@ class HeapDumpReader {
       return;
     }
     if (trimmed === '') return;
+    if (startsDump(line)) {
+      this.another(line, lineNo, BEFORE_MAPS);
+      return;
+    }
     this.ctx.malformed(lineNo, 'expected a "z <0|1>  sz <size>  num <count>  bt <frames>" record, "bt_info", or "MAPS"', line);
   }
 
@@ -344,7 +381,7 @@ class HeapDumpReader {
       ctx.warn(`the header says ${this.headerTotalBytes} bytes in total, the records add up to ${this.rawBytesSum} (size × num)`);
     }
     if (this.mapsUnavailable) ctx.warn('no memory maps ("Could not open /proc/self/maps"): frames cannot be matched to binaries');
-    if (this.section !== Section.End) {
+    if (!this.sawEnd) {
       ctx.warn(this.sawMaps ? 'the dump ends before "END" (truncated dump?)' : 'the dump ends without a "MAPS" section (truncated dump?)');
     }
     if (this.afterEnd > 0) ctx.warn('lines after "END" ignored', this.firstAfterEnd, this.afterEnd);
@@ -364,6 +401,14 @@ class HeapDumpReader {
     const profile = cutFramesOutsideCode(b.finish(), ctx);
     return this.frameInfo.size > 0 ? withLocationLines(profile, (l) => this.frameInfo.get(l)) : profile;
   }
+}
+
+/** Where a dump that starts before the first one's MAPS was found. */
+const BEFORE_MAPS = 'before the first one reached its memory map (a dump cut short, then another appended?)';
+
+/** The first line of a dump: the header, or the malloc-debug-off message. */
+function startsDump(line: string): boolean {
+  return line.startsWith('Android Native Heap Dump') || line.startsWith(NOT_AVAILABLE);
 }
 
 function isBlank(c: number): boolean {

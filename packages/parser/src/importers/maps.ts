@@ -19,12 +19,26 @@ const RAW = /^\s*(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+)\s+([-rwxpsS]{4})\s+
 const COOKED = /^\s*(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+):\s*(.*?)\s*$/;
 const VARIABLE = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*?)\s*$/;
 
+/** Where {@link anotherProfile} found the second dump, by default. */
+const AFTER_MAPS = "after the first one's memory map (dumps concatenated?)";
+
+/**
+ * Another dump starts at `lineNo` (`cat a.heap b.heap`): summing it
+ * silently, or reading its lines as the first one's, would give numbers
+ * that are neither dump's. An error, or under `--lenient` one warning; the
+ * importer then reads no further. `where` says where in the first dump it
+ * was found.
+ */
+export function anotherProfile(ctx: ParseContext, lineNo: number, text: string, where = AFTER_MAPS): void {
+  ctx.malformed(lineNo, `another profile starts here, ${where}: give each dump as its own input; the rest of the input was not read`, text);
+}
+
 /** Reads map lines one at a time and collects mappings. */
 export class MapsReader {
   readonly mappings: Mapping[] = [];
   private readonly variables = new Map<string, string>();
   /** A second profile was found after the section: the lines from there on are not read. */
-  private ended = false;
+  private stopped = false;
 
   constructor(
     private readonly ctx: ParseContext,
@@ -32,19 +46,18 @@ export class MapsReader {
     private readonly isHeader: (text: string) => boolean = () => false,
   ) {}
 
+  /** A second profile was found in or after the section (lenient): the lines from there on are not read. */
+  get ended(): boolean {
+    return this.stopped;
+  }
+
   /** Consumes one line of the section. */
   line(text: string, lineNo: number): void {
-    if (this.ended || text.trim() === '') return;
-    // The map section ends a dump, so a header after it is a second dump
-    // (`cat a.heap b.heap`): summing it silently, or reading its lines as
-    // maps, would give numbers that are neither dump's.
+    if (this.stopped || text.trim() === '') return;
+    // The map section ends a dump, so a header after it is a second dump.
     if (this.isHeader(text)) {
-      this.ctx.malformed(
-        lineNo,
-        'another profile starts here, after the first one\'s memory map (dumps concatenated?): give each dump as its own input; the rest of the input was not read',
-        text,
-      );
-      this.ended = true;
+      anotherProfile(this.ctx, lineNo, text);
+      this.stopped = true;
       return;
     }
     let m = RAW.exec(text);

@@ -77,26 +77,35 @@ function firstMember(path: string): string {
   return data.toString('latin1');
 }
 
-/** An independent count: one Map from BigInt pointer to size, nothing shared with heapscope. */
+/**
+ * An independent count: one Map from BigInt pointer to size, nothing shared
+ * with heapscope; with the lines (1-based) of the events that do not fit: an
+ * allocation of a live pointer, a free or a realloc of a pointer not live.
+ */
 function naiveCount(text: string) {
   const live = new Map<bigint, number>();
   const tids = new Set<string>();
   const ops: Record<string, number> = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, free: 0, thread_done: 0 };
+  const misfits = { alreadyLive: [] as number[], unknownFree: [] as number[], unknownRealloc: [] as number[] };
   let lines = 0;
   let liveBytes = 0;
   let peakBytes = 0;
   let freeNull = 0;
   let reallocFromNull = 0;
-  let unknownFrees = 0;
-  const free = (p: bigint) => {
+  const free = (p: bigint, unknown: number[]) => {
     const size = live.get(p);
-    if (size === undefined) unknownFrees++;
+    if (size === undefined) unknown.push(lines);
     else {
       liveBytes -= size;
       live.delete(p);
     }
   };
   const alloc = (p: bigint, size: number) => {
+    const was = live.get(p);
+    if (was !== undefined) {
+      misfits.alreadyLive.push(lines);
+      liveBytes -= was;
+    }
     live.set(p, size);
     liveBytes += size;
   };
@@ -111,15 +120,33 @@ function naiveCount(text: string) {
     else if (type === 'memalign') alloc(BigInt(args[0]), Number(args[2]));
     else if (type === 'free') {
       if (BigInt(args[0]) === 0n) freeNull++;
-      else free(BigInt(args[0]));
+      else free(BigInt(args[0]), misfits.unknownFree);
     } else if (type === 'realloc') {
-      if (BigInt(args[1]) === 0n) reallocFromNull++;
-      else free(BigInt(args[1]));
-      if (BigInt(args[0]) !== 0n) alloc(BigInt(args[0]), Number(args[2]));
+      const [to, from, size] = [BigInt(args[0]), BigInt(args[1]), Number(args[2])];
+      if (from === 0n) reallocFromNull++;
+      if (to === 0n) {
+        if (from !== 0n && size === 0) free(from, misfits.unknownFree); // realloc(p, 0): a free
+      } else {
+        if (from !== 0n) free(from, misfits.unknownRealloc);
+        alloc(to, size);
+      }
     }
     peakBytes = Math.max(peakBytes, liveBytes);
   }
-  return { lines, ops, tids: tids.size, freeNull, reallocFromNull, unknownFrees, liveBytes, liveObjects: live.size, peakBytes };
+  const unknownFrees = misfits.unknownFree.length + misfits.unknownRealloc.length;
+  return { lines, ops, tids: tids.size, freeNull, reallocFromNull, unknownFrees, liveBytes, liveObjects: live.size, peakBytes, misfits };
+}
+
+/** The accumulator's warnings about events that do not fit, as the naive count's misfits would give them: count and first lines. */
+function misfitWarnings(misfits: ReturnType<typeof naiveCount>['misfits']) {
+  const messages = {
+    alreadyLive: 'allocations of a pointer that was already live: its earlier block is taken as freed (free events missing, or two traces appended?)',
+    unknownFree: 'frees of pointers not allocated in the trace (allocated before recording started?)',
+    unknownRealloc: 'reallocs of pointers not allocated in the trace (allocated before recording started?): only the new block counts',
+  };
+  return (Object.keys(messages) as (keyof typeof messages)[])
+    .filter((k) => misfits[k].length > 0)
+    .map((k) => ({ message: messages[k], count: misfits[k].length, locations: misfits[k].slice(0, 5).map((line) => ({ file: 'trace.txt', line })) }));
 }
 
 // docs/formats.md#record-allocs-corpus, the table of the corpus traces.
@@ -161,6 +188,8 @@ describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
         threadDone: expected.thread_done,
       });
       expect(r.unknownFrees).toBe(0);
+      // No warning at all: none of the misfits a second trace appended would show fires on a real one.
+      expect(naive.misfits).toEqual({ alreadyLive: [], unknownFree: [], unknownRealloc: [] });
       expect(profile.meta.warnings).toEqual([]);
       // Threads: one per tid, unless a tid came back after its thread_done.
       expect(new Set(profile.threads.map((t) => t.key.split('#')[0])).size).toBe(expected.tids);
@@ -169,4 +198,44 @@ describe.skipIf(!HAVE_TRACES)('record_allocs corpus', () => {
       expect(trace!.snapshots.length).toBe(8);
     });
   }
+});
+
+describe.skipIf(!HAVE_TRACES)('record_allocs corpus, damaged here', () => {
+  const text = HAVE_TRACES ? firstMember(resolve(TRACES, 'systemui.zip')) : '';
+  const lines = text.split('\n').slice(0, -1);
+
+  it('two traces appended: allocations of pointers live at the end of the first, named by line, all in the second; no other warning', async () => {
+    const twice = text + text;
+    const naive = naiveCount(twice);
+    expect(naive.misfits.alreadyLive.length).toBeGreaterThan(0);
+    expect(naive.misfits.alreadyLive[0]).toBeGreaterThan(lines.length); // in the second trace
+    expect([naive.misfits.unknownFree, naive.misfits.unknownRealloc]).toEqual([[], []]);
+    const { profile } = await accumulateText(twice);
+    expect(profile.meta.warnings).toEqual(misfitWarnings(naive.misfits));
+  });
+
+  it('allocations dropped and lines written twice: each misfit counted, with the first lines it happened at', async () => {
+    // Every 5000th allocation and 300th realloc line dropped (its block's free or realloc then meets an
+    // unknown pointer; a realloc's old block stays live), every 7000th malloc written twice.
+    let allocs = 0;
+    let mallocs = 0;
+    let reallocs = 0;
+    const damaged: string[] = [];
+    for (const line of lines) {
+      const op = line.split(' ')[1];
+      if (op === 'malloc' || op === 'calloc' || op === 'memalign') {
+        if (++allocs % 5000 === 0) continue;
+        if (op === 'malloc' && ++mallocs % 7000 === 0) damaged.push(line);
+      }
+      if (op === 'realloc' && ++reallocs % 300 === 0) continue;
+      damaged.push(line);
+    }
+    const copy = `${damaged.join('\n')}\n`;
+    const naive = naiveCount(copy);
+    for (const misfit of Object.values(naive.misfits)) expect(misfit.length).toBeGreaterThan(1);
+    const { profile, trace } = await accumulateText(copy);
+    expect(profile.meta.warnings).toEqual(misfitWarnings(naive.misfits));
+    expect(trace!.report.unknownFrees).toBe(naive.unknownFrees);
+    expect(trace!.report.liveBytes).toBe(naive.liveBytes);
+  });
 });

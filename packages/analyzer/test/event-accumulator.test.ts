@@ -44,8 +44,8 @@ describe('event accumulator', () => {
     expect(result.report.ops).toMatchObject({ malloc: 2, calloc: 1, realloc: 1, free: 3, freeNull: 1 });
     const peakBytes = result.peakProfile.samples.values[1];
     expect([...peakBytes]).toEqual([100, 500]);
-    expect(result.profile.meta.warnings.map((w) => w.message)).toEqual([
-      '1 free of pointers not allocated in the trace (allocated before recording started?)',
+    expect(result.profile.meta.warnings.map((w) => [w.message, w.count, w.locations])).toEqual([
+      ['frees of pointers not allocated in the trace (allocated before recording started?)', 1, []], // no locator: no line
     ]);
     // alloc_space per site: a = 100 + 300, c = 50 + 500
     expect([...result.profile.samples.values[1]]).toEqual([400, 550]);
@@ -173,9 +173,37 @@ describe('event accumulator', () => {
     expect(report.lastTimeNs).toBe(1200);
     expect(report.peak.timeNs).toBe(1100);
     expect(report.peak.timeNs!).toBeGreaterThanOrEqual(report.firstTimeNs!);
-    expect(profile.meta.warnings.map((w) => w.message)).toContain(
-      '1 block freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
-    );
+    expect(profile.meta.warnings.map((w) => [w.message, w.count])).toContainEqual([
+      'blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
+      1,
+    ]);
+  });
+
+  it('warnings about events that do not fit the trace count each kind and name its first lines, where the importer gives them', () => {
+    const b = builder();
+    const r = new EventAccumulator(b);
+    let line = 0;
+    r.locator(() => ({ file: 'trace.txt', line }));
+    /** The event `send` sends, at `n`. */
+    const at = (n: number, send: () => void) => {
+      line = n;
+      send();
+    };
+    at(1, () => r.alloc(0, 0x10, 8, AllocOp.malloc, 0, -1, 100));
+    at(2, () => r.alloc(0, 0x10, 8, AllocOp.malloc, 0, -1, 110)); // already live
+    at(3, () => r.free(0, 0x20, 0, -1, 120)); // never allocated
+    at(4, () => r.realloc(0, 0x30, 0, 0x40, 16, 0, -1, 130)); // old pointer never allocated
+    at(5, () => r.free(0, 0x40, 0, -1, 125)); // before its allocation
+    for (let i = 0; i < 7; i++) at(10 + i, () => r.free(0, 0x1000 + i, 0, -1, 200)); // seven more unknown frees: five lines kept
+    const { report, profile } = r.finish(facts);
+    expect(report.unknownFrees).toBe(9);
+    const file = (...lines: number[]) => lines.map((l) => ({ file: 'trace.txt', line: l }));
+    expect(profile.meta.warnings).toEqual([
+      { message: 'allocations of a pointer that was already live: its earlier block is taken as freed (free events missing, or two traces appended?)', count: 1, locations: file(2) },
+      { message: 'frees of pointers not allocated in the trace (allocated before recording started?)', count: 8, locations: file(3, 10, 11, 12, 13) },
+      { message: 'reallocs of pointers not allocated in the trace (allocated before recording started?): only the new block counts', count: 1, locations: file(4) },
+      { message: 'blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out', count: 1, locations: file(5) },
+    ]);
   });
 
   it('a size-only trace has no in-use sample types', () => {

@@ -114,7 +114,33 @@ describe('time going backwards in a trace', () => {
     const info = JSON.parse((await runCli(['info', '--format', 'json', trace])).stdout);
     const warnings = info.inputs[0].warnings.map((w: { message: string; locations: { file: string; line: number }[] }) => `${w.message} (first at ${w.locations[0]?.file}:${w.locations[0]?.line})`).join('\n');
     expect(warnings).toMatch(/timestamps go backwards: .* \(first at .*backwards\.txt:3\)/);
-    expect(warnings).toMatch(/1 block freed at a time before their allocation \(timestamps out of order\): their lifetimes in ns are left out/);
+    expect(warnings).toMatch(/blocks freed at a time before their allocation \(timestamps out of order\): their lifetimes in ns are left out \(first at .*backwards\.txt:3\)/);
+  });
+});
+
+describe('record_allocs events that do not fit the trace', () => {
+  it('name the first line of each kind, on stderr and in JSON, also when read on worker threads', async () => {
+    // A trace after docs/formats.md#record-allocs, damaged: line 3 frees a pointer never allocated,
+    // line 4 allocates one that is live, line 5 reallocates one never allocated.
+    const lines = ['7: malloc 0x7b00001000 32', '7: malloc 0x7b00002000 64', '7: free 0x7b00009000', '8: malloc 0x7b00001000 16', '8: realloc 0x7b00003000 0x7b0000a000 48', '7: free 0x7b00002000', ''];
+    const trace = write('misfits.txt', lines.join('\n'));
+    const other = write('misfits-too.txt', lines.join('\n'));
+    const text = await runCli(['info', trace, other, '--jobs', '2']);
+    expect(text.code).toBe(0);
+    for (const file of [trace, other]) {
+      const warnings = text.stderr.split('\n').filter((l) => l.startsWith('heapscope: warning: ') && l.includes(file));
+      expect(warnings).toEqual([
+        `heapscope: warning: allocations of a pointer that was already live: its earlier block is taken as freed (free events missing, or two traces appended?) (at ${file}:4)`,
+        `heapscope: warning: frees of pointers not allocated in the trace (allocated before recording started?) (at ${file}:3)`,
+        `heapscope: warning: reallocs of pointers not allocated in the trace (allocated before recording started?): only the new block counts (at ${file}:5)`,
+      ]);
+    }
+    const json = JSON.parse((await runCli(['info', '--format', 'json', trace])).stdout);
+    expect(json.inputs[0].warnings.map((w: { count: number; locations: unknown[] }) => [w.count, w.locations])).toEqual([
+      [1, [{ file: trace, line: 4 }]],
+      [1, [{ file: trace, line: 3 }]],
+      [1, [{ file: trace, line: 5 }]],
+    ]);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   INUSE_SPACE,
   NO_TIME,
   WarningCollector,
+  WARNING_LOCATIONS_KEPT,
   AllocOp,
   counted,
   type HeapProfile,
@@ -40,6 +41,7 @@ import {
   type TraceSink,
   holding,
   int32Column,
+  type WarningLocation,
 } from '@heapscope/parser';
 import { BlockTable } from './block-table.js';
 import { LiveSet } from './live-set.js';
@@ -105,7 +107,7 @@ export interface TraceReport {
   peak: { bytes: number; objects: number; event: number; timeNs: number | null };
   /** Blocks freed by the very next allocation event. */
   temporary: number;
-  /** Frees of pointers that were not live. */
+  /** Frees of pointers that were not live (by free, or by realloc of its old pointer). */
   unknownFrees: number;
   /** First and last timestamps, when the trace has them. */
   firstTimeNs: number | null;
@@ -139,6 +141,30 @@ export function tracePart(trace: AccumulatedTrace, part: TracePart): void {
   if (!trace.parts.includes(part)) throw new Error(`internal error: the trace was accumulated without its ${part} (the command must ask for them)`);
 }
 
+/**
+ * A warning about events that do not fit the trace (a free of a pointer
+ * never allocated): counted, with where its first few events are when the
+ * importer said (`TraceSink.locator`).
+ */
+class EventWarning {
+  count = 0;
+  private readonly locations: WarningLocation[] = [];
+
+  constructor(private readonly message: string) {}
+
+  /** One more event; `where` says where it is. */
+  see(where: (() => WarningLocation) | undefined): void {
+    if (this.count++ < WARNING_LOCATIONS_KEPT && where) this.locations.push(where());
+  }
+
+  /** Adds the warning to `warnings`, if it was seen. */
+  report(warnings: WarningCollector): void {
+    if (this.count === 0) return;
+    if (this.locations.length === 0) warnings.add(this.message, undefined, this.count);
+    this.locations.forEach((location, i) => warnings.add(this.message, location, i === 0 ? this.count : 0));
+  }
+}
+
 /** Integers per allocation kind in `EventAccumulator.kinds`: operation, site, size row (and one unused, for alignment). */
 const KIND_STRIDE = 4;
 
@@ -161,6 +187,18 @@ export class EventAccumulator implements TraceSink, BlockSink {
   private readonly kindStack = int32Column(4096);
   private readonly kindThread = int32Column(4096);
   private readonly warnings = new WarningCollector();
+  /** Where the importer is, for the warnings below (when it says). */
+  private where: (() => WarningLocation) | undefined;
+  private readonly alreadyLive = new EventWarning(
+    'allocations of a pointer that was already live: its earlier block is taken as freed (free events missing, or two traces appended?)',
+  );
+  private readonly unknownFree = new EventWarning('frees of pointers not allocated in the trace (allocated before recording started?)');
+  private readonly unknownRealloc = new EventWarning(
+    'reallocs of pointers not allocated in the trace (allocated before recording started?): only the new block counts',
+  );
+  private readonly freedBeforeBorn = new EventWarning(
+    'blocks freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out',
+  );
   private readonly sites = new SiteTable(() => this.peak.addSite());
   private readonly peak = new PeakTable(this.sites.liveBytes, this.sites.liveObjects);
   private readonly sizes = new SizeTable();
@@ -178,10 +216,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
   private liveBytes = 0;
   private liveCount = 0;
   private temporary = 0;
-  private unknownFrees = 0;
   private sampleWeight = 0;
-  /** Frees timed before their block's allocation (timestamps out of order). */
-  private freedBeforeBorn = 0;
   /** Allocations per AllocOp (a typed array: a string-keyed increment per event is slow). */
   private readonly opCounts = new Float64Array(ALLOC_OP_NAMES.length);
   private readonly ops = { malloc: 0, calloc: 0, memalign: 0, realloc: 0, other: 0, free: 0, freeNull: 0, untracked: 0, threadDone: 0 };
@@ -221,6 +256,11 @@ export class EventAccumulator implements TraceSink, BlockSink {
     if (timeNs > this.lastTime) this.lastTime = timeNs;
   }
 
+  /** Takes the importer's `where` (see {@link TraceSink.locator}). */
+  locator(where: () => WarningLocation): void {
+    this.where = where;
+  }
+
   /** Records a change of live values at a site and tracks the peak. */
   private changeLive(site: number, bytes: number, objects: number): void {
     this.siteLiveBytes.data[site] += bytes;
@@ -251,7 +291,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
     let slot = this.live.claim(ptrHi, ptrLo);
     if (slot < 0) {
       // The block was freed without a record of it (events lost or dropped).
-      this.warnings.add('allocation of a pointer that was already live; its earlier block is taken as freed (free events missing?)');
+      this.alreadyLive.see(this.where);
       slot = -1 - slot;
       this.kill(this.live.block(slot), timeNs, false);
     }
@@ -275,18 +315,18 @@ export class EventAccumulator implements TraceSink, BlockSink {
     if (timeNs !== NO_TIME && born !== NO_TIME) {
       // A free timed before its allocation has no lifetime to count.
       if (timeNs >= born) this.lifetimeNs[log2Bucket(timeNs - born)]++;
-      else this.freedBeforeBorn++;
+      else this.freedBeforeBorn.see(this.where);
     }
     if (temporary) this.temporary++;
     blocks.remove(block);
     this.changeLive(site, -size, -1);
   }
 
-  /** The block at `ptr` dies (when there is one). */
-  private diedAt(ptrHi: number, ptrLo: number, timeNs: number): void {
+  /** The block at `ptr` dies (when there is one); `unknown` counts it when there is none. */
+  private diedAt(ptrHi: number, ptrLo: number, timeNs: number, unknown: EventWarning): void {
     const slot = this.live.find(ptrHi, ptrLo);
     if (slot < 0) {
-      this.unknownFrees++;
+      unknown.see(this.where);
       this.lastAlloc = -1;
     } else {
       const block = this.live.block(slot);
@@ -333,14 +373,14 @@ export class EventAccumulator implements TraceSink, BlockSink {
       return;
     }
     this.ops.free++;
-    this.diedAt(ptrHi, ptrLo, timeNs);
+    this.diedAt(ptrHi, ptrLo, timeNs, this.unknownFree);
     this.tick();
   }
 
   realloc(oldHi: number, oldLo: number, newHi: number, newLo: number, sizeBytes: number, stack: number, thread: number, timeNs: number): void {
     this.time(timeNs);
     this.opCounts[AllocOp.realloc]++;
-    this.diedAt(oldHi, oldLo, timeNs);
+    this.diedAt(oldHi, oldLo, timeNs, this.unknownRealloc);
     this.bornAt(newHi, newLo, sizeBytes, this.sites.siteOf(stack, thread), timeNs);
     this.tick();
   }
@@ -407,12 +447,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
   /** Ends the accumulation: writes the samples into the builder and builds the reports. */
   finish(facts: TraceFacts): AccumulatedTrace {
     ALLOC_OP_NAMES.forEach((name, op) => (this.ops[name] = this.opCounts[op]));
-    if (this.unknownFrees > 0) {
-      this.warnings.add(`${counted(this.unknownFrees, 'free')} of pointers not allocated in the trace (allocated before recording started?)`);
-    }
-    if (this.freedBeforeBorn > 0) {
-      this.warnings.add(`${counted(this.freedBeforeBorn, 'block')} freed at a time before their allocation (timestamps out of order): their lifetimes in ns are left out`);
-    }
+    for (const w of [this.alreadyLive, this.unknownFree, this.unknownRealloc, this.freedBeforeBorn]) w.report(this.warnings);
     if (this.ops.untracked > 0 && facts.tracksPointers) {
       this.warnings.add(`${counted(this.ops.untracked, 'allocation')} without a returned pointer count as allocated, never as live`);
     }
@@ -435,7 +470,7 @@ export class EventAccumulator implements TraceSink, BlockSink {
       liveObjects: this.liveCount,
       peak: { bytes: peak.bytes, objects: peak.objects, event: peak.event, timeNs: timeOrNull(peak.timeNs) },
       temporary: this.temporary,
-      unknownFrees: this.unknownFrees,
+      unknownFrees: this.unknownFree.count + this.unknownRealloc.count,
       firstTimeNs: timeOrNull(this.firstTime),
       lastTimeNs: timeOrNull(this.lastTime),
       lifetimeEvents: trimZeros(this.lifetimeEvents),

@@ -102,6 +102,8 @@ export const androidRecordAllocsImporter: TraceImporter = {
 
   async parse(input: Input, ctx: ParseContext, builder: ProfileBuilder, sink: TraceSink): Promise<RecordAllocsFacts> {
     const reader = new RecordAllocsReader(ctx, builder, sink);
+    // The sink's warnings (a free of a pointer never allocated) name the line of their event.
+    sink.locator?.(() => ({ file: ctx.file, line: reader.lineNo }));
     try {
       for await (const chunk of input.chunks()) reader.chunk(chunk);
     } catch (error) {

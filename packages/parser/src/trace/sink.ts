@@ -11,6 +11,7 @@
 import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import type { Head, ParseContext } from '../importers/importer.js';
+import type { WarningLocation } from '../errors.js';
 import { float64Column, int32Column } from '../model/columns.js';
 import { EMPTY_STACK } from '../model/profile.js';
 
@@ -59,6 +60,14 @@ export interface TraceSink {
    * on the stack, in a `samples` sample type.
    */
   sample(stack: number, thread: number, weight: number, timeNs: number): void;
+  /**
+   * Optional. Before its first event, an importer that knows its lines
+   * hands the sink `where`, which says where the event being sent is (its
+   * file and line): the sink's warnings about an event (the free of a
+   * pointer never allocated) then name the first lines they concern. Called
+   * only when such a warning is made, never per event.
+   */
+  locator?(where: () => WarningLocation): void;
 }
 
 /**

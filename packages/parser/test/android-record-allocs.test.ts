@@ -283,8 +283,9 @@ describe('record_allocs: bad input', () => {
     await expect(importTrace('1: malloc 0x10')).rejects.toThrow(/:1: the input ends in the middle of its first line \(truncated\?\)/);
   });
 
-  it('rejects empty input, an empty zip and non-ASCII bytes', async () => {
+  it('rejects empty input, blank lines alone, an empty zip and non-ASCII bytes', async () => {
     expect((await importError('')).message).toBe('trace.txt:1: input is empty');
+    expect((await importError('\n\r\n \n')).message).toBe('trace.txt:1: the input holds only blank lines');
     expect((await importError(zipSync({}))).message).toBe('trace.txt:1: zip archive has no members');
     const e = await importError(new Uint8Array([...new TextEncoder().encode('1: malloc 0x10 8\n1: free 0x1'), 0xff, 0x30, 10]));
     expect(e.line).toBe(2);

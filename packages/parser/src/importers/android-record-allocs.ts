@@ -419,7 +419,8 @@ class RecordAllocsReader {
 
   finish(): RecordAllocsFacts {
     const ctx = this.ctx;
-    if (this.lineNo === 0) ctx.malformed(1, 'input is empty');
+    // Blank lines alone are no trace either (a trace of no events would read as a process that allocated nothing).
+    if (!this.sawContent) ctx.malformed(1, this.lineNo === 0 ? 'input is empty' : 'the input holds only blank lines');
     this.timeOrder.report(ctx);
     if (this.entries === DEFAULT_ENTRY_LIMIT || this.entries === MAX_ENTRY_LIMIT) {
       ctx.warn(

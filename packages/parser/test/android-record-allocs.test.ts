@@ -152,6 +152,24 @@ describe('record_allocs: line types', () => {
     ]);
   });
 
+  it('counts lines whose timestamps differ from the first line (a writer times every call or none) and calls that end before they start, each with its first line', async () => {
+    // A timed trace with an untimed one appended (hand-written after docs/formats.md#record-allocs): thread_done does not count.
+    const timedFirst = ['1: malloc 0x10 8 100 110', '1: thread_done 0x0', '2: malloc 0x20 8', '2: free 0x20', '2: free 0x10 300 290', ''].join('\n');
+    const a = await importTrace(timedFirst);
+    expect(a.warnings.map((w) => [w.message, w.count, w.locations.map((l) => l.line)])).toEqual([
+      ['lines without timestamps in a trace whose first line has them (a writer times every call: two traces appended?); their events have no time', 2, [3, 4]],
+      ['calls that end before they start (end-ns < start-ns): damaged timestamps', 1, [5]],
+    ]);
+    const untimedFirst = ['1: malloc 0x10 8', '1: thread_done 0x0 50', '2: malloc 0x20 8 100 110', ''].join('\n');
+    expect((await importTrace(untimedFirst)).warnings.map((w) => [w.message, w.count, w.locations.map((l) => l.line)])).toEqual([
+      ['lines with timestamps in a trace whose first line has none (a writer times every call or none: two traces appended?)', 1, [3]],
+    ]);
+    // Each writer generation alone: no such warning.
+    for (const text of [CLASSIC, '100: malloc 0x7b00001000 8 1000 1010\n100: thread_done 0x0\n101: free 0x7b00001000 1100 1110 4096\n101: thread_done 0x0 1200\n']) {
+      expect((await importTrace(text)).warnings).toEqual([]);
+    }
+  });
+
   it('gives a reused tid a new thread after thread_done', async () => {
     const text = `5: malloc 0x1000 10
 6: malloc 0x2000 20

@@ -42,7 +42,16 @@
  *   call. Events are reported at their **end** time: entries are appended
  *   when the call returns, so end times follow the file's order, and a
  *   block exists from its allocation's end. Lifetimes are thus measured from
- *   the allocation's return to the free's return.
+ *   the allocation's return to the free's return. A writer times every
+ *   allocation and free line or none (`thread_done` only when its end time
+ *   is known), so lines that differ from the first one are counted in a
+ *   warning (two traces appended?), and so are calls that end before they
+ *   start.
+ * - Two traces appended have no header between them to tell them apart
+ *   (docs/formats.md#record-allocs-appended); what shows is told by the
+ *   sink (an allocation of a pointer that is live: the first trace's blocks
+ *   reused by the second) and by the timestamps (going backwards, or
+ *   present in one trace only), each warning naming its first lines.
  * - Present bytes (bionic ≥ 2024-12, free and realloc only) are the freed
  *   block's resident bytes just before the free. The sink has no place for
  *   them; their count and sum are returned in the facts
@@ -139,6 +148,9 @@ const TAILS = [' [<start-ns> <end-ns>]', ' [<start-ns> <end-ns>]', ' [<start-ns>
 const BLANK_LINE = 'blank lines ignored (memory_replay rejects them)';
 const FAILED_ALLOC = 'allocations that returned NULL (failed): nothing allocated, not counted';
 const FAILED_REALLOC = 'reallocs that returned NULL (failed): the old block stays live';
+const ENDS_BEFORE_START = 'calls that end before they start (end-ns < start-ns): damaged timestamps';
+const UNTIMED_AMONG_TIMED = 'lines without timestamps in a trace whose first line has them (a writer times every call: two traces appended?); their events have no time';
+const TIMED_AMONG_UNTIMED = 'lines with timestamps in a trace whose first line has none (a writer times every call or none: two traces appended?)';
 
 const NL = 10;
 const CR = 13;
@@ -166,6 +178,8 @@ class RecordAllocsReader {
   // Facts.
   private entries = 0;
   private timed = 0;
+  /** Whether the first allocation or free line had timestamps (-1: none read yet). */
+  private firstTimed = -1;
   private presentEvents = 0;
   private presentSum = 0;
   private wide = false;
@@ -332,10 +346,18 @@ class RecordAllocsReader {
       if (extra > 3 || (extra === 3 && op !== FREE && op !== REALLOC)) return this.wrongFields(op, buf, start);
       timeNs = t1;
       this.timed++;
+      if (t1 < t0) this.ctx.warn(ENDS_BEFORE_START, lineNo);
       if (extra === 3) {
         this.presentEvents++;
         this.presentSum += t2;
       }
+    }
+    if (op !== THREAD_DONE) {
+      // One writer times every allocation and free, or none (thread_done
+      // differs: see the top of the file); a change is a second trace.
+      const timed = extra !== 0 ? 1 : 0;
+      if (this.firstTimed < 0) this.firstTimed = timed;
+      else if (timed !== this.firstTimed) this.ctx.warn(timed ? TIMED_AMONG_UNTIMED : UNTIMED_AMONG_TIMED, lineNo);
     }
     this.timeOrder.see(timeNs, lineNo);
     const isNull = ptrHi === 0 && ptrLo === 0;

@@ -130,6 +130,22 @@ END
     ]);
   });
 
+  it('a pre-P dump that could not read its maps ends after "Could not open /proc/self/maps", without END (that writer returned there): no truncation warning', async () => {
+    // The frameworks/base v1.0 layout (num right-aligned to 4, frames padded to 8 digits), edited by hand
+    // to the ending of its writer's failure path (docs/formats.md#android-heap-dump).
+    const head = 'Android Native Heap Dump v1.0\n\nTotal memory: 400\nAllocation records: 1\n\nz 0  sz      400  num    1  bt 0000a230 0000b500\nMAPS\nCould not open /proc/self/maps\n';
+    const p = await parseText(head);
+    expect(valueOf(p, 'inuse_space')).toBe(400);
+    expect(p.meta.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^v1\.0 dump: "num" is unreliable/),
+      'no memory maps ("Could not open /proc/self/maps"): frames cannot be matched to binaries',
+    ]);
+    // Maps cut short are still told.
+    expect((await parseText(head.replace('Could not open /proc/self/maps\n', '7fe9181000-7fe91a2000 r-xp 00000000 fd:00 2345 /system/lib64/libc.so\n'))).meta.warnings.map((w) => w.message)).toContain(
+      'the dump ends before "END" (truncated dump?)',
+    );
+  });
+
   it("an empty build fingerprint (malloc debug writes '' when ro.build.fingerprint is unset) names no build", async () => {
     const dump = `Android Native Heap Dump v1.2\n\nBuild fingerprint: ''\n\nTotal memory: 50\nAllocation records: 1\nBacktrace size: 4\n\nz 0  sz       50  num    1  bt a100 b200\nMAPS\nEND\n\n`;
     const p = await parseText(dump);

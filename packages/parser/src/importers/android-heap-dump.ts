@@ -50,7 +50,8 @@
  *   each return address. So they are looked up as they are
  *   (`returnAddresses: false`): subtracting again would be wrong on arm64.
  * - `MAPS` … `END` holds raw /proc/self/maps (no blank line before it), or
- *   "Could not open /proc/self/maps".
+ *   "Could not open /proc/self/maps" — after which the pre-P writer wrote no
+ *   `END` (it returned there), so a dump that ends so is whole.
  * - With malloc debug off, the file holds "Native heap dump not available."
  *   and advice: an error here, since there is no data.
  */
@@ -381,7 +382,9 @@ class HeapDumpReader {
       ctx.warn(`the header says ${this.headerTotalBytes} bytes in total, the records add up to ${this.rawBytesSum} (size × num)`);
     }
     if (this.mapsUnavailable) ctx.warn('no memory maps ("Could not open /proc/self/maps"): frames cannot be matched to binaries');
-    if (!this.sawEnd) {
+    // The pre-P writer (frameworks/base) stops after "Could not open
+    // /proc/self/maps", with no END: nothing is missing then.
+    if (!this.sawEnd && !this.mapsUnavailable) {
       ctx.warn(this.sawMaps ? 'the dump ends before "END" (truncated dump?)' : 'the dump ends without a "MAPS" section (truncated dump?)');
     }
     if (this.afterEnd > 0) ctx.warn('lines after "END" ignored', this.firstAfterEnd, this.afterEnd);

@@ -192,6 +192,13 @@ describe('record_allocs: line types', () => {
     ]);
   });
 
+  it('reads a thread_done of a tid never seen (a thread that recorded before an earlier dump cleared the entries) as that thread ending, without a warning', async () => {
+    const { events, threads, warnings } = await importTrace('9: thread_done 0x0\n8: malloc 0x10 8\n9: malloc 0x20 8\n');
+    expect(threads).toEqual(['9', '8', '9#2']);
+    expect(events.map((e) => e[0])).toEqual(['threadDone', 'alloc', 'alloc']);
+    expect(warnings).toEqual([]);
+  });
+
   it('counts failed allocations (NULL results) in warnings instead of allocating', async () => {
     const text = `1: malloc 0x0 18446744073709551615
 1: calloc 0x0 4611686018427387904 8

@@ -174,6 +174,16 @@ END
     expect(p.meta.warnings).toEqual([]);
   });
 
+  it('counts bt_info lines that describe a different number of frames than their record in one warning, with their lines', async () => {
+    const dump = `Android Native Heap Dump v1.2\n\nTotal memory: 16\nAllocation records: 2\nBacktrace size: 16\n\nz 0  sz        8  num    1  bt 1010 2020\n  bt_info {"/system/lib64/libfoo.so" 10 "f" 4}\nz 0  sz        8  num    1  bt 3030\n  bt_info {"/system/lib64/libfoo.so" 30 "g" 8} {"" 40 "" 0}\nMAPS\nEND\n`;
+    const p = await parseText(dump);
+    expect(p.meta.warnings.map((w) => [w.message, w.count, w.locations.map((l) => l.line)])).toEqual([
+      ['bt_info lines that describe a different number of frames than the record before them', 2, [8, 10]],
+    ]);
+    // The frames both describe are still named.
+    expect([names(p, 0x1010n), names(p, 0x3030n)]).toEqual(['f', 'g']);
+  });
+
   it('is detected without a file name and reads the same in 1- and 7-byte chunks and gzip', async () => {
     const whole = await parseText(V12);
     for (const chunkBytes of [1, 7]) {

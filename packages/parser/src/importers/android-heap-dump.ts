@@ -138,9 +138,8 @@ class HeapDumpReader {
   private rawBytesSum = 0;
   private countIsOne = 0;
 
-  /** The last record's frames text and line, for its `bt_info`. */
+  /** The last record's frames text, for its `bt_info`. */
   private lastFrames: string | null = null;
-  private lastRecordLine = 0;
   private readonly frameInfo = new Map<number, FrameInfo[]>();
   private sawMaps = false;
   private sawEnd = false;
@@ -340,7 +339,6 @@ class HeapDumpReader {
       this.rowCount[row] += count;
     }
     this.lastFrames = frames;
-    this.lastRecordLine = lineNo;
   }
 
   /** Names the previous record's frames from its `bt_info` line. */
@@ -356,7 +354,8 @@ class HeapDumpReader {
     }
     const locations = frameLocations(this.builder, this.lastFrames);
     if (entries.length !== locations.length) {
-      this.ctx.warn(`bt_info describes a different number of frames than its record (line ${this.lastRecordLine})`, lineNo);
+      // One message for every such line, so that they are counted together.
+      this.ctx.warn('bt_info lines that describe a different number of frames than the record before them', lineNo);
     }
     const n = Math.min(entries.length, locations.length);
     for (let i = 0; i < n; i++) {

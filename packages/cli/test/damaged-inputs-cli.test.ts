@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
+import { ANDROID_HEAP_DUMP_V12 } from '@heapscope/testkit/hand-written';
 
 const dir = mkdtempSync(join(tmpdir(), 'heapscope-damaged-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,6 +116,24 @@ describe('time going backwards in a trace', () => {
     const warnings = info.inputs[0].warnings.map((w: { message: string; locations: { file: string; line: number }[] }) => `${w.message} (first at ${w.locations[0]?.file}:${w.locations[0]?.line})`).join('\n');
     expect(warnings).toMatch(/timestamps go backwards: .* \(first at .*backwards\.txt:3\)/);
     expect(warnings).toMatch(/blocks freed at a time before their allocation \(timestamps out of order\): their lifetimes in ns are left out \(first at .*backwards\.txt:3\)/);
+  });
+});
+
+describe('two Android heap dumps appended', () => {
+  it('is one error line at the second header (exit 1); with --lenient, the first dump and the warning', async () => {
+    const twice = write('twice.txt', ANDROID_HEAP_DUMP_V12 + ANDROID_HEAP_DUMP_V12);
+    const second = ANDROID_HEAP_DUMP_V12.split('\n').length;
+    const strict = await runCli(['info', twice]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(ONE_LINE_ERROR);
+    expect(strict.stderr).toMatch(new RegExp(`twice\\.txt:${second}: another profile starts here, after the first one's memory map \\(dumps concatenated\\?\\)`));
+    const lenient = JSON.parse((await runCli(['info', '--lenient', '--format', 'json', twice])).stdout);
+    const once = JSON.parse((await runCli(['info', '--format', 'json', write('once.txt', ANDROID_HEAP_DUMP_V12)])).stdout);
+    expect(lenient.inputs[0].totals).toEqual(once.inputs[0].totals);
+    expect(lenient.inputs[0].warnings.map((w: { message: string; locations: { line: number }[] }) => [w.message.slice(0, 60), w.locations[0]?.line])).toContainEqual([
+      'skipped malformed record: another profile starts here, after',
+      second,
+    ]);
   });
 });
 

@@ -325,6 +325,20 @@ describe('bombs, per container', () => {
   });
 });
 
+describe('CR LF line ends (a file passed through Windows or an old adb shell)', () => {
+  for (const [format, make] of Object.entries(SMALL)) {
+    it(`${format}: the same numbers and warnings as with LF`, async () => {
+      const text = make();
+      const lf = await outcome(enc(text.replace(/\r\n/g, '\n')), format);
+      const crlf = await outcome(enc(text.replace(/\r?\n/g, '\r\n')), format);
+      expect(lf.error).toBeUndefined();
+      expect(crlf.error).toBeUndefined();
+      expect(crlf.numbers).toBe(lf.numbers);
+      expect(crlf.warnings).toEqual(lf.warnings);
+    });
+  }
+});
+
 describe('a dump concatenated with another (cat a.heap b.heap)', () => {
   // The Android heap dump is the hand-written one (no real dump is known).
   const dumps: [string, () => string][] = [

@@ -282,6 +282,16 @@ END
     expect(await bad('Android Native Heap Dump\n')).toMatch(/^test\.heap:1: expected "Android Native Heap Dump v1\.<n>"/);
   });
 
+  it('reads a newer minor version as v1.2 with a warning; refuses another major version unless --lenient', async () => {
+    const v13 = await parseText(V12.replace('v1.2', 'v1.3'));
+    expect(valueOf(v13, 'inuse_space')).toBe(2632);
+    expect(v13.meta.warnings.map((w) => [w.message, w.locations[0]?.line])).toContainEqual(['unknown version v1.3, read as v1.2', 1]);
+    await expect(parseText(V12.replace('v1.2', 'v2.0'))).rejects.toThrow('test.heap:1: version v2.0 is not one heapscope knows (it reads v1.0 to v1.2): "Android Native Heap Dump v2.0"');
+    const lenient = await parseText(V12.replace('v1.2', 'v2.0'), { lenient: true });
+    expect(valueOf(lenient, 'inuse_space')).toBe(2632);
+    expect(lenient.meta.warnings.map((w) => w.message)).toContain('skipped malformed record: version v2.0 is not one heapscope knows (it reads v1.0 to v1.2)');
+  });
+
   it('sniffs its header and the malloc-debug-off message only', () => {
     const head = (firstLine: string) => ({ bytes: new Uint8Array(), text: firstLine, firstLine });
     expect(androidHeapDumpImporter.sniff(head('Android Native Heap Dump v1.0'))).toBe(1);

@@ -67,7 +67,7 @@ import { MapsReader, anotherProfile } from './maps.js';
 import { cutFramesOutsideCode } from './bad-frames.js';
 import { StackLineReader } from './hex-frames.js';
 
-const HEADER = /^Android Native Heap Dump v1\.(\d+)\s*$/;
+const HEADER = /^Android Native Heap Dump v(\d+)\.(\d+)\s*$/;
 const NOT_AVAILABLE = 'Native heap dump not available.';
 const FINGERPRINT = /^Build fingerprint: '(.*)'\s*$/;
 const HEADER_NUMBER = /^(Total memory|Allocation records|Backtrace size): (\d+)\s*$/;
@@ -212,13 +212,15 @@ class HeapDumpReader {
       throw new ParseError(this.file, lineNo, 'no heap data: the process ran without malloc debug', this.ctx.format, line);
     }
     const m = HEADER.exec(line);
-    if (!m) {
-      this.ctx.malformed(lineNo, 'expected "Android Native Heap Dump v1.<n>" on the first line', line);
+    if (!m || m[1] !== '1') {
+      // Another major version may mean another layout: not read as this one unless asked (--lenient).
+      const reason = m ? `version v${m[1]}.${m[2]} is not one heapscope knows (it reads v1.0 to v1.2)` : 'expected "Android Native Heap Dump v1.<n>" on the first line';
+      this.ctx.malformed(lineNo, reason, line);
       this.version = 2;
       return;
     }
-    this.version = Number(m[1]);
-    if (this.version > 2) this.ctx.warn(`unknown version v1.${m[1]}, read as v1.2`, lineNo);
+    this.version = Number(m[2]);
+    if (this.version > 2) this.ctx.warn(`unknown version v1.${m[2]}, read as v1.2`, lineNo);
   }
 
   /**

@@ -146,6 +146,19 @@ END
     );
   });
 
+  it('reads empty sections: no records (a process with nothing live), no header lines', async () => {
+    const none = await parseText("Android Native Heap Dump v1.2\n\nBuild fingerprint: 'x'\n\nTotal memory: 0\nAllocation records: 0\nBacktrace size: 16\n\nMAPS\n7fe9181000-7fe91a2000 r-xp 00000000 fd:00 2345 /system/lib64/libc.so\nEND\n");
+    expect([none.samples.length, none.mappings.length, none.meta.warnings]).toEqual([0, 1, []]);
+    const bare = await parseText('Android Native Heap Dump v1.1\n\nz 0  sz        8  num    2  bt 0000007fe9183a2c\nMAPS\nEND\n');
+    expect([valueOf(bare, 'inuse_objects'), valueOf(bare, 'inuse_space'), bare.meta.warnings]).toEqual([2, 16, []]);
+    // A header that promises records the dump does not have says so.
+    const promised = await parseText('Android Native Heap Dump v1.2\n\nTotal memory: 64\nAllocation records: 4\nBacktrace size: 16\n\nMAPS\nEND\n');
+    expect(promised.meta.warnings.map((w) => w.message)).toEqual([
+      'the header says 4 allocation records, the dump has 0 (truncated dump?)',
+      'the header says 64 bytes in total, the records add up to 0 (size × num)',
+    ]);
+  });
+
   it("an empty build fingerprint (malloc debug writes '' when ro.build.fingerprint is unset) names no build", async () => {
     const dump = `Android Native Heap Dump v1.2\n\nBuild fingerprint: ''\n\nTotal memory: 50\nAllocation records: 1\nBacktrace size: 4\n\nz 0  sz       50  num    1  bt a100 b200\nMAPS\nEND\n\n`;
     const p = await parseText(dump);

@@ -3,7 +3,9 @@
  * (see fixtures/README.md, "Allocator statistics"), and on a corpus of
  * broken inputs.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -289,6 +291,41 @@ describe('statistics importers: separators, text around dumps', () => {
       expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([[expect.stringMatching(/^6 lines outside the .* ignored \(first: "\[INFO\] starting"\)$/), 1], ...whole.warnings.map((w) => [w.message, w.locations[0].line + 6])]);
     });
   }
+
+  // tcmalloc's dumps have no end line: a whole one (its tables' last row,
+  // or with MALLOCSTATS=1 a summary with every figure) ends at the
+  // program's next line; a dump cut short before that still fails there.
+  const tcmallocLib = '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4';
+  const summary = existsSync(tcmallocLib)
+    ? (() => {
+        const out = mkdtempSync(join(tmpdir(), 'heapscope-tcmalloc-'));
+        try {
+          return spawnSync(join(STATS, 'bin', 'stats-workload'), ['steady', '1', out], { env: { MALLOCSTATS: '1', LD_PRELOAD: tcmallocLib }, encoding: 'utf8' }).stderr;
+        } finally {
+          rmSync(out, { recursive: true, force: true });
+        }
+      })()
+    : '';
+  const after = 'program: caught SIGTERM\nprogram: shutting down\n';
+  for (const [name, dump] of [['with its tables (MALLOCSTATS=2)', () => text(join(STATS, 'tcmalloc', 'exit', 'tcmalloc-stats.txt'))], ['a summary (MALLOCSTATS=1, made here)', () => summary]] as const) {
+    it.skipIf(dump() === '')(`a whole tcmalloc dump ${name} ends at the program's next line, which is counted outside${dump() === '' ? ' (skipped: no libtcmalloc.so.4)' : ''}`, async () => {
+      expect(dump()).toMatch(/Bytes in use by application/);
+      const lines = dump().split('\n').length - 1;
+      const stats = await parse(`${dump()}${after}`, 'tcmalloc-stats');
+      expect(stats.snapshots).toHaveLength(1);
+      expect(stats.snapshots[0].allocatedBytes).toBeGreaterThan(0);
+      expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([[expect.stringMatching(/^2 lines outside the tcmalloc statistics ignored \(first: "program: caught SIGTERM"\)$/), lines + 1]]);
+    });
+  }
+  it('a tcmalloc dump cut inside its tables, then program output: an error at that line', async () => {
+    const dump = text(join(STATS, 'tcmalloc', 'exit', 'tcmalloc-stats.txt'));
+    const cut = dump.slice(0, dump.indexOf('PageHeap:'));
+    const line = cut.split('\n').length;
+    await expect(parse(`${cut}${after}`, 'tcmalloc-stats')).rejects.toThrow(`bad.txt:${line}: not a tcmalloc statistics line`);
+    const summaryCut = dump.slice(0, dump.indexOf('MALLOC: +            0 (    0.0 MiB) Bytes released'));
+    expect(summaryCut.length).toBeGreaterThan(0);
+    await expect(parse(`${summaryCut}${after}`, 'tcmalloc-stats')).rejects.toThrow(`bad.txt:${summaryCut.split('\n').length}: not a tcmalloc statistics line`);
+  });
 
   it('/proc status files without separators split at their "Name:" line', async () => {
     const status = 'Name:\tx\nPid:\t7\nVmRSS:\t    100 kB\n';

@@ -82,7 +82,7 @@ export const mimallocStatsImporter: StatsImporter = {
   description: 'mimalloc statistics (MIMALLOC_SHOW_STATS=1, mi_stats_print)',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line) => /^\s*heap stats:\s+peak\s+total/.test(line));
+    return sniffDumps(head, 'mimalloc-stats');
   },
 
   async parse(input: Input, ctx: ParseContext) {

@@ -254,6 +254,17 @@ describe('heapscope diagnose', () => {
       expect((await json(one)).warnings).toEqual([]);
       expect((await json(twice)).warnings).toEqual([expect.stringMatching(/^the time goes back from twice-[^ ]+#7 \([\d.]+\) to twice-[^ ]+#8 \([\d.]+\): these are not the dumps of one run/)]);
     }
+    // …or a figure that never decreases in one run does: glibc's max system bytes, tcmalloc's virtual address space.
+    for (const [allocator, file, figure] of [
+      ['glibc', 'malloc-info.xml', "glibc's max system bytes"],
+      ['tcmalloc', 'tcmalloc-stats.txt', "tcmalloc's virtual address space"],
+    ]) {
+      const [one] = run(allocator, 'leak', file);
+      const twice = join(dir, `twice-${allocator}-${file}`);
+      writeFileSync(twice, Buffer.concat([readFileSync(one), readFileSync(one)]));
+      for (const mode of ['leak', 'fragment', 'steady', 'retain']) expect((await json(...run(allocator, mode, file))).warnings).toEqual([]);
+      expect((await json(twice)).warnings).toEqual([expect.stringMatching(new RegExp(`^${figure} goes back from twice-[^ ]+#7 \\(\\d+\\) to twice-[^ ]+#8 \\(\\d+\\): these are not the dumps of one run`))]);
+    }
     const [stats] = run('tcmalloc', 'leak', 'tcmalloc-stats.txt');
     expect((await json(stats, stats)).warnings).toEqual([`${stats} is given more than once: its points are counted twice`]);
     const procs = join(dir, 'proc.txt');

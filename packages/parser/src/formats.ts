@@ -19,6 +19,7 @@ import { heaptrackImporter } from './importers/heaptrack.js';
 import { memrayImporter } from './importers/memray.js';
 import { foreignFormat } from './foreign-formats.js';
 import { DumpStartScanner } from './stats/past-head.js';
+import { readPastHead } from './input/read-past-head.js';
 
 /**
  * Any importer: of snapshots (heap dumps), of event traces, or of allocator
@@ -90,7 +91,7 @@ export function detectImporter(input: Input, forced?: string): Importer {
  * for allocator statistics: a log of a chatty program holds its own output
  * before the dump its allocator printed, wherever that starts. Returns the
  * input to read, from its start: `input` itself, or when the search read
- * past the head, the same content opened again (Input.lookPastHead). An
+ * past the head, the same content opened again (readPastHead). An
  * input with no statistics is read once, to its end, before its error.
  */
 export async function detectImporterIn(input: Input, forced?: string): Promise<{ importer: Importer; input: Input }> {
@@ -99,7 +100,7 @@ export async function detectImporterIn(input: Input, forced?: string): Promise<{
   const head = found.head;
   if (input.head.length >= HEAD_BYTES && !looksBinary(head.bytes) && !KNOWN_OTHERS.some((o) => o.test.test(head.firstLine))) {
     const scanner = new DumpStartScanner(input.head);
-    const again = await input.lookPastHead((chunk) => scanner.feed(chunk), () => scanner.end());
+    const again = await readPastHead(input, (chunk) => scanner.feed(chunk), () => scanner.end());
     const importer = scanner.found && importerById(scanner.found.format);
     if (again && importer) return { importer, input: again };
   }

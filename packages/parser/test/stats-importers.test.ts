@@ -327,6 +327,36 @@ describe('statistics importers: separators, text around dumps', () => {
     await expect(parse(`${summaryCut}${after}`, 'tcmalloc-stats')).rejects.toThrow(`bad.txt:${summaryCut.split('\n').length}: not a tcmalloc statistics line`);
   });
 
+  // A byte count below zero: no jemalloc or glibc figure can be one (a
+  // damaged dump), but mimalloc's counters do go out of step and print one.
+  it('a byte count below zero in a damaged dump is an error at that dump (jemalloc text and JSON, malloc_info)', async () => {
+    const damaged = async (file: string, from: string, to: string) => {
+      const whole = text(join(STATS, file));
+      expect(whole).toContain(from);
+      const input = await openBytes('bad.txt', new TextEncoder().encode(whole.replace(from, to)));
+      return parseStats(input, detectImporter(input) as StatsImporter);
+    };
+    await expect(damaged('jemalloc/leak/jemalloc-stats.txt.gz', 'Allocated: ', 'Allocated: -')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+    await expect(damaged('jemalloc/leak/jemalloc-stats.json.gz', '"allocated":', '"allocated":-')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+    // An arena whose free chunks outweigh its system bytes.
+    await expect(damaged('glibc/leak/malloc-info.xml', '<total type="rest" count="1" size="47504"/>', '<total type="rest" count="1" size="9947504"/>')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+  });
+
+  it("mimalloc's counters out of step (a current below zero, as mimalloc prints them): a warning, that figure left out, the rest read", async () => {
+    const path = join(STATS, 'mimalloc-stat', 'leak', 'mimalloc-stats.txt');
+    const whole = await load(path);
+    const row = ' committed:   32.0 MiB   32.0 MiB      0       32.0 MiB';
+    expect(text(path)).toContain(row);
+    const stats = await parse(text(path).replace(row, ' committed:   32.0 MiB   32.0 MiB      0     -906.8 MiB'), 'mimalloc-stats');
+    expect(stats.snapshots).toHaveLength(whole.snapshots.length);
+    expect(stats.snapshots[0].mappedBytes).toBeUndefined();
+    expect(stats.snapshots[0].allocatedBytes).toBe(whole.snapshots[0].allocatedBytes);
+    expect(stats.snapshots.slice(1)).toEqual(whole.snapshots.slice(1));
+    expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([
+      ['mimalloc\'s "committed" current is below zero (its counters went out of step): that figure is left out', 1],
+    ]);
+  });
+
   it('/proc status files without separators split at their "Name:" line', async () => {
     const status = 'Name:\tx\nPid:\t7\nVmRSS:\t    100 kB\n';
     const stats = await parse(`${status}${status.replace('100', '200')}`, 'proc');

@@ -82,51 +82,8 @@ export class Input {
     readonly sizeBytes?: number,
   ) {}
 
-  /**
-   * Opens the same content again from its start, where that costs no memory
-   * (a file: read again; bytes held in memory); undefined for a stream
-   * (stdin). Set by {@link openInput} and {@link openBytes}.
-   */
+  /** The same content again from its start where that costs no memory (a file, bytes); undefined for a stream. */
   reopen: (() => Promise<Input>) | undefined;
-
-  /**
-   * Reads on past the head, chunk by chunk, until `found` returns true (it
-   * sees each chunk once) or the content ends (then `atEnd` decides). When
-   * found: the content again from its start, as a new input (reopened, or
-   * for a stream the chunks read kept and replayed: a stream holds what it
-   * read until then); else null. Either way this input is consumed, and a
-   * content that holds nothing is read only once.
-   */
-  async lookPastHead(found: (chunk: Uint8Array) => boolean, atEnd: () => boolean): Promise<Input | null> {
-    const chunks = this.chunks();
-    const kept: Uint8Array[] = [];
-    const keep = this.reopen === undefined;
-    try {
-      if (this.head.length > 0) await chunks.next();
-      for (;;) {
-        const next = await chunks.next();
-        if (next.done) {
-          if (!atEnd()) return null;
-          break;
-        }
-        if (keep) kept.push(next.value);
-        if (found(next.value)) break;
-      }
-    } catch (error) {
-      if (error instanceof StreamError) throw new ParseError(this.name, 1, error.message);
-      throw error;
-    }
-    if (this.reopen) {
-      await chunks.return(undefined);
-      return this.reopen();
-    }
-    async function* replay(): AsyncGenerator<Uint8Array> {
-      yield* kept;
-      kept.length = 0;
-      yield* chunks;
-    }
-    return new Input(this.name, this.compression, this.member, this.head, replay(), this.maxLineBytes, this.sizeBytes);
-  }
 
   /** The head decoded leniently, for sniffing. */
   headText(): string {
@@ -193,9 +150,7 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
   }
   const size = path === '-' ? undefined : await stat(path).then((st) => st.size, () => undefined);
   if (options.onProgress) raw = counted(raw, size, options.onProgress);
-  const input = await openStream(path, raw, options, size);
-  if (path !== '-') input.reopen = () => openInput(path, options);
-  return input;
+  return Object.assign(await openStream(path, raw, options, size), { reopen: path === '-' ? undefined : () => openInput(path, options) });
 }
 
 /** Opens bytes held in memory, fed in chunks of `chunkBytes`. */
@@ -205,9 +160,7 @@ export async function openBytes(name: string, bytes: Uint8Array, options: OpenOp
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
   }
-  const input = await openStream(name, chunks(), options, size);
-  input.reopen = () => openBytes(name, bytes, options);
-  return input;
+  return Object.assign(await openStream(name, chunks(), options, size), { reopen: () => openBytes(name, bytes, options) });
 }
 
 async function* counted(

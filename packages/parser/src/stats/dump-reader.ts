@@ -143,6 +143,8 @@ export class SeriesBuilder {
   private readonly others: DumpStartFinder;
   /** The first of them, once found. */
   private other: { start: DumpStart; line: number } | undefined;
+  /** Figures an importer left out of a dump on purpose, having said why (see {@link leftOut}). */
+  private readonly omitted = new WeakMap<StatsSnapshot, Set<string>>();
   version: string | undefined;
 
   constructor(
@@ -204,21 +206,33 @@ export class SeriesBuilder {
   }
 
   /**
-   * Figures computed from others (pages × page size, objects × class size)
-   * can still be absurd when each part was not: each is checked, reported
-   * at the dump's line, and left out.
+   * Figures computed from others (pages × page size, objects × class size,
+   * an arena's bytes less its free ones) can still be absurd when each part
+   * was not, and a damaged dump can print a byte count below zero, which no
+   * allocator does: each is checked, reported at the dump's line, and left
+   * out.
    */
   private checkFigures(snap: StatsSnapshot): void {
     const check = (where: string, figures: object) => {
       for (const [key, value] of Object.entries(figures)) {
-        if (typeof value !== 'number' || !/Bytes$|Blocks$/.test(key) || isFigure(value)) continue;
-        this.ctx.malformed(snap.line, `${where}${key} is ${value}, beyond 2^53`);
+        if (typeof value !== 'number' || !/Bytes$|Blocks$/.test(key) || (isFigure(value) && value >= 0)) continue;
+        this.ctx.malformed(snap.line, `${where}${key} is ${value}, ${value < 0 ? 'below zero' : 'beyond 2^53'}`);
         delete (figures as Record<string, unknown>)[key];
       }
     };
     check('the dump\'s ', snap);
     for (const a of snap.arenas) check(`arena ${a.name}'s `, a);
     for (const c of snap.sizeClasses) check(`size class ${c.sizeBytes}'s `, c);
+  }
+
+  /**
+   * Says that `snap` lacks `figures` on purpose (the importer warned why):
+   * its lacking them is then no sign of a dump cut short.
+   */
+  leftOut(snap: StatsSnapshot, ...figures: (keyof MemoryFigures)[]): void {
+    const set = this.omitted.get(snap) ?? new Set<string>();
+    for (const f of figures) set.add(f);
+    this.omitted.set(snap, set);
   }
 
   /** A non-blank line outside any dump. */
@@ -242,7 +256,7 @@ export class SeriesBuilder {
     if (this.open) this.end();
     if (complete) this.snapshots.forEach(complete);
     for (const [key, name] of FIGURE_NAMES) {
-      const without = this.snapshots.filter((s) => s[key] === undefined);
+      const without = this.snapshots.filter((s) => s[key] === undefined && !this.omitted.get(s)?.has(key));
       if (without.length === 0 || without.length === this.snapshots.length) continue;
       for (const s of without) this.ctx.warn(`a dump lacks the ${name} figure the file's other dumps have (truncated dump?)`, s.line);
     }

@@ -124,7 +124,10 @@ export const tcmallocStatsImporter: StatsImporter = {
         snap = series.begin(lineNo);
       }
       if (!snap) {
-        if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
+        // A dump's first line damaged (a sign, a cut number) would make the
+        // whole dump the program's lines: it is an error at that line.
+        if (line.startsWith('MALLOC:') && line.includes(FIRST)) ctx.malformed(lineNo, 'not a tcmalloc statistics line', line);
+        else if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
         return;
       }
       if (amount) {

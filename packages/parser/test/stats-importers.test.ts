@@ -416,6 +416,13 @@ const BAD: { name: string; id: string; text: string; line: number; message: RegE
     message: /not a malloc_stats line/,
   },
   {
+    name: "tcmalloc: a dump's first line damaged (a sign), where it would otherwise be taken for the program's",
+    id: 'tcmalloc-stats',
+    text: '------------------------------------------------\nMALLOC:       -4268552 (    4.1 MiB) Bytes in use by application\nMALLOC: +       778240 (    0.7 MiB) Bytes in page heap freelist\n',
+    line: 2,
+    message: /not a tcmalloc statistics line/,
+  },
+  {
     name: 'tcmalloc: a garbled line inside a dump',
     id: 'tcmalloc-stats',
     text: 'MALLOC:        4268504 (    4.1 MiB) Bytes in use by application\nMALLOC: + lots\n',

@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
@@ -236,6 +237,32 @@ describe('heapscope diagnose', () => {
     const mixed = await runCli(['diagnose', ...run('jemalloc', 'leak', 'jemalloc-stats.txt.gz'), ...run('tcmalloc', 'leak', 'tcmalloc-stats.txt')]);
     expect(mixed.code).toBe(1);
     expect(mixed.stderr).toMatch(/different allocators \(jemalloc, tcmalloc\)/);
+  });
+
+  it('a dump that lacks a figure (damaged) leaves a gap, not a series without it: the trend is fitted over the other dumps at their places', async () => {
+    const dir = tmp();
+    const json = async (file: string) => JSON.parse((await runCli(['diagnose', '--format', 'json', file])).stdout) as DiagnoseReport;
+    for (const [allocator, file, line] of [
+      ['jemalloc', 'jemalloc-stats.txt.gz', /^Allocated: .*\n/m],
+      ['tcmalloc', 'tcmalloc-stats.txt', /^MALLOC: = +\d+ \( *[\d.]+ MiB\) Actual memory used.*\n/m],
+    ] as const) {
+      const [one] = run(allocator, 'leak', file);
+      const whole = await json(one);
+      const text = file.endsWith('.gz') ? gunzipSync(readFileSync(one)).toString('utf8') : readFileSync(one, 'utf8');
+      // The third dump's line gone: its allocated (jemalloc) or its resident figure (tcmalloc) is missing.
+      let seen = 0;
+      const damaged = join(dir, `gap-${allocator}.txt`);
+      writeFileSync(damaged, text.replace(new RegExp(line.source, 'gm'), (m) => (++seen === 3 ? '' : m)));
+      const gap = await json(damaged);
+      expect(gap.verdict).toBe(whole.verdict);
+      expect(gap.series).toHaveLength(whole.series.length);
+      const figure = allocator === 'jemalloc' ? 'allocated' : 'footprint';
+      expect(gap.series[2][figure]).toBeNull();
+      const [a, b] = [gap.trends[figure], whole.trends[figure]];
+      expect(a).not.toBeNull();
+      expect(Math.abs((a?.rise as number) - (b?.rise as number))).toBeLessThan(0.05 * (b?.rise as number));
+      expect(gap.warnings.some((w) => /a dump lacks the .* figure the file's other dumps have|a tcmalloc dump ends before its/.test(w))).toBe(true);
+    }
   });
 
   it('inputs that are not one run say so: two runs appended to one file, a file given twice, /proc samples of two processes', async () => {

@@ -91,7 +91,9 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
 
   const allocator: StatsAllocator | 'unknown' = allocators[0] ?? profileAllocator(inputs.profiles);
   const allocatorVersion = chosen.find((s) => s.version !== undefined)?.version ?? null;
-  const allocatedFromStats = statPoints.length > 0 && statPoints.every((p) => p.snap?.allocatedBytes !== undefined);
+  // A figure most dumps have is the series' (trends.ts fits over the points that have it).
+  const mostHave = (count: number, of: number) => count === of || (count >= 2 && count * 2 > of);
+  const allocatedFromStats = statPoints.length > 0 && mostHave(statPoints.filter((p) => p.snap?.allocatedBytes !== undefined).length, statPoints.length);
   const allocatedFromProfiles = !allocatedFromStats && profilePoints.length > 0;
 
   const series: DiagnosePoint[] = reference.map((ref, i) => {
@@ -112,7 +114,9 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
       ratio: null,
     };
   });
-  const footprintKind = (['resident', 'rss', 'mapped'] as const).find((k) => series.every((p) => p[k] !== null)) ?? null;
+  const kinds = ['resident', 'rss', 'mapped'] as const;
+  const known = (k: (typeof kinds)[number]) => series.filter((p) => p[k] !== null).length;
+  const footprintKind = kinds.find((k) => mostHave(known(k), n)) ?? null;
   for (let i = 0; i < n; i++) {
     const p = series[i];
     p.footprint = footprintKind ? p[footprintKind] : null;

@@ -68,12 +68,13 @@ export function linearFit(values: readonly number[], xs?: readonly number[]): { 
   // point would leave a residue that reads as r² = 0).
   if (n < 2 || values.every((v) => v === values[0])) return { slope: 0, r2: 1 };
   const x = (i: number) => (xs ? xs[i] : i);
-  let meanX = 0;
-  let meanY = 0;
-  for (let i = 0; i < n; i++) {
-    meanX += x(i) / n;
-    meanY += values[i] / n;
+  let meanX = (n - 1) / 2;
+  if (xs) {
+    meanX = 0;
+    for (const v of xs) meanX += v / n;
   }
+  let meanY = 0;
+  for (const v of values) meanY += v / n;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;

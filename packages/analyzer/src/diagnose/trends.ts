@@ -45,7 +45,7 @@ export function trendOf(values: readonly (number | null)[]): Trend | null {
     known.push(v);
   });
   if (known.length === 0 || (known.length < values.length && (known.length < 2 || known.length * 2 <= values.length))) return null;
-  const { slope, r2 } = linearFit(known, xs);
+  const { slope, r2 } = known.length === values.length ? linearFit(known) : linearFit(known, xs);
   return {
     first: known[0],
     last: known[known.length - 1],

@@ -61,21 +61,26 @@ export interface GrowthReport {
   verdict: string;
 }
 
-/** Least-squares fit of y over x = 0..n−1. */
-export function linearFit(values: readonly number[]): { slope: number; r2: number } {
+/** Least-squares fit of y over x = 0..n−1, or over `xs` (a series with gaps: each value's position). */
+export function linearFit(values: readonly number[], xs?: readonly number[]): { slope: number; r2: number } {
   const n = values.length;
   // A constant series is a flat line, fitted exactly (summing it in floating
   // point would leave a residue that reads as r² = 0).
   if (n < 2 || values.every((v) => v === values[0])) return { slope: 0, r2: 1 };
-  const meanX = (n - 1) / 2;
+  const x = (i: number) => (xs ? xs[i] : i);
+  let meanX = (n - 1) / 2;
+  if (xs) {
+    meanX = 0;
+    for (const v of xs) meanX += v / n;
+  }
   let meanY = 0;
   for (const v of values) meanY += v / n;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
-  values.forEach((y, x) => {
-    sxx += (x - meanX) ** 2;
-    sxy += (x - meanX) * (y - meanY);
+  values.forEach((y, i) => {
+    sxx += (x(i) - meanX) ** 2;
+    sxy += (x(i) - meanX) * (y - meanY);
     syy += (y - meanY) ** 2;
   });
   const slope = sxy / sxx;

@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { DiagnosePoint, DiagnoseReport } from '@heapscope/analyzer';
 import { runCli } from './run-cli.js';
@@ -238,6 +239,32 @@ describe('heapscope diagnose', () => {
     expect(mixed.stderr).toMatch(/different allocators \(jemalloc, tcmalloc\)/);
   });
 
+  it('a dump that lacks a figure (damaged) leaves a gap, not a series without it: the trend is fitted over the other dumps at their places', async () => {
+    const dir = tmp();
+    const json = async (file: string) => JSON.parse((await runCli(['diagnose', '--format', 'json', file])).stdout) as DiagnoseReport;
+    for (const [allocator, file, line] of [
+      ['jemalloc', 'jemalloc-stats.txt.gz', /^Allocated: .*\n/m],
+      ['tcmalloc', 'tcmalloc-stats.txt', /^MALLOC: = +\d+ \( *[\d.]+ MiB\) Actual memory used.*\n/m],
+    ] as const) {
+      const [one] = run(allocator, 'leak', file);
+      const whole = await json(one);
+      const text = file.endsWith('.gz') ? gunzipSync(readFileSync(one)).toString('utf8') : readFileSync(one, 'utf8');
+      // The third dump's line gone: its allocated (jemalloc) or its resident figure (tcmalloc) is missing.
+      let seen = 0;
+      const damaged = join(dir, `gap-${allocator}.txt`);
+      writeFileSync(damaged, text.replace(new RegExp(line.source, 'gm'), (m) => (++seen === 3 ? '' : m)));
+      const gap = await json(damaged);
+      expect(gap.verdict).toBe(whole.verdict);
+      expect(gap.series).toHaveLength(whole.series.length);
+      const figure = allocator === 'jemalloc' ? 'allocated' : 'footprint';
+      expect(gap.series[2][figure]).toBeNull();
+      const [a, b] = [gap.trends[figure], whole.trends[figure]];
+      expect(a).not.toBeNull();
+      expect(Math.abs((a?.rise as number) - (b?.rise as number))).toBeLessThan(0.05 * (b?.rise as number));
+      expect(gap.warnings.some((w) => /a dump lacks the .* figure the file's other dumps have|a tcmalloc dump ends before its/.test(w))).toBe(true);
+    }
+  });
+
   it('inputs that are not one run say so: two runs appended to one file, a file given twice, /proc samples of two processes', async () => {
     const dir = tmp();
     const json = async (...files: string[]) => JSON.parse((await runCli(['diagnose', '--format', 'json', ...files])).stdout) as DiagnoseReport;
@@ -253,6 +280,17 @@ describe('heapscope diagnose', () => {
       writeFileSync(twice, Buffer.concat([whole, whole]));
       expect((await json(one)).warnings).toEqual([]);
       expect((await json(twice)).warnings).toEqual([expect.stringMatching(/^the time goes back from twice-[^ ]+#7 \([\d.]+\) to twice-[^ ]+#8 \([\d.]+\): these are not the dumps of one run/)]);
+    }
+    // …or a figure that never decreases in one run does: glibc's max system bytes, tcmalloc's virtual address space.
+    for (const [allocator, file, figure] of [
+      ['glibc', 'malloc-info.xml', "glibc's max system bytes"],
+      ['tcmalloc', 'tcmalloc-stats.txt', "tcmalloc's virtual address space"],
+    ]) {
+      const [one] = run(allocator, 'leak', file);
+      const twice = join(dir, `twice-${allocator}-${file}`);
+      writeFileSync(twice, Buffer.concat([readFileSync(one), readFileSync(one)]));
+      for (const mode of ['leak', 'fragment', 'steady', 'retain']) expect((await json(...run(allocator, mode, file))).warnings).toEqual([]);
+      expect((await json(twice)).warnings).toEqual([expect.stringMatching(new RegExp(`^${figure} goes back from twice-[^ ]+#7 \\(\\d+\\) to twice-[^ ]+#8 \\(\\d+\\): these are not the dumps of one run`))]);
     }
     const [stats] = run('tcmalloc', 'leak', 'tcmalloc-stats.txt');
     expect((await json(stats, stats)).warnings).toEqual([`${stats} is given more than once: its points are counted twice`]);

@@ -4,7 +4,7 @@
  * and the most confident one wins.
  */
 import { ParseError, excerpt } from './errors.js';
-import type { Input } from './input/source.js';
+import { HEAD_BYTES, type Input } from './input/source.js';
 import type { Head, SnapshotImporter } from './importers/importer.js';
 import type { TraceImporter } from './trace/sink.js';
 import type { StatsImporter } from './stats/model.js';
@@ -18,6 +18,8 @@ import { perfScriptImporter } from './importers/perf-script.js';
 import { heaptrackImporter } from './importers/heaptrack.js';
 import { memrayImporter } from './importers/memray.js';
 import { foreignFormat } from './foreign-formats.js';
+import { DumpStartScanner } from './stats/past-head.js';
+import { readPastHead } from './input/read-past-head.js';
 
 /**
  * Any importer: of snapshots (heap dumps), of event traces, or of allocator
@@ -71,17 +73,48 @@ export function importerById(id: string): Importer | undefined {
 }
 
 /**
- * Picks the importer for an input. With `forced`, that importer is used as
- * is (its parser will reject content that is not its format). Throws a
- * ParseError at line 1 when nothing recognises the input.
+ * Picks the importer for an input from its head. With `forced`, that
+ * importer is used as is (its parser will reject content that is not its
+ * format). Throws a ParseError at line 1 when nothing recognises the head.
+ * Allocator statistics that start past the head are found only by
+ * {@link detectImporterIn}.
  */
 export function detectImporter(input: Input, forced?: string): Importer {
+  const found = fromHead(input, forced);
+  if (found.importer) return found.importer;
+  return unrecognized(input, found.head);
+}
+
+/**
+ * Picks the importer for an input, as {@link detectImporter}, and where
+ * nothing recognises the head of a text input longer than it, looks past it
+ * for allocator statistics: a log of a chatty program holds its own output
+ * before the dump its allocator printed, wherever that starts. Returns the
+ * input to read, from its start: `input` itself, or when the search read
+ * past the head, the same content opened again (readPastHead). An
+ * input with no statistics is read once, to its end, before its error.
+ */
+export async function detectImporterIn(input: Input, forced?: string): Promise<{ importer: Importer; input: Input }> {
+  const found = fromHead(input, forced);
+  if (found.importer) return { importer: found.importer, input };
+  const head = found.head;
+  if (input.head.length >= HEAD_BYTES && !looksBinary(head.bytes) && !KNOWN_OTHERS.some((o) => o.test.test(head.firstLine))) {
+    const scanner = new DumpStartScanner(input.head);
+    const again = await readPastHead(input, (chunk) => scanner.feed(chunk), () => scanner.end());
+    const importer = scanner.found && importerById(scanner.found.format);
+    if (again && importer) return { importer, input: again };
+  }
+  return unrecognized(input, head);
+}
+
+/** The importer forced, or the most confident sniffer's (undefined when none is), and the head it saw. */
+function fromHead(input: Input, forced: string | undefined): { importer: Importer; head?: Head } | { importer: undefined; head: Head } {
   if (forced !== undefined) {
     const importer = importerById(forced);
     if (!importer) {
       throw new Error(`unknown input format "${forced}" (known: ${importers.map((i) => i.id).join(', ')})`);
     }
-    return importer;
+    return { importer };
   }
   if (input.head.length === 0) throw new ParseError(input.name, 1, 'input is empty');
   const head = headOf(input);
@@ -97,7 +130,11 @@ export function detectImporter(input: Input, forced?: string): Importer {
       bestScore = score;
     }
   }
-  if (best) return best;
+  return best ? { importer: best, head } : { importer: undefined, head };
+}
+
+/** The error of an input nothing recognises. */
+function unrecognized(input: Input, head: Head): never {
   for (const other of KNOWN_OTHERS) {
     if (other.test.test(head.firstLine)) throw new ParseError(input.name, 1, `this is ${other.what}`);
   }

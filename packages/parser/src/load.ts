@@ -6,7 +6,7 @@
  * parses a snapshot end to end.
  */
 import { ParseError } from './errors.js';
-import { detectImporter } from './formats.js';
+import { detectImporterIn } from './formats.js';
 import { ParseContext, type ImportOptions, type SnapshotImporter } from './importers/importer.js';
 import { openInput, type Input, type OpenOptions } from './input/source.js';
 import { LimitExceededError, ProfileBuilder } from './model/builder.js';
@@ -85,8 +85,7 @@ export async function parseStats(input: Input, importer: StatsImporter, options:
 
 /** Opens `path` (`-` = stdin), detects its format and parses it; snapshot formats only. */
 export async function loadSnapshot(path: string, options: LoadOptions = {}): Promise<HeapProfile> {
-  const input = await openInput(path, options);
-  const importer = detectImporter(input, options.inputFormat);
+  const { importer, input } = await detectImporterIn(await openInput(path, options), options.inputFormat);
   if (importer.kind !== 'snapshot') {
     const what = importer.kind === 'stats' ? 'allocator statistics' : 'an event trace';
     throw new ParseError(input.name, 1, `this is ${what} (${importer.id}), not a snapshot: read it with ${importer.kind === 'stats' ? 'parseStats' : 'parseTrace and a TraceSink'}`, importer.id);

@@ -3,7 +3,9 @@
  * (see fixtures/README.md, "Allocator statistics"), and on a corpus of
  * broken inputs.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -290,6 +292,71 @@ describe('statistics importers: separators, text around dumps', () => {
     });
   }
 
+  // tcmalloc's dumps have no end line: a whole one (its tables' last row,
+  // or with MALLOCSTATS=1 a summary with every figure) ends at the
+  // program's next line; a dump cut short before that still fails there.
+  const tcmallocLib = '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4';
+  const summary = existsSync(tcmallocLib)
+    ? (() => {
+        const out = mkdtempSync(join(tmpdir(), 'heapscope-tcmalloc-'));
+        try {
+          return spawnSync(join(STATS, 'bin', 'stats-workload'), ['steady', '1', out], { env: { MALLOCSTATS: '1', LD_PRELOAD: tcmallocLib }, encoding: 'utf8' }).stderr;
+        } finally {
+          rmSync(out, { recursive: true, force: true });
+        }
+      })()
+    : '';
+  const after = 'program: caught SIGTERM\nprogram: shutting down\n';
+  for (const [name, dump] of [['with its tables (MALLOCSTATS=2)', () => text(join(STATS, 'tcmalloc', 'exit', 'tcmalloc-stats.txt'))], ['a summary (MALLOCSTATS=1, made here)', () => summary]] as const) {
+    it.skipIf(dump() === '')(`a whole tcmalloc dump ${name} ends at the program's next line, which is counted outside${dump() === '' ? ' (skipped: no libtcmalloc.so.4)' : ''}`, async () => {
+      expect(dump()).toMatch(/Bytes in use by application/);
+      const lines = dump().split('\n').length - 1;
+      const stats = await parse(`${dump()}${after}`, 'tcmalloc-stats');
+      expect(stats.snapshots).toHaveLength(1);
+      expect(stats.snapshots[0].allocatedBytes).toBeGreaterThan(0);
+      expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([[expect.stringMatching(/^2 lines outside the tcmalloc statistics ignored \(first: "program: caught SIGTERM"\)$/), lines + 1]]);
+    });
+  }
+  it('a tcmalloc dump cut inside its tables, then program output: an error at that line', async () => {
+    const dump = text(join(STATS, 'tcmalloc', 'exit', 'tcmalloc-stats.txt'));
+    const cut = dump.slice(0, dump.indexOf('PageHeap:'));
+    const line = cut.split('\n').length;
+    await expect(parse(`${cut}${after}`, 'tcmalloc-stats')).rejects.toThrow(`bad.txt:${line}: not a tcmalloc statistics line`);
+    const summaryCut = dump.slice(0, dump.indexOf('MALLOC: +            0 (    0.0 MiB) Bytes released'));
+    expect(summaryCut.length).toBeGreaterThan(0);
+    await expect(parse(`${summaryCut}${after}`, 'tcmalloc-stats')).rejects.toThrow(`bad.txt:${summaryCut.split('\n').length}: not a tcmalloc statistics line`);
+  });
+
+  // A byte count below zero: no jemalloc or glibc figure can be one (a
+  // damaged dump), but mimalloc's counters do go out of step and print one.
+  it('a byte count below zero in a damaged dump is an error at that dump (jemalloc text and JSON, malloc_info)', async () => {
+    const damaged = async (file: string, from: string, to: string) => {
+      const whole = text(join(STATS, file));
+      expect(whole).toContain(from);
+      const input = await openBytes('bad.txt', new TextEncoder().encode(whole.replace(from, to)));
+      return parseStats(input, detectImporter(input) as StatsImporter);
+    };
+    await expect(damaged('jemalloc/leak/jemalloc-stats.txt.gz', 'Allocated: ', 'Allocated: -')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+    await expect(damaged('jemalloc/leak/jemalloc-stats.json.gz', '"allocated":', '"allocated":-')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+    // An arena whose free chunks outweigh its system bytes.
+    await expect(damaged('glibc/leak/malloc-info.xml', '<total type="rest" count="1" size="47504"/>', '<total type="rest" count="1" size="9947504"/>')).rejects.toThrow(/^bad\.txt:1: the dump's allocatedBytes is -\d+, below zero$/);
+  });
+
+  it("mimalloc's counters out of step (a current below zero, as mimalloc prints them): a warning, that figure left out, the rest read", async () => {
+    const path = join(STATS, 'mimalloc-stat', 'leak', 'mimalloc-stats.txt');
+    const whole = await load(path);
+    const row = ' committed:   32.0 MiB   32.0 MiB      0       32.0 MiB';
+    expect(text(path)).toContain(row);
+    const stats = await parse(text(path).replace(row, ' committed:   32.0 MiB   32.0 MiB      0     -906.8 MiB'), 'mimalloc-stats');
+    expect(stats.snapshots).toHaveLength(whole.snapshots.length);
+    expect(stats.snapshots[0].mappedBytes).toBeUndefined();
+    expect(stats.snapshots[0].allocatedBytes).toBe(whole.snapshots[0].allocatedBytes);
+    expect(stats.snapshots.slice(1)).toEqual(whole.snapshots.slice(1));
+    expect(stats.warnings.map((w) => [w.message, w.locations[0].line])).toEqual([
+      ['mimalloc\'s "committed" current is below zero (its counters went out of step): that figure is left out', 1],
+    ]);
+  });
+
   it('/proc status files without separators split at their "Name:" line', async () => {
     const status = 'Name:\tx\nPid:\t7\nVmRSS:\t    100 kB\n';
     const stats = await parse(`${status}${status.replace('100', '200')}`, 'proc');
@@ -347,6 +414,13 @@ const BAD: { name: string; id: string; text: string; line: number; message: RegE
     text: 'Arena 0:\nsystem bytes     =    135168\nin use bytes     =    12x\nTotal (incl. mmap):\n',
     line: 3,
     message: /not a malloc_stats line/,
+  },
+  {
+    name: "tcmalloc: a dump's first line damaged (a sign), where it would otherwise be taken for the program's",
+    id: 'tcmalloc-stats',
+    text: '------------------------------------------------\nMALLOC:       -4268552 (    4.1 MiB) Bytes in use by application\nMALLOC: +       778240 (    0.7 MiB) Bytes in page heap freelist\n',
+    line: 2,
+    message: /not a tcmalloc statistics line/,
   },
   {
     name: 'tcmalloc: a garbled line inside a dump',

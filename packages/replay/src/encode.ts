@@ -7,7 +7,7 @@
 import { closeSync, openSync, rmSync } from 'node:fs';
 import {
   ParseError,
-  detectImporter,
+  detectImporterIn,
   openInput,
   parseTrace,
   traceBuilder,
@@ -37,8 +37,7 @@ export interface EncodedTrace extends OpStreamCounts {
  * removed again when the trace is rejected.
  */
 export async function encodeTrace(source: string | Input, opsPath: string, options: LoadOptions = {}): Promise<EncodedTrace> {
-  const input = typeof source === 'string' ? await openInput(source, options) : source;
-  const importer = detectImporter(input, options.inputFormat);
+  const { importer, input } = await detectImporterIn(typeof source === 'string' ? await openInput(source, options) : source, options.inputFormat);
   if (importer.kind !== 'trace') {
     const what = importer.kind === 'stats' ? 'allocator statistics' : 'a heap snapshot';
     throw new ParseError(input.name, 1, `this is ${what} (${importer.id}), not an allocation trace: only traces (record_allocs, perf malloc/free probes, heaptrack) can be replayed`, importer.id);

@@ -91,7 +91,9 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
 
   const allocator: StatsAllocator | 'unknown' = allocators[0] ?? profileAllocator(inputs.profiles);
   const allocatorVersion = chosen.find((s) => s.version !== undefined)?.version ?? null;
-  const allocatedFromStats = statPoints.length > 0 && statPoints.every((p) => p.snap?.allocatedBytes !== undefined);
+  // A figure most dumps have is the series' (trends.ts fits over the points that have it).
+  const mostHave = (count: number, of: number) => count === of || (count >= 2 && count * 2 > of);
+  const allocatedFromStats = statPoints.length > 0 && mostHave(statPoints.filter((p) => p.snap?.allocatedBytes !== undefined).length, statPoints.length);
   const allocatedFromProfiles = !allocatedFromStats && profilePoints.length > 0;
 
   const series: DiagnosePoint[] = reference.map((ref, i) => {
@@ -112,7 +114,9 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
       ratio: null,
     };
   });
-  const footprintKind = (['resident', 'rss', 'mapped'] as const).find((k) => series.every((p) => p[k] !== null)) ?? null;
+  const kinds = ['resident', 'rss', 'mapped'] as const;
+  const known = (k: (typeof kinds)[number]) => series.filter((p) => p[k] !== null).length;
+  const footprintKind = kinds.find((k) => mostHave(known(k), n)) ?? null;
   for (let i = 0; i < n; i++) {
     const p = series[i];
     p.footprint = footprintKind ? p[footprintKind] : null;
@@ -144,19 +148,26 @@ export function alignRun(inputs: DiagnoseInputs): AlignedRun {
 /**
  * Figures that never decrease within one run: the dump's time (a `###`
  * line's, or the producer's clock — jemalloc's arena uptime, mimalloc's
- * `elapsed`) and glibc's high-water marks. One going back from a dump to
- * the next means the series holds more than one run (two runs' dumps
- * appended to one file, a file given twice), whose points a trend would
- * mix: a leak read twice looks like a step, not a rise.
+ * `elapsed`), glibc's high-water marks (malloc_stats' max mmap bytes,
+ * malloc_info's max system bytes) and tcmalloc's virtual address space
+ * (gperftools returns freed pages with madvise and keeps their addresses:
+ * its own dump says released bytes "take up virtual address space"). One
+ * going back from a dump to the next means the series holds more than one
+ * run (two runs' dumps appended to one file, a file given twice), whose
+ * points a trend would mix: a leak read twice looks like a step, not a rise.
  */
 const NEVER_DECREASING: readonly [string, (snap: StatsSnapshot) => number | undefined][] = [
   ['the time', (snap) => snap.timeSec],
   ["glibc's max mmap bytes", (snap) => snap.raw['total.max mmap bytes']],
+  ["glibc's max system bytes", (snap) => snap.raw['malloc.system.max.size']],
+  ["tcmalloc's virtual address space", (snap) => snap.raw['Virtual address space used']],
 ];
 
 /** Warnings for a series (the points of `stats`, in order) that is not one run of one process. */
 function notOneRun(stats: readonly AllocatorStats[], points: readonly RawPoint[]): string[] {
   const warnings = sameFileTwice(stats.map((s) => s.file));
+  // A file given twice goes back where it starts again: that is said already.
+  if (warnings.length > 0) return warnings;
   for (const [what, figure] of NEVER_DECREASING) {
     for (let i = 1; i < points.length; i++) {
       const [before, after] = [figure(points[i - 1].snap as StatsSnapshot), figure(points[i].snap as StatsSnapshot)];

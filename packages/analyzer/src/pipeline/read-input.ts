@@ -9,7 +9,7 @@
 import {
   INUSE_SPACE,
   ProfileBuilder,
-  detectImporter,
+  detectImporterIn,
   locatedIn,
   openInput,
   parseSnapshot,
@@ -53,8 +53,8 @@ export async function readOpened(input: Input, options: ReadOptions = {}): Promi
 }
 
 /** {@link readOpened} before its warnings are located. */
-async function readDetected(input: Input, options: ReadOptions): Promise<LoadedInput> {
-  const importer = detectImporter(input, options.inputFormat);
+async function readDetected(opened: Input, options: ReadOptions): Promise<LoadedInput> {
+  const { importer, input } = await detectImporterIn(opened, options.inputFormat);
   if (importer.kind === 'snapshot') return { profile: await parseSnapshot(input, importer, options) };
   if (importer.kind === 'stats') {
     const stats = await parseStats(input, importer, options);

@@ -82,6 +82,9 @@ export class Input {
     readonly sizeBytes?: number,
   ) {}
 
+  /** The same content again from its start where that costs no memory (a file, bytes); undefined for a stream. */
+  reopen: (() => Promise<Input>) | undefined;
+
   /** The head decoded leniently, for sniffing. */
   headText(): string {
     return new TextDecoder('utf-8').decode(this.head);
@@ -147,7 +150,7 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
   }
   const size = path === '-' ? undefined : await stat(path).then((st) => st.size, () => undefined);
   if (options.onProgress) raw = counted(raw, size, options.onProgress);
-  return openStream(path, raw, options, size);
+  return Object.assign(await openStream(path, raw, options, size), { reopen: path === '-' ? undefined : () => openInput(path, options) });
 }
 
 /** Opens bytes held in memory, fed in chunks of `chunkBytes`. */
@@ -157,7 +160,7 @@ export async function openBytes(name: string, bytes: Uint8Array, options: OpenOp
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
   }
-  return openStream(name, chunks(), options, size);
+  return Object.assign(await openStream(name, chunks(), options, size), { reopen: () => openBytes(name, bytes, options) });
 }
 
 async function* counted(

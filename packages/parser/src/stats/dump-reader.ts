@@ -16,6 +16,7 @@ import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { AllocatorStats, MemoryFigures, StatsAllocator, StatsSnapshot } from './model.js';
 import { counted } from '../plural.js';
+import { DUMP_STARTS, DumpStartFinder, dumpStartOf, type DumpStart } from './dump-starts.js';
 
 /** `### <seconds> [label]`. */
 const MARKER = /^###[ \t]+(-?\d+(?:\.\d+)?)(?:[ \t]+(.*?))?[ \t]*$/;
@@ -50,18 +51,28 @@ export function contentLines(head: Head, max = 8): string[] {
   return out;
 }
 
+/** Every content line of a head, split once for all the statistics sniffers. */
+const allContentLines = new WeakMap<Head, string[]>();
+
 /**
- * A statistics sniffer's confidence that the head holds dumps whose first
- * line `starts` recognizes (given the content line after it, when the head
- * has one): 1 when the first content line starts a dump, 0.8 when a later
- * one does — a dump printed on stderr (at exit, or periodically) follows
- * whatever the program itself wrote there, and the importers count those
- * lines in a warning.
+ * A statistics sniffer's confidence that the head holds dumps of `format`
+ * (dump-starts.ts says where they start): 1 when the first content line
+ * starts one, less when a later one does — a dump printed on stderr (at
+ * exit, or periodically) follows whatever the program itself wrote there,
+ * and the importers count those lines in a warning. Why the later the less
+ * (0.8 down to 0.7): of a log holding dumps of two formats, the one whose
+ * dump comes first is read, as past the head (past-head.ts); below 0.8, as
+ * before, so that no other format's 0.8 loses to it.
  */
-export function sniffDumps(head: Head, starts: (line: string, next: string | undefined) => boolean): number {
-  const lines = contentLines(head, Number.POSITIVE_INFINITY);
+export function sniffDumps(head: Head, format: string): number {
+  let lines = allContentLines.get(head);
+  if (!lines) {
+    lines = contentLines(head, Number.POSITIVE_INFINITY);
+    allContentLines.set(head, lines);
+  }
+  const { starts } = dumpStartOf(format);
   for (let i = 0; i < lines.length; i++) {
-    if (starts(lines[i], lines[i + 1])) return i === 0 ? 1 : 0.8;
+    if (starts(lines[i], lines[i + 1])) return i === 0 ? 1 : 0.8 - (0.1 * i) / lines.length;
   }
   return 0;
 }
@@ -128,6 +139,12 @@ export class SeriesBuilder {
   private outsideCount = 0;
   private outsideFirst = 0;
   private outsideText = '';
+  /** Finds other formats' dumps among the lines outside this one's. */
+  private readonly others: DumpStartFinder;
+  /** The first of them, once found. */
+  private other: { start: DumpStart; line: number } | undefined;
+  /** Figures an importer left out of a dump on purpose, having said why (see {@link leftOut}). */
+  private readonly omitted = new WeakMap<StatsSnapshot, Set<string>>();
   version: string | undefined;
 
   constructor(
@@ -135,7 +152,9 @@ export class SeriesBuilder {
     private readonly allocator: StatsAllocator,
     /** What the producer's dumps are called in messages (`jemalloc statistics`). */
     private readonly what: string,
-  ) {}
+  ) {
+    this.others = new DumpStartFinder(DUMP_STARTS.filter((d) => d.format !== ctx.format));
+  }
 
   /** The dump being read, if any. */
   get current(): StatsSnapshot | undefined {
@@ -187,21 +206,33 @@ export class SeriesBuilder {
   }
 
   /**
-   * Figures computed from others (pages × page size, objects × class size)
-   * can still be absurd when each part was not: each is checked, reported
-   * at the dump's line, and left out.
+   * Figures computed from others (pages × page size, objects × class size,
+   * an arena's bytes less its free ones) can still be absurd when each part
+   * was not, and a damaged dump can print a byte count below zero, which no
+   * allocator does: each is checked, reported at the dump's line, and left
+   * out.
    */
   private checkFigures(snap: StatsSnapshot): void {
     const check = (where: string, figures: object) => {
       for (const [key, value] of Object.entries(figures)) {
-        if (typeof value !== 'number' || !/Bytes$|Blocks$/.test(key) || isFigure(value)) continue;
-        this.ctx.malformed(snap.line, `${where}${key} is ${value}, beyond 2^53`);
+        if (typeof value !== 'number' || !/Bytes$|Blocks$/.test(key) || (isFigure(value) && value >= 0)) continue;
+        this.ctx.malformed(snap.line, `${where}${key} is ${value}, ${value < 0 ? 'below zero' : 'beyond 2^53'}`);
         delete (figures as Record<string, unknown>)[key];
       }
     };
     check('the dump\'s ', snap);
     for (const a of snap.arenas) check(`arena ${a.name}'s `, a);
     for (const c of snap.sizeClasses) check(`size class ${c.sizeBytes}'s `, c);
+  }
+
+  /**
+   * Says that `snap` lacks `figures` on purpose (the importer warned why):
+   * its lacking them is then no sign of a dump cut short.
+   */
+  leftOut(snap: StatsSnapshot, ...figures: (keyof MemoryFigures)[]): void {
+    const set = this.omitted.get(snap) ?? new Set<string>();
+    for (const f of figures) set.add(f);
+    this.omitted.set(snap, set);
   }
 
   /** A non-blank line outside any dump. */
@@ -211,6 +242,7 @@ export class SeriesBuilder {
       this.outsideText = line;
     }
     this.outsideCount++;
+    this.other ??= this.others.next(line, lineNo);
   }
 
   /**
@@ -224,7 +256,7 @@ export class SeriesBuilder {
     if (this.open) this.end();
     if (complete) this.snapshots.forEach(complete);
     for (const [key, name] of FIGURE_NAMES) {
-      const without = this.snapshots.filter((s) => s[key] === undefined);
+      const without = this.snapshots.filter((s) => s[key] === undefined && !this.omitted.get(s)?.has(key));
       if (without.length === 0 || without.length === this.snapshots.length) continue;
       for (const s of without) this.ctx.warn(`a dump lacks the ${name} figure the file's other dumps have (truncated dump?)`, s.line);
     }
@@ -235,6 +267,12 @@ export class SeriesBuilder {
     }
     if (this.outsideCount > 0) {
       this.ctx.warn(`${counted(this.outsideCount, 'line')} outside the ${this.what} ignored (first: "${excerpt(this.outsideText)}")`, this.outsideFirst);
+    }
+    // Another format's dumps (a program that printed jemalloc's text at exit
+    // and its JSON on a signal) are among those lines: say so, by name.
+    this.other ??= this.others.end();
+    if (this.other) {
+      this.ctx.warn(`${this.other.start.what} from this line on not read: a file is read as one format, here ${this.what} (give the other dumps in a file of their own)`, this.other.line);
     }
     if (this.pending) this.ctx.warn('a "###" separator line with no dump after it', Math.min(this.pending.line, lineCount));
     const stats: AllocatorStats = {

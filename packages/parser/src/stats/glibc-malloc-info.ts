@@ -73,7 +73,7 @@ export const glibcMallocInfoImporter: StatsImporter = {
   description: 'glibc malloc_info() XML',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line) => /^\s*<malloc version="/.test(line));
+    return sniffDumps(head, 'glibc-malloc-info');
   },
 
   async parse(input: Input, ctx: ParseContext) {

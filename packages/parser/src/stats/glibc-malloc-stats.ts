@@ -30,9 +30,9 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, StatsImporter, StatsSnapshot } from './model.js';
+import { GLIBC_ARENA as ARENA } from './dump-starts.js';
 import { SeriesBuilder, sniffDumps, eachLine } from './dump-reader.js';
 
-const ARENA = /^Arena (\d+):\s*$/;
 const TOTAL = /^Total \(incl\. mmap\):\s*$/;
 const VALUE = /^(system bytes|in use bytes|max mmap regions|max mmap bytes)\s*=\s*(\d+)\s*$/;
 
@@ -42,7 +42,7 @@ export const glibcMallocStatsImporter: StatsImporter = {
   description: 'glibc malloc_stats() text (stderr)',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line, next) => ARENA.test(line) && next !== undefined && /^system bytes\s*=/.test(next));
+    return sniffDumps(head, 'glibc-malloc-stats');
   },
 
   async parse(input: Input, ctx: ParseContext) {

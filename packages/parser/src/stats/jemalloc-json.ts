@@ -51,7 +51,7 @@ export const jemallocStatsJsonImporter: StatsImporter = {
   description: 'jemalloc malloc_stats_print JSON (stats_print_opts:J, malloc_stats_print(…, "J"))',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line, next) => /^\s*\{\s*"jemalloc"\s*:/.test(line) || (/^\s*\{\s*$/.test(line) && next !== undefined && /^\s*"jemalloc"\s*:/.test(next)));
+    return sniffDumps(head, 'jemalloc-stats-json');
   },
 
   async parse(input: Input, ctx: ParseContext) {

@@ -68,9 +68,9 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { ArenaStats, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
+import { JEMALLOC_BEGIN as BEGIN } from './dump-starts.js';
 import { SeriesBuilder, sniffDumps, decimal, eachLine, isFigure } from './dump-reader.js';
 
-const BEGIN = '___ Begin jemalloc statistics ___';
 const END = '--- End jemalloc statistics ---';
 
 /** A table being read: its name and columns. */
@@ -100,7 +100,7 @@ export const jemallocStatsTextImporter: StatsImporter = {
   description: 'jemalloc malloc_stats_print text (stats_print:true, stats_interval, malloc_stats_print())',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line) => line.trim() === BEGIN);
+    return sniffDumps(head, 'jemalloc-stats');
   },
 
   async parse(input: Input, ctx: ParseContext) {

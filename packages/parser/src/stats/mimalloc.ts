@@ -68,7 +68,7 @@
  */
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
-import type { StatsImporter, StatsSnapshot } from './model.js';
+import type { MemoryFigures, SizeClassStats, StatsImporter, StatsSnapshot } from './model.js';
 import { SeriesBuilder, sniffDumps, eachLine, isFigure } from './dump-reader.js';
 
 const HEADER = /^\s*heap stats:\s+(.*?)\s*$/;
@@ -82,7 +82,7 @@ export const mimallocStatsImporter: StatsImporter = {
   description: 'mimalloc statistics (MIMALLOC_SHOW_STATS=1, mi_stats_print)',
 
   sniff(head: Head): number {
-    return sniffDumps(head, (line) => /^\s*heap stats:\s+peak\s+total/.test(line));
+    return sniffDumps(head, 'mimalloc-stats');
   },
 
   async parse(input: Input, ctx: ParseContext) {
@@ -191,7 +191,10 @@ class MimallocReader {
       const unit = snap.raw[`${name}.unit`];
       const current = snap.raw[`${name}.current`];
       if (unit !== undefined && unit > 0) {
-        snap.sizeClasses.push({ sizeBytes: unit, minSizeBytes: unit, table: 'bin', allocatedBytes: current ?? 0 });
+        const row: SizeClassStats = { sizeBytes: unit, minSizeBytes: unit, table: 'bin' };
+        if ((current ?? 0) >= 0) row.allocatedBytes = current ?? 0;
+        else this.outOfStep(label, lineNo);
+        snap.sizeClasses.push(row);
       }
     }
   }
@@ -213,18 +216,35 @@ class MimallocReader {
     this.endDump();
   }
 
+  /**
+   * mimalloc's counters can go out of step (a thread's frees counted where
+   * its allocations were not, decommits counted twice): a `current` below
+   * zero is mimalloc's, not damage, and says nothing of the memory. That
+   * figure is left out, with a warning (one per row name, counted).
+   */
+  private outOfStep(row: string, lineNo: number): void {
+    this.ctx.warn(`mimalloc's "${row}" current is below zero (its counters went out of step): that figure is left out`, lineNo);
+  }
+
   private endDump(): void {
     const snap = this.snap as StatsSnapshot;
     const raw = snap.raw;
-    const total = raw['total.current'];
+    const current = (row: string, ...figures: (keyof MemoryFigures)[]): number | undefined => {
+      const value = raw[`${row}.current`];
+      if (value === undefined || value >= 0) return value;
+      this.outOfStep(row, snap.line);
+      this.series.leftOut(snap, ...figures);
+      return undefined;
+    };
+    const total = current('total', 'allocatedBytes', 'activeBytes');
     if (total !== undefined) {
       snap.allocatedBytes = total;
       // `touched` is the memory of pages in use; trustworthy only when allocations are counted too.
       const touched = raw['touched.current'];
       if (touched !== undefined && touched >= 0) snap.activeBytes = touched;
     }
-    const committed = raw['committed.current'];
-    const reserved = raw['reserved.current'];
+    const committed = current('committed', 'mappedBytes', 'retainedBytes');
+    const reserved = current('reserved', 'retainedBytes');
     if (committed !== undefined) snap.mappedBytes = committed;
     if (committed !== undefined && reserved !== undefined) snap.retainedBytes = Math.max(0, reserved - committed);
     if (snap.timeSec === undefined && raw.elapsed !== undefined) {

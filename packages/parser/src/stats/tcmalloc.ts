@@ -56,6 +56,10 @@
  *   no longer resident.
  * - The `overhead MiB` columns of the class table are newer than some
  *   releases; they are optional.
+ * - A dump has no end line: one that is whole (its tables' `>128 large`
+ *   row, or a summary with every figure) ends at the first line that is
+ *   none of its own, which is then the program's (a dump printed on a
+ *   signal, and the program's output after it).
  * - Every dump has the five summary amounts of {@link FIGURES}: a dump that
  *   lacks one was cut short (a dump cut after "Bytes in use" has no
  *   resident figure), said in a warning naming the dump and the figure. A
@@ -65,10 +69,9 @@
 import type { Head, ParseContext } from '../importers/importer.js';
 import type { Input } from '../input/source.js';
 import type { MemoryFigures, StatsImporter, StatsSnapshot } from './model.js';
+import { TCMALLOC_AMOUNT as AMOUNT, TCMALLOC_FIRST as FIRST } from './dump-starts.js';
 import { SeriesBuilder, sniffDumps, eachLine, parseMarker } from './dump-reader.js';
 
-const FIRST = 'Bytes in use by application';
-const AMOUNT = /^MALLOC:\s*([+=]?)\s*(\d+)\s+\(\s*\d+(?:\.\d+)?\s*MiB\)\s+(.+?)\s*$/;
 const COUNT = /^MALLOC:\s+(\d+)\s+(.+?)\s*$/;
 const RULE = /^(?:MALLOC:\s*-*|-+)\s*$/;
 const CLASS = /^class\s+(\d+)\s+\[\s*(\d+) bytes \]\s*:\s*(\d+) objs;\s*\d+(?:\.\d+)? MiB;\s*\d+(?:\.\d+)? cum MiB(?:;\s*\d+(?:\.\d+)? overhead MiB;\s*\d+(?:\.\d+)? cum overhead MiB)?\s*$/;
@@ -92,8 +95,7 @@ export const tcmallocStatsImporter: StatsImporter = {
   description: 'gperftools tcmalloc MallocExtension::GetStats text (MALLOCSTATS=1|2 at exit)',
 
   sniff(head: Head): number {
-    // The dump's first lines are a rule and this one.
-    return sniffDumps(head, (line, next) => (AMOUNT.test(line) && line.includes(FIRST)) || (next !== undefined && AMOUNT.test(next) && next.includes(FIRST)));
+    return sniffDumps(head, 'tcmalloc-stats');
   },
 
   async parse(input: Input, ctx: ParseContext) {
@@ -122,7 +124,10 @@ export const tcmallocStatsImporter: StatsImporter = {
         snap = series.begin(lineNo);
       }
       if (!snap) {
-        if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
+        // A dump's first line damaged (a sign, a cut number) would make the
+        // whole dump the program's lines: it is an error at that line.
+        if (line.startsWith('MALLOC:') && line.includes(FIRST)) ctx.malformed(lineNo, 'not a tcmalloc statistics line', line);
+        else if (!series.marker(line, lineNo) && line.trim() !== '' && !RULE.test(line)) series.outside(line, lineNo);
         return;
       }
       if (amount) {
@@ -164,6 +169,16 @@ export const tcmallocStatsImporter: StatsImporter = {
       if (c) {
         const n = series.value(Number(c[1]), lineNo, line, c[1]);
         if (n !== undefined) snap.raw[c[2]] = n;
+        return;
+      }
+      // Dumps have no end line either: a dump that is whole (its tables'
+      // last row printed, or a summary without tables that has every
+      // figure) ends at the first line that is not its own — the program's
+      // output after a dump printed on a signal. Anywhere else such a line
+      // is one the dump does not hold.
+      if (tablesEnd || (!tables && Object.values(FIGURES).every((f) => snap?.[f] !== undefined))) {
+        end();
+        series.outside(line, lineNo);
         return;
       }
       ctx.malformed(lineNo, 'not a tcmalloc statistics line', line);

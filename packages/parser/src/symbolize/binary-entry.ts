@@ -9,7 +9,7 @@ import { ElfSymbolTable } from './symbol-table.js';
 import { merge, nameByAddress, qualifyInlined } from './reconcile.js';
 import { DwarfNames } from './dwarf-names.js';
 import { readElfInfo, withFileSource } from './elf-file.js';
-import type { SymbolDiskCache } from './disk-cache.js';
+import type { SymbolDiskCache, TablesKey } from './disk-cache.js';
 import type { BinaryReport } from './report.js';
 import type { ExternalMode, ToolBox } from './tools.js';
 
@@ -46,8 +46,47 @@ export class BinaryEntry {
      * Disk cache key of the symbol tables' answers: a stripped and an
      * unstripped copy of one build id answer differently.
      */
-    readonly tablesKey: 'symtab' | 'dynsym',
+    readonly tablesKey: TablesKey,
   ) {}
+
+  /** Start of the function symbol covering each file address asked so far (−1: none covers it). */
+  private readonly starts = new Map<number, number>();
+  /** The tables `starts` were read from (ElfSymbolTable.tables), once known. */
+  private startTables: string[] | null = null;
+  private startsFromDisk = false;
+
+  /**
+   * For each file address, the start of the function symbol of this file
+   * that covers it, or −1 where none does; and whether the file has its full
+   * symbol table (`symtab`). From the disk cache where it has them (the
+   * symbol tables are then not read), else from the symbol tables, and kept
+   * in both. Null when the symbol tables cannot be read (`symbolError`).
+   * NaN addresses are skipped.
+   */
+  async symbolStarts(addresses: Iterable<number>, diskCache: SymbolDiskCache | null): Promise<{ starts: ReadonlyMap<number, number>; full: boolean } | null> {
+    const disk = diskCache !== null && this.buildId !== '' ? diskCache : null;
+    if (disk && !this.startsFromDisk) {
+      this.startsFromDisk = true;
+      const stored = await disk.loadStarts(this.buildId, this.tablesKey);
+      if (stored) {
+        this.startTables ??= stored.tables;
+        for (const [address, start] of stored.starts) if (!this.starts.has(address)) this.starts.set(address, start);
+      }
+    }
+    const todo: number[] = [];
+    for (const a of addresses) if (!Number.isNaN(a) && !this.starts.has(a)) todo.push(a);
+    if (todo.length > 0 || this.startTables === null) {
+      const symbols = await this.loadSymbols();
+      if (this.symbolError !== null) return null;
+      this.startTables = [...symbols.tables];
+      for (const a of todo) {
+        const i = symbols.lookup(a);
+        this.starts.set(a, i < 0 ? -1 : symbols.startOf(i));
+      }
+      if (disk && todo.length > 0) await disk.storeStarts(this.buildId, this.tablesKey, { tables: this.startTables, starts: this.starts });
+    }
+    return { starts: this.starts, full: this.startTables.includes('symtab') };
+  }
 
   /** Reads the symbol tables once; a file whose tables cannot be read gets an empty table and `symbolError`. */
   loadSymbols(): Promise<ElfSymbolTable> {

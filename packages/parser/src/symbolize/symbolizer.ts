@@ -26,7 +26,7 @@ import { IDENTITY, translationFor, type AddressTranslation, type TranslationRule
 import { isPseudoPath, locateBinary, type LocatedBinary, type RejectedFile, type SymbolPathEntry } from './binary-locator.js';
 import { ElfError, isElf, readElfInfo, withFileSource, type ElfInfo } from './elf-file.js';
 import type { RawFrame, ToolName } from './external-tools.js';
-import { readElfSymbols, type ElfSymbolTable } from './symbol-table.js';
+import { readElfSymbols } from './symbol-table.js';
 import { SymbolDiskCache } from './disk-cache.js';
 import { BinaryEntry, resolveFrames } from './binary-entry.js';
 import { Demangler } from './demangler.js';
@@ -108,8 +108,8 @@ export class Symbolizer {
 
   constructor(options: SymbolizerOptions = {}) {
     this.tools = new ToolBox(options.searchPath ?? process.env.PATH ?? '', options.tools ?? {}, options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, this.stats);
-    this.demangler = new Demangler(this.tools);
     this.diskCache = options.cacheDir ? new SymbolDiskCache(options.cacheDir) : null;
+    this.demangler = new Demangler(this.tools, this.diskCache);
   }
 
   /** The command for `tool`, or null when it is not available. Cached. */
@@ -245,6 +245,7 @@ export class Symbolizer {
     const framesOfLocation = new Array<RawFrame[] | undefined>(locations.length);
     const reports = new Array<BinaryReport>(work.length);
     const buildIdOfMapping = new Map<number, string>();
+    const framesOfBinary = new Map<string, RawFrame[][]>();
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
@@ -256,6 +257,7 @@ export class Symbolizer {
           minusOne,
           framesOfLocation,
           buildIdOfMapping,
+          framesOfBinary,
         });
       }
     };
@@ -264,7 +266,7 @@ export class Symbolizer {
     report.missing = reports.filter((r) => r.status === 'not-found');
 
     // Demangle every new name in one process, then build the frames.
-    const demangle = await this.demangler.demangleAll(framesOfLocation, options.demangle ?? 'auto', report);
+    const demangle = await this.demangler.demangleAll(framesOfLocation, options.demangle ?? 'auto', report, framesOfBinary);
     const shared = new Map<RawFrame[], FrameInfo[]>();
     const symbolized = withLocationLines(profile, (l) => {
       const raw = framesOfLocation[l];
@@ -329,6 +331,8 @@ export class Symbolizer {
       framesOfLocation: (RawFrame[] | undefined)[];
       /** Filled in: the build id of the binary found for a mapping. */
       buildIdOfMapping: Map<number, string>;
+      /** Filled in: the frames given to the group's locations, by the build id of their binary ('' for none). */
+      framesOfBinary: Map<string, RawFrame[][]>;
     },
   ): Promise<BinaryReport> {
     const rejected = group.rejected;
@@ -394,11 +398,14 @@ export class Symbolizer {
     // those locations keep the producer's names.
     const poorer = (l: number, f: RawFrame[]) => report.external === null && ctx.producer && lineStart[l + 1] - lineStart[l] > f.length;
     const elsewhere = ctx.producer ? await this.producerSymbolsElsewhere(profile, group, binary, translate, report) : null;
+    let given = ctx.framesOfBinary.get(binary.buildId);
+    if (!given) ctx.framesOfBinary.set(binary.buildId, (given = []));
     for (let k = 0; k < group.locations.length; k++) {
       const v = fileAddress[k];
       const f = Number.isNaN(v) ? undefined : frames.get(v);
       if (f && f.length > 0 && !poorer(group.locations[k], f) && !elsewhere?.has(group.locations[k])) {
         ctx.framesOfLocation[group.locations[k]] = f;
+        given.push(f);
         report.resolved++;
       }
     }
@@ -427,17 +434,16 @@ export class Symbolizer {
   ): Promise<Set<number>> {
     const out = new Set<number>();
     const starts = profile.meta.producerNames?.symbolStarts ?? [];
-    const symbols = await binary.loadSymbols();
-    // A file with its full symbol table has every function's symbol.
-    const full = symbols.tables.includes('symtab');
     const locs = profile.locations;
-    for (const l of group.locations) {
-      const start = starts[l] ?? NaN;
-      if (Number.isNaN(start)) continue;
-      const found = producerSymbol(symbols, translate(mappingIn(group, locs.mapping[l])), toNumber(locs.addressHi[l], locs.addressLo[l]), start);
+    const fileAddress = (l: number) => translate(mappingIn(group, locs.mapping[l])).toFileAddress(toNumber(locs.addressHi[l], locs.addressLo[l]));
+    const checked = group.locations.filter((l) => !Number.isNaN(starts[l] ?? NaN));
+    const known = await binary.symbolStarts(checked.map(fileAddress), this.diskCache);
+    for (const l of checked) {
+      const found = known ? producerSymbol(known.starts, translate(mappingIn(group, locs.mapping[l])), fileAddress(l), starts[l]) : 'none';
       if (found === 'same') continue;
       out.add(l);
-      if (found === 'other' || full) report.producerElsewhere++;
+      // A file with its full symbol table has every function's symbol.
+      if (found === 'other' || known?.full) report.producerElsewhere++;
     }
     return out;
   }
@@ -459,28 +465,28 @@ export class Symbolizer {
   ): Promise<Map<number, Group>> {
     const placed = new Map<number, Group>();
     if (dsoless.length === 0) return placed;
-    const binaries: { group: Group; symbols: ElfSymbolTable; translation: AddressTranslation }[] = [];
+    const locs = profile.locations;
+    const addresses = dsoless.map(({ location }) => toNumber(locs.addressHi[location], locs.addressLo[location]));
+    const binaries: { group: Group; starts: ReadonlyMap<number, number>; translation: AddressTranslation }[] = [];
     for (const group of groups) {
       const located = await locate(group);
       if (!located) return placed;
-      const binary = this.binary(located);
-      const symbols = await binary.loadSymbols();
-      if (binary.symbolError !== null) return placed;
-      binaries.push({ group, symbols, translation: translationFor(profile.mappings[group.mappings[0]] as Mapping, located.layout) });
+      const translation = translationFor(profile.mappings[group.mappings[0]] as Mapping, located.layout);
+      const known = await this.binary(located).symbolStarts(addresses.map((a) => translation.toFileAddress(a)), this.diskCache);
+      if (known === null) return placed;
+      binaries.push({ group, starts: known.starts, translation });
     }
-    const locs = profile.locations;
-    for (const { location, symbolStart } of dsoless) {
-      const address = toNumber(locs.addressHi[location], locs.addressLo[location]);
+    dsoless.forEach(({ location, symbolStart }, k) => {
       let home: Group | null = null;
       let homes = 0;
-      for (const { group, symbols, translation } of binaries) {
-        if (producerSymbol(symbols, translation, address, symbolStart) === 'same') {
+      for (const { group, starts, translation } of binaries) {
+        if (producerSymbol(starts, translation, translation.toFileAddress(addresses[k]), symbolStart) === 'same') {
           home = group;
           homes++;
         }
       }
       if (homes === 1) placed.set(location, home as Group);
-    }
+    });
     return placed;
   }
 
@@ -501,16 +507,16 @@ function mappingIn(group: Group, mapping: number): number {
 }
 
 /**
- * Whether the file's function symbol covering `address` is the one the
- * producer named the frame by (starting at `symbolStart`; both addresses in
- * the process, `t` takes them into the file): `same`, `other` (a function
+ * Whether the file's function symbol covering file address `v` is the one
+ * the producer named the frame by (starting at `symbolStart`, an address in
+ * the process that `t` takes into the file): `same`, `other` (a function
  * starting elsewhere covers it) or `none` (no function symbol covers it).
+ * `starts` is BinaryEntry.symbolStarts's answer for `v`.
  */
-function producerSymbol(symbols: ElfSymbolTable, t: AddressTranslation, address: number, symbolStart: number): 'same' | 'other' | 'none' {
-  const v = t.toFileAddress(address);
-  const i = Number.isNaN(v) ? -1 : symbols.lookup(v);
-  if (i < 0) return 'none';
-  return symbols.startOf(i) === t.toFileAddress(symbolStart) ? 'same' : 'other';
+function producerSymbol(starts: ReadonlyMap<number, number>, t: AddressTranslation, v: number, symbolStart: number): 'same' | 'other' | 'none' {
+  const start = Number.isNaN(v) ? -1 : (starts.get(v) ?? -1);
+  if (start < 0) return 'none';
+  return start === t.toFileAddress(symbolStart) ? 'same' : 'other';
 }
 
 /** `locations` with each location placed in a binary (placeDsoless) given that binary's first mapping. */

@@ -11,7 +11,7 @@ import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
 import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
-import { isFrameLine, usualFrameLines, type LineCount } from './perf-frame-line.js';
+import { isFrameLine, isHexDigit, usualFrameLines, type LineCount } from './perf-frame-line.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
@@ -47,18 +47,55 @@ function sameBytes(want: Uint8Array, bytes: Uint8Array, start: number, end: numb
   return true;
 }
 
-/** A `-F +srcline` line: indented, one token, ending in `:<line>` (`  malloc.c:3281`, `  ??:0`). */
-function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 4 || !isBlank(bytes[start])) return false;
+/** ` (inlined)`, as bytes. */
+const INLINED_SUFFIX = new TextEncoder().encode(' (inlined)');
+
+/** What {@link srclineKind} found. */
+const enum Srcline {
+  none,
+  /** A source line under a frame. */
+  plain,
+  /** The source line of an inlined frame, which perf then marks instead of the frame (see {@link PerfScriptReader.line}). */
+  inlined,
+}
+
+/**
+ * A `-F +srcline` line: indented, one token, either `<file>:<line>`
+ * (`  malloc.c:3281`, `  ??:0`, `  :0`) or, where perf found no line, the
+ * dso's name and the address in it (`  sqlite3[911e]`); ` (inlined)` after
+ * it when its frame is an inlined one.
+ */
+function srclineKind(bytes: Uint8Array, start: number, end: number): Srcline {
+  if (end - start < 3 || !isBlank(bytes[start])) return Srcline.none;
   let i = start;
   while (i < end && isBlank(bytes[i])) i++;
+  let kind = Srcline.plain;
+  const n = INLINED_SUFFIX.length;
+  if (end - i > n && sameBytes(INLINED_SUFFIX, bytes, end - n, end)) {
+    kind = Srcline.inlined;
+    end -= n;
+  }
+  for (let k = i; k < end; k++) if (isBlank(bytes[k])) return Srcline.none;
+  if (bytes[end - 1] === 93 /* ] */) {
+    let open = end - 2;
+    while (open > i && isHexDigit(bytes[open])) open--;
+    return open > i && open < end - 2 && bytes[open] === 91 /* [ */ ? kind : Srcline.none;
+  }
   let colon = end - 1;
-  while (colon >= start && bytes[colon] !== 58 /* : */) colon--;
-  if (colon <= i || colon === end - 1) return false;
-  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return false;
-  for (let k = i; k < colon; k++) if (isBlank(bytes[k])) return false;
-  return true;
+  while (colon >= i && bytes[colon] !== 58 /* : */) colon--;
+  if (colon < i || colon === end - 1) return Srcline.none;
+  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return Srcline.none;
+  return kind;
 }
+
+/**
+ * A callchain frame printed without its dso: `-F` without `dso` (`\t  99130
+ * realloc+0x0`, `\t  911e [unknown]`, or the ip alone with neither `sym` nor
+ * `dso`): indented, an ip, and a symbol with no parenthesized group after a
+ * blank (where a dso would be). Such a line fails {@link isFrameLine}; this
+ * tells it from a damaged frame (`… ([unknown]) trailing words`).
+ */
+const DSOLESS_FRAME = /^[ \t]+[0-9a-fA-F]{1,16}(?:[ \t]+(?![^]*[ \t]\()\S.*)?$/;
 
 /**
  * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
@@ -83,6 +120,9 @@ function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBu
   out.set(codes);
   return out;
 }
+
+/** The `perf script -F` fields the importer reads all of (docs/formats.md#perf-script), for the messages that name a missing one. */
+const FIELDS = 'comm,tid,time,event,trace,ip,sym,symoff,dso';
 
 /** `# event : name = …` lines of `perf script --header`. */
 const HEADER_EVENT = /^#\s*event\s*:\s*name\s*=\s*([^,\s]+)/;
@@ -140,12 +180,21 @@ export class PerfScriptReader {
   /** Records without a callchain: given their own address as their stack, or left without a stack. */
   private ipStacks = 0;
   private ipStackLine = 0;
+  /** Records with a frame on their sample line (perf script -G, or an event recorded without a callchain in a -g session). */
+  private lineFrames = 0;
+  private lineFramesLine = 0;
   /** Records left without a stack: of allocation/free events, and of other events (which count only in a file of samples). */
   private stackless = 0;
   private stacklessLine = 0;
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
+  /** A frame line without a dso, until the next line tells whether it is an inlined frame (`-F +srcline`); 0 for none. */
+  private pendingLine = 0;
+  private pendingFrame = '';
+  /** The first record's time and the last one's (NO_TIME before any). */
+  private firstTime = NO_TIME;
+  private lastTime = NO_TIME;
   private readonly skipped: LineCount = { lines: 0 };
   /** The cursor of the line being read, and a range of its bytes decoded (for the lines and fields the byte scanners leave to text). */
   private cursor: ByteLineCursor | undefined;
@@ -166,6 +215,7 @@ export class PerfScriptReader {
    */
   line(cursor: ByteLineCursor): void {
     const { bytes, start, end } = cursor;
+    if (this.pendingLine > 0 && this.inlinedBySrcline(bytes, start, end, cursor.lineNo)) return;
     // Frame and sample lines end in a non-blank character: only a line that
     // does not can be blank (whitespace only), so only such lines are scanned.
     if (end === start || isBlank(bytes[end - 1])) {
@@ -194,6 +244,7 @@ export class PerfScriptReader {
         return;
       }
       if (code !== NOT_A_FRAME) {
+        if (isInlinedCode(code) && this.frames.isNameless(code)) this.refuseNameless(cursor.lineNo, cursor.checkedText(start, end));
         this.pushFrame(code);
         this.followFrames(cursor);
         return;
@@ -201,7 +252,7 @@ export class PerfScriptReader {
     }
     const lineNo = cursor.lineNo;
     if (this.inRecord) {
-      if (isSrcline(bytes, start, end)) {
+      if (srclineKind(bytes, start, end) === Srcline.plain) {
         // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
         if (this.srclines++ === 0) this.srclineLine = lineNo;
         return;
@@ -216,6 +267,39 @@ export class PerfScriptReader {
     }
     this.cursor = cursor;
     this.sampleLine(lineNo, bytes, start, end);
+  }
+
+  /**
+   * The line after a frame printed without a dso (`pendingFrame`): an
+   * inlined frame's source line makes it that inlined frame (and is taken:
+   * true); anything else leaves it a frame without a dso, which is refused
+   * (perf script -F without dso: frames that name no binary cannot be told
+   * apart between binaries, nor symbolized).
+   */
+  private inlinedBySrcline(bytes: Uint8Array, start: number, end: number, lineNo: number): boolean {
+    const frame = this.pendingFrame;
+    const frameLine = this.pendingLine;
+    this.pendingLine = 0;
+    if (srclineKind(bytes, start, end) === Srcline.inlined) {
+      const line = new TextEncoder().encode(`${frame} (inlined)`);
+      const code = this.frames.frame(line, 0, line.length);
+      if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
+        if (isInlinedCode(code) && this.frames.isNameless(code)) this.refuseNameless(frameLine, frame);
+        this.pushFrame(code);
+        if (this.srclines++ === 0) this.srclineLine = lineNo;
+        return true;
+      }
+    }
+    return this.refuseDsoless(frameLine, frame);
+  }
+
+  /** An inlined frame with neither symbol nor dso (see PerfFrames' `isNameless`): it can be neither named nor placed in a binary. */
+  private refuseNameless(lineNo: number, frame: string): never {
+    this.ctx.refuse(lineNo, `an inlined frame without its symbol (perf script -F without sym): add sym and symoff to the fields, e.g. perf script -F ${FIELDS}`, frame);
+  }
+
+  private refuseDsoless(lineNo: number, frame: string): never {
+    this.ctx.refuse(lineNo, `a callchain frame without its dso (perf script -F without dso): add dso to the fields, e.g. perf script -F ${FIELDS}`, frame);
   }
 
   /**
@@ -293,6 +377,13 @@ export class PerfScriptReader {
     const h = this.head;
     if (!scanSampleLine(bytes, start, end, h, this.decode)) {
       const text = this.decode(start, end);
+      if (this.inRecord && DSOLESS_FRAME.test(text)) {
+        // With -F +srcline perf marks an inlined frame on its source line, not on the frame (`98930
+        // __GI___libc_malloc+0x0` then `  malloc.c:3281 (inlined)`): the next line says which this is.
+        this.pendingLine = lineNo;
+        this.pendingFrame = text;
+        return;
+      }
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
         this.sideband(text, side + 1, lineNo);
@@ -323,6 +414,10 @@ export class PerfScriptReader {
       while (p < end && isBlank(bytes[p])) p++;
       if (p < end) trailing = this.frames.frameAt(bytes, p, end);
     }
+    if (ok && known && !this.args.hasIp && this.args.count === 0) {
+      // A uprobe record always prints its address `(ip)` in the trace field: its absence is `-F` without trace.
+      this.ctx.refuse(lineNo, `no probe arguments after "${event.name}:" (perf script -F without trace): sizes and pointers are in them; add trace to the fields, e.g. perf script -F ${FIELDS}`, this.decode(start, end));
+    }
     if (!ok) {
       this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, this.decode(start, end));
       return;
@@ -341,7 +436,15 @@ export class PerfScriptReader {
     this.recordLine = lineNo;
     this.recordTime = h.timeNs;
     this.recordPeriod = h.period;
-    if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
+    if (h.timeNs !== NO_TIME) {
+      this.hasTimestamps = true;
+      // `--deltatime` prints each record's time since the one before it: the first is 0, and then they go back and forth.
+      if (this.firstTime === NO_TIME) this.firstTime = h.timeNs;
+      else if (this.firstTime === 0 && h.timeNs < this.lastTime) {
+        this.ctx.refuse(lineNo, 'the times are differences between records (perf script --deltatime): print absolute times (without --deltatime; --reltime is fine)', this.decode(start, end));
+      }
+      this.lastTime = h.timeNs;
+    }
     this.timeOrder.see(h.timeNs, lineNo);
     this.recordKnown = false;
     this.recordHasIp = known && this.args.hasIp;
@@ -362,6 +465,7 @@ export class PerfScriptReader {
       this.recordKnown = this.events.extract(event, this.args, bytes, rec) || event.role === Role.alloc;
     }
     this.sameFrames = true;
+    if (trailing !== NOT_A_FRAME && this.lineFrames++ === 0) this.lineFramesLine = lineNo;
     if (trailing === BAD_FRAME) this.cut();
     else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
     if (h.pid >= 0 && h.pid !== this.lastPid) {
@@ -491,6 +595,7 @@ export class PerfScriptReader {
   }
 
   finish(): PerfScriptFacts {
+    if (this.pendingLine > 0) this.refuseDsoless(this.pendingLine, this.pendingFrame);
     if (this.inRecord) this.endRecord();
     const events = this.events;
     events.finish(this.allCalls(), this.hasStacks);
@@ -515,9 +620,21 @@ export class PerfScriptReader {
     }
     if (this.ipStacks > 0) {
       ctx.warn(
-        'records without a callchain (recorded without -g?): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
+        'records without a callchain (recorded without -g, or printed with perf script -G, or -F without ip: add ip,sym,symoff,dso to the fields to print the callchain perf recorded): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
         this.ipStackLine,
         this.ipStacks,
+      );
+    }
+    if (this.frames.unplaceable > 0) {
+      ctx.warn(
+        `${this.frames.unplaceable} locations printed as inlined lines only, without perf's +0x offset (perf script -F without symoff), keep perf's names: nothing says which binary they are in (add symoff to the fields)`,
+      );
+    }
+    if (this.lineFrames > 0 && allocatorEvents) {
+      ctx.warn(
+        'records with their one frame on the sample line (perf script -G, or events recorded without a callchain): each stack is that frame; without -G, perf script prints the callchain perf recorded',
+        this.lineFramesLine,
+        this.lineFrames,
       );
     }
     // Records of other events count only in a file of samples (else they are skipped, and said so above).

@@ -24,8 +24,9 @@
  *
  *   output      = { "#" { any } NL } { record } ;
  *   record      = sample-line NL [ { frame NL } ] [ blank-line ] ;
- *   sample-line = [WS] comm WS ( tid | pid "/" tid ) WS [ "[" cpu "]" WS ]
+ *   sample-line = [WS] comm WS ( tid | pid "/" tid ) WS [ "[" cpu "]" WS ] [ misc WS ] [ tod WS ]
  *                 [ secs "." frac ":" WS ] [ period WS ] event ":" [ WS payload ] ;   (perf-sample-line.ts)
+ *   tod         = yyyy "-" mm "-" dd SP hh ":" mm ":" ss [ "." frac ] ;   (-F +tod, only before a time)
  *   frame       = [WS] ip WS symbol [ "+0x" hex ] SP "(" dso ")" [ SP "(inlined)" ]   (perf-frames.ts)
  *   payload     = [ "(" ip [ " <- " ip ] ")" ] { SP name "=" value } [ WS frame ]    (perf-payload.ts)
  *

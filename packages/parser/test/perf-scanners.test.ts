@@ -173,6 +173,8 @@ describe('perf script: the byte and the string scanners of sample lines agree', 
   for (const path of fixtures) {
     it(`on every line of ${displayName(path)}, and the byte scanners read nearly all its sample lines`, () => {
       const { heads, byteHeads, payloads, bytePayloads } = compare(linesOf(path), displayName(path));
+      // -F without comm, tid and time: no line is a sample line (the importer refuses the file, saying so).
+      if (path.endsWith('.fields-event-first.perf.txt.gz')) return expect(heads).toBe(0);
       expect(heads).toBeGreaterThan(100);
       if (generalOnly.test(path)) expect(byteHeads).toBe(0);
       else expect(byteHeads / heads).toBeGreaterThan(0.99);

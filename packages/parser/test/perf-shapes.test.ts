@@ -71,7 +71,7 @@ async function refusal(name: string): Promise<{ line: number; reason: string }> 
 
 describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
   it('has every printing the fixture script makes', () => {
-    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(28);
+    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(29);
   });
 
   it("the default printing agrees with perf report's (size, count) pairs on the same perf.data", async () => {
@@ -131,6 +131,7 @@ describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
     ['sqlite3.no-dso-symoff', 2, /^a callchain frame without its dso/],
     ['sqlite3.no-trace', 1, /^no probe arguments after "probe_libc:\w+:" \(perf script -F without trace\): .* add trace to the fields/],
     ['sqlite3.deltatime', 7, /^the times are differences between records \(perf script --deltatime\): print absolute times/],
+    ['sqlite3.fields-event-first', 1, /^a sample line that starts with its event \(perf script -F without comm, tid and time\): add them/],
     ['cxx-worker.fields-ip-dso', 2, /^an inlined frame without its symbol \(perf script -F without sym\): add sym and symoff/],
   ];
   for (const [name, line, reason] of refused) {

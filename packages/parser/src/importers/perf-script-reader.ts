@@ -124,6 +124,9 @@ function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBu
 /** The `perf script -F` fields the importer reads all of (docs/formats.md#perf-script), for the messages that name a missing one. */
 const FIELDS = 'comm,tid,time,event,trace,ip,sym,symoff,dso';
 
+/** A sample line whose first token is its event (`  probe_libc:malloc: (7f…) size=8`): `-F` without comm, tid and time. */
+export const EVENT_FIRST = /^[ \t]*[^\s:]+:[^\s:]+:(?:[ \t]|$)/;
+
 /** `# event : name = …` lines of `perf script --header`. */
 const HEADER_EVENT = /^#\s*event\s*:\s*name\s*=\s*([^,\s]+)/;
 
@@ -383,6 +386,10 @@ export class PerfScriptReader {
         this.pendingLine = lineNo;
         this.pendingFrame = text;
         return;
+      }
+      if (EVENT_FIRST.test(text)) {
+        // Threads and the order of calls on each need a tid (or comm), or a time.
+        this.ctx.refuse(lineNo, `a sample line that starts with its event (perf script -F without comm, tid and time): add them to the fields, e.g. perf script -F ${FIELDS}`, text);
       }
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {

@@ -21,6 +21,9 @@
  */
 import { NO_TIME } from '../trace/sink.js';
 
+/** A sample line whose first token is its event (`  probe_libc:malloc: (7f…) size=8`): `-F` without comm, tid and time. */
+export const EVENT_FIRST = /^[ \t]*[^\s:]+:[^\s:]+:(?:[ \t]|$)/;
+
 /** A sample line as scanned (offsets into the line). */
 export interface SampleHead {
   commStart: number;

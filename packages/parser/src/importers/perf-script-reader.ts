@@ -11,11 +11,12 @@ import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
 import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
-import { isFrameLine, isHexDigit, usualFrameLines, type LineCount } from './perf-frame-line.js';
+import { DSOLESS_FRAME, SRCLINE, SRCLINE_INLINED, isFrameLine, isStackEnd, srclineKind, usualFrameLines, type LineCount } from './perf-frame-line.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
-import { isBlank, isDigit, newSampleHead, scanSampleLine, type SampleHead } from './perf-sample-line.js';
+import { LINE_FRAME_STACKS, OWN_ADDRESS_STACKS, refusePrinting, unplaceableInlined } from './perf-options.js';
+import { EVENT_FIRST, isBlank, newSampleHead, scanSampleLine, type SampleHead } from './perf-sample-line.js';
 
 /** What `perf script` import says about a trace, beyond {@link TraceFacts}. */
 export interface PerfScriptFacts extends TraceFacts {
@@ -47,71 +48,6 @@ function sameBytes(want: Uint8Array, bytes: Uint8Array, start: number, end: numb
   return true;
 }
 
-/** ` (inlined)`, as bytes. */
-const INLINED_SUFFIX = new TextEncoder().encode(' (inlined)');
-
-/** What {@link srclineKind} found. */
-const enum Srcline {
-  none,
-  /** A source line under a frame. */
-  plain,
-  /** The source line of an inlined frame, which perf then marks instead of the frame (see {@link PerfScriptReader.line}). */
-  inlined,
-}
-
-/**
- * A `-F +srcline` line: indented, one token, either `<file>:<line>`
- * (`  malloc.c:3281`, `  ??:0`, `  :0`) or, where perf found no line, the
- * dso's name and the address in it (`  sqlite3[911e]`); ` (inlined)` after
- * it when its frame is an inlined one.
- */
-function srclineKind(bytes: Uint8Array, start: number, end: number): Srcline {
-  if (end - start < 3 || !isBlank(bytes[start])) return Srcline.none;
-  let i = start;
-  while (i < end && isBlank(bytes[i])) i++;
-  let kind = Srcline.plain;
-  const n = INLINED_SUFFIX.length;
-  if (end - i > n && sameBytes(INLINED_SUFFIX, bytes, end - n, end)) {
-    kind = Srcline.inlined;
-    end -= n;
-  }
-  for (let k = i; k < end; k++) if (isBlank(bytes[k])) return Srcline.none;
-  if (bytes[end - 1] === 93 /* ] */) {
-    let open = end - 2;
-    while (open > i && isHexDigit(bytes[open])) open--;
-    return open > i && open < end - 2 && bytes[open] === 91 /* [ */ ? kind : Srcline.none;
-  }
-  let colon = end - 1;
-  while (colon >= i && bytes[colon] !== 58 /* : */) colon--;
-  if (colon < i || colon === end - 1) return Srcline.none;
-  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return Srcline.none;
-  return kind;
-}
-
-/**
- * A callchain frame printed without its dso: `-F` without `dso` (`\t  99130
- * realloc+0x0`, `\t  911e [unknown]`, or the ip alone with neither `sym` nor
- * `dso`): indented, an ip, and a symbol with no parenthesized group after a
- * blank (where a dso would be). Such a line fails {@link isFrameLine}; this
- * tells it from a damaged frame (`… ([unknown]) trailing words`).
- */
-const DSOLESS_FRAME = /^[ \t]+[0-9a-fA-F]{1,16}(?:[ \t]+(?![^]*[ \t]\()\S.*)?$/;
-
-/**
- * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
- * `perf record --call-graph dwarf` ends a callchain with it where its
- * unwinder stopped (an address of 0, minus 1). It is the end of what perf
- * unwound, not a frame that broken unwinding invented: nothing to cut or
- * warn about.
- */
-function isStackEnd(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end && isBlank(bytes[i])) i++;
-  if (end - i < 17 || !isBlank(bytes[i + 16])) return false;
-  for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
-  return true;
-}
-
 /** A copy of `codes`, at least `needed` long (doubled). */
 function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBuffer> {
   let length = Math.max(codes.length * 2, 16);
@@ -120,12 +56,6 @@ function grown(codes: Int32Array, needed = codes.length + 1): Int32Array<ArrayBu
   out.set(codes);
   return out;
 }
-
-/** The `perf script -F` fields the importer reads all of (docs/formats.md#perf-script), for the messages that name a missing one. */
-const FIELDS = 'comm,tid,time,event,trace,ip,sym,symoff,dso';
-
-/** A sample line whose first token is its event (`  probe_libc:malloc: (7f…) size=8`): `-F` without comm, tid and time. */
-export const EVENT_FIRST = /^[ \t]*[^\s:]+:[^\s:]+:(?:[ \t]|$)/;
 
 /** `# event : name = …` lines of `perf script --header`. */
 const HEADER_EVENT = /^#\s*event\s*:\s*name\s*=\s*([^,\s]+)/;
@@ -247,7 +177,7 @@ export class PerfScriptReader {
         return;
       }
       if (code !== NOT_A_FRAME) {
-        if (isInlinedCode(code) && this.frames.isNameless(code)) this.refuseNameless(cursor.lineNo, cursor.checkedText(start, end));
+        if (isInlinedCode(code) && this.frames.isNameless(code)) refusePrinting(this.ctx, cursor.lineNo, 'sym', cursor.checkedText(start, end));
         this.pushFrame(code);
         this.followFrames(cursor);
         return;
@@ -255,7 +185,7 @@ export class PerfScriptReader {
     }
     const lineNo = cursor.lineNo;
     if (this.inRecord) {
-      if (srclineKind(bytes, start, end) === Srcline.plain) {
+      if (srclineKind(bytes, start, end) === SRCLINE) {
         // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
         if (this.srclines++ === 0) this.srclineLine = lineNo;
         return;
@@ -283,26 +213,17 @@ export class PerfScriptReader {
     const frame = this.pendingFrame;
     const frameLine = this.pendingLine;
     this.pendingLine = 0;
-    if (srclineKind(bytes, start, end) === Srcline.inlined) {
+    if (srclineKind(bytes, start, end) === SRCLINE_INLINED) {
       const line = new TextEncoder().encode(`${frame} (inlined)`);
       const code = this.frames.frame(line, 0, line.length);
       if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
-        if (isInlinedCode(code) && this.frames.isNameless(code)) this.refuseNameless(frameLine, frame);
+        if (isInlinedCode(code) && this.frames.isNameless(code)) refusePrinting(this.ctx, frameLine, 'sym', frame);
         this.pushFrame(code);
         if (this.srclines++ === 0) this.srclineLine = lineNo;
         return true;
       }
     }
-    return this.refuseDsoless(frameLine, frame);
-  }
-
-  /** An inlined frame with neither symbol nor dso (see PerfFrames' `isNameless`): it can be neither named nor placed in a binary. */
-  private refuseNameless(lineNo: number, frame: string): never {
-    this.ctx.refuse(lineNo, `an inlined frame without its symbol (perf script -F without sym): add sym and symoff to the fields, e.g. perf script -F ${FIELDS}`, frame);
-  }
-
-  private refuseDsoless(lineNo: number, frame: string): never {
-    this.ctx.refuse(lineNo, `a callchain frame without its dso (perf script -F without dso): add dso to the fields, e.g. perf script -F ${FIELDS}`, frame);
+    return refusePrinting(this.ctx, frameLine, 'dso', frame);
   }
 
   /**
@@ -389,7 +310,7 @@ export class PerfScriptReader {
       }
       if (EVENT_FIRST.test(text)) {
         // Threads and the order of calls on each need a tid (or comm), or a time.
-        this.ctx.refuse(lineNo, `a sample line that starts with its event (perf script -F without comm, tid and time): add them to the fields, e.g. perf script -F ${FIELDS}`, text);
+        refusePrinting(this.ctx, lineNo, 'thread', text);
       }
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
@@ -423,7 +344,7 @@ export class PerfScriptReader {
     }
     if (ok && known && !this.args.hasIp && this.args.count === 0) {
       // A uprobe record always prints its address `(ip)` in the trace field: its absence is `-F` without trace.
-      this.ctx.refuse(lineNo, `no probe arguments after "${event.name}:" (perf script -F without trace): sizes and pointers are in them; add trace to the fields, e.g. perf script -F ${FIELDS}`, this.decode(start, end));
+      refusePrinting(this.ctx, lineNo, 'trace', this.decode(start, end), event.name);
     }
     if (!ok) {
       this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, this.decode(start, end));
@@ -448,7 +369,7 @@ export class PerfScriptReader {
       // `--deltatime` prints each record's time since the one before it: the first is 0, and then they go back and forth.
       if (this.firstTime === NO_TIME) this.firstTime = h.timeNs;
       else if (this.firstTime === 0 && h.timeNs < this.lastTime) {
-        this.ctx.refuse(lineNo, 'the times are differences between records (perf script --deltatime): print absolute times (without --deltatime; --reltime is fine)', this.decode(start, end));
+        refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
       }
       this.lastTime = h.timeNs;
     }
@@ -602,7 +523,7 @@ export class PerfScriptReader {
   }
 
   finish(): PerfScriptFacts {
-    if (this.pendingLine > 0) this.refuseDsoless(this.pendingLine, this.pendingFrame);
+    if (this.pendingLine > 0) refusePrinting(this.ctx, this.pendingLine, 'dso', this.pendingFrame);
     if (this.inRecord) this.endRecord();
     const events = this.events;
     events.finish(this.allCalls(), this.hasStacks);
@@ -626,24 +547,10 @@ export class PerfScriptReader {
       }
     }
     if (this.ipStacks > 0) {
-      ctx.warn(
-        'records without a callchain (recorded without -g, or printed with perf script -G, or -F without ip: add ip,sym,symoff,dso to the fields to print the callchain perf recorded): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
-        this.ipStackLine,
-        this.ipStacks,
-      );
+      ctx.warn(OWN_ADDRESS_STACKS, this.ipStackLine, this.ipStacks);
     }
-    if (this.frames.unplaceable > 0) {
-      ctx.warn(
-        `${this.frames.unplaceable} locations printed as inlined lines only, without perf's +0x offset (perf script -F without symoff), keep perf's names: nothing says which binary they are in (add symoff to the fields)`,
-      );
-    }
-    if (this.lineFrames > 0 && allocatorEvents) {
-      ctx.warn(
-        'records with their one frame on the sample line (perf script -G, or events recorded without a callchain): each stack is that frame; without -G, perf script prints the callchain perf recorded',
-        this.lineFramesLine,
-        this.lineFrames,
-      );
-    }
+    if (this.frames.unplaceable > 0) ctx.warn(unplaceableInlined(this.frames.unplaceable));
+    if (this.lineFrames > 0 && allocatorEvents) ctx.warn(LINE_FRAME_STACKS, this.lineFramesLine, this.lineFrames);
     // Records of other events count only in a file of samples (else they are skipped, and said so above).
     const [stackless, stacklessLine] = allocatorEvents ? [this.stackless, this.stacklessLine] : [this.stacklessOther, this.stacklessOtherLine];
     if (stackless > 0) ctx.warn('records with neither a callchain nor an address are counted without a stack', stacklessLine, stackless);

@@ -72,8 +72,8 @@ import type { Head, ParseContext } from './importer.js';
 import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { NO_TIME, type TraceImporter, type TraceSink } from '../trace/sink.js';
-import { EVENT_FIRST, PerfScriptReader, type PerfScriptFacts } from './perf-script-reader.js';
-import { newSampleHead, scanSampleHead } from './perf-sample-line.js';
+import { PerfScriptReader, type PerfScriptFacts } from './perf-script-reader.js';
+import { EVENT_FIRST, newSampleHead, scanSampleHead } from './perf-sample-line.js';
 
 export type { PerfScriptFacts } from './perf-script-reader.js';
 

@@ -71,7 +71,7 @@ async function refusal(name: string): Promise<{ line: number; reason: string }> 
 
 describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
   it('has every printing the fixture script makes', () => {
-    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(29);
+    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(31);
   });
 
   it("the default printing agrees with perf report's (size, count) pairs on the same perf.data", async () => {
@@ -143,6 +143,45 @@ describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
       await expect(readInput(file(name), { lenient: true })).rejects.toMatchObject({ line, reason: expect.stringMatching(reason) });
     });
   }
+});
+
+describe('perf script printings of several processes (sh running sqlite3 twice, as perf record -a records several)', () => {
+  /** Per thread name and tid: allocated objects and bytes, live objects and bytes. */
+  const perThread = (p: HeapProfile) => {
+    const out: Record<string, number[]> = {};
+    const types = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'].map((t) => p.sampleTypeIndex(t));
+    for (let i = 0; i < p.samples.length; i++) {
+      const t = p.threads[p.samples.thread[i]];
+      const row = (out[`${t.name} ${t.key}`] ??= [0, 0, 0, 0]);
+      types.forEach((k, j) => (row[j] += p.samples.values[k][i]));
+    }
+    return out;
+  };
+
+  it("agrees with perf report's (size, count) pairs, and gives each sqlite3 what its run alone gives", async () => {
+    const { profile, trace } = await readInput(file('sqlite3.procs'));
+    const { sizes } = foldedReportSizes(join(DIR, 'golden', 'sqlite3.procs.perf-report.txt'));
+    const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
+    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(sizes));
+    const alone = Object.values(perThread((await readInput(file('sqlite3.default'))).profile));
+    const rows = perThread(profile);
+    const sqlite = Object.keys(rows).filter((k) => k.startsWith('sqlite3 '));
+    expect(sqlite).toHaveLength(2);
+    // Allocated values per process; live values too where pointers are not reused (each ran with ASLR off, at the same addresses).
+    for (const k of sqlite) expect(rows[k].slice(0, 2)).toEqual(alone[0].slice(0, 2));
+  });
+
+  it('keeps the pointers of each process apart when perf script prints pids (-F +pid): the same address in two processes is two blocks', async () => {
+    const { profile } = await readInput(file('sqlite3.procs-pid'));
+    const alone = Object.values(perThread((await readInput(file('sqlite3.default'))).profile))[0];
+    const rows = perThread(profile);
+    const sqlite = Object.keys(rows).filter((k) => k.startsWith('sqlite3 '));
+    expect(sqlite).toHaveLength(2);
+    for (const k of sqlite) expect(rows[k]).toEqual(alone);
+    const said = profile.meta.warnings.map((w) => w.message);
+    expect(said.filter((w) => /already live|more than .* process/.test(w))).toEqual([]);
+    expect(profile.meta.pid).toBeUndefined();
+  });
 });
 
 describe('perf script printings of a DWARF capture with inlined frames (fixtures/perf-shapes/cxx-worker)', () => {

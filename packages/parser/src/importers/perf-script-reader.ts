@@ -28,6 +28,8 @@ export interface PerfScriptFacts extends TraceFacts {
 const MAX_TIME_NS = 2 ** 64;
 /** A period beyond 2^53 is not an exact number, and no counter reaches it. */
 const MAX_PERIOD = 2 ** 53;
+/** Processes whose pointers are kept apart (see `keepApart`). */
+const MAX_PROCESSES = 256;
 /** Events compared in place before a name is sliced and looked up. */
 const RECENT_EVENTS = 8;
 
@@ -88,8 +90,6 @@ export class PerfScriptReader {
   private recordKnown = false;
   private headerEvents: string[] = [];
   private sawSample = false;
-  private lastPid = -1;
-  private pids = 0;
   records = 0;
   hasTimestamps = false;
   hasStacks = false;
@@ -122,6 +122,9 @@ export class PerfScriptReader {
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
+  /** Each pid's index, in order of appearance (-1 past MAX_PROCESSES); whether any record was of one past it. */
+  private readonly processes = new Map<number, number>();
+  private mixedPointers = false;
   /** A frame line without a dso, until the next line tells whether it is an inlined frame (`-F +srcline`); 0 for none. */
   private pendingLine = 0;
   private pendingFrame = '';
@@ -203,11 +206,9 @@ export class PerfScriptReader {
   }
 
   /**
-   * The line after a frame printed without a dso (`pendingFrame`): an
-   * inlined frame's source line makes it that inlined frame (and is taken:
-   * true); anything else leaves it a frame without a dso, which is refused
-   * (perf script -F without dso: frames that name no binary cannot be told
-   * apart between binaries, nor symbolized).
+   * The line after a frame printed without a dso (`pendingFrame`): an inlined
+   * frame's source line makes it that inlined frame (taken: true); else it is
+   * refused (-F without dso: it names no binary to tell it apart or symbolize it).
    */
   private inlinedBySrcline(bytes: Uint8Array, start: number, end: number, lineNo: number): boolean {
     const frame = this.pendingFrame;
@@ -308,10 +309,8 @@ export class PerfScriptReader {
         this.pendingFrame = text;
         return;
       }
-      if (EVENT_FIRST.test(text)) {
-        // Threads and the order of calls on each need a tid (or comm), or a time.
-        refusePrinting(this.ctx, lineNo, 'thread', text);
-      }
+      // Threads and the order of calls on each need a tid (or comm), or a time.
+      if (EVENT_FIRST.test(text)) refusePrinting(this.ctx, lineNo, 'thread', text);
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
         this.sideband(text, side + 1, lineNo);
@@ -368,9 +367,7 @@ export class PerfScriptReader {
       this.hasTimestamps = true;
       // `--deltatime` prints each record's time since the one before it: the first is 0, and then they go back and forth.
       if (this.firstTime === NO_TIME) this.firstTime = h.timeNs;
-      else if (this.firstTime === 0 && h.timeNs < this.lastTime) {
-        refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
-      }
+      else if (this.firstTime === 0 && h.timeNs < this.lastTime) refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
       this.lastTime = h.timeNs;
     }
     this.timeOrder.see(h.timeNs, lineNo);
@@ -396,10 +393,7 @@ export class PerfScriptReader {
     if (trailing !== NOT_A_FRAME && this.lineFrames++ === 0) this.lineFramesLine = lineNo;
     if (trailing === BAD_FRAME) this.cut();
     else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
-    if (h.pid >= 0 && h.pid !== this.lastPid) {
-      if (this.lastPid >= 0) this.pids++;
-      this.lastPid = h.pid;
-    }
+    if (h.pid >= 0) this.keepApart(h.pid, known);
   }
 
   /**
@@ -414,6 +408,19 @@ export class PerfScriptReader {
     const event = this.events.event(text.slice(start, end), lineNo);
     if (event.records++ === 0) event.firstLine = lineNo;
     this.skipping = false;
+  }
+
+  /**
+   * Keeps process `pid`'s pointers apart from other processes' (`-F +pid`): the
+   * k-th process's non-NULL pointers get k in their top byte, which no
+   * user-space address has (57 bits at most); past MAX_PROCESSES, a warning.
+   */
+  private keepApart(pid: number, known: boolean): void {
+    let k = this.processes.get(pid);
+    if (k === undefined) this.processes.set(pid, (k = this.processes.size < MAX_PROCESSES ? this.processes.size : -1));
+    const rec = this.rec;
+    if (k < 0) this.mixedPointers ||= known;
+    else if (k > 0 && known && rec.hasPtr && (rec.ptrHi !== 0 || rec.ptrLo !== 0) && rec.ptrHi < 0x1000000) rec.ptrHi += k * 0x1000000;
   }
 
   /** The thread of the sample line `bytes` (new, or renamed when its comm changed). */
@@ -560,8 +567,8 @@ export class PerfScriptReader {
       ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }
     if (this.records === 0) ctx.warn('the input has no records');
-    if (this.pids > 0 && allocatorEvents) {
-      ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
+    if (this.mixedPointers && allocatorEvents) {
+      ctx.warn(`the records come from more than ${MAX_PROCESSES} processes: the pointers of those after the ${MAX_PROCESSES}th are not told apart (split the output with perf script --pid)`);
     }
     const meta = this.builder.meta;
     meta.producerNames = {
@@ -570,7 +577,7 @@ export class PerfScriptReader {
       symbolStarts: this.frames.symbolStarts(),
       dsoless: this.frames.dsolessLocations(),
     };
-    if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
+    if (this.processes.size === 1) meta.pid = this.processes.keys().next().value!;
     meta.variant = allocatorEvents
       ? events.tracking
         ? 'malloc probes with return probes'

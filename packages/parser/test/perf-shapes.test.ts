@@ -71,7 +71,7 @@ async function refusal(name: string): Promise<{ line: number; reason: string }> 
 
 describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
   it('has every printing the fixture script makes', () => {
-    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(31);
+    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(33);
   });
 
   it("the default printing agrees with perf report's (size, count) pairs on the same perf.data", async () => {
@@ -125,6 +125,13 @@ describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
       expect(said.some((w) => hint.test(w)), said.join('\n')).toBe(true);
     });
   }
+
+  it('reads the source lines of -F +srccode (`|243  blocks[i] = …`, between records) as nothing but counted source lines (the C workload)', async () => {
+    expect(await perfNames('workload-worker.hide-call-graph-srccode')).toEqual(await perfNames('workload-worker.hide-call-graph-ip'));
+    const said = await warnings('workload-worker.hide-call-graph-srccode');
+    expect(said).toContain('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols');
+    expect(await warnings('workload-worker.hide-call-graph-ip')).not.toContain('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols');
+  });
 
   const refused: [string, number, RegExp][] = [
     ['sqlite3.no-dso', 2, /^a callchain frame without its dso \(perf script -F without dso\): add dso to the fields/],

@@ -283,3 +283,10 @@ export function isStackEnd(bytes: Uint8Array, start: number, end: number): boole
   for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
   return true;
 }
+
+/** A `-F +srccode` line: `|`, the line number, then the source text (`|243          blocks[i] = malloc(ODD_SIZE);`). */
+export function isSrccode(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start + 1;
+  while (i < end && isDigit(bytes[i])) i++;
+  return bytes[start] === 124 && i > start + 1 && (i === end || isBlank(bytes[i]));
+}

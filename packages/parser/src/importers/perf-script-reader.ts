@@ -11,7 +11,7 @@ import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
 import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
-import { DSOLESS_FRAME, SRCLINE, SRCLINE_INLINED, isFrameLine, isStackEnd, srclineKind, usualFrameLines, type LineCount } from './perf-frame-line.js';
+import { DSOLESS_FRAME, SRCLINE, SRCLINE_INLINED, isFrameLine, isSrccode, isStackEnd, srclineKind, usualFrameLines, type LineCount } from './perf-frame-line.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
@@ -187,13 +187,12 @@ export class PerfScriptReader {
       }
     }
     const lineNo = cursor.lineNo;
-    if (this.inRecord) {
-      if (srclineKind(bytes, start, end) === SRCLINE) {
-        // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
-        if (this.srclines++ === 0) this.srclineLine = lineNo;
-        return;
-      }
-    } else if (this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
+    // Source lines: `-F +srcline` under a frame, `-F +srccode` (`|<line> <code>`, where it changed: between records too). perf's symbols stay the names.
+    if ((this.inRecord && srclineKind(bytes, start, end) === SRCLINE) || (bytes[start] === 124 /* | */ && isSrccode(bytes, start, end))) {
+      if (this.srclines++ === 0) this.srclineLine = lineNo;
+      return;
+    }
+    if (!this.inRecord && this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
     if (bytes[start] === 35 /* # */ && !this.inRecord) {
       if (!this.sawSample) {
         const m = HEADER_EVENT.exec(cursor.checkedText(start, end));
@@ -564,7 +563,7 @@ export class PerfScriptReader {
     warnCutFrames(ctx, this.cutFrames, this.cutRecords, this.cutLine);
     this.timeOrder.report(ctx);
     if (this.srclines > 0) {
-      ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
+      ctx.warn('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }
     if (this.records === 0) ctx.warn('the input has no records');
     if (this.mixedPointers && allocatorEvents) {

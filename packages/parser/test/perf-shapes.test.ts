@@ -8,13 +8,16 @@
  * needs, is refused at its line with the option to add; or, where perf left
  * out the callchain, reads the same counts and says which option prints it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { HeapProfile } from '@heapscope/parser';
 import { loadProfiles, readInput, type LoadedInput } from '@heapscope/analyzer';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
 import { namesOf } from './helpers/gdb-frames.js';
 import { accumulatedSizes, foldedReportSizes } from './helpers/perf-report.js';
+import { importPerf, messages } from './helpers/perf-text.js';
 
 const DIR = join(FIXTURES, 'perf-shapes');
 const file = (name: string) => join(DIR, `${name}.perf.txt.gz`);
@@ -133,11 +136,24 @@ describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
     expect(await warnings('workload-worker.hide-call-graph-ip')).not.toContain('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols');
   });
 
+  it('reads --reltime (first time 0) where a record went back, as perf can print after out-of-order events: a warning, not the --deltatime refusal', async () => {
+    const lines = new TextDecoder().decode(gunzipSync(new Uint8Array(readFileSync(file('sqlite3.ns-reltime'))))).split('\n');
+    const samples = lines.flatMap((l, i) => (/^\S.* \d+\.\d{9}: /.test(l) ? [i] : []));
+    // The 4th record swaps its time with the 3rd's: one step back, early on.
+    const time = (i: number) => / (\d+\.\d{9}): /.exec(lines[i])![1];
+    const [t3, t4] = [time(samples[2]), time(samples[3])];
+    lines[samples[2]] = lines[samples[2]].replace(` ${t3}: `, ` ${t4}: `);
+    lines[samples[3]] = lines[samples[3]].replace(` ${t4}: `, ` ${t3}: `);
+    expect(t3 < t4).toBe(true);
+    const read = await importPerf(lines.join('\n'));
+    expect(messages(read.warnings)).toContainEqual(expect.stringMatching(/^timestamps go backwards: .* ×1$/));
+  });
+
   const refused: [string, number, RegExp][] = [
     ['sqlite3.no-dso', 2, /^a callchain frame without its dso \(perf script -F without dso\): add dso to the fields/],
     ['sqlite3.no-dso-symoff', 2, /^a callchain frame without its dso/],
     ['sqlite3.no-trace', 1, /^no probe arguments after "probe_libc:\w+:" \(perf script -F without trace\): .* add trace to the fields/],
-    ['sqlite3.deltatime', 7, /^the times are differences between records \(perf script --deltatime\): print absolute times/],
+    ['sqlite3.deltatime', 16, /^the times are differences between records \(perf script --deltatime\): print absolute times/],
     ['sqlite3.fields-event-first', 1, /^a sample line that starts with its event \(perf script -F without comm, tid and time\): add them/],
     ['cxx-worker.fields-ip-dso', 2, /^an inlined frame without its symbol \(perf script -F without sym\): add sym and symoff/],
   ];

@@ -128,9 +128,10 @@ export class PerfScriptReader {
   /** A frame line without a dso, until the next line tells whether it is an inlined frame (`-F +srcline`); 0 for none. */
   private pendingLine = 0;
   private pendingFrame = '';
-  /** The first record's time and the last one's (NO_TIME before any). */
+  /** The first record's time and the last one's (NO_TIME before any), and how often times went back since a first time of 0. */
   private firstTime = NO_TIME;
   private lastTime = NO_TIME;
+  private backSteps = 0;
   private readonly skipped: LineCount = { lines: 0 };
   /** The cursor of the line being read, and a range of its bytes decoded (for the lines and fields the byte scanners leave to text). */
   private cursor: ByteLineCursor | undefined;
@@ -308,8 +309,7 @@ export class PerfScriptReader {
         this.pendingFrame = text;
         return;
       }
-      // Threads and the order of calls on each need a tid (or comm), or a time.
-      if (EVENT_FIRST.test(text)) refusePrinting(this.ctx, lineNo, 'thread', text);
+      if (EVENT_FIRST.test(text)) refusePrinting(this.ctx, lineNo, 'thread', text); // threads, and the order of calls on each, need a tid (or comm) or a time
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
         this.sideband(text, side + 1, lineNo);
@@ -364,9 +364,10 @@ export class PerfScriptReader {
     this.recordPeriod = h.period;
     if (h.timeNs !== NO_TIME) {
       this.hasTimestamps = true;
-      // `--deltatime` prints each record's time since the one before it: the first is 0, and then they go back and forth.
+      // `--deltatime` prints each record's time since the one before it: the first is 0, then they go back and forth
+      // at once (`--reltime` starts at 0 too, but goes back only where perf's own order slipped, rarely).
       if (this.firstTime === NO_TIME) this.firstTime = h.timeNs;
-      else if (this.firstTime === 0 && h.timeNs < this.lastTime) refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
+      else if (this.firstTime === 0 && h.timeNs < this.lastTime && ++this.backSteps === 3 && this.records <= 64) refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
       this.lastTime = h.timeNs;
     }
     this.timeOrder.see(h.timeNs, lineNo);
@@ -417,9 +418,9 @@ export class PerfScriptReader {
   private keepApart(pid: number, known: boolean): void {
     let k = this.processes.get(pid);
     if (k === undefined) this.processes.set(pid, (k = this.processes.size < MAX_PROCESSES ? this.processes.size : -1));
-    const rec = this.rec;
+    const r = this.rec;
     if (k < 0) this.mixedPointers ||= known;
-    else if (k > 0 && known && rec.hasPtr && (rec.ptrHi !== 0 || rec.ptrLo !== 0) && rec.ptrHi < 0x1000000) rec.ptrHi += k * 0x1000000;
+    else if (k > 0 && known && r.hasPtr && (r.ptrHi !== 0 || r.ptrLo !== 0) && r.ptrHi < 0x1000000) r.ptrHi += k * 0x1000000;
   }
 
   /** The thread of the sample line `bytes` (new, or renamed when its comm changed). */

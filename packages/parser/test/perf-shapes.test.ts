@@ -74,7 +74,7 @@ async function refusal(name: string): Promise<{ line: number; reason: string }> 
 
 describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
   it('has every printing the fixture script makes', () => {
-    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(33);
+    expect(findFiles(DIR, /\.perf\.txt\.gz$/).length).toBe(34);
   });
 
   it("the default printing agrees with perf report's (size, count) pairs on the same perf.data", async () => {
@@ -212,9 +212,11 @@ describe('perf script printings of a DWARF capture with inlined frames (fixtures
     expect(await perfNames('cxx-worker.fields-srcline')).toEqual(await perfNames('cxx-worker.default'));
   });
 
-  it('reads --no-inline as the default printing once symbolized', async () => {
-    expect(await symbolized('cxx-worker.no-inline')).toEqual(await symbolized('cxx-worker.default'));
-  });
+  for (const shape of ['no-inline', 'no-demangle']) {
+    it(`reads --${shape} as the default printing once symbolized`, async () => {
+      expect(await symbolized(`cxx-worker.${shape}`)).toEqual(await symbolized('cxx-worker.default'));
+    });
+  }
 
   it('keeps the call sites of one function apart without perf\'s +0x offsets (-F without symoff), and says which frames keep perf\'s names', async () => {
     const got = await symbolized('cxx-worker.fields-no-symoff');

@@ -149,6 +149,16 @@ describe('perf script printings of one capture (fixtures/perf-shapes)', () => {
     expect(messages(read.warnings)).toContainEqual(expect.stringMatching(/^timestamps go backwards: .* ×1$/));
   });
 
+  it('takes a frame line that lost its dso in a printing whose frames have dsos for damage: an error at its line, one record skipped when lenient', async () => {
+    const lines = new TextDecoder().decode(gunzipSync(new Uint8Array(readFileSync(file('sqlite3.default'))))).split('\n');
+    const at = lines.findIndex((l, i) => i > 40 && /^\t +[0-9a-f]+ \S+ \(\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6\)$/.test(l));
+    lines[at] = lines[at].replace(/ \(\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6\)$/, '');
+    const text = lines.join('\n');
+    await expect(importPerf(text)).rejects.toMatchObject({ line: at + 1, reason: expect.stringMatching(/^expected a callchain frame/) });
+    const lenient = await importPerf(text, { lenient: true });
+    expect(messages(lenient.warnings)).toContainEqual(expect.stringMatching(/^skipped malformed record: expected a callchain frame .* ×1$/));
+  });
+
   const refused: [string, number, RegExp][] = [
     ['sqlite3.no-dso', 2, /^a callchain frame without its dso \(perf script -F without dso\): add dso to the fields/],
     ['sqlite3.no-dso-symoff', 2, /^a callchain frame without its dso/],

@@ -28,6 +28,7 @@ export interface PerfScriptFacts extends TraceFacts {
 const MAX_TIME_NS = 2 ** 64;
 /** A period beyond 2^53 is not an exact number, and no counter reaches it. */
 const MAX_PERIOD = 2 ** 53;
+const FRAME_EXPECTED = 'expected a callchain frame "<ip> <symbol> (<dso>)" or a sample line';
 /** Processes whose pointers are kept apart (see `keepApart`). */
 const MAX_PROCESSES = 256;
 /** Events compared in place before a name is sliced and looked up. */
@@ -113,8 +114,7 @@ export class PerfScriptReader {
   /** Records without a callchain: given their own address as their stack, or left without a stack. */
   private ipStacks = 0;
   private ipStackLine = 0;
-  /** Records with a frame on their sample line (perf script -G, or an event recorded without a callchain in a -g session). */
-  private lineFrames = 0;
+  private lineFrames = 0; // records with a frame on their sample line (perf script -G, or no callchain recorded)
   private lineFramesLine = 0;
   /** Records left without a stack: of allocation/free events, and of other events (which count only in a file of samples). */
   private stackless = 0;
@@ -125,9 +125,9 @@ export class PerfScriptReader {
   /** Each pid's index, in order of appearance (-1 past MAX_PROCESSES); whether any record was of one past it. */
   private readonly processes = new Map<number, number>();
   private mixedPointers = false;
-  /** A frame line without a dso, until the next line tells whether it is an inlined frame (`-F +srcline`); 0 for none. */
-  private pendingLine = 0;
+  private pendingLine = 0; // a frame line without a dso, until the next says whether it is an inlined frame (-F +srcline)
   private pendingFrame = '';
+  private codeFrames = 0; // frames read that name their dso
   /** The first record's time and the last one's (NO_TIME before any), and how often times went back since a first time of 0. */
   private firstTime = NO_TIME;
   private lastTime = NO_TIME;
@@ -205,11 +205,14 @@ export class PerfScriptReader {
     this.sampleLine(lineNo, bytes, start, end);
   }
 
-  /**
-   * The line after a frame printed without a dso (`pendingFrame`): an inlined
-   * frame's source line makes it that inlined frame (taken: true); else it is
-   * refused (-F without dso: it names no binary to tell it apart or symbolize it).
-   */
+  /** A frame line without a dso, unexplained: -F without dso (refused), or, where frames had dsos, a damaged line. */
+  private dsoless(lineNo: number, frame: string): false {
+    if (this.codeFrames === 0) refusePrinting(this.ctx, lineNo, 'dso', frame);
+    this.fail(lineNo, FRAME_EXPECTED, frame);
+    return false;
+  }
+
+  /** The line after a frame printed without a dso (`pendingFrame`): an inlined frame's source line makes it that inlined frame (taken: true). */
   private inlinedBySrcline(bytes: Uint8Array, start: number, end: number, lineNo: number): boolean {
     const frame = this.pendingFrame;
     const frameLine = this.pendingLine;
@@ -224,7 +227,7 @@ export class PerfScriptReader {
         return true;
       }
     }
-    return refusePrinting(this.ctx, frameLine, 'dso', frame);
+    return this.dsoless(frameLine, frame);
   }
 
   /**
@@ -292,6 +295,7 @@ export class PerfScriptReader {
     const depth = this.frameCount;
     if (depth === this.codes.length) this.codes = grown(this.codes);
     this.codes[this.frameCount++] = code;
+    if (code >= 0) this.codeFrames++;
     if (isInlinedCode(code)) this.hasInlined = true;
     const last = this.recordEvent!.lastCodes;
     if (depth >= last.length || last[depth] !== code) this.sameFrames = false;
@@ -315,7 +319,7 @@ export class PerfScriptReader {
         this.sideband(text, side + 1, lineNo);
         return;
       }
-      this.fail(lineNo, this.inRecord ? 'expected a callchain frame "<ip> <symbol> (<dso>)" or a sample line' : 'expected a sample line "<comm> <tid> [<cpu>] <time>: <event>: …"', text);
+      this.fail(lineNo, this.inRecord ? FRAME_EXPECTED : 'expected a sample line "<comm> <tid> [<cpu>] <time>: <event>: …"', text);
       return;
     }
     if (this.inRecord) this.endRecord();
@@ -410,11 +414,7 @@ export class PerfScriptReader {
     this.skipping = false;
   }
 
-  /**
-   * Keeps process `pid`'s pointers apart from other processes' (`-F +pid`): the
-   * k-th process's non-NULL pointers get k in their top byte, which no
-   * user-space address has (57 bits at most); past MAX_PROCESSES, a warning.
-   */
+  /** Keeps process `pid`'s pointers apart (`-F +pid`): the k-th process's get k in their top byte, which no user-space address has (57 bits at most). */
   private keepApart(pid: number, known: boolean): void {
     let k = this.processes.get(pid);
     if (k === undefined) this.processes.set(pid, (k = this.processes.size < MAX_PROCESSES ? this.processes.size : -1));
@@ -530,7 +530,7 @@ export class PerfScriptReader {
   }
 
   finish(): PerfScriptFacts {
-    if (this.pendingLine > 0) refusePrinting(this.ctx, this.pendingLine, 'dso', this.pendingFrame);
+    if (this.pendingLine > 0) this.dsoless(this.pendingLine, this.pendingFrame);
     if (this.inRecord) this.endRecord();
     const events = this.events;
     events.finish(this.allCalls(), this.hasStacks);

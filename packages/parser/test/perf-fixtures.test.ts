@@ -14,6 +14,7 @@ import { EventAccumulator, churn, readInput, top, type LoadedInput, type Accumul
 import { CORPUS, FIXTURES, HAVE_CORPUS, corpusSkipNote, displayName, findFiles } from '@heapscope/testkit/paths';
 import { ODD_PER_PHASE, ODD_SIZE, workloadSites } from '@heapscope/testkit/workload';
 import { endsWithNewline } from '@heapscope/testkit/inputs';
+import { accumulatedSizes, foldedReportSizes, reportSizes } from './helpers/perf-report.js';
 
 corpusSkipNote();
 
@@ -34,40 +35,6 @@ function sites(profile: HeapProfile) {
     out[name] = { liveObjects: lo.get(name) ?? 0, liveBytes: lb.get(name) ?? 0, allocObjects: ao.get(name) ?? 0, allocBytes: ab.get(name) ?? 0 };
   }
   return out;
-}
-
-/** `perf report --sort trace` rows of the entry events: event → [count, payload]. */
-function reportRows(file: string): { event: string; count: number; args: Record<string, number> }[] {
-  const rows: { event: string; count: number; args: Record<string, number> }[] = [];
-  let event = '';
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const section = /^# Samples: .* of event '([^']+)'/.exec(line);
-    if (section) event = section[1];
-    const row = /^\s+[\d.]+%\s+[\d.]+%\s+(\d+)\s+\([0-9a-f]+\)\s*(.*)$/.exec(line);
-    if (!row) continue;
-    const args: Record<string, number> = {};
-    for (const [, name, value] of row[2].matchAll(/(\w+)=(\S+)/g)) args[name] = Number(value);
-    rows.push({ event, count: Number(row[1]), args });
-  }
-  return rows;
-}
-
-/** (size → count) of the entry events as perf report counts them: every entry record, nested ones too. */
-function reportSizes(file: string): Map<number, number> {
-  const sizes = new Map<number, number>();
-  for (const { event, count, args } of reportRows(file)) {
-    const size = event.endsWith(':calloc') ? args.nmemb * args.size : args.size;
-    if (event.endsWith(':realloc') && args.ptr !== 0 && size === 0) continue; // realloc(p, 0) frees
-    sizes.set(size, (sizes.get(size) ?? 0) + count);
-  }
-  return sizes;
-}
-
-/** (size → count) from the accumulator's exact (site, size) rows. */
-function accumulatedSizes(trace: AccumulatedTrace): Map<number, number> {
-  const sizes = new Map<number, number>();
-  for (let i = 0; i < trace.sizes.length; i++) sizes.set(trace.sizes.sizeBytes[i], (sizes.get(trace.sizes.sizeBytes[i]) ?? 0) + trace.sizes.count[i]);
-  return sizes;
 }
 
 const sorted = (m: Map<number, number>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
@@ -141,17 +108,9 @@ describe('perf fixtures: entry + return + free probes, frame pointers (workload.
 
   it('lists the same (size, count) pairs as perf report --sort trace, once glibc realloc(NULL, n) → malloc(n) is folded', async () => {
     const { profile, trace } = await readInput(fixture('fp'));
-    const want = reportSizes(golden('fp'));
-    // perf report counts glibc's malloc(n) inside realloc(NULL, n) as an event of its own; heapscope counts the realloc.
-    let nested = 0;
-    for (const { event, count, args } of reportRows(golden('fp'))) {
-      if (event.endsWith(':realloc') && args.ptr === 0) {
-        want.set(args.size, want.get(args.size)! - count);
-        nested += count;
-      }
-    }
+    const { sizes: want, nested } = foldedReportSizes(golden('fp'));
     expect(nested).toBe(1);
-    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(new Map([...want].filter(([, c]) => c > 0))));
+    expect(sorted(accumulatedSizes(trace!))).toEqual(sorted(want));
     expect(profile.meta.warnings.find((w) => w.message === nestedWarning)?.count).toBe(nested);
     // The odd size, with its count.
     expect(accumulatedSizes(trace!).get(ODD_SIZE)).toBe(ODD_PER_PHASE);

@@ -230,7 +230,7 @@ describe('perf frame lines: the reader above a cut', () => {
     withSrcline.splice(10, 0, '  ??:0');
     const srcline = await importPerf(withSrcline.join('\n'));
     expect(srcline.events).toEqual((await importPerf(capture(3, 20).join('\n'))).events);
-    expect(messages(srcline.warnings)).toContainEqual(expect.stringContaining('source lines under frames'));
+    expect(messages(srcline.warnings)).toContainEqual(expect.stringContaining('source lines (perf script -F +srcline, +srccode) are not used'));
   });
 
   it('keeps a record cut short among its frames above the cut, and says where the input ends', async () => {

@@ -167,12 +167,17 @@ describe('perf script: the byte and the string scanners of sample lines agree', 
   });
 
   const fixtures = findFiles(FIXTURES, /\.perf\.txt\.gz$/);
+  // Printings whose sample lines have fields between tid and time (-F +tod, +misc): the byte scanner declines them all, by design.
+  const generalOnly = /\.(fields-tod|fields-pid-period-misc)\.perf\.txt\.gz$/;
   it('has perf fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(7));
   for (const path of fixtures) {
     it(`on every line of ${displayName(path)}, and the byte scanners read nearly all its sample lines`, () => {
       const { heads, byteHeads, payloads, bytePayloads } = compare(linesOf(path), displayName(path));
+      // -F without comm, tid and time: no line is a sample line (the importer refuses the file, saying so).
+      if (path.endsWith('.fields-event-first.perf.txt.gz')) return expect(heads).toBe(0);
       expect(heads).toBeGreaterThan(100);
-      expect(byteHeads / heads).toBeGreaterThan(0.99);
+      if (generalOnly.test(path)) expect(byteHeads).toBe(0);
+      else expect(byteHeads / heads).toBeGreaterThan(0.99);
       expect(bytePayloads / payloads).toBeGreaterThan(0.99);
     });
   }

@@ -78,7 +78,7 @@ x 1 1.0: cycles:
 `;
     const { events, warnings } = await importPerf(text);
     expect(events).toEqual([['untracked', 59, AllocOp.malloc, 'malloc', '20829/workload', 6193504261000]]); // 0x0 cut
-    expect(messages(warnings)).toContain('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols ×2');
+    expect(messages(warnings)).toContain('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols ×2');
   });
 
   it('keys locations by symbol+offset and dso, not by ip', async () => {

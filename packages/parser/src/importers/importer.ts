@@ -69,6 +69,15 @@ export class ParseContext {
   }
 
   /**
+   * An input whose whole shape cannot be read (a producer's option left out
+   * what the import needs): throws a ParseError even under `lenient`, since
+   * skipping records would skip them all. `reason` says what to change.
+   */
+  refuse(line: number, reason: string, text?: string): never {
+    throw new ParseError(this.file, line, reason, this.format, text);
+  }
+
+  /**
    * The input's lines, read by this import's rules: a last line without a
    * newline is dropped as cut short (see {@link lineCut}) unless the format
    * allows it (`finalLine: 'whole'`, which the importer must explain); under

@@ -226,3 +226,67 @@ export function isUnknown(bytes: Uint8Array, start: number, end: number): boolea
   for (let k = 0; k < 9; k++) if (bytes[start + k] !== UNKNOWN_BYTES[k]) return false;
   return true;
 }
+
+/** {@link srclineKind}: a source line under a frame. */
+export const SRCLINE = 1;
+/** {@link srclineKind}: the source line of an inlined frame, which perf then marks instead of the frame (`  malloc.c:3281 (inlined)`). */
+export const SRCLINE_INLINED = 2;
+
+/**
+ * A `-F +srcline` line, or 0: indented, one token, either `<file>:<line>`
+ * (`  malloc.c:3281`, `  ??:0`, `  :0`) or, where perf found no line, the
+ * dso's name and the address in it (`  sqlite3[911e]`); ` (inlined)` after
+ * it when its frame is an inlined one ({@link SRCLINE_INLINED}).
+ */
+export function srclineKind(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start < 3 || !isBlank(bytes[start])) return 0;
+  let i = start;
+  while (i < end && isBlank(bytes[i])) i++;
+  let kind = SRCLINE;
+  if (end - i > 10 && endsInlined(bytes, end) && bytes[end - 10] === 32) {
+    kind = SRCLINE_INLINED;
+    end -= 10;
+  }
+  for (let k = i; k < end; k++) if (isBlank(bytes[k])) return 0;
+  if (bytes[end - 1] === 93 /* ] */) {
+    let open = end - 2;
+    while (open > i && isHexDigit(bytes[open])) open--;
+    return open > i && open < end - 2 && bytes[open] === 91 /* [ */ ? kind : 0;
+  }
+  let colon = end - 1;
+  while (colon >= i && bytes[colon] !== 58 /* : */) colon--;
+  if (colon < i || colon === end - 1) return 0;
+  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return 0;
+  return kind;
+}
+
+/**
+ * A callchain frame printed without its dso: `-F` without `dso` (`\t  99130
+ * realloc+0x0`, `\t  911e [unknown]`, or the ip alone with neither `sym` nor
+ * `dso`): indented, an ip, and a symbol with no parenthesized group after a
+ * blank (where a dso would be). Such a line fails {@link scanFrame}; this
+ * tells it from a damaged frame (`… ([unknown]) trailing words`).
+ */
+export const DSOLESS_FRAME = /^[ \t]+[0-9a-fA-F]{1,16}(?:[ \t]+(?![^]*[ \t]\()\S.*)?$/;
+
+/**
+ * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
+ * `perf record --call-graph dwarf` ends a callchain with it where its
+ * unwinder stopped (an address of 0, minus 1). It is the end of what perf
+ * unwound, not a frame that broken unwinding invented: nothing to cut or
+ * warn about.
+ */
+export function isStackEnd(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isBlank(bytes[i])) i++;
+  if (end - i < 17 || !isBlank(bytes[i + 16])) return false;
+  for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
+  return true;
+}
+
+/** A `-F +srccode` line: `|`, the line number, then the source text (`|243          blocks[i] = malloc(ODD_SIZE);`). */
+export function isSrccode(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start + 1;
+  while (i < end && isDigit(bytes[i])) i++;
+  return bytes[start] === 124 && i > start + 1 && (i === end || isBlank(bytes[i]));
+}

@@ -8,7 +8,9 @@
  * perf has already symbolized the frame, so a location is keyed by what perf
  * printed — its symbol (with the `+0x` offset: two call sites in one
  * function stay two locations, as they would be two addresses in pprof) and
- * its dso — never by the ip: user-space ips are sometimes DSO-relative and
+ * its dso — never by the ip (unless perf printed no offset, `-F` without
+ * `symoff`: then the symbol names only the function, and the ip tells its
+ * call sites apart): user-space ips are sometimes DSO-relative and
  * sometimes absolute, and the same code has another absolute address in
  * every process. The location keeps the ip of its first sighting as its
  * address, one function line named by the symbol (without the offset;
@@ -140,6 +142,8 @@ export class PerfFrames {
   private readonly inlAlone = int32Column(64);
   /** perf's `+0x` offset of an inlined frame (from its function's symbol), -1 for none. */
   private readonly inlSymoff: number[] = [];
+  /** Locations of perf's layout 3 (no dso) without perf's `+0x` offset (`-F` without symoff): nothing places them in a binary. */
+  unplaceable = 0;
   /** Locations of perf's layout 3 (no dso), with their function symbol's address. */
   private readonly dsoless: { location: number; symbolStart: number }[] = [];
   /** Each function's display name, by function id (for perf's layout 2). */
@@ -229,7 +233,11 @@ export class PerfFrames {
     const symbol = decoded(bytes, p.symStart, p.symEnd);
     const dso = p.dsoStart >= 0 ? decoded(bytes, p.dsoStart, p.dsoEnd) : '';
     const unresolved = symbol === '' || symbol === UNKNOWN;
-    const key = unresolved ? `${dso}\n@${decoded(bytes, p.ipStart, p.ipEnd)}` : `${dso}\n${symbol}`;
+    // A symbol without perf's `+0x` offset (perf script -F without symoff)
+    // names a function, not a place in it: its call sites are told apart by
+    // their ips, as unresolved frames are.
+    const ip = unresolved || symoffStart(symbol) === symbol.length ? `@${decoded(bytes, p.ipStart, p.ipEnd)}` : '';
+    const key = unresolved ? `${dso}\n${ip}` : `${dso}\n${symbol}${ip && `\n${ip}`}`;
     if (p.inlined) return -3 - this.inlinedFrame(key, symbol, dso, unresolved);
     let loc = this.byKey.get(key);
     if (loc === undefined) {
@@ -295,6 +303,16 @@ export class PerfFrames {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether inlined frame `code` has neither a symbol nor a dso (`98930
+   * (inlined)`: perf script -F without sym): nothing says which binary or
+   * function it is in.
+   */
+  isNameless(code: number): boolean {
+    const f = -3 - code;
+    return this.inlFunction.data[f] < 0 && this.inlMapping.data[f] < 0;
   }
 
   /** Whether inlined codes `a` and `b` have the same ip. */
@@ -407,7 +425,9 @@ export class PerfFrames {
   private noteDsoless(loc: number, f: number): void {
     const start = symbolStart({ hi: this.inlIpHi.data[f], lo: this.inlIpLo.data[f] }, this.inlSymoff[f]);
     this.locSymbolStart.data[loc] = start;
-    if (this.inlMapping.data[f] < 0 && !Number.isNaN(start)) this.dsoless.push({ location: loc, symbolStart: start });
+    if (this.inlMapping.data[f] >= 0) return;
+    if (Number.isNaN(start)) this.unplaceable++;
+    else this.dsoless.push({ location: loc, symbolStart: start });
   }
 
   /** Per location, the address of the symbol perf named its function by (ip − perf's `+0x` offset), NaN where perf printed none. */

@@ -5,8 +5,9 @@
  * How a sample line is read (never by columns: widths change between
  * versions, and comm may hold spaces and digits — `FS Broker 5906  7564/7598`):
  * split on blanks and anchor on the first `<digits>.<digits>:` token, the
- * time. Backwards from it: an optional `[cpu]`, then `pid/tid` or `tid`, and
- * everything before is comm. Forwards: an optional period (digits), then the
+ * time. Backwards from it: an optional wall-clock `YYYY-MM-DD HH:MM:SS.frac`
+ * (`-F +tod`), optional misc flags (`-F +misc`: `U`), an optional `[cpu]`,
+ * then `pid/tid` or `tid`, and everything before is comm. Forwards: an optional period (digits), then the
  * event: the next token ending in `:` (one token; `task-clock:ppp:` keeps its
  * modifiers). Without a time, the event is the first token ending in `:`
  * after at least a comm and a tid. Never the line's last `x:`: payloads
@@ -19,6 +20,9 @@
  * reads the same (packages/parser/test/perf-scanners.test.ts).
  */
 import { NO_TIME } from '../trace/sink.js';
+
+/** A sample line whose first token is its event (`  probe_libc:malloc: (7f…) size=8`): `-F` without comm, tid and time. */
+export const EVENT_FIRST = /^[ \t]*[^\s:]+:[^\s:]+:(?:[ \t]|$)/;
 
 /** A sample line as scanned (offsets into the line). */
 export interface SampleHead {
@@ -101,6 +105,25 @@ function isCpuToken(text: string, k: number): boolean {
 
 function isDigitsToken(text: string, k: number): boolean {
   return digitsValue(text, tokenStart[k], tokenEnd[k]) >= 0;
+}
+
+/** `YYYY-MM-DD`: the date of `-F +tod` (perf script's wall-clock time of a record, printed before its time). */
+function isTodDate(text: string, k: number): boolean {
+  return /^\d{4}-\d\d-\d\d$/.test(text.slice(tokenStart[k], tokenEnd[k]));
+}
+
+/** `HH:MM:SS[.frac]`: the clock of `-F +tod`. */
+function isTodClock(text: string, k: number): boolean {
+  return /^\d\d:\d\d:\d\d(\.\d+)?$/.test(text.slice(tokenStart[k], tokenEnd[k]));
+}
+
+/**
+ * `-F +misc`: the record's misc flags as perf prints them between cpu and
+ * time, one letter each (`K` kernel, `U` user, `H` hypervisor, `G`/`g`
+ * guest, `M` mmap data, `E` exec, `S`/`Sp` switch out).
+ */
+function isMiscToken(text: string, k: number): boolean {
+  return /^[KUHGgMESp]{1,5}$/.test(text.slice(tokenStart[k], tokenEnd[k]));
 }
 
 const scratchHead: SampleHead = { commStart: 0, commEnd: 0, pid: -1, tid: -1, timeNs: NO_TIME, period: NaN, eventStart: 0, eventEnd: 0, payloadStart: 0 };
@@ -207,7 +230,7 @@ function scanSampleHeadBytes(bytes: Uint8Array, start: number, end: number, h: S
   h.pid = -1;
   h.tid = -1;
   h.period = NaN;
-  // Backwards from the time: [cpu] tid, then comm.
+  // Backwards from the time: [cpu] tid, then comm (any other field there is the general scanner's).
   let to = t + 1;
   while (to > start && isBlank(bytes[to - 1])) to--;
   if (to > start && bytes[to - 1] === 93 /* ] */) {
@@ -221,10 +244,10 @@ function scanSampleHeadBytes(bytes: Uint8Array, start: number, end: number, h: S
   if (to > start) {
     let s = to;
     while (s > start && !isBlank(bytes[s - 1])) s--;
-    if (tidAt(bytes, s, to, h)) {
-      to = s;
-      while (to > start && isBlank(bytes[to - 1])) to--;
-    }
+    // No tid right before the time (and cpu): another field (`-F +misc`) or no tid at all; the general scanner decides.
+    if (!tidAt(bytes, s, to, h)) return false;
+    to = s;
+    while (to > start && isBlank(bytes[to - 1])) to--;
   }
   let commStart = start;
   while (commStart < to && isBlank(bytes[commStart])) commStart++;
@@ -347,6 +370,9 @@ function scanSampleHeadTokens(text: string, h: SampleHead): boolean {
       k--;
     }
   }
+  // Backwards: [tod] (`-F +tod`: date and clock), [misc] (`-F +misc`), [cpu], then tid.
+  if (time >= 0 && k >= 1 && isTodDate(text, k - 1) && isTodClock(text, k)) k -= 2;
+  if (k >= 1 && isMiscToken(text, k) && (isCpuToken(text, k - 1) || isTidToken(text, k - 1))) k--;
   if (k >= 0 && isCpuToken(text, k)) k--;
   if (k >= 0 && readTid(text, k, h)) k--;
   else if (time < 0) return false;

@@ -11,11 +11,12 @@ import type { ProfileBuilder } from '../model/builder.js';
 import { EMPTY_STACK } from '../model/profile.js';
 import { NO_TIME, TimeOrder, type TraceFacts, type TraceSink } from '../trace/sink.js';
 import { BAD_FRAME, NOT_A_FRAME, PerfFrames, isInlinedCode } from './perf-frames.js';
-import { isFrameLine, usualFrameLines, type LineCount } from './perf-frame-line.js';
+import { DSOLESS_FRAME, SRCLINE, SRCLINE_INLINED, isFrameLine, isSrccode, isStackEnd, srclineKind, usualFrameLines, type LineCount } from './perf-frame-line.js';
 import { warnCutFrames } from './bad-frames.js';
 import { EventRecord, PerfEvents, Role, ThreadCalls, perfEventOptions, type PerfEvent } from './perf-events.js';
 import { PayloadArgs } from './perf-payload.js';
-import { isBlank, isDigit, newSampleHead, scanSampleLine, type SampleHead } from './perf-sample-line.js';
+import { LINE_FRAME_STACKS, OWN_ADDRESS_STACKS, refusePrinting, unplaceableInlined } from './perf-options.js';
+import { EVENT_FIRST, isBlank, newSampleHead, scanSampleLine, type SampleHead } from './perf-sample-line.js';
 
 /** What `perf script` import says about a trace, beyond {@link TraceFacts}. */
 export interface PerfScriptFacts extends TraceFacts {
@@ -27,6 +28,9 @@ export interface PerfScriptFacts extends TraceFacts {
 const MAX_TIME_NS = 2 ** 64;
 /** A period beyond 2^53 is not an exact number, and no counter reaches it. */
 const MAX_PERIOD = 2 ** 53;
+const FRAME_EXPECTED = 'expected a callchain frame "<ip> <symbol> (<dso>)" or a sample line';
+/** Processes whose pointers are kept apart (see `keepApart`). */
+const MAX_PROCESSES = 256;
 /** Events compared in place before a name is sliced and looked up. */
 const RECENT_EVENTS = 8;
 
@@ -44,34 +48,6 @@ class PerfThread extends ThreadCalls {
 function sameBytes(want: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
   if (want.length !== end - start) return false;
   for (let k = 0; k < want.length; k++) if (bytes[start + k] !== want[k]) return false;
-  return true;
-}
-
-/** A `-F +srcline` line: indented, one token, ending in `:<line>` (`  malloc.c:3281`, `  ??:0`). */
-function isSrcline(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 4 || !isBlank(bytes[start])) return false;
-  let i = start;
-  while (i < end && isBlank(bytes[i])) i++;
-  let colon = end - 1;
-  while (colon >= start && bytes[colon] !== 58 /* : */) colon--;
-  if (colon <= i || colon === end - 1) return false;
-  for (let k = colon + 1; k < end; k++) if (!isDigit(bytes[k])) return false;
-  for (let k = i; k < colon; k++) if (isBlank(bytes[k])) return false;
-  return true;
-}
-
-/**
- * A frame line at `ffffffffffffffff` (`ffffffffffffffff [unknown] ([unknown])`):
- * `perf record --call-graph dwarf` ends a callchain with it where its
- * unwinder stopped (an address of 0, minus 1). It is the end of what perf
- * unwound, not a frame that broken unwinding invented: nothing to cut or
- * warn about.
- */
-function isStackEnd(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end && isBlank(bytes[i])) i++;
-  if (end - i < 17 || !isBlank(bytes[i + 16])) return false;
-  for (let k = i; k < i + 16; k++) if (bytes[k] !== 102 /* f */) return false;
   return true;
 }
 
@@ -115,8 +91,6 @@ export class PerfScriptReader {
   private recordKnown = false;
   private headerEvents: string[] = [];
   private sawSample = false;
-  private lastPid = -1;
-  private pids = 0;
   records = 0;
   hasTimestamps = false;
   hasStacks = false;
@@ -140,12 +114,24 @@ export class PerfScriptReader {
   /** Records without a callchain: given their own address as their stack, or left without a stack. */
   private ipStacks = 0;
   private ipStackLine = 0;
+  private lineFrames = 0; // records with a frame on their sample line (perf script -G, or no callchain recorded)
+  private lineFramesLine = 0;
   /** Records left without a stack: of allocation/free events, and of other events (which count only in a file of samples). */
   private stackless = 0;
   private stacklessLine = 0;
   private stacklessOther = 0;
   private stacklessOtherLine = 0;
   private readonly timeOrder = new TimeOrder();
+  /** Each pid's index, in order of appearance (-1 past MAX_PROCESSES); whether any record was of one past it. */
+  private readonly processes = new Map<number, number>();
+  private mixedPointers = false;
+  private pendingLine = 0; // a frame line without a dso, until the next says whether it is an inlined frame (-F +srcline)
+  private pendingFrame = '';
+  private codeFrames = 0; // frames read that name their dso
+  /** The first record's time and the last one's (NO_TIME before any), and how often times went back since a first time of 0. */
+  private firstTime = NO_TIME;
+  private lastTime = NO_TIME;
+  private backSteps = 0;
   private readonly skipped: LineCount = { lines: 0 };
   /** The cursor of the line being read, and a range of its bytes decoded (for the lines and fields the byte scanners leave to text). */
   private cursor: ByteLineCursor | undefined;
@@ -166,6 +152,7 @@ export class PerfScriptReader {
    */
   line(cursor: ByteLineCursor): void {
     const { bytes, start, end } = cursor;
+    if (this.pendingLine > 0 && this.inlinedBySrcline(bytes, start, end, cursor.lineNo)) return;
     // Frame and sample lines end in a non-blank character: only a line that
     // does not can be blank (whitespace only), so only such lines are scanned.
     if (end === start || isBlank(bytes[end - 1])) {
@@ -194,19 +181,19 @@ export class PerfScriptReader {
         return;
       }
       if (code !== NOT_A_FRAME) {
+        if (isInlinedCode(code) && this.frames.isNameless(code)) refusePrinting(this.ctx, cursor.lineNo, 'sym', cursor.checkedText(start, end));
         this.pushFrame(code);
         this.followFrames(cursor);
         return;
       }
     }
     const lineNo = cursor.lineNo;
-    if (this.inRecord) {
-      if (isSrcline(bytes, start, end)) {
-        // `-F +srcline` prints the frame's source line under it; perf's symbols stay the frames' names.
-        if (this.srclines++ === 0) this.srclineLine = lineNo;
-        return;
-      }
-    } else if (this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
+    // Source lines: `-F +srcline` under a frame, `-F +srccode` (`|<line> <code>`, where it changed: between records too). perf's symbols stay the names.
+    if ((this.inRecord && srclineKind(bytes, start, end) === SRCLINE) || (bytes[start] === 124 /* | */ && isSrccode(bytes, start, end))) {
+      if (this.srclines++ === 0) this.srclineLine = lineNo;
+      return;
+    }
+    if (!this.inRecord && this.skipping && this.frames.frame(bytes, start, end) !== NOT_A_FRAME) return;
     if (bytes[start] === 35 /* # */ && !this.inRecord) {
       if (!this.sawSample) {
         const m = HEADER_EVENT.exec(cursor.checkedText(start, end));
@@ -216,6 +203,31 @@ export class PerfScriptReader {
     }
     this.cursor = cursor;
     this.sampleLine(lineNo, bytes, start, end);
+  }
+
+  /** A frame line without a dso, unexplained: -F without dso (refused), or, where frames had dsos, a damaged line. */
+  private dsoless(lineNo: number, frame: string): false {
+    if (this.codeFrames === 0) refusePrinting(this.ctx, lineNo, 'dso', frame);
+    this.fail(lineNo, FRAME_EXPECTED, frame);
+    return false;
+  }
+
+  /** The line after a frame printed without a dso (`pendingFrame`): an inlined frame's source line makes it that inlined frame (taken: true). */
+  private inlinedBySrcline(bytes: Uint8Array, start: number, end: number, lineNo: number): boolean {
+    const frame = this.pendingFrame;
+    const frameLine = this.pendingLine;
+    this.pendingLine = 0;
+    if (srclineKind(bytes, start, end) === SRCLINE_INLINED) {
+      const line = new TextEncoder().encode(`${frame} (inlined)`);
+      const code = this.frames.frame(line, 0, line.length);
+      if (code !== NOT_A_FRAME && code !== BAD_FRAME) {
+        if (isInlinedCode(code) && this.frames.isNameless(code)) refusePrinting(this.ctx, frameLine, 'sym', frame);
+        this.pushFrame(code);
+        if (this.srclines++ === 0) this.srclineLine = lineNo;
+        return true;
+      }
+    }
+    return this.dsoless(frameLine, frame);
   }
 
   /**
@@ -283,6 +295,7 @@ export class PerfScriptReader {
     const depth = this.frameCount;
     if (depth === this.codes.length) this.codes = grown(this.codes);
     this.codes[this.frameCount++] = code;
+    if (code >= 0) this.codeFrames++;
     if (isInlinedCode(code)) this.hasInlined = true;
     const last = this.recordEvent!.lastCodes;
     if (depth >= last.length || last[depth] !== code) this.sameFrames = false;
@@ -293,12 +306,20 @@ export class PerfScriptReader {
     const h = this.head;
     if (!scanSampleLine(bytes, start, end, h, this.decode)) {
       const text = this.decode(start, end);
+      if (this.inRecord && DSOLESS_FRAME.test(text)) {
+        // With -F +srcline perf marks an inlined frame on its source line, not on the frame (`98930
+        // __GI___libc_malloc+0x0` then `  malloc.c:3281 (inlined)`): the next line says which this is.
+        this.pendingLine = lineNo;
+        this.pendingFrame = text;
+        return;
+      }
+      if (EVENT_FIRST.test(text)) refusePrinting(this.ctx, lineNo, 'thread', text); // threads, and the order of calls on each, need a tid (or comm) or a time
       const side = text.indexOf(' PERF_RECORD_');
       if (side >= 0) {
         this.sideband(text, side + 1, lineNo);
         return;
       }
-      this.fail(lineNo, this.inRecord ? 'expected a callchain frame "<ip> <symbol> (<dso>)" or a sample line' : 'expected a sample line "<comm> <tid> [<cpu>] <time>: <event>: …"', text);
+      this.fail(lineNo, this.inRecord ? FRAME_EXPECTED : 'expected a sample line "<comm> <tid> [<cpu>] <time>: <event>: …"', text);
       return;
     }
     if (this.inRecord) this.endRecord();
@@ -323,6 +344,10 @@ export class PerfScriptReader {
       while (p < end && isBlank(bytes[p])) p++;
       if (p < end) trailing = this.frames.frameAt(bytes, p, end);
     }
+    if (ok && known && !this.args.hasIp && this.args.count === 0) {
+      // A uprobe record always prints its address `(ip)` in the trace field: its absence is `-F` without trace.
+      refusePrinting(this.ctx, lineNo, 'trace', this.decode(start, end), event.name);
+    }
     if (!ok) {
       this.fail(lineNo, `unexpected payload for "${event.name}" (expected "(<ip>) name=value …")`, this.decode(start, end));
       return;
@@ -341,7 +366,14 @@ export class PerfScriptReader {
     this.recordLine = lineNo;
     this.recordTime = h.timeNs;
     this.recordPeriod = h.period;
-    if (h.timeNs !== NO_TIME) this.hasTimestamps = true;
+    if (h.timeNs !== NO_TIME) {
+      this.hasTimestamps = true;
+      // `--deltatime` prints each record's time since the one before it: the first is 0, then they go back and forth
+      // at once (`--reltime` starts at 0 too, but goes back only where perf's own order slipped, rarely).
+      if (this.firstTime === NO_TIME) this.firstTime = h.timeNs;
+      else if (this.firstTime === 0 && h.timeNs < this.lastTime && ++this.backSteps === 3 && this.records <= 64) refusePrinting(this.ctx, lineNo, 'deltatime', this.decode(start, end));
+      this.lastTime = h.timeNs;
+    }
     this.timeOrder.see(h.timeNs, lineNo);
     this.recordKnown = false;
     this.recordHasIp = known && this.args.hasIp;
@@ -362,12 +394,10 @@ export class PerfScriptReader {
       this.recordKnown = this.events.extract(event, this.args, bytes, rec) || event.role === Role.alloc;
     }
     this.sameFrames = true;
+    if (trailing !== NOT_A_FRAME && this.lineFrames++ === 0) this.lineFramesLine = lineNo;
     if (trailing === BAD_FRAME) this.cut();
     else if (trailing !== NOT_A_FRAME) this.pushFrame(trailing);
-    if (h.pid >= 0 && h.pid !== this.lastPid) {
-      if (this.lastPid >= 0) this.pids++;
-      this.lastPid = h.pid;
-    }
+    if (h.pid >= 0) this.keepApart(h.pid, known);
   }
 
   /**
@@ -382,6 +412,15 @@ export class PerfScriptReader {
     const event = this.events.event(text.slice(start, end), lineNo);
     if (event.records++ === 0) event.firstLine = lineNo;
     this.skipping = false;
+  }
+
+  /** Keeps process `pid`'s pointers apart (`-F +pid`): the k-th process's get k in their top byte, which no user-space address has (57 bits at most). */
+  private keepApart(pid: number, known: boolean): void {
+    let k = this.processes.get(pid);
+    if (k === undefined) this.processes.set(pid, (k = this.processes.size < MAX_PROCESSES ? this.processes.size : -1));
+    const r = this.rec;
+    if (k < 0) this.mixedPointers ||= known;
+    else if (k > 0 && known && r.hasPtr && (r.ptrHi !== 0 || r.ptrLo !== 0) && r.ptrHi < 0x1000000) r.ptrHi += k * 0x1000000;
   }
 
   /** The thread of the sample line `bytes` (new, or renamed when its comm changed). */
@@ -491,6 +530,7 @@ export class PerfScriptReader {
   }
 
   finish(): PerfScriptFacts {
+    if (this.pendingLine > 0) this.dsoless(this.pendingLine, this.pendingFrame);
     if (this.inRecord) this.endRecord();
     const events = this.events;
     events.finish(this.allCalls(), this.hasStacks);
@@ -514,23 +554,21 @@ export class PerfScriptReader {
       }
     }
     if (this.ipStacks > 0) {
-      ctx.warn(
-        'records without a callchain (recorded without -g?): each stack is the record\'s own address, as perf report attributes it (an entry probe\'s function, or a return probe\'s return address in the caller)',
-        this.ipStackLine,
-        this.ipStacks,
-      );
+      ctx.warn(OWN_ADDRESS_STACKS, this.ipStackLine, this.ipStacks);
     }
+    if (this.frames.unplaceable > 0) ctx.warn(unplaceableInlined(this.frames.unplaceable));
+    if (this.lineFrames > 0 && allocatorEvents) ctx.warn(LINE_FRAME_STACKS, this.lineFramesLine, this.lineFrames);
     // Records of other events count only in a file of samples (else they are skipped, and said so above).
     const [stackless, stacklessLine] = allocatorEvents ? [this.stackless, this.stacklessLine] : [this.stacklessOther, this.stacklessOtherLine];
     if (stackless > 0) ctx.warn('records with neither a callchain nor an address are counted without a stack', stacklessLine, stackless);
     warnCutFrames(ctx, this.cutFrames, this.cutRecords, this.cutLine);
     this.timeOrder.report(ctx);
     if (this.srclines > 0) {
-      ctx.warn('source lines under frames (perf script -F +srcline) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
+      ctx.warn('source lines (perf script -F +srcline, +srccode) are not used: frames are named by their symbols', this.srclineLine, this.srclines);
     }
     if (this.records === 0) ctx.warn('the input has no records');
-    if (this.pids > 0 && allocatorEvents) {
-      ctx.warn('the records come from more than one process: their pointers are not told apart (record one process, or split the output with perf script --pid)');
+    if (this.mixedPointers && allocatorEvents) {
+      ctx.warn(`the records come from more than ${MAX_PROCESSES} processes: the pointers of those after the ${MAX_PROCESSES}th are not told apart (split the output with perf script --pid)`);
     }
     const meta = this.builder.meta;
     meta.producerNames = {
@@ -539,7 +577,7 @@ export class PerfScriptReader {
       symbolStarts: this.frames.symbolStarts(),
       dsoless: this.frames.dsolessLocations(),
     };
-    if (this.lastPid >= 0 && this.pids === 0) meta.pid = this.lastPid;
+    if (this.processes.size === 1) meta.pid = this.processes.keys().next().value!;
     meta.variant = allocatorEvents
       ? events.tracking
         ? 'malloc probes with return probes'

@@ -24,8 +24,9 @@
  *
  *   output      = { "#" { any } NL } { record } ;
  *   record      = sample-line NL [ { frame NL } ] [ blank-line ] ;
- *   sample-line = [WS] comm WS ( tid | pid "/" tid ) WS [ "[" cpu "]" WS ]
+ *   sample-line = [WS] comm WS ( tid | pid "/" tid ) WS [ "[" cpu "]" WS ] [ misc WS ] [ tod WS ]
  *                 [ secs "." frac ":" WS ] [ period WS ] event ":" [ WS payload ] ;   (perf-sample-line.ts)
+ *   tod         = yyyy "-" mm "-" dd SP hh ":" mm ":" ss [ "." frac ] ;   (-F +tod, only before a time)
  *   frame       = [WS] ip WS symbol [ "+0x" hex ] SP "(" dso ")" [ SP "(inlined)" ]   (perf-frames.ts)
  *   payload     = [ "(" ip [ " <- " ip ] ")" ] { SP name "=" value } [ WS frame ]    (perf-payload.ts)
  *
@@ -72,7 +73,7 @@ import type { Input } from '../input/source.js';
 import type { ProfileBuilder } from '../model/builder.js';
 import { NO_TIME, type TraceImporter, type TraceSink } from '../trace/sink.js';
 import { PerfScriptReader, type PerfScriptFacts } from './perf-script-reader.js';
-import { newSampleHead, scanSampleHead } from './perf-sample-line.js';
+import { EVENT_FIRST, newSampleHead, scanSampleHead } from './perf-sample-line.js';
 
 export type { PerfScriptFacts } from './perf-script-reader.js';
 
@@ -86,6 +87,8 @@ function sniffPerfScript(head: Head): number {
     if (line.trim() === '' || line.startsWith('#')) continue;
     // Side-band records (--show-mmap-events, --show-task-events) are perf's too.
     if (/^\s*\S.*\s\d+\.\d+: PERF_RECORD_[A-Z0-9_]+/.test(line)) return 0.8;
+    // A uprobe record printed without comm, tid and time (`-F event,trace,…`): perf's, for the importer to refuse by name.
+    if (EVENT_FIRST.test(line) && /^\s*\([0-9a-f]+(?: <- [0-9a-f]+)?\)/.test(line.slice(line.indexOf(': ') + 1))) return 0.5;
     if (!scanSampleHead(line, h)) return 0;
     if (h.timeNs !== NO_TIME) return 0.8;
     // No time: believe it when a frame follows.

@@ -19,7 +19,7 @@ import {
 
 /** The warning about records whose stack is their own address, as `messages` renders it. */
 export const OWN_ADDRESS = (n: number) =>
-  `records without a callchain (recorded without -g?): each stack is the record's own address, as perf report attributes it (an entry probe's function, or a return probe's return address in the caller) ×${n}`;
+  `records without a callchain (recorded without -g, or printed with perf script -G, or -F without ip: add ip,sym,symoff,dso to the fields to print the callchain perf recorded): each stack is the record's own address, as perf report attributes it (an entry probe's function, or a return probe's return address in the caller) ×${n}`;
 
 export const hex = (hi: number, lo: number) => (hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0'));
 

@@ -126,7 +126,7 @@ async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filter
   const input = sumProfiles(rest.map((l) => l.profile));
   run.warnMixed(summedInputs([input.meta]));
   const type = commonSampleType([input, base.profile], run.options.sampleType);
-  run.warn(seriesWarnings([base.profile, input]));
+  run.warn(seriesWarnings([base.profile, input], 'pair'));
   const total = input.total(input.sampleTypeIndex(type.type));
   const data: FlameData = {
     ...diffFlame(base.profile, input, type, filters),

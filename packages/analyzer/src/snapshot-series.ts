@@ -226,7 +226,7 @@ function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] 
       missing += Math.max(gap, 0);
     }
   }
-  if (skipped.length > 0) out.push(`${missing === 1 ? '1 dump is' : `${missing} dumps are`} missing from the series (${someOf(skipped, 3)}): a slope is per point given, not per dump`);
+  if (skipped.length > 0) out.push(`${missing === 1 ? '1 dump is' : `${missing} dumps are`} missing from the series (${someOf(skipped, 3)}): a step between points spans more than one dump`);
   return out;
 }
 

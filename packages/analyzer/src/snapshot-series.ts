@@ -197,7 +197,7 @@ function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] 
   const out: string[] = [];
   const named = facts.filter((f): f is SeriesFacts & { name: NameFacts } => f.name !== undefined);
   const unpidded = [...new Set(named.filter((f) => f.pid === undefined).map((f) => f.name.process))];
-  if (unpidded.length > 1) out.push(`dumps are named for ${unpidded.length} different processes (${someOf(unpidded)}): gperftools appends _<pid> to a forked child's dumps`);
+  if (unpidded.length > 1) out.push(`dumps are named for ${unpidded.length} different processes (${someOf(unpidded)}): gperftools appends _<pid> to the dumps of a process that a profiled one started`);
   const bySeq = new Map<string, string>();
   for (const f of series ? named : []) {
     const key = `${f.name.process}\0${f.name.seq}`;

@@ -1,7 +1,7 @@
 /**
  * What the series commands say of a series that is not whole or not one
  * process's, on real dumps: stderr and the JSON's `warnings` alike, for every
- * command that takes a series (growth, churn, report), and not for diff,
+ * command that takes a series (growth, churn, diagnose, report), and not for diff,
  * which compares two dumps whatever lies between them.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ const GAPPED = [gperf(1), gperf(2), gperf(4)];
 const GAP = /1 dump is missing from the series \(1 between workload\.0002\.heap and workload\.0004\.heap\)/;
 
 describe('a dump missing from a series, on the command line', () => {
-  for (const command of ['growth', 'churn']) {
+  for (const command of ['growth', 'churn', 'diagnose']) {
     it(`${command}: on stderr and in the JSON`, async () => {
       const r = await runCli([command, '--format', 'json', '--symbols', join(FIXTURES, 'bin', 'workload'), ...GAPPED]);
       expect(r.code, r.stderr).toBe(0);

@@ -188,8 +188,9 @@ export function seriesWarnings(members: readonly SeriesMember[], kind: 'series' 
  * What the producers' file names say is wrong with a series: gperftools
  * dumps of different processes (their names carry no pid field, only the
  * `_<pid>` a child appends to the prefix; jemalloc's pids are checked with
- * the content's) and, in a series (`series`; not two dumps compared), one
- * dump given twice (a compressed copy beside the dump) and dumps missing
+ * the content's) and, in a series (`series`; not two dumps compared), two
+ * dumps of one name (a compressed copy beside the dump, or two runs with one
+ * pid) and dumps missing
  * between two that are given — then "per point" is not per dump. Messages
  * state facts.
  */
@@ -203,7 +204,7 @@ function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] 
     const key = `${f.name.process}\0${f.name.seq}`;
     const first = bySeq.get(key);
     if (first === undefined) bySeq.set(key, f.file);
-    else if (first !== f.file) out.push(`${f.file} and ${first} are the same dump (${f.name.process} #${f.name.seq}): it is counted twice`);
+    else if (first !== f.file) out.push(`${f.file} and ${first} are both dump #${f.name.seq} of ${f.name.process}: one dump given twice (a copy), or two runs' dumps (a pid used again, as in containers)`);
   }
   // jemalloc counts each kind of dump on its own (`i0, i1, …`, `u0, …`) under
   // one sequence counter, so a kind's dumps skip sequence numbers whenever

@@ -103,8 +103,8 @@ describe('one dump given twice', () => {
     writeFileSync(copy, gzipSync(readFileSync(m0)));
     const profiles = await profilesOf([m0, copy, m1]);
     const warnings = seriesWarnings(profiles).join('\n');
-    expect(warnings).toContain(`${copy} and ${m0} are the same dump`);
-    expect(warnings).toMatch(/counted twice/);
+    expect(warnings).toContain(`${copy} and ${m0} are both dump #0 of jeprof.`);
+    expect(warnings).toMatch(/one dump given twice \(a copy\), or two runs' dumps/);
     // A copy under another name is not recognized by name; the cumulative counts still say it.
     const renamed = join(scratch, 'later.heap');
     copyFileSync(m0, renamed);

@@ -3,8 +3,8 @@
  * whether the series is one: same process and binary, same format and
  * sampling, cumulative counters that never go backwards, no truncated dump.
  */
-import { basename } from 'node:path';
-import { parseDumpName, type HeapProfile, type Mapping, type MergedInputs, type Sampling } from '@heapscope/parser';
+import { basename, dirname } from 'node:path';
+import { parseDumpName, type HeapProfile, type Mapping, type MergedInputs, type ProfileMeta, type Sampling } from '@heapscope/parser';
 
 /** How inputs are ordered: by the producer's sequence numbers when every input has one, else as given. */
 export type SeriesOrder = 'auto' | 'given' | 'sequence';
@@ -229,6 +229,32 @@ function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] 
   }
   if (skipped.length > 0) out.push(`${missing === 1 ? '1 dump is' : `${missing} dumps are`} missing from the series (${someOf(skipped, 3)}): a step between points spans more than one dump`);
   return out;
+}
+
+/**
+ * Warnings when inputs that are summed (top, sizes, merge, convert,
+ * flamegraph, view) include several dumps of one process: what it held at
+ * different moments adds up (a 5 MiB leak dumped five times sums to
+ * 15 MiB), and so do cumulative counts. One process is one pid (or, for
+ * gperftools, one name prefix) in one directory: a fleet's dumps, each in
+ * its host's directory, may share a pid (pid 1 in containers) and are meant
+ * to be summed. Merged inputs are left alone. Messages state facts.
+ */
+export function summedDumpsWarnings(metas: readonly ProfileMeta[]): string[] {
+  const byProcess = new Map<string, { label: string; files: string[] }>();
+  for (const m of metas) {
+    if (m.merged || m.file === '-') continue;
+    const name = nameFacts(m.file);
+    const process = m.pid !== undefined ? `pid ${m.pid}` : name?.process;
+    if (process === undefined) continue;
+    const key = `${dirname(m.file)}\0${process}`;
+    const entry = byProcess.get(key) ?? { label: process, files: [] };
+    entry.files.push(basename(m.file));
+    byProcess.set(key, entry);
+  }
+  return [...byProcess.values()]
+    .filter((e) => e.files.length > 1)
+    .map((e) => `${e.files.length} inputs are dumps of one process (${e.label}: ${someOf(e.files, 3)}), and they are summed: what it held at different moments adds up; growth, churn and diff compare dumps`);
 }
 
 /** The executable mapping at the lowest address that names a file: usually the main binary. */

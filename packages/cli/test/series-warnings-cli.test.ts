@@ -4,7 +4,7 @@
  * command that takes a series (growth, churn, diagnose, report), and not for diff,
  * which compares two dumps whatever lies between them.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,5 +59,38 @@ describe('a series of a program that forks, on the command line', () => {
     // Grouped by process in the order first given, each by its sequence number.
     expect(report.labels.map((l) => l.slice(dir.length + 1))).toEqual([child[0], child[1], 'fork.0001.heap', 'fork.0002.heap', 'fork.0003.heap']);
     expect(report.warnings.join('\n')).toMatch(/different processes/);
+  });
+});
+
+describe('dumps of one process summed', () => {
+  const manual = readdirSync(join(FIXTURES, 'jemalloc', 'all')).filter((f) => /\.m\d\.heap$/.test(f)).map((f) => join(FIXTURES, 'jemalloc', 'all', f));
+  const SUMMED = /5 inputs are dumps of one process \(pid \d+: .*\), and they are summed/;
+  const cases: [string, string[]][] = [
+    ['top', ['top']],
+    ['sizes', ['sizes']],
+    ['merge', ['merge', '-o', join(scratch, 'merged.pb.gz')]],
+    ['convert', ['convert', '--to', 'pprof', '-o', join(scratch, 'converted.pb.gz')]],
+    ['flamegraph', ['flamegraph', '-o', join(scratch, 'flame.svg')]],
+  ];
+  for (const [name, args] of cases) {
+    it(`${name}: a series of one process, summed, is said to be one`, async () => {
+      const r = await runCli([...args, '--no-symbolize', ...manual]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(SUMMED);
+    });
+  }
+
+  it("a fleet's dumps sharing a pid, each in its host's directory, and two processes' dumps: not", async () => {
+    const [final] = readdirSync(join(FIXTURES, 'jemalloc', 'all')).filter((f) => /\.f\.heap$/.test(f));
+    const hosts = ['a', 'b'].map((h) => {
+      mkdirSync(join(scratch, h), { recursive: true });
+      copyFileSync(join(FIXTURES, 'jemalloc', 'all', final), join(scratch, h, final));
+      return join(scratch, h, final);
+    });
+    const fleet = await runCli(['top', '--no-symbolize', ...hosts]);
+    expect(fleet.code, fleet.stderr).toBe(0);
+    expect(fleet.stderr).not.toMatch(/dumps of one process/);
+    const two = await runCli(['top', '--no-symbolize', manual[0], ...readdirSync(join(FIXTURES, 'jemalloc', 'sampled')).filter((f) => /\.f\.heap$/.test(f)).map((f) => join(FIXTURES, 'jemalloc', 'sampled', f))]);
+    expect(two.stderr).not.toMatch(/dumps of one process/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type TreeOptions } from '@heapscope/analyzer';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedDumpsWarnings, summedInputs, type TreeOptions } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import {
@@ -156,6 +156,7 @@ async function plainFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): 
   const loaded = await run.load(run.args, { parts: [] });
   const profile = sumProfiles(loaded.map((l) => l.profile));
   run.warnMixed(summedInputs([profile.meta]));
+  run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
   const type = commonSampleType([profile], run.options.sampleType);
   const data = plainFlameData(profile, run.args, type, filters, run.options.title);
   return { data, total: profile.total(profile.sampleTypeIndex(type.type)) };

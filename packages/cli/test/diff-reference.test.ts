@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES } from '@heapscope/testkit/paths';
-import { agrees, readReferenceText, type ReferenceRow } from '@heapscope/testkit/reference-tools';
+import { agrees, expectRowsAgree, readReferenceText, type ReferenceRow } from '@heapscope/testkit/reference-tools';
 
 const FORK = join(FIXTURES, 'fork');
 /** The functions of fixtures/src/fork-workload.c. */
@@ -48,23 +48,7 @@ describe('diff agrees with jeprof --base and google-pprof --base', () => {
       const ours: { total: number; rows: ReferenceRow[] } = JSON.parse(r.stdout);
       expect(agrees(ours.total, reference.total), `total ${ours.total} vs ${c.tool} ${reference.total}`).toBe(true);
       expect(Math.abs(reference.total)).toBeGreaterThan(0);
-      for (const fn of FORK_FUNCTIONS) {
-        const theirs = reference.rows.find((row) => row.name === fn);
-        const mine = ours.rows.find((row) => row.name === fn);
-        if (!theirs) {
-          expect(mine === undefined || (agrees(mine.flat, 0) && agrees(mine.cum, 0)), `${fn} only in heapscope`).toBe(true);
-          continue;
-        }
-        expect(mine, `${fn} missing`).toBeDefined();
-        expect(agrees(mine!.flat, theirs.flat), `${fn} flat ${mine!.flat} vs ${theirs.flat}`).toBe(true);
-        expect(agrees(mine!.cum, theirs.cum), `${fn} cum ${mine!.cum} vs ${theirs.cum}`).toBe(true);
-      }
-      // Every change at the same sites, whatever each names a library's frame.
-      const flats = (rows: ReferenceRow[]) => rows.map((row) => row.flat).filter((v) => Math.abs(v) >= 1).sort((a, b) => a - b);
-      const mineFlats = flats(ours.rows);
-      const theirFlats = flats(reference.rows);
-      expect(mineFlats.length, JSON.stringify(ours.rows)).toBe(theirFlats.length);
-      mineFlats.forEach((v, i) => expect(agrees(v, theirFlats[i]), `flat ${v} vs ${theirFlats[i]}`).toBe(true));
+      expectRowsAgree(ours.rows, reference.rows, FORK_FUNCTIONS);
       // Two dumps compared: the dumps between them are no gap, and the same program's are no mix.
       expect(r.stderr).not.toMatch(/missing from the series|both dump #/);
       if (c.name.includes('all/')) expect(r.stderr).toMatch(/sampled differently \(none, poisson\/4096\)/);

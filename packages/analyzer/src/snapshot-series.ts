@@ -42,7 +42,7 @@ export interface SeriesFacts {
 export interface NameFacts {
   /**
    * The process the name says the dump is of: jemalloc's prefix and pid;
-   * gperftools' prefix, which carries `_<pid>` for a forked child's dumps.
+   * gperftools' prefix, which carries `_<pid>` for a child process's dumps.
    */
   process: string;
   /** The sequence number (jemalloc's per-process counter, gperftools' NNNN). */
@@ -190,9 +190,8 @@ export function seriesWarnings(members: readonly SeriesMember[], kind: 'series' 
  * `_<pid>` a child appends to the prefix; jemalloc's pids are checked with
  * the content's) and, in a series (`series`; not two dumps compared), two
  * dumps of one name (a compressed copy beside the dump, or two runs with one
- * pid) and dumps missing
- * between two that are given — then "per point" is not per dump. Messages
- * state facts.
+ * pid) and dumps missing between two that are given — then a step between
+ * points is not one dump's. Messages state facts.
  */
 function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] {
   const out: string[] = [];
@@ -215,7 +214,9 @@ function nameWarnings(facts: readonly SeriesFacts[], series: boolean): string[] 
     const n = f.name.kind === undefined ? f.name.seq : f.name.index;
     if (n === undefined) continue; // jemalloc's final dump has no counter of its own
     const key = `${f.name.process}\0${f.name.kind ?? ''}`;
-    runs.set(key, [...(runs.get(key) ?? []), { n, file: f.file }]);
+    const run = runs.get(key);
+    if (run) run.push({ n, file: f.file });
+    else runs.set(key, [{ n, file: f.file }]);
   }
   const skipped: string[] = [];
   let missing = 0;

@@ -137,6 +137,12 @@ export interface ChurnReport {
   lifetimes: ProcessLifetimes | null;
   /** Dumps: the process (every site the filters keep) per interval, in order; null for traces. */
   intervals: ChurnInterval[] | null;
+  /**
+   * Some dump was sampled (jemalloc `lg_prof_sample` > 0, tcmalloc's
+   * sampling): its values are estimates, unsampled as the reference tools do,
+   * and so is every difference between two dumps.
+   */
+  sampled: boolean;
 }
 
 interface Acc {
@@ -213,6 +219,7 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
   let durationSeconds: number | null = null;
   let lifetimes: ProcessLifetimes | null = null;
   let intervals: ChurnInterval[] | null = null;
+  let sampled = false;
   if (traces.length === inputs.length) {
     source = 'trace';
     let duration = 0;
@@ -261,9 +268,11 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
       if (p.sampleTypeIndex('alloc_objects') < 0) throw missingCumulativeCounts(p.meta.file, p.meta.format);
     }
     source = profiles.length > 1 ? 'series' : 'snapshot';
-    intervals = snapshotChurn(profiles.map((p) => churnPoint(p, options)), bySite);
+    const points = profiles.map((p) => churnPoint(p, options));
+    intervals = snapshotChurn(points, bySite);
+    sampled = points.some((p) => p.sampled === true);
   }
-  return churnReport(bySite, { source, durationSeconds, lifetimes, intervals }, options);
+  return churnReport(bySite, { source, durationSeconds, lifetimes, intervals, sampled }, options);
 }
 
 /**
@@ -274,7 +283,7 @@ export function churn(inputs: readonly LoadedInput[], options: ChurnOptions = {}
 export function churnOfPoints(points: readonly ChurnPoint[], options: ChurnOptions = {}): ChurnReport {
   const bySite = new Map<string, Acc>();
   const intervals = snapshotChurn(points, bySite);
-  return churnReport(bySite, { source: points.length > 1 ? 'series' : 'snapshot', durationSeconds: null, lifetimes: null, intervals }, options);
+  return churnReport(bySite, { source: points.length > 1 ? 'series' : 'snapshot', durationSeconds: null, lifetimes: null, intervals, sampled: points.some((p) => p.sampled === true) }, options);
 }
 
 /** The error for a snapshot without cumulative counts, with how its producer records them. */
@@ -285,10 +294,10 @@ export function missingCumulativeCounts(file: string, format: string): Error {
 /** The rows, sorted and limited, with the verdict, from the per-site accumulators. */
 function churnReport(
   bySite: Map<string, Acc>,
-  facts: Pick<ChurnReport, 'source' | 'durationSeconds' | 'lifetimes' | 'intervals'>,
+  facts: Pick<ChurnReport, 'source' | 'durationSeconds' | 'lifetimes' | 'intervals' | 'sampled'>,
   options: ChurnOptions,
 ): ChurnReport {
-  const { source, durationSeconds, lifetimes, intervals } = facts;
+  const { source, durationSeconds, lifetimes, intervals, sampled } = facts;
   const traceLifetimes = source === 'trace' && lifetimes !== null;
   const rows: ChurnRow[] = [...bySite.entries()].map(([name, a]) => ({
     name,
@@ -321,6 +330,7 @@ function churnReport(
     verdict: churnVerdict(rows, source),
     lifetimes,
     intervals,
+    sampled,
   };
 }
 
@@ -343,6 +353,8 @@ export interface ChurnPoint {
   file: string;
   /** Per site: alloc_objects, alloc_space, inuse_objects, inuse_space. */
   sites: Map<string, [number, number, number, number]>;
+  /** The dump was sampled: its values are estimates (see {@link ChurnReport.sampled}). */
+  sampled?: boolean;
 }
 
 /** Reduces a snapshot with cumulative counts to its per-site values ({@link ChurnPoint}). */
@@ -361,7 +373,7 @@ export function churnPoint(p: HeapProfile, options: ChurnOptions = {}): ChurnPoi
     v[2] += io ? io[i] : 0;
     v[3] += is ? is[i] : 0;
   }
-  return { file: p.meta.file, sites: now };
+  return { file: p.meta.file, sites: now, sampled: p.meta.sampling.periodBytes > 1 };
 }
 
 /**

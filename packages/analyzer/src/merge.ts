@@ -69,7 +69,7 @@ export function summedInputs(metas: readonly ProfileMeta[]): MergedInputs | unde
  * overstates the noise of the finer parts rather than understating the
  * noise of the coarse ones (a change called real that is sampling noise).
  */
-function coarsest(samplings: readonly Sampling[]): Sampling {
+export function coarsestSampling(samplings: readonly Sampling[]): Sampling {
   return samplings.reduce((a, b) => (b.model !== 'none' && (a.model === 'none' || b.periodBytes > a.periodBytes) ? b : a));
 }
 
@@ -154,7 +154,7 @@ export class ProfileMerger {
     m.dumpSeq = undefined;
     m.dumpKind = undefined;
     m.timeNs = undefined;
-    m.sampling = coarsest(this.merged.samplings);
+    m.sampling = coarsestSampling(this.merged.samplings);
     if (m.sizeKind !== p.meta.sizeKind) m.sizeKind = 'average-requested';
     m.returnAddresses = m.returnAddresses && p.meta.returnAddresses;
   }

@@ -11,12 +11,14 @@
  * Snapshots are counted by cumulative allocations when the dump has them,
  * else by in-use objects (`counts` says which); traces by allocations.
  */
-import type { HeapProfile, SizeKind } from '@heapscope/parser';
+import type { HeapProfile, Sampling, SizeKind } from '@heapscope/parser';
 import type { LoadedInput } from './pipeline/read-input.js';
 import { SiteIndex, type SiteOptions } from './sites.js';
 import { tracePart } from './accumulate/accumulator.js';
 import { inputAllocator, pow2Bucket, sizeClassRules, type AllocatorName } from './size-classes.js';
 import { WasteTally, checkRequestedSizes } from './waste/waste-tally.js';
+import { rowClass } from './waste/row-class.js';
+import { jemallocSizeClass } from './size-classes/jemalloc.js';
 
 export type SizeBuckets = 'exact' | 'pow2' | 'class';
 /** Whose size classes `buckets: 'class'` uses. */
@@ -178,18 +180,37 @@ export class SizeHistogram {
 
   /** Counts `count` allocations of `size` bytes at `site` (null: in the totals only). */
   record(site: string | null, size: number, count: number): void {
+    this.recordRow(site, size, count, count * size);
+  }
+
+  /** Counts `count` allocations of `size` bytes holding `bytes` in all (an estimate's, when not count × size). */
+  private recordRow(site: string | null, size: number, count: number, bytes: number): void {
     if (count === 0 || !(size >= 0)) return;
     const bucket = this.bucketOf(size);
-    add(this.total, bucket, count, count * size, size);
+    add(this.total, bucket, count, bytes, size);
     this.totalCount += count;
-    this.totalBytes += count * size;
+    this.totalBytes += bytes;
     if (site === null) return;
     let t = this.perSite.get(site);
     if (!t) {
       t = this.newTally();
       this.perSite.set(site, t);
     }
-    add(t, bucket, count, count * size, size);
+    add(t, bucket, count, bytes, size);
+  }
+
+  /**
+   * Counts a row of a sampled jemalloc dump: its objects are one size class
+   * when {@link rowClass} finds one, and are counted at that class, with the
+   * row's own count and bytes (the estimates `top` sums); else at their
+   * average. Why: jemalloc ≥ 5.3 writes each sampled row so that unsampling
+   * recovers its own estimate, and the average of such a row is off its class
+   * (4,113 B for 4,096-byte objects), often enough to fall in the next class.
+   */
+  recordSampledUsable(site: string | null, sampling: Sampling, objects: number, space: number): void {
+    if (objects <= 0) return;
+    const size = rowClass('jemalloc', sampling, objects, space, jemallocSizeClass) ?? space / objects;
+    this.recordRow(site, size, objects, space);
   }
 
   /** Counts a snapshot sample: `objects` objects holding `space` bytes, at their average size. */
@@ -232,10 +253,14 @@ function snapshotSizes(p: HeapProfile, sites: SiteIndex, histogram: SizeHistogra
   const objects = p.samples.values[p.sampleTypeIndex(useAlloc ? 'alloc_objects' : 'inuse_objects')];
   const space = p.samples.values[p.sampleTypeIndex(useAlloc ? 'alloc_space' : 'inuse_space')];
   if (!objects || !space) return;
+  const { sampling, sizeKind } = p.meta;
+  const sampledClasses = sizeKind === 'average-usable' && sampling.periodBytes > 1;
   for (let i = 0; i < p.samples.length; i++) {
     if (objects[i] <= 0) continue;
     const keys = sites.sampleKeys(i);
     if (keys === null) continue;
-    histogram.recordAverage(keys.length ? sites.names[keys[0]] : null, objects[i], space[i]);
+    const site = keys.length ? sites.names[keys[0]] : null;
+    if (sampledClasses) histogram.recordSampledUsable(site, sampling, objects[i], space[i]);
+    else histogram.recordAverage(site, objects[i], space[i]);
   }
 }

@@ -157,6 +157,32 @@ describe('sizes', () => {
     expect(total).toBeCloseTo(r.totalCount, 6);
   });
 
+  it("a sampled jemalloc dump: each one-class row at its class, not at the average jemalloc's unbiasing writes; totals the dump's", async () => {
+    for (const dir of ['jemalloc/sampled', 'waste/sampling/series']) {
+      const loaded = await loadSymbolized(fixtureDumps(dir, /\.heap$/).slice(-1));
+      const profile = loaded[0].profile;
+      expect(profile.meta.sampling.periodBytes).toBeGreaterThan(1);
+      for (const buckets of ['exact', 'class'] as const) {
+        const r = sizes(loaded, { by: 'function', buckets });
+        // Every row of one size is at a jemalloc class: the sites that allocate one size each.
+        for (const site of r.sites) {
+          if (site.rows.length !== 1 || site.name === 'churn_site' || /mixed/.test(site.name)) continue;
+          expect(jemallocSizeClass(site.rows[0].size), `${dir} ${buckets} ${site.name}`).toBe(site.rows[0].size);
+        }
+        // The counts and bytes are the dump's estimates, as top sums them.
+        expect(r.totalCount).toBeCloseTo(profile.total(profile.sampleTypeIndex('alloc_objects')), 6);
+        expect(r.totalBytes).toBeCloseTo(profile.total(profile.sampleTypeIndex('alloc_space')), 0);
+      }
+    }
+    // The workload's sites at the classes of the dump with every allocation recorded.
+    const sampled = sizes(await loadSymbolized(fixtureDumps('jemalloc/sampled', /\.f\.heap$/)), { by: 'function', buckets: 'class' });
+    expect(Object.fromEntries(['leak_site', 'steady_site', 'odd_size_site'].map((n) => [n, sampled.sites.find((s) => s.name === n)!.rows[0].size]))).toEqual({
+      leak_site: 4096,
+      steady_site: 8192,
+      odd_size_site: ODD_SIZE_CLASS,
+    });
+  });
+
   it('a gperftools dump records requested sizes: 8225 for odd_size_site', async () => {
     const loaded = await loadSymbolized(fixtureDumps('gperftools', /0005\.heap$/));
     const r = sizes(loaded, { by: 'function' });

@@ -6,20 +6,26 @@
  * or retitle the window, or hide the rest of a line. Control characters
  * (C0, DEL and C1: U+0080–U+009F, which some terminals read as ESC
  * sequences too) are written as visible escapes instead: `\x1b`, `\x00`,
- * `\t`, `\n`, `\r`. JSON output is not escaped this way: JSON's own
+ * `\t`, `\n`, `\r`; so are the bidirectional overrides (`\u202e`). JSON output is not escaped this way: JSON's own
  * escaping keeps every character exactly ({@link jsonText}).
  */
 import type { Sink } from './io.js';
 
-/** Every control character, line breaks included. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/**
+ * Every control character, line breaks included, and the bidirectional
+ * formatting characters (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069):
+ * a name holding U+202E (right-to-left override) shows the rest of its line
+ * reversed — the columns after it, and what it seems to be called.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /** Every control character but the line feed (text made of lines). */
-const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const SHORT: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function visible(c: string): string {
-  return SHORT[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  const code = c.charCodeAt(0);
+  return SHORT[c] ?? (code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`);
 }
 
 /** DEL and C1, which `JSON.stringify` leaves raw (JSON allows them), and terminals may act on. */

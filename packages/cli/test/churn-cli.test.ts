@@ -167,6 +167,24 @@ describe('churn on a series of dumps: per interval', () => {
     expect(JSON.parse(r.stdout).warnings.join('\n')).toMatch(/inputs have different formats/);
   });
 
+  it('sampled dumps: said to be estimates, in the text and in JSON; unsampled ones not', async () => {
+    const sampled = findFiles(join(FIXTURES, 'jemalloc', 'sampled'), /\.m\d+\.heap$/);
+    for (const [files, isSampled] of [
+      [sampled, true],
+      [manual, false],
+      [gperf, false],
+    ] as const) {
+      const text = await runCli(['churn', ...S, ...files]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout.includes('values are estimates: the dumps are sampled'), files[0]).toBe(isSampled);
+      const json = await runCli(['churn', '--format', 'json', ...S, ...files]);
+      expect(JSON.parse(json.stdout).sampled).toBe(isSampled);
+    }
+    // One sampled dump, alone: the same.
+    const one = await runCli(['churn', '--format', 'json', ...S, sampled[0]]);
+    expect(JSON.parse(one.stdout)).toMatchObject({ source: 'snapshot', sampled: true });
+  });
+
   it('--help shows the new output and an example', async () => {
     const r = await runCli(['churn', '--help']);
     expect(r.stdout).toMatch(/--lifetimes/);

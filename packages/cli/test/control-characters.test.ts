@@ -101,6 +101,20 @@ describe('control characters in names', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('bidirectional overrides (U+202E, U+2066–U+2069) are escaped in text, which they would show reversed, and kept in JSON', async () => {
+    const text = gunzipSync(readFileSync(join(FIXTURES, 'perf', 'workload.fp.perf.txt.gz'))).toString('utf8');
+    const name = 'leak\u202eetis_kael\u2066x\u2069';
+    const file = join(scratch, 'bidi.perf.txt');
+    // Another module name, so that the binary does not name the frame again.
+    writeFileSync(file, text.replace(/ leak_site\+/g, ` ${name}+`).replace(/\/fixtures\/bin\/workload\)/g, '/fixtures/bin/renamed-workload)'));
+    const r = await runCli(['top', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(r.stdout).toContain('leak\\u202eetis_kael\\u2066x\\u2069');
+    const json = await runCli(['top', '--format', 'json', file]);
+    expect(JSON.parse(json.stdout).rows.map((row: { name: string }) => row.name)).toContain(name);
+  });
+
   it('escapeText keeps line feeds and escapes the rest; escapeName escapes line feeds too', () => {
     expect(escapeText('a\tb\nc\u001b')).toBe('a\\tb\nc\\x1b');
     expect(escapeName('a\nb')).toBe('a\\nb');

@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { FIXTURES, findFiles } from '@heapscope/testkit/paths';
-import { HEAP_TYPES, WORKLOAD_FUNCTIONS, agrees, readReferenceText, type ReferenceRow } from '@heapscope/testkit/reference-tools';
+import { HEAP_TYPES, WORKLOAD_FUNCTIONS, agrees, expectRowsAgree, readReferenceText, type ReferenceRow } from '@heapscope/testkit/reference-tools';
 
 const WORKLOAD = join(FIXTURES, 'bin', 'workload');
 const TYPES = HEAP_TYPES;
@@ -60,25 +60,7 @@ describe('agreement with jeprof and google-pprof on the fixture dumps', () => {
         const ours: { total: number; rows: ReferenceRow[] } = JSON.parse(r.stdout);
         expect(close(ours.total, reference.total), `total ${ours.total} vs ${tool} ${reference.total}`).toBe(true);
 
-        for (const fn of functions) {
-          const theirs = reference.rows.find((row) => row.name === fn);
-          const mine = ours.rows.find((row) => row.name === fn);
-          if (!theirs) {
-            // The reference tools omit rows that are zero in this sample type.
-            expect(mine === undefined || (close(mine.flat, 0) && close(mine.cum, 0)), `${fn} only in heapscope`).toBe(true);
-            continue;
-          }
-          expect(mine, `${fn} missing`).toBeDefined();
-          expect(close(mine!.flat, theirs.flat), `${fn} flat ${mine!.flat} vs ${theirs.flat}`).toBe(true);
-          expect(close(mine!.cum, theirs.cum), `${fn} cum ${mine!.cum} vs ${theirs.cum}`).toBe(true);
-        }
-
-        if (cxx) return;
-        const flats = (rows: ReferenceRow[]) => rows.map((row) => row.flat).filter((v) => Math.abs(v) >= 1).sort((a, b) => a - b);
-        const mineFlats = flats(ours.rows);
-        const theirFlats = flats(reference.rows);
-        expect(mineFlats.length, `sites: ${JSON.stringify(ours.rows)}`).toBe(theirFlats.length);
-        mineFlats.forEach((v, i) => expect(close(v, theirFlats[i]), `flat ${v} vs ${theirFlats[i]}`).toBe(true));
+        expectRowsAgree(ours.rows, reference.rows, functions, !cxx);
       });
     }
   }

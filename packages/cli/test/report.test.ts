@@ -226,6 +226,33 @@ function checkSelfContained(html: string): void {
 }
 
 describe('heapscope report', () => {
+  it('sampled dumps: top and growth carry the ± columns the text shows, with its values; exact dumps none', async () => {
+    /** A table's header cells and its rows' cells (text), from the page. */
+    const tableOf = (html: string, id: string) => {
+      const t = new RegExp(`<table class="sortable" id="${id}">([\\s\\S]*?)</table>`).exec(html)![1];
+      const cells = (row: string, tag: string) => [...row.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1].replace(/<[^>]+>/g, ''));
+      const [head, ...rows] = [...t.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+      return { head: cells(head, 'th'), rows: rows.map((r) => cells(r, 'td')) };
+    };
+    const sampled = fixtureFiles('jemalloc/sampled', /\.m\d+\.heap$/);
+    const { path } = await report('sampled', ['--symbols', WORKLOAD, ...sampled]);
+    const html = readFileSync(path, 'utf8');
+    const top = tableOf(html, 'top-table');
+    expect(top.head.slice(0, 3)).toEqual(['site', 'flat', '±']);
+    const text = await runCli(['top', '-n', '0', '--symbols', WORKLOAD, sampled[sampled.length - 1]]);
+    const leakLine = text.stdout.split('\n').find((l) => l.endsWith(' leak_site'))!.trim().split(/\s{2,}/);
+    expect(top.rows.find((r) => r[0] === 'leak_site')!.slice(1, 3)).toEqual(leakLine.slice(0, 2));
+    const growth = tableOf(html, 'growth-table');
+    expect(growth.head).toEqual(['site', 'over the series', 'delta', '±', 'slope / point', '±', 'r²', 'trend']);
+    const g = JSON.parse((await runCli(['growth', '--format', 'json', '--symbols', WORKLOAD, ...sampled])).stdout);
+    const leak = g.rows.find((r: { name: string }) => r.name === 'leak_site');
+    expect(growth.rows.find((r) => r[0] === 'leak_site')!.slice(2, 6)).toEqual([`+${formatBytes(leak.delta)}`, `±${formatBytes(leak.noise)}`, `+${formatBytes(leak.slope)}`, `±${formatBytes(leak.slopeNoise)}`]);
+    // Every allocation recorded: no ± column.
+    const exact = readFileSync((await report('exact', ['--symbols', WORKLOAD, ...SERIES])).path, 'utf8');
+    expect(tableOf(exact, 'top-table').head).not.toContain('±');
+    expect(tableOf(exact, 'growth-table').head).not.toContain('±');
+  });
+
   it('--format json says what was written: path, bytes and inputs', async () => {
     const { path, summary } = await report('summary', [PERF]);
     expect(summary.path).toBe(path);

@@ -3,6 +3,7 @@
  * (shell scripts printing the formats documented in `man addr2line` and
  * `man llvm-symbolizer`), so the parsers are tested whatever is installed.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +105,31 @@ echo '{"Address":"0x99999","ModuleName":"a","Symbol":[{"Column":0,"Discriminator
     expect(await findOnPath('heapscope-test-tool', `/nonexistent:${dir}`)).toBe(join(dir, 'heapscope-test-tool'));
     expect(await findOnPath('heapscope-test-tool', '/nonexistent')).toBeNull();
   });
+});
+
+/**
+ * C++ allows UTF-8 identifiers; g++ mangles their bytes as they are
+ * (`数据(unsigned long)` is `_Z6数据m`: 6 bytes). Both demanglers stop at
+ * the first non-ASCII byte of a line they read, so such names must still
+ * come back demangled.
+ */
+describe('UTF-8 identifiers, as g++ mangles them, demangled by the real tools', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapscope-utf8-names-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const mangled: string[] = [];
+  beforeAll(() => {
+    writeFileSync(join(dir, 'names.cc'), 'int 数据(unsigned long n) { return (int)n; }\nnamespace 名前 { int größe(int x) { return x; } }\nint plain(int x) { return x; }\n');
+    execFileSync('g++', ['-c', '-o', join(dir, 'names.o'), join(dir, 'names.cc')]);
+    const nm = execFileSync('nm', ['--defined-only', join(dir, 'names.o')], { encoding: 'utf8' });
+    mangled.push(...nm.split('\n').flatMap((line) => /\s(_Z\S+)$/.exec(line)?.[1] ?? []).sort());
+  });
+  for (const tool of ['c++filt', 'llvm-cxxfilt']) {
+    it(tool, async () => {
+      const path = await findOnPath(tool, process.env.PATH ?? '');
+      expect(path, `${tool} is installed by scripts/setup.sh`).not.toBeNull();
+      expect(mangled).toHaveLength(3);
+      const demangled = await runDemangler(path!, mangled);
+      expect(new Set(demangled)).toEqual(new Set(['数据(unsigned long)', '名前::größe(int)', 'plain(int)']));
+    });
+  }
 });

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /** Whether `command args…` runs and exits 0 (a reference tool is installed). */
 export function installed(command: string, args: readonly string[]): boolean {
@@ -64,6 +65,32 @@ export function readReferenceText(text: string): { total: number; rows: Referenc
 
 /** The reference tools print integers (Perl `%d`): values agree when they differ by less than 1. */
 export const agrees = (ours: number, theirs: number) => Math.abs(ours - theirs) < 1 + 1e-9 * Math.abs(theirs);
+
+/**
+ * Expects heapscope's rows to agree with a reference tool's: flat and cum of
+ * each of `functions` ({@link agrees}; a function the tool leaves out, as it
+ * does rows that are zero, is zero or absent in heapscope's), and, unless
+ * `flats` is false, the multiset of flat values of all rows — every value at
+ * the same sites, even where the two name a library's frame differently.
+ */
+export function expectRowsAgree(ours: readonly ReferenceRow[], theirs: readonly ReferenceRow[], functions: readonly string[], flats = true): void {
+  for (const fn of functions) {
+    const reference = theirs.find((row) => row.name === fn);
+    const mine = ours.find((row) => row.name === fn);
+    if (!reference) {
+      expect(mine === undefined || (agrees(mine.flat, 0) && agrees(mine.cum, 0)), `${fn} only in heapscope`).toBe(true);
+      continue;
+    }
+    expect(mine, `${fn} missing`).toBeDefined();
+    expect(agrees(mine!.flat, reference.flat), `${fn} flat ${mine!.flat} vs ${reference.flat}`).toBe(true);
+    expect(agrees(mine!.cum, reference.cum), `${fn} cum ${mine!.cum} vs ${reference.cum}`).toBe(true);
+  }
+  if (!flats) return;
+  const sorted = (rows: readonly ReferenceRow[]) => rows.map((row) => row.flat).filter((v) => Math.abs(v) >= 1).sort((a, b) => a - b);
+  const [mineFlats, theirFlats] = [sorted(ours), sorted(theirs)];
+  expect(mineFlats.length, `sites: ${JSON.stringify(ours)}`).toBe(theirFlats.length);
+  mineFlats.forEach((v, i) => expect(agrees(v, theirFlats[i]), `flat ${v} vs ${theirFlats[i]}`).toBe(true));
+}
 
 /** A `go tool pprof -top` report: the total and one row per function. */
 export interface GoTop {

@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { commonSampleType, sumProfiles, summedInputs } from '@heapscope/analyzer';
+import { commonSampleType, sumProfiles, summedDumpsWarnings, summedInputs } from '@heapscope/analyzer';
 import type { HeapProfile, ValueType } from '@heapscope/parser';
 import { command, type WrittenFile } from '../command.js';
 import { UsageError } from '../io.js';
@@ -113,6 +113,7 @@ Examples:
     const loaded = await run.load(run.args, { parts: [] });
     const profile = sumProfiles(loaded.map((l) => l.profile));
     run.warnMixed(summedInputs([profile.meta]));
+    run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
     return { target, profile, type: commonSampleType([profile], o.sampleType) };
   },
   output: { kind: 'file', file: (c, run) => convert(c, run) },

@@ -3,7 +3,7 @@
  * inconclusive: one dump shows no trend) — from allocator statistics, /proc samples and heap profiles of one run.
  */
 import { Option } from 'commander';
-import { DiagnoseError, diagnose, memoryOfTrace, seriesOrder, siteFragmentation, type DiagnoseReport, type FragmentationReport, type MemoryOverTime } from '@heapscope/analyzer';
+import { DiagnoseError, diagnose, memoryOfTrace, seriesOrder, seriesWarnings, siteFragmentation, type DiagnoseReport, type FragmentationReport, type MemoryOverTime } from '@heapscope/analyzer';
 import { ParseError, type AllocatorStats, type HeapProfile } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
@@ -86,6 +86,8 @@ Examples:
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      // A series of dumps gets the checks growth and churn make: one process, whole, each dump once.
+      run.warn(seriesWarnings(ordered));
     }
     let report: DiagnoseReport;
     try {

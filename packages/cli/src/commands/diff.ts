@@ -63,7 +63,7 @@ Examples:
     if (base === '-' && input === '-') throw new UsageError('stdin (-) can be given only once');
     // Profiles only: no per-site lifetimes, exact sizes or peak sites to compute.
     const [b, i] = await run.load([base, input], { parts: [] });
-    run.warn([...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile])]);
+    run.warn([...sameFileWarnings([base, input]), ...seriesWarnings([b.profile, i.profile], 'pair')]);
     return { report: diffTop([b.profile], [i.profile], { ...siteOptions(o), ...ranking }), base, input };
   },
   output: {

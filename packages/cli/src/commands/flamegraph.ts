@@ -7,7 +7,7 @@
  */
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedInputs, type TreeOptions } from '@heapscope/analyzer';
+import { commonSampleType, diffFlame, formatValue, growthFlame, seriesWarnings, sumProfiles, summedDumpsWarnings, summedInputs, type TreeOptions } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import {
@@ -126,7 +126,7 @@ async function diffFlameOf(run: Run<FlamegraphOptions>, basePath: string, filter
   const input = sumProfiles(rest.map((l) => l.profile));
   run.warnMixed(summedInputs([input.meta]));
   const type = commonSampleType([input, base.profile], run.options.sampleType);
-  run.warn(seriesWarnings([base.profile, input]));
+  run.warn(seriesWarnings([base.profile, input], 'pair'));
   const total = input.total(input.sampleTypeIndex(type.type));
   const data: FlameData = {
     ...diffFlame(base.profile, input, type, filters),
@@ -156,6 +156,7 @@ async function plainFlameOf(run: Run<FlamegraphOptions>, filters: TreeOptions): 
   const loaded = await run.load(run.args, { parts: [] });
   const profile = sumProfiles(loaded.map((l) => l.profile));
   run.warnMixed(summedInputs([profile.meta]));
+  run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
   const type = commonSampleType([profile], run.options.sampleType);
   const data = plainFlameData(profile, run.args, type, filters, run.options.title);
   return { data, total: profile.total(profile.sampleTypeIndex(type.type)) };

@@ -5,8 +5,8 @@
  * with the number of inputs; merging is
  * associative, so merged outputs can themselves be merged (sharded merges).
  */
-import { ProfileMerger } from '@heapscope/analyzer';
-import { counted, type HeapProfile } from '@heapscope/parser';
+import { ProfileMerger, summedDumpsWarnings } from '@heapscope/analyzer';
+import { counted, type HeapProfile, type ProfileMeta } from '@heapscope/parser';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, inputOptions, type InputOptions } from '../options.js';
@@ -32,10 +32,15 @@ Examples:
     if (run.output.isTerminal) throw new UsageError('pprof output is binary: give -o FILE (or redirect standard output)');
     const merger = new ProfileMerger();
     // One at a time (--jobs read ahead on worker threads), with the run's one symbolizer; each input's warnings are printed as it is handed on.
-    for await (const loaded of run.stream(run.args)) merger.add(loaded.profile);
+    const metas: ProfileMeta[] = [];
+    for await (const loaded of run.stream(run.args)) {
+      merger.add(loaded.profile);
+      metas.push(loaded.profile.meta);
+    }
     const merged = merger.finish();
     // How the inputs differ.
     run.warnMixed(merged.meta.merged);
+    run.warn(summedDumpsWarnings(metas));
     return merged;
   },
   output: {

@@ -2,7 +2,7 @@
  * `heapscope sizes`: hot allocation sizes.
  */
 import { Option } from 'commander';
-import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedInputs, type AllocatorName, type SizeClasses, type SizesReport } from '@heapscope/analyzer';
+import { ALLOCATOR_NAMES, defaultAllocators, sizes, summedDumpsWarnings, summedInputs, type AllocatorName, type SizeClasses, type SizesReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { wasteInputError } from '../input-errors.js';
 import { UsageError } from '../io.js';
@@ -61,6 +61,7 @@ Examples:
     } else {
       const loaded = await run.load(run.args, { needsHeap: 'sizes needs allocation sizes', parts: ['sizes'] });
       run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+      run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
       const waste = o.waste ? (o.allocators ?? defaultAllocators(loaded[0].profile.meta.format)) : undefined;
       try {
         report = sizes(loaded, { ...siteOptions(o), ...how, waste });

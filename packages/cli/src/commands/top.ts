@@ -1,7 +1,7 @@
 /**
  * `heapscope top`: call sites ranked by a sample type.
  */
-import { WASTE_SPACE, defaultAllocators, stacklessTraces, summedInputs, top, withWasteSampleType, type AllocatorName, type TopReport } from '@heapscope/analyzer';
+import { WASTE_SPACE, defaultAllocators, stacklessTraces, summedDumpsWarnings, summedInputs, top, withWasteSampleType, type AllocatorName, type TopReport } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { wasteInputError } from '../input-errors.js';
 import { UsageError } from '../io.js';
@@ -98,6 +98,7 @@ instead (--by thread, sizes, peak, churn).`,
     // Each input's profile (and for the waste, its exact sizes): no per-site lifetimes or peak sites to compute.
     const loaded = await run.load(run.args, { parts: waste ? ['sizes'] : [] });
     run.warnMixed(summedInputs(loaded.map((l) => l.profile.meta)));
+    run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
     let profiles = loaded.map((l) => l.profile);
     if (waste) {
       // The waste of rounding each site's requests up to the allocator's classes, as a sample type of its own.

@@ -5,7 +5,7 @@
  * prints the URL.
  */
 import { Option } from 'commander';
-import { commonSampleType, sumProfiles, summedInputs } from '@heapscope/analyzer';
+import { commonSampleType, sumProfiles, summedDumpsWarnings, summedInputs } from '@heapscope/analyzer';
 import { command } from '../command.js';
 import { UsageError } from '../io.js';
 import { commonOptions, inputOptions, sampleTypeOption, stackFilterOptions, stackFilters, titleOption, type InputOptions, type SharedOptions, type StackFilterOptions } from '../options.js';
@@ -54,6 +54,7 @@ Examples:
     const loaded = await run.load(run.args);
     const profile = sumProfiles(loaded.map((l) => l.profile));
     run.warnMixed(summedInputs([profile.meta]));
+    run.warn(summedDumpsWarnings(loaded.map((l) => l.profile.meta)));
     const type = commonSampleType([profile], o.sampleType);
     const title = o.title ?? inputsLabel(run.args);
     const { file, negative } = toSpeedscope(profile, { title, exporter: `heapscope ${VERSION}`, filters: stackFilters(o), activeType: type.type });

@@ -23,6 +23,9 @@ export interface ChurnTextOptions {
 
 const right = (header: string): Column => ({ header, align: 'right' });
 
+/** Said under the churn of sampled dumps (text and report page). */
+export const SAMPLED_CHURN_NOTE = 'values are estimates: the dumps are sampled, and each value is unsampled as jeprof does (a site with few samples can be far off)';
+
 /** The text of a churn report. */
 export function renderChurn(r: ChurnReport, options: ChurnTextOptions): string {
   const trace = r.source === 'trace';
@@ -59,6 +62,7 @@ export function renderChurn(r: ChurnReport, options: ChurnTextOptions): string {
     row.name,
   ]);
   out += renderTable(columns, rows);
+  if (r.sampled) out += `\n${SAMPLED_CHURN_NOTE}\n`;
   if (r.lifetimes) out += renderLifetimes(r, options);
   if (r.source === 'series' && r.intervals) out += renderIntervals(r, options.filtered);
   return out;

@@ -21,6 +21,7 @@ import { xmlEscape as esc } from './flamegraph-svg.js';
 import { htmlPage } from './html-page.js';
 import { renderMemoryChart } from './memory-chart.js';
 import { REPORT_CLIENT, REPORT_STYLE } from './report-client.js';
+import { SAMPLED_CHURN_NOTE } from './churn.js';
 import { churnTable, fragmentationTable, growthTable, sizeClassWasteTable, sizesTable, topTable } from './report-tables.js';
 
 /** One input, as the summary lists it. */
@@ -72,7 +73,7 @@ export function renderReportPage(page: ReportPage): string {
     section('memory', 'Memory over time', missing(page.memory) ? note(page.memory.note) : `<div class="chart">${memoryChart(page.memory, page.how)}</div>`),
     section('top', 'Top sites', missing(page.top) ? note(page.top.note) : `${topIntro(page.top)}<div class="scroll">${topTable(page.top)}</div>`),
     section('growth', 'Growth', missing(page.growth) ? note(page.growth.note) : `<p class="note">${esc(page.growth.verdict)}</p><div class="scroll">${growthTable(page.growth)}</div>`),
-    section('churn', 'Churn', missing(page.churn) ? note(page.churn.note) : `<p class="note">${esc(page.churn.verdict)}</p><div class="scroll">${churnTable(page.churn)}</div>`),
+    section('churn', 'Churn', missing(page.churn) ? note(page.churn.note) : `<p class="note">${esc(page.churn.verdict)}</p><div class="scroll">${churnTable(page.churn)}</div>${page.churn.sampled ? note(SAMPLED_CHURN_NOTE) : ''}`),
     section('sizes', 'Sizes', missing(page.sizes) ? note(page.sizes.note) : `${sizesIntro(page.sizes)}<div class="scroll">${sizesTable(page.sizes)}</div>`),
     flame.body,
     wasteSection(page.waste),

@@ -5,7 +5,7 @@
  * (each cell carries its sort value in `data-v`), and every site row carries
  * its name (`data-site`) for the script to focus the flamegraph on.
  */
-import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, formatValue, isSampled, type ChurnReport, type FragmentationReport, type GrowthReport, type SizeClassWasteReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
+import { SITE_LIFETIME_BUCKETS, formatBytes, formatCount, formatPlusMinus, formatValue, isSampled, type ChurnReport, type FragmentationReport, type GrowthReport, type SizeClassWasteReport, type SizesReport, type TopReport } from '@heapscope/analyzer';
 import { xmlEscape as htmlEscape } from './flamegraph-svg.js';
 import { compact } from './memory-chart.js';
 import { sitePlaces } from './waste.js';
@@ -39,15 +39,23 @@ function siteCell(name: string): { text: string; value: string; html: string } {
   return { text: name, value: name, html: `<a href="#flame" class="focus" title="${htmlEscape(name)}">${htmlEscape(name)}</a>` };
 }
 
-/** `top`: flat and cum per site. */
+/** A ± column (one standard error) of a sampled report's rows, as the text shows it: blank where exact. */
+function plusMinus<R>(unit: string, stderr: (row: R) => number): Column<R> {
+  return { head: '±', numeric: true, cell: (r) => ({ text: formatPlusMinus(stderr(r), unit), value: stderr(r) }) };
+}
+
+/** `top`: flat (± on sampled inputs, as the text) and cum per site. */
 export function topTable(report: TopReport): string {
   const unit = report.unit;
+  // Rows carry standard errors only when an input was sampled.
+  const sampled = report.rows.some((row) => row.stderr !== undefined);
   return table(
     'top-table',
     report.rows,
     [
       { head: 'site', numeric: false, cell: (r) => siteCell(r.name) },
       { head: 'flat', numeric: true, cell: (r) => ({ text: formatValue(r.flat, unit), value: r.flat }) },
+      ...(sampled ? [plusMinus<TopReport['rows'][number]>(unit, (r) => r.stderr ?? 0)] : []),
       { head: 'flat %', numeric: true, cell: (r) => ({ text: share(r.flat, report.total), value: r.flat }) },
       { head: 'cum', numeric: true, cell: (r) => ({ text: formatValue(r.cum, unit), value: r.cum }) },
       { head: 'cum %', numeric: true, cell: (r) => ({ text: share(r.cum, report.total), value: r.cum }) },
@@ -56,9 +64,12 @@ export function topTable(report: TopReport): string {
   );
 }
 
-/** `growth`: values as a sparkline, change, slope and fit. */
+/** `growth`: values as a sparkline, change and slope (each ± its sampling noise on sampled dumps, as the text) and fit. */
 export function growthTable(report: GrowthReport): string {
   const unit = report.unit;
+  type Row = GrowthReport['rows'][number];
+  // Noise is 0 throughout when every allocation was recorded: no ± columns then.
+  const sampled = report.rows.some((row) => row.noise > 0 || row.slopeNoise > 0);
   return table(
     'growth-table',
     report.rows,
@@ -66,7 +77,9 @@ export function growthTable(report: GrowthReport): string {
       { head: 'site', numeric: false, cell: (r) => siteCell(r.name) },
       { head: 'over the series', numeric: true, cell: (r) => ({ text: '', value: r.values[r.values.length - 1] ?? 0, html: sparkline(r.values, `${formatValue(r.values[0] ?? 0, unit)} → ${formatValue(r.values[r.values.length - 1] ?? 0, unit)}`) }) },
       { head: 'delta', numeric: true, cell: (r) => ({ text: signed(r.delta, unit), value: r.delta }) },
+      ...(sampled ? [plusMinus<Row>(unit, (r) => r.noise)] : []),
       { head: 'slope / point', numeric: true, cell: (r) => ({ text: signed(r.slope, unit), value: r.slope }) },
+      ...(sampled ? [plusMinus<Row>(unit, (r) => r.slopeNoise)] : []),
       { head: 'r²', numeric: true, cell: (r) => ({ text: r.r2.toFixed(2), value: r.r2 }) },
       { head: 'trend', numeric: false, cell: (r) => ({ text: r.withinNoise ? `${r.trend} (noise)` : r.trend, value: r.trend }) },
     ],

@@ -283,5 +283,20 @@ export async function runDemangler(tool: string, names: readonly string[], timeo
   }
   await runLines(tool, [], `${names.join('\n')}\n`, (line) => out.push(line), timeoutMs);
   if (out.length !== names.length) throw new ToolError(`${tool}: ${out.length} lines for ${names.length} names`);
+  // Reading lines, both tools take a name to end at the first byte that is
+  // not ASCII, so a UTF-8 identifier (`_Z6数据m`, C++ allows them) comes back
+  // mangled; given as an argument, the whole name is demangled.
+  const unread = names.flatMap((name, i) => (out[i] === name && NON_ASCII.test(name) ? [i] : []));
+  for (let from = 0; from < unread.length; from += ARGUMENT_BATCH) {
+    const batch = unread.slice(from, from + ARGUMENT_BATCH);
+    const again: string[] = [];
+    await runLines(tool, batch.map((i) => names[i]), '', (line) => again.push(line), timeoutMs);
+    if (again.length !== batch.length) throw new ToolError(`${tool}: ${again.length} lines for ${batch.length} names`);
+    batch.forEach((i, k) => (out[i] = again[k]));
+  }
   return out;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+/** Names per demangler run given as arguments: well within the system's limit on a command line. */
+const ARGUMENT_BATCH = 256;

@@ -36,5 +36,5 @@ export async function storeChurn(backend: Backend, selection: Selection, options
     names,
     (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]],
   );
-  return churnOfPoints([{ file: facts.file, sites }], options);
+  return churnOfPoints([{ file: facts.file, sites, sampled: facts.varianceTypes.size > 0 }], options);
 }

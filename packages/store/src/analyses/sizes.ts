@@ -7,7 +7,8 @@
  * come from: the engine sums each one's objects and bytes over the
  * selection, and the analyzer's `SizeHistogram` buckets the averages.
  */
-import { SizeHistogram, type SizesOptions, type SizesReport } from '@heapscope/analyzer';
+import { SizeHistogram, coarsestSampling, type SizesOptions, type SizesReport } from '@heapscope/analyzer';
+import type { Sampling } from '@heapscope/parser';
 import type { Backend } from '../backend.js';
 import type { Selection } from '../selection.js';
 import { mergedFacts } from './merged-facts.js';
@@ -39,6 +40,14 @@ export async function storeSizes(backend: Backend, selection: Selection, options
   const perSample = `SELECT stack, thread, labels, sum(${objects}) AS o, sum(${space}) AS s FROM ${d.fact('samples')} WHERE ${selection.holds(d)} GROUP BY stack, thread, labels`;
   const rows = await backend.query(`SELECT key, o, s FROM (${flatKeySql(backend, perSample, by, ['o', 's'])}) WHERE o > 0`);
   const names = await keyNames(backend, rows.map((r) => String(r.key)), by);
-  for (const r of rows) histogram.recordAverage(names.get(String(r.key)) as string, Number(r.o), Number(r.s));
+  // As on the merged profile: sampled usable sizes (jemalloc) are counted at their rows' classes, by the merge's sampling.
+  const samplings = await backend.query(`SELECT DISTINCT sampling_model AS model, sampling_period AS period FROM ${d.fact('profiles')} WHERE ${selection.holds(d)}`);
+  const sampling = coarsestSampling(samplings.map((r) => ({ model: String(r.model), periodBytes: Number(r.period) }) as Sampling));
+  const sampledClasses = facts.sizeKind === 'average-usable' && sampling.periodBytes > 1;
+  for (const r of rows) {
+    const site = names.get(String(r.key)) as string;
+    if (sampledClasses) histogram.recordSampledUsable(site, sampling, Number(r.o), Number(r.s));
+    else histogram.recordAverage(site, Number(r.o), Number(r.s));
+  }
   return histogram.report();
 }
